@@ -1,0 +1,64 @@
+"""The command line: ``python -m bot run | console | migrate``."""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from bot.settings import Settings, SettingsError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="The IPSLO Slack bot.")
+    verbs = parser.add_subparsers(dest="verb")
+    verbs.add_parser("run", help="serve Slack: Socket Mode with SLACK_APP_TOKEN, else HTTP on $PORT; the console when no Slack tokens are set")
+    console = verbs.add_parser("console", help="try the bot in this terminal, with a local stand-in for Slack")
+    console.add_argument("--admin", action="store_true", help="be an admin (may record assessments)")
+    console.add_argument("--user", default="U0CONSOLE", help="your Slack member ID in the console (default U0CONSOLE)")
+    console.add_argument("--tz", default=None, help="your time zone, e.g. Asia/Tokyo (default IPSLO_TEAM_TZ)")
+    verbs.add_parser("migrate", help="apply database migrations and load the reference data")
+    args = parser.parse_args(argv)
+    verb = args.verb or "run"
+
+    logging.basicConfig(level=logging.INFO if verb == "run" else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = Settings.from_env()
+        if verb == "run" and settings.has_slack_tokens:
+            settings.require_slack()
+    except SettingsError as error:
+        print(f"ipslo-bot: {error}", file=sys.stderr)
+        return 2
+
+    from bot.app import create_app, open_database
+
+    try:
+        database = open_database(settings)
+    except Exception as error:  # one line, not a stack trace, for an unreachable or broken database
+        print(f"ipslo-bot: cannot open the database at DATABASE_URL ({settings.database_url}): {error.__class__.__name__}: {str(error).splitlines()[0]}", file=sys.stderr)
+        return 2
+
+    if verb == "migrate":
+        print(f"Database is at the newest schema and the reference data is loaded ({settings.database_url}).")
+        return 0
+
+    from bot.console import run_console
+
+    if verb == "console":
+        return run_console(settings=settings, database=database, admin=args.admin, user_id=args.user, tz=args.tz)
+    if not settings.has_slack_tokens:
+        print("No Slack tokens set (SLACK_BOT_TOKEN, SLACK_APP_TOKEN): starting the local console instead.", file=sys.stderr)
+        return run_console(settings=settings, database=database, admin=False, user_id="U0CONSOLE", tz=None)
+
+    from bot import serve
+
+    app = create_app(settings=settings, database=database)
+    if settings.socket_mode:
+        serve.serve_socket_mode(app, settings)
+    else:
+        serve.serve_http(app, database, settings)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,138 @@
+"""The Bolt app: one app for Slack, GovSlack, the console and the tests, with its middleware, listeners and error handler."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from slack_bolt import App, BoltResponse
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
+from sqlalchemy import Engine
+from sqlalchemy.orm import sessionmaker
+
+from bot import views
+from bot.settings import Settings
+from commands import ipslo
+from commands.language import Caller, Invocation, Reply, Section
+from storage import officers
+from storage.db import make_engine, make_sessions, migrate, utcnow
+from storage.nations import load_reference
+
+log = logging.getLogger("ipslo")
+
+COMMAND = "/ipslo"
+
+
+@dataclass
+class Database:
+    engine: Engine
+    sessions: sessionmaker
+
+
+def open_database(settings: Settings) -> Database:
+    """Connect, migrate to the newest schema and load the shipped reference data (all idempotent)."""
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    sessions = make_sessions(engine)
+    with sessions.begin() as session:
+        load_reference(session=session)
+    return Database(engine, sessions)
+
+
+def slack_client(settings: Settings) -> WebClient:
+    """A Web API client for Slack, GovSlack or a stand-in, retrying rate limits and Slack's server errors."""
+    client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=3))
+    client.retry_handlers.append(ServerErrorRetryHandler(max_retry_count=2))
+    return client
+
+
+def failure_reply(reference: str) -> Reply:
+    text = f"Something went wrong on our side and nothing was saved. Please try again; if it keeps happening, give the team reference {reference}."
+    return Reply(text, parts=(Section(f":construction: {text}"),), refused=True)
+
+
+def create_app(
+    *,
+    settings: Settings,
+    database: Database,
+    client: WebClient | None = None,
+    clock: Callable[[], dt.datetime] = utcnow,
+) -> App:
+    client = client or slack_client(settings)
+    app = App(
+        client=client,
+        signing_secret=settings.slack_signing_secret or "",
+        process_before_response=True,  # answer in the request thread: no 10 ms polling for ack()
+        request_verification_enabled=bool(settings.slack_signing_secret),
+        token_verification_enabled=False,  # auth.test is called once, lazily, on the first request
+        raise_error_for_unhandled_request=False,
+    )
+
+    def caller_for(user_id: str) -> Caller:
+        """Who is asking, with their Slack time zone (cached for a day; the team's zone if Slack can't say)."""
+        with database.sessions.begin() as session:
+            officer = officers.get_officer(session=session, user_id=user_id)
+            if officer is None:
+                try:
+                    user = client.users_info(user=user_id)["user"]
+                    officer = officers.remember_officer(
+                        session=session, user_id=user_id,
+                        name=user.get("real_name") or user.get("name") or user_id, tz=user.get("tz") or settings.team_tz.key,
+                    )
+                except SlackApiError as error:
+                    log.warning("users.info failed for %s: %s", user_id, error.response.get("error"))
+            tz_name = officer.tz if officer else settings.team_tz.key
+        try:
+            tz = ZoneInfo(tz_name)
+        except (ZoneInfoNotFoundError, ValueError):
+            tz = settings.team_tz
+        return Caller(user_id=user_id, tz=tz, is_admin=settings.is_admin(user_id))
+
+    def identify_officer(ack: Any, body: dict, context: Any, next: Callable[[], BoltResponse]) -> Any:
+        """Refuse people outside IPSLO_OFFICERS politely; otherwise resolve the caller once for the handler."""
+        user_id = body.get("user_id") or (body.get("user") or {}).get("id") or context.user_id
+        if not user_id or not settings.may_use(user_id):
+            text = "Sorry, this bot is for the IPSLO team. Ask an admin to add your Slack member ID to IPSLO_OFFICERS."
+            if body.get("command"):
+                ack(text=text, response_type="ephemeral")
+                return None
+            ack()
+            return BoltResponse(status=200, body="")
+        context["caller"] = caller_for(user_id)
+        return next()
+
+    def answer(text: str, caller: Caller) -> Reply:
+        """Run one /ipslo line in one transaction: committed when answered, rolled back when refused or failed."""
+        try:
+            with database.sessions() as session:
+                reply = ipslo.run(Invocation(caller=caller, session=session, now=clock()), text)
+                if reply.refused:
+                    session.rollback()
+                else:
+                    session.commit()
+                return reply
+        except Exception:
+            reference = uuid.uuid4().hex[:8]
+            log.exception("/ipslo %r by %s failed (reference %s)", text, caller.user_id, reference)
+            return failure_reply(reference)
+
+    @app.command(COMMAND, middleware=[identify_officer])
+    def on_ipslo(ack: Any, command: dict, context: Any) -> None:
+        ack(**views.message(answer(command.get("text", ""), context["caller"])))
+
+    @app.error
+    def on_error(error: Exception, body: dict, logger: logging.Logger) -> BoltResponse:
+        reference = uuid.uuid4().hex[:8]
+        logger.exception("Unhandled error (reference %s): %s", reference, error)
+        reply = failure_reply(reference)
+        return BoltResponse(status=200, body=json.dumps(views.message(reply)), headers={"content-type": "application/json"})
+
+    return app

@@ -1,0 +1,160 @@
+"""The local console: the real Bolt app, driven through the local Slack stand-in, text in and text out, no Slack needed."""
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import sys
+from dataclasses import replace
+from typing import Any, TextIO
+
+from slack_bolt import BoltRequest
+
+from bot.app import Database, create_app, slack_client
+from bot.settings import Settings
+from bot.slack_standin import ApiCall, ResponsePost, SlackStandIn
+
+EMOJI = {
+    "white_check_mark": "✅", "warning": "⚠️", "no_entry": "⛔", "grey_question": "❔", "red_circle": "🔴",
+    "large_orange_circle": "🟠", "memo": "📝", "thinking_face": "🤔", "construction": "🚧", "bell": "🔔",
+    "calendar": "📅", "alarm_clock": "⏰", "mag": "🔍", "books": "📚", "link": "🔗", "ship": "🚢",
+}
+PROMPT = "ipslo> "
+WELCOME = """IPSLO bot console: the real app, with a local stand-in for Slack. Nothing leaves this machine.
+Type a command such as `/ipslo status fiji` (the `/ipslo` may be left out), `help`, or `quit`."""
+
+
+def plain(text: str, names: dict[str, str]) -> str:
+    """Slack mrkdwn as terminal text: mentions by name, emoji as characters, links as "label (url)"."""
+    text = re.sub(r"<@([UW][A-Z0-9]+)>", lambda m: "@" + names.get(m.group(1), m.group(1)), text)
+    text = re.sub(r"<(https?://[^|>]+)\|([^>]+)>", r"\2 (\1)", text)
+    text = re.sub(r"<(https?://[^>]+)>", r"\1", text)
+    text = re.sub(r":([a-z0-9_+-]+):", lambda m: EMOJI.get(m.group(1), m.group(0)), text)
+    text = re.sub(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])", r"\1", text)  # *bold*
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def render(message: dict[str, Any], names: dict[str, str] | None = None) -> str:
+    """A Slack message (text and Block Kit blocks) as readable lines."""
+    names = names or {}
+    blocks = message.get("blocks")
+    if isinstance(blocks, str):
+        blocks = json.loads(blocks)
+    if not blocks:
+        return plain(message.get("text", ""), names)
+    lines: list[str] = []
+    for block in blocks:
+        kind = block.get("type")
+        if kind == "header":
+            title = plain(block["text"]["text"], names)
+            lines += [title, "=" * min(len(title), 60)]
+        elif kind == "section":
+            if "text" in block:
+                lines.append(plain(block["text"]["text"], names))
+            for field in block.get("fields", []):
+                label, _, value = field["text"].partition("\n")
+                lines.append(f"  {plain(label, names).strip('*')}: {plain(value, names)}")
+        elif kind == "context":
+            lines.append("  " + " ".join(plain(e.get("text", ""), names) for e in block.get("elements", [])))
+        elif kind == "divider":
+            lines.append("-" * 40)
+        elif kind == "actions":
+            lines.append("  " + "  ".join(f"[{e['text']['text']}]" for e in block.get("elements", []) if "text" in e))
+    return "\n".join(lines)
+
+
+class Console:
+    """A Slack workspace of one officer, in a terminal."""
+
+    def __init__(self, *, settings: Settings, database: Database, user_id: str = "U0CONSOLE", admin: bool = False,
+                 tz: str | None = None, out: TextIO = sys.stdout):
+        self.out = out
+        self.user_id = user_id
+        self.standin = SlackStandIn(on_call=self._on_call, on_response=self._on_response).start()
+        self.standin.add_user(user_id, name="console officer", tz=tz or settings.team_tz.key)
+        self.names = {user_id: "you"}
+        self.signing_secret = secrets.token_hex(16)
+        self.settings = replace(
+            settings,
+            slack_bot_token=self.standin.bot_token,
+            slack_signing_secret=self.signing_secret,
+            slack_app_token=None,
+            slack_api_url=self.standin.api_url,
+            admins=settings.admins | ({user_id} if admin else set()),
+            officers=settings.officers | ({user_id} if settings.officers else set()),
+        )
+        self.app = create_app(settings=self.settings, database=database, client=slack_client(self.settings))
+
+    def close(self) -> None:
+        self.standin.stop()
+
+    def _print(self, text: str) -> None:
+        print(text, file=self.out, flush=True)
+
+    def _on_call(self, call: ApiCall) -> None:
+        if call.method in ("chat.postMessage", "chat.update", "chat.postEphemeral") and call.response and call.response.get("ok"):
+            where = call.args.get("channel", "")
+            verb = "updated" if call.method == "chat.update" else "posted"
+            self._print(f"\n[bot {verb} in {where}]\n" + render(call.args, self.names))
+
+    def _on_response(self, post: ResponsePost) -> None:
+        self._print("\n[bot replied later]\n" + render(post.body, self.names))
+
+    def send(self, line: str) -> str:
+        """Type one line as the officer; the bot's immediate answer comes back as text."""
+        line = line.strip()
+        command, _, text = line.partition(" ")
+        if not command.startswith("/"):
+            command, text = "/ipslo", line
+        body, headers = self.standin.slash_command(
+            command=command, text=text, user_id=self.user_id, signing_secret=self.signing_secret
+        )
+        response = self.app.dispatch(BoltRequest(body=body, headers=headers))
+        if response.status != 200:
+            return f"(Slack would show: the command failed, HTTP {response.status})"
+        if not response.body:
+            return ""
+        try:
+            message = json.loads(response.body)
+        except ValueError:
+            return response.body
+        return render(message, self.names)
+
+
+def run_console(*, settings: Settings, database: Database, admin: bool, user_id: str, tz: str | None,
+                stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
+    console = Console(settings=settings, database=database, user_id=user_id, admin=admin, tz=tz, out=out)
+    interactive = stdin.isatty()
+    try:
+        if interactive:
+            try:
+                import readline  # noqa: F401  (line editing and history at the prompt)
+            except ImportError:
+                pass
+            print(WELCOME + ("\nYou are an admin here." if admin else "\nAdd --admin to try admin commands such as assess."), file=out)
+        while True:
+            if interactive:
+                try:
+                    line = input(PROMPT)
+                except EOFError:
+                    print(file=out)
+                    break
+            else:
+                line = stdin.readline()
+                if not line:
+                    break
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            if line.lower() in ("quit", "exit", "/quit", "/exit"):
+                break
+            if not interactive:
+                print(f"{PROMPT}{line}", file=out)
+            print(console.send(line), file=out, flush=True)
+            if not interactive:
+                print(file=out)
+    except KeyboardInterrupt:
+        print(file=out)
+    finally:
+        console.close()
+    return 0

@@ -1,0 +1,120 @@
+"""Settings: read once at start from the environment (and a ``.env`` file) into one typed, validated object."""
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+SLACK_API_URL = "https://slack.com/api/"
+GOVSLACK_API_URL = "https://slack-gov.com/api/"
+DEFAULT_DATABASE_URL = "sqlite:///data/ipslo.db"
+USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+
+class SettingsError(Exception):
+    """A missing or malformed setting; the message names the variable and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_api_url: str = SLACK_API_URL
+    admins: frozenset[str] = field(default_factory=frozenset)
+    officers: frozenset[str] = field(default_factory=frozenset)  # empty: every member of the workspace
+    team_tz: ZoneInfo = ZoneInfo("Asia/Tokyo")
+    port: int = 3000
+
+    @property
+    def has_slack_tokens(self) -> bool:
+        return bool(self.slack_bot_token or self.slack_app_token)
+
+    @property
+    def socket_mode(self) -> bool:
+        return bool(self.slack_app_token)
+
+    def may_use(self, user_id: str) -> bool:
+        return not self.officers or user_id in self.officers or user_id in self.admins
+
+    def is_admin(self, user_id: str) -> bool:
+        return user_id in self.admins
+
+    def require_slack(self) -> None:
+        """Stop start-up unless the tokens this mode needs are set."""
+        if not self.slack_bot_token:
+            raise SettingsError("SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-...) from your Slack app's OAuth & Permissions page.")
+        if not self.socket_mode and not self.slack_signing_secret:
+            raise SettingsError("SLACK_SIGNING_SECRET is not set: HTTP mode needs the Signing Secret from your Slack app's Basic Information page (or set SLACK_APP_TOKEN for Socket Mode).")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, *, dotenv: Path | None = Path(".env")) -> Settings:
+        if env is None:
+            if dotenv is not None and dotenv.is_file():
+                from dotenv import load_dotenv
+
+                load_dotenv(dotenv, override=False)
+            env = os.environ
+
+        def get(name: str) -> str | None:
+            value = env.get(name, "").strip()
+            return value or None
+
+        bot_token = get("SLACK_BOT_TOKEN")
+        if bot_token and not bot_token.startswith("xoxb-"):
+            raise SettingsError("SLACK_BOT_TOKEN must be a bot token starting with xoxb- (OAuth & Permissions page of your Slack app).")
+        app_token = get("SLACK_APP_TOKEN")
+        if app_token and not app_token.startswith("xapp-"):
+            raise SettingsError("SLACK_APP_TOKEN must be an app-level token starting with xapp- (Basic Information > App-Level Tokens, scope connections:write).")
+
+        api_url = get("SLACK_API_URL") or SLACK_API_URL
+        if not re.match(r"^https?://[^/\s]+(/.*)?$", api_url):
+            raise SettingsError(f"SLACK_API_URL must be an http(s) URL such as {SLACK_API_URL} or {GOVSLACK_API_URL} for GovSlack; got {api_url!r}.")
+        if not api_url.endswith("/"):
+            api_url += "/"
+
+        database_url = get("DATABASE_URL") or DEFAULT_DATABASE_URL
+        try:
+            from sqlalchemy.engine import make_url
+
+            from storage.db import normalize_url
+
+            backend = make_url(normalize_url(database_url)).get_backend_name()
+        except Exception:
+            raise SettingsError(f"DATABASE_URL is not a database URL: use sqlite:///path/to/file.db or postgresql://user@host:5432/dbname; got {database_url!r}.") from None
+        if backend not in ("sqlite", "postgresql"):
+            raise SettingsError(f"DATABASE_URL must name SQLite or PostgreSQL; got {backend!r}.")
+
+        port_text = get("PORT") or "3000"
+        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+            raise SettingsError(f"PORT must be a TCP port number such as 3000; got {port_text!r}.")
+
+        tz_name = get("IPSLO_TEAM_TZ") or "Asia/Tokyo"
+        try:
+            team_tz = ZoneInfo(tz_name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise SettingsError(f"IPSLO_TEAM_TZ must be an IANA time zone such as Asia/Tokyo; got {tz_name!r}.") from None
+
+        return cls(
+            database_url=database_url,
+            slack_bot_token=bot_token,
+            slack_signing_secret=get("SLACK_SIGNING_SECRET"),
+            slack_app_token=app_token,
+            slack_api_url=api_url,
+            admins=user_ids(env, "IPSLO_ADMINS"),
+            officers=user_ids(env, "IPSLO_OFFICERS"),
+            team_tz=team_tz,
+            port=int(port_text),
+        )
+
+
+def user_ids(env: Mapping[str, str], name: str) -> frozenset[str]:
+    ids = [part.strip() for part in env.get(name, "").split(",") if part.strip()]
+    bad = [i for i in ids if not USER_ID.match(i)]
+    if bad:
+        raise SettingsError(f"{name} must be comma-separated Slack user IDs such as U012ABCDEF (profile > ⋮ > Copy member ID); not {', '.join(bad)}.")
+    return frozenset(ids)

@@ -1,0 +1,83 @@
+"""Block Kit views: a command's reply as Slack blocks, within Slack's limits."""
+from __future__ import annotations
+
+from typing import Any
+
+from commands.language import Buttons, Caption, Divider, Reply, Section
+
+MAX_BLOCKS = 50
+SECTION_CHARS = 3000
+HEADER_CHARS = 150
+FIELD_CHARS = 2000
+CONTEXT_CHARS = 3000
+BUTTON_CHARS = 75
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def split_text(text: str, limit: int = SECTION_CHARS) -> list[str]:
+    """Cut long text into pieces Slack accepts, at line breaks or spaces where possible, losing nothing."""
+    pieces = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit)
+        if cut < limit // 2:
+            cut = text.rfind(" ", 0, limit)
+        if cut < limit // 2:
+            cut = limit
+        pieces.append(text[:cut])
+        text = text[cut:].lstrip("\n") if text[cut:cut + 1] == "\n" else text[cut:]
+    pieces.append(text)
+    return pieces
+
+
+def mrkdwn(text: str) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": text}
+
+
+def blocks(reply: Reply) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    if reply.header:
+        out.append({"type": "header", "text": {"type": "plain_text", "text": clip(reply.header, HEADER_CHARS), "emoji": True}})
+    for part in reply.parts:
+        if isinstance(part, Section):
+            pieces = split_text(part.text) if part.text else []
+            for piece in pieces[:-1]:
+                out.append({"type": "section", "text": mrkdwn(piece)})
+            block: dict[str, Any] = {"type": "section"}
+            if pieces:
+                block["text"] = mrkdwn(pieces[-1])
+            if part.fields:
+                block["fields"] = [mrkdwn(clip(f"*{label}*\n{value}", FIELD_CHARS)) for label, value in part.fields[:10]]
+            out.append(block)
+        elif isinstance(part, Caption):
+            out.append({"type": "context", "elements": [mrkdwn(clip(part.text, CONTEXT_CHARS))]})
+        elif isinstance(part, Divider):
+            out.append({"type": "divider"})
+        elif isinstance(part, Buttons):
+            out.append({
+                "type": "actions",
+                "elements": [
+                    {
+                        "type": "button",
+                        "text": {"type": "plain_text", "text": clip(b.label, BUTTON_CHARS), "emoji": True},
+                        "action_id": b.action_id,
+                        "value": b.value,
+                        **({"style": b.style} if b.style else {}),
+                    }
+                    for b in part.buttons
+                ],
+            })
+    if len(out) > MAX_BLOCKS:
+        out = out[: MAX_BLOCKS - 1] + [{"type": "context", "elements": [mrkdwn("…more not shown; narrow the question.")]}]
+    return out
+
+
+def message(reply: Reply) -> dict[str, Any]:
+    """Keyword arguments for ``ack()``, ``respond()`` or ``chat.postMessage``."""
+    return {
+        "text": reply.text,
+        "blocks": blocks(reply),
+        "response_type": "in_channel" if reply.public else "ephemeral",
+    }

@@ -1,0 +1,72 @@
+"""The ``/ipslo`` command: every subcommand, help, and turning a line of text into a reply."""
+from __future__ import annotations
+
+import difflib
+from dataclasses import replace
+
+from commands import nations
+from commands.language import Caption, CommandError, Invocation, Reply, Section, Subcommand
+
+SUBCOMMANDS: tuple[Subcommand, ...] = (*nations.SUBCOMMANDS,)
+
+SHARE_WORDS = ("share", "public")
+
+
+def find_subcommand(name: str) -> Subcommand | None:
+    name = name.lower()
+    for sub in SUBCOMMANDS:
+        if name == sub.name or name in sub.aliases:
+            return sub
+    return None
+
+
+def help_reply(*, unknown: str | None = None, is_admin: bool = True) -> Reply:
+    lines = []
+    for sub in SUBCOMMANDS:
+        if sub.admin_only and not is_admin:
+            continue
+        lines.append(f"`/ipslo {sub.usage}`  {sub.summary}\n      e.g. `{sub.example}`")
+    lines.append("`/ipslo help`  This list")
+    parts: list = []
+    text = "What /ipslo can do"
+    if unknown is not None:
+        names = [s.name for s in SUBCOMMANDS] + [a for s in SUBCOMMANDS for a in s.aliases] + ["help"]
+        close = difflib.get_close_matches(unknown.lower(), names, n=1, cutoff=0.5)
+        closest = find_subcommand(close[0]).name if close and close[0] != "help" else (close[0] if close else None)
+        suggestion = f" Did you mean `/ipslo {closest}`?" if closest else ""
+        text = f"I don't know the command “{unknown}”.{suggestion}"
+        parts.append(Section(f":thinking_face: {text}"))
+    parts.append(Section("\n".join(lines)))
+    parts.append(Caption("Replies are only visible to you; add `share` at the end of status or nations to post for the channel."))
+    return Reply(text, header=None if unknown else "IPSLO bot: commands", parts=tuple(parts))
+
+
+def split_share(sub: Subcommand, text: str) -> tuple[str, bool]:
+    words = text.split()
+    if sub.shareable and words and words[-1].lower() in SHARE_WORDS:
+        return " ".join(words[:-1]), True
+    return text, False
+
+
+def run(inv: Invocation, text: str) -> Reply:
+    """Answer one ``/ipslo`` line. Refusals come back as replies; anything else raised is a bug."""
+    name, _, rest = text.strip().partition(" ")
+    if not name or name.lower() in ("help", "?", "-h", "--help"):
+        return help_reply(is_admin=inv.caller.is_admin)
+    sub = find_subcommand(name)
+    if sub is None:
+        return help_reply(unknown=name, is_admin=inv.caller.is_admin)
+    if sub.admin_only and not inv.caller.is_admin:
+        return CommandError(
+            f"`/ipslo {sub.name}` records official status, so only admins may run it.",
+            hint="Ask an admin (IPSLO_ADMINS) to record it, or to add you.",
+        ).reply()
+    rest, share = split_share(sub, rest)
+    try:
+        reply = sub.run(inv, rest.strip())
+    except CommandError as error:
+        reply = error.reply()
+        if not error.hint:
+            reply = replace(reply, parts=reply.parts + (Caption(f"Usage: `/ipslo {sub.usage}`, e.g. `{sub.example}`"),))
+        return reply
+    return reply.shared() if share else reply

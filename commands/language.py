@@ -1,0 +1,119 @@
+"""The shared vocabulary of commands: who is asking, what a subcommand is, and what it answers (plain data, no Slack)."""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+
+@dataclass(frozen=True)
+class Section:
+    """A paragraph of Slack mrkdwn, optionally with label/value fields beside it."""
+
+    text: str = ""
+    fields: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Caption:
+    """Small print: sources, "as of" dates, hints."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Divider:
+    pass
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    action_id: str
+    value: str = ""
+    style: str | None = None  # "primary" or "danger"
+
+
+@dataclass(frozen=True)
+class Buttons:
+    buttons: tuple[Button, ...]
+
+
+Part = Section | Caption | Divider | Buttons
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A command's answer. ``text`` is the one-line summary (notifications, screen readers, the console)."""
+
+    text: str
+    header: str | None = None
+    parts: tuple[Part, ...] = ()
+    public: bool = False
+    refused: bool = False  # the command was refused: whatever it began to write is rolled back
+
+    def shared(self) -> "Reply":
+        return replace(self, public=True)
+
+
+class CommandError(Exception):
+    """Input we refuse, with a friendly sentence and what to type instead."""
+
+    def __init__(self, message: str, *, hint: str | None = None, suggestions: tuple[str, ...] = ()):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.suggestions = suggestions
+
+    def reply(self) -> Reply:
+        parts: list[Part] = [Section(f":warning: {self.message}")]
+        if self.suggestions:
+            parts.append(Section("Did you mean: " + ", ".join(f"`{s}`" for s in self.suggestions) + "?"))
+        if self.hint:
+            parts.append(Caption(self.hint))
+        return Reply(self.message, parts=tuple(parts), refused=True)
+
+
+def bullet_list(lines: list[str]) -> str:
+    return "\n".join(f"• {line}" for line in lines)
+
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The officer running a command."""
+
+    user_id: str
+    tz: ZoneInfo = ZoneInfo("UTC")
+    is_admin: bool = False
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """One run of a subcommand: who asked, when, and the open database session (one transaction)."""
+
+    caller: Caller
+    session: Session
+    now: dt.datetime  # aware, UTC
+
+    @property
+    def today(self) -> dt.date:
+        """Today in the caller's zone."""
+        return self.now.astimezone(self.caller.tz).date()
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    """One verb of ``/ipslo``: how to type it, an example, and the operation that answers it."""
+
+    name: str
+    usage: str
+    summary: str
+    example: str
+    run: Callable[[Invocation, str], Reply]
+    admin_only: bool = False
+    shareable: bool = False
+    aliases: tuple[str, ...] = ()

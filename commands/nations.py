@@ -1,0 +1,339 @@
+"""Nations in the officers' words: finding a nation from what was typed, its status, the area list, recording assessments."""
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from dateutil.relativedelta import relativedelta
+
+from commands.language import Caption, CommandError, Invocation, Reply, Section, Subcommand, bullet_list
+from commands.when import WhenError, parse_date
+from storage import nations as store
+from storage.nations import Nation, NationRecord
+
+#: 46 U.S.C. 70108(d): reassess each country not less than once every 3 years.
+REASSESS_EVERY = relativedelta(years=3)
+DUE_SOON = relativedelta(months=6)
+
+SUBSTANTIALLY_IMPLEMENTING = "substantially implementing the ISPS Code"
+NOT_MAINTAINING = "not maintaining effective anti-terrorism measures"
+OUTCOME_WORDS: dict[str, str] = {
+    "substantially implementing the isps code": SUBSTANTIALLY_IMPLEMENTING,
+    "substantially implementing": SUBSTANTIALLY_IMPLEMENTING,
+    "substantially": SUBSTANTIALLY_IMPLEMENTING,
+    "implementing": SUBSTANTIALLY_IMPLEMENTING,
+    "effective": SUBSTANTIALLY_IMPLEMENTING,
+    "positive": SUBSTANTIALLY_IMPLEMENTING,
+    "not maintaining effective anti-terrorism measures": NOT_MAINTAINING,
+    "not maintaining effective measures": NOT_MAINTAINING,
+    "not maintaining": NOT_MAINTAINING,
+    "not effective": NOT_MAINTAINING,
+    "ineffective": NOT_MAINTAINING,
+    "negative": NOT_MAINTAINING,
+}
+OUTCOME_HINT = "Outcomes: `substantially implementing` or `not maintaining` (effective anti-terrorism measures)."
+
+
+# --- finding a nation --------------------------------------------------------------------------
+
+def normalize(text: str) -> str:
+    """Lower case, no accents or punctuation, single spaces, no leading "the"."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    text = re.sub(r"[^a-z0-9]+", " ", text).strip()
+    return re.sub(r"^the ", "", text)
+
+
+@dataclass(frozen=True)
+class Match:
+    nation: Nation
+    typed: str
+    exact: bool
+
+
+class NationIndex:
+    """Every way of naming each nation (codes, names, aliases), for exact and forgiving look-ups."""
+
+    def __init__(self, nations: list[Nation]):
+        self.by_key: dict[str, Nation] = {}
+        for nation in nations:
+            keys = [nation.iso2, nation.iso3, nation.name, nation.official_name, *(nation.aliases or [])]
+            for key in keys:
+                self.by_key.setdefault(normalize(key), nation)
+        self.names = sorted({normalize(k) for k in self.by_key})
+
+    def exact(self, typed: str) -> Nation | None:
+        return self.by_key.get(normalize(typed))
+
+    def ranked(self, typed: str, limit: int = 3) -> list[tuple[float, Nation]]:
+        """The closest nations to what was typed, best first, one entry per nation."""
+        query = normalize(typed)
+        best: dict[str, tuple[float, Nation]] = {}
+        for key, nation in self.by_key.items():
+            if len(key) <= 3 and len(query) > 3:
+                continue  # codes only match codes
+            score = difflib.SequenceMatcher(None, query, key).ratio()
+            if len(query) >= 3 and key.startswith(query):
+                score = max(score, 0.9)
+            if score > best.get(nation.iso2, (0.0, nation))[0]:
+                best[nation.iso2] = (score, nation)
+        return sorted(best.values(), key=lambda pair: (-pair[0], pair[1].name))[:limit]
+
+    def find(self, typed: str) -> Match:
+        """The nation meant by ``typed``; raises :class:`CommandError` with the closest three when unsure."""
+        typed = typed.strip()
+        if not typed:
+            raise CommandError("Which nation? Type its name, alias or ISO code.", hint="Example: `/ipslo status fiji`")
+        nation = self.exact(typed)
+        if nation is not None:
+            return Match(nation, typed, exact=True)
+        ranked = self.ranked(typed)
+        suggestions = tuple(n.name for _, n in ranked)
+        if ranked and len(normalize(typed)) >= 3:
+            top_score, top = ranked[0]
+            runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
+            if top_score >= 0.75 and top_score - runner_up >= 0.08:
+                return Match(top, typed, exact=False)
+            if top_score >= 0.75:
+                raise CommandError(f"“{typed}” could mean more than one nation.", suggestions=suggestions)
+        raise CommandError(f"I don't know a nation or territory called “{typed}”.", suggestions=suggestions)
+
+    def split(self, words: list[str], *, max_words: int = 4) -> tuple[Match, list[str]]:
+        """A nation named by the first words (the longest exact name wins), and the words after it."""
+        for size in range(min(max_words, len(words)), 0, -1):
+            nation = self.exact(" ".join(words[:size]))
+            if nation is not None:
+                return Match(nation, " ".join(words[:size]), exact=True), words[size:]
+        if not words:
+            self.find("")
+        return self.find(words[0]), words[1:]
+
+
+def nation_index(*, session) -> NationIndex:
+    return NationIndex(store.list_nations(session=session))
+
+
+# --- status ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Standing:
+    """A nation's status as of a day: the sentence, and whether reassessment is overdue or due soon."""
+
+    summary: str
+    detail: str
+    due: dt.date | None
+    overdue: bool
+    due_soon: bool
+    under_coe: bool
+
+
+def standing(record: NationRecord, *, today: dt.date) -> Standing:
+    assessment, coe = record.assessment, record.coe
+    due = assessment.assessed_on + REASSESS_EVERY if assessment else None
+    overdue = bool(due and due < today)
+    due_soon = bool(due and not overdue and due <= today + DUE_SOON)
+    under_coe = bool(coe and coe.active)
+    if under_coe:
+        since = f" since {fmt_date(coe.effective_on)}" if coe.effective_on else ""
+        summary = f":no_entry: Under Conditions of Entry{since}"
+        detail = f"Source: {coe.source} (public list as of {fmt_date(coe.as_of)})"
+    elif assessment:
+        icon = ":white_check_mark:" if assessment.outcome == SUBSTANTIALLY_IMPLEMENTING else ":warning:"
+        summary = f"{icon} Found {assessment.outcome} ({fmt_date(assessment.assessed_on)})"
+        detail = f"Source: {assessment.source or 'not given'}; recorded by <@{assessment.recorded_by}>"
+    else:
+        summary = ":grey_question: No assessment on record"
+        detail = ""
+    if coe and not coe.active:
+        detail = (detail + "; " if detail else "") + f"Conditions of Entry lifted {fmt_date(coe.lifted_on)} ({coe.source})"
+    if under_coe and assessment:
+        detail += f"; last assessment {fmt_date(assessment.assessed_on)}: {assessment.outcome}"
+    return Standing(summary, detail, due, overdue, due_soon, under_coe)
+
+
+def due_text(state: Standing, *, today: dt.date) -> str:
+    if state.due is None:
+        return "Unknown: no assessment on record"
+    if state.overdue:
+        return f":red_circle: *Overdue* since {fmt_date(state.due)} ({(today - state.due).days} days)"
+    if state.due_soon:
+        return f":large_orange_circle: {fmt_date(state.due)} (within 6 months)"
+    return fmt_date(state.due)
+
+
+def fmt_date(day: dt.date | None) -> str:
+    return day.strftime("%-d %b %Y") if day else "unknown date"
+
+
+def area_text(nation: Nation) -> str:
+    if nation.kind == "us_territory":
+        return "No: a U.S. territory (domestic, not a partner)"
+    if nation.kind == "us":
+        return "No: the United States"
+    return "Yes" if nation.in_area else "No"
+
+
+def kind_text(nation: Nation) -> str:
+    kinds = {
+        "sovereign": "Independent state",
+        "free_association": f"In free association with {nation.sovereign}",
+        "territory": f"Territory of {nation.sovereign}" if nation.sovereign else "Territory",
+        "us_territory": "U.S. territory",
+        "us": "United States",
+    }
+    return kinds.get(nation.kind, nation.kind.replace("_", " ").capitalize())
+
+
+def status(inv: Invocation, text: str) -> Reply:
+    index = nation_index(session=inv.session)
+    match = index.find(text)
+    nation = match.nation
+    [record] = store.nation_records(session=inv.session, nations=[nation])
+    state = standing(record, today=inv.today)
+    fields = (
+        ("Region", nation.region),
+        ("In our area", area_text(nation)),
+        ("Status", state.summary),
+        ("Reassessment due", due_text(state, today=inv.today)),
+    )
+    parts: list = [Section(f"*{nation.official_name}* · {kind_text(nation)}", fields=fields)]
+    captions = [c for c in (state.detail, nation.engagement) if c]
+    captions.append("Reassessment at least every 3 years: 46 U.S.C. 70108(d)")
+    if not match.exact:
+        captions.insert(0, f"Showing {nation.name} for “{match.typed}”.")
+    parts.append(Caption(" · ".join(captions)))
+    header = f"{nation.name} ({nation.iso2})"
+    return Reply(f"{header}: {strip_icons(state.summary)}", header=header, parts=tuple(parts))
+
+
+def strip_icons(text: str) -> str:
+    return re.sub(r":[a-z_]+: ", "", text)
+
+
+# --- the area at a glance ----------------------------------------------------------------------
+
+NATIONS_HINT = "Try `/ipslo nations`, `/ipslo nations coe`, `/ipslo nations overdue` or a region such as `/ipslo nations oceania`."
+
+
+def nations(inv: Invocation, text: str) -> Reply:
+    choice = normalize(text)
+    all_nations = store.list_nations(session=inv.session)
+    regions = sorted({n.region for n in all_nations})
+    region_by_key = {normalize(r): r for r in regions}
+    records = store.nation_records(session=inv.session, nations=all_nations)
+    states = [(record, standing(record, today=inv.today)) for record in records]
+
+    if choice in ("", "all", "area"):
+        title, chosen = "Nations in our area", [(r, s) for r, s in states if r.nation.in_area]
+    elif choice in ("coe", "conditions of entry"):
+        title, chosen = "Under Conditions of Entry", [(r, s) for r, s in states if s.under_coe]
+    elif choice in ("overdue", "due"):
+        title = "Overdue for reassessment"
+        chosen = [(r, s) for r, s in states if r.nation.in_area and (s.overdue or (choice == "due" and s.due_soon))]
+    elif choice in region_by_key or any(key.startswith(choice) for key in region_by_key):
+        region = region_by_key.get(choice) or next(r for k, r in region_by_key.items() if k.startswith(choice))
+        title, chosen = f"Nations in {region}", [(r, s) for r, s in states if r.nation.region == region]
+    else:
+        close = difflib.get_close_matches(choice, ["coe", "overdue", *region_by_key], n=3, cutoff=0.5)
+        raise CommandError(
+            f"I can't list nations by “{text.strip()}”.", hint=NATIONS_HINT,
+            suggestions=tuple(f"/ipslo nations {c}" for c in close),
+        )
+
+    lines = []
+    for record, state in chosen:
+        due = ""
+        if state.overdue:
+            due = f" · :red_circle: reassessment overdue since {fmt_date(state.due)}"
+        elif state.due_soon:
+            due = f" · reassessment due {fmt_date(state.due)}"
+        lines.append(f"*{record.nation.name}* ({record.nation.iso2}) · {strip_icons(state.summary)}{due}")
+    parts: list = []
+    if lines:
+        for start in range(0, len(lines), 25):  # Slack sections hold 3,000 characters
+            parts.append(Section(bullet_list(lines[start:start + 25])))
+    else:
+        parts.append(Section("None right now."))
+    captions = []
+    if choice in ("overdue", "due"):
+        unknown = sum(1 for r, s in states if r.nation.in_area and s.due is None)
+        captions.append(f"{unknown} nations in our area have no assessment on record, so no due date is known.")
+    if any(s.under_coe for _, s in chosen):
+        as_of = max(r.coe.as_of for r, s in chosen if s.under_coe)
+        captions.append(f"Conditions of Entry: public list as of {fmt_date(as_of)}.")
+    captions.append(NATIONS_HINT)
+    parts.append(Caption(" ".join(captions)))
+    header = f"{title} ({len(chosen)})"
+    return Reply(header, header=header, parts=tuple(parts))
+
+
+# --- recording an assessment -------------------------------------------------------------------
+
+ASSESS_USAGE = "`/ipslo assess <nation> <date> <outcome> [source]`, e.g. `/ipslo assess fiji 2026-10-03 substantially implementing trip report 26-041`"
+
+
+def split_date(words: list[str], *, today: dt.date) -> tuple[dt.date, list[str]]:
+    """A date named by the first words (the longest that reads as a date), and the words after it."""
+    for size in range(min(4, len(words)), 0, -1):
+        try:
+            return parse_date(" ".join(words[:size]), today=today), words[size:]
+        except WhenError as error:
+            last_error = error
+    if not words:
+        raise CommandError("Which date?", hint=ASSESS_USAGE)
+    raise CommandError(str(last_error), hint=last_error.hint)
+
+
+def split_outcome(words: list[str]) -> tuple[str, list[str]]:
+    lowered = [normalize(w) for w in words]
+    for size in range(min(6, len(words)), 0, -1):
+        outcome = OUTCOME_WORDS.get(" ".join(lowered[:size]))
+        if outcome:
+            return outcome, words[size:]
+    typed = " ".join(words[:3]) or "nothing"
+    raise CommandError(f"I don't know the outcome “{typed}”.", hint=OUTCOME_HINT + " " + ASSESS_USAGE)
+
+
+def assess(inv: Invocation, text: str) -> Reply:
+    words = text.split()
+    if not words:
+        raise CommandError("Which nation, date and outcome?", hint=ASSESS_USAGE)
+    match, rest = nation_index(session=inv.session).split(words)
+    if not match.exact:
+        raise CommandError(
+            f"I'm not sure “{match.typed}” means {match.nation.name}; nothing was recorded.",
+            hint="Type the name or ISO code exactly. " + ASSESS_USAGE,
+            suggestions=(match.nation.name,),
+        )
+    assessed_on, rest = split_date(rest, today=inv.today)
+    if assessed_on > inv.today:
+        raise CommandError(f"{fmt_date(assessed_on)} is in the future; record an assessment once it has happened.",
+                           hint=ASSESS_USAGE)
+    outcome, rest = split_outcome(rest)
+    source = " ".join(rest) or None
+    store.record_assessment(
+        session=inv.session, nation=match.nation, assessed_on=assessed_on, outcome=outcome,
+        source=source, recorded_by=inv.caller.user_id,
+    )
+    due = assessed_on + REASSESS_EVERY
+    text_line = f"Recorded: {match.nation.name} found {outcome} on {fmt_date(assessed_on)}."
+    return Reply(
+        text_line,
+        parts=(
+            Section(f":memo: {text_line}\nReassessment due by *{fmt_date(due)}*."),
+            Caption(f"Source: {source or 'not given'} · recorded by <@{inv.caller.user_id}>"),
+        ),
+    )
+
+
+SUBCOMMANDS = (
+    Subcommand("status", "status <nation>", "A nation's assessment status, COE and reassessment date",
+               "/ipslo status fiji", status, shareable=True, aliases=("s", "nation")),
+    Subcommand("nations", "nations [coe|overdue|<region>]", "The area's nations at a glance",
+               "/ipslo nations overdue", nations, shareable=True, aliases=("list",)),
+    Subcommand("assess", "assess <nation> <date> <outcome> [source]", "Record an assessment outcome (admins)",
+               "/ipslo assess fiji 2026-10-03 substantially implementing", assess, admin_only=True),
+)

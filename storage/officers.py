@@ -1,0 +1,40 @@
+"""Officers as Slack knows them: name and time zone, cached from ``users.info`` so replies need no Web API call."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from storage.db import Base, UTCDateTime, utcnow
+
+#: How long a cached profile is trusted before Slack is asked again.
+FRESH_FOR = dt.timedelta(hours=24)
+
+
+class Officer(Base):
+    __tablename__ = "officers"
+
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    tz: Mapped[str] = mapped_column(String(64))
+    fetched_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+def get_officer(*, session: Session, user_id: str, fresh: bool = True) -> Officer | None:
+    """The cached profile; with ``fresh`` only when it is younger than :data:`FRESH_FOR`."""
+    officer = session.get(Officer, user_id)
+    if officer is None or (fresh and utcnow() - officer.fetched_at > FRESH_FOR):
+        return None
+    return officer
+
+
+def remember_officer(*, session: Session, user_id: str, name: str, tz: str) -> Officer:
+    officer = session.get(Officer, user_id)
+    if officer is None:
+        officer = Officer(user_id=user_id, name=name, tz=tz, fetched_at=utcnow())
+        session.add(officer)
+    else:
+        officer.name, officer.tz, officer.fetched_at = name, tz, utcnow()
+    session.flush()
+    return officer
