@@ -59,6 +59,65 @@ def failure_reply(reference: str) -> Reply:
     return Reply(text, parts=(Section(f":construction: {text}"),), refused=True)
 
 
+@dataclass
+class Bot:
+    """What every listener needs: settings, database, the Web API client, the clock, and the officer middleware."""
+
+    settings: Settings
+    database: Database
+    client: WebClient
+    clock: Callable[[], dt.datetime] = utcnow
+
+    def caller_for(self, user_id: str) -> Caller:
+        """Who is asking, with their Slack time zone (cached for a day; the team's zone if Slack can't say)."""
+        settings = self.settings
+        with self.database.sessions.begin() as session:
+            officer = officers.get_officer(session=session, user_id=user_id)
+            if officer is None:
+                try:
+                    user = self.client.users_info(user=user_id)["user"]
+                    officer = officers.remember_officer(
+                        session=session, user_id=user_id,
+                        name=user.get("real_name") or user.get("name") or user_id, tz=user.get("tz") or settings.team_tz.key,
+                    )
+                except SlackApiError as error:
+                    log.warning("users.info failed for %s: %s", user_id, error.response.get("error"))
+            tz_name = officer.tz if officer else settings.team_tz.key
+        try:
+            tz = ZoneInfo(tz_name)
+        except (ZoneInfoNotFoundError, ValueError):
+            tz = settings.team_tz
+        return Caller(user_id=user_id, tz=tz, is_admin=settings.is_admin(user_id))
+
+    def identify_officer(self, ack: Any, body: dict, context: Any, next: Callable[[], BoltResponse]) -> Any:
+        """Middleware: refuse people outside IPSLO_OFFICERS politely; otherwise put the caller in ``context["caller"]``."""
+        user_id = body.get("user_id") or (body.get("user") or {}).get("id") or context.user_id
+        if not user_id or not self.settings.may_use(user_id):
+            text = "Sorry, this bot is for the IPSLO team. Ask an admin to add your Slack member ID to IPSLO_OFFICERS."
+            if body.get("command"):
+                ack(text=text, response_type="ephemeral")
+                return None
+            ack()
+            return BoltResponse(status=200, body="")
+        context["caller"] = self.caller_for(user_id)
+        return next()
+
+    def run(self, operation: Callable[[Invocation], Reply], caller: Caller, what: str) -> Reply:
+        """Run an operation in one transaction: committed when answered, rolled back when refused or failed."""
+        try:
+            with self.database.sessions() as session:
+                reply = operation(Invocation(caller=caller, session=session, now=self.clock()))
+                if reply.refused:
+                    session.rollback()
+                else:
+                    session.commit()
+                return reply
+        except Exception:
+            reference = uuid.uuid4().hex[:8]
+            log.exception("%s by %s failed (reference %s)", what, caller.user_id, reference)
+            return failure_reply(reference)
+
+
 def create_app(
     *,
     settings: Settings,
@@ -75,58 +134,13 @@ def create_app(
         token_verification_enabled=False,  # auth.test is called once, lazily, on the first request
         raise_error_for_unhandled_request=False,
     )
+    bot = Bot(settings=settings, database=database, client=client, clock=clock)
 
-    def caller_for(user_id: str) -> Caller:
-        """Who is asking, with their Slack time zone (cached for a day; the team's zone if Slack can't say)."""
-        with database.sessions.begin() as session:
-            officer = officers.get_officer(session=session, user_id=user_id)
-            if officer is None:
-                try:
-                    user = client.users_info(user=user_id)["user"]
-                    officer = officers.remember_officer(
-                        session=session, user_id=user_id,
-                        name=user.get("real_name") or user.get("name") or user_id, tz=user.get("tz") or settings.team_tz.key,
-                    )
-                except SlackApiError as error:
-                    log.warning("users.info failed for %s: %s", user_id, error.response.get("error"))
-            tz_name = officer.tz if officer else settings.team_tz.key
-        try:
-            tz = ZoneInfo(tz_name)
-        except (ZoneInfoNotFoundError, ValueError):
-            tz = settings.team_tz
-        return Caller(user_id=user_id, tz=tz, is_admin=settings.is_admin(user_id))
-
-    def identify_officer(ack: Any, body: dict, context: Any, next: Callable[[], BoltResponse]) -> Any:
-        """Refuse people outside IPSLO_OFFICERS politely; otherwise resolve the caller once for the handler."""
-        user_id = body.get("user_id") or (body.get("user") or {}).get("id") or context.user_id
-        if not user_id or not settings.may_use(user_id):
-            text = "Sorry, this bot is for the IPSLO team. Ask an admin to add your Slack member ID to IPSLO_OFFICERS."
-            if body.get("command"):
-                ack(text=text, response_type="ephemeral")
-                return None
-            ack()
-            return BoltResponse(status=200, body="")
-        context["caller"] = caller_for(user_id)
-        return next()
-
-    def answer(text: str, caller: Caller) -> Reply:
-        """Run one /ipslo line in one transaction: committed when answered, rolled back when refused or failed."""
-        try:
-            with database.sessions() as session:
-                reply = ipslo.run(Invocation(caller=caller, session=session, now=clock()), text)
-                if reply.refused:
-                    session.rollback()
-                else:
-                    session.commit()
-                return reply
-        except Exception:
-            reference = uuid.uuid4().hex[:8]
-            log.exception("/ipslo %r by %s failed (reference %s)", text, caller.user_id, reference)
-            return failure_reply(reference)
-
-    @app.command(COMMAND, middleware=[identify_officer])
+    @app.command(COMMAND, middleware=[bot.identify_officer])
     def on_ipslo(ack: Any, command: dict, context: Any) -> None:
-        ack(**views.message(answer(command.get("text", ""), context["caller"])))
+        text = command.get("text", "")
+        reply = bot.run(lambda inv: ipslo.run(inv, text), context["caller"], f"/ipslo {text!r}")
+        ack(**views.message(reply))
 
     @app.error
     def on_error(error: Exception, body: dict, logger: logging.Logger) -> BoltResponse:
@@ -135,4 +149,5 @@ def create_app(
         reply = failure_reply(reference)
         return BoltResponse(status=200, body=json.dumps(views.message(reply)), headers={"content-type": "application/json"})
 
+    # Each domain's buttons, modals and shortcuts: register(app, bot) in bot/<domain>.py, listed here.
     return app
