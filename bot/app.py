@@ -89,16 +89,16 @@ class Bot:
             tz = settings.team_tz
         return Caller(user_id=user_id, tz=tz, is_admin=settings.is_admin(user_id))
 
-    def identify_officer(self, ack: Any, body: dict, context: Any, next: Callable[[], BoltResponse]) -> Any:
+    def identify_officer(self, body: dict, context: Any, next: Callable[[], BoltResponse]) -> Any:
         """Middleware: refuse people outside IPSLO_OFFICERS politely; otherwise put the caller in ``context["caller"]``."""
         user_id = body.get("user_id") or (body.get("user") or {}).get("id") or context.user_id
-        if not user_id or not self.settings.may_use(user_id):
+        if not user_id:
+            return next()
+        if not self.settings.may_use(user_id):
             text = "Sorry, this bot is for the IPSLO team. Ask an admin to add your Slack member ID to IPSLO_OFFICERS."
-            if body.get("command"):
-                ack(text=text, response_type="ephemeral")
-                return None
-            ack()
-            return BoltResponse(status=200, body="")
+            message = {"response_type": "ephemeral", "text": text} if body.get("command") else {}
+            return BoltResponse(status=200, body=json.dumps(message) if message else "",
+                                headers={"content-type": "application/json"} if message else {})
         context["caller"] = self.caller_for(user_id)
         return next()
 
@@ -135,8 +135,9 @@ def create_app(
         raise_error_for_unhandled_request=False,
     )
     bot = Bot(settings=settings, database=database, client=client, clock=clock)
+    app.use(bot.identify_officer)
 
-    @app.command(COMMAND, middleware=[bot.identify_officer])
+    @app.command(COMMAND)
     def on_ipslo(ack: Any, command: dict, context: Any) -> None:
         text = command.get("text", "")
         reply = bot.run(lambda inv: ipslo.run(inv, text), context["caller"], f"/ipslo {text!r}")

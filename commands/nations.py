@@ -78,6 +78,8 @@ class NationIndex:
             score = difflib.SequenceMatcher(None, query, key).ratio()
             if len(query) >= 3 and key.startswith(query):
                 score = max(score, 0.9)
+            elif len(query) >= 4 and f" {query}" in f" {key}":
+                score = max(score, 0.85)  # a whole word of a longer name: "guinea"
             if score > best.get(nation.iso2, (0.0, nation))[0]:
                 best[nation.iso2] = (score, nation)
         return sorted(best.values(), key=lambda pair: (-pair[0], pair[1].name))[:limit]

@@ -27,8 +27,9 @@ Dates I understand:
 Times, after or before a date (or alone, meaning the next one):
   • 09:00 · 14:30 · 0900 · 9am · 9:30pm · noon
   • tomorrow 09:00 · next tuesday at 9am · 2027-01-12 14:30 · 12 Jan 2027 9am
-From now: in 90 seconds · in 15 minutes · in an hour · in 2 hours 30 minutes · tonight (20:00)
-Date ranges: 2027-01-12 to 2027-01-16 · 12 Jan - 16 Jan 2027
+From now: in 90 seconds · in 15 minutes · in an hour · in 2 hours 30 minutes · in 3 days
+Tonight: tonight (20:00) · tonight 22:30
+Date ranges: 2027-01-12 to 2027-01-16 · 12 Jan 2027 - 16 Jan
 Numeric dates must be YYYY-MM-DD: 03/04/2027 could be March or April, so I won't guess.
 Times are read in your own time zone."""
 
@@ -278,6 +279,9 @@ def _relative(toks: list[str]) -> dict[str, int]:
     if len(toks) < 2 or toks[0] != "in":
         raise _NoMatch
     expanded: list[str] = []
+    text = " ".join(toks[1:])
+    if text in ("half an hour", "half hour"):
+        return {"minutes": 30}
     for tok in toks[1:]:
         m = re.fullmatch(r"(\d+)([a-z]+)", tok)
         if m and m[2] in _UNITS:
@@ -299,7 +303,7 @@ def _relative(toks: list[str]) -> dict[str, int]:
             count = int(count_tok)
         elif count_tok in _COUNT_WORDS:
             count = _COUNT_WORDS[count_tok]
-        elif re.fullmatch(r"\d*[.,]\d+|\d+/\d+|half", count_tok):
+        elif re.fullmatch(r"\d*[.,]\d+|\d+/\d+", count_tok):
             fractional, count = True, 0
         else:
             raise _NoMatch
@@ -370,7 +374,7 @@ def _explain(tokens: list[str], what: str, typed: str) -> WhenError:
     """The refusal for text that is none of our forms, as specific as we can make it."""
     toks = [t for t in tokens if t not in ("on", "of")]
     months = [t for t in toks if _NAMES.month(t)]
-    if months and len(toks) <= 2 and not any(_DAY_RE.fullmatch(t) for t in toks):
+    if months and len(toks) <= 2 and all(_NAMES.month(t) or _YEAR_RE.fullmatch(t) for t in toks):
         return WhenError(f"“{typed}” needs a day of the month too, e.g. “12 {months[0].capitalize()} 2027”.")
     return _short_year(tokens, typed) or WhenError(f"I couldn't read “{typed}” as {what}.")
 

@@ -1,0 +1,166 @@
+"""Nations as officers name them, and what /ipslo status, nations and assess tell them."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from commands.language import Caller, CommandError, Invocation
+from commands.nations import NationIndex, assess, nations, status
+from storage.nations import Nation, read_reference
+
+TODAY = dt.datetime(2026, 11, 25, 3, 0, tzinfo=dt.timezone.utc)
+ADMIN = Caller("U0ADMIN", is_admin=True)
+
+
+@pytest.fixture(scope="module")
+def index() -> NationIndex:
+    rows = read_reference("nations.yaml")["nations"]
+    return NationIndex([Nation(**{k: v for k, v in row.items()}) for row in rows])
+
+
+@pytest.mark.parametrize(
+    ("typed", "iso2", "exact"),
+    [
+        ("fiji", "FJ", True),
+        ("FJ", "FJ", True),
+        ("FJI", "FJ", True),
+        ("Fiji", "FJ", True),
+        ("PNG", "PG", True),
+        ("papua new guinea", "PG", True),
+        ("east timor", "TL", True),
+        ("Timor-Leste", "TL", True),
+        ("Micronesia", "FM", True),
+        ("FSM", "FM", True),
+        ("solomons", "SB", True),
+        ("Viet Nam", "VN", True),
+        ("vietnam", "VN", True),
+        ("burma", "MM", True),
+        ("korea", "KR", True),
+        ("RMI", "MH", True),
+        ("marshalls", "MH", True),
+        ("samoa", "WS", True),
+        ("taiwan", "TW", True),
+        ("tahiti", "PF", True),
+        ("réunion", "RE", True),
+        ("sao tome", "ST", True),
+        ("fjii", "FJ", False),
+        ("phillipines", "PH", False),
+        ("indonesa", "ID", False),
+        ("papa new guinea", "PG", False),
+        ("kiribas", "KI", False),
+    ],
+)
+def test_nation_found_from_name_alias_code_or_typo(index: NationIndex, typed: str, iso2: str, exact: bool) -> None:
+    match = index.find(typed)
+    assert (match.nation.iso2, match.exact) == (iso2, exact)
+
+
+@pytest.mark.parametrize("typed", ["xyzzy", "new", "guinea", "islands"])
+def test_unknown_or_ambiguous_nation_offers_closest_three(index: NationIndex, typed: str) -> None:
+    with pytest.raises(CommandError) as raised:
+        index.find(typed)
+    assert len(raised.value.suggestions) == 3
+    assert typed in raised.value.message
+
+
+def test_ambiguous_new_suggests_both_new_nations(index: NationIndex) -> None:
+    with pytest.raises(CommandError) as raised:
+        index.find("new")
+    assert {"New Zealand", "New Caledonia"} <= set(raised.value.suggestions)
+
+
+def test_multi_word_nation_is_split_from_the_words_after_it(index: NationIndex) -> None:
+    match, rest = index.split("papua new guinea 2026-10-03 substantially".split())
+    assert match.nation.iso2 == "PG" and rest == ["2026-10-03", "substantially"]
+
+
+def invocation(database, caller: Caller = ADMIN, now: dt.datetime = TODAY):
+    session = database.sessions()
+    return session, Invocation(caller=caller, session=session, now=now)
+
+
+def test_status_of_a_nation_with_no_assessment(database) -> None:
+    session, inv = invocation(database)
+    with session:
+        reply = status(inv, "fiji")
+    text = reply.text + str(reply.parts)
+    assert reply.header == "Fiji (FJ)"
+    assert "Republic of Fiji" in text and "Oceania" in text
+    assert "No assessment on record" in text
+
+
+def test_status_under_conditions_of_entry_shows_date_source_and_as_of(database) -> None:
+    session, inv = invocation(database)
+    with session:
+        reply = status(inv, "FSM")
+    text = str(reply.parts)
+    assert "Under Conditions of Entry since 5 Sep 2017" in text
+    assert "82 FR 39609" in text and "as of 30 Sep 2025" in text
+
+
+def test_recorded_assessment_sets_status_and_due_date(database) -> None:
+    session, inv = invocation(database)
+    with session:
+        reply = assess(inv, "fiji 2026-10-03 substantially implementing trip report 26-041")
+        session.commit()
+        assert "Reassessment due by *3 Oct 2029*" in str(reply.parts)
+        shown = str(status(inv, "fiji").parts)
+    assert "Found substantially implementing the ISPS Code (3 Oct 2026)" in shown
+    assert "trip report 26-041" in shown and "<@U0ADMIN>" in shown
+    assert "3 Oct 2029" in shown and "Overdue" not in shown
+
+
+def test_assessment_older_than_three_years_is_flagged_overdue(database) -> None:
+    session, inv = invocation(database)
+    with session:
+        assess(inv, "tonga 12 Nov 2023 substantially implementing")
+        session.commit()
+        shown = str(status(inv, "tonga").parts)
+        overdue = nations(inv, "overdue")
+    assert "*Overdue* since 12 Nov 2026 (13 days)" in shown
+    assert overdue.header == "Overdue for reassessment (1)"
+    assert "Tonga" in str(overdue.parts)
+
+
+def test_due_within_six_months_is_marked(database) -> None:
+    session, inv = invocation(database)
+    with session:
+        assess(inv, "vanuatu 2024-02-01 substantially implementing")
+        shown = str(status(inv, "vanuatu").parts)
+    assert "1 Feb 2027 (within 6 months)" in shown
+
+
+@pytest.mark.parametrize(
+    ("typed", "refusal"),
+    [
+        ("fiji 03/04/2026 substantially implementing", "ambiguous"),
+        ("fiji 2027-01-01 substantially implementing", "in the future"),
+        ("fiji 2026-10-03 great", "I don't know the outcome “great”"),
+        ("fjii 2026-10-03 substantially implementing", "nothing was recorded"),
+        ("fiji", "Which date"),
+    ],
+)
+def test_assess_refuses_bad_input_and_records_nothing(database, typed: str, refusal: str) -> None:
+    session, inv = invocation(database)
+    with session:
+        with pytest.raises(CommandError) as raised:
+            assess(inv, typed)
+        assert refusal in raised.value.message
+        assert raised.value.hint  # always says what to type instead
+        assert "No assessment on record" in str(status(inv, "fiji").parts)
+
+
+def test_nations_lists_the_area_coe_and_regions(database) -> None:
+    session, inv = invocation(database)
+    with session:
+        area = nations(inv, "")
+        coe = nations(inv, "coe")
+        oceania = nations(inv, "oceania")
+        with pytest.raises(CommandError) as raised:
+            nations(inv, "overdew")
+    assert area.header == "Nations in our area (52)"
+    assert coe.header == "Under Conditions of Entry (22)"
+    assert "Nauru" in str(coe.parts) and "Djibouti" not in str(coe.parts)
+    assert "Fiji" in str(oceania.parts) and "Japan" not in str(oceania.parts)
+    assert "/ipslo nations overdue" in raised.value.suggestions

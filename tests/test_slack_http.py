@@ -1,0 +1,124 @@
+"""End to end over real HTTP: Slack-signed requests to the real app, Slack's Web API played by the stand-in."""
+from __future__ import annotations
+
+import time
+
+from sqlalchemy import text
+
+from bot.slack_standin import sign
+from tests.conftest import ADMIN, OFFICER
+
+
+def test_status_is_answered_in_the_acknowledgement(workspace) -> None:
+    answer = workspace.command("status fiji")
+    assert answer.status == 200
+    assert answer.ephemeral
+    assert "Fiji (FJ)" in answer.text
+    assert "Status: ❔ No assessment on record" in answer.text
+    assert workspace.standin.responses == []  # nothing needed after the ack
+
+
+def test_share_posts_the_status_for_the_channel(workspace) -> None:
+    answer = workspace.command("status png share")
+    assert answer.body["response_type"] == "in_channel"
+    assert "Papua New Guinea (PG)" in answer.text
+
+
+def test_request_with_a_bad_signature_is_refused(workspace) -> None:
+    answer = workspace.command("status fiji", secret="not-the-signing-secret")
+    assert answer.status == 401
+    assert "Fiji" not in str(answer.body)
+
+
+def test_request_older_than_five_minutes_is_refused(workspace) -> None:
+    answer = workspace.command("status fiji", timestamp=int(time.time()) - 301)
+    assert answer.status == 401
+
+
+def test_unknown_subcommand_gets_help_with_the_closest_command(workspace) -> None:
+    answer = workspace.command("statsu fiji")
+    assert answer.status == 200
+    assert "I don't know the command “statsu”. Did you mean `/ipslo status`?" in answer.text
+    assert "/ipslo nations [coe|overdue|<region>]" in answer.text
+
+
+def test_empty_command_and_help_list_every_subcommand_with_an_example(workspace) -> None:
+    for typed in ("", "help"):
+        answer = workspace.command(typed)
+        assert "`/ipslo status <nation>`" in answer.text
+        assert "e.g. `/ipslo status fiji`" in answer.text
+
+
+def test_unknown_nation_gets_the_closest_three(workspace) -> None:
+    answer = workspace.command("status guinea")
+    assert "could mean more than one nation" in answer.text
+    for name in ("Equatorial Guinea", "Guinea-Bissau", "Papua New Guinea"):
+        assert name in answer.text
+
+
+def test_admin_records_an_assessment_and_officers_see_it(workspace) -> None:
+    refused = workspace.command("assess fiji 2026-10-03 substantially implementing", user=OFFICER)
+    assert "only admins may run it" in refused.text
+    recorded = workspace.command("assess fiji 2026-10-03 substantially implementing", user=ADMIN)
+    assert "Recorded: Fiji found substantially implementing the ISPS Code on 3 Oct 2026." in recorded.text
+    shown = workspace.command("status fiji", user=OFFICER)
+    assert "substantially implementing the ISPS Code (3 Oct 2026)" in shown.text
+    assert "recorded by @lee" in shown.text or "recorded by @U0ADMIN" in shown.text
+
+
+def test_bad_date_shows_the_accepted_forms(workspace) -> None:
+    answer = workspace.command("assess fiji 03/04/2026 substantially implementing", user=ADMIN)
+    assert "ambiguous" in answer.text
+    assert "2027-01-12" in answer.text  # the accepted forms, with examples
+
+
+def test_officer_time_zone_is_asked_of_slack_once(workspace) -> None:
+    workspace.command("status fiji")
+    workspace.command("status tonga")
+    lookups = [c for c in workspace.standin.calls_to("users.info") if c.args.get("user") == OFFICER]
+    assert len(lookups) == 1
+
+
+def test_people_outside_the_officer_list_are_refused_politely(workspace, settings, database, standin) -> None:
+    from dataclasses import replace
+
+    from bot.app import create_app, slack_client
+    from tests.conftest import Workspace, serve
+
+    restricted = replace(settings, officers=frozenset({ADMIN}))
+    app = create_app(settings=restricted, database=database, client=slack_client(restricted))
+    base, server = serve(app, database)
+    try:
+        team = Workspace(f"{base}/slack/events", standin, database, restricted)
+        answer = team.command("status fiji", user=OFFICER)
+        assert answer.status == 200
+        assert "this bot is for the IPSLO team" in answer.text
+        assert "Fiji" not in answer.text
+        assert "Fiji (FJ)" in team.command("status fiji", user=ADMIN).text
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_broken_database_gets_a_friendly_reply_not_a_stack_trace(workspace) -> None:
+    with workspace.database.engine.begin() as connection:
+        connection.execute(text("DROP TABLE assessments"))
+    answer = workspace.command("status fiji")
+    assert answer.status == 200
+    assert "Something went wrong on our side and nothing was saved" in answer.text
+    assert "Traceback" not in answer.text and "assessments" not in answer.text
+
+
+def test_healthz_answers_when_the_database_does(workspace) -> None:
+    import urllib.request
+
+    with urllib.request.urlopen(workspace.url.replace("/slack/events", "/healthz"), timeout=5) as response:
+        assert response.status == 200
+        assert b'"database": "up"' in response.read()
+
+
+def test_signature_helper_matches_what_bolt_verifies() -> None:
+    from slack_sdk.signature import SignatureVerifier
+
+    headers = sign("a=1", "secret", timestamp=int(time.time()))
+    assert SignatureVerifier("secret").is_valid_request("a=1", headers)

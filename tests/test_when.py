@@ -1,0 +1,491 @@
+"""Table tests for commands.when: every accepted form and every refusal, with exact UTC results."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from commands.when import (
+    ACCEPTED_FORMS,
+    WhenError,
+    describe,
+    parse_date,
+    parse_when,
+    split_date_range,
+    split_when,
+)
+
+UTC = dt.timezone.utc
+TOKYO = ZoneInfo("Asia/Tokyo")
+FIJI = ZoneInfo("Pacific/Fiji")
+TONGA = ZoneInfo("Pacific/Tongatapu")
+NEW_YORK = ZoneInfo("America/New_York")
+
+# Tue 1 Dec 2026 10:00 JST
+NOW_TOKYO = dt.datetime(2026, 12, 1, 10, 0, tzinfo=TOKYO)
+# Thu 31 Dec 2026 23:30 in Fiji (UTC+12), given in UTC
+NOW_FIJI = dt.datetime(2026, 12, 31, 11, 30, tzinfo=UTC)
+# 31 Dec 2026 12:00 UTC is already Fri 1 Jan 2027 01:00 in Tonga (UTC+13)
+NOW_TONGA = dt.datetime(2026, 12, 31, 12, 0, tzinfo=UTC)
+# Sat 13 Mar 2027 10:00 EST; clocks spring forward 02:00 -> 03:00 on Sun 14 Mar
+NOW_NY_SPRING = dt.datetime(2027, 3, 13, 10, 0, tzinfo=NEW_YORK)
+# Sat 13 Mar 2027 02:30 EST: the same wall clock tomorrow does not exist
+NOW_NY_SPRING_EARLY = dt.datetime(2027, 3, 13, 2, 30, tzinfo=NEW_YORK)
+# Sat 6 Nov 2027 12:00 EDT; clocks fall back 02:00 -> 01:00 on Sun 7 Nov
+NOW_NY_FALL = dt.datetime(2027, 11, 6, 12, 0, tzinfo=NEW_YORK)
+
+TODAY = dt.date(2026, 12, 1)  # a Tuesday
+
+
+def utc(*args: int) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=UTC)
+
+
+# ------------------------------------------------------------------ parse_when
+
+WHEN_OK = [
+    # --- Tokyo, now Tue 1 Dec 2026 10:00 JST (01:00Z)
+    ("tomorrow", NOW_TOKYO, TOKYO, utc(2026, 12, 2, 0, 0)),
+    ("tomorrow 09:00", NOW_TOKYO, TOKYO, utc(2026, 12, 2, 0, 0)),
+    ("Tomorrow 9:00", NOW_TOKYO, TOKYO, utc(2026, 12, 2, 0, 0)),
+    ("tomorrow at 9am", NOW_TOKYO, TOKYO, utc(2026, 12, 2, 0, 0)),
+    ("tomorrow 9 am", NOW_TOKYO, TOKYO, utc(2026, 12, 2, 0, 0)),
+    ("tomorrow 9 a.m.", NOW_TOKYO, TOKYO, utc(2026, 12, 2, 0, 0)),
+    ("tomorrow @ 9AM", NOW_TOKYO, TOKYO, utc(2026, 12, 2, 0, 0)),
+    ("9am tomorrow", NOW_TOKYO, TOKYO, utc(2026, 12, 2, 0, 0)),
+    ("at 9am tomorrow", NOW_TOKYO, TOKYO, utc(2026, 12, 2, 0, 0)),
+    ("tomorrow 0900", NOW_TOKYO, TOKYO, utc(2026, 12, 2, 0, 0)),
+    ("tomorrow 0900h", NOW_TOKYO, TOKYO, utc(2026, 12, 2, 0, 0)),
+    ("tomorrow 0930hrs", NOW_TOKYO, TOKYO, utc(2026, 12, 2, 0, 30)),
+    ("tomorrow noon", NOW_TOKYO, TOKYO, utc(2026, 12, 2, 3, 0)),
+    ("tomorrow 9:30pm", NOW_TOKYO, TOKYO, utc(2026, 12, 2, 12, 30)),
+    ("tomorrow 9:30 pm", NOW_TOKYO, TOKYO, utc(2026, 12, 2, 12, 30)),
+    ("tomorrow 12am", NOW_TOKYO, TOKYO, utc(2026, 12, 1, 15, 0)),
+    ("tomorrow 12pm", NOW_TOKYO, TOKYO, utc(2026, 12, 2, 3, 0)),
+    ("tomorrow 14:30:15", NOW_TOKYO, TOKYO, utc(2026, 12, 2, 5, 30, 15)),
+    ("today 11:00", NOW_TOKYO, TOKYO, utc(2026, 12, 1, 2, 0)),
+    ("tuesday", NOW_TOKYO, TOKYO, utc(2026, 12, 8, 0, 0)),  # today is Tuesday: the next one
+    ("next tuesday 9am", NOW_TOKYO, TOKYO, utc(2026, 12, 8, 0, 0)),
+    ("next tue", NOW_TOKYO, TOKYO, utc(2026, 12, 8, 0, 0)),
+    ("tue 14:00", NOW_TOKYO, TOKYO, utc(2026, 12, 8, 5, 0)),
+    ("wednesday", NOW_TOKYO, TOKYO, utc(2026, 12, 2, 0, 0)),
+    ("on friday at 14:30", NOW_TOKYO, TOKYO, utc(2026, 12, 4, 5, 30)),
+    ("14:30 on friday", NOW_TOKYO, TOKYO, utc(2026, 12, 4, 5, 30)),
+    ("sun", NOW_TOKYO, TOKYO, utc(2026, 12, 6, 0, 0)),
+    ("2026-12-05", NOW_TOKYO, TOKYO, utc(2026, 12, 5, 0, 0)),
+    ("2026-12-05 14:30", NOW_TOKYO, TOKYO, utc(2026, 12, 5, 5, 30)),
+    ("2026-12-05T14:30", NOW_TOKYO, TOKYO, utc(2026, 12, 5, 5, 30)),
+    ("14:30 2026-12-05", NOW_TOKYO, TOKYO, utc(2026, 12, 5, 5, 30)),
+    ("2026/12/05 14:30", NOW_TOKYO, TOKYO, utc(2026, 12, 5, 5, 30)),
+    ("12 Jan 2027 9am", NOW_TOKYO, TOKYO, utc(2027, 1, 12, 0, 0)),
+    ("12 Jan 2027", NOW_TOKYO, TOKYO, utc(2027, 1, 12, 0, 0)),
+    ("Jan 12 2027 9am", NOW_TOKYO, TOKYO, utc(2027, 1, 12, 0, 0)),
+    ("January 12, 2027 at 09:00", NOW_TOKYO, TOKYO, utc(2027, 1, 12, 0, 0)),
+    ("12 January 2027 09:00", NOW_TOKYO, TOKYO, utc(2027, 1, 12, 0, 0)),
+    ("12th of January 2027 9am", NOW_TOKYO, TOKYO, utc(2027, 1, 12, 0, 0)),
+    ("12JAN2027 0900", NOW_TOKYO, TOKYO, utc(2027, 1, 12, 0, 0)),
+    ("12-Jan-2027 0900", NOW_TOKYO, TOKYO, utc(2027, 1, 12, 0, 0)),
+    ("Tue 12 Jan 2027 09:00", NOW_TOKYO, TOKYO, utc(2027, 1, 12, 0, 0)),
+    ("Tuesday, 12 January 2027 9am", NOW_TOKYO, TOKYO, utc(2027, 1, 12, 0, 0)),
+    ("9am 12 Jan 2027", NOW_TOKYO, TOKYO, utc(2027, 1, 12, 0, 0)),
+    ("12 Jan", NOW_TOKYO, TOKYO, utc(2027, 1, 12, 0, 0)),  # next 12 Jan
+    ("12 Jan 1430", NOW_TOKYO, TOKYO, utc(2027, 1, 12, 5, 30)),  # 1430 is a time, not a year
+    ("1 Dec 11:00", NOW_TOKYO, TOKYO, utc(2026, 12, 1, 2, 0)),  # "on or after today"
+    ("in 2 hours", NOW_TOKYO, TOKYO, utc(2026, 12, 1, 3, 0)),
+    ("in 2 hrs", NOW_TOKYO, TOKYO, utc(2026, 12, 1, 3, 0)),
+    ("in 2h", NOW_TOKYO, TOKYO, utc(2026, 12, 1, 3, 0)),
+    ("in two hours", NOW_TOKYO, TOKYO, utc(2026, 12, 1, 3, 0)),
+    ("in an hour", NOW_TOKYO, TOKYO, utc(2026, 12, 1, 2, 0)),
+    ("in 1 hour", NOW_TOKYO, TOKYO, utc(2026, 12, 1, 2, 0)),
+    ("in 1 hr", NOW_TOKYO, TOKYO, utc(2026, 12, 1, 2, 0)),
+    ("in 15 minutes", NOW_TOKYO, TOKYO, utc(2026, 12, 1, 1, 15)),
+    ("in 15 mins", NOW_TOKYO, TOKYO, utc(2026, 12, 1, 1, 15)),
+    ("in 90 seconds", NOW_TOKYO, TOKYO, utc(2026, 12, 1, 1, 1, 30)),
+    ("in half an hour", NOW_TOKYO, TOKYO, utc(2026, 12, 1, 1, 30)),
+    ("in 90s", NOW_TOKYO, TOKYO, utc(2026, 12, 1, 1, 1, 30)),
+    ("in 2 hours 30 minutes", NOW_TOKYO, TOKYO, utc(2026, 12, 1, 3, 30)),
+    ("in 2 hours and 30 minutes", NOW_TOKYO, TOKYO, utc(2026, 12, 1, 3, 30)),
+    ("in 3 days", NOW_TOKYO, TOKYO, utc(2026, 12, 4, 1, 0)),  # same wall clock
+    ("in a day", NOW_TOKYO, TOKYO, utc(2026, 12, 2, 1, 0)),
+    ("in 2 weeks", NOW_TOKYO, TOKYO, utc(2026, 12, 15, 1, 0)),
+    ("in 1 week and 2 days", NOW_TOKYO, TOKYO, utc(2026, 12, 10, 1, 0)),
+    ("in 1 day 2 hours", NOW_TOKYO, TOKYO, utc(2026, 12, 2, 3, 0)),
+    ("in 3 days 14:00", NOW_TOKYO, TOKYO, utc(2026, 12, 4, 5, 0)),
+    ("in 3 days at 2pm", NOW_TOKYO, TOKYO, utc(2026, 12, 4, 5, 0)),
+    ("14:30", NOW_TOKYO, TOKYO, utc(2026, 12, 1, 5, 30)),  # still ahead today
+    ("09:00", NOW_TOKYO, TOKYO, utc(2026, 12, 2, 0, 0)),  # passed today: tomorrow
+    ("at 9am", NOW_TOKYO, TOKYO, utc(2026, 12, 2, 0, 0)),
+    ("noon", NOW_TOKYO, TOKYO, utc(2026, 12, 1, 3, 0)),
+    ("tonight", NOW_TOKYO, TOKYO, utc(2026, 12, 1, 11, 0)),
+    ("tonight 22:30", NOW_TOKYO, TOKYO, utc(2026, 12, 1, 13, 30)),
+    ("tonight at 9pm", NOW_TOKYO, TOKYO, utc(2026, 12, 1, 12, 0)),
+    # --- Fiji (UTC+12), now Thu 31 Dec 2026 23:30 local
+    ("tomorrow 09:00", NOW_FIJI, FIJI, utc(2026, 12, 31, 21, 0)),
+    ("friday", NOW_FIJI, FIJI, utc(2026, 12, 31, 21, 0)),
+    ("12 Jan", NOW_FIJI, FIJI, utc(2027, 1, 11, 21, 0)),
+    ("31 Dec 23:45", NOW_FIJI, FIJI, utc(2026, 12, 31, 11, 45)),
+    ("00:15", NOW_FIJI, FIJI, utc(2026, 12, 31, 12, 15)),
+    ("in 2 days", NOW_FIJI, FIJI, utc(2027, 1, 2, 11, 30)),
+    ("in 45 minutes", NOW_FIJI, FIJI, utc(2026, 12, 31, 12, 15)),
+    # --- Tonga (UTC+13): already 1 Jan 2027 01:00 local while UTC is still 31 Dec
+    ("today 09:00", NOW_TONGA, TONGA, utc(2026, 12, 31, 20, 0)),
+    ("today", NOW_TONGA, TONGA, utc(2026, 12, 31, 20, 0)),
+    ("tomorrow 09:00", NOW_TONGA, TONGA, utc(2027, 1, 1, 20, 0)),
+    ("friday", NOW_TONGA, TONGA, utc(2027, 1, 7, 20, 0)),
+    ("next friday 9am", NOW_TONGA, TONGA, utc(2027, 1, 7, 20, 0)),
+    ("00:30", NOW_TONGA, TONGA, utc(2027, 1, 1, 11, 30)),
+    ("tonight", NOW_TONGA, TONGA, utc(2027, 1, 1, 7, 0)),
+    ("2027-01-01 14:00", NOW_TONGA, TONGA, utc(2027, 1, 1, 1, 0)),
+    # --- New York, spring forward (Sun 14 Mar 2027 02:00 EST -> 03:00 EDT)
+    ("tomorrow 09:00", NOW_NY_SPRING, NEW_YORK, utc(2027, 3, 14, 13, 0)),  # EDT
+    ("2027-03-14 01:30", NOW_NY_SPRING, NEW_YORK, utc(2027, 3, 14, 6, 30)),  # still EST
+    ("2027-03-14 02:30", NOW_NY_SPRING, NEW_YORK, utc(2027, 3, 14, 7, 30)),  # skipped: 03:30 EDT
+    ("2027-03-14 03:30", NOW_NY_SPRING, NEW_YORK, utc(2027, 3, 14, 7, 30)),
+    ("02:30", NOW_NY_SPRING, NEW_YORK, utc(2027, 3, 14, 7, 30)),  # tomorrow's 02:30 is skipped
+    ("in 1 day", NOW_NY_SPRING, NEW_YORK, utc(2027, 3, 14, 14, 0)),  # 10:00 EDT, wall clock kept
+    ("in 24 hours", NOW_NY_SPRING, NEW_YORK, utc(2027, 3, 14, 15, 0)),  # elapsed: 11:00 EDT
+    ("in 1 week", NOW_NY_SPRING, NEW_YORK, utc(2027, 3, 20, 14, 0)),
+    ("in 1 day", NOW_NY_SPRING_EARLY, NEW_YORK, utc(2027, 3, 14, 7, 30)),  # 02:30 -> 03:30 EDT
+    # --- New York, fall back (Sun 7 Nov 2027 02:00 EDT -> 01:00 EST)
+    ("2027-11-07 01:30", NOW_NY_FALL, NEW_YORK, utc(2027, 11, 7, 5, 30)),  # first 01:30 (EDT)
+    ("2027-11-07 00:30", NOW_NY_FALL, NEW_YORK, utc(2027, 11, 7, 4, 30)),
+    ("2027-11-07 02:30", NOW_NY_FALL, NEW_YORK, utc(2027, 11, 7, 7, 30)),  # EST
+    ("tomorrow 09:00", NOW_NY_FALL, NEW_YORK, utc(2027, 11, 7, 14, 0)),  # EST
+    ("in 1 day", NOW_NY_FALL, NEW_YORK, utc(2027, 11, 7, 17, 0)),  # 12:00 EST, wall clock kept
+    ("in 24 hours", NOW_NY_FALL, NEW_YORK, utc(2027, 11, 7, 16, 0)),  # elapsed: 11:00 EST
+]
+
+
+@pytest.mark.parametrize(("text", "now", "tz", "expected"), WHEN_OK)
+def test_parse_when_accepts(text, now, tz, expected):
+    got = parse_when(text, now=now, tz=tz)
+    assert got == expected
+    assert got.utcoffset() == dt.timedelta(0)
+    assert got.tzinfo == UTC
+
+
+def test_parse_when_default_time():
+    got = parse_when("tomorrow", now=NOW_TOKYO, tz=TOKYO, default_time=dt.time(8, 0))
+    assert got == utc(2026, 12, 1, 23, 0)
+    # an explicit time wins over the default
+    got = parse_when("tomorrow 14:00", now=NOW_TOKYO, tz=TOKYO, default_time=dt.time(8, 0))
+    assert got == utc(2026, 12, 2, 5, 0)
+
+
+def test_parse_when_keeps_seconds_of_now_for_relative():
+    now = dt.datetime(2026, 12, 1, 10, 0, 7, 500, tzinfo=TOKYO)
+    assert parse_when("in 2 minutes", now=now, tz=TOKYO) == utc(2026, 12, 1, 1, 2, 7, 500)
+
+
+WHEN_REFUSED = [
+    # (text, now, tz, piece of the message)
+    ("today 09:00", NOW_TOKYO, TOKYO, "That time has already passed: Tue 1 Dec 2026 09:00 JST (Asia/Tokyo)."),
+    ("today", NOW_TOKYO, TOKYO, "That time has already passed: Tue 1 Dec 2026 09:00 JST (Asia/Tokyo)."),
+    ("1 Dec", NOW_TOKYO, TOKYO, "already passed: Tue 1 Dec 2026 09:00 JST"),
+    ("2026-11-30 14:00", NOW_TOKYO, TOKYO, "already passed: Mon 30 Nov 2026 14:00 JST"),
+    ("today 10:00", NOW_TOKYO, TOKYO, "already passed"),  # exactly now is not the future
+    ("2027-01-01 00:30", NOW_TONGA, TONGA,
+     "That time has already passed: Fri 1 Jan 2027 00:30 UTC+13 (Pacific/Tongatapu)."),
+    ("31 Dec", NOW_FIJI, FIJI, "That time has already passed: Thu 31 Dec 2026 09:00 UTC+12 (Pacific/Fiji)."),
+    ("03/04/2027", NOW_TOKYO, TOKYO,
+     "“03/04/2027” is ambiguous: it could be 2027-03-04 (4 March) or 2027-04-03 (3 April)."),
+    ("3/4/27", NOW_TOKYO, TOKYO, "could be 2027-03-04 (4 March) or 2027-04-03 (3 April)"),
+    ("03.04.2027", NOW_TOKYO, TOKYO, "could be 2027-03-04 (4 March) or 2027-04-03 (3 April)"),
+    ("03-04-2027 9am", NOW_TOKYO, TOKYO, "could be 2027-03-04 (4 March) or 2027-04-03 (3 April)"),
+    ("13/04/2027", NOW_TOKYO, TOKYO, "ambiguous"),
+    ("13/04/2027", NOW_TOKYO, TOKYO, "YYYY-MM-DD, e.g. 2027-04-13"),
+    ("04/04/2027 14:00", NOW_TOKYO, TOKYO, "e.g. 2027-04-04"),
+    ("3/4 9am", NOW_TOKYO, TOKYO, "“3/4” is ambiguous: it could be 4 March or 3 April."),
+    ("2027-02-30", NOW_TOKYO, TOKYO, "“2027-02-30” isn't a real date: February 2027 has 28 days."),
+    ("30 Feb 2027 9am", NOW_TOKYO, TOKYO, "February 2027 has 28 days"),
+    ("2027-13-01", NOW_TOKYO, TOKYO, "there is no month 13"),
+    ("31 Apr", NOW_TOKYO, TOKYO, "there is no 31 April"),
+    ("Jan", NOW_TOKYO, TOKYO, "“Jan” needs a day of the month too"),
+    ("Jan 2027", NOW_TOKYO, TOKYO, "needs a day of the month too"),
+    ("may", NOW_TOKYO, TOKYO, "needs a day of the month too"),
+    ("12 Jan 27", NOW_TOKYO, TOKYO, "Please write the year in full"),
+    ("Mon 12 Jan 2027", NOW_TOKYO, TOKYO, "12 January 2027 is a Tuesday, not a Monday."),
+    ("tomorrow 9", NOW_TOKYO, TOKYO, "Is “9” a time? Please write 9am, 9pm or 09:00."),
+    ("tomorrow at 17", NOW_TOKYO, TOKYO, "Please write 17:00."),
+    ("9", NOW_TOKYO, TOKYO, "Is “9” a time?"),
+    ("tomorrow 25:00", NOW_TOKYO, TOKYO, "“25:00” isn't a time of day"),
+    ("tomorrow 12:60", NOW_TOKYO, TOKYO, "“12:60” isn't a time of day"),
+    ("tomorrow 13pm", NOW_TOKYO, TOKYO, "with am/pm the hour goes from 1 to 12"),
+    ("tomorrow 0am", NOW_TOKYO, TOKYO, "with am/pm the hour goes from 1 to 12"),
+    ("tomorrow 2500h", NOW_TOKYO, TOKYO, "“2500h” isn't a time of day"),
+    ("midnight", NOW_TOKYO, TOKYO, "“midnight” is ambiguous"),
+    ("tomorrow midnight", NOW_TOKYO, TOKYO, "“midnight” is ambiguous"),
+    ("tonight 9am", NOW_TOKYO, TOKYO, "mixes tonight with a morning time"),
+    ("in 1.5 hours", NOW_TOKYO, TOKYO, "Please use whole numbers"),
+    ("in 1/2 hours", NOW_TOKYO, TOKYO, "Please use whole numbers"),
+    ("in 0 minutes", NOW_TOKYO, TOKYO, "is right now"),
+    ("in 99999999999 days", NOW_TOKYO, TOKYO, "too far in the future"),
+    ("in 99999999999 hours", NOW_TOKYO, TOKYO, "too far in the future"),
+    ("in 2 hours 9am", NOW_TOKYO, TOKYO, "I couldn't read “in 2 hours 9am” as a date or time."),
+    ("in 2 fortnights", NOW_TOKYO, TOKYO, "I couldn't read"),
+    ("in 2 hours 3 hours", NOW_TOKYO, TOKYO, "I couldn't read"),
+    ("in", NOW_TOKYO, TOKYO, "I couldn't read"),
+    ("xyz", NOW_TOKYO, TOKYO, "I couldn't read “xyz” as a date or time."),
+    ("next", NOW_TOKYO, TOKYO, "I couldn't read"),
+    ("next month", NOW_TOKYO, TOKYO, "I couldn't read"),
+    ("yesterday", NOW_TOKYO, TOKYO, "I couldn't read"),
+    ("now", NOW_TOKYO, TOKYO, "I couldn't read"),
+    ("tomorrow may", NOW_TOKYO, TOKYO, "I couldn't read"),
+    ("20270112", NOW_TOKYO, TOKYO, "I couldn't read"),
+    ("14.30", NOW_TOKYO, TOKYO, "I couldn't read"),
+    ("12 Jan 1999", NOW_TOKYO, TOKYO, "I couldn't read"),
+    ("", NOW_TOKYO, TOKYO, "Please say when"),
+    ("   ", NOW_TOKYO, TOKYO, "Please say when"),
+]
+
+
+@pytest.mark.parametrize(("text", "now", "tz", "message"), WHEN_REFUSED)
+def test_parse_when_refuses(text, now, tz, message):
+    with pytest.raises(WhenError) as info:
+        parse_when(text, now=now, tz=tz)
+    assert message in str(info.value)
+    assert info.value.hint == ACCEPTED_FORMS
+    assert isinstance(info.value, ValueError)
+
+
+def test_parse_when_needs_aware_now():
+    with pytest.raises(ValueError) as info:
+        parse_when("tomorrow", now=dt.datetime(2026, 12, 1, 10, 0), tz=TOKYO)
+    assert not isinstance(info.value, WhenError)
+
+
+# ------------------------------------------------------------------ parse_date
+
+DATE_OK = [
+    ("2027-01-12", dt.date(2027, 1, 12)),
+    ("2027-1-12", dt.date(2027, 1, 12)),
+    ("2027/01/12", dt.date(2027, 1, 12)),
+    ("12 Jan 2027", dt.date(2027, 1, 12)),
+    ("Jan 12 2027", dt.date(2027, 1, 12)),
+    ("12 January 2027", dt.date(2027, 1, 12)),
+    ("January 12, 2027", dt.date(2027, 1, 12)),
+    ("12th January 2027", dt.date(2027, 1, 12)),
+    ("12th of January, 2027", dt.date(2027, 1, 12)),
+    ("12JAN2027", dt.date(2027, 1, 12)),
+    ("12-jan-2027", dt.date(2027, 1, 12)),
+    ("Tue 12 Jan 2027", dt.date(2027, 1, 12)),
+    ("on 12 Jan 2027", dt.date(2027, 1, 12)),
+    ("  12   JANUARY   2027 ", dt.date(2027, 1, 12)),
+    ("3 Sept 2027", dt.date(2027, 9, 3)),
+    ("today", dt.date(2026, 12, 1)),
+    ("tomorrow", dt.date(2026, 12, 2)),
+    ("tuesday", dt.date(2026, 12, 8)),  # today is Tuesday: the next one, never today
+    ("next tuesday", dt.date(2026, 12, 8)),
+    ("Tues", dt.date(2026, 12, 8)),
+    ("wed", dt.date(2026, 12, 2)),
+    ("next Monday", dt.date(2026, 12, 7)),
+    ("sunday", dt.date(2026, 12, 6)),
+    ("in 3 days", dt.date(2026, 12, 4)),
+    ("in 2 weeks", dt.date(2026, 12, 15)),
+    ("in a week", dt.date(2026, 12, 8)),
+    ("in 1 week 2 days", dt.date(2026, 12, 10)),
+    ("12 Jan", dt.date(2027, 1, 12)),  # no year: next one on or after today
+    ("Jan 12", dt.date(2027, 1, 12)),
+    ("1 Dec", dt.date(2026, 12, 1)),  # today counts
+    ("30 Nov", dt.date(2027, 11, 30)),
+    ("29 Feb", dt.date(2028, 2, 29)),  # next leap day
+    ("2020-05-01", dt.date(2020, 5, 1)),  # past dates are fine for dates
+    ("1 May 2020", dt.date(2020, 5, 1)),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), DATE_OK)
+def test_parse_date_accepts(text, expected):
+    assert parse_date(text, today=TODAY) == expected
+
+
+def test_parse_date_uses_the_given_today():
+    assert parse_date("tomorrow", today=dt.date(2027, 2, 28)) == dt.date(2027, 3, 1)
+    assert parse_date("12 Jan", today=dt.date(2027, 1, 13)) == dt.date(2028, 1, 12)
+
+
+DATE_REFUSED = [
+    ("03/04/2027", "“03/04/2027” is ambiguous: it could be 2027-03-04 (4 March) or 2027-04-03 (3 April)."),
+    ("3/4/27", "Please write the date as YYYY-MM-DD."),
+    ("03.04.2027", "ambiguous"),
+    ("25/12/2027", "e.g. 2027-12-25"),
+    ("31/31/2027", "isn't a real date either way round"),
+    ("3/4", "could be 4 March or 3 April"),
+    ("2027-02-29", "February 2027 has 28 days"),
+    ("29 Feb 2027", "February 2027 has 28 days"),
+    ("31 Apr", "there is no 31 April"),
+    ("0 Jan 2027", "January 2027 has 31 days"),
+    ("Jan", "“Jan” needs a day of the month too, e.g. “12 Jan 2027”."),
+    ("Jan 2027", "needs a day of the month too"),
+    ("12 Jan 27", "Please write the year in full in “12 Jan 27”"),
+    ("Mon 12 Jan 2027", "12 January 2027 is a Tuesday, not a Monday."),
+    ("in 2 hours", "I couldn't read “in 2 hours” as a date."),
+    ("tomorrow 09:00", "I couldn't read"),
+    ("in 0 days", "is right now"),
+    ("garbage", "I couldn't read “garbage” as a date."),
+    ("next", "I couldn't read"),
+    ("", "Please give a date"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), DATE_REFUSED)
+def test_parse_date_refuses(text, message):
+    with pytest.raises(WhenError) as info:
+        parse_date(text, today=TODAY)
+    assert message in str(info.value)
+    assert info.value.hint == ACCEPTED_FORMS
+
+
+# ------------------------------------------------------------------ split_when
+
+SPLIT_OK = [
+    ("tomorrow 09:00 send agenda to the DA", utc(2026, 12, 2, 0, 0), "send agenda to the DA"),
+    ("in 2 hours confirm transport", utc(2026, 12, 1, 3, 0), "confirm transport"),
+    ("next tuesday 9am draft the trip report", utc(2026, 12, 8, 0, 0), "draft the trip report"),
+    ("2026-12-05 14:30 call the PFSO", utc(2026, 12, 5, 5, 30), "call the PFSO"),
+    ("tomorrow may be late", utc(2026, 12, 2, 0, 0), "may be late"),
+    ("friday may be late", utc(2026, 12, 4, 0, 0), "may be late"),
+    ("tomorrow at 9am call the DA", utc(2026, 12, 2, 0, 0), "call the DA"),
+    ("tomorrow at the port", utc(2026, 12, 2, 0, 0), "at the port"),
+    ("tomorrow 9 am call", utc(2026, 12, 2, 0, 0), "call"),
+    ("12 Jan 2027 9am brief the ambassador", utc(2027, 1, 12, 0, 0), "brief the ambassador"),
+    ("January 12, 2027 brief", utc(2027, 1, 12, 0, 0), "brief"),
+    ("Tue 12 Jan 2027 at 9:30 pm brief", utc(2027, 1, 12, 12, 30), "brief"),
+    ("in 90 seconds test", utc(2026, 12, 1, 1, 1, 30), "test"),
+    ("in 2 hours and 30 minutes call", utc(2026, 12, 1, 3, 30), "call"),
+    ("in 3 days 14:00 follow up", utc(2026, 12, 4, 5, 0), "follow up"),
+    ("sun check the ISPS file", utc(2026, 12, 6, 0, 0), "check the ISPS file"),
+    ("3 mar meeting", utc(2027, 3, 3, 0, 0), "meeting"),
+    ("14:30 call", utc(2026, 12, 1, 5, 30), "call"),
+    ("tonight send sitrep", utc(2026, 12, 1, 11, 0), "send sitrep"),
+    ("tomorrow, send agenda", utc(2026, 12, 2, 0, 0), "send agenda"),
+    ("tomorrow", utc(2026, 12, 2, 0, 0), ""),
+]
+
+
+@pytest.mark.parametrize(("text", "expected", "rest"), SPLIT_OK)
+def test_split_when(text, expected, rest):
+    moment, remaining = split_when(text.split(), now=NOW_TOKYO, tz=TOKYO)
+    assert moment == expected
+    assert remaining == rest.split()
+
+
+def test_split_when_keeps_case_of_remaining_words_and_default_time():
+    moment, rest = split_when(
+        ["Tomorrow", "Send", "AGENDA"], now=NOW_TOKYO, tz=TOKYO, default_time=dt.time(7, 15)
+    )
+    assert moment == utc(2026, 12, 1, 22, 15)
+    assert rest == ["Send", "AGENDA"]
+
+
+def test_split_when_across_dst():
+    moment, rest = split_when(["in", "1", "day", "check"], now=NOW_NY_SPRING, tz=NEW_YORK)
+    assert (moment, rest) == (utc(2027, 3, 14, 14, 0), ["check"])
+
+
+SPLIT_REFUSED = [
+    ("", "Please say when"),
+    ("send agenda to the DA", "I couldn't find a date or time at the start of “send agenda to the DA”."),
+    ("send the agenda to the DA please", "“send the agenda to the …”"),
+    ("may be late", "at the start of “may be late”"),
+    ("03/04/2027 call", "ambiguous"),
+    ("today 09:00 call", "That time has already passed: Tue 1 Dec 2026 09:00 JST (Asia/Tokyo)."),
+    ("tomorrow 25:00 call", "“25:00” isn't a time of day"),
+    ("tomorrow 9 call", "Is “9” a time?"),
+    ("2027-02-30 call", "isn't a real date"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), SPLIT_REFUSED)
+def test_split_when_refuses(text, message):
+    with pytest.raises(WhenError) as info:
+        split_when(text.split(), now=NOW_TOKYO, tz=TOKYO)
+    assert message in str(info.value)
+    assert info.value.hint == ACCEPTED_FORMS
+
+
+# ------------------------------------------------------------------ split_date_range
+
+D = dt.date
+RANGE_OK = [
+    ("2027-01-12 to 2027-01-16 country visit", D(2027, 1, 12), D(2027, 1, 16), "country visit"),
+    ("12 Jan 2027 capacity building PFSO seminar", D(2027, 1, 12), None, "capacity building PFSO seminar"),
+    ("12 Jan 2027 - 16 Jan 2027 seminar", D(2027, 1, 12), D(2027, 1, 16), "seminar"),
+    ("2027-01-12 – 2027-01-14 port visit", D(2027, 1, 12), D(2027, 1, 14), "port visit"),
+    ("12 Jan 2027 until 16 Jan port visit", D(2027, 1, 12), D(2027, 1, 16), "port visit"),
+    ("January 12, 2027 to January 16, 2027 visit", D(2027, 1, 12), D(2027, 1, 16), "visit"),
+    ("28 Dec to 3 Jan holiday", D(2026, 12, 28), D(2027, 1, 3), "holiday"),
+    ("2027-01-12 to 2027-01-12 one day", D(2027, 1, 12), D(2027, 1, 12), "one day"),
+    ("2027-01-12 to discuss port security", D(2027, 1, 12), None, "to discuss port security"),
+    ("12 Jan 2027 - capacity building", D(2027, 1, 12), None, "capacity building"),
+    ("12 May 27 delegates", D(2027, 5, 12), None, "27 delegates"),
+    ("tomorrow to in 3 days visit", D(2026, 12, 2), D(2026, 12, 4), "visit"),
+    ("next tuesday PFSO meeting", D(2026, 12, 8), None, "PFSO meeting"),
+    ("2020-05-01 to 2020-05-03 past visit", D(2020, 5, 1), D(2020, 5, 3), "past visit"),
+    ("2027-01-12", D(2027, 1, 12), None, ""),
+]
+
+
+@pytest.mark.parametrize(("text", "start", "end", "rest"), RANGE_OK)
+def test_split_date_range(text, start, end, rest):
+    assert split_date_range(text.split(), today=TODAY) == (start, end, rest.split())
+
+
+def test_split_date_range_yearless_end_follows_start():
+    # "16 Jan" after a start in Jan 2027 is 16 Jan 2027 even when today is mid-January 2026
+    got = split_date_range("12 Jan 2027 to 16 Jan visit".split(), today=D(2026, 1, 20))
+    assert got == (D(2027, 1, 12), D(2027, 1, 16), ["visit"])
+
+
+RANGE_REFUSED = [
+    ("2027-01-16 to 2027-01-12 visit", "The end date (Tue 12 Jan 2027) is before the start date (Sat 16 Jan 2027)."),
+    ("", "Please give a date"),
+    ("visit to Suva", "I couldn't find a date at the start of “visit to Suva”."),
+    ("03/04/2027 visit", "ambiguous"),
+    ("2027-01-12 to 2027-02-30 visit", "February 2027 has 28 days"),
+    ("2027-01-12 to 13/01/2027 visit", "ambiguous"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), RANGE_REFUSED)
+def test_split_date_range_refuses(text, message):
+    with pytest.raises(WhenError) as info:
+        split_date_range(text.split(), today=TODAY)
+    assert message in str(info.value)
+    assert info.value.hint == ACCEPTED_FORMS
+
+
+# ------------------------------------------------------------------ describe
+
+DESCRIBE = [
+    (utc(2027, 1, 5, 0, 0), TOKYO, "Tue 5 Jan 2027 09:00 JST"),
+    (utc(2026, 12, 31, 21, 0), FIJI, "Fri 1 Jan 2027 09:00 UTC+12"),
+    (utc(2026, 12, 31, 20, 0), TONGA, "Fri 1 Jan 2027 09:00 UTC+13"),
+    (utc(2027, 3, 14, 7, 30), NEW_YORK, "Sun 14 Mar 2027 03:30 EDT"),
+    (utc(2027, 3, 14, 6, 30), NEW_YORK, "Sun 14 Mar 2027 01:30 EST"),
+    (utc(2027, 11, 7, 5, 30), NEW_YORK, "Sun 7 Nov 2027 01:30 EDT"),
+    (utc(2027, 11, 7, 6, 30), NEW_YORK, "Sun 7 Nov 2027 01:30 EST"),
+    (utc(2027, 1, 5, 0, 0), ZoneInfo("Asia/Kathmandu"), "Tue 5 Jan 2027 05:45 UTC+5:45"),
+    (dt.datetime(2027, 1, 5, 0, 0), TOKYO, "Tue 5 Jan 2027 09:00 JST"),  # naive means UTC
+]
+
+
+@pytest.mark.parametrize(("moment", "tz", "expected"), DESCRIBE)
+def test_describe(moment, tz, expected):
+    assert describe(moment, tz) == expected
+
+
+def test_describe_round_trips_through_parse_when():
+    moment = parse_when("12 Jan 2027 14:30", now=NOW_TOKYO, tz=TOKYO)
+    text = describe(moment, TOKYO)
+    assert text == "Tue 12 Jan 2027 14:30 JST"
+    assert parse_when(text.removesuffix(" JST"), now=NOW_TOKYO, tz=TOKYO) == moment
+
+
+def test_accepted_forms_is_a_short_multiline_help():
+    lines = ACCEPTED_FORMS.splitlines()
+    assert 4 <= len(lines) <= 15
+    for example in ("2027-01-12", "12 Jan 2027", "tomorrow 09:00", "in 2 hours", "YYYY-MM-DD"):
+        assert example in ACCEPTED_FORMS
