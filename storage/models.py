@@ -2,5 +2,7 @@
 from storage.db import Base
 from storage.nations import Assessment, ConditionOfEntry, Nation
 from storage.officers import Officer
+from storage.reminders import DigestRun, Reminder
+from storage.visits import Visit
 
-__all__ = ["Base", "Assessment", "ConditionOfEntry", "Nation", "Officer"]
+__all__ = ["Base", "Assessment", "ConditionOfEntry", "Nation", "Officer", "DigestRun", "Reminder", "Visit"]

@@ -1,0 +1,196 @@
+"""Reminders, the source of truth for what is due and what was sent: the table, its queries, and the atomic claim that makes delivery happen once."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from storage.db import Base, UTCDateTime, utcnow
+
+VISIT = "visit"
+ADHOC = "adhoc"
+
+PENDING = "pending"      # waiting for its time
+CLAIMED = "claimed"      # one process has taken it and is sending it now
+SENT = "sent"            # delivered on time
+LATE = "late"            # delivered after its time (the bot was down); due_at keeps the original time
+MISSED = "missed"        # fell due more than the grace period before the bot could send it: never sent
+FAILED = "failed"        # Slack refused it for good (failure_reason says why)
+DONE = "done"            # the officer pressed Done
+CANCELLED = "cancelled"  # cancelled by the officer, or its visit was cancelled or moved past it
+
+OPEN_STATES = (PENDING, LATE, MISSED, FAILED)  # what /ipslo reminders shows
+DELIVERED = (SENT, LATE)
+
+
+class Reminder(Base):
+    """One message the bot owes an officer at a moment: a visit's preparation step, or an ad hoc note to self."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (Index("ix_reminders_state_due_at", "state", "due_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id"), index=True)
+    nation_iso2: Mapped[str | None] = mapped_column(ForeignKey("nations.iso2"))
+    owner_user_id: Mapped[str] = mapped_column(String(32), index=True)
+    offset_days: Mapped[int | None] = mapped_column(Integer)  # visit reminders: days before the visit starts
+    due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    text: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(12), default=PENDING)
+    claimed_by: Mapped[str | None] = mapped_column(String(80))
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    failure_reason: Mapped[str | None] = mapped_column(String(300))
+    channel: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    recorded_by: Mapped[str] = mapped_column(String(40))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    updated_by: Mapped[str | None] = mapped_column(String(40))
+    updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class DigestRun(Base):
+    """One weekly digest posted to a channel; the primary key lets only one process post each one."""
+
+    __tablename__ = "digest_runs"
+
+    channel: Mapped[str] = mapped_column(String(32), primary_key=True)
+    scheduled_for: Mapped[dt.datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    posted_by: Mapped[str] = mapped_column(String(80))
+    posted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+def add_reminder(
+    *, session: Session, kind: str, owner_user_id: str, due_at: dt.datetime, text: str, recorded_by: str,
+    nation_iso2: str | None = None, visit_id: int | None = None, offset_days: int | None = None,
+) -> Reminder:
+    reminder = Reminder(
+        kind=kind, owner_user_id=owner_user_id, due_at=due_at, text=text, nation_iso2=nation_iso2,
+        visit_id=visit_id, offset_days=offset_days, state=PENDING, attempts=0,
+        recorded_by=recorded_by, recorded_at=utcnow(),
+    )
+    session.add(reminder)
+    session.flush()
+    return reminder
+
+
+def get_reminder(*, session: Session, reminder_id: int) -> Reminder | None:
+    return session.get(Reminder, reminder_id)
+
+
+def set_state(*, session: Session, reminder: Reminder, state: str, updated_by: str) -> Reminder:
+    reminder.state = state
+    reminder.updated_by, reminder.updated_at = updated_by, utcnow()
+    session.flush()
+    return reminder
+
+
+def reschedule(*, session: Session, reminder: Reminder, due_at: dt.datetime, updated_by: str) -> Reminder:
+    """Pending again at a new moment (snoozed, or its visit moved)."""
+    reminder.due_at = due_at
+    reminder.state = PENDING
+    reminder.claimed_by = reminder.claimed_at = None
+    reminder.updated_by, reminder.updated_at = updated_by, utcnow()
+    session.flush()
+    return reminder
+
+
+# --- delivery ----------------------------------------------------------------------------------
+
+def pending_due_by(*, session: Session, until: dt.datetime) -> list[tuple[int, dt.datetime]]:
+    """(id, due_at) of every pending reminder due at or before ``until``, soonest first."""
+    query = select(Reminder.id, Reminder.due_at).where(Reminder.state == PENDING, Reminder.due_at <= until)
+    return [(row.id, row.due_at) for row in session.execute(query.order_by(Reminder.due_at))]
+
+
+def mark_missed(*, session: Session, due_before: dt.datetime) -> int:
+    """Pending reminders that fell due before ``due_before`` are missed (too late to be useful). Returns how many."""
+    result = session.execute(
+        update(Reminder)
+        .where(Reminder.state == PENDING, Reminder.due_at < due_before)
+        .values(state=MISSED, updated_by="scheduler", updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
+def fail_abandoned_claims(*, session: Session, claimed_before: dt.datetime) -> int:
+    """Claims left behind by a process that stopped while sending: failed, since Slack may or may not have the message."""
+    result = session.execute(
+        update(Reminder)
+        .where(Reminder.state == CLAIMED, Reminder.claimed_at < claimed_before)
+        .values(state=FAILED, failure_reason="the bot stopped while sending it; it may not have arrived",
+                updated_by="scheduler", updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
+def claim(*, session: Session, reminder_id: int, claimed_by: str, now: dt.datetime) -> bool:
+    """Take a due, pending reminder for sending. Atomic in the database: of several processes, exactly one gets True.
+
+    Commit right after, before sending, so the others see it taken.
+    """
+    result = session.execute(
+        update(Reminder)
+        .where(Reminder.id == reminder_id, Reminder.state == PENDING, Reminder.due_at <= now + dt.timedelta(seconds=1))
+        .values(state=CLAIMED, claimed_by=claimed_by, claimed_at=now, attempts=Reminder.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def mark_delivered(*, session: Session, reminder: Reminder, channel: str, message_ts: str, sent_at: dt.datetime,
+                   late: bool) -> Reminder:
+    reminder.state = LATE if late else SENT
+    reminder.channel, reminder.message_ts, reminder.sent_at = channel, message_ts, sent_at
+    reminder.failure_reason = None
+    reminder.updated_by, reminder.updated_at = "scheduler", utcnow()
+    session.flush()
+    return reminder
+
+
+def mark_failed(*, session: Session, reminder: Reminder, reason: str) -> Reminder:
+    reminder.state = FAILED
+    reminder.failure_reason = reason[:300]
+    reminder.updated_by, reminder.updated_at = "scheduler", utcnow()
+    session.flush()
+    return reminder
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+def reminders_of(*, session: Session, owner_user_id: str, states: tuple[str, ...] = OPEN_STATES) -> list[Reminder]:
+    query = select(Reminder).where(Reminder.owner_user_id == owner_user_id, Reminder.state.in_(states))
+    return list(session.scalars(query.order_by(Reminder.due_at, Reminder.id)))
+
+
+def reminders_for_visit(*, session: Session, visit_id: int) -> list[Reminder]:
+    query = select(Reminder).where(Reminder.visit_id == visit_id)
+    return list(session.scalars(query.order_by(Reminder.due_at, Reminder.id)))
+
+
+def missed_between(*, session: Session, first: dt.datetime, last: dt.datetime) -> list[Reminder]:
+    """Reminders that were due in [first, last) and never reached their officer (missed or failed)."""
+    query = select(Reminder).where(Reminder.state.in_((MISSED, FAILED)), Reminder.due_at >= first, Reminder.due_at < last)
+    return list(session.scalars(query.order_by(Reminder.due_at, Reminder.id)))
+
+
+def count_pending(*, session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Reminder).where(Reminder.state == PENDING)) or 0
+
+
+def claim_digest(*, session: Session, channel: str, scheduled_for: dt.datetime, posted_by: str) -> bool:
+    """Take the digest due at ``scheduled_for`` for ``channel``; False when another process already has."""
+    try:
+        with session.begin_nested():
+            session.add(DigestRun(channel=channel, scheduled_for=scheduled_for, posted_by=posted_by, posted_at=utcnow()))
+        return True
+    except IntegrityError:
+        return False
