@@ -1,0 +1,66 @@
+"""The database on SQLite and PostgreSQL: migrations match the models, reference data loads idempotently, times stay UTC."""
+from __future__ import annotations
+
+import datetime as dt
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, select
+
+import storage.models  # noqa: F401
+from storage.db import REFERENCE_DATA, Base, make_engine, migrate
+from storage.nations import Assessment, ConditionOfEntry, Nation, load_reference
+from storage.officers import get_officer, remember_officer
+
+
+def test_migrating_an_empty_database_leaves_no_difference_from_the_models(database_url: str) -> None:
+    engine = make_engine(database_url)
+    try:
+        migrate(engine)
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={
+                "include_object": lambda obj, name, type_, *_: not (type_ == "table" and "_fts" in (name or "")),
+            })
+            assert compare_metadata(context, Base.metadata) == []
+        migrate(engine)  # a second start changes nothing
+        assert {"nations", "assessments", "conditions_of_entry", "officers"} <= set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_reference_data_loads_once_and_again_changes_nothing(database) -> None:
+    with database.sessions.begin() as session:
+        assert load_reference(session=session) == {"added": 0, "updated": 0}  # open_database loaded it already
+        nations = session.scalars(select(Nation)).all()
+        assert len(nations) >= 52
+        assert all(n.recorded_by == REFERENCE_DATA and n.recorded_at.tzinfo for n in nations)
+
+
+def test_loading_reference_data_never_overwrites_what_officers_recorded(database) -> None:
+    with database.sessions.begin() as session:
+        fiji = session.get(Nation, "FJ")
+        fiji.name, fiji.recorded_by = "Viti", "U0ADMIN"
+        session.add(ConditionOfEntry(nation_iso2="FJ", effective_on=dt.date(2026, 1, 2), source="officer entry",
+                                     as_of=dt.date(2026, 1, 2), recorded_by="U0ADMIN", recorded_at=dt.datetime.now(dt.timezone.utc)))
+        session.add(Assessment(nation_iso2="TO", assessed_on=dt.date(2025, 5, 1), outcome="substantially implementing the ISPS Code",
+                               source=None, recorded_by="U0ADMIN", recorded_at=dt.datetime.now(dt.timezone.utc)))
+    with database.sessions.begin() as session:
+        load_reference(session=session)
+    with database.sessions() as session:
+        assert session.get(Nation, "FJ").name == "Viti"
+        officer_rows = session.scalars(select(ConditionOfEntry).where(ConditionOfEntry.recorded_by == "U0ADMIN")).all()
+        assert [row.source for row in officer_rows] == ["officer entry"]
+        assert session.scalars(select(Assessment)).one().nation_iso2 == "TO"
+
+
+def test_timestamps_come_back_as_the_same_utc_moment(database) -> None:
+    tokyo = dt.timezone(dt.timedelta(hours=9))
+    with database.sessions.begin() as session:
+        remember_officer(session=session, user_id="U0TZ", name="Tz", tz="Asia/Tokyo")
+        officer = session.get(storage.models.Officer, "U0TZ")
+        officer.fetched_at = dt.datetime(2026, 11, 20, 18, 0, tzinfo=tokyo)
+    with database.sessions() as session:
+        fetched = session.get(storage.models.Officer, "U0TZ").fetched_at
+        assert fetched == dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.timezone.utc)
+        assert fetched.utcoffset() == dt.timedelta(0)
+        assert get_officer(session=session, user_id="U0TZ") is None  # older than a day: asked again
