@@ -106,7 +106,8 @@ class Bot:
         """Run an operation in one transaction: committed when answered, rolled back when refused or failed."""
         try:
             with self.database.sessions() as session:
-                reply = operation(Invocation(caller=caller, session=session, now=self.clock()))
+                reply = operation(Invocation(caller=caller, session=session, now=self.clock(),
+                                             visit_reminders=tuple(o.days for o in self.settings.visit_reminders)))
                 if reply.refused:
                     session.rollback()
                 else:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import re
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +13,8 @@ SLACK_API_URL = "https://slack.com/api/"
 GOVSLACK_API_URL = "https://slack-gov.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///data/ipslo.db"
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+DURATION = re.compile(r"^(\d+)\s*([dhm])$")
+DURATION_UNITS = {"d": "days", "h": "hours", "m": "minutes"}
 
 
 class SettingsError(Exception):
@@ -29,6 +32,12 @@ class Settings:
     officers: frozenset[str] = field(default_factory=frozenset)  # empty: every member of the workspace
     team_tz: ZoneInfo = ZoneInfo("Asia/Tokyo")
     port: int = 3000
+    visit_reminders: tuple[dt.timedelta, ...] = (dt.timedelta(days=30), dt.timedelta(days=7), dt.timedelta(days=1))
+    reminder_grace: dt.timedelta = dt.timedelta(hours=12)
+    digest_channel: str | None = None
+    digest_cron: str = "0 8 * * mon"
+    poll_seconds: float = 10.0
+    scheduler: bool = True
 
     @property
     def has_slack_tokens(self) -> bool:
@@ -99,6 +108,36 @@ class Settings:
         except (ZoneInfoNotFoundError, ValueError):
             raise SettingsError(f"IPSLO_TEAM_TZ must be an IANA time zone such as Asia/Tokyo; got {tz_name!r}.") from None
 
+        reminders_text = get("IPSLO_VISIT_REMINDERS") or "30d,7d,1d"
+        visit_reminders = tuple(sorted({duration("IPSLO_VISIT_REMINDERS", part.strip(), example="30d,7d,1d")
+                                        for part in reminders_text.split(",") if part.strip()}, reverse=True))
+        if any(offset.total_seconds() % 86400 for offset in visit_reminders):
+            raise SettingsError(f"IPSLO_VISIT_REMINDERS must be whole days before a visit, such as 30d,7d,1d; got {reminders_text!r}.")
+        grace = duration("IPSLO_REMINDER_GRACE", get("IPSLO_REMINDER_GRACE") or "12h", example="12h")
+
+        digest_cron = get("IPSLO_DIGEST_CRON") or "0 8 * * mon"
+        try:
+            from apscheduler.triggers.cron import CronTrigger
+
+            CronTrigger.from_crontab(digest_cron, timezone=team_tz)
+        except ValueError as error:
+            raise SettingsError(f"IPSLO_DIGEST_CRON must be a cron line (minute hour day month weekday) such as \"0 8 * * mon\" (Mondays 08:00 in IPSLO_TEAM_TZ); got {digest_cron!r}: {error}.") from None
+        digest_channel = get("IPSLO_DIGEST_CHANNEL")
+        if digest_channel and not re.match(r"^[CG][A-Z0-9]{2,}$", digest_channel):
+            raise SettingsError(f"IPSLO_DIGEST_CHANNEL must be a channel ID such as C012ABCDEF (channel details > About, at the bottom); got {digest_channel!r}.")
+
+        poll_text = get("IPSLO_POLL_SECONDS") or "10"
+        try:
+            poll_seconds = float(poll_text)
+        except ValueError:
+            poll_seconds = 0.0
+        if not 0.1 <= poll_seconds <= 3600:
+            raise SettingsError(f"IPSLO_POLL_SECONDS must be a number of seconds between 0.1 and 3600, such as 10; got {poll_text!r}.")
+
+        scheduler_text = (get("IPSLO_SCHEDULER") or "on").lower()
+        if scheduler_text not in ("on", "off", "true", "false", "1", "0", "yes", "no"):
+            raise SettingsError(f"IPSLO_SCHEDULER must be on or off (off for a web process that only writes, beside a worker); got {scheduler_text!r}.")
+
         return cls(
             database_url=database_url,
             slack_bot_token=bot_token,
@@ -109,7 +148,21 @@ class Settings:
             officers=user_ids(env, "IPSLO_OFFICERS"),
             team_tz=team_tz,
             port=int(port_text),
+            visit_reminders=visit_reminders,
+            reminder_grace=grace,
+            digest_channel=digest_channel,
+            digest_cron=digest_cron,
+            poll_seconds=poll_seconds,
+            scheduler=scheduler_text in ("on", "true", "1", "yes"),
         )
+
+
+def duration(name: str, text: str, *, example: str) -> dt.timedelta:
+    """``30d``, ``12h`` or ``90m`` as a timedelta; anything else is a SettingsError naming the variable."""
+    match = DURATION.match(text.lower())
+    if not match or int(match[1]) <= 0:
+        raise SettingsError(f"{name} must be a duration such as {example} (d = days, h = hours, m = minutes); got {text!r}.")
+    return dt.timedelta(**{DURATION_UNITS[match[2]]: int(match[1])})
 
 
 def user_ids(env: Mapping[str, str], name: str) -> frozenset[str]:

@@ -98,6 +98,7 @@ class Invocation:
     caller: Caller
     session: Session
     now: dt.datetime  # aware, UTC
+    visit_reminders: tuple[int, ...] = (30, 7, 1)  # days before a visit starts (IPSLO_VISIT_REMINDERS)
 
     @property
     def today(self) -> dt.date:
