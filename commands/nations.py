@@ -12,6 +12,8 @@ from dateutil.relativedelta import relativedelta
 from commands.language import Caption, CommandError, Invocation, Reply, Section, Subcommand, bullet_list
 from commands.when import WhenError, parse_date
 from storage import nations as store
+from sqlalchemy.orm import Session
+
 from storage.nations import Nation, NationRecord
 
 #: 46 U.S.C. 70108(d): reassess each country not less than once every 3 years.
@@ -48,8 +50,16 @@ def normalize(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class Named:
+    """A nation as the index knows it: its code and the name to show."""
+
+    iso2: str
+    name: str
+
+
+@dataclass(frozen=True)
 class Match:
-    nation: Nation
+    nation: Nation | Named  # a loaded Nation when found through a session (NationLookup)
     typed: str
     exact: bool
 
@@ -58,21 +68,20 @@ class NationIndex:
     """Every way of naming each nation (codes, names, aliases), for exact and forgiving look-ups."""
 
     def __init__(self, nations: list[Nation]):
-        self.by_key: dict[str, Nation] = {}
+        self.by_key: dict[str, Named] = {}
         for nation in nations:
-            keys = [nation.iso2, nation.iso3, nation.name, nation.official_name, *(nation.aliases or [])]
-            for key in keys:
-                self.by_key.setdefault(normalize(key), nation)
-        self.names = sorted({normalize(k) for k in self.by_key})
+            named = Named(nation.iso2, nation.name)
+            for key in (nation.iso2, nation.iso3, nation.name, nation.official_name, *(nation.aliases or [])):
+                self.by_key.setdefault(normalize(key), named)
 
-    def exact(self, typed: str) -> Nation | None:
+    def exact(self, typed: str) -> Named | None:
         return self.by_key.get(normalize(typed))
 
-    def ranked(self, typed: str, limit: int = 3) -> list[tuple[float, Nation]]:
+    def ranked(self, typed: str, limit: int = 3) -> list[tuple[float, Named]]:
         """The closest nations to what was typed, best first, one entry per nation."""
         query = normalize(typed)
-        best: dict[str, tuple[float, Nation]] = {}
-        for key, nation in self.by_key.items():
+        best: dict[str, tuple[float, Named]] = {}
+        for key, named in self.by_key.items():
             if len(key) <= 3 and len(query) > 3:
                 continue  # codes only match codes
             score = difflib.SequenceMatcher(None, query, key).ratio()
@@ -80,42 +89,81 @@ class NationIndex:
                 score = max(score, 0.9)
             elif len(query) >= 4 and f" {query}" in f" {key}":
                 score = max(score, 0.85)  # a whole word of a longer name: "guinea"
-            if score > best.get(nation.iso2, (0.0, nation))[0]:
-                best[nation.iso2] = (score, nation)
+            if score > best.get(named.iso2, (0.0, named))[0]:
+                best[named.iso2] = (score, named)
         return sorted(best.values(), key=lambda pair: (-pair[0], pair[1].name))[:limit]
 
     def find(self, typed: str) -> Match:
-        """The nation meant by ``typed``; raises :class:`CommandError` with the closest three when unsure."""
+        named, exact = self.find_named(typed)
+        return Match(named, typed.strip(), exact)
+
+    def find_named(self, typed: str) -> tuple[Named, bool]:
+        """The nation meant by ``typed`` and whether it was named exactly; raises :class:`CommandError` with the closest three when unsure."""
         typed = typed.strip()
         if not typed:
             raise CommandError("Which nation? Type its name, alias or ISO code.", hint="Example: `/ipslo status fiji`")
-        nation = self.exact(typed)
-        if nation is not None:
-            return Match(nation, typed, exact=True)
+        named = self.exact(typed)
+        if named is not None:
+            return named, True
         ranked = self.ranked(typed)
         suggestions = tuple(n.name for _, n in ranked)
         if ranked and len(normalize(typed)) >= 3:
             top_score, top = ranked[0]
             runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
             if top_score >= 0.75 and top_score - runner_up >= 0.08:
-                return Match(top, typed, exact=False)
+                return top, False
             if top_score >= 0.75:
                 raise CommandError(f"“{typed}” could mean more than one nation.", suggestions=suggestions)
         raise CommandError(f"I don't know a nation or territory called “{typed}”.", suggestions=suggestions)
 
-    def split(self, words: list[str], *, max_words: int = 4) -> tuple[Match, list[str]]:
-        """A nation named by the first words (the longest exact name wins), and the words after it."""
+    def split_named(self, words: list[str], *, max_words: int = 4) -> tuple[Named, bool, str, list[str]]:
+        """A nation named by the first words (the longest exact name wins): (nation, exact, what was typed, words after)."""
         for size in range(min(max_words, len(words)), 0, -1):
-            nation = self.exact(" ".join(words[:size]))
-            if nation is not None:
-                return Match(nation, " ".join(words[:size]), exact=True), words[size:]
+            named = self.exact(" ".join(words[:size]))
+            if named is not None:
+                return named, True, " ".join(words[:size]), words[size:]
         if not words:
-            self.find("")
-        return self.find(words[0]), words[1:]
+            self.find_named("")
+        named, exact = self.find_named(words[0])
+        return named, exact, words[0], words[1:]
 
 
-def nation_index(*, session) -> NationIndex:
-    return NationIndex(store.list_nations(session=session))
+_indexes: dict[tuple[str, int, object], NationIndex] = {}
+
+
+def nation_index(*, session: Session) -> NationLookup:
+    """The index for this database (rebuilt only when the nations table changes), bound to the session."""
+    fingerprint = store.nations_fingerprint(session=session)
+    key = (str(session.get_bind().url), *fingerprint)
+    index = _indexes.get(key)
+    if index is None:
+        index = NationIndex(store.list_nations(session=session))
+        if len(_indexes) > 64:
+            _indexes.clear()
+        _indexes[key] = index
+    return NationLookup(index, session)
+
+
+class NationLookup:
+    """The index bound to a session: what it finds comes back as nations loaded from that session."""
+
+    def __init__(self, index: NationIndex, session: Session):
+        self.index, self.session = index, session
+
+    def _load(self, named: Named, typed: str, exact: bool) -> Match:
+        return Match(store.get_nation(session=self.session, iso2=named.iso2), typed, exact)
+
+    def find(self, typed: str) -> Match:
+        named, exact = self.index.find_named(typed)
+        return self._load(named, typed.strip(), exact)
+
+    def split(self, words: list[str], *, max_words: int = 4) -> tuple[Match, list[str]]:
+        """The nation named by the first words (the longest exact name wins), and the words after it."""
+        named, exact, typed, rest = self.index.split_named(words, max_words=max_words)
+        return self._load(named, typed, exact), rest
+
+    def ranked(self, typed: str, limit: int = 3) -> list[tuple[float, Named]]:
+        return self.index.ranked(typed, limit)
 
 
 # --- status ------------------------------------------------------------------------------------
@@ -190,8 +238,7 @@ def kind_text(nation: Nation) -> str:
 
 
 def status(inv: Invocation, text: str) -> Reply:
-    index = nation_index(session=inv.session)
-    match = index.find(text)
+    match = nation_index(session=inv.session).find(text)
     nation = match.nation
     [record] = store.nation_records(session=inv.session, nations=[nation])
     state = standing(record, today=inv.today)
@@ -201,6 +248,9 @@ def status(inv: Invocation, text: str) -> Reply:
         ("Status", state.summary),
         ("Reassessment due", due_text(state, today=inv.today)),
     )
+    from commands.visits import last_and_next_lines  # noqa: PLC0415 (visits build on nations)
+
+    fields += last_and_next_lines(session=inv.session, nation=nation, today=inv.today)
     parts: list = [Section(f"*{nation.official_name}* · {kind_text(nation)}", fields=fields)]
     captions = [c for c in (state.detail, nation.engagement) if c]
     captions.append("Reassessment at least every 3 years: 46 U.S.C. 70108(d)")

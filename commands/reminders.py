@@ -1,0 +1,302 @@
+"""Reminders in the officers' words: setting and listing them, the message a reminder brings (with its briefing), Done and Snooze, and the weekly digest."""
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from commands.language import Button, Buttons, Caption, CommandError, Divider, Invocation, Reply, Section, Subcommand, bullet_list
+from commands.nations import due_text, fmt_date, nation_index, standing, strip_icons
+from commands.visits import dates_text, find_visit, visit_line
+from commands.when import WhenError, describe, split_when
+from storage import nations as nation_store
+from storage import reminders as store
+from storage import visits as visit_store
+from storage.reminders import Reminder
+
+REMIND_USAGE = "`/ipslo remind <nation or visit number> <when> <what>`"
+REMIND_EXAMPLES = ("e.g. `/ipslo remind fiji tomorrow 09:00 send agenda to the DA` or "
+                   "`/ipslo remind 12 in 2 hours confirm transport`")
+MORNING = dt.time(9, 0)
+DIGEST_VISIT_DAYS = 14
+
+STATE_WORDS = {
+    store.PENDING: ":alarm_clock: due",
+    store.CLAIMED: ":outbox_tray: being sent",
+    store.SENT: ":bell: sent",
+    store.LATE: ":hourglass: sent late, was due",
+    store.MISSED: ":red_circle: *missed*, was due",
+    store.FAILED: ":warning: *failed*, was due",
+    store.DONE: ":white_check_mark: done, was due",
+    store.CANCELLED: ":x: cancelled, was due",
+}
+
+DONE = "done"
+SNOOZE_HOUR = "snooze_hour"
+SNOOZE_TOMORROW = "snooze_tomorrow"
+SNOOZE_WEEK = "snooze_week"
+ACTIONS = (DONE, SNOOZE_HOUR, SNOOZE_TOMORROW, SNOOZE_WEEK)
+ACTION_PREFIX = "reminder_"
+
+
+# --- setting and listing -----------------------------------------------------------------------
+
+def remind(inv: Invocation, text: str) -> Reply:
+    words = text.split()
+    if not words:
+        raise CommandError("About which nation or visit, when, and what?", hint=f"{REMIND_USAGE}, {REMIND_EXAMPLES}")
+    visit = None
+    if words[0].lstrip("#").isdigit():
+        visit = find_visit(inv, words[0], REMIND_USAGE)
+        nation_iso2, rest = visit.nation_iso2, words[1:]
+        about = f"visit #{visit.id}"
+    else:
+        match, rest = nation_index(session=inv.session).split(words)
+        if not match.exact:
+            raise CommandError(f"I'm not sure “{match.typed}” means {match.nation.name}; no reminder was set.",
+                               hint=f"Type the name or ISO code exactly. {REMIND_USAGE}", suggestions=(match.nation.name,))
+        nation_iso2, about = match.nation.iso2, match.nation.name
+    if not rest:
+        raise CommandError("When should I remind you?", hint=f"{REMIND_USAGE}, {REMIND_EXAMPLES}")
+    try:
+        due_at, rest = split_when(rest, now=inv.now, tz=inv.caller.tz, default_time=MORNING)
+    except WhenError as error:
+        raise CommandError(str(error), hint=error.hint) from None
+    what = " ".join(rest).strip()
+    if not what:
+        raise CommandError("What should I remind you of? Add it after the time.", hint=f"{REMIND_USAGE}, {REMIND_EXAMPLES}")
+    reminder = store.add_reminder(
+        session=inv.session, kind=store.ADHOC, owner_user_id=inv.caller.user_id, due_at=due_at, text=what,
+        recorded_by=inv.caller.user_id, nation_iso2=nation_iso2, visit_id=visit.id if visit else None,
+    )
+    when = describe(due_at, inv.caller.tz)
+    summary = f"I'll remind you {when} ({about}): {what}"
+    return Reply(summary, parts=(
+        Section(f":alarm_clock: I'll remind you *{when}* by direct message ({about}):\n>{what}"),
+        Caption(f"Reminder #{reminder.id} · cancel it: `/ipslo reminder cancel {reminder.id}` · all yours: `/ipslo reminders`"),
+    ))
+
+
+def reminder_line(reminder: Reminder, tz: ZoneInfo, about: str) -> str:
+    line = f"#{reminder.id} {STATE_WORDS.get(reminder.state, reminder.state)} {describe(reminder.due_at, tz)} · {about}: {reminder.text}"
+    if reminder.state == store.FAILED and reminder.failure_reason:
+        line += f"\n      _Slack refused it: {reminder.failure_reason}_"
+    return line
+
+
+def about_text(session: Session, reminder: Reminder, names: dict[str, str]) -> str:
+    if reminder.visit_id:
+        return f"visit #{reminder.visit_id} ({names.get(reminder.nation_iso2 or '', reminder.nation_iso2)})"
+    return names.get(reminder.nation_iso2 or "", "") or "no nation"
+
+
+def names_of(session: Session) -> dict[str, str]:
+    return {n.iso2: n.name for n in nation_store.list_nations(session=session)}
+
+
+def reminders(inv: Invocation, text: str) -> Reply:
+    mine = store.reminders_of(session=inv.session, owner_user_id=inv.caller.user_id)
+    names = names_of(inv.session)
+    waiting = [r for r in mine if r.state == store.PENDING]
+    trouble = [r for r in mine if r.state != store.PENDING]
+    parts: list = []
+    if trouble:
+        parts.append(Section("*Need your attention*\n" + bullet_list(
+            [reminder_line(r, inv.caller.tz, about_text(inv.session, r, names)) for r in trouble[:20]])))
+    if waiting:
+        parts.append(Section("*Coming up*\n" + bullet_list(
+            [reminder_line(r, inv.caller.tz, about_text(inv.session, r, names)) for r in waiting[:40]])))
+    if not mine:
+        parts.append(Section("You have no reminders waiting."))
+    parts.append(Caption("Set one: `/ipslo remind fiji tomorrow 09:00 send agenda to the DA` · "
+                         "cancel: `/ipslo reminder cancel <number>`. Visits bring their own reminders."))
+    header = f"Your reminders ({len(waiting)} coming up" + (f", {len(trouble)} need attention)" if trouble else ")")
+    return Reply(header, header=header, parts=tuple(parts))
+
+
+def find_own(inv: Invocation, typed: str, usage: str) -> Reminder:
+    cleaned = typed.strip().lstrip("#")
+    if not cleaned.isdigit():
+        raise CommandError(f"“{typed}” is not a reminder number.", hint=f"`/ipslo reminders` shows the numbers. {usage}")
+    reminder = store.get_reminder(session=inv.session, reminder_id=int(cleaned))
+    if reminder is None or (reminder.owner_user_id != inv.caller.user_id and not inv.caller.is_admin):
+        raise CommandError(f"You have no reminder #{cleaned}.", hint="`/ipslo reminders` lists yours.")
+    return reminder
+
+
+def reminder(inv: Invocation, text: str) -> Reply:
+    usage = "`/ipslo reminder cancel <number>`, e.g. `/ipslo reminder cancel 7`"
+    verb, _, rest = text.strip().partition(" ")
+    if verb.lower() not in ("cancel", "delete", "remove", "stop"):
+        raise CommandError("Cancel which reminder?" if not verb else f"I don't know `/ipslo reminder {verb}`.", hint=usage)
+    if not rest.strip():
+        raise CommandError("Which reminder?", hint=usage)
+    found = find_own(inv, rest.split()[0], usage)
+    if found.state in (store.DONE, store.CANCELLED):
+        return Reply(f"Reminder #{found.id} is already {found.state}.")
+    if found.state == store.CLAIMED:
+        raise CommandError(f"Reminder #{found.id} is being sent right now; press Done on it instead.")
+    store.set_state(session=inv.session, reminder=found, state=store.CANCELLED, updated_by=inv.caller.user_id)
+    summary = f"Cancelled reminder #{found.id}: {found.text}"
+    return Reply(summary, parts=(Section(f":x: {summary}"),))
+
+
+# --- the reminder message ----------------------------------------------------------------------
+
+def briefing(session: Session, nation_iso2: str | None, *, today: dt.date) -> list:
+    """A nation's status in a few lines, for the officer about to engage it."""
+    if not nation_iso2:
+        return []
+    nation = nation_store.get_nation(session=session, iso2=nation_iso2)
+    if nation is None:
+        return []
+    [record] = nation_store.nation_records(session=session, nations=[nation])
+    state = standing(record, today=today)
+    last, upcoming = visit_store.last_and_next_visit(session=session, nation_iso2=nation_iso2, today=today)
+    fields = [("Status", state.summary), ("Reassessment due", due_text(state, today=today))]
+    if last:
+        fields.append(("Last visit", f"{dates_text(last)} · {last.kind}"))
+    parts: list = [Section(f"*{nation.name} briefing*", fields=tuple(fields))]
+    parts += notes_briefing(session, nation_iso2)
+    return parts
+
+
+def notes_briefing(session: Session, nation_iso2: str) -> list:
+    """The latest notes' first lines and open follow-ups, once the notes domain is there."""
+    try:
+        from storage import notes as note_store  # noqa: PLC0415 (optional domain)
+    except ImportError:
+        return []
+    lines: list[str] = []
+    latest = getattr(note_store, "latest_notes", None)
+    if latest is not None:
+        try:
+            for note in latest(session=session, nation_iso2=nation_iso2, limit=3):
+                first = (getattr(note, "text", "") or getattr(note, "body", "") or "").strip().splitlines()
+                if first:
+                    lines.append(f"{first[0][:200]}")
+        except TypeError:
+            lines = []
+    follow = getattr(note_store, "open_follow_ups", None)
+    follow_lines: list[str] = []
+    if follow is not None:
+        try:
+            for item in follow(session=session, nation_iso2=nation_iso2):
+                follow_lines.append(str(getattr(item, "text", item))[:200])
+        except TypeError:
+            follow_lines = []
+    parts: list = []
+    if lines:
+        parts.append(Section("*Latest notes*\n" + bullet_list(lines)))
+    if follow_lines:
+        parts.append(Section("*Open follow-ups*\n" + bullet_list(follow_lines[:10])))
+    return parts
+
+
+def buttons(reminder: Reminder) -> Buttons:
+    value = str(reminder.id)
+    return Buttons((
+        Button("Done", ACTION_PREFIX + DONE, value, style="primary"),
+        Button("Snooze 1 hour", ACTION_PREFIX + SNOOZE_HOUR, value),
+        Button("Tomorrow 09:00", ACTION_PREFIX + SNOOZE_TOMORROW, value),
+        Button("Next week", ACTION_PREFIX + SNOOZE_WEEK, value),
+    ))
+
+
+def reminder_message(*, session: Session, reminder: Reminder, tz: ZoneInfo, now: dt.datetime,
+                     late: bool = False, outcome: str | None = None) -> Reply:
+    """The direct message a reminder brings; ``outcome`` (done, snoozed) replaces the buttons once pressed."""
+    today = now.astimezone(tz).date()
+    visit = visit_store.get_visit(session=session, visit_id=reminder.visit_id) if reminder.visit_id else None
+    names = names_of(session)
+    name = names.get(reminder.nation_iso2 or "", "")
+    parts: list = []
+    if reminder.kind == store.VISIT and visit is not None:
+        header = f"Reminder: {reminder.text}"
+        parts.append(Section(":bell: " + visit_line(visit, name, today=today)))
+    else:
+        header = "Reminder" + (f" · {name}" if name else "")
+        parts.append(Section(f":bell: {reminder.text}"))
+        if visit is not None:
+            parts.append(Caption("About " + visit_line(visit, name, today=today)))
+    parts += briefing(session, reminder.nation_iso2, today=today)
+    due = describe(reminder.due_at, tz)
+    if late:
+        parts.append(Caption(f":hourglass: Late: this was due {due}; the bot could not send it then."))
+    else:
+        parts.append(Caption(f"Due {due} · reminder #{reminder.id}"))
+    parts.append(Divider())
+    if outcome:
+        parts.append(Section(outcome))
+    else:
+        parts.append(buttons(reminder))
+    return Reply(f"{header} (due {due})", header=header, parts=tuple(parts))
+
+
+def snooze_until(action: str, now: dt.datetime, tz: ZoneInfo) -> dt.datetime:
+    if action == SNOOZE_HOUR:
+        return now + dt.timedelta(hours=1)
+    local_day = now.astimezone(tz).date()
+    days = 1 if action == SNOOZE_TOMORROW else 7
+    return dt.datetime.combine(local_day + dt.timedelta(days=days), MORNING, tzinfo=tz).astimezone(dt.timezone.utc)
+
+
+def press(inv: Invocation, reminder_id: str, action: str) -> Reply:
+    """Done or Snooze pressed on a reminder message: the message as it should now read."""
+    if action not in ACTIONS:
+        raise CommandError("That button is not one I know; try `/ipslo reminders`.")
+    found = find_own(inv, reminder_id, "")
+    late = found.state == store.LATE
+    if found.state in (store.CANCELLED,):
+        outcome = ":x: This reminder was cancelled."
+    elif action == DONE:
+        store.set_state(session=inv.session, reminder=found, state=store.DONE, updated_by=inv.caller.user_id)
+        outcome = f":white_check_mark: Done · marked by <@{inv.caller.user_id}> {describe(inv.now, inv.caller.tz)}"
+    else:
+        until = snooze_until(action, inv.now, inv.caller.tz)
+        message = reminder_message(session=inv.session, reminder=found, tz=inv.caller.tz, now=inv.now, late=late)
+        store.reschedule(session=inv.session, reminder=found, due_at=until, updated_by=inv.caller.user_id)
+        outcome = f":zzz: Snoozed: I'll remind you again {describe(until, inv.caller.tz)} (reminder #{found.id})."
+        return Reply(message.text, header=message.header, parts=message.parts[:-1] + (Section(outcome),))
+    message = reminder_message(session=inv.session, reminder=found, tz=inv.caller.tz, now=inv.now, late=late, outcome=outcome)
+    return message
+
+
+# --- the weekly digest -------------------------------------------------------------------------
+
+def digest(*, session: Session, now: dt.datetime, tz: ZoneInfo) -> Reply:
+    """The team's week: visits in the next 14 days, reassessments overdue or due within 6 months, reminders missed last week."""
+    today = now.astimezone(tz).date()
+    names = names_of(session)
+    coming = visit_store.visits_between(session=session, first=today, last=today + dt.timedelta(days=DIGEST_VISIT_DAYS))
+    nations = nation_store.list_nations(session=session, in_area=True)
+    records = nation_store.nation_records(session=session, nations=nations)
+    due = []
+    for record in records:
+        state = standing(record, today=today)
+        if state.overdue or state.due_soon:
+            due.append((state.due, record.nation.name, strip_icons(due_text(state, today=today))))
+    missed = store.missed_between(session=session, first=now - dt.timedelta(days=7), last=now)
+    parts: list = [
+        Section(f"*Visits in the next {DIGEST_VISIT_DAYS} days*\n" + (bullet_list(
+            [visit_line(v, names.get(v.nation_iso2, v.nation_iso2)) for v in coming[:25]]) or "None planned.")),
+        Section("*Reassessment overdue or due within 6 months*\n" + (bullet_list(
+            [f"*{name}* · {text}" for _, name, text in sorted(due)[:40]]) or "None.")),
+        Section("*Reminders missed last week*\n" + (bullet_list(
+            [f"<@{r.owner_user_id}> · {describe(r.due_at, tz)} · {r.text}"
+             + (f" ({r.failure_reason})" if r.failure_reason else "") for r in missed[:25]]) or "None: every reminder arrived.")),
+        Caption(f"Weekly digest for the week of {fmt_date(today)} · `/ipslo visits` · `/ipslo nations overdue`"),
+    ]
+    header = f"IPSLO week ahead: {len(coming)} visit{'s' if len(coming) != 1 else ''}, {len(due)} reassessments due"
+    return Reply(header, header=header, parts=tuple(parts), public=True)
+
+
+SUBCOMMANDS = (
+    Subcommand("remind", "remind <nation|visit id> <when> <what>", "A reminder by direct message",
+               "/ipslo remind fiji tomorrow 09:00 send agenda to the DA", remind),
+    Subcommand("reminders", "reminders", "Your reminders: coming up, late, missed, failed",
+               "/ipslo reminders", reminders),
+    Subcommand("reminder", "reminder cancel <id>", "Cancel one of your reminders",
+               "/ipslo reminder cancel 7", reminder),
+)

@@ -1,0 +1,302 @@
+"""Visits in the officers' words: planning, moving and cancelling them, listing them, and the reminders each visit brings."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from commands.language import Caption, CommandError, Invocation, Reply, Section, Subcommand, bullet_list
+from commands.nations import fmt_date, nation_index, normalize
+from commands.when import WhenError, describe, split_date_range
+from storage import nations as nation_store
+from storage import officers
+from storage import reminders as reminder_store
+from storage import visits as store
+from storage.nations import Nation
+from storage.visits import KINDS, Visit
+
+REMIND_AT = dt.time(9, 0)  # visit reminders arrive at 09:00 in the lead's zone
+UPCOMING_DAYS = 90
+
+KIND_WORDS: dict[str, str] = {
+    **{kind: kind for kind in KINDS},
+    "country": store.COUNTRY_VISIT, "country assessment": store.COUNTRY_VISIT, "assessment visit": store.COUNTRY_VISIT,
+    "reciprocal": store.RECIPROCAL_VISIT,
+    "capacity": store.CAPACITY_BUILDING, "capacity building seminar": store.CAPACITY_BUILDING,
+    "bilateral": store.BILATERAL_MEETING, "meeting": store.BILATERAL_MEETING,
+}
+KINDS_HINT = "Kinds: " + ", ".join(f"`{k}`" for k in KINDS) + " (country visit when none is given)."
+ADD_USAGE = "`/ipslo visit add <nation> <date> [to <date>] [kind] [title] [lead @someone]`"
+ADD_EXAMPLES = "e.g. `/ipslo visit add fiji 2027-01-12 to 2027-01-16 country visit` or `/ipslo visit add png 12 Jan 2027 capacity building PFSO seminar in Port Moresby`"
+VISIT_USAGE = ADD_USAGE + ", `/ipslo visit move <id> <date> [to <date>]`, `/ipslo visit cancel <id>`"
+LEAD = re.compile(r"\blead(?:s|\s+by)?\s+<@([UW][A-Z0-9]+)(?:\|[^>]*)?>", re.IGNORECASE)
+
+
+# --- reading what was typed --------------------------------------------------------------------
+
+def split_kind(words: list[str]) -> tuple[str | None, list[str]]:
+    """A visit kind named by the first words (longest first), and the words after it."""
+    lowered = [normalize(w) for w in words]
+    for size in range(min(4, len(words)), 0, -1):
+        kind = KIND_WORDS.get(" ".join(lowered[:size]))
+        if kind:
+            return kind, words[size:]
+    return None, words
+
+
+def split_lead(text: str) -> tuple[str | None, str]:
+    """``lead <@U123|name>`` anywhere in the text: the lead's user id, and the text without it."""
+    match = LEAD.search(text)
+    if not match:
+        return None, text
+    return match[1], (text[:match.start()] + " " + text[match.end():]).strip()
+
+
+def visit_id(typed: str, usage: str) -> int:
+    cleaned = typed.strip().lstrip("#")
+    if not cleaned.isdigit():
+        raise CommandError(f"“{typed}” is not a visit number.",
+                           hint=f"Visit numbers are shown as #12 in `/ipslo visits`. {usage}")
+    return int(cleaned)
+
+
+def find_visit(inv: Invocation, typed: str, usage: str) -> Visit:
+    visit = store.get_visit(session=inv.session, visit_id=visit_id(typed, usage))
+    if visit is None:
+        raise CommandError(f"There is no visit #{typed.strip().lstrip('#')}.",
+                           hint="`/ipslo visits` lists the planned visits with their numbers.")
+    return visit
+
+
+def read_dates(words: list[str], inv: Invocation, usage: str) -> tuple[dt.date, dt.date | None, list[str]]:
+    if not words:
+        raise CommandError("Which date?", hint=usage)
+    try:
+        return split_date_range(words, today=inv.today)
+    except WhenError as error:
+        raise CommandError(str(error), hint=error.hint) from None
+
+
+# --- showing visits ----------------------------------------------------------------------------
+
+def dates_text(visit: Visit) -> str:
+    start, end = visit.starts_on, visit.ends_on
+    if start == end:
+        return start.strftime("%a %-d %b %Y")
+    if start.year == end.year:
+        return f"{start:%a %-d %b} – {end:%a %-d %b %Y}"
+    return f"{start:%a %-d %b %Y} – {end:%a %-d %b %Y}"
+
+
+def visit_line(visit: Visit, nation_name: str, *, today: dt.date | None = None) -> str:
+    title = f" · “{visit.title}”" if visit.title else ""
+    line = f"#{visit.id} *{nation_name}* · {dates_text(visit)} · {visit.kind}{title} · lead <@{visit.lead_user_id}>"
+    if visit.cancelled:
+        return f"~{line}~ (cancelled)"
+    if today is not None and visit.ends_on < today:
+        return f"{line} (past)"
+    return line
+
+
+def nation_names(inv: Invocation) -> dict[str, str]:
+    return {nation.iso2: nation.name for nation in nation_store.list_nations(session=inv.session)}
+
+
+# --- the reminders a visit brings --------------------------------------------------------------
+
+def officer_zone(inv: Invocation, user_id: str) -> ZoneInfo:
+    """An officer's Slack time zone from the cache (the bot looks up people mentioned in a command before it runs)."""
+    if user_id == inv.caller.user_id:
+        return inv.caller.tz
+    officer = officers.get_officer(session=inv.session, user_id=user_id, fresh=False)
+    if officer is not None:
+        try:
+            return ZoneInfo(officer.tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return inv.caller.tz
+
+
+def reminder_time(visit: Visit, days_before: int, tz: ZoneInfo) -> dt.datetime:
+    day = visit.starts_on - dt.timedelta(days=days_before)
+    return dt.datetime.combine(day, REMIND_AT, tzinfo=tz).astimezone(dt.timezone.utc)
+
+
+def reminder_text(visit: Visit, nation_name: str, days_before: int) -> str:
+    when = "tomorrow" if days_before == 1 else f"in {days_before} days"
+    return f"{visit.kind.capitalize()} to {nation_name} starts {when} ({dates_text(visit)})"
+
+
+def plan_reminders(inv: Invocation, visit: Visit, nation_name: str) -> list[reminder_store.Reminder]:
+    """Bring the visit's reminders in line with its dates: pending ones move, passed ones are not sent, missing ones are added.
+
+    Returns the pending reminders, soonest first.
+    """
+    tz = officer_zone(inv, visit.lead_user_id)
+    existing = reminder_store.reminders_for_visit(session=inv.session, visit_id=visit.id)
+    by_offset: dict[int, list[reminder_store.Reminder]] = {}
+    for reminder in existing:
+        if reminder.kind == reminder_store.VISIT and reminder.offset_days is not None:
+            by_offset.setdefault(reminder.offset_days, []).append(reminder)
+    pending = []
+    for days in sorted(set(inv.visit_reminders) | set(by_offset), reverse=True):
+        due = reminder_time(visit, days, tz)
+        text = reminder_text(visit, nation_name, days)
+        waiting = [r for r in by_offset.get(days, []) if r.state == reminder_store.PENDING]
+        for reminder in waiting:
+            if due <= inv.now:
+                reminder_store.set_state(session=inv.session, reminder=reminder, state=reminder_store.CANCELLED,
+                                         updated_by=inv.caller.user_id)
+            else:
+                reminder.text, reminder.owner_user_id = text, visit.lead_user_id
+                reminder_store.reschedule(session=inv.session, reminder=reminder, due_at=due, updated_by=inv.caller.user_id)
+                pending.append(reminder)
+        if days in by_offset or days not in inv.visit_reminders or due <= inv.now:
+            continue  # already had its reminder, no longer a setting, or its moment has passed: not sent
+        pending.append(reminder_store.add_reminder(
+            session=inv.session, kind=reminder_store.VISIT, owner_user_id=visit.lead_user_id, due_at=due, text=text,
+            recorded_by=inv.caller.user_id, nation_iso2=visit.nation_iso2, visit_id=visit.id, offset_days=days,
+        ))
+    return sorted(pending, key=lambda r: r.due_at)
+
+
+def reminders_caption(pending: list[reminder_store.Reminder], tz: ZoneInfo, lead: str) -> Caption:
+    if not pending:
+        return Caption("No reminders: every reminder time for this visit has already passed.")
+    times = ", ".join(describe(r.due_at, tz) for r in pending)
+    return Caption(f":alarm_clock: Reminders to <@{lead}> by direct message: {times}.")
+
+
+# --- the subcommands ---------------------------------------------------------------------------
+
+def add(inv: Invocation, text: str) -> Reply:
+    lead, text = split_lead(text)
+    words = text.split()
+    if not words:
+        raise CommandError("Which nation and date?", hint=f"{ADD_USAGE}, {ADD_EXAMPLES}")
+    match, rest = nation_index(session=inv.session).split(words)
+    if not match.exact:
+        raise CommandError(
+            f"I'm not sure “{match.typed}” means {match.nation.name}; nothing was planned.",
+            hint=f"Type the name or ISO code exactly. {ADD_USAGE}", suggestions=(match.nation.name,),
+        )
+    starts_on, ends_on, rest = read_dates(rest, inv, f"{ADD_USAGE}, {ADD_EXAMPLES}")
+    kind, rest = split_kind(rest)
+    title = " ".join(rest).strip(" -–—:") or None
+    visit = store.add_visit(
+        session=inv.session, nation_iso2=match.nation.iso2, starts_on=starts_on, ends_on=ends_on,
+        kind=kind or store.COUNTRY_VISIT, title=title, lead_user_id=lead or inv.caller.user_id,
+        recorded_by=inv.caller.user_id,
+    )
+    pending = plan_reminders(inv, visit, match.nation.name)
+    summary = f"Planned visit #{visit.id}: {visit.kind} to {match.nation.name}, {dates_text(visit)}."
+    parts: list = [Section(":calendar: " + visit_line(visit, match.nation.name))]
+    if visit.ends_on < inv.today:
+        parts.append(Caption("This visit is in the past: it is on record, and no reminders are sent."))
+    else:
+        parts.append(reminders_caption(pending, officer_zone(inv, visit.lead_user_id), visit.lead_user_id))
+    parts.append(Caption(f"Move it: `/ipslo visit move {visit.id} <date>` · cancel it: `/ipslo visit cancel {visit.id}`"))
+    return Reply(summary, parts=tuple(parts))
+
+
+def move(inv: Invocation, text: str) -> Reply:
+    usage = "`/ipslo visit move <id> <date> [to <date>]`, e.g. `/ipslo visit move 12 2027-02-02 to 2027-02-05`"
+    words = text.split()
+    if not words:
+        raise CommandError("Which visit, and to when?", hint=usage)
+    visit = find_visit(inv, words[0], usage)
+    if visit.cancelled:
+        raise CommandError(f"Visit #{visit.id} was cancelled; plan a new one with `/ipslo visit add`.")
+    starts_on, ends_on, rest = read_dates(words[1:], inv, usage)
+    if rest:
+        raise CommandError(f"I didn't understand “{' '.join(rest)}” after the dates.", hint=usage)
+    before = dates_text(visit)
+    store.move_visit(session=inv.session, visit=visit, starts_on=starts_on, ends_on=ends_on, updated_by=inv.caller.user_id)
+    name = nation_names(inv).get(visit.nation_iso2, visit.nation_iso2)
+    pending = plan_reminders(inv, visit, name)
+    summary = f"Moved visit #{visit.id} to {name}: now {dates_text(visit)} (was {before})."
+    return Reply(summary, parts=(
+        Section(":calendar: " + visit_line(visit, name) + f"\nWas {before}."),
+        reminders_caption(pending, officer_zone(inv, visit.lead_user_id), visit.lead_user_id),
+    ))
+
+
+def cancel(inv: Invocation, text: str) -> Reply:
+    usage = "`/ipslo visit cancel <id>`, e.g. `/ipslo visit cancel 12`"
+    if not text.strip():
+        raise CommandError("Which visit?", hint=usage)
+    visit = find_visit(inv, text.split()[0], usage)
+    name = nation_names(inv).get(visit.nation_iso2, visit.nation_iso2)
+    if visit.cancelled:
+        return Reply(f"Visit #{visit.id} to {name} was already cancelled.",
+                     parts=(Section(visit_line(visit, name)),))
+    store.cancel_visit(session=inv.session, visit=visit, updated_by=inv.caller.user_id)
+    stopped = 0
+    for reminder in reminder_store.reminders_for_visit(session=inv.session, visit_id=visit.id):
+        if reminder.state == reminder_store.PENDING:
+            reminder_store.set_state(session=inv.session, reminder=reminder, state=reminder_store.CANCELLED,
+                                     updated_by=inv.caller.user_id)
+            stopped += 1
+    summary = f"Cancelled visit #{visit.id} to {name} ({dates_text(visit)})."
+    return Reply(summary, parts=(
+        Section(f":x: {summary}"),
+        Caption(f"{stopped} pending reminder{'s' if stopped != 1 else ''} cancelled. The visit stays on record."),
+    ))
+
+
+VISIT_VERBS = {"add": add, "plan": add, "new": add, "move": move, "reschedule": move, "cancel": cancel}
+
+
+def visit(inv: Invocation, text: str) -> Reply:
+    verb, _, rest = text.strip().partition(" ")
+    operation = VISIT_VERBS.get(verb.lower())
+    if operation is None:
+        raise CommandError(f"I don't know `/ipslo visit {verb}`." if verb else "Add, move or cancel a visit?",
+                           hint=f"{VISIT_USAGE}. `/ipslo visits` lists them.")
+    return operation(inv, rest)
+
+
+def visits(inv: Invocation, text: str) -> Reply:
+    choice = text.strip()
+    names = nation_names(inv)
+    if not choice:
+        chosen = store.visits_between(session=inv.session, first=inv.today,
+                                      last=inv.today + dt.timedelta(days=UPCOMING_DAYS))
+        title = f"Visits in the next {UPCOMING_DAYS} days"
+    elif normalize(choice) in ("mine", "my", "me"):
+        chosen = store.visits_led_by(session=inv.session, user_id=inv.caller.user_id, since=inv.today)
+        title = "Visits you lead"
+    else:
+        match = nation_index(session=inv.session).find(choice)
+        chosen = store.visits_for_nation(session=inv.session, nation_iso2=match.nation.iso2)
+        title = f"Visits to {match.nation.name}"
+    lines = [visit_line(v, names.get(v.nation_iso2, v.nation_iso2), today=inv.today) for v in chosen]
+    parts: list = []
+    for start in range(0, len(lines), 20):
+        parts.append(Section(bullet_list(lines[start:start + 20])))
+    if not lines:
+        parts.append(Section("None on record."))
+    parts.append(Caption("Plan one: `/ipslo visit add fiji 2027-01-12 to 2027-01-16 country visit` · "
+                         "`/ipslo visits mine` · `/ipslo visits <nation>` (past ones too)"))
+    header = f"{title} ({len(chosen)})"
+    return Reply(header, header=header, parts=tuple(parts))
+
+
+def last_and_next_lines(*, session, nation: Nation, today: dt.date) -> tuple[tuple[str, str], tuple[str, str]]:
+    """The "Last visit" and "Next visit" fields of a nation's status."""
+    last, upcoming = store.last_and_next_visit(session=session, nation_iso2=nation.iso2, today=today)
+
+    def line(v: Visit | None) -> str:
+        if v is None:
+            return "None on record"
+        return f"{dates_text(v)} · {v.kind} (#{v.id}, lead <@{v.lead_user_id}>)"
+
+    return ("Last visit", line(last)), ("Next visit", line(upcoming))
+
+
+SUBCOMMANDS = (
+    Subcommand("visit", "visit add|move|cancel …", "Plan, move or cancel a visit (reminders follow)",
+               "/ipslo visit add fiji 2027-01-12 to 2027-01-16 country visit", visit),
+    Subcommand("visits", "visits [mine|<nation>]", "Visits in the next 90 days, yours, or a nation's",
+               "/ipslo visits fiji", visits, shareable=True, aliases=("trips",)),
+)
