@@ -1,0 +1,396 @@
+"""Visit notes, their follow-ups and audit trail: tables, full-text search (SQLite FTS5 / PostgreSQL), and the writes that never lose or duplicate a note."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, bindparam, select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from storage.db import Base, UTCDateTime, utcnow
+
+MAX_TEXT = 10_000
+
+CREATED = "created"
+EDITED = "edited"
+DELETED = "deleted"
+RESTORED = "restored"
+
+#: Around a highlighted word in search results; private-use characters that never occur in a note.
+MARK_START, MARK_STOP = "\ue000", "\ue001"
+
+#: Apostrophes and the Tongan/Hawaiian ʻokina: "ʻEua", "'Eua" and "Eua" all search as "eua".
+_APOSTROPHES = frozenset("'’‘ʻʼ`´")
+_LATIN_END = "\u0250"  # Basic Latin, Latin-1, Latin Extended-A/B
+
+
+class Note(Base):
+    """What an officer wrote about a nation (and the visit in progress or just ended), stored exactly as written."""
+
+    __tablename__ = "notes"
+    __table_args__ = (Index("ix_notes_nation_noted_on", "nation_iso2", "noted_on", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    nation_iso2: Mapped[str] = mapped_column(ForeignKey("nations.iso2"))
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id"), index=True)
+    noted_on: Mapped[dt.date] = mapped_column(Date)
+    text: Mapped[str] = mapped_column(Text)
+    search_text: Mapped[str] = mapped_column(Text)  # the text folded for search (no accents or apostrophes)
+    tags: Mapped[str] = mapped_column(String(400), default="")  # " da pfsp ": space-delimited, lower case
+    author_user_id: Mapped[str] = mapped_column(String(32), index=True)
+    source_permalink: Mapped[str | None] = mapped_column(String(500))
+    message_author_id: Mapped[str | None] = mapped_column(String(32))  # who wrote the Slack message it came from
+    idempotency_key: Mapped[str] = mapped_column(String(80), unique=True)
+    created_by: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    updated_by: Mapped[str | None] = mapped_column(String(40))
+    updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    deleted_by: Mapped[str | None] = mapped_column(String(40))
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    @property
+    def tag_list(self) -> list[str]:
+        return self.tags.split()
+
+    @property
+    def deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    def snapshot(self) -> dict[str, Any]:
+        """What the audit trail keeps of a note before and after a change."""
+        return {"text": self.text, "tags": self.tag_list, "visit_id": self.visit_id,
+                "noted_on": self.noted_on.isoformat(), "deleted": self.deleted}
+
+
+class NoteFollowUp(Base):
+    """An action promised in a note: what, who, by when; a reminder for its owner when one was scheduled."""
+
+    __tablename__ = "note_follow_ups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    note_id: Mapped[int] = mapped_column(ForeignKey("notes.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    owner_user_id: Mapped[str] = mapped_column(String(32))
+    due_on: Mapped[dt.date] = mapped_column(Date)
+    reminder_id: Mapped[int | None] = mapped_column(ForeignKey("reminders.id"))
+    recorded_by: Mapped[str] = mapped_column(String(40))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class NoteChange(Base):
+    """One entry of a note's audit trail: who did what, when, and the note before and after."""
+
+    __tablename__ = "note_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    note_id: Mapped[int] = mapped_column(ForeignKey("notes.id"), index=True)
+    action: Mapped[str] = mapped_column(String(20))
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
+    changed_by: Mapped[str] = mapped_column(String(40))
+    changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+# --- folding text for search -------------------------------------------------------------------
+
+def fold_map(text: str) -> tuple[str, list[int]]:
+    """Text as search sees it (lower case, no accents on Latin letters, no apostrophes), and where each character came from.
+
+    Japanese and Thai keep their marks: only Latin letters lose accents, so が stays が and ā becomes a.
+    """
+    out: list[str] = []
+    origin: list[int] = []
+    previous_latin = False
+    for i, char in enumerate(text):
+        if char in _APOSTROPHES:
+            continue
+        if unicodedata.combining(char):
+            if previous_latin:
+                continue  # an accent typed separately after a Latin letter
+            out.append(char)
+            origin.append(i)
+            continue
+        decomposed = unicodedata.normalize("NFD", char)
+        base = decomposed[0]
+        if len(decomposed) > 1 and base < _LATIN_END and all(unicodedata.combining(c) for c in decomposed[1:]):
+            char = base
+        lower = char.lower()
+        if len(lower) != 1:
+            lower = char
+        out.append(lower)
+        origin.append(i)
+        previous_latin = char < _LATIN_END or "\u1e00" <= char <= "\u1eff"
+    return "".join(out), origin
+
+
+def fold(text: str) -> str:
+    return fold_map(text)[0]
+
+
+def search_words(text: str) -> list[str]:
+    """The words of a search, folded as the notes were."""
+    return re.findall(r"\w+", fold(text))
+
+
+def normalize_tags(tags: Iterable[str]) -> list[str]:
+    """Tags in lower case, without '#' or accents, each once, in the order given."""
+    out: list[str] = []
+    for tag in tags:
+        for word in re.split(r"[\s,]+", tag):
+            word = re.sub(r"[^\w-]", "", fold(word.lstrip("#")))
+            if word and word not in out:
+                out.append(word[:40])
+    return out
+
+
+def _tags_column(tags: Iterable[str]) -> str:
+    found = normalize_tags(tags)
+    return f" {' '.join(found)} " if found else ""
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FollowUp:
+    text: str
+    owner_user_id: str
+    due_on: dt.date
+
+
+def find_by_key(*, session: Session, idempotency_key: str) -> Note | None:
+    return session.scalars(select(Note).where(Note.idempotency_key == idempotency_key)).first()
+
+
+def add_note(
+    *, session: Session, nation_iso2: str, text: str, noted_on: dt.date, author_user_id: str, idempotency_key: str,
+    visit_id: int | None = None, tags: Sequence[str] = (), source_permalink: str | None = None,
+    message_author_id: str | None = None, also_known_as: Sequence[str] = (),
+) -> tuple[Note, bool]:
+    """Save a note once: a second call with the same key (or one of ``also_known_as``) returns the first note.
+
+    Returns (note, created). The insert itself skips a duplicate key, so two requests racing each other still make one note.
+    """
+    for key in (idempotency_key, *also_known_as):
+        existing = find_by_key(session=session, idempotency_key=key)
+        if existing is not None:
+            return existing, False
+    if len(text) > MAX_TEXT:
+        raise ValueError(f"a note holds at most {MAX_TEXT} characters")
+    now = utcnow()
+    values = dict(
+        nation_iso2=nation_iso2, visit_id=visit_id, noted_on=noted_on, text=text, search_text=fold(text),
+        tags=_tags_column(tags), author_user_id=author_user_id, source_permalink=source_permalink,
+        message_author_id=message_author_id, idempotency_key=idempotency_key, created_by=author_user_id,
+        created_at=now,
+    )
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(Note).values(**values).on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(Note.id)
+    note_id = session.execute(statement).scalar()
+    if note_id is None:  # another request saved it first
+        note = find_by_key(session=session, idempotency_key=idempotency_key)
+        assert note is not None
+        return note, False
+    note = session.get(Note, note_id)
+    assert note is not None
+    _record(session=session, note=note, action=CREATED, before=None, changed_by=author_user_id, at=now)
+    return note, True
+
+
+def add_follow_up(*, session: Session, note: Note, follow_up: FollowUp, recorded_by: str,
+                  reminder_id: int | None = None) -> NoteFollowUp:
+    row = NoteFollowUp(note_id=note.id, text=follow_up.text, owner_user_id=follow_up.owner_user_id,
+                       due_on=follow_up.due_on, reminder_id=reminder_id, recorded_by=recorded_by, recorded_at=utcnow())
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _record(*, session: Session, note: Note, action: str, before: dict | None, changed_by: str,
+            at: dt.datetime | None = None) -> NoteChange:
+    change = NoteChange(note_id=note.id, action=action, before=before, after=note.snapshot(),
+                        changed_by=changed_by, changed_at=at or utcnow())
+    session.add(change)
+    session.flush()
+    return change
+
+
+def edit_note(*, session: Session, note: Note, changed_by: str, text: str | None = None,
+              tags: Sequence[str] | None = None, visit_id: int | None | bool = False,
+              noted_on: dt.date | None = None) -> bool:
+    """Change a note and keep its former self in the audit trail. ``visit_id=False`` leaves the visit alone. Returns whether anything changed."""
+    before = note.snapshot()
+    if text is not None:
+        if len(text) > MAX_TEXT:
+            raise ValueError(f"a note holds at most {MAX_TEXT} characters")
+        note.text, note.search_text = text, fold(text)
+    if tags is not None:
+        note.tags = _tags_column(tags)
+    if visit_id is not False:
+        note.visit_id = visit_id  # type: ignore[assignment]
+    if noted_on is not None:
+        note.noted_on = noted_on
+    if note.snapshot() == before:
+        return False
+    note.updated_by, note.updated_at = changed_by, utcnow()
+    _record(session=session, note=note, action=EDITED, before=before, changed_by=changed_by, at=note.updated_at)
+    return True
+
+
+def delete_note(*, session: Session, note: Note, changed_by: str) -> None:
+    """Hide a note from lists and search; it stays in the database and an admin can restore it."""
+    before = note.snapshot()
+    note.deleted_by, note.deleted_at = changed_by, utcnow()
+    _record(session=session, note=note, action=DELETED, before=before, changed_by=changed_by, at=note.deleted_at)
+
+
+def restore_note(*, session: Session, note: Note, changed_by: str) -> None:
+    before = note.snapshot()
+    note.deleted_by = note.deleted_at = None
+    note.updated_by, note.updated_at = changed_by, utcnow()
+    _record(session=session, note=note, action=RESTORED, before=before, changed_by=changed_by, at=note.updated_at)
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+def get_note(*, session: Session, note_id: int) -> Note | None:
+    return session.get(Note, note_id)
+
+
+def history(*, session: Session, note_id: int) -> list[NoteChange]:
+    query = select(NoteChange).where(NoteChange.note_id == note_id).order_by(NoteChange.changed_at, NoteChange.id)
+    return list(session.scalars(query))
+
+
+def follow_ups(*, session: Session, note_id: int) -> list[NoteFollowUp]:
+    query = select(NoteFollowUp).where(NoteFollowUp.note_id == note_id).order_by(NoteFollowUp.due_on, NoteFollowUp.id)
+    return list(session.scalars(query))
+
+
+def notes_for_nation(*, session: Session, nation_iso2: str, limit: int, words: Sequence[str] = (),
+                     before: tuple[dt.date, int] | None = None) -> list[Note]:
+    """A nation's notes, newest first (by the day they are about), optionally only those matching ``words``; ``before`` pages on."""
+    query = select(Note).where(Note.nation_iso2 == nation_iso2, Note.deleted_at.is_(None))
+    if words:
+        query = query.where(Note.id.in_(_matching_ids(session, words)))
+    if before is not None:
+        day, note_id = before
+        query = query.where((Note.noted_on < day) | ((Note.noted_on == day) & (Note.id < note_id)))
+    query = query.order_by(Note.noted_on.desc(), Note.id.desc()).limit(limit)
+    return list(session.scalars(query))
+
+
+def all_notes_for_nation(*, session: Session, nation_iso2: str) -> list[Note]:
+    query = select(Note).where(Note.nation_iso2 == nation_iso2, Note.deleted_at.is_(None))
+    return list(session.scalars(query.order_by(Note.noted_on.desc(), Note.id.desc())))
+
+
+def _is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _fts5_query(words: Sequence[str]) -> str:
+    return " ".join(f'"{w}"' for w in words)
+
+
+def _matching_ids(session: Session, words: Sequence[str]) -> Any:
+    """A subquery of the ids of notes whose text has all of ``words`` (stemmed: "inspect" finds "inspections")."""
+    if _is_postgres(session):
+        return text("SELECT note_id FROM notes_fts WHERE document @@ plainto_tsquery('english', :q)").bindparams(
+            q=" ".join(words)).columns(note_id=Integer)
+    return text("SELECT rowid FROM notes_fts WHERE notes_fts MATCH :q").bindparams(
+        q=_fts5_query(words)).columns(rowid=Integer)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A note found by search, its rank (higher is better) and where in its text the matched words are."""
+
+    note: Note
+    rank: float
+    spans: tuple[tuple[int, int], ...]
+
+
+def search(*, session: Session, words: Sequence[str], limit: int, offset: int = 0, nation_iso2: str | None = None,
+           author_user_id: str | None = None, since: dt.date | None = None, tag: str | None = None) -> list[Hit]:
+    """Notes matching every one of ``words``, best first (bm25 on SQLite, ts_rank on PostgreSQL), with highlights."""
+    if not words:
+        return []
+    filters = ["n.deleted_at IS NULL"]
+    params: dict[str, Any] = {"limit": limit, "offset": offset}
+    if nation_iso2:
+        filters.append("n.nation_iso2 = :nation")
+        params["nation"] = nation_iso2
+    if author_user_id:
+        filters.append("n.author_user_id = :author")
+        params["author"] = author_user_id
+    if since:
+        filters.append("n.noted_on >= :since")
+        params["since"] = since
+    if tag:
+        filters.append("n.tags LIKE :tag")
+        params["tag"] = f"% {tag} %"
+    where = " AND ".join(filters)
+    if _is_postgres(session):
+        params["q"] = " ".join(words)
+        sql = (
+            "SELECT n.id, ts_rank(f.document, q.query) AS rank "
+            "FROM notes_fts f JOIN notes n ON n.id = f.note_id, plainto_tsquery('english', :q) AS q(query) "
+            f"WHERE f.document @@ q.query AND {where} ORDER BY rank DESC, n.id DESC LIMIT :limit OFFSET :offset"
+        )
+    else:
+        params["q"] = _fts5_query(words)
+        sql = (
+            "SELECT n.id, -bm25(notes_fts) AS rank FROM notes_fts JOIN notes n ON n.id = notes_fts.rowid "
+            f"WHERE notes_fts MATCH :q AND {where} ORDER BY bm25(notes_fts), n.id DESC LIMIT :limit OFFSET :offset"
+        )
+    ranked = [(row.id, float(row.rank)) for row in session.execute(text(sql), params)]
+    if not ranked:
+        return []
+    ids = [note_id for note_id, _ in ranked]
+    notes = {n.id: n for n in session.scalars(select(Note).where(Note.id.in_(ids)))}
+    marked = _marked(session, ids, words)
+    return [Hit(notes[i], rank, highlight_spans(notes[i].text, marked.get(i, ""))) for i, rank in ranked]
+
+
+def _marked(session: Session, ids: list[int], words: Sequence[str]) -> dict[int, str]:
+    """Each note's folded text with the matched words between MARK_START and MARK_STOP, as the database sees them."""
+    if _is_postgres(session):
+        sql = text(
+            "SELECT id, ts_headline('english', search_text, plainto_tsquery('english', :q), :options) AS marked "
+            "FROM notes WHERE id IN :ids"
+        ).bindparams(bindparam("ids", expanding=True))
+        params = {"q": " ".join(words), "ids": ids,
+                  "options": f"HighlightAll=true, StartSel={MARK_START}, StopSel={MARK_STOP}"}
+    else:
+        sql = text(
+            "SELECT rowid AS id, highlight(notes_fts, 0, :start, :stop) AS marked FROM notes_fts "
+            "WHERE notes_fts MATCH :q AND rowid IN :ids"
+        ).bindparams(bindparam("ids", expanding=True))
+        params = {"q": _fts5_query(words), "ids": ids, "start": MARK_START, "stop": MARK_STOP}
+    return {row.id: row.marked for row in session.execute(sql, params)}
+
+
+def highlight_spans(original: str, marked: str) -> tuple[tuple[int, int], ...]:
+    """Where the database's highlights fall in the text as written (it marked the folded text)."""
+    folded, origin = fold_map(original)
+    spans: list[tuple[int, int]] = []
+    plain: list[str] = []
+    start = None
+    for char in marked:
+        if char == MARK_START:
+            start = len(plain)
+        elif char == MARK_STOP:
+            if start is not None and len(plain) > start:
+                spans.append((origin[start], origin[len(plain) - 1] + 1))
+            start = None
+        else:
+            plain.append(char)
+    if "".join(plain) != folded:
+        return ()  # the database rewrote the text: show it without highlights rather than in the wrong place
+    return tuple(spans)
