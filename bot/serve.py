@@ -40,29 +40,33 @@ def wsgi_app(app: App, database: Database) -> Callable[..., Iterable[bytes]]:
     return application
 
 
-def serve_http(app: App, database: Database, settings: Settings) -> None:
-    """Run gunicorn in this process: threads answer in the request thread, one worker keeps one scheduler."""
+def run_gunicorn(application: Callable[..., Iterable[bytes]], *, port: int, post_fork: Callable[[], None] | None = None) -> None:
+    """Serve a WSGI app with gunicorn in this process: one worker, threads answering in the request thread."""
     from gunicorn.app.base import BaseApplication
-
-    application = wsgi_app(app, database)
 
     class Server(BaseApplication):
         def load_config(self) -> None:
-            self.cfg.set("bind", f"0.0.0.0:{settings.port}")
+            self.cfg.set("bind", f"0.0.0.0:{port}")
             self.cfg.set("workers", 1)
             self.cfg.set("worker_class", "gthread")
             self.cfg.set("threads", int(os.environ.get("WEB_THREADS", "8")))
             self.cfg.set("timeout", 30)
             self.cfg.set("accesslog", None)
             self.cfg.set("errorlog", "-")
-            # The app was built before the fork: the worker opens its own database connections.
-            self.cfg.set("post_fork", lambda server, worker: database.engine.dispose(close=False))
+            if post_fork is not None:
+                self.cfg.set("post_fork", lambda server, worker: post_fork())
 
         def load(self) -> Callable[..., Iterable[bytes]]:
             return application
 
-    log.info("Serving Slack requests on http://0.0.0.0:%s%s", settings.port, EVENTS_PATH)
     Server().run()
+
+
+def serve_http(app: App, database: Database, settings: Settings) -> None:
+    """Slack's requests over HTTP on $PORT (one worker keeps one scheduler)."""
+    log.info("Serving Slack requests on http://0.0.0.0:%s%s", settings.port, EVENTS_PATH)
+    # The app was built before the fork: the worker opens its own database connections.
+    run_gunicorn(wsgi_app(app, database), port=settings.port, post_fork=lambda: database.engine.dispose(close=False))
 
 
 def serve_socket_mode(app: App, settings: Settings) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+import time
 import unicodedata
 from dataclasses import dataclass
 
@@ -128,22 +129,6 @@ class NationIndex:
         return named, exact, words[0], words[1:]
 
 
-_indexes: dict[tuple[str, int, object], NationIndex] = {}
-
-
-def nation_index(*, session: Session) -> NationLookup:
-    """The index for this database (rebuilt only when the nations table changes), bound to the session."""
-    fingerprint = store.nations_fingerprint(session=session)
-    key = (str(session.get_bind().url), *fingerprint)
-    index = _indexes.get(key)
-    if index is None:
-        index = NationIndex(store.list_nations(session=session))
-        if len(_indexes) > 64:
-            _indexes.clear()
-        _indexes[key] = index
-    return NationLookup(index, session)
-
-
 class NationLookup:
     """The index bound to a session: what it finds comes back as nations loaded from that session."""
 
@@ -164,6 +149,22 @@ class NationLookup:
 
     def ranked(self, typed: str, limit: int = 3) -> list[tuple[float, Named]]:
         return self.index.ranked(typed, limit)
+
+
+_indexes: dict[str, tuple[float, tuple, NationIndex]] = {}
+RECHECK_SECONDS = 30.0  # nations change only when reference data loads; look for changes this often
+
+
+def nation_index(*, session: Session) -> NationLookup:
+    """The index for this database (rebuilt only when the nations table changes), bound to the session."""
+    url = str(session.get_bind().url)
+    checked, fingerprint, index = _indexes.get(url, (0.0, (), None))
+    if index is None or time.monotonic() - checked > RECHECK_SECONDS:
+        current = store.nations_fingerprint(session=session)
+        if index is None or current != fingerprint:
+            index = NationIndex(store.list_nations(session=session))
+        _indexes[url] = (time.monotonic(), current, index)
+    return NationLookup(index, session)
 
 
 # --- status ------------------------------------------------------------------------------------

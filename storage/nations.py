@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, select
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from storage.db import REFERENCE_DATA, Base, UTCDateTime, utcnow
@@ -89,18 +89,30 @@ def get_nation(*, session: Session, iso2: str) -> Nation | None:
     return session.get(Nation, iso2.upper())
 
 
-def latest_assessments(*, session: Session) -> dict[str, Assessment]:
-    """The newest assessment of every nation that has one, by ISO code."""
+def nations_fingerprint(*, session: Session) -> tuple[int, Any]:
+    """Changes whenever a nation is added or updated: how many there are, and the newest write."""
+    count, newest = session.execute(select(func.count(), func.max(Nation.recorded_at))).one()
+    return count, newest
+
+
+def latest_assessments(*, session: Session, iso2: str | None = None) -> dict[str, Assessment]:
+    """The newest assessment of every nation that has one (or of one nation), by ISO code."""
     latest: dict[str, Assessment] = {}
-    for assessment in session.scalars(select(Assessment).order_by(Assessment.assessed_on, Assessment.id)):
+    query = select(Assessment).order_by(Assessment.assessed_on, Assessment.id)
+    if iso2 is not None:
+        query = query.where(Assessment.nation_iso2 == iso2)
+    for assessment in session.scalars(query):
         latest[assessment.nation_iso2] = assessment
     return latest
 
 
-def coe_listings(*, session: Session) -> dict[str, ConditionOfEntry]:
-    """Each nation's current COE listing (an active one before a lifted one, then the newest)."""
+def coe_listings(*, session: Session, iso2: str | None = None) -> dict[str, ConditionOfEntry]:
+    """Each nation's (or one nation's) current COE listing: an active one before a lifted one, then the newest."""
     listings: dict[str, ConditionOfEntry] = {}
-    rows = session.scalars(select(ConditionOfEntry).order_by(ConditionOfEntry.id))
+    query = select(ConditionOfEntry).order_by(ConditionOfEntry.id)
+    if iso2 is not None:
+        query = query.where(ConditionOfEntry.nation_iso2 == iso2)
+    rows = session.scalars(query)
     for row in rows:
         held = listings.get(row.nation_iso2)
         if held is None or _coe_rank(row) >= _coe_rank(held):
@@ -113,8 +125,9 @@ def _coe_rank(row: ConditionOfEntry) -> tuple[bool, dt.date]:
 
 
 def nation_records(*, session: Session, nations: list[Nation]) -> list[NationRecord]:
-    assessments = latest_assessments(session=session)
-    listings = coe_listings(session=session)
+    only = nations[0].iso2 if len(nations) == 1 else None
+    assessments = latest_assessments(session=session, iso2=only)
+    listings = coe_listings(session=session, iso2=only)
     return [NationRecord(n, assessments.get(n.iso2), listings.get(n.iso2)) for n in nations]
 
 

@@ -71,8 +71,9 @@ def test_ambiguous_new_suggests_both_new_nations(index: NationIndex) -> None:
 
 
 def test_multi_word_nation_is_split_from_the_words_after_it(index: NationIndex) -> None:
-    match, rest = index.split("papua new guinea 2026-10-03 substantially".split())
-    assert match.nation.iso2 == "PG" and rest == ["2026-10-03", "substantially"]
+    named, exact, typed, rest = index.split_named("papua new guinea 2026-10-03 substantially".split())
+    assert (named.iso2, exact, typed) == ("PG", True, "papua new guinea")
+    assert rest == ["2026-10-03", "substantially"]
 
 
 def invocation(database, caller: Caller = ADMIN, now: dt.datetime = TODAY):
