@@ -1,4 +1,4 @@
-"""The command line: ``python -m bot run | console | migrate``."""
+"""The command line: ``python -m bot run | scheduler | console | migrate``."""
 from __future__ import annotations
 
 import argparse
@@ -17,15 +17,18 @@ def main(argv: list[str] | None = None) -> int:
     console.add_argument("--user", default="U0CONSOLE", help="your Slack member ID in the console (default U0CONSOLE)")
     console.add_argument("--tz", default=None, help="your time zone, e.g. Asia/Tokyo (default IPSLO_TEAM_TZ)")
     verbs.add_parser("migrate", help="apply database migrations and load the reference data")
+    verbs.add_parser("scheduler", help="deliver reminders and the weekly digest only (the Procfile's worker); needs SLACK_BOT_TOKEN")
     args = parser.parse_args(argv)
     verb = args.verb or "run"
 
-    logging.basicConfig(level=logging.INFO if verb == "run" else logging.WARNING,
+    logging.basicConfig(level=logging.INFO if verb in ("run", "scheduler") else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         settings = Settings.from_env()
         if verb == "run" and settings.has_slack_tokens:
             settings.require_slack()
+        if verb == "scheduler" and not settings.slack_bot_token:
+            raise SettingsError("SLACK_BOT_TOKEN is not set: the scheduler sends reminders as the bot (Bot User OAuth Token, xoxb-..., from your Slack app's OAuth & Permissions page).")
     except SettingsError as error:
         print(f"ipslo-bot: {error}", file=sys.stderr)
         return 2
@@ -42,6 +45,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Database is at the newest schema and the reference data is loaded ({settings.database_url}).")
         return 0
 
+    if verb == "scheduler":
+        from bot.scheduler import run_scheduler
+
+        return run_scheduler(settings=settings, database=database)
+
     from bot.console import run_console
 
     if verb == "console":
@@ -53,6 +61,10 @@ def main(argv: list[str] | None = None) -> int:
     from bot import serve
 
     app = create_app(settings=settings, database=database)
+    if settings.scheduler:  # IPSLO_SCHEDULER=off for a web process beside a worker
+        from bot.scheduler import ReminderScheduler
+
+        ReminderScheduler(settings=settings, database=database).start()
     if settings.socket_mode:
         serve.serve_socket_mode(app, settings)
     else:

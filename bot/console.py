@@ -5,6 +5,8 @@ import json
 import re
 import secrets
 import sys
+import threading
+import time
 from dataclasses import replace
 from typing import Any, TextIO
 
@@ -18,10 +20,12 @@ EMOJI = {
     "white_check_mark": "✅", "warning": "⚠️", "no_entry": "⛔", "grey_question": "❔", "red_circle": "🔴",
     "large_orange_circle": "🟠", "memo": "📝", "thinking_face": "🤔", "construction": "🚧", "bell": "🔔",
     "calendar": "📅", "alarm_clock": "⏰", "mag": "🔍", "books": "📚", "link": "🔗", "ship": "🚢",
+    "x": "❌", "zzz": "💤", "hourglass": "⌛", "outbox_tray": "📤",
 }
 PROMPT = "ipslo> "
 WELCOME = """IPSLO bot console: the real app, with a local stand-in for Slack. Nothing leaves this machine.
-Type a command such as `/ipslo status fiji` (the `/ipslo` may be left out), `help`, or `quit`."""
+Type a command such as `/ipslo status fiji` (the `/ipslo` may be left out), `help`, or `quit`.
+Buttons show as [1 Done]: type `click 1` to press one. Reminders arrive here as direct messages."""
 
 
 def plain(text: str, names: dict[str, str]) -> str:
@@ -34,8 +38,8 @@ def plain(text: str, names: dict[str, str]) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
-def render(message: dict[str, Any], names: dict[str, str] | None = None) -> str:
-    """A Slack message (text and Block Kit blocks) as readable lines."""
+def render(message: dict[str, Any], names: dict[str, str] | None = None, buttons: list[dict] | None = None) -> str:
+    """A Slack message (text and Block Kit blocks) as readable lines; with ``buttons``, buttons are numbered and collected there."""
     names = names or {}
     blocks = message.get("blocks")
     if isinstance(blocks, str):
@@ -59,7 +63,16 @@ def render(message: dict[str, Any], names: dict[str, str] | None = None) -> str:
         elif kind == "divider":
             lines.append("-" * 40)
         elif kind == "actions":
-            lines.append("  " + "  ".join(f"[{e['text']['text']}]" for e in block.get("elements", []) if "text" in e))
+            labels = []
+            for element in block.get("elements", []):
+                if "text" not in element:
+                    continue
+                if buttons is None:
+                    labels.append(f"[{element['text']['text']}]")
+                else:
+                    buttons.append({**element, "block_id": block.get("block_id") or f"b{len(buttons)}"})
+                    labels.append(f"[{len(buttons)} {element['text']['text']}]")
+            lines.append("  " + "  ".join(labels))
     return "\n".join(lines)
 
 
@@ -67,8 +80,11 @@ class Console:
     """A Slack workspace of one officer, in a terminal."""
 
     def __init__(self, *, settings: Settings, database: Database, user_id: str = "U0CONSOLE", admin: bool = False,
-                 tz: str | None = None, out: TextIO = sys.stdout):
+                 tz: str | None = None, out: TextIO = sys.stdout, scheduler: bool | None = None):
         self.out = out
+        self.buttons: list[dict] = []  # the last message's buttons, numbered from 1
+        self.button_message: dict[str, Any] = {}  # channel and ts of the message they belong to
+        self._buttons_lock = threading.Lock()
         self.user_id = user_id
         self.standin = SlackStandIn(on_call=self._on_call, on_response=self._on_response).start()
         self.standin.add_user(user_id, name="console officer", tz=tz or settings.team_tz.key)
@@ -84,8 +100,15 @@ class Console:
             officers=settings.officers | ({user_id} if settings.officers else set()),
         )
         self.app = create_app(settings=self.settings, database=database, client=slack_client(self.settings))
+        self.scheduler = None
+        if settings.scheduler if scheduler is None else scheduler:  # reminders arrive while you type
+            from bot.scheduler import ReminderScheduler
+
+            self.scheduler = ReminderScheduler(settings=self.settings, database=database, name="console").start()
 
     def close(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.stop(wait=False)
         self.standin.stop()
 
     def _print(self, text: str) -> None:
@@ -93,16 +116,59 @@ class Console:
 
     def _on_call(self, call: ApiCall) -> None:
         if call.method in ("chat.postMessage", "chat.update", "chat.postEphemeral") and call.response and call.response.get("ok"):
-            where = call.args.get("channel", "")
+            where = call.response.get("channel") or call.args.get("channel", "")
             verb = "updated" if call.method == "chat.update" else "posted"
-            self._print(f"\n[bot {verb} in {where}]\n" + render(call.args, self.names))
+            dm = " (a direct message to you)" if where == f"D{self.user_id}" else ""
+            text = self._render(call.args, {"channel": where, "ts": call.response.get("ts") or call.args.get("ts")})
+            self._print(f"\n[bot {verb} in {where}{dm}]\n" + text)
 
     def _on_response(self, post: ResponsePost) -> None:
-        self._print("\n[bot replied later]\n" + render(post.body, self.names))
+        self._print("\n[bot replied later]\n" + self._render(post.body, {}))
+
+    def _render(self, message: dict[str, Any], where: dict[str, Any]) -> str:
+        """Render a message; if it has buttons, they become the ones ``click N`` presses."""
+        buttons: list[dict] = []
+        text = render(message, self.names, buttons)
+        if buttons:
+            with self._buttons_lock:
+                self.buttons, self.button_message = buttons, {**where, "text": message.get("text", "")}
+        return text
+
+    def click(self, number: str) -> str:
+        """Press button N of the last message with buttons, as a signed block_actions interaction."""
+        with self._buttons_lock:
+            buttons, where = list(self.buttons), dict(self.button_message)
+        if not buttons:
+            return "There are no buttons to press yet."
+        if not number.isdigit() or not 1 <= int(number) <= len(buttons):
+            return f"Type `click 1` to `click {len(buttons)}` to press one of the last message's buttons."
+        button = buttons[int(number) - 1]
+        payload: dict[str, Any] = {
+            "type": "block_actions",
+            "user": {"id": self.user_id, "username": "console", "name": "console", "team_id": self.standin.team_id},
+            "actions": [{"type": "button", "action_id": button["action_id"], "block_id": button["block_id"],
+                         "text": button["text"], "value": button.get("value", ""), "action_ts": f"{time.time():.6f}"}],
+        }
+        if where.get("channel") and where.get("ts"):
+            payload["container"] = {"type": "message", "message_ts": where["ts"], "channel_id": where["channel"],
+                                    "is_ephemeral": False}
+            payload["channel"] = {"id": where["channel"], "name": "directmessage"}
+            payload["message"] = {"type": "message", "ts": where["ts"], "text": where.get("text", "")}
+        else:
+            payload["container"] = {"type": "message", "message_ts": f"{time.time():.6f}", "channel_id": "C0STANDIN",
+                                    "is_ephemeral": True}
+            payload["channel"] = {"id": "C0STANDIN", "name": "ipslo-team"}
+        body, headers = self.standin.interaction(payload, signing_secret=self.signing_secret)
+        response = self.app.dispatch(BoltRequest(body=body, headers=headers))
+        if response.status != 200:
+            return f"(Slack would show: the button failed, HTTP {response.status})"
+        return ""
 
     def send(self, line: str) -> str:
         """Type one line as the officer; the bot's immediate answer comes back as text."""
         line = line.strip()
+        if line.lower().startswith("click"):
+            return self.click(line[5:].strip())
         command, _, text = line.partition(" ")
         if not command.startswith("/"):
             command, text = "/ipslo", line
@@ -118,7 +184,7 @@ class Console:
             message = json.loads(response.body)
         except ValueError:
             return response.body
-        return render(message, self.names)
+        return self._render(message, {})
 
 
 def run_console(*, settings: Settings, database: Database, admin: bool, user_id: str, tz: str | None,

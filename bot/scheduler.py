@@ -1,0 +1,144 @@
+"""The reminder scheduler: APScheduler times each delivery precisely from the reminders table (the source of truth), and posts the weekly digest.
+
+Each process runs its own BackgroundScheduler with the in-memory job store only; nothing about jobs is ever
+shared. A poll job reads the reminders due soon and schedules one date job per reminder; the job claims the
+reminder atomically in the database before sending, so with several processes each reminder goes out once.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import socket
+import threading
+from typing import Any
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.app import Bot, Database, slack_client
+from bot.reminders import deliver, slack_message
+from bot.settings import Settings
+from commands.reminders import digest
+from storage import reminders as store
+from storage.db import utcnow
+
+log = logging.getLogger("ipslo.scheduler")
+
+#: A claim older than this belongs to a process that stopped while sending.
+ABANDONED_AFTER = dt.timedelta(minutes=10)
+SENDERS = 8  # deliveries at once
+
+
+class ReminderScheduler:
+    """One process's scheduler. ``start()`` delivers what fell due while the bot was down, then keeps time."""
+
+    def __init__(self, *, settings: Settings, database: Database, client: WebClient | None = None, name: str | None = None):
+        self.settings = settings
+        self.bot = Bot(settings=settings, database=database, client=client or slack_client(settings))
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}"
+        self.scheduler = BackgroundScheduler(
+            timezone=dt.timezone.utc,
+            executors={"default": ThreadPoolExecutor(SENDERS)},
+            job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
+        )
+        self.horizon = dt.timedelta(seconds=2 * settings.poll_seconds + 1)
+        self._scheduled: dict[int, dt.datetime] = {}
+        self._lock = threading.Lock()
+        self.started = threading.Event()  # set once the first poll has run
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> "ReminderScheduler":
+        self.scheduler.add_job(self.poll, "interval", seconds=self.settings.poll_seconds, id="poll",
+                               next_run_time=dt.datetime.now(dt.timezone.utc))
+        if self.settings.digest_channel:
+            trigger = CronTrigger.from_crontab(self.settings.digest_cron, timezone=self.settings.team_tz)
+            self.scheduler.add_job(self.post_digest, trigger, id="digest")
+        self.scheduler.start()
+        log.info("Scheduler %s started: polling every %ss%s", self.name, self.settings.poll_seconds,
+                 f", digest to {self.settings.digest_channel} at {self.settings.digest_cron!r}" if self.settings.digest_channel else "")
+        return self
+
+    def stop(self, wait: bool = True) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=wait)
+
+    def __enter__(self) -> "ReminderScheduler":
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    # --- jobs --------------------------------------------------------------------------------
+
+    def poll(self) -> None:
+        """Read what is due soon and give each reminder a precise date job; mark the hopelessly late missed."""
+        now = utcnow()
+        with self.bot.database.sessions() as session:
+            try:
+                missed = store.mark_missed(session=session, due_before=now - self.settings.reminder_grace)
+                abandoned = store.fail_abandoned_claims(session=session, claimed_before=now - ABANDONED_AFTER)
+                due = store.pending_due_by(session=session, until=now + self.horizon)
+                session.commit()
+            except Exception:
+                session.rollback()
+                log.exception("Reminder poll failed; trying again in %ss", self.settings.poll_seconds)
+                return
+        if missed or abandoned:
+            log.warning("%s reminders missed (more than %s late), %s abandoned while sending", missed,
+                        self.settings.reminder_grace, abandoned)
+        for reminder_id, due_at in due:
+            with self._lock:
+                if self._scheduled.get(reminder_id) == due_at:
+                    continue
+                self._scheduled[reminder_id] = due_at
+            self.scheduler.add_job(self.deliver, "date", run_date=due_at, args=[reminder_id], id=f"reminder-{reminder_id}",
+                                   replace_existing=True)
+        self.started.set()
+
+    def deliver(self, reminder_id: int) -> None:
+        with self._lock:
+            self._scheduled.pop(reminder_id, None)
+        try:
+            deliver(self.bot, reminder_id, worker=self.name)
+        except Exception:
+            log.exception("Delivering reminder %s failed", reminder_id)
+
+    def post_digest(self) -> None:
+        """The weekly digest, posted by exactly one process (the first to record it for this run)."""
+        now = utcnow()
+        channel = self.settings.digest_channel
+        scheduled_for = now.replace(second=0, microsecond=0)
+        with self.bot.database.sessions() as session:
+            try:
+                if not store.claim_digest(session=session, channel=channel, scheduled_for=scheduled_for, posted_by=self.name):
+                    session.rollback()
+                    return
+                reply = digest(session=session, now=now, tz=self.settings.team_tz)
+                self.bot.client.chat_postMessage(channel=channel, **slack_message(reply))
+                session.commit()
+            except SlackApiError as error:
+                session.rollback()
+                log.error("Weekly digest to %s failed: Slack answered %s", channel, error.response.get("error"))
+            except Exception:
+                session.rollback()
+                log.exception("Weekly digest to %s failed", channel)
+
+
+def run_scheduler(*, settings: Settings, database: Database, stop: threading.Event | None = None) -> int:
+    """``python -m bot scheduler``: the scheduler alone, until SIGTERM or Ctrl-C."""
+    import signal
+
+    stop = stop or threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    scheduler = ReminderScheduler(settings=settings, database=database).start()
+    try:
+        stop.wait()
+    finally:
+        scheduler.stop()
+    return 0
