@@ -152,4 +152,7 @@ def create_app(
         return BoltResponse(status=200, body=json.dumps(views.message(reply)), headers={"content-type": "application/json"})
 
     # Each domain's buttons, modals and shortcuts: register(app, bot) in bot/<domain>.py, listed here.
+    from bot import reminders
+
+    reminders.register(app, bot)
     return app
