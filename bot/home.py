@@ -1,0 +1,26 @@
+"""The App Home tab: the officer's desk, published whenever they open it."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk.errors import SlackApiError
+
+from bot import views
+from bot.app import Bot
+from commands.home import desk
+
+log = logging.getLogger("ipslo")
+
+
+def register(app: App, bot: Bot) -> None:
+    @app.event("app_home_opened")
+    def on_home_opened(event: dict, context: Any) -> None:
+        if event.get("tab") not in (None, "home") or "caller" not in context:
+            return
+        reply = bot.run(desk, context["caller"], "App Home")
+        try:
+            bot.client.views_publish(user_id=event["user"], view={"type": "home", "blocks": views.blocks(reply)[:100]})
+        except SlackApiError as error:
+            log.warning("views.publish failed for %s: %s", event["user"], error.response.get("error"))

@@ -1,0 +1,50 @@
+"""The officer's desk, shown on the bot's App Home tab: my next visits, my reminders, and nations that need attention."""
+from __future__ import annotations
+
+import datetime as dt
+
+from commands.language import Caption, Divider, Invocation, Reply, Section, bullet_list
+from commands.nations import fmt_date, standing
+from commands.reminders import about_text, reminder_line
+from commands.visits import visit_line
+from storage import nations as nation_store
+from storage import reminders as reminder_store
+from storage import visits as visit_store
+
+SHOW = 10
+
+
+def desk(inv: Invocation) -> Reply:
+    session, me, today = inv.session, inv.caller.user_id, inv.today
+    all_nations = nation_store.list_nations(session=session)
+    names = {n.iso2: n.name for n in all_nations}
+    records = nation_store.nation_records(session=session, nations=all_nations)
+
+    mine = [v for v in visit_store.visits_led_by(session=session, user_id=me, since=today)
+            if v.starts_on <= today + dt.timedelta(days=90)]
+    visit_lines = [visit_line(v, names.get(v.nation_iso2, v.nation_iso2), today=today) for v in mine[:SHOW]]
+
+    reminders = reminder_store.reminders_of(session=session, owner_user_id=me)
+    reminder_lines = [reminder_line(r, inv.caller.tz, about_text(session, r, names)) for r in reminders[:SHOW]]
+
+    watch = []
+    for record in records:
+        state = standing(record, today=today)
+        if record.nation.in_area and state.overdue:
+            watch.append(f"*{record.nation.name}*: reassessment overdue since {fmt_date(state.due)}")
+        elif record.nation.in_area and state.due_soon:
+            watch.append(f"*{record.nation.name}*: reassessment due {fmt_date(state.due)}")
+    under_coe = [r for r in records if r.coe and r.coe.active]
+    as_of = max((r.coe.as_of for r in under_coe), default=None)
+
+    parts = [
+        Section("*Your visits, next 90 days*\n" + (bullet_list(visit_lines) if visit_lines else "None planned. Plan one: `/ipslo visit add fiji 2027-01-12 to 2027-01-16 country visit`")),
+        Section("*Your reminders*\n" + (bullet_list(reminder_lines) if reminder_lines else "None open. `/ipslo remind fiji tomorrow 09:00 send agenda to the DA`")),
+        Divider(),
+        Section("*Reassessment watch* (46 U.S.C. 70108(d): at least every 3 years)\n"
+                + (bullet_list(watch[:SHOW]) if watch else "No nation in our area is overdue or due within 6 months.")),
+        Section(f"*Conditions of Entry*: {len(under_coe)} nations (public list as of {fmt_date(as_of)}). `/ipslo nations coe`"),
+        Caption("Type `/ipslo help` in any channel for every command. Times are shown in your Slack time zone "
+                f"({inv.caller.tz.key})."),
+    ]
+    return Reply("Your IPSLO desk", header="Your IPSLO desk", parts=tuple(parts))

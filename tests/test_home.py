@@ -1,0 +1,47 @@
+"""The App Home tab: an officer opening it sees their desk, published through views.publish."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+
+from bot.slack_standin import sign
+from tests.conftest import ADMIN, OFFICER, SIGNING_SECRET
+
+
+def open_home(workspace, user: str) -> dict:
+    body = json.dumps({
+        "token": "deprecated", "team_id": workspace.standin.team_id, "api_app_id": workspace.standin.app_id,
+        "type": "event_callback", "event_id": f"Ev{time.time_ns()}", "event_time": int(time.time()),
+        "event": {"type": "app_home_opened", "user": user, "channel": "D0HOME", "tab": "home", "event_ts": str(time.time())},
+    })
+    answer = workspace.post(body, sign(body, SIGNING_SECRET))
+    assert answer.status == 200
+    published = workspace.standin.calls_to("views.publish")
+    assert published, "the home tab was not published"
+    assert published[-1].args["user_id"] == user
+    return published[-1].view()
+
+
+def home_text(view: dict) -> str:
+    from bot.console import render
+
+    return render({"blocks": view["blocks"]})
+
+
+def test_home_tab_shows_the_desk_with_nations_needing_attention(workspace) -> None:
+    workspace.command("assess tonga 2023-11-12 substantially implementing", user=ADMIN)
+    text = home_text(open_home(workspace, OFFICER))
+    assert "Your IPSLO desk" in text
+    assert "Tonga: reassessment overdue since" in text
+    assert "Conditions of Entry: 22 nations (public list as of 30 Sep 2025)" in text
+    assert "Asia/Tokyo" in text  # the officer's own zone, from users.info
+
+
+def test_home_tab_lists_my_visits(workspace) -> None:
+    start = dt.date.today() + dt.timedelta(days=40)
+    workspace.command(f"visit add fiji {start:%Y-%m-%d} country visit", user=OFFICER)
+    text = home_text(open_home(workspace, OFFICER))
+    assert "Fiji" in text and f"{start:%-d %b}" in text
+    other = home_text(open_home(workspace, ADMIN))
+    assert "None planned" in other
