@@ -152,7 +152,8 @@ def create_app(
         return BoltResponse(status=200, body=json.dumps(views.message(reply)), headers={"content-type": "application/json"})
 
     # Each domain's buttons, modals and shortcuts: register(app, bot) in bot/<domain>.py, listed here.
-    from bot import reminders
+    from bot import notes, reminders
 
     reminders.register(app, bot)
+    notes.register(app, bot)
     return app

@@ -8,6 +8,7 @@ import sys
 import threading
 import time
 from dataclasses import replace
+from pathlib import Path
 from typing import Any, TextIO
 
 from slack_bolt import BoltRequest
@@ -22,6 +23,8 @@ EMOJI = {
     "calendar": "📅", "alarm_clock": "⏰", "mag": "🔍", "books": "📚", "link": "🔗", "ship": "🚢",
     "x": "❌", "zzz": "💤", "hourglass": "⌛", "outbox_tray": "📤",
 }
+EXPORTS = Path("exports")  # where files the bot uploads are written
+AFTER_ACK = "ipslo-after-ack"  # threads doing work after the answer; the console waits for them before closing
 PROMPT = "ipslo> "
 WELCOME = """IPSLO bot console: the real app, with a local stand-in for Slack. Nothing leaves this machine.
 Type a command such as `/ipslo status fiji` (the `/ipslo` may be left out), `help`, or `quit`.
@@ -109,6 +112,9 @@ class Console:
     def close(self) -> None:
         if self.scheduler is not None:
             self.scheduler.stop(wait=False)
+        for thread in threading.enumerate():  # work the bot does after answering (e.g. export uploads)
+            if thread.name.startswith(AFTER_ACK):
+                thread.join(timeout=10)
         self.standin.stop()
 
     def _print(self, text: str) -> None:
@@ -121,6 +127,16 @@ class Console:
             dm = " (a direct message to you)" if where == f"D{self.user_id}" else ""
             text = self._render(call.args, {"channel": where, "ts": call.response.get("ts") or call.args.get("ts")})
             self._print(f"\n[bot {verb} in {where}{dm}]\n" + text)
+        if call.method == "files.completeUploadExternal" and call.response and call.response.get("ok"):
+            paths = [self._save_upload(f["id"], f["name"]) for f in call.response["files"]]
+            self._print("\n[bot uploaded files, saved here]\n" + "\n".join(f"  {p}" for p in paths))
+
+    def _save_upload(self, file_id: str, filename: str) -> str:
+        """An uploaded file, written to ./exports/ (Slack would show it in the conversation)."""
+        path = EXPORTS / Path(filename).name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(self.standin.uploaded_files[file_id]["content"] or b"")
+        return str(path.resolve())
 
     def _on_response(self, post: ResponsePost) -> None:
         self._print("\n[bot replied later]\n" + self._render(post.body, {}))

@@ -318,9 +318,10 @@ class Hit:
 
 def search(*, session: Session, words: Sequence[str], limit: int, offset: int = 0, nation_iso2: str | None = None,
            author_user_id: str | None = None, since: dt.date | None = None, tag: str | None = None) -> list[Hit]:
-    """Notes matching every one of ``words``, best first (bm25 on SQLite, ts_rank on PostgreSQL), with highlights."""
-    if not words:
-        return []
+    """Notes matching every one of ``words``, best first (bm25 on SQLite, ts_rank on PostgreSQL), with highlights.
+
+    With no words, the notes the filters leave, newest first.
+    """
     filters = ["n.deleted_at IS NULL"]
     params: dict[str, Any] = {"limit": limit, "offset": offset}
     if nation_iso2:
@@ -336,7 +337,9 @@ def search(*, session: Session, words: Sequence[str], limit: int, offset: int = 
         filters.append("n.tags LIKE :tag")
         params["tag"] = f"% {tag} %"
     where = " AND ".join(filters)
-    if _is_postgres(session):
+    if not words:
+        sql = f"SELECT n.id, 0.0 AS rank FROM notes n WHERE {where} ORDER BY n.noted_on DESC, n.id DESC LIMIT :limit OFFSET :offset"
+    elif _is_postgres(session):
         params["q"] = " ".join(words)
         sql = (
             "SELECT n.id, ts_rank(f.document, q.query) AS rank "
@@ -354,7 +357,7 @@ def search(*, session: Session, words: Sequence[str], limit: int, offset: int = 
         return []
     ids = [note_id for note_id, _ in ranked]
     notes = {n.id: n for n in session.scalars(select(Note).where(Note.id.in_(ids)))}
-    marked = _marked(session, ids, words)
+    marked = _marked(session, ids, words) if words else {}
     return [Hit(notes[i], rank, highlight_spans(notes[i].text, marked.get(i, ""))) for i, rank in ranked]
 
 
@@ -387,10 +390,33 @@ def highlight_spans(original: str, marked: str) -> tuple[tuple[int, int], ...]:
             start = len(plain)
         elif char == MARK_STOP:
             if start is not None and len(plain) > start:
-                spans.append((origin[start], origin[len(plain) - 1] + 1))
+                begin = origin[start]
+                while begin > 0 and original[begin - 1] in _APOSTROPHES:
+                    begin -= 1  # "ʻAtenisi" is one word, okina and all
+                spans.append((begin, origin[len(plain) - 1] + 1))
             start = None
         else:
             plain.append(char)
     if "".join(plain) != folded:
         return ()  # the database rewrote the text: show it without highlights rather than in the wrong place
     return tuple(spans)
+
+
+def latest_notes(*, session: Session, nation_iso2: str, limit: int) -> list[Note]:
+    """A nation's newest notes, for briefings."""
+    return notes_for_nation(session=session, nation_iso2=nation_iso2, limit=limit)
+
+
+def open_follow_ups(*, session: Session, nation_iso2: str) -> list[NoteFollowUp]:
+    """Follow-ups promised in a nation's notes that are not done or cancelled, soonest due first."""
+    from storage.reminders import CANCELLED, DONE, Reminder  # noqa: PLC0415 (reminders build on visits)
+
+    query = (
+        select(NoteFollowUp)
+        .join(Note, Note.id == NoteFollowUp.note_id)
+        .outerjoin(Reminder, Reminder.id == NoteFollowUp.reminder_id)
+        .where(Note.nation_iso2 == nation_iso2, Note.deleted_at.is_(None))
+        .where((Reminder.id.is_(None)) | (Reminder.state.not_in((DONE, CANCELLED))))
+        .order_by(NoteFollowUp.due_on, NoteFollowUp.id)
+    )
+    return list(session.scalars(query))

@@ -1,0 +1,610 @@
+"""Visit notes in the officers' words: writing them (quick or by form), listing, searching, editing with an audit trail, and exporting a nation's briefing."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import re
+from dataclasses import dataclass, field
+
+from commands.language import Button, Buttons, Caption, CommandError, Invocation, Reply, Section, Subcommand
+from commands.nations import fmt_date, nation_index, standing, strip_icons
+from commands.visits import dates_text, officer_zone
+from commands.when import WhenError, describe, parse_date
+from storage import nations as nation_store
+from storage import notes as store
+from storage import reminders as reminder_store
+from storage import visits as visit_store
+from storage.nations import Nation
+from storage.notes import MAX_TEXT, FollowUp, Hit, Note
+from storage.visits import Visit
+
+PAGE = 10
+PREVIEW_CHARS = 500
+SNIPPET_CHARS = 320
+FOLLOW_UP_AT = dt.time(9, 0)  # follow-up reminders arrive at 09:00 in the owner's zone
+
+ADD_NOTE = "note_add"  # the "Add note" button: value is a nation code, or "visit:<id>"
+NOTES_MORE = "notes_more"
+SEARCH_MORE = "search_more"
+
+NOTE_USAGE = "`/ipslo note <nation> <text>`, e.g. `/ipslo note fiji Met the DA; PFSP review for Suva still pending`"
+NOTE_VERBS_HINT = ("`/ipslo note <id>` shows one, `/ipslo note edit <id> <text>`, `/ipslo note delete <id>`, "
+                   "`/ipslo note history <id>`; admins: `/ipslo note restore <id>`")
+SEARCH_USAGE = "`/ipslo search <words> [by:@someone] [since:<date>] [tag:<tag>] [nation:<nation>]`"
+HASHTAG = re.compile(r"(?<![<\w&])#([A-Za-z][\w-]{0,39})")
+MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+def command_keys(user_id: str, text: str, now: dt.datetime) -> tuple[str, str]:
+    """Idempotency keys for a typed note: this minute's and the last minute's, so a repeat within a minute is the same note."""
+    minute = int(now.timestamp() // 60)
+
+    def key(m: int) -> str:
+        return "cmd:" + hashlib.sha256(f"{user_id}\x00{m}\x00{text}".encode()).hexdigest()[:60]
+
+    return key(minute), key(minute - 1)
+
+
+def check_length(text: str) -> None:
+    if not text.strip():
+        raise CommandError("The note is empty.", hint=NOTE_USAGE)
+    if len(text) > MAX_TEXT:
+        raise CommandError(f"A note holds up to {MAX_TEXT:,} characters; this one has {len(text):,}.",
+                           hint="Split it into two notes.")
+
+
+def split_nation(inv: Invocation, text: str) -> tuple[Nation, str]:
+    """The nation named by the first words, and the rest of the text exactly as typed."""
+    index = nation_index(session=inv.session)
+    words = list(re.finditer(r"\S+", text))
+    for size in range(min(4, len(words)), 0, -1):
+        named = index.index.exact(" ".join(w.group() for w in words[:size]))
+        if named is not None:
+            nation = nation_store.get_nation(session=inv.session, iso2=named.iso2)
+            assert nation is not None
+            return nation, text[words[size - 1].end():].lstrip()
+    first = words[0].group() if words else ""
+    suggestions = tuple(n.name for _, n in index.ranked(first)) if first else ()
+    raise CommandError(f"Which nation is this note about? “{first}” isn't one I know.",
+                       hint=f"Start with the nation's name or ISO code: {NOTE_USAGE}", suggestions=suggestions)
+
+
+def visit_words(visit: Visit | None) -> str:
+    if visit is None:
+        return "no visit"
+    title = f" “{visit.title}”" if visit.title else ""
+    return f"visit #{visit.id} ({visit.kind}{title}, {dates_text(visit)})"
+
+
+def saved_reply(inv: Invocation, note: Note, created: bool, *, follow_ups: int = 0, reminders: int = 0) -> Reply:
+    nation = nation_store.get_nation(session=inv.session, iso2=note.nation_iso2)
+    name = nation.name if nation else note.nation_iso2
+    visit = visit_store.get_visit(session=inv.session, visit_id=note.visit_id) if note.visit_id else None
+    where = f"*{name}*" + (f", {visit_words(visit)}" if visit else "")
+    if created:
+        text = f"Saved note #{note.id} under {name}" + (f", visit #{visit.id}" if visit else "") + "."
+        lines = [f":memo: Saved note *#{note.id}* under {where}."]
+    else:
+        text = f"Already saved as note #{note.id}; nothing new was added."
+        lines = [f":memo: This is already saved as note *#{note.id}* under {where}; nothing new was added."]
+    if follow_ups:
+        lines.append(f"{follow_ups} follow-up{'s' if follow_ups != 1 else ''}"
+                     + (f", each a reminder for its owner" if reminders == follow_ups else
+                        f" ({reminders} with reminders)"))
+    tags = " ".join(f"`{t}`" for t in note.tag_list)
+    caption = f"Tags: {tags} · " if tags else ""
+    return Reply(text, parts=(Section("\n".join(lines)),
+                              Caption(f"{caption}Show it: `/ipslo note {note.id}` · {NOTE_VERBS_HINT}")))
+
+
+def add_quick(inv: Invocation, text: str) -> Reply:
+    nation, body = split_nation(inv, text)
+    check_length(body)
+    key, previous = command_keys(inv.caller.user_id, text, inv.now)
+    visit = visit_store.current_or_recent_visit(session=inv.session, nation_iso2=nation.iso2, today=inv.today)
+    note, created = store.add_note(
+        session=inv.session, nation_iso2=nation.iso2, text=body, noted_on=inv.today,
+        author_user_id=inv.caller.user_id, idempotency_key=key, also_known_as=(previous,),
+        visit_id=visit.id if visit else None, tags=HASHTAG.findall(body),
+    )
+    return saved_reply(inv, note, created)
+
+
+class FormError(CommandError):
+    """A refusal about one field of the note form, shown beside that field."""
+
+    def __init__(self, field_name: str, message: str):
+        super().__init__(message)
+        self.field = field_name
+
+
+@dataclass(frozen=True)
+class NoteForm:
+    """What the note form (modal) or a message shortcut hands over."""
+
+    idempotency_key: str
+    nation_iso2: str | None
+    text: str
+    noted_on: dt.date | None = None
+    visit_id: int | None = None
+    tags: str = ""
+    follow_ups: tuple[tuple[str, str | None, dt.date | None], ...] = ()  # (what, owner, due)
+    source_permalink: str | None = None
+    message_author_id: str | None = None
+
+
+def save_form(inv: Invocation, form: NoteForm) -> Reply:
+    """Save a note from the form; a second submission of the same form returns the first note."""
+    existing = store.find_by_key(session=inv.session, idempotency_key=form.idempotency_key)
+    if existing is not None:
+        return saved_reply(inv, existing, False)
+    nation = nation_store.get_nation(session=inv.session, iso2=form.nation_iso2 or "")
+    if nation is None:
+        raise FormError("nation", "Choose the nation this note is about.")
+    if not form.text.strip():
+        raise FormError("text", "Write the note.")
+    if len(form.text) > MAX_TEXT:
+        raise FormError("text", f"A note holds up to {MAX_TEXT:,} characters; this one has {len(form.text):,}.")
+    noted_on = form.noted_on or inv.today
+    if noted_on > inv.today + dt.timedelta(days=1):
+        raise FormError("date", "That date is in the future; a note records what has happened.")
+    visit = None
+    if form.visit_id:
+        visit = visit_store.get_visit(session=inv.session, visit_id=form.visit_id)
+        if visit is None or visit.nation_iso2 != nation.iso2:
+            raise FormError("visit", f"That visit is not one to {nation.name}; choose another or none.")
+    follow_ups: list[FollowUp] = []
+    for number, (what, owner, due) in enumerate(form.follow_ups, start=1):
+        if not (what or "").strip():
+            if due:
+                raise FormError(f"follow_up_{number}", "Say what the follow-up is, or clear its due date.")
+            continue
+        if due is None:
+            raise FormError(f"follow_up_{number}_due", "When is it due?")
+        if due < inv.today:
+            raise FormError(f"follow_up_{number}_due", "That date has passed; choose today or later.")
+        follow_ups.append(FollowUp(what.strip(), owner or inv.caller.user_id, due))
+    tags = [*re.split(r"[\s,]+", form.tags), *HASHTAG.findall(form.text)]
+    note, created = store.add_note(
+        session=inv.session, nation_iso2=nation.iso2, text=form.text, noted_on=noted_on,
+        author_user_id=inv.caller.user_id, idempotency_key=form.idempotency_key,
+        visit_id=visit.id if visit else None, tags=tags, source_permalink=form.source_permalink,
+        message_author_id=form.message_author_id,
+    )
+    if not created:
+        return saved_reply(inv, note, False)
+    reminders = 0
+    for follow_up in follow_ups:
+        reminder = schedule_follow_up(inv, note, nation, follow_up)
+        reminders += reminder is not None
+        store.add_follow_up(session=inv.session, note=note, follow_up=follow_up, recorded_by=inv.caller.user_id,
+                            reminder_id=reminder.id if reminder else None)
+    return saved_reply(inv, note, True, follow_ups=len(follow_ups), reminders=reminders)
+
+
+def schedule_follow_up(inv: Invocation, note: Note, nation: Nation, follow_up: FollowUp) -> reminder_store.Reminder:
+    """A follow-up becomes a reminder for its owner at 09:00 (their zone) on its due date, or in a minute if that has passed."""
+    tz = officer_zone(inv, follow_up.owner_user_id)
+    due_at = dt.datetime.combine(follow_up.due_on, FOLLOW_UP_AT, tzinfo=tz).astimezone(dt.timezone.utc)
+    due_at = max(due_at, inv.now + dt.timedelta(minutes=1))
+    return reminder_store.add_reminder(
+        session=inv.session, kind=reminder_store.ADHOC, owner_user_id=follow_up.owner_user_id, due_at=due_at,
+        text=f"Follow-up from note #{note.id} ({nation.name}): {follow_up.text}", recorded_by=inv.caller.user_id,
+        nation_iso2=nation.iso2, visit_id=note.visit_id,
+    )
+
+
+# --- one note: show, edit, delete, restore, history ---------------------------------------------
+
+def note_id(typed: str) -> int:
+    cleaned = typed.strip().lstrip("#")
+    if not cleaned.isdigit():
+        raise CommandError(f"“{typed}” is not a note number.", hint=f"Note numbers are shown as #12. {NOTE_VERBS_HINT}")
+    return int(cleaned)
+
+
+def find_note(inv: Invocation, typed: str, *, deleted_ok: bool = False) -> Note:
+    note = store.get_note(session=inv.session, note_id=note_id(typed))
+    if note is None or (note.deleted and not deleted_ok):
+        raise CommandError(f"There is no note #{typed.strip().lstrip('#')}"
+                           + (" (it was deleted)." if note is not None else "."),
+                           hint="`/ipslo notes <nation>` lists a nation's notes with their numbers.")
+    return note
+
+
+def may_change(inv: Invocation, note: Note, what: str) -> None:
+    if note.author_user_id != inv.caller.user_id and not inv.caller.is_admin:
+        raise CommandError(f"Only the author (<@{note.author_user_id}>) or an admin may {what} note #{note.id}.")
+
+
+def nation_name(inv: Invocation, iso2: str) -> str:
+    nation = nation_store.get_nation(session=inv.session, iso2=iso2)
+    return nation.name if nation else iso2
+
+
+def about_line(inv: Invocation, note: Note, *, with_nation: bool = True) -> str:
+    bits = [f"*#{note.id}*"]
+    if with_nation:
+        bits.append(nation_name(inv, note.nation_iso2))
+    bits += [note.noted_on.strftime("%a %-d %b %Y"), f"<@{note.author_user_id}>"]
+    if note.visit_id:
+        bits.append(f"visit #{note.visit_id}")
+    if note.tag_list:
+        bits.append(" ".join(f"`{t}`" for t in note.tag_list))
+    return " · ".join(bits)
+
+
+def show(inv: Invocation, typed: str) -> Reply:
+    note = find_note(inv, typed, deleted_ok=inv.caller.is_admin)
+    name = nation_name(inv, note.nation_iso2)
+    visit = visit_store.get_visit(session=inv.session, visit_id=note.visit_id) if note.visit_id else None
+    parts: list = [Section(note.text)]
+    follow = store.follow_ups(session=inv.session, note_id=note.id)
+    if follow:
+        lines = [f"• {f.text} · <@{f.owner_user_id}> · due {fmt_date(f.due_on)}" for f in follow]
+        parts.append(Section("*Follow-ups*\n" + "\n".join(lines)))
+    caption = [f"{note.noted_on:%a %-d %b %Y}", f"by <@{note.author_user_id}>", visit_words(visit)]
+    if note.tag_list:
+        caption.append("tags " + " ".join(f"`{t}`" for t in note.tag_list))
+    if note.message_author_id or note.source_permalink:
+        link = f"<{note.source_permalink}|a message>" if note.source_permalink else "a message"
+        caption.append(f"from {link}" + (f" by <@{note.message_author_id}>" if note.message_author_id else ""))
+    if note.updated_at:
+        caption.append(f"edited {describe(note.updated_at, inv.caller.tz)} by <@{note.updated_by}>")
+    if note.deleted_at:
+        caption.append(f":wastebasket: deleted {describe(note.deleted_at, inv.caller.tz)} by <@{note.deleted_by}>")
+    parts.append(Caption(" · ".join(caption)))
+    header = f"Note #{note.id} · {name}"
+    return Reply(f"{header}: {note.text[:150]}", header=header, parts=tuple(parts))
+
+
+def edit(inv: Invocation, text: str) -> Reply:
+    typed, _, body = text.strip().partition(" ")
+    note = find_note(inv, typed)
+    may_change(inv, note, "edit")
+    body = body.lstrip()
+    check_length(body)
+    changed = store.edit_note(session=inv.session, note=note, changed_by=inv.caller.user_id, text=body,
+                              tags=[*note.tag_list, *HASHTAG.findall(body)])
+    summary = f"Note #{note.id} updated." if changed else f"Note #{note.id} already says that; nothing changed."
+    return Reply(summary, parts=(Section(f":pencil2: {summary}"),
+                                 Caption(f"The earlier text is kept: `/ipslo note history {note.id}`")))
+
+
+def delete(inv: Invocation, text: str) -> Reply:
+    note = find_note(inv, text)
+    may_change(inv, note, "delete")
+    store.delete_note(session=inv.session, note=note, changed_by=inv.caller.user_id)
+    summary = f"Note #{note.id} deleted."
+    return Reply(summary, parts=(Section(f":wastebasket: {summary} It no longer shows in lists or search."),
+                                 Caption("An admin can bring it back with "
+                                         f"`/ipslo note restore {note.id}`; its history is kept.")))
+
+
+def restore(inv: Invocation, text: str) -> Reply:
+    if not inv.caller.is_admin:
+        raise CommandError("Only an admin may restore a deleted note.", hint="Ask an admin (IPSLO_ADMINS).")
+    note = find_note(inv, text, deleted_ok=True)
+    if not note.deleted:
+        raise CommandError(f"Note #{note.id} is not deleted.", hint=f"`/ipslo note {note.id}` shows it.")
+    store.restore_note(session=inv.session, note=note, changed_by=inv.caller.user_id)
+    summary = f"Note #{note.id} restored."
+    return Reply(summary, parts=(Section(f":recycle: {summary}"),))
+
+
+def quote(text: str, limit: int = 300) -> str:
+    text = text if len(text) <= limit else text[: limit - 1] + "…"
+    return "\n".join("> " + line for line in text.splitlines() or [""])
+
+
+def history(inv: Invocation, text: str) -> Reply:
+    note = find_note(inv, text, deleted_ok=True)
+    lines = []
+    for change in store.history(session=inv.session, note_id=note.id):
+        line = f"*{change.action}* {describe(change.changed_at, inv.caller.tz)} by <@{change.changed_by}>"
+        before, after = change.before or {}, change.after or {}
+        if change.action == store.EDITED:
+            for key in ("text", "tags", "visit_id", "noted_on"):
+                if before.get(key) != after.get(key):
+                    if key == "text":
+                        line += f"\nbefore:\n{quote(before.get('text', ''))}\nafter:\n{quote(after.get('text', ''))}"
+                    else:
+                        line += f"\n{key.replace('_', ' ')}: {before.get(key)} → {after.get(key)}"
+        lines.append(line)
+    header = f"History of note #{note.id}"
+    parts = tuple(Section(line) for line in lines[-40:]) or (Section("No changes recorded."),)
+    return Reply(header, header=header, parts=parts)
+
+
+NOTE_VERBS = {"edit": edit, "delete": delete, "remove": delete, "restore": restore, "undelete": restore,
+              "history": history, "show": show}
+
+
+def note(inv: Invocation, text: str) -> Reply:
+    stripped = text.strip()
+    if not stripped:
+        raise CommandError("What should the note say, and about which nation?",
+                           hint=f"{NOTE_USAGE}. In Slack, `/ipslo note` alone opens a form.")
+    verb, _, rest = stripped.partition(" ")
+    if verb.lstrip("#").isdigit():
+        return show(inv, verb)
+    operation = NOTE_VERBS.get(verb.lower())
+    if operation is not None and (rest.strip()[:1].lstrip("#").isdigit() or not rest.strip()):
+        if not rest.strip():
+            raise CommandError(f"Which note? Give its number, e.g. `/ipslo note {verb.lower()} 12`.")
+        return operation(inv, rest)
+    return add_quick(inv, text)
+
+
+# --- lists and search --------------------------------------------------------------------------
+
+def preview(text: str, limit: int = PREVIEW_CHARS) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    cut = cut if cut > limit // 2 else limit
+    return text[:cut].rstrip() + " …"
+
+
+def notes_page(inv: Invocation, nation: Nation, words: list[str], before: tuple[dt.date, int] | None) -> Reply:
+    found = store.notes_for_nation(session=inv.session, nation_iso2=nation.iso2, limit=PAGE + 1,
+                                   words=store.search_words(" ".join(words)), before=before)
+    page, more = found[:PAGE], len(found) > PAGE
+    about = f" matching “{' '.join(words)}”" if words else ""
+    title = f"Notes on {nation.name}{about}" + (" (continued)" if before else "")
+    parts: list = []
+    for item in page:
+        text = preview(item.text)
+        if len(item.text) > len(text):
+            text += f" (`/ipslo note {item.id}` for all of it)"
+        parts.append(Section(about_line(inv, item, with_nation=False) + "\n" + text))
+    if not page:
+        parts.append(Section("No more notes." if before else "No notes yet."))
+    if more:
+        last = page[-1]
+        value = json.dumps({"n": nation.iso2, "w": " ".join(words)[:500], "b": [last.noted_on.isoformat(), last.id]})
+        parts.append(Buttons((Button("More", NOTES_MORE, value),)))
+    parts.append(Caption(f"Newest first. Add one: `/ipslo note {nation.iso2.lower()} <text>` · "
+                         "search all notes: `/ipslo search <words>`"))
+    return Reply(title, header=title[:150], parts=tuple(parts))
+
+
+def notes(inv: Invocation, text: str) -> Reply:
+    words = text.split()
+    if not words:
+        raise CommandError("Which nation's notes?", hint="`/ipslo notes <nation> [words]`, e.g. `/ipslo notes fiji pfsp`")
+    match, rest = nation_index(session=inv.session).split(words)
+    return notes_page(inv, match.nation, rest, None)
+
+
+def more_notes(inv: Invocation, value: str) -> Reply:
+    """The next page behind a "More" button."""
+    data = json.loads(value)
+    nation = nation_store.get_nation(session=inv.session, iso2=data["n"])
+    if nation is None:
+        raise CommandError("That nation is no longer on record.")
+    day, last_id = data["b"]
+    return notes_page(inv, nation, data["w"].split(), (dt.date.fromisoformat(day), int(last_id)))
+
+
+@dataclass
+class SearchFilters:
+    words: list[str] = field(default_factory=list)
+    author: str | None = None
+    since: dt.date | None = None
+    tag: str | None = None
+    nation: Nation | None = None
+
+
+def parse_search(inv: Invocation, text: str) -> SearchFilters:
+    found = SearchFilters()
+    for word in text.split():
+        name, colon, value = word.partition(":")
+        name = name.lower()
+        if not colon or name not in ("by", "since", "tag", "nation", "from", "after"):
+            found.words.append(word)
+            continue
+        if not value:
+            raise CommandError(f"`{word}` needs a value after the colon.", hint=SEARCH_USAGE)
+        if name in ("by", "from"):
+            found.author = author_id(inv, value)
+        elif name in ("since", "after"):
+            try:
+                found.since = parse_date(value.replace("_", " "), today=inv.today)
+            except WhenError as error:
+                raise CommandError(f"since: {error}", hint="e.g. `since:2026-01-31` or `since:monday`") from None
+        elif name == "tag":
+            tags = store.normalize_tags([value])
+            found.tag = tags[0] if tags else None
+        else:
+            found.nation = nation_index(session=inv.session).find(value.replace("_", " ")).nation
+    return found
+
+
+def author_id(inv: Invocation, typed: str) -> str:
+    mention = MENTION.fullmatch(typed)
+    if mention:
+        return mention.group(1)
+    bare = typed.lstrip("@")
+    if bare.lower() in ("me", "myself"):
+        return inv.caller.user_id
+    if re.fullmatch(r"[UW][A-Z0-9]{2,}", bare):
+        return bare
+    from storage.officers import Officer  # noqa: PLC0415
+
+    wanted = bare.lower().replace("_", " ")
+    for officer in inv.session.query(Officer).all():
+        if officer.name.lower() == wanted or officer.name.lower().split()[-1:] == [wanted]:
+            return officer.user_id
+    raise CommandError(f"I don't know who “{typed}” is.", hint="Mention them: `by:@name` (pick from the list), or `by:me`.")
+
+
+def snippet(text: str, spans: tuple[tuple[int, int], ...], width: int = SNIPPET_CHARS) -> str:
+    """A stretch of the note around its first matched word, matched words in bold, links and mentions left whole."""
+    if not spans:
+        return preview(text, width)
+    start = max(0, spans[0][0] - width // 4)
+    end = min(len(text), start + width)
+    start = max(0, min(start, end - width))
+    # never cut inside <...> (links, mentions, channels)
+    opening = text.rfind("<", 0, start)
+    if opening != -1 and text.find(">", opening) >= start:
+        start = opening
+    opening = text.rfind("<", 0, end)
+    if opening != -1 and opening < end <= text.find(">", opening):
+        end = text.find(">", opening) + 1
+    if start > 0:
+        space = text.find(" ", start, spans[0][0])
+        start = space + 1 if space != -1 else start
+    if end < len(text):
+        space = text.rfind(" ", spans[0][1], end)
+        end = space if space != -1 else end
+    out, position = [], start
+    for a, b in spans:
+        if a < position or b > end:
+            continue
+        inside_markup = text.rfind("<", 0, a) > text.rfind(">", 0, a)
+        out.append(text[position:a])
+        out.append(text[a:b] if inside_markup or "*" in text[a:b] else f"*{text[a:b]}*")
+        position = b
+    out.append(text[position:end])
+    body = "".join(out).replace("\n", " ")
+    return ("…" if start > 0 else "") + body + ("…" if end < len(text) else "")
+
+
+def search_page(inv: Invocation, text: str, offset: int) -> Reply:
+    filters = parse_search(inv, text)
+    words = store.search_words(" ".join(filters.words))
+    if not words and not (filters.author or filters.since or filters.tag or filters.nation):
+        raise CommandError("Search for what?", hint=f"{SEARCH_USAGE}, e.g. `/ipslo search pfsp suva since:2026-01-01`")
+    hits: list[Hit] = store.search(
+        session=inv.session, words=words, limit=PAGE + 1, offset=offset,
+        nation_iso2=filters.nation.iso2 if filters.nation else None, author_user_id=filters.author,
+        since=filters.since, tag=filters.tag,
+    )
+    page, more = hits[:PAGE], len(hits) > PAGE
+    title = f"Notes matching “{text.strip()}”" + (" (continued)" if offset else "")
+    parts: list = []
+    for hit in page:
+        parts.append(Section(about_line(inv, hit.note) + "\n" + snippet(hit.note.text, hit.spans)))
+    if not page:
+        parts.append(Section("No more matches." if offset else
+                             "No notes match. Fewer words find more; words match whatever their ending "
+                             "(`inspect` finds “inspections”), accents and capitals don't matter."))
+    if more:
+        parts.append(Buttons((Button("More", SEARCH_MORE, json.dumps({"q": text.strip()[:1500], "o": offset + PAGE})),)))
+    order = "best match first" if words else "newest first"
+    parts.append(Caption(f"{order.capitalize()}. Filters: `by:@someone` `since:<date>` `tag:<tag>` `nation:<nation>` · "
+                         "`/ipslo note <id>` shows a whole note"))
+    return Reply(title, header=title[:150], parts=tuple(parts))
+
+
+def search(inv: Invocation, text: str) -> Reply:
+    return search_page(inv, text, 0)
+
+
+def more_search(inv: Invocation, value: str) -> Reply:
+    data = json.loads(value)
+    return search_page(inv, data["q"], int(data["o"]))
+
+
+# --- export ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ExportFile:
+    filename: str
+    title: str
+    content: str
+
+
+@dataclass(frozen=True)
+class Export:
+    reply: Reply
+    files: tuple[ExportFile, ...]
+
+
+def plain_mentions(text: str, names: dict[str, str]) -> str:
+    return MENTION.sub(lambda m: "@" + names.get(m.group(1), m.group(1)), text)
+
+
+def export_files(inv: Invocation, text: str) -> Export:
+    """A nation's briefing as Markdown and its status, visits and notes as CSV, written from the database."""
+    if not text.strip():
+        raise CommandError("Which nation?", hint="`/ipslo export <nation>`, e.g. `/ipslo export fiji`")
+    nation = nation_index(session=inv.session).find(text).nation
+    [record] = nation_store.nation_records(session=inv.session, nations=[nation])
+    state = standing(record, today=inv.today)
+    visits = visit_store.visits_for_nation(session=inv.session, nation_iso2=nation.iso2)
+    all_notes = store.all_notes_for_nation(session=inv.session, nation_iso2=nation.iso2)
+    from storage.officers import Officer  # noqa: PLC0415
+
+    names = {o.user_id: o.name for o in inv.session.query(Officer).all()}
+    day = inv.today.isoformat()
+
+    md = [f"# {nation.name} ({nation.iso2}): briefing of {fmt_date(inv.today)}", "",
+          f"{nation.official_name} · {nation.region}", "", "## Status", "",
+          f"- {strip_icons(state.summary)}"]
+    if state.due:
+        md.append(f"- Reassessment due: {fmt_date(state.due)}" + (" (overdue)" if state.overdue else ""))
+    if state.detail:
+        md.append(f"- {plain_mentions(state.detail, names)}")
+    md += ["", f"## Visits ({len(visits)})", ""]
+    md += [f"- #{v.id} · {dates_text(v)} · {v.kind}" + (f" · {v.title}" if v.title else "")
+           + f" · lead @{names.get(v.lead_user_id, v.lead_user_id)}" + (" · cancelled" if v.cancelled else "")
+           for v in visits] or ["None on record."]
+    md += ["", f"## Notes ({len(all_notes)})", ""]
+    for item in all_notes:
+        bits = [f"#{item.id}", item.noted_on.isoformat(), f"@{names.get(item.author_user_id, item.author_user_id)}"]
+        if item.visit_id:
+            bits.append(f"visit #{item.visit_id}")
+        if item.tag_list:
+            bits.append("tags: " + ", ".join(item.tag_list))
+        md += [f"### {' · '.join(bits)}", ""]
+        if item.source_permalink:
+            md += [f"From a Slack message: {item.source_permalink}", ""]
+        md += [plain_mentions(item.text, names), ""]
+    markdown = "\n".join(md).rstrip() + "\n"
+
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["record", "id", "date", "end_date", "nation", "kind_or_author", "visit", "tags", "text", "source"])
+    writer.writerow(["status", "", day, "", nation.iso2, "", "", "", strip_icons(state.summary), state.detail])
+    for v in visits:
+        writer.writerow(["visit", v.id, v.starts_on.isoformat(), v.ends_on.isoformat(), nation.iso2, v.kind, "",
+                         "", v.title or "", v.status])
+    for item in all_notes:
+        writer.writerow(["note", item.id, item.noted_on.isoformat(), "", nation.iso2, item.author_user_id,
+                         item.visit_id or "", " ".join(item.tag_list), item.text, item.source_permalink or ""])
+    files = (
+        ExportFile(f"{nation.iso2.lower()}-briefing-{day}.md", f"{nation.name} briefing {day}", markdown),
+        ExportFile(f"{nation.iso2.lower()}-{day}.csv", f"{nation.name} status, visits and notes {day}", out.getvalue()),
+    )
+    summary = f"Export of {nation.name}: {plural(len(visits), 'visit')} and {plural(len(all_notes), 'note')}."
+    reply = Reply(summary, parts=(Section(f":page_facing_up: {summary}"),
+                                  Caption("Files: " + ", ".join(f.filename for f in files))))
+    return Export(reply, files)
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def export(inv: Invocation, text: str) -> Reply:
+    return export_files(inv, text).reply
+
+
+SUBCOMMANDS = (
+    Subcommand("note", "note <nation> <text>", "Write a note, filed under the nation and its current visit",
+               "/ipslo note fiji Met the DA; PFSP review for Suva still pending", note),
+    Subcommand("notes", "notes <nation> [words]", "A nation's notes, newest first",
+               "/ipslo notes fiji pfsp", notes, shareable=True),
+    Subcommand("search", "search <words> [by:@x since:<date> tag:<t> nation:<n>]", "Search all notes",
+               "/ipslo search inspect suva since:2026-01-01", search, aliases=("find",)),
+    Subcommand("export", "export <nation>", "A nation's briefing (Markdown) and records (CSV) as files",
+               "/ipslo export fiji", export),
+)
