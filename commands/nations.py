@@ -288,7 +288,8 @@ def nations(inv: Invocation, text: str) -> Reply:
         chosen = [(r, s) for r, s in states if r.nation.in_area and (s.overdue or (choice == "due" and s.due_soon))]
     elif choice in region_by_key or any(key.startswith(choice) for key in region_by_key):
         region = region_by_key.get(choice) or next(r for k, r in region_by_key.items() if k.startswith(choice))
-        title, chosen = f"Nations in {region}", [(r, s) for r, s in states if r.nation.region == region]
+        title = f"Nations in {region}"
+        chosen = [(r, s) for r, s in states if r.nation.region == region and r.nation.kind not in ("us", "us_territory")]
     else:
         close = difflib.get_close_matches(choice, ["coe", "overdue", *region_by_key], n=3, cutoff=0.5)
         raise CommandError(
@@ -303,7 +304,8 @@ def nations(inv: Invocation, text: str) -> Reply:
             due = f" · :red_circle: reassessment overdue since {fmt_date(state.due)}"
         elif state.due_soon:
             due = f" · reassessment due {fmt_date(state.due)}"
-        lines.append(f"*{record.nation.name}* ({record.nation.iso2}) · {strip_icons(state.summary)}{due}")
+        outside = "" if record.nation.in_area else " · _outside our area_"
+        lines.append(f"*{record.nation.name}* ({record.nation.iso2}) · {strip_icons(state.summary)}{due}{outside}")
     parts: list = []
     if lines:
         for start in range(0, len(lines), 25):  # Slack sections hold 3,000 characters

@@ -164,4 +164,6 @@ def test_nations_lists_the_area_coe_and_regions(database) -> None:
     assert coe.header == "Under Conditions of Entry (22)"
     assert "Nauru" in str(coe.parts) and "Djibouti" not in str(coe.parts)
     assert "Fiji" in str(oceania.parts) and "Japan" not in str(oceania.parts)
+    assert "Guam" not in str(oceania.parts)  # a U.S. territory: domestic, not a partner
+    assert "*Cuba* (CU) · Under Conditions of Entry since 2 Apr 2025 · _outside our area_" in str(coe.parts)
     assert "/ipslo nations overdue" in raised.value.suggestions
