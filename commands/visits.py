@@ -228,8 +228,8 @@ def cancel(inv: Invocation, text: str) -> Reply:
     visit = find_visit(inv, text.split()[0], usage)
     name = nation_names(inv).get(visit.nation_iso2, visit.nation_iso2)
     if visit.cancelled:
-        return Reply(f"Visit #{visit.id} to {name} was already cancelled.",
-                     parts=(Section(visit_line(visit, name)),))
+        summary = f"Visit #{visit.id} to {name} was already cancelled."
+        return Reply(summary, parts=(Section(f"{summary}\n{visit_line(visit, name)}"),))
     store.cancel_visit(session=inv.session, visit=visit, updated_by=inv.caller.user_id)
     stopped = 0
     for reminder in reminder_store.reminders_for_visit(session=inv.session, visit_id=visit.id):

@@ -1,0 +1,185 @@
+"""Planning visits as an officer does it in Slack: adding, moving, cancelling, listing, and the reminders that follow each visit."""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import replace
+
+import pytest
+from sqlalchemy import select
+
+from bot.app import create_app, slack_client
+from storage.reminders import CANCELLED, PENDING, Reminder
+from storage.visits import Visit
+from tests.conftest import ADMIN, OFFICER, Workspace, serve
+
+UTC = dt.timezone.utc
+#: Wednesday 25 Nov 2026, 12:00 in Tokyo (the officer's zone), 11:00 in Singapore (the admin's).
+NOW = dt.datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def planner(settings, database, standin) -> Iterator[Workspace]:
+    """The real app over HTTP, its clock stopped at :data:`NOW`."""
+    app = create_app(settings=settings, database=database, client=slack_client(settings), clock=lambda: NOW)
+    base, server = serve(app, database)
+    yield Workspace(f"{base}/slack/events", standin, database, settings)
+    server.shutdown()
+    server.server_close()
+
+
+def reminders_of(workspace: Workspace, visit_id: int) -> list[Reminder]:
+    with workspace.database.sessions() as session:
+        query = select(Reminder).where(Reminder.visit_id == visit_id).order_by(Reminder.due_at)
+        return list(session.scalars(query))
+
+
+def visits(workspace: Workspace) -> list[Visit]:
+    with workspace.database.sessions() as session:
+        return list(session.scalars(select(Visit).order_by(Visit.id)))
+
+
+def test_a_country_visit_is_planned_with_reminders_at_nine_in_the_leads_zone(planner: Workspace) -> None:
+    answer = planner.command("visit add fiji 2027-01-12 to 2027-01-16 country visit")
+    assert answer.status == 200 and answer.ephemeral
+    assert "#1 Fiji · Tue 12 Jan – Sat 16 Jan 2027 · country visit · lead @U0OFFICER" in answer.text
+    assert "Sun 13 Dec 2026 09:00 JST, Tue 5 Jan 2027 09:00 JST, Mon 11 Jan 2027 09:00 JST" in answer.text
+    [visit] = visits(planner)
+    assert (visit.nation_iso2, visit.starts_on, visit.ends_on, visit.kind, visit.title) == (
+        "FJ", dt.date(2027, 1, 12), dt.date(2027, 1, 16), "country visit", None)
+    assert visit.lead_user_id == OFFICER and visit.recorded_by == OFFICER and visit.recorded_at is not None
+    due = [(r.offset_days, r.due_at, r.owner_user_id, r.state) for r in reminders_of(planner, visit.id)]
+    assert due == [
+        (30, dt.datetime(2026, 12, 13, 0, 0, tzinfo=UTC), OFFICER, PENDING),  # 09:00 JST is 00:00 UTC
+        (7, dt.datetime(2027, 1, 5, 0, 0, tzinfo=UTC), OFFICER, PENDING),
+        (1, dt.datetime(2027, 1, 11, 0, 0, tzinfo=UTC), OFFICER, PENDING),
+    ]
+
+
+def test_a_seminar_with_a_title_and_a_one_day_date(planner: Workspace) -> None:
+    answer = planner.command("visit add png 12 Jan 2027 capacity building PFSO seminar in Port Moresby")
+    assert "Papua New Guinea · Tue 12 Jan 2027 · capacity building · “PFSO seminar in Port Moresby”" in answer.text
+    [visit] = visits(planner)
+    assert (visit.nation_iso2, visit.starts_on, visit.ends_on, visit.kind, visit.title) == (
+        "PG", dt.date(2027, 1, 12), dt.date(2027, 1, 12), "capacity building", "PFSO seminar in Port Moresby")
+
+
+@pytest.mark.parametrize(("typed", "kind"), [
+    ("tonga 2027-02-01 reciprocal visit", "reciprocal visit"),
+    ("tonga 2027-02-01 bilateral meeting with the DA", "bilateral meeting"),
+    ("tonga 2027-02-01 other", "other"),
+    ("tonga 2027-02-01", "country visit"),
+])
+def test_every_kind_of_visit(planner: Workspace, typed: str, kind: str) -> None:
+    planner.command(f"visit add {typed}")
+    [visit] = visits(planner)
+    assert visit.kind == kind
+
+
+def test_another_officer_leads_and_is_reminded_at_nine_in_their_own_zone(planner: Workspace) -> None:
+    answer = planner.command(f"visit add samoa 2027-03-01 to 2027-03-03 lead <@{ADMIN}|lee>")
+    assert f"lead @{ADMIN}" in answer.text
+    [visit] = visits(planner)
+    assert visit.lead_user_id == ADMIN and visit.recorded_by == OFFICER
+    # The lead's zone came from Slack (users.info), Asia/Singapore: 09:00 there is 01:00 UTC.
+    assert any(call.args.get("user") == ADMIN for call in planner.standin.calls_to("users.info"))
+    assert [r.due_at.time() for r in reminders_of(planner, visit.id)] == [dt.time(1, 0)] * 3
+    assert {r.owner_user_id for r in reminders_of(planner, visit.id)} == {ADMIN}
+
+
+def test_reminders_whose_time_has_passed_are_not_sent(planner: Workspace) -> None:
+    answer = planner.command("visit add fiji 2026-12-01")  # six days away: only the day-before reminder is left
+    [visit] = visits(planner)
+    assert [r.offset_days for r in reminders_of(planner, visit.id)] == [1]
+    assert "Mon 30 Nov 2026 09:00 JST" in answer.text
+    planner.command("visit add tonga 2026-11-26")  # tomorrow: the 09:00 day-before reminder was this morning
+    assert reminders_of(planner, visits(planner)[1].id) == []
+
+
+def test_a_past_visit_stays_on_record_without_reminders(planner: Workspace) -> None:
+    answer = planner.command("visit add tuvalu 2023-12-12 to 2023-12-18 country visit")
+    assert "in the past" in answer.text
+    [visit] = visits(planner)
+    assert reminders_of(planner, visit.id) == []
+    status = planner.command("status tuvalu")
+    assert "Last visit: Tue 12 Dec – Mon 18 Dec 2023 · country visit (#1" in status.text
+    assert "Next visit: None on record" in status.text
+
+
+def test_moving_a_visit_moves_its_reminders(planner: Workspace) -> None:
+    planner.command("visit add fiji 2027-01-12 to 2027-01-16 country visit")
+    answer = planner.command("visit move 1 2027-02-02 to 2027-02-05")
+    assert "Tue 2 Feb – Fri 5 Feb 2027" in answer.text and "Was Tue 12 Jan – Sat 16 Jan 2027" in answer.text
+    [visit] = visits(planner)
+    assert (visit.starts_on, visit.ends_on, visit.updated_by) == (dt.date(2027, 2, 2), dt.date(2027, 2, 5), OFFICER)
+    reminders = reminders_of(planner, visit.id)
+    assert [(r.due_at.date(), r.state) for r in reminders] == [
+        (dt.date(2027, 1, 3), PENDING), (dt.date(2027, 1, 26), PENDING), (dt.date(2027, 2, 1), PENDING)]  # 09:00 JST = 00:00 UTC
+    assert all("Tue 2 Feb – Fri 5 Feb 2027" in r.text for r in reminders)
+    # Moved closer: the reminders whose time has passed are cancelled, not sent.
+    planner.command("visit move 1 2026-12-02")
+    [visit] = visits(planner)
+    assert visit.ends_on == dt.date(2026, 12, 5)  # keeps its length
+    states = {r.offset_days: r.state for r in reminders_of(planner, visit.id)}
+    assert states == {30: CANCELLED, 7: CANCELLED, 1: PENDING}
+
+
+def test_cancelling_a_visit_cancels_its_reminders_and_keeps_it_on_record(planner: Workspace) -> None:
+    planner.command("visit add fiji 2027-01-12 to 2027-01-16")
+    answer = planner.command("visit cancel 1")
+    assert "Cancelled visit #1 to Fiji" in answer.text and "3 pending reminders cancelled" in answer.text
+    assert {r.state for r in reminders_of(planner, 1)} == {CANCELLED}
+    listed = planner.command("visits fiji")
+    assert "(cancelled)" in listed.text
+    assert "Visits in the next 90 days (0)" in planner.command("visits").text
+    assert "already cancelled" in planner.command("visit cancel 1").text
+
+
+def test_listing_visits_upcoming_mine_and_by_nation(planner: Workspace) -> None:
+    planner.command("visit add fiji 2027-01-12 to 2027-01-16")
+    planner.command("visit add fiji 2025-03-03 country visit")  # past
+    planner.command("visit add tonga 2027-06-01 reciprocal visit")  # beyond 90 days
+    planner.command("visit add samoa 2026-12-10 bilateral meeting", user=ADMIN)
+    upcoming = planner.command("visits")
+    assert "Visits in the next 90 days (2)" in upcoming.text
+    assert "Fiji · Tue 12 Jan – Sat 16 Jan 2027" in upcoming.text and "Samoa" in upcoming.text
+    assert "Tonga" not in upcoming.text and "2025" not in upcoming.text
+    mine = planner.command("visits mine")
+    assert "Visits you lead (2)" in mine.text and "Samoa" not in mine.text and "Tonga" in mine.text
+    fiji = planner.command("visits fiji")
+    assert "Visits to Fiji (2)" in fiji.text and "(past)" in fiji.text
+    status = planner.command("status fiji")
+    assert "Last visit: Mon 3 Mar 2025 · country visit" in status.text
+    assert "Next visit: Tue 12 Jan – Sat 16 Jan 2027 · country visit (#1" in status.text
+
+
+@pytest.mark.parametrize(("typed", "says"), [
+    ("visit add fiji 03/04/2027", "ambiguous"),
+    ("visit add atlantis 2027-01-12", "I don't know a nation"),
+    ("visit add fiji", "Which date?"),
+    ("visit add fiji 2027-01-16 to 2027-01-12", "before the start date"),
+    ("visit add fiji next month", "couldn't find a date"),
+    ("visit move 99 2027-01-12", "There is no visit #99"),
+    ("visit move x 2027-01-12", "not a visit number"),
+    ("visit fly fiji", "I don't know `/ipslo visit fly`"),
+    ("visits atlantis", "I don't know a nation"),
+])
+def test_bad_input_is_refused_with_what_to_type_and_nothing_is_written(planner: Workspace, typed: str, says: str) -> None:
+    answer = planner.command(typed)
+    assert answer.status == 200
+    assert says in answer.text
+    assert "Traceback" not in answer.text
+    assert visits(planner) == []
+
+
+def test_the_offsets_are_a_setting(settings, database, standin) -> None:
+    settings = replace(settings, visit_reminders=(dt.timedelta(days=14),))
+    app = create_app(settings=settings, database=database, client=slack_client(settings), clock=lambda: NOW)
+    base, server = serve(app, database)
+    try:
+        workspace = Workspace(f"{base}/slack/events", standin, database, settings)
+        workspace.command("visit add fiji 2027-01-12")
+        assert [(r.offset_days, r.due_at.date()) for r in reminders_of(workspace, 1)] == [(14, dt.date(2026, 12, 29))]
+    finally:
+        server.shutdown()
+        server.server_close()
