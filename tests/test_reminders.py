@@ -1,0 +1,306 @@
+"""Reminders as an officer meets them: setting one in their own words, the direct message with its briefing, Done and Snooze, Slack failures, and the weekly digest."""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import replace
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from bot.app import Bot, create_app, slack_client
+from bot.console import render
+from bot.reminders import deliver, slack_message
+from bot.scheduler import ReminderScheduler
+from commands.reminders import digest
+from storage import reminders as store
+from storage import visits as visit_store
+from storage.db import utcnow
+from storage.nations import Nation, record_assessment
+from storage.reminders import Reminder
+from tests.conftest import ADMIN, OFFICER, SIGNING_SECRET, Workspace, serve
+
+UTC = dt.timezone.utc
+#: Wednesday 25 Nov 2026, 12:00 in Tokyo (the officer's zone).
+NOW = dt.datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def desk(settings, database, standin) -> Iterator[Workspace]:
+    """The real app over HTTP, its clock stopped at :data:`NOW`."""
+    app = create_app(settings=settings, database=database, client=slack_client(settings), clock=lambda: NOW)
+    base, server = serve(app, database)
+    yield Workspace(f"{base}/slack/events", standin, database, settings)
+    server.shutdown()
+    server.server_close()
+
+
+def all_reminders(workspace: Workspace) -> list[Reminder]:
+    with workspace.database.sessions() as session:
+        return list(session.scalars(select(Reminder).order_by(Reminder.id)))
+
+
+def add(workspace: Workspace, *, due_at: dt.datetime, text: str = "call the PFSO", owner: str = OFFICER,
+        nation: str = "FJ", state: str = store.PENDING, reason: str | None = None) -> int:
+    with workspace.database.sessions.begin() as session:
+        reminder = store.add_reminder(session=session, kind=store.ADHOC, owner_user_id=owner, due_at=due_at, text=text,
+                                      recorded_by=owner, nation_iso2=nation)
+        reminder.state, reminder.failure_reason = state, reason
+        return reminder.id
+
+
+# --- setting a reminder in the officer's words ---------------------------------------------------
+
+@pytest.mark.parametrize(("typed", "due", "text"), [
+    ("fiji tomorrow 09:00 send agenda to the DA", dt.datetime(2026, 11, 26, 0, 0, tzinfo=UTC), "send agenda to the DA"),
+    ("fiji in 90 seconds test", NOW + dt.timedelta(seconds=90), "test"),
+    ("fiji 2026-12-05 14:30 call the PFSO", dt.datetime(2026, 12, 5, 5, 30, tzinfo=UTC), "call the PFSO"),
+    ("tonga next tuesday 9am draft the trip report", dt.datetime(2026, 12, 1, 0, 0, tzinfo=UTC), "draft the trip report"),
+    ("papua new guinea 12 Jan 2027 check the PFSP", dt.datetime(2027, 1, 12, 0, 0, tzinfo=UTC), "check the PFSP"),
+    ("fiji Jan 12 2027 2pm brief the DA", dt.datetime(2027, 1, 12, 5, 0, tzinfo=UTC), "brief the DA"),
+    ("fiji today 14:30 phone home", dt.datetime(2026, 11, 25, 5, 30, tzinfo=UTC), "phone home"),
+    ("fiji friday book flights", dt.datetime(2026, 11, 27, 0, 0, tzinfo=UTC), "book flights"),
+    ("fiji in 3 days chase the minutes", NOW + dt.timedelta(days=3), "chase the minutes"),
+])
+def test_reminders_are_read_in_the_officers_zone_and_stored_in_utc(desk: Workspace, typed: str, due: dt.datetime, text: str) -> None:
+    answer = desk.command(f"remind {typed}")
+    assert "I'll remind you" in answer.text, answer.text
+    [reminder] = all_reminders(desk)
+    assert (reminder.due_at, reminder.text, reminder.owner_user_id, reminder.state) == (due, text, OFFICER, store.PENDING)
+    assert reminder.recorded_by == OFFICER
+
+
+def test_a_reminder_about_a_visit_by_its_number(desk: Workspace) -> None:
+    desk.command("visit add fiji 2027-01-12 to 2027-01-16")
+    answer = desk.command("remind 1 in 2 hours confirm transport")
+    assert "visit #1" in answer.text
+    reminder = all_reminders(desk)[-1]
+    assert (reminder.visit_id, reminder.nation_iso2, reminder.due_at, reminder.kind) == (1, "FJ", NOW + dt.timedelta(hours=2), store.ADHOC)
+
+
+def test_daylight_saving_is_respected(settings, database, standin) -> None:
+    standin.add_user("U0NEWYORK", name="ny", tz="America/New_York")
+    app = create_app(settings=settings, database=database, client=slack_client(settings), clock=lambda: NOW)
+    base, server = serve(app, database)
+    try:
+        workspace = Workspace(f"{base}/slack/events", standin, database, settings)
+        workspace.command("remind fiji 2027-03-13 09:00 before the change", user="U0NEWYORK")
+        workspace.command("remind fiji 2027-03-15 09:00 after the change", user="U0NEWYORK")
+        assert [r.due_at.hour for r in all_reminders(workspace)] == [14, 13]  # EST is UTC-5, EDT UTC-4
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize(("typed", "says"), [
+    ("fiji 03/04/2027 call", "ambiguous"),
+    ("fiji today 09:00 call", "already passed"),
+    ("fiji tomorrow", "What should I remind you of?"),
+    ("fiji", "When should I remind you?"),
+    ("fiji someday call", "couldn't find a date or time"),
+    ("atlantis tomorrow call", "I don't know a nation"),
+    ("99 tomorrow call", "There is no visit #99"),
+    ("", "About which nation or visit"),
+])
+def test_bad_reminders_are_refused_with_what_to_type(desk: Workspace, typed: str, says: str) -> None:
+    answer = desk.command(f"remind {typed}")
+    assert says in answer.text
+    assert "Traceback" not in answer.text
+    assert all_reminders(desk) == []
+
+
+def test_my_reminders_list_what_is_coming_and_what_went_wrong(desk: Workspace) -> None:
+    add(desk, due_at=NOW + dt.timedelta(days=1), text="coming up")
+    add(desk, due_at=NOW - dt.timedelta(days=2), text="never went out", state=store.MISSED)
+    add(desk, due_at=NOW - dt.timedelta(days=1), text="slack refused", state=store.FAILED, reason="the channel is archived (is_archived)")
+    add(desk, due_at=NOW - dt.timedelta(days=1), text="already sent", state=store.SENT)
+    add(desk, due_at=NOW + dt.timedelta(days=1), text="someone else's", owner=ADMIN)
+    answer = desk.command("reminders")
+    assert "Your reminders (1 coming up, 2 need attention)" in answer.text
+    assert "coming up" in answer.text and "missed, was due Mon 23 Nov 2026 12:00 JST" in answer.text
+    assert "failed" in answer.text and "the channel is archived (is_archived)" in answer.text
+    assert "already sent" not in answer.text and "someone else's" not in answer.text
+
+
+def test_cancelling_a_reminder(desk: Workspace) -> None:
+    mine = add(desk, due_at=NOW + dt.timedelta(days=1), text="mine")
+    theirs = add(desk, due_at=NOW + dt.timedelta(days=1), text="theirs", owner=ADMIN)
+    assert "Cancelled reminder" in desk.command(f"reminder cancel {mine}").text
+    assert f"You have no reminder #{theirs}" in desk.command(f"reminder cancel {theirs}").text
+    assert [r.state for r in all_reminders(desk)] == [store.CANCELLED, store.PENDING]
+    assert "no reminders waiting" in desk.command("reminders").text
+
+
+# --- the direct message and its buttons ----------------------------------------------------------
+
+def bot_for(workspace: Workspace) -> Bot:
+    return Bot(settings=workspace.settings, database=workspace.database, client=slack_client(workspace.settings))
+
+
+def dm_text(workspace: Workspace, call_index: int = -1) -> str:
+    call = workspace.standin.calls_to("chat.postMessage")[call_index]
+    return render(call.args)
+
+
+def press(workspace: Workspace, reminder_id: int, action: str, *, user: str = OFFICER) -> None:
+    [message] = [m for m in workspace.standin.messages() if m["channel"] == f"D{OFFICER}"][-1:]
+    [button] = [e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"] if e["action_id"] == action]
+    payload = {
+        "type": "block_actions",
+        "user": {"id": user, "username": "kim", "name": "kim", "team_id": workspace.standin.team_id},
+        "container": {"type": "message", "message_ts": message["ts"], "channel_id": message["channel"], "is_ephemeral": False},
+        "channel": {"id": message["channel"], "name": "directmessage"},
+        "message": {"type": "message", "ts": message["ts"], "text": message["text"], "blocks": message["blocks"]},
+        "actions": [{**button, "block_id": "actions", "action_ts": "1764000000.000001"}],
+    }
+    body, headers = workspace.standin.interaction(payload, signing_secret=SIGNING_SECRET)
+    assert workspace.post(body, headers).status == 200
+
+
+def test_a_visit_reminder_arrives_as_a_direct_message_with_a_briefing(workspace: Workspace) -> None:
+    with workspace.database.sessions.begin() as session:
+        record_assessment(session=session, nation=session.get(Nation, "FJ"),
+                          assessed_on=dt.date(2023, 3, 1), outcome="substantially implementing the ISPS Code",
+                          source="trip report 23-011", recorded_by=ADMIN)
+        today = utcnow().date()
+        visit = visit_store.add_visit(session=session, nation_iso2="FJ", starts_on=today + dt.timedelta(days=7),
+                                      ends_on=today + dt.timedelta(days=9), kind="country visit", title="PFSA review",
+                                      lead_user_id=OFFICER, recorded_by=OFFICER)
+        reminder = store.add_reminder(session=session, kind=store.VISIT, owner_user_id=OFFICER, due_at=utcnow(),
+                                      text="Country visit to Fiji starts in 7 days", recorded_by=OFFICER,
+                                      nation_iso2="FJ", visit_id=visit.id, offset_days=7)
+        reminder_id = reminder.id
+    assert deliver(bot_for(workspace), reminder_id, worker="test") == store.SENT
+    [opened] = workspace.standin.calls_to("conversations.open")
+    assert opened.args["users"] == OFFICER
+    text = dm_text(workspace)
+    assert "Reminder: Country visit to Fiji starts in 7 days" in text
+    assert "“PFSA review”" in text and "lead @U0OFFICER" in text
+    assert "Fiji briefing" in text and "Found substantially implementing the ISPS Code (1 Mar 2023)" in text
+    assert "Reassessment due" in text and "1 Mar 2026" in text
+    assert "[Done]  [Snooze 1 hour]  [Tomorrow 09:00]  [Next week]" in text
+    with workspace.database.sessions() as session:
+        sent = session.get(Reminder, reminder_id)
+        assert (sent.state, sent.channel, sent.attempts) == (store.SENT, f"D{OFFICER}", 1)
+        assert sent.message_ts and sent.sent_at and sent.claimed_by == "test"
+
+
+def test_a_reminder_is_claimed_once(workspace: Workspace) -> None:
+    reminder_id = add(workspace, due_at=utcnow())
+    bot = bot_for(workspace)
+    assert deliver(bot, reminder_id, worker="a") == store.SENT
+    assert deliver(bot, reminder_id, worker="b") is None
+    assert len(workspace.standin.calls_to("chat.postMessage")) == 1
+
+
+def test_a_reminder_not_yet_due_is_not_sent(workspace: Workspace) -> None:
+    reminder_id = add(workspace, due_at=utcnow() + dt.timedelta(minutes=5))
+    assert deliver(bot_for(workspace), reminder_id, worker="a") is None
+    assert workspace.standin.calls_to("chat.postMessage") == []
+
+
+def test_done_updates_the_message_in_place(workspace: Workspace) -> None:
+    reminder_id = add(workspace, due_at=utcnow(), text="send the agenda")
+    deliver(bot_for(workspace), reminder_id, worker="test")
+    press(workspace, reminder_id, "reminder_done")
+    [update] = workspace.standin.calls_to("chat.update")
+    posted = workspace.standin.calls_to("chat.postMessage")[0]
+    assert (update.args["channel"], update.args["ts"]) == (posted.response["channel"], posted.response["ts"])
+    text = render(update.args)
+    assert "send the agenda" in text and "✅ Done · marked by @U0OFFICER" in text
+    assert "[Done]" not in text
+    assert [r.state for r in all_reminders(workspace)] == [store.DONE]
+
+
+@pytest.mark.parametrize(("action", "later"), [
+    ("reminder_snooze_hour", dt.timedelta(hours=1)),
+    ("reminder_snooze_tomorrow", None),
+    ("reminder_snooze_week", None),
+])
+def test_snooze_sets_the_reminder_again(workspace: Workspace, action: str, later: dt.timedelta | None) -> None:
+    reminder_id = add(workspace, due_at=utcnow(), text="send the agenda")
+    deliver(bot_for(workspace), reminder_id, worker="test")
+    before = utcnow()
+    press(workspace, reminder_id, action)
+    [reminder] = all_reminders(workspace)
+    assert reminder.state == store.PENDING and reminder.claimed_by is None
+    if later:
+        assert before + later <= reminder.due_at <= utcnow() + later
+    else:
+        local = reminder.due_at.astimezone(ZoneInfo("Asia/Tokyo"))
+        days = 1 if action.endswith("tomorrow") else 7
+        assert (local.time(), local.date()) == (dt.time(9, 0), before.astimezone(local.tzinfo).date() + dt.timedelta(days=days))
+    text = render(workspace.standin.calls_to("chat.update")[0].args)
+    assert "💤 Snoozed: I'll remind you again" in text and "[Done]" not in text
+
+
+def test_only_the_owner_can_press_the_buttons(workspace: Workspace) -> None:
+    reminder_id = add(workspace, due_at=utcnow())
+    deliver(bot_for(workspace), reminder_id, worker="test")
+    press(workspace, reminder_id, "reminder_done", user="U0STRANGER")
+    assert workspace.standin.calls_to("chat.update") == []
+    assert [r.state for r in all_reminders(workspace)] == [store.SENT]
+
+
+# --- Slack failures ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("status", [429, 500, 503])
+def test_rate_limits_and_server_errors_are_retried(workspace: Workspace, status: int) -> None:
+    reminder_id = add(workspace, due_at=utcnow())
+    workspace.standin.fail_next("chat.postMessage", status=status, retry_after=1)
+    assert deliver(bot_for(workspace), reminder_id, worker="test") == store.SENT
+    assert len(workspace.standin.calls_to("chat.postMessage")) == 2
+    assert len(workspace.standin.messages(f"D{OFFICER}")) == 1
+
+
+@pytest.mark.parametrize(("error", "reason"), [
+    ("is_archived", "the channel is archived (is_archived)"),
+    ("user_not_found", "Slack does not know this member (user_not_found)"),
+])
+def test_a_permanent_error_marks_the_reminder_failed_with_the_reason(workspace: Workspace, error: str, reason: str) -> None:
+    reminder_id = add(workspace, due_at=utcnow(), text="book the hotel")
+    workspace.standin.fail_next("chat.postMessage", status=200, error=error)
+    assert deliver(bot_for(workspace), reminder_id, worker="test") == store.FAILED
+    [reminder] = all_reminders(workspace)
+    assert reminder.failure_reason == reason
+    answer = workspace.command("reminders")
+    assert "failed" in answer.text and reason in answer.text and "book the hotel" in answer.text
+
+
+def test_a_deactivated_officer_gets_a_failed_reminder_not_a_crash(workspace: Workspace) -> None:
+    workspace.standin.add_user("U0GONE", name="gone", deleted=True)
+    reminder_id = add(workspace, due_at=utcnow(), owner="U0GONE")
+    assert deliver(bot_for(workspace), reminder_id, worker="test") == store.FAILED
+    assert "deactivated" in all_reminders(workspace)[0].failure_reason
+
+
+# --- the weekly digest ---------------------------------------------------------------------------
+
+def test_the_digest_shows_the_fortnight_reassessments_due_and_missed_reminders(desk: Workspace) -> None:
+    desk.command("visit add fiji 2026-12-01 to 2026-12-03 country visit")
+    desk.command("visit add tonga 2027-02-01 reciprocal visit")  # beyond 14 days
+    with desk.database.sessions.begin() as session:
+        for iso2, assessed_on in (("WS", dt.date(2023, 1, 10)), ("VU", dt.date(2024, 3, 1)), ("TO", dt.date(2025, 1, 1))):
+            record_assessment(session=session, nation=session.get(Nation, iso2), assessed_on=assessed_on,
+                              outcome="substantially implementing the ISPS Code", source=None, recorded_by=ADMIN)
+    add(desk, due_at=NOW - dt.timedelta(days=3), text="call the DA", state=store.MISSED)
+    add(desk, due_at=NOW - dt.timedelta(days=30), text="an old one", state=store.MISSED)
+    with desk.database.sessions() as session:
+        text = render(slack_message(digest(session=session, now=NOW, tz=desk.settings.team_tz)))
+    assert "Fiji · Tue 1 Dec – Thu 3 Dec 2026 · country visit" in text
+    assert "Samoa · Overdue since 10 Jan 2026" in text
+    assert "Vanuatu · 1 Mar 2027 (within 6 months)" in text
+    assert "Tonga" not in text  # its visit is beyond 14 days, its reassessment beyond 6 months
+    assert "call the DA" in text and "an old one" not in text
+
+
+def test_the_digest_is_posted_once_to_the_team_channel(settings, database, standin) -> None:
+    settings = replace(settings, digest_channel="C0TEAM")
+    standin.add_channel("C0TEAM", name="ipslo-team")
+    first = ReminderScheduler(settings=settings, database=database, name="one")
+    second = ReminderScheduler(settings=settings, database=database, name="two")
+    first.post_digest()
+    second.post_digest()
+    [posted] = standin.calls_to("chat.postMessage")
+    assert posted.args["channel"] == "C0TEAM" and "IPSLO week ahead" in render(posted.args)
