@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
 
-from commands.language import Caption, CommandError, Invocation, Reply, Section, Subcommand, bullet_list
+from commands.language import Button, Buttons, Caption, CommandError, Invocation, Reply, Section, Subcommand, bullet_list
 from commands.when import WhenError, parse_date
 from storage import nations as store
 from sqlalchemy.orm import Session
@@ -259,6 +259,7 @@ def status(inv: Invocation, text: str) -> Reply:
         captions.insert(0, f"Showing {nation.name} for “{match.typed}”.")
     parts.append(Caption(" · ".join(captions)))
     header = f"{nation.name} ({nation.iso2})"
+    parts.append(Buttons((Button(":memo: Add note", "note_add", nation.iso2),)))  # opens the note form (bot/notes.py)
     return Reply(f"{header}: {strip_icons(state.summary)}", header=header, parts=tuple(parts))
 
 

@@ -5,7 +5,7 @@ import datetime as dt
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from commands.language import Caption, CommandError, Invocation, Reply, Section, Subcommand, bullet_list
+from commands.language import Button, Buttons, Caption, CommandError, Invocation, Reply, Section, Subcommand, bullet_list
 from commands.nations import fmt_date, nation_index, normalize
 from commands.when import WhenError, describe, split_date_range
 from storage import nations as nation_store
@@ -196,6 +196,7 @@ def add(inv: Invocation, text: str) -> Reply:
     else:
         parts.append(reminders_caption(pending, officer_zone(inv, visit.lead_user_id), visit.lead_user_id))
     parts.append(Caption(f"Move it: `/ipslo visit move {visit.id} <date>` · cancel it: `/ipslo visit cancel {visit.id}`"))
+    parts.append(Buttons((Button(":memo: Add note", "note_add", f"visit:{visit.id}"),)))  # the note form (bot/notes.py)
     return Reply(summary, parts=tuple(parts))
 
 

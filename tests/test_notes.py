@@ -1,0 +1,401 @@
+"""Visit notes as officers write and use them in Slack: quick notes, the form, the message shortcut, lists, edits with history, export; text kept exactly, never twice."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import re
+import threading
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import select
+
+from bot.app import create_app, slack_client
+from storage.notes import Note, NoteChange, NoteFollowUp
+from storage.reminders import Reminder
+from tests.conftest import ADMIN, OFFICER, SIGNING_SECRET, Answer, Workspace, serve
+
+UTC = dt.timezone.utc
+#: Wednesday 25 Nov 2026, 12:00 in Tokyo (the officer's zone), 11:00 in Singapore (the admin's).
+NOW = dt.datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
+AUTHOR = "U0AUTHOR"
+
+#: Everything officers paste into notes: mrkdwn, emoji, mentions, links, channels, Japanese, Thai, Tongan.
+MIXED = (
+    "*Met the DA* _today_ ~not final~ `PFSP-0042` :ship: :flag-fj: <@U0ADMIN> has the <https://example.gov/psa?x=1&amp;y=2|PSA draft> "
+    "(see <#C0STANDIN|ipslo-team>) &lt;draft&gt;\n"
+    "日本語: 港湾施設の保安計画（PFSP）を確認しました。\n"
+    "ภาษาไทย: ตรวจสอบท่าเรือแล้ว ผู้ตรวจการเห็นด้วย\n"
+    "Tonga: ʻEua, Nukuʻalofa, Vavaʻu, Haʻapai; tāpuaki ē ī ō ū\n"
+    "> quoted line\n• bullet 🚢⚓️👍🏽"
+)
+
+
+@pytest.fixture
+def desk(settings, database, standin) -> Iterator[Workspace]:
+    """The real app over HTTP, its clock stopped at :data:`NOW`."""
+    standin.add_user(AUTHOR, name="pat", real_name="Pat Author", tz="Pacific/Fiji")
+    app = create_app(settings=settings, database=database, client=slack_client(settings), clock=lambda: NOW)
+    base, server = serve(app, database)
+    yield Workspace(f"{base}/slack/events", standin, database, settings)
+    server.shutdown()
+    server.server_close()
+
+
+def stored(workspace: Workspace) -> list[Note]:
+    with workspace.database.sessions() as session:
+        return list(session.scalars(select(Note).order_by(Note.id)))
+
+
+def interact(workspace: Workspace, payload: dict, user: str = OFFICER) -> Answer:
+    payload = {"user": {"id": user, "name": user.lower(), "team_id": workspace.standin.team_id}, **payload}
+    body, headers = workspace.standin.interaction(payload, signing_secret=SIGNING_SECRET)
+    return workspace.post(body, headers)
+
+
+def press(workspace: Workspace, button: dict, user: str = OFFICER, **extra) -> Answer:
+    """Click a button of a message the bot sent."""
+    return interact(workspace, {
+        "type": "block_actions",
+        "channel": {"id": "C0STANDIN", "name": "ipslo-team"},
+        "container": {"type": "message", "channel_id": "C0STANDIN", "is_ephemeral": True},
+        "actions": [{"type": "button", "action_id": button["action_id"], "block_id": "b",
+                     "value": button.get("value", ""), "action_ts": "1700000000.1"}],
+        **extra,
+    }, user)
+
+
+def buttons(answer_or_body: Answer | dict) -> list[dict]:
+    body = answer_or_body.body if isinstance(answer_or_body, Answer) else answer_or_body
+    return [e for b in body.get("blocks", []) if b["type"] == "actions" for e in b["elements"]]
+
+
+def opened_form(workspace: Workspace) -> dict:
+    call = workspace.standin.calls_to("views.open")[-1]
+    assert call.response["ok"], call.response
+    return workspace.standin.views[call.response["view"]["id"]]
+
+
+def filled(view: dict, **answers) -> dict:
+    """The form's state as Slack sends it: what the officer typed in ``answers`` (by block id), the initial values elsewhere."""
+    values: dict = {}
+    for block in view["blocks"]:
+        if block["type"] != "input":
+            continue
+        element, block_id = block["element"], block["block_id"]
+        answer = answers.get(block_id)
+        kind = element["type"]
+        if kind == "static_select":
+            chosen = answer if answer is not None else (element.get("initial_option") or {}).get("value")
+            state = {"selected_option": {"text": {"type": "plain_text", "text": chosen or ""}, "value": chosen} if chosen else None}
+        elif kind == "datepicker":
+            state = {"selected_date": answer if answer is not None else element.get("initial_date")}
+        elif kind == "users_select":
+            state = {"selected_user": answer}
+        else:
+            state = {"value": answer if answer is not None else element.get("initial_value")}
+        values[block_id] = {element["action_id"]: {"type": kind, **state}}
+    return values
+
+
+def submit(workspace: Workspace, view: dict, values: dict, user: str = OFFICER) -> Answer:
+    return interact(workspace, {"type": "view_submission", "view": {**view, "state": {"values": values}}}, user)
+
+
+def section_texts(body: dict) -> list[str]:
+    return [b["text"]["text"] for b in body["blocks"] if b["type"] == "section" and "text" in b]
+
+
+def check_block_kit_limits(body: dict) -> None:
+    assert len(body["blocks"]) <= 50
+    for block in body["blocks"]:
+        if block["type"] == "section" and "text" in block:
+            assert len(block["text"]["text"]) <= 3000
+
+
+# --- quick notes -------------------------------------------------------------------------------
+
+def test_a_quick_note_is_filed_under_the_nation_and_the_visit_that_just_ended(desk: Workspace) -> None:
+    desk.command("visit add fiji 2026-11-16 to 2026-11-20 country visit")
+    answer = desk.command("note fiji Met the DA; PFSP review for Suva still pending")
+    assert answer.status == 200 and answer.ephemeral
+    assert "Saved note #1 under Fiji, visit #1 (country visit, Mon 16 Nov – Fri 20 Nov 2026)." in answer.text
+    [note] = stored(desk)
+    assert (note.nation_iso2, note.visit_id, note.author_user_id) == ("FJ", 1, OFFICER)
+    assert note.text == "Met the DA; PFSP review for Suva still pending"
+    assert note.noted_on == dt.date(2026, 11, 25)
+
+
+def test_a_note_long_after_a_visit_is_filed_under_the_nation_only(desk: Workspace) -> None:
+    desk.command("visit add tonga 2026-10-01 to 2026-10-03 country visit")
+    answer = desk.command("note tonga Call with the Ports Authority")
+    assert "Saved note #1 under Tonga." in answer.text
+    assert stored(desk)[0].visit_id is None
+
+
+def test_mrkdwn_emoji_mentions_links_japanese_thai_and_tongan_come_back_exactly(desk: Workspace) -> None:
+    answer = desk.command("note fiji " + MIXED)
+    assert "Saved note #1" in answer.text
+    assert stored(desk)[0].text == MIXED
+    shown = desk.command("note 1")
+    assert section_texts(shown.body)[0] == MIXED
+    assert "Note #1 · Fiji" in shown.text
+
+
+def test_a_ten_thousand_character_note_is_stored_whole_and_shown_within_block_kit_limits(desk: Workspace) -> None:
+    paragraph = MIXED + "\n\n" + "The PFSO walked us through the access control points at the container terminal. " * 3 + "\n"
+    text = (paragraph * 30)[:10_000].rstrip() + "。"
+    text = text[:10_000]
+    assert len(text) == 10_000
+    assert "Saved note #1" in desk.command("note fiji " + text).text
+    assert stored(desk)[0].text == text
+
+    shown = desk.command("note 1")
+    check_block_kit_limits(shown.body)
+    pieces = section_texts(shown.body)
+    assert len(pieces) >= 4
+    # Cut only at line breaks or spaces, nothing lost: the pieces hold every character, in order.
+    assert "".join(pieces).replace("\n", "") == text.replace("\n", "")
+
+
+def test_a_note_over_ten_thousand_characters_is_refused_and_nothing_is_saved(desk: Workspace) -> None:
+    answer = desk.command("note fiji " + "x" * 10_001)
+    assert "A note holds up to 10,000 characters; this one has 10,001." in answer.text
+    assert stored(desk) == []
+
+
+def test_the_same_request_twice_makes_one_note(desk: Workspace) -> None:
+    first = desk.command("note fiji Agreed to a drill in March")
+    again = desk.command("note fiji Agreed to a drill in March")
+    assert "Saved note #1" in first.text
+    assert "already saved as note #1" in again.text
+    assert len(stored(desk)) == 1
+    # A different note, or the same words from someone else, is a new note.
+    desk.command("note fiji Agreed to a drill in April")
+    desk.command("note fiji Agreed to a drill in March", user=ADMIN)
+    assert len(stored(desk)) == 3
+
+
+def test_a_note_needs_a_nation_it_can_name(desk: Workspace) -> None:
+    answer = desk.command("note Met the DA yesterday")
+    assert "Which nation is this note about?" in answer.text
+    answer = desk.command("note fijji Met the DA")
+    assert "Fiji" in answer.text and "Which nation" in answer.text
+    assert stored(desk) == []
+
+
+# --- the form ----------------------------------------------------------------------------------
+
+def test_note_alone_opens_the_form_and_its_submission_saves_the_note_with_follow_up_reminders(desk: Workspace) -> None:
+    desk.command("status fiji", user=ADMIN)  # the bot now knows the admin's zone (Singapore)
+    desk.command("visit add fiji 2026-11-23 to 2026-11-27 country visit")
+    answer = desk.command("note")
+    assert answer.status == 200
+    view = opened_form(desk)
+    assert view["callback_id"] == "note_form" and view["title"]["text"] == "Visit note"
+
+    # The officer picks the nation: the form offers that nation's visits, the current one chosen.
+    picked = interact(desk, {"type": "block_actions", "view": {**view, "state": {"values": filled(view, nation="FJ")}},
+                             "actions": [{"type": "static_select", "action_id": "note_nation_picked", "block_id": "nation",
+                                          "selected_option": {"value": "FJ"}, "action_ts": "1"}]})
+    assert picked.status == 200
+    view = desk.standin.views[view["id"]]
+    visit_block = next(b for b in view["blocks"] if b.get("block_id", "").startswith("visit_"))
+    assert visit_block["element"]["initial_option"]["value"] == "1"
+
+    values = filled(view, nation="FJ", text_0="Line one\nLine two with <@U0ADMIN>", tags="PFSP, #DA drills",
+                    follow_up_1="Send the PFSP template", follow_up_1_owner=ADMIN, follow_up_1_due="2026-12-01",
+                    follow_up_2="Book the reciprocal visit", follow_up_2_due="2026-12-10")
+    done = submit(desk, view, values)
+    assert done.status == 200 and done.body == {}  # the form closes
+    [note] = stored(desk)
+    assert note.text == "Line one\nLine two with <@U0ADMIN>"
+    assert (note.visit_id, note.tag_list) == (1, ["pfsp", "da", "drills"])
+    with desk.database.sessions() as session:
+        follow = list(session.scalars(select(NoteFollowUp).order_by(NoteFollowUp.id)))
+        reminders = {r.id: r for r in session.scalars(select(Reminder).where(Reminder.text.like("Follow-up%")))}
+    assert [(f.text, f.owner_user_id, f.due_on) for f in follow] == [
+        ("Send the PFSP template", ADMIN, dt.date(2026, 12, 1)),
+        ("Book the reciprocal visit", OFFICER, dt.date(2026, 12, 10)),
+    ]
+    admin_reminder, own_reminder = reminders[follow[0].reminder_id], reminders[follow[1].reminder_id]
+    assert admin_reminder.owner_user_id == ADMIN
+    assert admin_reminder.due_at == dt.datetime(2026, 12, 1, 1, 0, tzinfo=UTC)  # 09:00 in Singapore
+    assert own_reminder.due_at == dt.datetime(2026, 12, 10, 0, 0, tzinfo=UTC)  # 09:00 in Tokyo
+    assert "Follow-up from note #1 (Fiji): Send the PFSP template" == admin_reminder.text
+
+    [confirmation] = desk.standin.calls_to("chat.postEphemeral")
+    assert confirmation.args["user"] == OFFICER and confirmation.args["channel"] == "C0STANDIN"
+    assert "Saved note #1 under Fiji, visit #1" in confirmation.args["text"]
+
+
+def test_a_double_submitted_form_makes_one_note(desk: Workspace) -> None:
+    desk.command("note")
+    view = opened_form(desk)
+    values = filled(view, nation="TO", text_0="ʻEua wharf: new fencing")
+    assert submit(desk, view, values).status == 200
+    assert submit(desk, view, values).status == 200
+    assert len(stored(desk)) == 1
+    replies = [c.args["text"] for c in desk.standin.calls_to("chat.postEphemeral")]
+    assert "Saved note #1" in replies[0] and "Already saved as note #1" in replies[1]
+
+
+def test_a_form_submitted_twice_at_the_same_moment_makes_one_note(desk: Workspace) -> None:
+    desk.command("note")
+    view = opened_form(desk)
+    values = filled(view, nation="WS", text_0="Apia: PFSO training agreed")
+    answers: list[Answer] = []
+    threads = [threading.Thread(target=lambda: answers.append(submit(desk, view, values))) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(a.status == 200 for a in answers)
+    assert [n.text for n in stored(desk)] == ["Apia: PFSO training agreed"]
+
+
+def test_the_form_points_at_what_is_missing_and_saves_nothing(desk: Workspace) -> None:
+    desk.command("note")
+    view = opened_form(desk)
+    answer = submit(desk, view, filled(view, text_0="No nation chosen"))
+    assert answer.body == {"response_action": "errors", "errors": {"nation": "Choose the nation this note is about."}}
+    answer = submit(desk, view, filled(view, nation="FJ", text_0="x", follow_up_1="Call the PFSO"))
+    assert answer.body["errors"] == {"follow_up_1_due": "When is it due?"}
+    answer = submit(desk, view, filled(view, nation="FJ", text_0="x", follow_up_1="Call", follow_up_1_due="2026-11-01"))
+    assert answer.body["errors"] == {"follow_up_1_due": "That date has passed; choose today or later."}
+    assert stored(desk) == []
+
+
+def test_add_note_on_a_status_reply_opens_the_form_for_that_nation(desk: Workspace) -> None:
+    status = desk.command("status tonga")
+    [add] = [b for b in buttons(status) if b["action_id"] == "note_add"]
+    assert add["text"]["text"] == ":memo: Add note"
+    assert press(desk, add).status == 200
+    view = opened_form(desk)
+    nation = next(b for b in view["blocks"] if b.get("block_id", "") == "nation")
+    assert nation["element"]["initial_option"]["value"] == "TO"
+
+
+def test_add_note_on_a_visit_reply_opens_the_form_for_that_visit(desk: Workspace) -> None:
+    planned = desk.command("visit add png 2027-01-12 to 2027-01-16 capacity building")
+    [add] = [b for b in buttons(planned) if b["action_id"] == "note_add"]
+    press(desk, add)
+    view = opened_form(desk)
+    visit_block = next(b for b in view["blocks"] if b.get("block_id", "").startswith("visit_"))
+    assert visit_block["element"]["initial_option"]["value"] == "1"
+    submit(desk, view, filled(view, text_0="Seminar agenda agreed with PNG Ports"))
+    assert (stored(desk)[0].nation_iso2, stored(desk)[0].visit_id) == ("PG", 1)
+
+
+# --- the message shortcut ----------------------------------------------------------------------
+
+def test_save_as_visit_note_keeps_the_message_exactly_its_author_and_a_permalink(desk: Workspace) -> None:
+    long_text = ("Samoa " + MIXED + "\n") * 40
+    long_text = long_text[:7_500].rstrip()
+    interact(desk, {"type": "message_action", "callback_id": "save_visit_note",
+                    "channel": {"id": "C0STANDIN", "name": "ipslo-team"}, "message_ts": "1700000000.000200",
+                    "message": {"type": "message", "user": AUTHOR, "ts": "1700000000.000200", "text": long_text}})
+    view = opened_form(desk)
+    boxes = [b["element"] for b in view["blocks"] if b.get("block_id", "").startswith("text_")]
+    assert all(len(box["initial_value"]) <= 3000 and box["max_length"] == 3000 for box in boxes)
+    assert "".join(box["initial_value"] for box in boxes) == long_text
+    nation = next(b for b in view["blocks"] if b.get("block_id", "") == "nation")
+    assert nation["element"]["initial_option"]["value"] == "WS"  # named in the message
+
+    submit(desk, view, filled(view))
+    [note] = stored(desk)
+    assert note.text == long_text
+    assert note.message_author_id == AUTHOR
+    assert note.source_permalink == "https://standin.slack.local/archives/C0STANDIN/p1700000000000200"
+    shown = desk.command("note 1")
+    assert "by @U0AUTHOR" in shown.text and "https://standin.slack.local/archives/C0STANDIN/p1700000000000200" in json.dumps(shown.body)
+    check_block_kit_limits(shown.body)
+
+
+# --- lists -------------------------------------------------------------------------------------
+
+def test_notes_come_newest_first_a_page_at_a_time_with_more(desk: Workspace) -> None:
+    for day in range(1, 13):
+        desk.command(f"note fiji Note of November {day}")
+        with desk.database.sessions.begin() as session:  # back-date it, as the form's date field would
+            session.get(Note, day).noted_on = dt.date(2026, 11, day)
+    first = desk.command("notes fiji")
+    days = [int(d) for d in re.findall(r"Note of November (\d+)", "\n".join(section_texts(first.body)))]
+    assert days == [12, 11, 10, 9, 8, 7, 6, 5, 4, 3]
+    [more] = [b for b in buttons(first) if b["action_id"] == "notes_more"]
+    assert press(desk, more).status == 200
+    [page_two] = desk.standin.responses
+    days = [int(d) for d in re.findall(r"Note of November (\d+)", "\n".join(section_texts(page_two.body)))]
+    assert days == [2, 1]
+    assert page_two.body.get("replace_original") is False
+    assert buttons(page_two.body) == []
+
+
+def test_notes_of_a_nation_can_be_narrowed_by_words(desk: Workspace) -> None:
+    desk.command("note fiji Inspections at Suva went well")
+    desk.command("note fiji Lunch with the embassy")
+    texts = "\n".join(section_texts(desk.command("notes fiji inspect").body))
+    assert "Suva" in texts and "Lunch" not in texts
+
+
+# --- edit, delete, restore, history ------------------------------------------------------------
+
+def test_only_the_author_or_an_admin_edits_and_every_change_is_kept(desk: Workspace) -> None:
+    desk.command("note fiji DA agreed to the visit dates")
+    refused = desk.command("note edit 1 Something else", user="U0OTHER")
+    assert "Only the author (<@U0OFFICER>) or an admin may edit note #1." in refused.body["blocks"][0]["text"]["text"]
+    assert "updated" in desk.command("note edit 1 DA agreed to the visit dates: 12-16 Jan").text
+    assert "updated" in desk.command("note edit 1 DA agreed: 12–16 Jan 2027 ʻEua too", user=ADMIN).text
+    assert stored(desk)[0].text == "DA agreed: 12–16 Jan 2027 ʻEua too"
+
+    history = desk.command("note history 1").text
+    assert history.index("created") < history.index("edited")
+    assert "> DA agreed to the visit dates\n" in history
+    assert "> DA agreed: 12–16 Jan 2027 ʻEua too" in history
+    with desk.database.sessions() as session:
+        changes = list(session.scalars(select(NoteChange).order_by(NoteChange.id)))
+    assert [(c.action, c.changed_by) for c in changes] == [("created", OFFICER), ("edited", OFFICER), ("edited", ADMIN)]
+    assert changes[2].before["text"] == "DA agreed to the visit dates: 12-16 Jan"
+
+
+def test_a_deleted_note_disappears_until_an_admin_restores_it(desk: Workspace) -> None:
+    desk.command("note fiji Inspection of the Lautoka terminal")
+    assert "Only the author" in desk.command("note delete 1", user="U0OTHER").text
+    assert "Note #1 deleted." in desk.command("note delete 1").text
+    assert "No notes match" in desk.command("search lautoka").text
+    assert "No notes yet" in desk.command("notes fiji").text
+    assert "There is no note #1 (it was deleted)." in desk.command("note 1").text
+    assert "Only an admin may restore" in desk.command("note restore 1").text
+    assert "Note #1 restored." in desk.command("note restore 1", user=ADMIN).text
+    assert "Lautoka" in desk.command("search lautoka").text
+    history = desk.command("note history 1").text
+    assert [w for w in re.findall(r"^(created|edited|deleted|restored)", history, re.M)] == ["created", "deleted", "restored"]
+    assert len(stored(desk)) == 1  # deleting never removes the row
+
+
+# --- export ------------------------------------------------------------------------------------
+
+def test_export_uploads_a_markdown_briefing_and_a_csv_with_the_notes_exactly(desk: Workspace) -> None:
+    desk.command("visit add fiji 2026-11-16 to 2026-11-20 country visit")
+    desk.command("note fiji " + MIXED)
+    answer = desk.command("export fiji")
+    assert "Export of Fiji: 1 visit and 1 note." in answer.text
+    assert desk.standin.wait_for(lambda: desk.standin.calls_to("files.completeUploadExternal"))
+    [complete] = desk.standin.calls_to("files.completeUploadExternal")
+    assert complete.args["channel_id"] == "C0STANDIN"
+    files = {f["filename"]: f["content"].decode("utf-8") for f in desk.standin.uploaded_files.values()}
+    markdown = files["fj-briefing-2026-11-25.md"]
+    assert markdown.startswith("# Fiji (FJ): briefing of 25 Nov 2026")
+    assert "## Visits (1)" in markdown and "## Notes (1)" in markdown and "日本語: 港湾施設の保安計画" in markdown
+    rows = list(csv.DictReader(io.StringIO(files["fj-2026-11-25.csv"])))
+    assert [r["record"] for r in rows] == ["status", "visit", "note"]
+    assert rows[2]["text"] == MIXED
+
+
+def test_export_of_an_unclear_nation_is_refused_with_suggestions_and_nothing_uploaded(desk: Workspace) -> None:
+    answer = desk.command("export guinea")
+    assert "could mean more than one nation" in answer.text and "Papua New Guinea" in answer.text
+    assert "I don't know a nation or territory called “narnia”" in desk.command("export narnia").text
+    assert desk.standin.calls_to("files.getUploadURLExternal") == []
