@@ -17,6 +17,7 @@ def main(argv: list[str] | None = None) -> int:
     console.add_argument("--user", default="U0CONSOLE", help="your Slack member ID in the console (default U0CONSOLE)")
     console.add_argument("--tz", default=None, help="your time zone, e.g. Asia/Tokyo (default IPSLO_TEAM_TZ)")
     verbs.add_parser("migrate", help="apply database migrations and load the reference data")
+    verbs.add_parser("load-knowledge", help="load the knowledge base (storage/reference/knowledge/*.yaml) into the database")
     verbs.add_parser("scheduler", help="deliver reminders and the weekly digest only (the Procfile's worker); needs SLACK_BOT_TOKEN")
     args = parser.parse_args(argv)
     verb = args.verb or "run"
@@ -40,6 +41,15 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as error:  # one line, not a stack trace, for an unreachable or broken database
         print(f"ipslo-bot: cannot open the database at DATABASE_URL ({settings.database_url}): {error.__class__.__name__}: {str(error).splitlines()[0]}", file=sys.stderr)
         return 2
+
+    if verb == "load-knowledge":
+        from storage.knowledge import list_entries, load_knowledge
+
+        with database.sessions.begin() as session:  # opening the database loaded it already; this reports it
+            load_knowledge(session=session)
+            count = len(list_entries(session=session))
+        print(f"Knowledge base loaded: {count} entries from storage/reference/knowledge ({settings.database_url}).")
+        return 0
 
     if verb == "migrate":
         print(f"Database is at the newest schema and the reference data is loaded ({settings.database_url}).")

@@ -23,6 +23,7 @@ from commands import ipslo
 from commands.language import Caller, Invocation, Reply, Section
 from storage import officers
 from storage.db import make_engine, make_sessions, migrate, utcnow
+from storage.knowledge import load_knowledge
 from storage.nations import load_reference
 
 log = logging.getLogger("ipslo")
@@ -43,6 +44,7 @@ def open_database(settings: Settings) -> Database:
     sessions = make_sessions(engine)
     with sessions.begin() as session:
         load_reference(session=session)
+        load_knowledge(session=session)
     return Database(engine, sessions)
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 import difflib
 from dataclasses import replace
 
-from commands import nations, notes, reminders, visits
+from commands import knowledge, nations, notes, reminders, visits
 from commands.language import Caption, CommandError, Invocation, Reply, Section, Subcommand
 
-SUBCOMMANDS: tuple[Subcommand, ...] = (*nations.SUBCOMMANDS, *visits.SUBCOMMANDS, *reminders.SUBCOMMANDS, *notes.SUBCOMMANDS)
+SUBCOMMANDS: tuple[Subcommand, ...] = (*nations.SUBCOMMANDS, *visits.SUBCOMMANDS, *reminders.SUBCOMMANDS, *knowledge.SUBCOMMANDS, *notes.SUBCOMMANDS)
 
 SHARE_WORDS = ("share", "public")
 

@@ -1,9 +1,10 @@
 """Every table of the bot, imported in one place so the metadata (and Alembic's autogenerate) sees them all."""
 from storage.db import Base
+from storage.knowledge import KnowledgeEntry
 from storage.nations import Assessment, ConditionOfEntry, Nation
 from storage.notes import Note, NoteChange, NoteFollowUp
 from storage.officers import Officer
 from storage.reminders import DigestRun, Reminder
 from storage.visits import Visit
 
-__all__ = ["Base", "Assessment", "ConditionOfEntry", "Nation", "Officer", "DigestRun", "Reminder", "Visit", "Note", "NoteChange", "NoteFollowUp"]
+__all__ = ["Base", "Assessment", "ConditionOfEntry", "Nation", "Officer", "DigestRun", "Reminder", "Visit", "KnowledgeEntry", "Note", "NoteChange", "NoteFollowUp"]

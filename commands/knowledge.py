@@ -1,0 +1,362 @@
+"""Answering officers' questions: `/ipslo ask` (the knowledge base, or our own records for data questions) and `/ipslo isps` (a section or term)."""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from commands.language import Caption, CommandError, Invocation, Reply, Section, Subcommand, bullet_list
+from commands.nations import NationIndex, fmt_date, normalize, standing, strip_icons
+from storage import knowledge as store
+from storage import nations as nation_store
+from storage.knowledge import KnowledgeEntry, Search
+from storage.nations import Nation
+
+ASK_USAGE = "ask <question>"
+ISPS_USAGE = "isps <section or term>"
+ASK_EXAMPLES = ("/ipslo ask when is a declaration of security required?", "/ipslo ask when was Fiji last assessed?",
+                "/ipslo ask which nations are overdue for reassessment?")
+ISPS_EXAMPLES = ("A/16", "B/18.5", "XI-2/6", "70110", "DoS", "PFSO", "SSAS")
+
+#: Data answers that give, from our records, the live version of a knowledge entry's facts.
+DATA_TOPICS = {"coe": "coe-list"}
+NOTES_SHOWN = 5
+
+
+# --- what is being asked ---------------------------------------------------------------------------
+
+KNOWLEDGE = "knowledge"
+NATION_STATUS = "nation status"
+OVERDUE = "overdue"
+COE = "coe"
+VISITS = "visits"
+NOTES = "notes"
+
+
+@dataclass(frozen=True)
+class Intent:
+    """What a question asks for: a knowledge entry, or one of the data answers (with the nation, subject or period it names)."""
+
+    name: str
+    nation: Nation | None = None
+    subject: str = ""
+    period: tuple[dt.date, dt.date] | None = None
+    period_name: str = ""
+
+
+NOTE_WORDS = re.compile(r"\b(notes?|noted|wrote|written|jotted|write ups?)\b")
+NOTE_SUBJECT = re.compile(r"\b(?:about|on|for|regarding|re|from|in)\s+(.+)$")
+VISIT_WORDS = re.compile(r"\b(visits?|trips?|engagements?|travel|seminars?)\b")
+PLAN_WORDS = re.compile(r"\b(planned|scheduled|upcoming|coming up|booked|on the (?:calendar|books)|do we have|are there|any)\b")
+OVERDUE_WORDS = re.compile(r"\b(overdue|due (?:for|soon)|late for|behind on)\b")
+COE_WORDS = re.compile(r"\b(coe|conditions? of entry)\b")
+WHO_WORDS = re.compile(r"\b(who|which (?:countries|nations|states|ones)|what (?:countries|nations|states)|"
+                       r"list(?: of)? (?:the )?(?:countries|nations)|(?:countries|nations) (?:are )?(?:on|under|with|subject to))\b")
+HISTORY_WORDS = re.compile(r"\b(added|removed|lifted|re added|relisted|delisted|taken off|get off|history|changes?)\b")
+STATUS_WORDS = re.compile(r"\b(assess\w*|reassess\w*|status|stand(?:s|ing)?|due|overdue|last visited|visited|findings?|"
+                          r"outcome|found|rated|doing)\b")
+UNDER_COE = re.compile(r"^(?:is|are)\b.*\b(?:under|on|subject to)\b.*\b(?:coe|conditions? of entry)\b")
+
+#: Short words that are also ISO codes ("in", "to", "my", "us"): a nation only when typed in capitals.
+SHORT_NAME = 3
+
+
+def find_nation(question: str, index: NationIndex, session) -> Nation | None:
+    """The nation a question names (the longest name wins); codes of 3 letters or fewer only when typed in capitals."""
+    raw = re.findall(r"[\w.'&-]+", question)
+    typed = [w.strip(".'") for w in raw]
+    for size in (4, 3, 2, 1):
+        for start in range(len(typed) - size + 1):
+            chunk = typed[start:start + size]
+            phrase = " ".join(chunk)
+            if size == 1 and len(normalize(phrase)) <= SHORT_NAME and not phrase.isupper():
+                continue
+            named = index.exact(phrase)
+            if named is not None:
+                return nation_store.get_nation(session=session, iso2=named.iso2)
+    return None
+
+
+def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
+    return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def find_period(text: str, today: dt.date) -> tuple[tuple[dt.date, dt.date], str] | None:
+    """A period a question names: next/this week or month, a month by name; None when it names none."""
+    if re.search(r"\bnext month\b", text):
+        year, month = (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
+        first, last = month_bounds(year, month)
+        return (first, last), first.strftime("in %B %Y")
+    if re.search(r"\bthis month\b", text):
+        first, last = month_bounds(today.year, today.month)
+        return (today, last), "for the rest of " + first.strftime("%B %Y")
+    monday = today - dt.timedelta(days=today.weekday())
+    if re.search(r"\bnext week\b", text):
+        first = monday + dt.timedelta(days=7)
+        return (first, first + dt.timedelta(days=6)), f"in the week of {fmt_date(first)}"
+    if re.search(r"\bthis week\b", text):
+        return (today, monday + dt.timedelta(days=6)), "for the rest of this week"
+    for number, name in enumerate(calendar.month_name):
+        if number and re.search(rf"\b(in|during|for) {name.lower()}\b", text):
+            year = today.year + (1 if number < today.month else 0)
+            first, last = month_bounds(year, number)
+            return (first, last), first.strftime("in %B %Y")
+    return None
+
+
+def parse_intent(question: str, *, session, index: NationIndex, today: dt.date) -> Intent:
+    """Which kind of answer a question wants. Data questions name our records; everything else is for the knowledge base."""
+    text = normalize(question)
+    nation = find_nation(question, index, session)
+    if NOTE_WORDS.search(text) and re.search(r"\b(we|i|our|my|you|team|anyone|somebody|someone)\b", text):
+        subject = NOTE_SUBJECT.search(text[NOTE_WORDS.search(text).end():])
+        return Intent(NOTES, nation=nation, subject=subject[1] if subject else (nation.name if nation else ""))
+    period = find_period(text, today)
+    if VISIT_WORDS.search(text) and (PLAN_WORDS.search(text) or period):
+        if period is None:
+            period = ((today, today + dt.timedelta(days=90)), "in the next 90 days")
+        return Intent(VISITS, nation=nation, period=period[0], period_name=period[1])
+    if nation is not None and (STATUS_WORDS.search(text) or UNDER_COE.search(text)) and not HISTORY_WORDS.search(text):
+        return Intent(NATION_STATUS, nation=nation)
+    if OVERDUE_WORDS.search(text) and nation is None:
+        return Intent(OVERDUE)
+    if COE_WORDS.search(text) and WHO_WORDS.search(text) and nation is None and not HISTORY_WORDS.search(text):
+        return Intent(COE)
+    return Intent(KNOWLEDGE, nation=nation)
+
+
+@dataclass(frozen=True)
+class Understanding:
+    """A question as the bot reads it: the intent, and for knowledge questions what the search found."""
+
+    intent: Intent
+    search: Search | None = None
+
+    @property
+    def ranked(self) -> tuple[str, ...]:
+        """What the bot would answer, best first: entry ids, "data:<intent>", or "don't know"."""
+        if self.intent.name != KNOWLEDGE:
+            return (f"data:{self.intent.name.replace(' ', '-')}",)
+        assert self.search is not None
+        ids = tuple(hit.entry.id for hit in self.search.hits)
+        return ids if self.search.confident else ("don't know", *ids)
+
+    def answers(self, expected: str, *, within: int = 1) -> bool:
+        """Whether ``expected`` (an entry id or "data:<intent>") is among the first ``within`` answers."""
+        for got in self.ranked[:within]:
+            if got == expected or DATA_TOPICS.get(got.removeprefix("data:")) == expected:
+                return True
+        return False
+
+
+def understand(*, session, question: str, today: dt.date, index: NationIndex | None = None) -> Understanding:
+    index = index or NationIndex(nation_store.list_nations(session=session))
+    intent = parse_intent(question, session=session, index=index, today=today)
+    if intent.name != KNOWLEDGE:
+        return Understanding(intent)
+    return Understanding(intent, store.search(session=session, question=question))
+
+
+# --- showing an entry ------------------------------------------------------------------------------
+
+def cite(entry: KnowledgeEntry) -> str:
+    """Source, and "as of" for dated facts."""
+    as_of = f" · as of {fmt_date(entry.as_of)}" if entry.as_of else ""
+    return f"Source: {entry.source}{as_of}"
+
+
+def entry_link(entry: KnowledgeEntry) -> str:
+    return f"`/ipslo isps {entry.key}` {entry.title}"
+
+
+def entry_reply(inv: Invocation, entry: KnowledgeEntry, *, notes: tuple[str, ...] = (),
+                others: tuple[KnowledgeEntry, ...] = ()) -> Reply:
+    """One entry: its answer, where it comes from, and its neighbours to look at next."""
+    parts: list = [Section(f":books: {entry.answer}")]
+    parts.append(Caption(f"{cite(entry)} · `{entry.ref}`"))
+    neighbours = store.get_entries(session=inv.session, ids=entry.see_also)
+    if neighbours:
+        parts.append(Section("*See also*\n" + bullet_list([entry_link(n) for n in neighbours])))
+    extra = [o for o in others if o.id != entry.id and o.id not in entry.see_also]
+    if extra:
+        parts.append(Caption("Other entries that may help: " + " · ".join(entry_link(o) for o in extra)))
+    if notes:
+        parts.append(Caption(" ".join(notes)))
+    as_of = f", as of {fmt_date(entry.as_of)}" if entry.as_of else ""
+    return Reply(f"{entry.answer} ({entry.source}{as_of})", header=entry.title, parts=tuple(parts))
+
+
+def dont_know(search: Search, typed: str) -> Reply:
+    """Nothing answers well: say so plainly, and offer the three nearest entries."""
+    text = f"I don't know: nothing in the knowledge base answers “{typed}” well, and I won't guess."
+    parts: list = [Section(f":grey_question: {text}")]
+    if search.hits:
+        parts.append(Section("*Nearest entries*\n" + bullet_list([entry_link(h.entry) for h in search.hits])))
+    parts.append(Caption("Try other words, a section such as `/ipslo isps A/16`, or ask about a nation: "
+                         "`/ipslo ask when was Fiji last assessed?`"))
+    return Reply(text, parts=tuple(parts))
+
+
+def spelling_note(search: Search) -> tuple[str, ...]:
+    if not search.corrections:
+        return ()
+    fixed = ", ".join(f"“{typed}” as “{meant}”" for typed, meant in search.corrections.items())
+    return (f"Read {fixed}.",)
+
+
+# --- data answers (the same facts as /ipslo status and /ipslo nations) --------------------------------
+
+def nation_status_answer(inv: Invocation, nation: Nation) -> Reply:
+    [record] = nation_store.nation_records(session=inv.session, nations=[nation])
+    state = standing(record, today=inv.today)
+    sentences = []
+    if record.assessment:
+        sentences.append(f"{nation.name} was last assessed on {fmt_date(record.assessment.assessed_on)}: "
+                         f"found {record.assessment.outcome}.")
+        if state.overdue:
+            sentences.append(f"Reassessment is overdue since {fmt_date(state.due)}.")
+        else:
+            sentences.append(f"Reassessment is due by {fmt_date(state.due)}.")
+    else:
+        sentences.append(f"No assessment of {nation.name} is on record.")
+    if state.under_coe:
+        sentences.append(f"{nation.name} is {strip_icons(state.summary)[0].lower()}{strip_icons(state.summary)[1:]}.")
+    text = " ".join(sentences)
+    captions = [c for c in (state.detail,) if c]
+    captions.append(f"Full status: `/ipslo status {nation.iso2.lower()}` · reassessment at least every 3 years: 46 U.S.C. 70108(d)")
+    return Reply(text, parts=(Section(text), Caption(" · ".join(captions))))
+
+
+def overdue_answer(inv: Invocation) -> Reply:
+    in_area = nation_store.list_nations(session=inv.session, in_area=True)
+    states = [(r, standing(r, today=inv.today)) for r in nation_store.nation_records(session=inv.session, nations=in_area)]
+    overdue = [(r, s) for r, s in states if s.overdue]
+    unknown = sum(1 for _, s in states if s.due is None)
+    if overdue:
+        names = ", ".join(f"{r.nation.name} (due {fmt_date(s.due)})" for r, s in overdue)
+        text = f"{len(overdue)} nation{'s are' if len(overdue) != 1 else ' is'} overdue for reassessment: {names}."
+    else:
+        text = "No nation in our area is overdue for reassessment on our records."
+    caption = (f"{unknown} nations in our area have no assessment on record, so no due date is known. "
+               "Reassessment at least every 3 years: 46 U.S.C. 70108(d). The list: `/ipslo nations overdue`")
+    return Reply(text, parts=(Section(text), Caption(caption)))
+
+
+def coe_answer(inv: Invocation) -> Reply:
+    records = nation_store.nation_records(session=inv.session, nations=nation_store.list_nations(session=inv.session))
+    listed = [(r, s) for r, s in ((r, standing(r, today=inv.today)) for r in records) if s.under_coe]
+    names = ", ".join(r.nation.name + (" (in our area)" if r.nation.in_area else "") for r, _ in listed)
+    text = f"{len(listed)} nations are under Conditions of Entry: {names}." if listed else \
+        "No nation is under Conditions of Entry on our records."
+    captions = []
+    if listed:
+        as_of = max(r.coe.as_of for r, _ in listed)
+        sources = sorted({r.coe.source for r, _ in listed})
+        captions.append(f"Source: {'; '.join(sources)} · public list as of {fmt_date(as_of)}")
+    captions.append("46 U.S.C. 70110 · `/ipslo nations coe` · what COE require: `/ipslo isps COE requirements`")
+    return Reply(text, parts=(Section(text), Caption(" · ".join(captions))))
+
+
+def visits_answer(inv: Invocation, intent: Intent) -> Reply:
+    from storage import visits as visit_store
+
+    first, last = intent.period or (inv.today, inv.today + dt.timedelta(days=90))
+    chosen = visit_store.visits_between(session=inv.session, first=first, last=last)
+    if intent.nation is not None:
+        chosen = [v for v in chosen if v.nation_iso2 == intent.nation.iso2]
+    names = {n.iso2: n.name for n in nation_store.list_nations(session=inv.session)}
+    where = f" to {intent.nation.name}" if intent.nation else ""
+    if not chosen:
+        text = f"No visits{where} are planned {intent.period_name} ({fmt_date(first)} – {fmt_date(last)})."
+        return Reply(text, parts=(Section(text), Caption("Plan one: `/ipslo visit add fiji 2027-01-12 to 2027-01-16 country visit`")))
+    lines = [
+        f"*{names.get(v.nation_iso2, v.nation_iso2)}* · {fmt_date(v.starts_on)}"
+        + (f" – {fmt_date(v.ends_on)}" if v.ends_on != v.starts_on else "")
+        + f" · {v.kind}" + (f" · “{v.title}”" if v.title else "") + f" · lead <@{v.lead_user_id}> (#{v.id})"
+        for v in chosen
+    ]
+    text = f"{len(chosen)} visit{'s' if len(chosen) != 1 else ''}{where} planned {intent.period_name}."
+    return Reply(text, parts=(Section(f"{text}\n{bullet_list(lines)}"), Caption("From our visit records · `/ipslo visits`")))
+
+
+def notes_answer(inv: Invocation, intent: Intent) -> Reply:
+    """What officers noted about a place, a nation or a subject, newest or best first, from the notes themselves."""
+    from storage import notes as note_store
+
+    nation = intent.nation
+    words = [w for w in note_store.search_words(intent.subject) if w not in store.STOP_WORDS]
+    if nation is not None:
+        named = set(note_store.search_words(" ".join([nation.name, *(nation.aliases or [])])))
+        words = [w for w in words if w not in named]
+    if nation is not None and not words:
+        found = note_store.notes_for_nation(session=inv.session, nation_iso2=nation.iso2, limit=NOTES_SHOWN)
+    else:
+        hits = note_store.search(session=inv.session, words=words, limit=NOTES_SHOWN,
+                                 nation_iso2=nation.iso2 if nation else None)
+        found = [hit.note for hit in hits]
+    about = intent.subject or (nation.name if nation else "that")
+    if not found:
+        text = f"We have no notes about {about}."
+        return Reply(text, parts=(Section(text), Caption("Write one: `/ipslo note fiji met the DA about the PFSP review`")))
+    names = {n.iso2: n.name for n in nation_store.list_nations(session=inv.session)}
+    lines = [
+        f"*{names.get(n.nation_iso2, n.nation_iso2)}* · {fmt_date(n.noted_on)} · <@{n.author_user_id}>: "
+        + (n.text if len(n.text) <= 200 else n.text[:199] + "…")
+        for n in found
+    ]
+    text = f"{len(found)} note{'s' if len(found) != 1 else ''} about {about}" + (" (the most relevant)" if len(found) == NOTES_SHOWN else "") + "."
+    return Reply(text, parts=(Section(f"{text}\n{bullet_list(lines)}"),
+                              Caption("From our notes · more: `/ipslo search <words>` · `/ipslo notes <nation>`")))
+
+
+# --- the subcommands -------------------------------------------------------------------------------
+
+def ask(inv: Invocation, text: str) -> Reply:
+    question = text.strip()
+    if not question:
+        raise CommandError("What would you like to know?", hint="e.g. " + " · ".join(f"`{e}`" for e in ASK_EXAMPLES))
+    understood = understand(session=inv.session, question=question, today=inv.today)
+    intent = understood.intent
+    if intent.name == NATION_STATUS:
+        return nation_status_answer(inv, intent.nation)
+    if intent.name == OVERDUE:
+        return overdue_answer(inv)
+    if intent.name == COE:
+        return coe_answer(inv)
+    if intent.name == VISITS:
+        return visits_answer(inv, intent)
+    if intent.name == NOTES:
+        return notes_answer(inv, intent)
+    search = understood.search
+    assert search is not None
+    if search.best is None:
+        return dont_know(search, question)
+    return entry_reply(inv, search.best, notes=spelling_note(search), others=tuple(h.entry for h in search.hits[1:]))
+
+
+def isps(inv: Invocation, text: str) -> Reply:
+    typed = text.strip()
+    if not typed:
+        raise CommandError("Which section or term?", hint="e.g. " + ", ".join(f"`/ipslo isps {e}`" for e in ISPS_EXAMPLES))
+    entry = store.find_by_key(session=inv.session, typed=typed)
+    if entry is not None:
+        return entry_reply(inv, entry)
+    parent = store.parent_key(typed)
+    if parent is not None:
+        entry = store.find_by_key(session=inv.session, typed=parent)
+        if entry is not None:
+            return entry_reply(inv, entry, notes=(f"No entry for “{typed}” itself; this is the section it belongs to.",))
+    search = store.search(session=inv.session, question=typed)
+    if search.best is None:
+        return dont_know(search, typed)
+    notes = (f"No section or term is called “{typed}”; this entry matches it best.", *spelling_note(search))
+    return entry_reply(inv, search.best, notes=notes, others=tuple(h.entry for h in search.hits[1:]))
+
+
+SUBCOMMANDS = (
+    Subcommand("ask", ASK_USAGE, "Ask about the ISPS Code, SOLAS XI-2, COE or a nation; answers cite their source",
+               ASK_EXAMPLES[0], ask, shareable=True, aliases=("q", "question")),
+    Subcommand("isps", ISPS_USAGE, "Look up an ISPS / SOLAS / MTSA section or term, with related entries",
+               "/ipslo isps A/16", isps, shareable=True, aliases=("code", "section", "lookup")),
+)

@@ -1,0 +1,91 @@
+"""Measure `/ipslo ask` on the question set (tests/data/ask_questions.yaml): top-1 and top-3 accuracy per database, and the misses.
+
+Each database is fresh: a temporary SQLite file, and a new schema on the PostgreSQL server (dropped afterwards).
+
+    .venv/bin/python scripts/ask_accuracy.py [--database sqlite|postgresql|both] [--postgres URL] [--questions FILE]
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import text  # noqa: E402
+
+from bot.app import open_database  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+from commands.knowledge import understand  # noqa: E402
+from commands.nations import NationIndex  # noqa: E402
+from storage.nations import list_nations  # noqa: E402
+from storage.db import make_engine  # noqa: E402
+
+QUESTIONS = Path(__file__).resolve().parents[1] / "tests" / "data" / "ask_questions.yaml"
+POSTGRES_URL = os.environ.get("IPSLO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def measure(database_url: str, questions: list[dict], today: dt.date) -> tuple[float, float, list[tuple[str, str, tuple]]]:
+    database = open_database(Settings(database_url=database_url))
+    top1 = top3 = 0
+    misses = []
+    try:
+        with database.sessions() as session:
+            index = NationIndex(list_nations(session=session))
+            for item in questions:
+                understood = understand(session=session, question=item["q"], today=today, index=index)
+                top1 += understood.answers(item["expect"])
+                top3 += understood.answers(item["expect"], within=3)
+                if not understood.answers(item["expect"]):
+                    misses.append((item["q"], item["expect"], understood.ranked[:3]))
+    finally:
+        database.engine.dispose()
+    return top1 / len(questions), top3 / len(questions), misses
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--postgres", default=POSTGRES_URL, help="PostgreSQL server (a fresh schema is made on it)")
+    parser.add_argument("--questions", type=Path, default=QUESTIONS)
+    args = parser.parse_args()
+    questions = yaml.safe_load(args.questions.read_text(encoding="utf-8"))["questions"]
+    today = dt.date.today()
+    rows = []
+    if args.database in ("sqlite", "both"):
+        with tempfile.TemporaryDirectory() as folder:
+            rows.append(("SQLite (FTS5 bm25)", *measure(f"sqlite:///{folder}/ask.db", questions, today)))
+    if args.database in ("postgresql", "both"):
+        admin = make_engine(args.postgres)
+        schema = f"ask_{uuid.uuid4().hex[:10]}"
+        with admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        try:
+            separator = "&" if "?" in args.postgres else "?"
+            url = f"{args.postgres}{separator}options=-csearch_path%3D{schema}"
+            rows.append(("PostgreSQL (ts_rank)", *measure(url, questions, today)))
+        finally:
+            with admin.begin() as connection:
+                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
+
+    print(f"{len(questions)} questions from {args.questions}\n")
+    print(f"{'database':<22} {'top-1':>7} {'top-3':>7} {'misses':>7}")
+    for name, top1, top3, misses in rows:
+        print(f"{name:<22} {top1:>7.1%} {top3:>7.1%} {len(misses):>7}")
+    for name, _, _, misses in rows:
+        if misses:
+            print(f"\nMisses on {name} (question -> expected; answered):")
+            for question, expected, got in misses:
+                print(f"  {question} -> {expected}; {', '.join(got)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

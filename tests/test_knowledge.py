@@ -1,0 +1,283 @@
+"""The knowledge base and /ipslo ask | isps: loading, section look-ups, cited answers, "I don't know", and data questions."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+import yaml
+
+from commands.knowledge import COE, KNOWLEDGE, NATION_STATUS, NOTES, OVERDUE, VISITS, ask, isps, parse_intent
+from commands.language import Caller, Invocation
+from commands.nations import NationIndex
+from storage import knowledge, visits
+from storage.knowledge import find_by_key, key_form, list_entries, load_knowledge, read_entries, search
+from storage.nations import list_nations
+from tests.conftest import ADMIN, OFFICER
+
+TODAY = dt.datetime(2026, 11, 25, 3, 0, tzinfo=dt.timezone.utc)
+
+
+def invocation(database, now: dt.datetime = TODAY):
+    session = database.sessions()
+    return session, Invocation(caller=Caller(OFFICER), session=session, now=now)
+
+
+# --- the knowledge base as data ----------------------------------------------------------------------
+
+def test_knowledge_files_hold_sixty_cited_entries_with_links_that_resolve() -> None:
+    entries = read_entries()  # raises on duplicate ids or see-also links to nowhere
+    assert len(entries) >= 60
+    for entry in entries:
+        assert entry["source"] and entry["answer"] and entry["keys"], entry["id"]
+        assert entry["tags"] and entry["synonyms"], entry["id"]
+
+
+def test_loading_is_idempotent_and_every_entry_is_found_by_its_own_key(database) -> None:
+    with database.sessions.begin() as session:  # open_database loaded it once already
+        assert load_knowledge(session=session) == {"added": 0, "updated": 0, "removed": 0}
+        entries = list_entries(session=session)
+        assert len(entries) == len(read_entries())
+        for entry in entries:
+            assert find_by_key(session=session, typed=entry.key) is entry, entry.key
+
+
+def test_an_edited_or_removed_entry_is_reindexed_for_search(database, tmp_path) -> None:
+    folder = tmp_path / "knowledge"
+    folder.mkdir()
+    for source in knowledge.KNOWLEDGE.glob("*.yaml"):
+        (folder / source.name).write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    edited = folder / "identifiers.yaml"
+    edited.write_text(edited.read_text(encoding="utf-8").replace("MARAD's Maritime", "MARAD's quokka-approved Maritime"),
+                      encoding="utf-8")
+    (folder / "isps_part_b.yaml").unlink()
+    part_b = len(yaml.safe_load((knowledge.KNOWLEDGE / "isps_part_b.yaml").read_text(encoding="utf-8"))["entries"])
+    for path in folder.glob("*.yaml"):  # nothing left links to Part B
+        body = path.read_text(encoding="utf-8")
+        path.write_text(re.sub(r", (isps-b-[\d-]+|drills-vs-exercises)|(isps-b-[\d-]+|drills-vs-exercises), ", "", body),
+                        encoding="utf-8")
+    with database.sessions.begin() as session:
+        counts = load_knowledge(session=session, folder=folder)
+        assert counts["removed"] == part_b and counts["updated"] >= 1
+        assert search(session=session, question="quokka").hits[0].entry.id == "marad-msci"
+        assert find_by_key(session=session, typed="B/18.5") is None
+    with database.sessions.begin() as session:
+        assert load_knowledge(session=session)["added"] == part_b
+        assert find_by_key(session=session, typed="B/18.5").id == "isps-b-18-5"
+
+
+@pytest.mark.parametrize(
+    ("typed", "form"),
+    [("A/16", "a/16"), ("isps a 16", "a/16"), ("Section A/16", "a/16"), ("B/18.5", "b/18.5"),
+     ("XI-2/6", "xi-2/6"), ("SOLAS XI-2 reg 6", "xi-2/6"), ("solas 11-2/6", "xi-2/6"), ("46 USC 70110", "70110"),
+     ("46 U.S.C. 70108(d)", "70108(d)"), ("DoS", "dos")],
+)
+def test_sections_are_read_however_officers_write_them(typed: str, form: str) -> None:
+    assert key_form(typed) == form
+
+
+# --- /ipslo isps --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("typed", "title", "source"),
+    [
+        ("A/16", "Port Facility Security Plan (PFSP)", "ISPS Code Part A, section 16"),
+        ("B/18.5", "Port facility security drills frequency", "B/18.5"),
+        ("XI-2/6", "Ship security alert system (SSAS)", "SOLAS XI-2/6"),
+        ("70110", "Conditions of Entry statute", "46 U.S.C. 70110"),
+        ("DoS", "Declaration of Security (DoS)", "ISPS Code Part A, section 5"),
+        ("PFSO", "Port Facility Security Officer (PFSO)", "ISPS Code Part A, 2.1.8"),
+        ("SSAS", "Ship security alert system (SSAS)", "SOLAS XI-2/6"),
+    ],
+)
+def test_isps_shows_the_entry_its_source_and_its_neighbours(database, typed: str, title: str, source: str) -> None:
+    session, inv = invocation(database)
+    with session:
+        reply = isps(inv, typed)
+    shown = str(reply.parts)
+    assert reply.header == title
+    assert f"Source: {source}" in shown or ("Source: " in shown and source in shown)
+    assert "*See also*" in shown and shown.count("`/ipslo isps ") >= 2
+
+
+def test_isps_sub_section_falls_back_to_its_section(database) -> None:
+    session, inv = invocation(database)
+    with session:
+        reply = isps(inv, "A/16.3")
+    assert reply.header == "Port Facility Security Plan (PFSP)"
+    assert "No entry for “A/16.3” itself" in str(reply.parts)
+
+
+def test_dated_fact_shows_as_of(database) -> None:
+    session, inv = invocation(database)
+    with session:
+        reply = isps(inv, "COE list")
+    assert "as of 30 Sep 2025" in str(reply.parts) and "as of 30 Sep 2025" in reply.text
+    assert "Nauru" in reply.text
+
+
+def test_isps_with_a_term_that_is_no_key_finds_the_best_entry(database) -> None:
+    session, inv = invocation(database)
+    with session:
+        reply = isps(inv, "continuous synopsis record")
+    assert reply.header == "Continuous Synopsis Record (CSR)"
+
+
+# --- /ipslo ask: knowledge ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("question", "says", "source"),
+    [
+        ("how long is an interim ISSC valid?", "6 months", "19.4"),
+        ("when is a declaration of security required?", "Declaration of Security", "ISPS Code Part A, section 5"),
+        ("how often must drills be held at a port facility?", "3 months", "B/18.5"),
+        ("what is the last ten ports of call rule?", "last 10 port facility calls", "XI-2/9.2.1"),
+        ("who can carry out a port facility security assesment?", "recognized security organization", "section 15"),
+    ],
+)
+def test_ask_answers_with_the_fact_and_its_source(database, question: str, says: str, source: str) -> None:
+    session, inv = invocation(database)
+    with session:
+        reply = ask(inv, question)
+    assert says in reply.text + str(reply.parts)
+    caption = str(reply.parts)
+    assert "Source: " in caption and source in caption
+
+
+def test_misspelling_is_read_as_the_word_meant_and_said_so(database) -> None:
+    session, inv = invocation(database)
+    with session:
+        reply = ask(inv, "who can carry out a port facility security assesment?")
+    assert "Read “assesment” as “assessment”." in str(reply.parts)
+
+
+@pytest.mark.parametrize("question", [
+    "what is the airspeed velocity of an unladen swallow?",
+    "what's the weather in Tokyo tomorrow?",
+    "how do I claim travel expenses?",
+])
+def test_unknown_question_gets_i_dont_know_and_the_three_nearest(database, question: str) -> None:
+    session, inv = invocation(database)
+    with session:
+        reply = ask(inv, question)
+    assert reply.text.startswith("I don't know")
+    assert not reply.refused
+    nearest = str(reply.parts).split("*Nearest entries*")[1].split("Try other words")[0]
+    assert len(re.findall(r"`/ipslo isps [^`]+`", nearest)) == 3
+
+
+def test_ask_without_a_question_says_what_to_type(database) -> None:
+    session, inv = invocation(database)
+    with session, pytest.raises(Exception) as raised:
+        ask(inv, "  ")
+    assert "/ipslo ask" in raised.value.hint
+
+
+# --- which answer a question wants ---------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("question", "intent", "iso2"),
+    [
+        ("when was Fiji last assessed?", NATION_STATUS, "FJ"),
+        ("has PNG been assessed?", NATION_STATUS, "PG"),
+        ("is Cambodia under conditions of entry?", NATION_STATUS, "KH"),
+        ("where does the Solomon Islands stand?", NATION_STATUS, "SB"),
+        ("which nations are overdue for reassessment?", OVERDUE, None),
+        ("who is under conditions of entry?", COE, None),
+        ("which countries are on the COE list?", COE, None),
+        ("what visits are planned next month?", VISITS, None),
+        ("any trips to Samoa scheduled this week?", VISITS, "WS"),
+        ("what did we note about Suva?", NOTES, None),
+        ("what notes do we have on Vanuatu?", NOTES, "VU"),
+        # knowledge, though they mention visits, COE, a nation, or a short word that is also an ISO code
+        ("what happens during an in-country visit?", KNOWLEDGE, None),
+        ("what is the reciprocal visit?", KNOWLEDGE, None),
+        ("what is the next step after the in-country visit?", KNOWLEDGE, None),
+        ("what must a ship do under conditions of entry?", KNOWLEDGE, None),
+        ("when was north korea added to the COE list?", KNOWLEDGE, "KP"),
+        ("how often do we have to reassess each country?", KNOWLEDGE, None),
+        ("is a DoS required in port?", KNOWLEDGE, None),
+        ("ships that called at a COE country, what happens in the US?", KNOWLEDGE, "US"),
+        ("what is my role as PFSO to do?", KNOWLEDGE, None),
+    ],
+)
+def test_data_and_knowledge_questions_are_told_apart(database, question: str, intent: str, iso2: str | None) -> None:
+    with database.sessions() as session:
+        index = NationIndex(list_nations(session=session))
+        found = parse_intent(question, session=session, index=index, today=TODAY.date())
+    assert found.name == intent
+    assert (found.nation.iso2 if found.nation else None) == iso2
+
+
+# --- /ipslo ask: data, end to end (the same facts as /ipslo status and nations) ----------------------------
+
+def test_ask_when_a_nation_was_last_assessed(workspace) -> None:
+    assert "No assessment of Fiji is on record." in workspace.command("ask when was Fiji last assessed?").text
+    workspace.command("assess fiji 2025-03-01 substantially implementing trip report 25-017", user=ADMIN)
+    answer = workspace.command("ask when was Fiji last assessed?")
+    assert "Fiji was last assessed on 1 Mar 2025: found substantially implementing the ISPS Code." in answer.text
+    assert "Reassessment is due by 1 Mar 2028." in answer.text
+    assert "trip report 25-017" in answer.text
+    assert "Found substantially implementing the ISPS Code (1 Mar 2025)" in workspace.command("status fiji").text
+
+
+def test_ask_which_nations_are_overdue_matches_nations_overdue(workspace) -> None:
+    workspace.command("assess tonga 2021-06-01 substantially implementing", user=ADMIN)
+    workspace.command("assess samoa 2020-02-10 substantially implementing", user=ADMIN)
+    workspace.command("assess fiji 2025-03-01 substantially implementing", user=ADMIN)
+    answer = workspace.command("ask which nations are overdue for reassessment?")
+    assert "2 nations are overdue for reassessment: Samoa (due 10 Feb 2023), Tonga (due 1 Jun 2024)." in answer.text
+    assert "Fiji" not in answer.text
+    listed = workspace.command("nations overdue")
+    assert "Overdue for reassessment (2)" in listed.text and "Samoa" in listed.text and "Tonga" in listed.text
+
+
+def test_ask_who_is_under_conditions_of_entry_matches_nations_coe(workspace) -> None:
+    answer = workspace.command("ask who is under conditions of entry?")
+    assert answer.text.startswith("22 nations are under Conditions of Entry:")
+    assert "Nauru (in our area)" in answer.text and "Cuba" in answer.text and "Djibouti" not in answer.text
+    assert "public list as of 30 Sep 2025" in answer.text
+    assert "Under Conditions of Entry (22)" in workspace.command("nations coe").text
+
+
+def test_ask_is_a_nation_under_coe_gives_its_status(workspace) -> None:
+    answer = workspace.command("ask is Nauru under conditions of entry?")
+    assert "Nauru is under Conditions of Entry since 14 Apr 2017." in answer.text
+    assert "82 FR 16052" in answer.text
+
+
+def test_ask_what_visits_are_planned_next_month(workspace) -> None:
+    today = dt.datetime.now(dt.timezone.utc).astimezone(dt.timezone(dt.timedelta(hours=9))).date()  # the officer is in Tokyo
+    first = (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    with workspace.database.sessions.begin() as session:
+        visits.add_visit(session=session, nation_iso2="FJ", starts_on=first + dt.timedelta(days=3), ends_on=first + dt.timedelta(days=6),
+                         kind=visits.COUNTRY_VISIT, title="PFSP review", lead_user_id=OFFICER, recorded_by=OFFICER)
+        visits.add_visit(session=session, nation_iso2="TO", starts_on=first + dt.timedelta(days=40), ends_on=None,
+                         kind=visits.CAPACITY_BUILDING, title=None, lead_user_id=OFFICER, recorded_by=OFFICER)
+    answer = workspace.command("ask what visits are planned next month?")
+    assert f"1 visit planned {first:in %B %Y}." in answer.text
+    assert "Fiji" in answer.text and "PFSP review" in answer.text and "Tonga" not in answer.text
+
+
+def test_ask_what_did_we_note_about_a_place(workspace) -> None:
+    assert "We have no notes about suva." in workspace.command("ask what did we note about Suva?").text
+    workspace.command("note fiji Met the DA in Suva; PFSP review of Suva port due in March")
+    workspace.command("note tonga Nuku'alofa wharf fencing repaired")
+    answer = workspace.command("ask what did we note about Suva?")
+    assert "1 note about suva." in answer.text
+    assert "Met the DA in Suva" in answer.text and "Nuku" not in answer.text
+    by_nation = workspace.command("ask what notes do we have on Tonga?")
+    assert "wharf fencing" in by_nation.text
+
+
+def test_ask_knowledge_end_to_end_cites_its_source(workspace) -> None:
+    answer = workspace.command("ask how long is an interim ISSC valid?")
+    assert answer.status == 200 and answer.ephemeral
+    assert "6 months" in answer.text and "Source: ISPS Code Part A" in answer.text
+
+
+def test_isps_end_to_end_and_help_lists_both(workspace) -> None:
+    answer = workspace.command("isps A/16")
+    assert "Port Facility Security Plan (PFSP)" in answer.text and "/ipslo isps A/15" in answer.text
+    helped = workspace.command("help").text
+    assert "/ipslo ask <question>" in helped and "/ipslo isps <section or term>" in helped
