@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from commands.language import Button, Buttons, Caption, CommandError, Invocation, Reply, Section, Subcommand
-from commands.nations import fmt_date, nation_index, standing, strip_icons
+from commands.nations import fmt_date, nation_index, normalize, standing, strip_icons
 from commands.visits import dates_text, officer_zone
 from commands.when import WhenError, describe, parse_date
 from storage import nations as nation_store
@@ -63,6 +63,8 @@ def split_nation(inv: Invocation, text: str) -> tuple[Nation, str]:
     index = nation_index(session=inv.session)
     words = list(re.finditer(r"\S+", text))
     for size in range(min(4, len(words)), 0, -1):
+        if not all(normalize(w.group()) for w in words[:size]):
+            continue  # a word with no Latin letters or digits ("港湾施設", "—") is never part of a nation's name
         named = index.index.exact(" ".join(w.group() for w in words[:size]))
         if named is not None:
             nation = nation_store.get_nation(session=inv.session, iso2=named.iso2)

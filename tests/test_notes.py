@@ -144,6 +144,12 @@ def test_mrkdwn_emoji_mentions_links_japanese_thai_and_tongan_come_back_exactly(
     assert "Note #1 · Fiji" in shown.text
 
 
+@pytest.mark.parametrize("text", ["港湾施設の保安計画を確認", "— PFSO absent", "ʻEua: wharf fencing", "ภาษาไทย ok"])
+def test_a_note_may_start_with_any_script_or_sign(desk: Workspace, text: str) -> None:
+    assert "Saved note #1 under Tonga." in desk.command(f"note tonga {text}").text
+    assert stored(desk)[0].text == text
+
+
 def test_a_ten_thousand_character_note_is_stored_whole_and_shown_within_block_kit_limits(desk: Workspace) -> None:
     paragraph = MIXED + "\n\n" + "The PFSO walked us through the access control points at the container terminal. " * 3 + "\n"
     text = (paragraph * 30)[:10_000].rstrip() + "。"
