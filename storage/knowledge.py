@@ -86,7 +86,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "vessel": ("ship",), "vessels": ("ship",),
     "country": ("nation", "government"), "countries": ("nation", "government"),
     "nation": ("country",), "nations": ("country",),
-    "often": ("frequency",), "frequently": ("frequency",),
+    "often": ("frequency", "every"), "frequently": ("frequency", "every"),
     "expire": ("valid", "validity"), "expires": ("valid", "validity"), "expiry": ("valid", "validity"),
     "lasts": ("valid",), "last": (),
     "temporary": ("interim",),
@@ -107,6 +107,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "exempted": ("except", "exempt"),
     "good": ("valid",),
     "steps": ("process", "cycle"), "stages": ("process", "cycle"),
+    "ask": ("request", "require"), "asks": ("request", "require"), "asked": ("request", "require"),
+    "enter": ("entry",), "enters": ("entry",), "entering": ("entry",),
+    "follow": ("comply", "act"), "follows": ("comply", "act"), "obey": ("comply", "act"),
 }
 
 NUMBER_WORDS = {
@@ -117,16 +120,17 @@ NUMBER_WORDS = {
 
 #: Words that carry no meaning for finding an entry. Kept short on purpose: "level", "port", "last" matter.
 STOP_WORDS = frozenset("""
-a about above after again all also am an and any are aren't as at be been before being below between both but by
+a about above again all also am an and any are aren't as at be been being below between both but by
 can could did do does doing done during each else ever few for from further get gets got had has have having he her
 here hers him his how i i'd i'm if in into is isn't it it's its itself just let me more mine my myself need needs
 no nor not now of on once only or other our ours out over own please same say says she should so some such
 tell than that that's the their theirs them then there these they this those through to too under until up upon
 us very was wasn't we were what what's whats when where which while who whom whose why will with would you your
-yours ipslo isps code rule rules mean means meaning happen happens thing things kind sort exactly actually really
+yours like ipslo isps code rule rules mean means meaning happen happens thing things kind sort exactly actually really
 """.split())
 
-WORD = re.compile(r"[a-z0-9]+(?:[-/.][a-z0-9]+)*")
+#: A section reference: "XI-2/6", "A/16", "B/18.5", "A/2.1.9-2.1.11". One word, so the "2" of "XI-2" is not "level 2".
+SECTION = re.compile(r"\b(?:xi-?[12]|[ab])/\d+(?:\.\d+)*(?:-\d+(?:\.\d+)*)?")
 
 
 def fold(text: str) -> str:
@@ -137,8 +141,10 @@ def fold(text: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    """The words of a text, lower case; "XI-2/6" and "A/16" split into their parts ("xi", "2", "6")."""
-    return re.findall(r"[a-z0-9]+", fold(text).replace("'s ", " ").replace("'", ""))
+    """The words of a text, lower case; a section reference is one word: "XI-2/6" -> "xi_2_6"."""
+    text = fold(text).replace("'s ", " ").replace("'", "")
+    text = SECTION.sub(lambda m: re.sub(r"[^a-z0-9]+", "_", m.group(0).replace("xi2", "xi-2").replace("xi1", "xi-1")), text)
+    return re.findall(r"[a-z0-9_]+", text)
 
 
 SUFFIXES = tuple(sorted(
@@ -477,7 +483,8 @@ def search(*, session: Session, question: str, limit: int = 3) -> Search:
     vocab = vocabulary(entries)
     found, corrections = understand(question, vocab)
     terms = expand(found)
-    scores = fts_scores(session=session, terms=[t for t in terms if re.fullmatch(r"[a-z0-9]+", t)])
+    searched = [part for term in terms for part in term.split("_")]  # the databases index "XI-2/6" as "xi", "2", "6"
+    scores = fts_scores(session=session, terms=list(dict.fromkeys(t for t in searched if re.fullmatch(r"[a-z0-9]+", t))))
     top = max(scores.values(), default=0.0) or 1.0
     sequence = tuple(stem(w) for w in found)
     spelled = tuple(stem(w) for w in content_words(" ".join(ABBREVIATIONS.get(w, w) for w in found)))
