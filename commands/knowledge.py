@@ -8,8 +8,11 @@ from dataclasses import dataclass
 
 from commands.language import Caption, CommandError, Invocation, Reply, Section, Subcommand, bullet_list
 from commands.nations import NationIndex, fmt_date, normalize, standing, strip_icons
+from commands.visits import visit_line
 from storage import knowledge as store
 from storage import nations as nation_store
+from storage import notes as note_store
+from storage import visits as visit_store
 from storage.knowledge import KnowledgeEntry, Search
 from storage.nations import Nation
 
@@ -22,6 +25,7 @@ ISPS_EXAMPLES = ("A/16", "B/18.5", "XI-2/6", "70110", "DoS", "PFSO", "SSAS")
 #: Data answers that give, from our records, the live version of a knowledge entry's facts.
 DATA_TOPICS = {"coe": "coe-list"}
 NOTES_SHOWN = 5
+RUNNER_UP_MARGIN = 0.3
 
 
 # --- what is being asked ---------------------------------------------------------------------------
@@ -45,8 +49,8 @@ class Intent:
     period_name: str = ""
 
 
-NOTE_WORDS = re.compile(r"\b(notes?|noted|wrote|written|jotted|write ups?)\b")
-NOTE_SUBJECT = re.compile(r"\b(?:about|on|for|regarding|re|from|in)\s+(.+)$")
+NOTE_WORDS = re.compile(r"\b(notes?|noted|wrote|written|jotted|did (?:we|i|you|anyone) (?:write|record|jot)(?: down)?)\b")
+NOTE_SUBJECT = re.compile(r"\b(?:about|on|for|regarding|re|from|in)\s+(.+)$", re.IGNORECASE)
 VISIT_WORDS = re.compile(r"\b(visits?|trips?|engagements?|travel|seminars?)\b")
 PLAN_WORDS = re.compile(r"\b(planned|scheduled|upcoming|coming up|booked|on the (?:calendar|books)|do we have|are there|any)\b")
 OVERDUE_WORDS = re.compile(r"\b(overdue|due (?:for|soon)|late for|behind on)\b")
@@ -76,6 +80,14 @@ def find_nation(question: str, index: NationIndex, session) -> Nation | None:
             if named is not None:
                 return nation_store.get_nation(session=session, iso2=named.iso2)
     return None
+
+
+def note_subject(question: str) -> str:
+    """What a notes question is about, as the officer wrote it: "what did we note about Suva?" -> "Suva"."""
+    plain = " ".join(re.sub(r"[^\w'&-]+", " ", question).split())
+    note = NOTE_WORDS.search(plain.lower())
+    subject = NOTE_SUBJECT.search(plain[note.end():]) if note else None
+    return subject[1].strip() if subject else ""
 
 
 def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
@@ -110,8 +122,7 @@ def parse_intent(question: str, *, session, index: NationIndex, today: dt.date) 
     text = normalize(question)
     nation = find_nation(question, index, session)
     if NOTE_WORDS.search(text) and re.search(r"\b(we|i|our|my|you|team|anyone|somebody|someone)\b", text):
-        subject = NOTE_SUBJECT.search(text[NOTE_WORDS.search(text).end():])
-        return Intent(NOTES, nation=nation, subject=subject[1] if subject else (nation.name if nation else ""))
+        return Intent(NOTES, nation=nation, subject=note_subject(question) or (nation.name if nation else ""))
     period = find_period(text, today)
     if VISIT_WORDS.search(text) and (PLAN_WORDS.search(text) or period):
         if period is None:
@@ -259,8 +270,6 @@ def coe_answer(inv: Invocation) -> Reply:
 
 
 def visits_answer(inv: Invocation, intent: Intent) -> Reply:
-    from storage import visits as visit_store
-
     first, last = intent.period or (inv.today, inv.today + dt.timedelta(days=90))
     chosen = visit_store.visits_between(session=inv.session, first=first, last=last)
     if intent.nation is not None:
@@ -270,31 +279,30 @@ def visits_answer(inv: Invocation, intent: Intent) -> Reply:
     if not chosen:
         text = f"No visits{where} are planned {intent.period_name} ({fmt_date(first)} – {fmt_date(last)})."
         return Reply(text, parts=(Section(text), Caption("Plan one: `/ipslo visit add fiji 2027-01-12 to 2027-01-16 country visit`")))
-    lines = [
-        f"*{names.get(v.nation_iso2, v.nation_iso2)}* · {fmt_date(v.starts_on)}"
-        + (f" – {fmt_date(v.ends_on)}" if v.ends_on != v.starts_on else "")
-        + f" · {v.kind}" + (f" · “{v.title}”" if v.title else "") + f" · lead <@{v.lead_user_id}> (#{v.id})"
-        for v in chosen
-    ]
+    lines = [visit_line(v, names.get(v.nation_iso2, v.nation_iso2), today=inv.today) for v in chosen]
     text = f"{len(chosen)} visit{'s' if len(chosen) != 1 else ''}{where} planned {intent.period_name}."
     return Reply(text, parts=(Section(f"{text}\n{bullet_list(lines)}"), Caption("From our visit records · `/ipslo visits`")))
 
 
 def notes_answer(inv: Invocation, intent: Intent) -> Reply:
     """What officers noted about a place, a nation or a subject, newest or best first, from the notes themselves."""
-    from storage import notes as note_store
-
     nation = intent.nation
     words = [w for w in note_store.search_words(intent.subject) if w not in store.STOP_WORDS]
     if nation is not None:
         named = set(note_store.search_words(" ".join([nation.name, *(nation.aliases or [])])))
         words = [w for w in words if w not in named]
+    iso2 = nation.iso2 if nation else None
     if nation is not None and not words:
         found = note_store.notes_for_nation(session=inv.session, nation_iso2=nation.iso2, limit=NOTES_SHOWN)
     else:
-        hits = note_store.search(session=inv.session, words=words, limit=NOTES_SHOWN,
-                                 nation_iso2=nation.iso2 if nation else None)
-        found = [hit.note for hit in hits]
+        found = [hit.note for hit in note_store.search(session=inv.session, words=words, limit=NOTES_SHOWN, nation_iso2=iso2)]
+    if not found and len(words) > 1:  # no note has every word: those with most of them
+        matched: dict[int, tuple[int, object]] = {}
+        for word in words:
+            for hit in note_store.search(session=inv.session, words=[word], limit=NOTES_SHOWN, nation_iso2=iso2):
+                count, _ = matched.get(hit.note.id, (0, hit.note))
+                matched[hit.note.id] = (count + 1, hit.note)
+        found = [note for _, note in sorted(matched.values(), key=lambda pair: -pair[0])][:NOTES_SHOWN]
     about = intent.subject or (nation.name if nation else "that")
     if not found:
         text = f"We have no notes about {about}."
@@ -332,7 +340,13 @@ def ask(inv: Invocation, text: str) -> Reply:
     assert search is not None
     if search.best is None:
         return dont_know(search, question)
-    return entry_reply(inv, search.best, notes=spelling_note(search), others=tuple(h.entry for h in search.hits[1:]))
+    return entry_reply(inv, search.best, notes=spelling_note(search), others=close_runners_up(search))
+
+
+def close_runners_up(search: Search) -> tuple[KnowledgeEntry, ...]:
+    """Entries that scored nearly as well as the answer: worth a look too."""
+    best = search.hits[0].score
+    return tuple(hit.entry for hit in search.hits[1:] if hit.score >= best - RUNNER_UP_MARGIN)
 
 
 def isps(inv: Invocation, text: str) -> Reply:
@@ -351,7 +365,7 @@ def isps(inv: Invocation, text: str) -> Reply:
     if search.best is None:
         return dont_know(search, typed)
     notes = (f"No section or term is called “{typed}”; this entry matches it best.", *spelling_note(search))
-    return entry_reply(inv, search.best, notes=notes, others=tuple(h.entry for h in search.hits[1:]))
+    return entry_reply(inv, search.best, notes=notes, others=close_runners_up(search))
 
 
 SUBCOMMANDS = (

@@ -88,7 +88,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "nation": ("country",), "nations": ("country",),
     "often": ("frequency", "every"), "frequently": ("frequency", "every"),
     "expire": ("valid", "validity"), "expires": ("valid", "validity"), "expiry": ("valid", "validity"),
-    "lasts": ("valid",), "last": (),
+    "lasts": ("valid",),
     "temporary": ("interim",),
     "sign": ("signed",), "signs": ("signed",),
     "alarm": ("alert",), "panic": ("alert",),
@@ -382,7 +382,7 @@ def vocabulary(entries: list[KnowledgeEntry]) -> Vocabulary:
     return vocab
 
 
-def understand(question: str, vocab: Vocabulary) -> tuple[list[str], dict[str, str]]:
+def question_words(question: str, vocab: Vocabulary) -> tuple[list[str], dict[str, str]]:
     """The question's meaningful words, misspellings fixed against the knowledge base's words."""
     corrections: dict[str, str] = {}
     found: list[str] = []
@@ -481,7 +481,7 @@ def search(*, session: Session, question: str, limit: int = 3) -> Search:
     entries = list_entries(session=session)
     by_id = {e.id: e for e in entries}
     vocab = vocabulary(entries)
-    found, corrections = understand(question, vocab)
+    found, corrections = question_words(question, vocab)
     terms = expand(found)
     searched = [part for term in terms for part in term.split("_")]  # the databases index "XI-2/6" as "xi", "2", "6"
     scores = fts_scores(session=session, terms=list(dict.fromkeys(t for t in searched if re.fullmatch(r"[a-z0-9]+", t))))

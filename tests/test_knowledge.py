@@ -189,6 +189,8 @@ def test_ask_without_a_question_says_what_to_type(database) -> None:
         ("any trips to Samoa scheduled this week?", VISITS, "WS"),
         ("what did we note about Suva?", NOTES, None),
         ("what notes do we have on Vanuatu?", NOTES, "VU"),
+        ("what did I write about the DA in Port Moresby?", NOTES, None),
+        ("how should I write up observations?", KNOWLEDGE, None),
         # knowledge, though they mention visits, COE, a nation, or a short word that is also an ISO code
         ("what happens during an in-country visit?", KNOWLEDGE, None),
         ("what is the reciprocal visit?", KNOWLEDGE, None),
@@ -260,14 +262,16 @@ def test_ask_what_visits_are_planned_next_month(workspace) -> None:
 
 
 def test_ask_what_did_we_note_about_a_place(workspace) -> None:
-    assert "We have no notes about suva." in workspace.command("ask what did we note about Suva?").text
+    assert "We have no notes about Suva." in workspace.command("ask what did we note about Suva?").text
     workspace.command("note fiji Met the DA in Suva; PFSP review of Suva port due in March")
     workspace.command("note tonga Nuku'alofa wharf fencing repaired")
     answer = workspace.command("ask what did we note about Suva?")
-    assert "1 note about suva." in answer.text
+    assert "1 note about Suva." in answer.text
     assert "Met the DA in Suva" in answer.text and "Nuku" not in answer.text
     by_nation = workspace.command("ask what notes do we have on Tonga?")
-    assert "wharf fencing" in by_nation.text
+    assert "wharf fencing" in by_nation.text and "Suva" not in by_nation.text
+    some_words = workspace.command("ask what did I write about the PFSP review in Port Moresby?")
+    assert "Met the DA in Suva; PFSP review" in some_words.text  # no note has every word: the one with most
 
 
 def test_ask_knowledge_end_to_end_cites_its_source(workspace) -> None:
