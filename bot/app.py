@@ -4,9 +4,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -29,6 +30,7 @@ from storage.nations import load_reference
 log = logging.getLogger("ipslo")
 
 COMMAND = "/ipslo"
+CALLER_CACHE_SECONDS = 300.0  # an officer's profile is kept in memory this long (in the database for a day)
 
 
 @dataclass
@@ -69,9 +71,18 @@ class Bot:
     database: Database
     client: WebClient
     clock: Callable[[], dt.datetime] = utcnow
+    _callers: dict[str, tuple[float, Caller]] = field(default_factory=dict)
 
     def caller_for(self, user_id: str) -> Caller:
         """Who is asking, with their Slack time zone (cached for a day; the team's zone if Slack can't say)."""
+        known = self._callers.get(user_id)
+        if known and known[0] > time.monotonic():
+            return known[1]
+        caller = self._look_up_caller(user_id)
+        self._callers[user_id] = (time.monotonic() + CALLER_CACHE_SECONDS, caller)
+        return caller
+
+    def _look_up_caller(self, user_id: str) -> Caller:
         settings = self.settings
         with self.database.sessions.begin() as session:
             officer = officers.get_officer(session=session, user_id=user_id)
@@ -154,8 +165,9 @@ def create_app(
         return BoltResponse(status=200, body=json.dumps(views.message(reply)), headers={"content-type": "application/json"})
 
     # Each domain's buttons, modals and shortcuts: register(app, bot) in bot/<domain>.py, listed here.
-    from bot import notes, reminders
+    from bot import home, notes, reminders
 
     reminders.register(app, bot)
+    home.register(app, bot)
     notes.register(app, bot)
     return app
