@@ -11,6 +11,7 @@ import datetime as dt
 import os
 import sys
 import tempfile
+import time
 import uuid
 from pathlib import Path
 
@@ -31,10 +32,12 @@ QUESTIONS = Path(__file__).resolve().parents[1] / "tests" / "data" / "ask_questi
 POSTGRES_URL = os.environ.get("IPSLO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
-def measure(database_url: str, questions: list[dict], today: dt.date) -> tuple[float, float, list[tuple[str, str, tuple]]]:
+def measure(database_url: str, questions: list[dict], today: dt.date) -> tuple[float, float, float, list[tuple[str, str, tuple]]]:
+    """Top-1 and top-3 accuracy, milliseconds per question, and the misses."""
     database = open_database(Settings(database_url=database_url))
     top1 = top3 = 0
     misses = []
+    started = time.perf_counter()
     try:
         with database.sessions() as session:
             index = NationIndex(list_nations(session=session))
@@ -44,9 +47,10 @@ def measure(database_url: str, questions: list[dict], today: dt.date) -> tuple[f
                 top3 += understood.answers(item["expect"], within=3)
                 if not understood.answers(item["expect"]):
                     misses.append((item["q"], item["expect"], understood.ranked[:3]))
+        elapsed = time.perf_counter() - started
     finally:
         database.engine.dispose()
-    return top1 / len(questions), top3 / len(questions), misses
+    return top1 / len(questions), top3 / len(questions), 1000 * elapsed / len(questions), misses
 
 
 def main() -> int:
@@ -76,10 +80,10 @@ def main() -> int:
             admin.dispose()
 
     print(f"{len(questions)} questions from {args.questions}\n")
-    print(f"{'database':<22} {'top-1':>7} {'top-3':>7} {'misses':>7}")
-    for name, top1, top3, misses in rows:
-        print(f"{name:<22} {top1:>7.1%} {top3:>7.1%} {len(misses):>7}")
-    for name, _, _, misses in rows:
+    print(f"{'database':<22} {'top-1':>7} {'top-3':>7} {'misses':>7} {'ms/question':>12}")
+    for name, top1, top3, ms, misses in rows:
+        print(f"{name:<22} {top1:>7.1%} {top3:>7.1%} {len(misses):>7} {ms:>12.1f}")
+    for name, _, _, _, misses in rows:
         if misses:
             print(f"\nMisses on {name} (question -> expected; answered):")
             for question, expected, got in misses:

@@ -126,7 +126,7 @@ here hers him his how i i'd i'm if in into is isn't it it's its itself just let 
 no nor not now of on once only or other our ours out over own please same say says she should so some such
 tell than that that's the their theirs them then there these they this those through to too under until up upon
 us very was wasn't we were what what's whats when where which while who whom whose why will with would you your
-yours like ipslo isps code rule rules mean means meaning happen happens thing things kind sort exactly actually really
+yours like rule rules mean means meaning happen happens thing things kind sort exactly actually really
 """.split())
 
 #: A section reference: "XI-2/6", "A/16", "B/18.5", "A/2.1.9-2.1.11". One word, so the "2" of "XI-2" is not "level 2".
