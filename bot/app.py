@@ -165,9 +165,10 @@ def create_app(
         return BoltResponse(status=200, body=json.dumps(views.message(reply)), headers={"content-type": "application/json"})
 
     # Each domain's buttons, modals and shortcuts: register(app, bot) in bot/<domain>.py, listed here.
-    from bot import home, notes, reminders
+    from bot import home, knowledge, notes, reminders
 
     reminders.register(app, bot)
     home.register(app, bot)
     notes.register(app, bot)
+    knowledge.register(app, bot)
     return app

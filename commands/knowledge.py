@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from commands.language import Caption, CommandError, Invocation, Reply, Section, Subcommand, bullet_list
+from commands.language import Button, Buttons, Caption, CommandError, Invocation, Reply, Section, Subcommand, bullet_list
 from commands.nations import NationIndex, fmt_date, normalize, standing, strip_icons
 from commands.visits import visit_line
 from storage import knowledge as store
@@ -25,6 +25,8 @@ ISPS_EXAMPLES = ("A/16", "B/18.5", "XI-2/6", "70110", "DoS", "PFSO", "SSAS")
 #: Data answers that give, from our records, the live version of a knowledge entry's facts.
 DATA_TOPICS = {"coe": "coe-list"}
 NOTES_SHOWN = 5
+#: The action of the buttons that open a linked entry (see bot/knowledge.py); the value is the entry's id.
+SHOW_ENTRY = "knowledge_show_entry"
 RUNNER_UP_MARGIN = 0.3
 
 
@@ -189,6 +191,7 @@ def entry_reply(inv: Invocation, entry: KnowledgeEntry, *, notes: tuple[str, ...
     neighbours = store.get_entries(session=inv.session, ids=entry.see_also)
     if neighbours:
         parts.append(Section("*See also*\n" + bullet_list([entry_link(n) for n in neighbours])))
+        parts.append(Buttons(tuple(Button(n.key[:75], f"{SHOW_ENTRY}:{n.id}", n.id) for n in neighbours[:5])))
     extra = [o for o in others if o.id != entry.id and o.id not in entry.see_also]
     if extra:
         parts.append(Caption("Other entries that may help: " + " · ".join(entry_link(o) for o in extra)))
@@ -347,6 +350,14 @@ def close_runners_up(search: Search) -> tuple[KnowledgeEntry, ...]:
     """Entries that scored nearly as well as the answer: worth a look too."""
     best = search.hits[0].score
     return tuple(hit.entry for hit in search.hits[1:] if hit.score >= best - RUNNER_UP_MARGIN)
+
+
+def show_entry(inv: Invocation, entry_id: str) -> Reply:
+    """The entry behind a "See also" button."""
+    found = store.get_entries(session=inv.session, ids=[entry_id])
+    if not found:
+        raise CommandError("That entry is no longer in the knowledge base.", hint="Try `/ipslo isps <section or term>`.")
+    return entry_reply(inv, found[0])
 
 
 def isps(inv: Invocation, text: str) -> Reply:

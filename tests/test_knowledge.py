@@ -13,7 +13,8 @@ from commands.nations import NationIndex
 from storage import knowledge, visits
 from storage.knowledge import find_by_key, key_form, list_entries, load_knowledge, read_entries, search
 from storage.nations import list_nations
-from tests.conftest import ADMIN, OFFICER
+from bot.console import render
+from tests.conftest import ADMIN, OFFICER, SIGNING_SECRET
 
 TODAY = dt.datetime(2026, 11, 25, 3, 0, tzinfo=dt.timezone.utc)
 
@@ -278,6 +279,30 @@ def test_ask_knowledge_end_to_end_cites_its_source(workspace) -> None:
     answer = workspace.command("ask how long is an interim ISSC valid?")
     assert answer.status == 200 and answer.ephemeral
     assert "6 months" in answer.text and "Source: ISPS Code Part A" in answer.text
+
+
+def test_see_also_button_opens_the_linked_entry(workspace) -> None:
+    answer = workspace.command("isps A/16")
+    buttons = [e for b in answer.body["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert [b["text"]["text"] for b in buttons] == ["A/15", "A/17", "A/14"]
+    button = buttons[0]
+    payload = {
+        "type": "block_actions", "user": {"id": OFFICER, "name": "kim", "team_id": workspace.standin.team_id},
+        "channel": {"id": "C0STANDIN", "name": "ipslo-team"},
+        "container": {"type": "message", "channel_id": "C0STANDIN", "is_ephemeral": True},
+        "actions": [{"type": "button", "action_id": button["action_id"], "block_id": "b", "value": button["value"],
+                     "action_ts": "1700000000.1"}],
+    }
+    body, headers = workspace.standin.interaction(payload, signing_secret=SIGNING_SECRET)
+    assert workspace.post(body, headers).status == 200
+    assert workspace.standin.wait_for(lambda: len(workspace.standin.responses) == 1, timeout=5)
+    shown = render(workspace.standin.responses[0].body)
+    assert "Port Facility Security Assessment (PFSA)" in shown and "Source: ISPS Code Part A, section 15" in shown
+
+
+def test_isps_without_a_section_says_what_to_type(workspace) -> None:
+    answer = workspace.command("isps")
+    assert "Which section or term?" in answer.text and "/ipslo isps A/16" in answer.text
 
 
 def test_isps_end_to_end_and_help_lists_both(workspace) -> None:
