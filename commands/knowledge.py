@@ -46,6 +46,7 @@ class Intent:
 
     name: str
     nation: Nation | None = None
+    nation_typed: str = ""  # set when the nation was recognised from a misspelling
     subject: str = ""
     period: tuple[dt.date, dt.date] | None = None
     period_name: str = ""
@@ -81,6 +82,30 @@ def find_nation(question: str, index: NationIndex, session) -> Nation | None:
             named = index.exact(phrase)
             if named is not None:
                 return nation_store.get_nation(session=session, iso2=named.iso2)
+    return None
+
+
+#: Words that begin many nations' names: never read as a misspelt nation on their own.
+NAME_PARTS = frozenset("north south east west new saint island islands republic united states french british federated "
+                       "democratic people kingdom".split())
+
+
+def guess_nation(question: str, index: NationIndex, session) -> tuple[Nation, str] | None:
+    """A nation a data question names with a typo ("Fijii", "Phillipines"), when only one nation is that close."""
+    typed = [w.strip(".'") for w in re.findall(r"[\w.'&-]+", question)]
+    for size in (3, 2, 1):
+        for start in range(len(typed) - size + 1):
+            phrase = " ".join(typed[start:start + size])
+            lowered = normalize(phrase)
+            if (len(lowered) < 4 or lowered in NAME_PARTS or any(w in store.STOP_WORDS for w in lowered.split())
+                    or STATUS_WORDS.search(lowered) or NOTE_WORDS.search(lowered) or VISIT_WORDS.search(lowered)):
+                continue
+            try:
+                named, exact = index.find_named(phrase)
+            except CommandError:
+                continue
+            if not exact:
+                return nation_store.get_nation(session=session, iso2=named.iso2), re.sub(r"(?i)^the\s+", "", phrase)
     return None
 
 
@@ -130,8 +155,12 @@ def parse_intent(question: str, *, session, index: NationIndex, today: dt.date) 
         if period is None:
             period = ((today, today + dt.timedelta(days=90)), "in the next 90 days")
         return Intent(VISITS, nation=nation, period=period[0], period_name=period[1])
-    if nation is not None and (STATUS_WORDS.search(text) or UNDER_COE.search(text)) and not HISTORY_WORDS.search(text):
-        return Intent(NATION_STATUS, nation=nation)
+    if (STATUS_WORDS.search(text) or UNDER_COE.search(text)) and not HISTORY_WORDS.search(text):
+        if nation is not None:
+            return Intent(NATION_STATUS, nation=nation)
+        guessed = guess_nation(question, index, session)
+        if guessed is not None:
+            return Intent(NATION_STATUS, nation=guessed[0], nation_typed=guessed[1])
     if OVERDUE_WORDS.search(text) and nation is None:
         return Intent(OVERDUE)
     if COE_WORDS.search(text) and WHO_WORDS.search(text) and nation is None and not HISTORY_WORDS.search(text):
@@ -221,7 +250,7 @@ def spelling_note(search: Search) -> tuple[str, ...]:
 
 # --- data answers (the same facts as /ipslo status and /ipslo nations) --------------------------------
 
-def nation_status_answer(inv: Invocation, nation: Nation) -> Reply:
+def nation_status_answer(inv: Invocation, nation: Nation, *, typed: str = "") -> Reply:
     [record] = nation_store.nation_records(session=inv.session, nations=[nation])
     state = standing(record, today=inv.today)
     sentences = []
@@ -238,6 +267,8 @@ def nation_status_answer(inv: Invocation, nation: Nation) -> Reply:
         sentences.append(f"{nation.name} is {strip_icons(state.summary)[0].lower()}{strip_icons(state.summary)[1:]}.")
     text = " ".join(sentences)
     captions = [c for c in (state.detail,) if c]
+    if typed:
+        captions.insert(0, f"Showing {nation.name} for “{typed}”.")
     captions.append(f"Full status: `/ipslo status {nation.iso2.lower()}` · reassessment at least every 3 years: 46 U.S.C. 70108(d)")
     return Reply(text, parts=(Section(text), Caption(" · ".join(captions))))
 
@@ -330,7 +361,7 @@ def ask(inv: Invocation, text: str) -> Reply:
     understood = understand(session=inv.session, question=question, today=inv.today)
     intent = understood.intent
     if intent.name == NATION_STATUS:
-        return nation_status_answer(inv, intent.nation)
+        return nation_status_answer(inv, intent.nation, typed=intent.nation_typed)
     if intent.name == OVERDUE:
         return overdue_answer(inv)
     if intent.name == COE:

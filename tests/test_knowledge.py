@@ -183,6 +183,10 @@ def test_ask_without_a_question_says_what_to_type(database) -> None:
         ("has PNG been assessed?", NATION_STATUS, "PG"),
         ("is Cambodia under conditions of entry?", NATION_STATUS, "KH"),
         ("where does the Solomon Islands stand?", NATION_STATUS, "SB"),
+        ("when was Fijii last assessed?", NATION_STATUS, "FJ"),
+        ("has papa new guinea been assessed?", NATION_STATUS, "PG"),
+        ("when was the last assessment done?", KNOWLEDGE, None),
+        ("what is the status of south pacific nations?", KNOWLEDGE, None),
         ("which nations are overdue for reassessment?", OVERDUE, None),
         ("who is under conditions of entry?", COE, None),
         ("which countries are on the COE list?", COE, None),
@@ -222,6 +226,14 @@ def test_ask_when_a_nation_was_last_assessed(workspace) -> None:
     assert "Reassessment is due by 1 Mar 2028." in answer.text
     assert "trip report 25-017" in answer.text
     assert "Found substantially implementing the ISPS Code (1 Mar 2025)" in workspace.command("status fiji").text
+
+
+def test_misspelt_nation_is_recognised_and_said_so(database) -> None:
+    session, inv = invocation(database)
+    with session:
+        reply = ask(inv, "when was the Phillipines last assessed?")
+    assert reply.text == "No assessment of Philippines is on record."
+    assert "Showing Philippines for “Phillipines”." in str(reply.parts)
 
 
 def test_ask_which_nations_are_overdue_matches_nations_overdue(workspace) -> None:
