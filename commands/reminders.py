@@ -231,7 +231,8 @@ def reminder_message(*, session: Session, reminder: Reminder, tz: ZoneInfo, now:
         parts.append(Section(outcome))
     else:
         parts.append(buttons(reminder))
-    return Reply(f"{header} (due {due})", header=header, parts=tuple(parts))
+    summary = f"Reminder: {reminder.text}" + (f" ({name})" if name and reminder.kind != store.VISIT else "")
+    return Reply(summary, header=header, parts=tuple(parts))
 
 
 def snooze_until(action: str, now: dt.datetime, tz: ZoneInfo) -> dt.datetime:
