@@ -412,13 +412,24 @@ def expand(found: list[str]) -> list[str]:
     return list(dict.fromkeys(t for word in found for t in alternatives(word) if t))
 
 
+def mentions(word: str, stems: frozenset[str]) -> bool:
+    """Whether an entry's words include a question word: itself, a synonym, its number form, or its abbreviation
+    spelled out in full ("PFSO" is mentioned by "port facility security officer", not by "port")."""
+    if stem(word) in stems or any(stem(form) in stems for form in SYNONYMS.get(word, ())):
+        return True
+    if word in NUMBER_WORDS and NUMBER_WORDS[word] in stems:
+        return True
+    spelled = content_words(ABBREVIATIONS.get(word, ""))
+    return bool(spelled) and all(stem(w) in stems for w in spelled)
+
+
 def coverage(found: list[str], stems: frozenset[str], vocab: Vocabulary) -> float:
     """How much of the question (rare words weighing more) an entry's words cover, from 0 to 1."""
     total = covered = 0.0
     for word in dict.fromkeys(found):
         weight = vocab.weight(stem(word))
         total += weight
-        if any(stem(form) in stems for form in alternatives(word)):
+        if mentions(word, stems):
             covered += weight
     return covered / total if total else 0.0
 
