@@ -68,8 +68,14 @@ def main() -> int:
     if args.database in ("postgresql", "both"):
         admin = make_engine(args.postgres)
         schema = f"ask_{uuid.uuid4().hex[:10]}"
-        with admin.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        try:
+            with admin.begin() as connection:
+                connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        except Exception as error:
+            admin.dispose()
+            print(f"PostgreSQL not reachable at {args.postgres} ({error.__class__.__name__}); measuring SQLite only.\n")
+            args.database = "sqlite"
+    if args.database in ("postgresql", "both"):
         try:
             separator = "&" if "?" in args.postgres else "?"
             url = f"{args.postgres}{separator}options=-csearch_path%3D{schema}"
