@@ -11,6 +11,7 @@ from commands.nations import due_text, fmt_date, nation_index, standing, strip_i
 from commands.visits import dates_text, find_visit, visit_line
 from commands.when import WhenError, describe, split_when
 from storage import nations as nation_store
+from storage import notes as note_store
 from storage import reminders as store
 from storage import visits as visit_store
 from storage.reminders import Reminder
@@ -163,35 +164,22 @@ def briefing(session: Session, nation_iso2: str | None, *, today: dt.date) -> li
 
 
 def notes_briefing(session: Session, nation_iso2: str) -> list:
-    """The latest notes' first lines and open follow-ups, once the notes domain is there."""
-    try:
-        from storage import notes as note_store  # noqa: PLC0415 (optional domain)
-    except ImportError:
-        return []
-    lines: list[str] = []
-    latest = getattr(note_store, "latest_notes", None)
-    if latest is not None:
-        try:
-            for note in latest(session=session, nation_iso2=nation_iso2, limit=3):
-                first = (getattr(note, "text", "") or getattr(note, "body", "") or "").strip().splitlines()
-                if first:
-                    lines.append(f"{first[0][:200]}")
-        except TypeError:
-            lines = []
-    follow = getattr(note_store, "open_follow_ups", None)
-    follow_lines: list[str] = []
-    if follow is not None:
-        try:
-            for item in follow(session=session, nation_iso2=nation_iso2):
-                follow_lines.append(str(getattr(item, "text", item))[:200])
-        except TypeError:
-            follow_lines = []
+    """The latest notes' first lines and the open follow-ups, for an officer about to engage the nation."""
+    latest = note_store.latest_notes(session=session, nation_iso2=nation_iso2, limit=3)
+    follow_ups = note_store.open_follow_ups(session=session, nation_iso2=nation_iso2)
     parts: list = []
-    if lines:
+    if latest:
+        lines = [f"{fmt_date(note.noted_on)}: {first_line(note.text)}" for note in latest]
         parts.append(Section("*Latest notes*\n" + bullet_list(lines)))
-    if follow_lines:
-        parts.append(Section("*Open follow-ups*\n" + bullet_list(follow_lines[:10])))
+    if follow_ups:
+        lines = [f"{first_line(item.text)} · <@{item.owner_user_id}> by {fmt_date(item.due_on)}" for item in follow_ups[:10]]
+        parts.append(Section("*Open follow-ups*\n" + bullet_list(lines)))
     return parts
+
+
+def first_line(text: str, limit: int = 200) -> str:
+    line = (text or "").strip().splitlines()[0] if (text or "").strip() else ""
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def buttons(reminder: Reminder) -> Buttons:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Iterator
 from dataclasses import replace
 from zoneinfo import ZoneInfo
@@ -9,11 +10,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot.app import Bot, create_app, slack_client
-from bot.console import render
+from bot.app import Bot, create_app, open_database, slack_client
+from bot.console import Console, render
 from bot.reminders import deliver, slack_message
 from bot.scheduler import ReminderScheduler
+from bot.settings import Settings, SettingsError
 from commands.reminders import digest
+from storage import notes
 from storage import reminders as store
 from storage import visits as visit_store
 from storage.db import utcnow
@@ -171,6 +174,10 @@ def test_a_visit_reminder_arrives_as_a_direct_message_with_a_briefing(workspace:
                                       text="Country visit to Fiji starts in 7 days", recorded_by=OFFICER,
                                       nation_iso2="FJ", visit_id=visit.id, offset_days=7)
         reminder_id = reminder.id
+        note, _ = notes.add_note(session=session, nation_iso2="FJ", text="Met the DA in Suva.\nLong detail follows.",
+                                 noted_on=dt.date(2026, 10, 2), author_user_id=ADMIN, idempotency_key="n1")
+        notes.add_follow_up(session=session, note=note, recorded_by=ADMIN,
+                            follow_up=notes.FollowUp("send the PFSP template", OFFICER, dt.date(2026, 12, 1)))
     assert deliver(bot_for(workspace), reminder_id, worker="test") == store.SENT
     [opened] = workspace.standin.calls_to("conversations.open")
     assert opened.args["users"] == OFFICER
@@ -179,6 +186,8 @@ def test_a_visit_reminder_arrives_as_a_direct_message_with_a_briefing(workspace:
     assert "“PFSA review”" in text and "lead @U0OFFICER" in text
     assert "Fiji briefing" in text and "Found substantially implementing the ISPS Code (1 Mar 2023)" in text
     assert "Reassessment due" in text and "1 Mar 2026" in text
+    assert "Latest notes" in text and "2 Oct 2026: Met the DA in Suva." in text and "Long detail" not in text
+    assert "Open follow-ups" in text and "send the PFSP template · @U0OFFICER by 1 Dec 2026" in text
     assert "[Done]  [Snooze 1 hour]  [Tomorrow 09:00]  [Next week]" in text
     with workspace.database.sessions() as session:
         sent = session.get(Reminder, reminder_id)
@@ -304,3 +313,54 @@ def test_the_digest_is_posted_once_to_the_team_channel(settings, database, stand
     second.post_digest()
     [posted] = standin.calls_to("chat.postMessage")
     assert posted.args["channel"] == "C0TEAM" and "IPSLO week ahead" in render(posted.args)
+
+
+# --- settings and the console --------------------------------------------------------------------
+
+def test_reminder_settings_have_the_documented_defaults() -> None:
+    settings = Settings.from_env({}, dotenv=None)
+    assert settings.visit_reminders == (dt.timedelta(days=30), dt.timedelta(days=7), dt.timedelta(days=1))
+    assert settings.reminder_grace == dt.timedelta(hours=12)
+    assert (settings.digest_channel, settings.digest_cron, settings.poll_seconds, settings.scheduler) == (
+        None, "0 8 * * mon", 10.0, True)
+    custom = Settings.from_env({"IPSLO_VISIT_REMINDERS": "14d, 2d", "IPSLO_REMINDER_GRACE": "90m",
+                                "IPSLO_DIGEST_CHANNEL": "C0TEAM", "IPSLO_DIGEST_CRON": "30 7 * * fri",
+                                "IPSLO_POLL_SECONDS": "2.5", "IPSLO_SCHEDULER": "off"}, dotenv=None)
+    assert custom.visit_reminders == (dt.timedelta(days=14), dt.timedelta(days=2))
+    assert (custom.reminder_grace, custom.digest_channel, custom.digest_cron, custom.poll_seconds, custom.scheduler) == (
+        dt.timedelta(minutes=90), "C0TEAM", "30 7 * * fri", 2.5, False)
+
+
+@pytest.mark.parametrize(("variable", "value"), [
+    ("IPSLO_VISIT_REMINDERS", "30 days"),
+    ("IPSLO_VISIT_REMINDERS", "12h"),
+    ("IPSLO_REMINDER_GRACE", "soon"),
+    ("IPSLO_DIGEST_CRON", "0 8 * *"),
+    ("IPSLO_DIGEST_CRON", "0 25 * * mon"),
+    ("IPSLO_DIGEST_CHANNEL", "#ipslo-team"),
+    ("IPSLO_POLL_SECONDS", "0"),
+    ("IPSLO_POLL_SECONDS", "ten"),
+    ("IPSLO_SCHEDULER", "sometimes"),
+])
+def test_a_malformed_reminder_setting_is_named(variable: str, value: str) -> None:
+    with pytest.raises(SettingsError) as error:
+        Settings.from_env({variable: value}, dotenv=None)
+    assert str(error.value).startswith(variable)
+
+
+def test_in_the_console_a_reminder_arrives_and_its_buttons_can_be_clicked(sqlite_url: str) -> None:
+    settings = Settings(database_url=sqlite_url, poll_seconds=0.2)
+    database = open_database(settings)
+    out = io.StringIO()
+    console = Console(settings=settings, database=database, out=out, tz="Asia/Tokyo")
+    try:
+        assert "I'll remind you" in console.send("remind fiji in 1 seconds try the buttons")
+        assert console.standin.wait_for(lambda: "[1 Done]" in out.getvalue(), timeout=10)
+        assert "(a direct message to you)" in out.getvalue() and "try the buttons" in out.getvalue()
+        assert console.click("1") == ""
+        assert console.standin.wait_for(lambda: "✅ Done" in out.getvalue(), timeout=5)
+        assert "updated in DU0CONSOLE" in out.getvalue()
+        assert "There are no buttons" not in console.send("click 9")
+    finally:
+        console.close()
+        database.engine.dispose()
