@@ -56,6 +56,7 @@ NOTE_WORDS = re.compile(r"\b(notes?|noted|wrote|written|jotted|did (?:we|i|you|a
 NOTE_SUBJECT = re.compile(r"\b(?:about|on|for|regarding|re|from|in)\s+(.+)$", re.IGNORECASE)
 VISIT_WORDS = re.compile(r"\b(visits?|trips?|engagements?|travel|seminars?)\b")
 PLAN_WORDS = re.compile(r"\b(planned|scheduled|upcoming|coming up|booked|on the (?:calendar|books)|do we have|are there|any)\b")
+LAST_OR_NEXT = re.compile(r"\b(next|last|latest|previous|most recent|upcoming)\b")
 OVERDUE_WORDS = re.compile(r"\b(overdue|due (?:for|soon)|late for|behind on)\b")
 COE_WORDS = re.compile(r"\b(coe|conditions? of entry)\b")
 WHO_WORDS = re.compile(r"\b(who|which (?:countries|nations|states|ones)|what (?:countries|nations|states)|"
@@ -151,6 +152,8 @@ def parse_intent(question: str, *, session, index: NationIndex, today: dt.date) 
     if NOTE_WORDS.search(text) and re.search(r"\b(we|i|our|my|you|team|anyone|somebody|someone)\b", text):
         return Intent(NOTES, nation=nation, subject=note_subject(question) or (nation.name if nation else ""))
     period = find_period(text, today)
+    if VISIT_WORDS.search(text) and nation is not None and period is None and LAST_OR_NEXT.search(text):
+        return Intent(VISITS, nation=nation)  # a nation's last and next visit
     if VISIT_WORDS.search(text) and (PLAN_WORDS.search(text) or period):
         if period is None:
             period = ((today, today + dt.timedelta(days=90)), "in the next 90 days")
@@ -269,7 +272,7 @@ def nation_status_answer(inv: Invocation, nation: Nation, *, typed: str = "") ->
     captions = [c for c in (state.detail,) if c]
     if typed:
         captions.insert(0, f"Showing {nation.name} for “{typed}”.")
-    captions.append(f"Full status: `/ipslo status {nation.iso2.lower()}` · reassessment at least every 3 years: 46 U.S.C. 70108(d)")
+    captions.append(f"Full status: `/ipslo status {nation.name.lower()}` · reassessment at least every 3 years: 46 U.S.C. 70108(d)")
     return Reply(text, parts=(Section(text), Caption(" · ".join(captions))))
 
 
@@ -304,6 +307,8 @@ def coe_answer(inv: Invocation) -> Reply:
 
 
 def visits_answer(inv: Invocation, intent: Intent) -> Reply:
+    if intent.nation is not None and intent.period is None:
+        return last_and_next_visit_answer(inv, intent.nation)
     first, last = intent.period or (inv.today, inv.today + dt.timedelta(days=90))
     chosen = visit_store.visits_between(session=inv.session, first=first, last=last)
     if intent.nation is not None:
@@ -316,6 +321,16 @@ def visits_answer(inv: Invocation, intent: Intent) -> Reply:
     lines = [visit_line(v, names.get(v.nation_iso2, v.nation_iso2), today=inv.today) for v in chosen]
     text = f"{len(chosen)} visit{'s' if len(chosen) != 1 else ''}{where} planned {intent.period_name}."
     return Reply(text, parts=(Section(f"{text}\n{bullet_list(lines)}"), Caption("From our visit records · `/ipslo visits`")))
+
+
+def last_and_next_visit_answer(inv: Invocation, nation: Nation) -> Reply:
+    last, upcoming = visit_store.last_and_next_visit(session=inv.session, nation_iso2=nation.iso2, today=inv.today)
+    lines = [f"Last: {visit_line(last, nation.name, today=inv.today) if last else 'none on record'}",
+             f"Next: {visit_line(upcoming, nation.name, today=inv.today) if upcoming else 'none planned'}"]
+    text = f"{nation.name}: last visit {fmt_date(last.starts_on) if last else 'none on record'}; " \
+           f"next visit {fmt_date(upcoming.starts_on) if upcoming else 'none planned'}."
+    return Reply(text, parts=(Section(f"{text}\n{bullet_list(lines)}"),
+                              Caption(f"From our visit records · `/ipslo visits {nation.name.lower()}`")))
 
 
 def notes_answer(inv: Invocation, intent: Intent) -> Reply:

@@ -192,6 +192,8 @@ def test_ask_without_a_question_says_what_to_type(database) -> None:
         ("which countries are on the COE list?", COE, None),
         ("what visits are planned next month?", VISITS, None),
         ("any trips to Samoa scheduled this week?", VISITS, "WS"),
+        ("when is our next visit to Fiji?", VISITS, "FJ"),
+        ("when was the last trip to Tonga?", VISITS, "TO"),
         ("what did we note about Suva?", NOTES, None),
         ("what notes do we have on Vanuatu?", NOTES, "VU"),
         ("what did I write about the DA in Port Moresby?", NOTES, None),
@@ -272,6 +274,8 @@ def test_ask_what_visits_are_planned_next_month(workspace) -> None:
     answer = workspace.command("ask what visits are planned next month?")
     assert f"1 visit planned {first:in %B %Y}." in answer.text
     assert "Fiji" in answer.text and "PFSP review" in answer.text and "Tonga" not in answer.text
+    tonga = workspace.command("ask when is our next visit to Tonga?")
+    assert f"Tonga: last visit none on record; next visit {first + dt.timedelta(days=40):%-d %b %Y}." in tonga.text
 
 
 def test_ask_what_did_we_note_about_a_place(workspace) -> None:
