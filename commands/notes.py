@@ -9,6 +9,8 @@ import json
 import re
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
+
 from commands.language import Button, Buttons, Caption, CommandError, Invocation, Reply, Section, Subcommand
 from commands.nations import fmt_date, nation_index, normalize, standing, strip_icons
 from commands.visits import dates_text, officer_zone
@@ -19,6 +21,7 @@ from storage import reminders as reminder_store
 from storage import visits as visit_store
 from storage.nations import Nation
 from storage.notes import MAX_TEXT, FollowUp, Hit, Note
+from storage.officers import Officer
 from storage.visits import Visit
 
 PAGE = 10
@@ -369,7 +372,8 @@ def notes_page(inv: Invocation, nation: Nation, words: list[str], before: tuple[
         parts.append(Section("No more notes." if before else "No notes yet."))
     if more:
         last = page[-1]
-        value = json.dumps({"n": nation.iso2, "w": " ".join(words)[:500], "b": [last.noted_on.isoformat(), last.id]})
+        value = json.dumps({"n": nation.iso2, "w": " ".join(words)[:500], "b": [last.noted_on.isoformat(), last.id]},
+                           ensure_ascii=False)  # a button's value holds 2,000 characters
         parts.append(Buttons((Button("More", NOTES_MORE, value),)))
     parts.append(Caption(f"Newest first. Add one: `/ipslo note {nation.iso2.lower()} <text>` · "
                          "search all notes: `/ipslo search <words>`"))
@@ -437,10 +441,8 @@ def author_id(inv: Invocation, typed: str) -> str:
         return inv.caller.user_id
     if re.fullmatch(r"[UW][A-Z0-9]{2,}", bare):
         return bare
-    from storage.officers import Officer  # noqa: PLC0415
-
     wanted = bare.lower().replace("_", " ")
-    for officer in inv.session.query(Officer).all():
+    for officer in inv.session.scalars(select(Officer)):
         if officer.name.lower() == wanted or officer.name.lower().split()[-1:] == [wanted]:
             return officer.user_id
     raise CommandError(f"I don't know who “{typed}” is.", hint="Mention them: `by:@name` (pick from the list), or `by:me`.")
@@ -499,7 +501,8 @@ def search_page(inv: Invocation, text: str, offset: int) -> Reply:
                              "No notes match. Fewer words find more; words match whatever their ending "
                              "(`inspect` finds “inspections”), accents and capitals don't matter."))
     if more:
-        parts.append(Buttons((Button("More", SEARCH_MORE, json.dumps({"q": text.strip()[:1500], "o": offset + PAGE})),)))
+        value = json.dumps({"q": text.strip()[:1000], "o": offset + PAGE}, ensure_ascii=False)
+        parts.append(Buttons((Button("More", SEARCH_MORE, value),)))
     order = "best match first" if words else "newest first"
     parts.append(Caption(f"{order.capitalize()}. Filters: `by:@someone` `since:<date>` `tag:<tag>` `nation:<nation>` · "
                          "`/ipslo note <id>` shows a whole note"))
@@ -543,9 +546,7 @@ def export_files(inv: Invocation, text: str) -> Export:
     state = standing(record, today=inv.today)
     visits = visit_store.visits_for_nation(session=inv.session, nation_iso2=nation.iso2)
     all_notes = store.all_notes_for_nation(session=inv.session, nation_iso2=nation.iso2)
-    from storage.officers import Officer  # noqa: PLC0415
-
-    names = {o.user_id: o.name for o in inv.session.query(Officer).all()}
+    names = {o.user_id: o.name for o in inv.session.scalars(select(Officer))}
     day = inv.today.isoformat()
 
     md = [f"# {nation.name} ({nation.iso2}): briefing of {fmt_date(inv.today)}", "",
@@ -601,7 +602,9 @@ def export(inv: Invocation, text: str) -> Reply:
 
 
 SUBCOMMANDS = (
-    Subcommand("note", "note <nation> <text>", "Write a note, filed under the nation and its current visit",
+    Subcommand("note", "note <nation> <text>",
+               "Write a note, filed under the nation and its current visit (`note` alone opens a form; "
+               "`note <id>`, `note edit|delete|history <id>`)",
                "/ipslo note fiji Met the DA; PFSP review for Suva still pending", note),
     Subcommand("notes", "notes <nation> [words]", "A nation's notes, newest first",
                "/ipslo notes fiji pfsp", notes, shareable=True),

@@ -276,7 +276,12 @@ def notes_for_nation(*, session: Session, nation_iso2: str, limit: int, words: S
                      before: tuple[dt.date, int] | None = None) -> list[Note]:
     """A nation's notes, newest first (by the day they are about), optionally only those matching ``words``; ``before`` pages on."""
     query = select(Note).where(Note.nation_iso2 == nation_iso2, Note.deleted_at.is_(None))
-    if words:
+    if words and not _is_postgres(session) and _fts5_count(session, words) > PROBE_ABOVE:
+        # A common word: walk the nation's notes newest first and ask the index about each, rather than
+        # gathering every note in the database that has the word.
+        query = query.where(text("EXISTS (SELECT 1 FROM notes_fts WHERE notes_fts MATCH :q AND notes_fts.rowid = notes.id)")
+                            .bindparams(q=_fts5_query(words)))
+    elif words:
         query = query.where(Note.id.in_(_matching_ids(session, words)))
     if before is not None:
         day, note_id = before
@@ -292,6 +297,14 @@ def all_notes_for_nation(*, session: Session, nation_iso2: str) -> list[Note]:
 
 def _is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
+
+
+#: On SQLite, a word in more notes than this is looked up note by note when listing one nation's notes.
+PROBE_ABOVE = 1_000
+
+
+def _fts5_count(session: Session, words: Sequence[str]) -> int:
+    return session.execute(text("SELECT count(*) FROM notes_fts WHERE notes_fts MATCH :q"), {"q": _fts5_query(words)}).scalar() or 0
 
 
 def _fts5_query(words: Sequence[str]) -> str:

@@ -123,3 +123,16 @@ def test_notes_written_outside_the_orm_are_searchable_too(database) -> None:
     with database.sessions() as session:
         [hit] = store.search(session=session, words=store.search_words("facade lautoka"), limit=5)
         assert [hit.note.text[a:b] for a, b in hit.spans] == ["Façade", "Lautoka"]
+
+
+def test_a_word_in_many_notes_still_lists_just_that_nations_notes_with_it(workspace: Workspace) -> None:
+    with workspace.database.sessions.begin() as session:
+        for n in range(store.PROBE_ABOVE + 200):
+            nation = ("FJ", "TO", "WS")[n % 3]
+            words = "inspection of the wharf" if n % 2 else "meeting with the DA"
+            store.add_note(session=session, nation_iso2=nation, text=f"{words} number {n}", noted_on=dt.date(2026, 1, 1),
+                           author_user_id=OFFICER, idempotency_key=f"many:{n}")
+    answer = workspace.command("notes tonga inspect")
+    numbers = [int(n) for n in re.findall(r"inspection of the wharf number (\d+)", "\n".join(section_texts(answer.body)))]
+    assert len(numbers) == 10 and all(n % 3 == 1 and n % 2 == 1 for n in numbers)
+    assert numbers == sorted(numbers, reverse=True)  # newest first
