@@ -109,6 +109,5 @@ def register(app: App, bot: Bot) -> None:
         if reply.refused:
             respond(**views.message(reply), replace_original=False)
             return
-        channel = (body.get("channel") or body.get("container") or {}).get("id") or body.get("container", {}).get("channel_id")
-        ts = (body.get("message") or {}).get("ts") or body.get("container", {}).get("message_ts")
-        bot.client.chat_update(channel=channel, ts=ts, **slack_message(reply))
+        container = body["container"]  # the reminder message the button is on
+        bot.client.chat_update(channel=container["channel_id"], ts=container["message_ts"], **slack_message(reply))

@@ -6,7 +6,7 @@ import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from commands.language import Button, Buttons, Caption, CommandError, Invocation, Reply, Section, Subcommand, bullet_list
-from commands.nations import fmt_date, nation_index, normalize
+from commands.nations import nation_index, normalize
 from commands.when import WhenError, describe, split_date_range
 from storage import nations as nation_store
 from storage import officers

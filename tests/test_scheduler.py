@@ -192,16 +192,21 @@ def test_two_bot_processes_deliver_each_of_200_reminders_exactly_once(postgres_u
 
 
 def test_a_worker_delivers_what_a_web_process_without_scheduler_wrote(database_url: str, tmp_path: Path,
-                                                                      workspace: Workspace) -> None:
-    worker = start_bot("scheduler", database_url=database_url, standin=workspace.standin, tmp_path=tmp_path, port=free_port())
+                                                                      standin: SlackStandIn) -> None:
+    database = open_database(Settings(database_url=database_url))
+    port = free_port()
+    web = start_bot("run", database_url=database_url, standin=standin, tmp_path=tmp_path, port=port, IPSLO_SCHEDULER="off")
+    worker = start_bot("scheduler", database_url=database_url, standin=standin, tmp_path=tmp_path, port=free_port())
     try:
-        answer = workspace.command("remind fiji in 3 seconds worker test")  # the in-process app stands for the web process
+        assert standin.wait_for(lambda: healthy(port), timeout=60), (tmp_path / f"run-{port}.log").read_text()
+        workspace = Workspace(f"http://127.0.0.1:{port}/slack/events", standin, database, Settings())
+        answer = workspace.command("remind fiji in 3 seconds worker test")
         assert "I'll remind you" in answer.text
-        assert workspace.standin.wait_for(lambda: dms(workspace.standin), timeout=30), \
+        assert standin.wait_for(lambda: reminder(database, 1).state == store.SENT, timeout=30), \
             next(tmp_path.glob("scheduler-*.log")).read_text()
+        assert reminder(database, 1).claimed_by == f"{socket.gethostname()}:{worker.pid}"  # the worker, not the web process
+        assert len(standin.calls_to("chat.postMessage")) == 1
     finally:
+        stop(web)
         stop(worker)
-    assert len(workspace.standin.calls_to("chat.postMessage")) == 1
-    with workspace.database.sessions() as session:
-        [row] = session.scalars(select(Reminder)).all()
-    assert row.state == store.SENT and row.claimed_by != "test"
+        database.engine.dispose()
