@@ -86,7 +86,7 @@ def reminder_line(reminder: Reminder, tz: ZoneInfo, about: str) -> str:
     return line
 
 
-def about_text(reminder: Reminder, names: dict[str, str]) -> str:
+def about_text(session: Session, reminder: Reminder, names: dict[str, str]) -> str:
     if reminder.visit_id:
         return f"visit #{reminder.visit_id} ({names.get(reminder.nation_iso2 or '', reminder.nation_iso2)})"
     return names.get(reminder.nation_iso2 or "", "") or "no nation"
@@ -104,10 +104,10 @@ def reminders(inv: Invocation, text: str) -> Reply:
     parts: list = []
     if trouble:
         parts.append(Section("*Need your attention*\n" + bullet_list(
-            [reminder_line(r, inv.caller.tz, about_text(r, names)) for r in trouble[:20]])))
+            [reminder_line(r, inv.caller.tz, about_text(inv.session, r, names)) for r in trouble[:20]])))
     if waiting:
         parts.append(Section("*Coming up*\n" + bullet_list(
-            [reminder_line(r, inv.caller.tz, about_text(r, names)) for r in waiting[:40]])))
+            [reminder_line(r, inv.caller.tz, about_text(inv.session, r, names)) for r in waiting[:40]])))
     if not mine:
         parts.append(Section("You have no reminders waiting."))
     parts.append(Caption("Set one: `/ipslo remind fiji tomorrow 09:00 send agenda to the DA` · "
