@@ -70,11 +70,12 @@ def render(message: dict[str, Any], names: dict[str, str] | None = None, buttons
             for element in block.get("elements", []):
                 if "text" not in element:
                     continue
+                label = plain(element["text"]["text"], names)
                 if buttons is None:
-                    labels.append(f"[{element['text']['text']}]")
+                    labels.append(f"[{label}]")
                 else:
                     buttons.append({**element, "block_id": block.get("block_id") or f"b{len(buttons)}"})
-                    labels.append(f"[{len(buttons)} {element['text']['text']}]")
+                    labels.append(f"[{len(buttons)} {label}]")
             lines.append("  " + "  ".join(labels))
     return "\n".join(lines)
 
