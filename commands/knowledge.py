@@ -57,7 +57,8 @@ NOTE_SUBJECT = re.compile(r"\b(?:about|on|for|regarding|re|from|in)\s+(.+)$", re
 VISIT_WORDS = re.compile(r"\b(visits?|trips?|engagements?|travel|seminars?)\b")
 PLAN_WORDS = re.compile(r"\b(planned|scheduled|upcoming|coming up|booked|on the (?:calendar|books)|do we have|are there|any)\b")
 LAST_OR_NEXT = re.compile(r"\b(next|last|latest|previous|most recent|upcoming)\b")
-OVERDUE_WORDS = re.compile(r"\b(overdue|due (?:for|soon)|late for|behind on)\b")
+OVERDUE_WORDS = re.compile(r"\b(overdue|due (?:for|soon)|coming due|late for|behind on)\b")
+DUE_SOON_WORDS = re.compile(r"\b(due soon|coming due|next six months|next 6 months)\b")
 COE_WORDS = re.compile(r"\b(coe|conditions? of entry)\b")
 WHO_WORDS = re.compile(r"\b(who|which (?:countries|nations|states|ones)|what (?:countries|nations|states)|"
                        r"list(?: of)? (?:the )?(?:countries|nations)|(?:countries|nations) (?:are )?(?:on|under|with|subject to))\b")
@@ -165,7 +166,7 @@ def parse_intent(question: str, *, session, index: NationIndex, today: dt.date) 
         if guessed is not None:
             return Intent(NATION_STATUS, nation=guessed[0], nation_typed=guessed[1])
     if OVERDUE_WORDS.search(text) and nation is None:
-        return Intent(OVERDUE)
+        return Intent(OVERDUE, subject="due soon" if DUE_SOON_WORDS.search(text) else "")
     if COE_WORDS.search(text) and WHO_WORDS.search(text) and nation is None and not HISTORY_WORDS.search(text):
         return Intent(COE)
     return Intent(KNOWLEDGE, nation=nation)
@@ -276,7 +277,7 @@ def nation_status_answer(inv: Invocation, nation: Nation, *, typed: str = "") ->
     return Reply(text, parts=(Section(text), Caption(" · ".join(captions))))
 
 
-def overdue_answer(inv: Invocation) -> Reply:
+def overdue_answer(inv: Invocation, intent: Intent) -> Reply:
     in_area = nation_store.list_nations(session=inv.session, in_area=True)
     states = [(r, standing(r, today=inv.today)) for r in nation_store.nation_records(session=inv.session, nations=in_area)]
     overdue = [(r, s) for r, s in states if s.overdue]
@@ -286,8 +287,12 @@ def overdue_answer(inv: Invocation) -> Reply:
         text = f"{len(overdue)} nation{'s are' if len(overdue) != 1 else ' is'} overdue for reassessment: {names}."
     else:
         text = "No nation in our area is overdue for reassessment on our records."
+    if intent.subject == "due soon":
+        soon = [(r, s) for r, s in states if s.due_soon]
+        names = ", ".join(f"{r.nation.name} (due {fmt_date(s.due)})" for r, s in soon) or "none"
+        text += f" Due within 6 months: {names}."
     caption = (f"{unknown} nations in our area have no assessment on record, so no due date is known. "
-               "Reassessment at least every 3 years: 46 U.S.C. 70108(d). The list: `/ipslo nations overdue`")
+               "Reassessment at least every 3 years: 46 U.S.C. 70108(d). The list: `/ipslo nations due`")
     return Reply(text, parts=(Section(text), Caption(caption)))
 
 
@@ -378,7 +383,7 @@ def ask(inv: Invocation, text: str) -> Reply:
     if intent.name == NATION_STATUS:
         return nation_status_answer(inv, intent.nation, typed=intent.nation_typed)
     if intent.name == OVERDUE:
-        return overdue_answer(inv)
+        return overdue_answer(inv, intent)
     if intent.name == COE:
         return coe_answer(inv)
     if intent.name == VISITS:

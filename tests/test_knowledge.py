@@ -6,6 +6,7 @@ import re
 
 import pytest
 import yaml
+from dateutil.relativedelta import relativedelta
 
 from commands.knowledge import COE, KNOWLEDGE, NATION_STATUS, NOTES, OVERDUE, VISITS, ask, isps, parse_intent
 from commands.language import Caller, Invocation
@@ -245,6 +246,12 @@ def test_ask_which_nations_are_overdue_matches_nations_overdue(workspace) -> Non
     answer = workspace.command("ask which nations are overdue for reassessment?")
     assert "2 nations are overdue for reassessment: Samoa (due 10 Feb 2023), Tonga (due 1 Jun 2024)." in answer.text
     assert "Fiji" not in answer.text
+    assert "Due within 6 months: none." in workspace.command("ask which nations are due soon?").text
+    today = dt.datetime.now(dt.timezone.utc).astimezone(dt.timezone(dt.timedelta(hours=9))).date()
+    assessed = (today - relativedelta(years=3, months=-2)).isoformat()  # due in about two months
+    workspace.command(f"assess vanuatu {assessed} substantially implementing", user=ADMIN)
+    soon = workspace.command("ask which nations are due soon?")
+    assert "Due within 6 months: Vanuatu (due " in soon.text and "Fiji" not in soon.text
     listed = workspace.command("nations overdue")
     assert "Overdue for reassessment (2)" in listed.text and "Samoa" in listed.text and "Tonga" in listed.text
 
