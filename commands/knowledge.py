@@ -367,7 +367,8 @@ def notes_answer(inv: Invocation, intent: Intent) -> Reply:
         + (n.text if len(n.text) <= 200 else n.text[:199] + "…")
         for n in found
     ]
-    text = f"{len(found)} note{'s' if len(found) != 1 else ''} about {about}" + (" (the most relevant)" if len(found) == NOTES_SHOWN else "") + "."
+    more = f" (the first {NOTES_SHOWN})" if len(found) == NOTES_SHOWN else ""
+    text = f"{len(found)} note{'s' if len(found) != 1 else ''} about {about}{more}."
     return Reply(text, parts=(Section(f"{text}\n{bullet_list(lines)}"),
                               Caption("From our notes · more: `/ipslo search <words>` · `/ipslo notes <nation>`")))
 
