@@ -18,6 +18,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy import event
+from sqlalchemy.orm import Session, object_session
 
 from bot.app import Bot, Database, slack_client
 from bot.reminders import deliver, slack_message
@@ -25,12 +27,25 @@ from bot.settings import Settings
 from commands.reminders import digest
 from storage import reminders as store
 from storage.db import utcnow
+from storage.reminders import Reminder
 
 log = logging.getLogger("ipslo.scheduler")
 
 #: A claim older than this belongs to a process that stopped while sending.
 ABANDONED_AFTER = dt.timedelta(minutes=10)
 SENDERS = 8  # deliveries at once
+CHANGED = "ipslo.pending_reminder_written"
+
+
+def _note_pending_reminder(_mapper: Any, _connection: Any, reminder: Reminder) -> None:
+    """A reminder was written pending (set, snoozed, moved) in this process: its session's commit wakes the schedulers here."""
+    session = object_session(reminder)
+    if session is not None and reminder.state == store.PENDING:
+        session.info[CHANGED] = True
+
+
+event.listen(Reminder, "after_insert", _note_pending_reminder)
+event.listen(Reminder, "after_update", _note_pending_reminder)
 
 
 class ReminderScheduler:
@@ -59,11 +74,14 @@ class ReminderScheduler:
             trigger = CronTrigger.from_crontab(self.settings.digest_cron, timezone=self.settings.team_tz)
             self.scheduler.add_job(self.post_digest, trigger, id="digest")
         self.scheduler.start()
+        event.listen(Session, "after_commit", self._after_commit)
         log.info("Scheduler %s started: polling every %ss%s", self.name, self.settings.poll_seconds,
                  f", digest to {self.settings.digest_channel} at {self.settings.digest_cron!r}" if self.settings.digest_channel else "")
         return self
 
     def stop(self, wait: bool = True) -> None:
+        if event.contains(Session, "after_commit", self._after_commit):
+            event.remove(Session, "after_commit", self._after_commit)
         if self.scheduler.running:
             self.scheduler.shutdown(wait=wait)
 
@@ -72,6 +90,11 @@ class ReminderScheduler:
 
     def __exit__(self, *exc: Any) -> None:
         self.stop()
+
+    def _after_commit(self, session: Session) -> None:
+        """A reminder set in this process (a command, a Snooze) is timed at once, not at the next poll."""
+        if session.info.pop(CHANGED, False) and self.scheduler.running:
+            self.scheduler.modify_job("poll", next_run_time=dt.datetime.now(dt.timezone.utc))
 
     # --- jobs --------------------------------------------------------------------------------
 

@@ -67,6 +67,14 @@ def test_a_reminder_set_by_command_arrives_when_due_and_not_before(workspace: Wo
     assert "check the agenda" in text and "[Done]" in text
 
 
+def test_a_reminder_set_in_the_same_process_is_timed_at_once_not_at_the_next_poll(workspace: Workspace, settings: Settings,
+                                                                                 database) -> None:
+    with ReminderScheduler(settings=replace(settings, poll_seconds=60), database=database, name="web") as running:
+        assert running.started.wait(5)  # the next poll is a minute away
+        workspace.command("remind fiji in 2 seconds soon")
+        assert workspace.standin.wait_for(lambda: reminder(database, 1).state == store.SENT, timeout=20)
+
+
 def test_a_reminder_survives_a_restart(fast: Settings, database, standin: SlackStandIn) -> None:
     reminder_id = add(database, due_at=utcnow() + dt.timedelta(seconds=2), text="after the restart")
     first = ReminderScheduler(settings=fast, database=database, name="first").start()
