@@ -74,6 +74,7 @@ class ReminderScheduler:
             trigger = CronTrigger.from_crontab(self.settings.digest_cron, timezone=self.settings.team_tz)
             self.scheduler.add_job(self.post_digest, trigger, id="digest")
         self.scheduler.start()
+        self.pid = os.getpid()
         event.listen(Session, "after_commit", self._after_commit)
         log.info("Scheduler %s started: polling every %ss%s", self.name, self.settings.poll_seconds,
                  f", digest to {self.settings.digest_channel} at {self.settings.digest_cron!r}" if self.settings.digest_channel else "")
@@ -93,7 +94,8 @@ class ReminderScheduler:
 
     def _after_commit(self, session: Session) -> None:
         """A reminder set in this process (a command, a Snooze) is timed at once, not at the next poll."""
-        if session.info.pop(CHANGED, False) and self.scheduler.running:
+        # Not in a forked child (a gunicorn worker): the scheduler's thread lives in the parent only.
+        if session.info.pop(CHANGED, False) and self.scheduler.running and os.getpid() == self.pid:
             self.scheduler.modify_job("poll", next_run_time=dt.datetime.now(dt.timezone.utc))
 
     # --- jobs --------------------------------------------------------------------------------
