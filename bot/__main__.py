@@ -66,19 +66,24 @@ def main(argv: list[str] | None = None) -> int:
         return run_console(settings=settings, database=database, admin=args.admin, user_id=args.user, tz=args.tz)
     if not settings.has_slack_tokens:
         print("No Slack tokens set (SLACK_BOT_TOKEN, SLACK_APP_TOKEN): starting the local console instead.", file=sys.stderr)
+        logging.getLogger().setLevel(logging.WARNING)
         return run_console(settings=settings, database=database, admin=False, user_id="U0CONSOLE", tz=None)
 
     from bot import serve
 
-    app = create_app(settings=settings, database=database)
-    if settings.scheduler:  # IPSLO_SCHEDULER=off for a web process beside a worker
-        from bot.scheduler import ReminderScheduler
+    from bot.scheduler import ReminderScheduler
 
-        ReminderScheduler(settings=settings, database=database).start()
+    app = create_app(settings=settings, database=database)
+
+    def start_scheduler() -> None:
+        if settings.scheduler:  # IPSLO_SCHEDULER=off for a web process beside a worker
+            ReminderScheduler(settings=settings, database=database).start()
+
     if settings.socket_mode:
+        start_scheduler()
         serve.serve_socket_mode(app, settings)
     else:
-        serve.serve_http(app, database, settings)
+        serve.serve_http(app, database, settings, worker_started=start_scheduler)  # in gunicorn's worker
     return 0
 
 

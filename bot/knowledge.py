@@ -12,7 +12,7 @@ from commands import knowledge
 
 
 def register(app: App, bot: Bot) -> None:
-    @app.action(re.compile("^" + re.escape(knowledge.SHOW_ENTRY)), middleware=[bot.identify_officer])
+    @app.action(re.compile("^" + re.escape(knowledge.SHOW_ENTRY)))
     def on_see_also(ack: Any, action: dict, context: Any, respond: Any) -> None:
         ack()
         reply = bot.run(lambda inv: knowledge.show_entry(inv, action.get("value", "")), context["caller"], "isps: see also")

@@ -5,7 +5,6 @@ import datetime as dt
 import logging
 import re
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from slack_bolt import App
 from slack_sdk.errors import SlackApiError
@@ -51,15 +50,6 @@ def failure_reason(error: SlackApiError) -> str:
     return PERMANENT_ERRORS.get(code, f"Slack answered {code}")
 
 
-def officer_zone(bot: Bot, user_id: str) -> ZoneInfo:
-    """The officer's time zone; a second try when another thread cached the same officer at the same moment."""
-    try:
-        return bot.caller_for(user_id).tz
-    except Exception:
-        log.info("Looking up %s again after a concurrent first look-up", user_id)
-        return bot.caller_for(user_id).tz
-
-
 def deliver(bot: Bot, reminder_id: int, *, worker: str) -> str | None:
     """Claim one due reminder and send it by direct message; returns the state it ended in, or None if another process had it."""
     sessions = bot.database.sessions
@@ -71,7 +61,7 @@ def deliver(bot: Bot, reminder_id: int, *, worker: str) -> str | None:
     with sessions() as session:
         reminder = store.get_reminder(session=session, reminder_id=reminder_id)
         try:
-            tz = officer_zone(bot, owner)
+            tz = bot.caller_for(owner).tz
             late = now - reminder.due_at > LATE_AFTER
             reply = reminders.reminder_message(session=session, reminder=reminder, tz=tz, now=now, late=late)
             channel = bot.client.conversations_open(users=owner)["channel"]["id"]
@@ -100,7 +90,7 @@ def register(app: App, bot: Bot) -> None:
                 bot.caller_for(user_id)
         return next()
 
-    @app.action(re.compile("^" + re.escape(reminders.ACTION_PREFIX)), middleware=[bot.identify_officer])
+    @app.action(re.compile("^" + re.escape(reminders.ACTION_PREFIX)))
     def on_reminder_button(ack: Any, body: dict, action: dict, context: Any, respond: Any) -> None:
         ack()
         verb = action["action_id"][len(reminders.ACTION_PREFIX):]

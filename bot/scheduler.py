@@ -94,7 +94,6 @@ class ReminderScheduler:
 
     def _after_commit(self, session: Session) -> None:
         """A reminder set in this process (a command, a Snooze) is timed at once, not at the next poll."""
-        # Not in a forked child (a gunicorn worker): the scheduler's thread lives in the parent only.
         if session.info.pop(CHANGED, False) and self.scheduler.running and os.getpid() == self.pid:
             self.scheduler.modify_job("poll", next_run_time=dt.datetime.now(dt.timezone.utc))
 

@@ -40,7 +40,10 @@ def wsgi_app(app: App, database: Database) -> Callable[..., Iterable[bytes]]:
     return application
 
 
-def run_gunicorn(application: Callable[..., Iterable[bytes]], *, port: int, post_fork: Callable[[], None] | None = None) -> None:
+def run_gunicorn(
+    application: Callable[..., Iterable[bytes]], *, port: int, post_fork: Callable[[], None] | None = None,
+    worker_started: Callable[[], None] | None = None,
+) -> None:
     """Serve a WSGI app with gunicorn in this process: one worker, threads answering in the request thread."""
     from gunicorn.app.base import BaseApplication
 
@@ -55,6 +58,8 @@ def run_gunicorn(application: Callable[..., Iterable[bytes]], *, port: int, post
             self.cfg.set("errorlog", "-")
             if post_fork is not None:
                 self.cfg.set("post_fork", lambda server, worker: post_fork())
+            if worker_started is not None:
+                self.cfg.set("post_worker_init", lambda worker: worker_started())
 
         def load(self) -> Callable[..., Iterable[bytes]]:
             return application
@@ -62,11 +67,12 @@ def run_gunicorn(application: Callable[..., Iterable[bytes]], *, port: int, post
     Server().run()
 
 
-def serve_http(app: App, database: Database, settings: Settings) -> None:
-    """Slack's requests over HTTP on $PORT (one worker keeps one scheduler)."""
+def serve_http(app: App, database: Database, settings: Settings, *, worker_started: Callable[[], None] | None = None) -> None:
+    """Slack's requests over HTTP on $PORT. One worker process; ``worker_started`` runs in it (the scheduler)."""
     log.info("Serving Slack requests on http://0.0.0.0:%s%s", settings.port, EVENTS_PATH)
     # The app was built before the fork: the worker opens its own database connections.
-    run_gunicorn(wsgi_app(app, database), port=settings.port, post_fork=lambda: database.engine.dispose(close=False))
+    run_gunicorn(wsgi_app(app, database), port=settings.port, post_fork=lambda: database.engine.dispose(close=False),
+                 worker_started=worker_started)
 
 
 def serve_socket_mode(app: App, settings: Settings) -> None:

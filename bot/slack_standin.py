@@ -9,7 +9,7 @@ import re
 import secrets
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from email.parser import BytesParser
 from email.policy import HTTP as _HTTP_POLICY

@@ -99,7 +99,7 @@ def saved_reply(inv: Invocation, note: Note, created: bool, *, follow_ups: int =
         lines = [f":memo: This is already saved as note *#{note.id}* under {where}; nothing new was added."]
     if follow_ups:
         lines.append(f"{follow_ups} follow-up{'s' if follow_ups != 1 else ''}"
-                     + (f", each a reminder for its owner" if reminders == follow_ups else
+                     + (", each a reminder for its owner" if reminders == follow_ups else
                         f" ({reminders} with reminders)"))
     tags = " ".join(f"`{t}`" for t in note.tag_list)
     caption = f"Tags: {tags} · " if tags else ""

@@ -97,7 +97,7 @@ def alembic_config(engine: Engine) -> Any:
     return config
 
 
-def migrate(engine: Engine, revision: str = "heads") -> None:
+def migrate(engine: Engine, revision: str = "head") -> None:
     """Bring the database to ``revision`` (the newest schema by default)."""
     from alembic import command
 

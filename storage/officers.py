@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import String
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from storage.db import Base, UTCDateTime, utcnow
@@ -30,11 +31,16 @@ def get_officer(*, session: Session, user_id: str, fresh: bool = True) -> Office
 
 
 def remember_officer(*, session: Session, user_id: str, name: str, tz: str) -> Officer:
+    """Insert or refresh a profile; two requests looking up the same new officer at once both succeed."""
     officer = session.get(Officer, user_id)
     if officer is None:
-        officer = Officer(user_id=user_id, name=name, tz=tz, fetched_at=utcnow())
-        session.add(officer)
-    else:
-        officer.name, officer.tz, officer.fetched_at = name, tz, utcnow()
+        try:
+            with session.begin_nested():
+                officer = Officer(user_id=user_id, name=name, tz=tz, fetched_at=utcnow())
+                session.add(officer)
+            return officer
+        except IntegrityError:  # another request stored it first: refresh that row instead
+            officer = session.get(Officer, user_id, populate_existing=True)
+    officer.name, officer.tz, officer.fetched_at = name, tz, utcnow()
     session.flush()
     return officer
