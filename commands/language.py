@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
@@ -118,3 +119,11 @@ class Subcommand:
     admin_only: bool = False
     shareable: bool = False
     aliases: tuple[str, ...] = ()
+
+
+def parse_id(typed: str, *, what: str, hint: str) -> int:
+    """A record number as officers type it ("12" or "#12"); anything else, or absurdly long, is refused kindly."""
+    cleaned = typed.strip().lstrip("#")
+    if not re.fullmatch(r"[0-9]{1,9}", cleaned):
+        raise CommandError(f"“{typed.strip()}” is not a {what} number.", hint=hint)
+    return int(cleaned)

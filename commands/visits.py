@@ -5,7 +5,7 @@ import datetime as dt
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from commands.language import Button, Buttons, Caption, CommandError, Invocation, Reply, Section, Subcommand, bullet_list
+from commands.language import Button, Buttons, Caption, CommandError, Invocation, Reply, Section, Subcommand, bullet_list, parse_id
 from commands.nations import nation_index, normalize
 from commands.when import WhenError, describe, split_date_range
 from storage import nations as nation_store
@@ -53,11 +53,7 @@ def split_lead(text: str) -> tuple[str | None, str]:
 
 
 def visit_id(typed: str, usage: str) -> int:
-    cleaned = typed.strip().lstrip("#")
-    if not cleaned.isdigit():
-        raise CommandError(f"“{typed}” is not a visit number.",
-                           hint=f"Visit numbers are shown as #12 in `/ipslo visits`. {usage}")
-    return int(cleaned)
+    return parse_id(typed, what="visit", hint=f"Visit numbers are shown as #12 in `/ipslo visits`. {usage}")
 
 
 def find_visit(inv: Invocation, typed: str, usage: str) -> Visit:
