@@ -74,33 +74,37 @@ class Bot:
     _callers: dict[str, tuple[float, Caller]] = field(default_factory=dict)
 
     def caller_for(self, user_id: str) -> Caller:
-        """Who is asking, with their Slack time zone (cached for a day; the team's zone if Slack can't say)."""
+        """Who is asking, with their Slack time zone: kept in memory for minutes, in the database for a day."""
         known = self._callers.get(user_id)
         if known and known[0] > time.monotonic():
             return known[1]
-        caller = self._look_up_caller(user_id)
-        self._callers[user_id] = (time.monotonic() + CALLER_CACHE_SECONDS, caller)
+        caller, from_slack = self._look_up_caller(user_id)
+        keep = CALLER_CACHE_SECONDS if from_slack else 30.0  # ask Slack again soon if it could not answer
+        self._callers[user_id] = (time.monotonic() + keep, caller)
         return caller
 
-    def _look_up_caller(self, user_id: str) -> Caller:
+    def _look_up_caller(self, user_id: str) -> tuple[Caller, bool]:
         settings = self.settings
-        with self.database.sessions.begin() as session:
-            officer = officers.get_officer(session=session, user_id=user_id)
-            if officer is None:
-                try:
-                    user = self.client.users_info(user=user_id)["user"]
-                    officer = officers.remember_officer(
-                        session=session, user_id=user_id,
-                        name=user.get("real_name") or user.get("name") or user_id, tz=user.get("tz") or settings.team_tz.key,
-                    )
-                except SlackApiError as error:
-                    log.warning("users.info failed for %s: %s", user_id, error.response.get("error"))
-            tz_name = officer.tz if officer else settings.team_tz.key
+        with self.database.sessions() as session:
+            officer = officers.get_officer(session=session, user_id=user_id, fresh=False)
+            tz_name = officer.tz if officer else None
+            known = officer is not None and officers.is_fresh(officer)
+        if not known:
+            try:  # outside any transaction: a network call
+                user = self.client.users_info(user=user_id)["user"]
+                tz_name = user.get("tz") or tz_name or settings.team_tz.key
+                with self.database.sessions.begin() as session:
+                    officers.remember_officer(session=session, user_id=user_id, tz=tz_name,
+                                              name=user.get("real_name") or user.get("name") or user_id)
+                known = True
+            except Exception as error:  # Slack down or refusing: keep the profile we had, else the team's zone
+                reason = error.response.get("error") if isinstance(error, SlackApiError) else error.__class__.__name__
+                log.warning("users.info failed for %s (%s); using %s", user_id, reason, tz_name or settings.team_tz.key)
         try:
-            tz = ZoneInfo(tz_name)
+            tz = ZoneInfo(tz_name or settings.team_tz.key)
         except (ZoneInfoNotFoundError, ValueError):
             tz = settings.team_tz
-        return Caller(user_id=user_id, tz=tz, is_admin=settings.is_admin(user_id))
+        return Caller(user_id=user_id, tz=tz, is_admin=settings.is_admin(user_id)), known
 
     def identify_officer(self, body: dict, context: Any, next: Callable[[], BoltResponse]) -> Any:
         """Middleware: refuse people outside IPSLO_OFFICERS politely; otherwise put the caller in ``context["caller"]``."""
@@ -159,8 +163,11 @@ def create_app(
 
     @app.error
     def on_error(error: Exception, body: dict, logger: logging.Logger) -> BoltResponse:
+        """Log it with a reference; a slash command gets a reply it can show, anything else a plain 200."""
         reference = uuid.uuid4().hex[:8]
         logger.exception("Unhandled error (reference %s): %s", reference, error)
+        if not body.get("command"):  # buttons, forms, events: Slack shows no message body, and forms refuse one
+            return BoltResponse(status=200, body="")
         reply = failure_reply(reference)
         return BoltResponse(status=200, body=json.dumps(views.message(reply)), headers={"content-type": "application/json"})
 

@@ -15,8 +15,11 @@ log = logging.getLogger("ipslo")
 
 
 def register(app: App, bot: Bot) -> None:
-    @app.event("app_home_opened")
-    def on_home_opened(event: dict, context: Any) -> None:
+    def acknowledge(ack: Any) -> None:
+        ack()
+
+    def publish_desk(event: dict, context: Any) -> None:
+        """After the ack (a lazy listener): build the desk and publish it to the officer's Home tab."""
         if event.get("tab") not in (None, "home") or "caller" not in context:
             return
         reply = bot.run(desk, context["caller"], "App Home")
@@ -24,3 +27,5 @@ def register(app: App, bot: Bot) -> None:
             bot.client.views_publish(user_id=event["user"], view={"type": "home", "blocks": views.blocks(reply)[:100]})
         except SlackApiError as error:
             log.warning("views.publish failed for %s: %s", event["user"], error.response.get("error"))
+
+    app.event("app_home_opened")(ack=acknowledge, lazy=[publish_desk])

@@ -285,7 +285,7 @@ def nations(inv: Invocation, text: str) -> Reply:
     elif choice in ("coe", "conditions of entry"):
         title, chosen = "Under Conditions of Entry", [(r, s) for r, s in states if s.under_coe]
     elif choice in ("overdue", "due"):
-        title = "Overdue for reassessment"
+        title = "Overdue for reassessment" if choice == "overdue" else "Reassessment overdue or due within 6 months"
         chosen = [(r, s) for r, s in states if r.nation.in_area and (s.overdue or (choice == "due" and s.due_soon))]
     elif choice in region_by_key or any(key.startswith(choice) for key in region_by_key):
         region = region_by_key.get(choice) or next(r for k, r in region_by_key.items() if k.startswith(choice))

@@ -22,10 +22,14 @@ class Officer(Base):
     fetched_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
+def is_fresh(officer: Officer) -> bool:
+    return utcnow() - officer.fetched_at <= FRESH_FOR
+
+
 def get_officer(*, session: Session, user_id: str, fresh: bool = True) -> Officer | None:
     """The cached profile; with ``fresh`` only when it is younger than :data:`FRESH_FOR`."""
     officer = session.get(Officer, user_id)
-    if officer is None or (fresh and utcnow() - officer.fetched_at > FRESH_FOR):
+    if officer is None or (fresh and not is_fresh(officer)):
         return None
     return officer
 
