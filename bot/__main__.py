@@ -8,6 +8,20 @@ import sys
 from bot.settings import Settings, SettingsError
 
 
+def check_console_options(args: argparse.Namespace) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from bot.settings import USER_ID
+
+    if not USER_ID.match(args.user):
+        raise SettingsError(f"--user must be a Slack member ID such as U0CONSOLE (capital U, then letters and digits); got {args.user!r}.")
+    if args.tz is not None:
+        try:
+            ZoneInfo(args.tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise SettingsError(f"--tz must be an IANA time zone such as Asia/Tokyo or America/New_York; got {args.tz!r}.") from None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="The IPSLO Slack bot.")
     verbs = parser.add_subparsers(dest="verb")
@@ -30,6 +44,8 @@ def main(argv: list[str] | None = None) -> int:
             settings.require_slack()
         if verb == "scheduler" and not settings.slack_bot_token:
             raise SettingsError("SLACK_BOT_TOKEN is not set: the scheduler sends reminders as the bot (Bot User OAuth Token, xoxb-..., from your Slack app's OAuth & Permissions page).")
+        if verb == "console":
+            check_console_options(args)
     except SettingsError as error:
         print(f"ipslo-bot: {error}", file=sys.stderr)
         return 2
@@ -81,7 +97,13 @@ def main(argv: list[str] | None = None) -> int:
 
     if settings.socket_mode:
         start_scheduler()
-        serve.serve_socket_mode(app, settings)
+        try:
+            serve.serve_socket_mode(app, settings)
+        except Exception as error:  # Slack unreachable or the app token refused: one line, not a stack trace
+            print(f"ipslo-bot: cannot connect to Slack in Socket Mode at {settings.slack_api_url}: "
+                  f"{error.__class__.__name__}: {str(error).splitlines()[0] if str(error) else ''} "
+                  "(check SLACK_APP_TOKEN, SLACK_API_URL and the network)", file=sys.stderr)
+            return 2
     else:
         serve.serve_http(app, database, settings, worker_started=start_scheduler)  # in gunicorn's worker
     return 0

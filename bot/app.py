@@ -7,6 +7,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -142,9 +143,11 @@ def create_app(
     database: Database,
     client: WebClient | None = None,
     clock: Callable[[], dt.datetime] = utcnow,
+    listener_executor: Executor | None = None,
 ) -> App:
     client = client or slack_client(settings)
     app = App(
+        listener_executor=listener_executor,  # runs lazy listeners (work after the ack); the console waits on it
         client=client,
         signing_secret=settings.slack_signing_secret or "",
         process_before_response=True,  # answer in the request thread: no 10 ms polling for ack()

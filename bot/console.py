@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import json
+import logging
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
 import re
 import secrets
 import sys
@@ -16,6 +19,7 @@ from slack_bolt import BoltRequest
 from bot.app import Database, create_app, slack_client
 from bot.settings import Settings
 from bot.slack_standin import ApiCall, ResponsePost, SlackStandIn
+from storage.officers import remember_officer
 
 EMOJI = {
     "white_check_mark": "✅", "warning": "⚠️", "no_entry": "⛔", "grey_question": "❔", "red_circle": "🔴",
@@ -80,6 +84,31 @@ def render(message: dict[str, Any], names: dict[str, str] | None = None, buttons
     return "\n".join(lines)
 
 
+class AfterAck(ThreadPoolExecutor):
+    """Runs the bot's work after an answer (lazy listeners), and lets the console wait until it is done."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=4, thread_name_prefix="after-ack")
+        self._pending: set[Future] = set()
+        self._lock = threading.Lock()
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future:
+        future = super().submit(fn, *args, **kwargs)
+        with self._lock:
+            self._pending.add(future)
+        future.add_done_callback(self._done)
+        return future
+
+    def _done(self, future: Future) -> None:
+        with self._lock:
+            self._pending.discard(future)
+
+    def wait_idle(self, timeout: float = 15.0) -> None:
+        with self._lock:
+            pending = list(self._pending)
+        futures_wait(pending, timeout=timeout)
+
+
 class Console:
     """A Slack workspace of one officer, in a terminal."""
 
@@ -103,7 +132,11 @@ class Console:
             admins=settings.admins | ({user_id} if admin else set()),
             officers=settings.officers | ({user_id} if settings.officers else set()),
         )
-        self.app = create_app(settings=self.settings, database=database, client=slack_client(self.settings))
+        self.after_ack = AfterAck()
+        self.app = create_app(settings=self.settings, database=database, client=slack_client(self.settings),
+                              listener_executor=self.after_ack)
+        with database.sessions.begin() as session:  # the console officer's zone is the one chosen here
+            remember_officer(session=session, user_id=user_id, name="console officer", tz=tz or settings.team_tz.key)
         self.scheduler = None
         if settings.scheduler if scheduler is None else scheduler:  # reminders arrive while you type
             from bot.scheduler import ReminderScheduler
@@ -111,6 +144,7 @@ class Console:
             self.scheduler = ReminderScheduler(settings=self.settings, database=database, name="console").start()
 
     def close(self) -> None:
+        self.after_ack.wait_idle()
         if self.scheduler is not None:
             self.scheduler.stop(wait=False)
         for thread in threading.enumerate():  # work the bot does after answering (e.g. export uploads)
@@ -128,6 +162,10 @@ class Console:
             dm = " (a direct message to you)" if where == f"D{self.user_id}" else ""
             text = self._render(call.args, {"channel": where, "ts": call.response.get("ts") or call.args.get("ts")})
             self._print(f"\n[bot {verb} in {where}{dm}]\n" + text)
+        if call.method in ("views.open", "views.push") and call.response and call.response.get("ok"):
+            title = ((call.view() or {}).get("title") or {}).get("text", "a form")
+            self._print(f"\n[Slack would open the form “{title}” here; the console can't show forms. "
+                        "Type the command instead, e.g. `/ipslo note fiji <text>`.]")
         if call.method == "files.completeUploadExternal" and call.response and call.response.get("ok"):
             paths = [self._save_upload(f["id"], f["name"]) for f in call.response["files"]]
             self._print("\n[bot uploaded files, saved here]\n" + "\n".join(f"  {p}" for p in paths))
@@ -146,8 +184,9 @@ class Console:
         """Render a message; if it has buttons, they become the ones ``click N`` presses."""
         buttons: list[dict] = []
         text = render(message, self.names, buttons)
-        if buttons:
-            with self._buttons_lock:
+        with self._buttons_lock:
+            replaces_pressed = where.get("ts") and where.get("ts") == self.button_message.get("ts")
+            if buttons or replaces_pressed:  # an updated message takes its old buttons away
                 self.buttons, self.button_message = buttons, {**where, "text": message.get("text", "")}
         return text
 
@@ -158,7 +197,8 @@ class Console:
         if not buttons:
             return "There are no buttons to press yet."
         if not number.isdigit() or not 1 <= int(number) <= len(buttons):
-            return f"Type `click 1` to `click {len(buttons)}` to press one of the last message's buttons."
+            choice = "`click 1`" if len(buttons) == 1 else f"`click 1` to `click {len(buttons)}`"
+            return f"Type {choice} to press one of the last message's buttons."
         button = buttons[int(number) - 1]
         payload: dict[str, Any] = {
             "type": "block_actions",
@@ -177,6 +217,7 @@ class Console:
             payload["channel"] = {"id": "C0STANDIN", "name": "ipslo-team"}
         body, headers = self.standin.interaction(payload, signing_secret=self.signing_secret)
         response = self.app.dispatch(BoltRequest(body=body, headers=headers))
+        self.after_ack.wait_idle()
         if response.status != 200:
             return f"(Slack would show: the button failed, HTTP {response.status})"
         return ""
@@ -189,10 +230,13 @@ class Console:
         command, _, text = line.partition(" ")
         if not command.startswith("/"):
             command, text = "/ipslo", line
+        if command != "/ipslo":
+            return f"This app has one command, /ipslo (you typed {command}). Try `/ipslo help`."
         body, headers = self.standin.slash_command(
             command=command, text=text, user_id=self.user_id, signing_secret=self.signing_secret
         )
         response = self.app.dispatch(BoltRequest(body=body, headers=headers))
+        self.after_ack.wait_idle()
         if response.status != 200:
             return f"(Slack would show: the command failed, HTTP {response.status})"
         if not response.body:
@@ -206,6 +250,15 @@ class Console:
 
 def run_console(*, settings: Settings, database: Database, admin: bool, user_id: str, tz: str | None,
                 stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
+    log_file = Path("data") / "console.log"  # the bot's own log, kept out of the conversation
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(log_file, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    for existing in list(root.handlers):
+        root.removeHandler(existing)
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
     console = Console(settings=settings, database=database, user_id=user_id, admin=admin, tz=tz, out=out)
     interactive = stdin.isatty()
     try:
@@ -214,7 +267,7 @@ def run_console(*, settings: Settings, database: Database, admin: bool, user_id:
                 import readline  # noqa: F401  (line editing and history at the prompt)
             except ImportError:
                 pass
-            print(WELCOME + ("\nYou are an admin here." if admin else "\nAdd --admin to try admin commands such as assess."), file=out)
+            print(WELCOME + ("\nYou are an admin here." if admin else "\nTo try admin commands such as assess, start it as `python -m bot console --admin`."), file=out)
         while True:
             if interactive:
                 try:
