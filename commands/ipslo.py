@@ -41,6 +41,15 @@ def help_reply(*, unknown: str | None = None, is_admin: bool = True) -> Reply:
     return Reply(text, header=None if unknown else "IPSLO bot: commands", parts=tuple(parts))
 
 
+HELP_WORDS = ("help", "?", "-h", "--help")
+
+
+def subcommand_help(sub: Subcommand) -> Reply:
+    text = f"`/ipslo {sub.usage}`: {sub.summary}"
+    return Reply(text, parts=(Section(f"{text}\ne.g. `{sub.example}`"),
+                               Caption("`/ipslo help` lists every command.")))
+
+
 def split_share(sub: Subcommand, text: str) -> tuple[str, bool]:
     words = text.split()
     if sub.shareable and words and words[-1].lower() in SHARE_WORDS:
@@ -51,9 +60,12 @@ def split_share(sub: Subcommand, text: str) -> tuple[str, bool]:
 def run(inv: Invocation, text: str) -> Reply:
     """Answer one ``/ipslo`` line. Refusals come back as replies; anything else raised is a bug."""
     name, _, rest = text.strip().partition(" ")
-    if not name or name.lower() in ("help", "?", "-h", "--help"):
-        return help_reply(is_admin=inv.caller.is_admin)
+    if not name or name.lower() in HELP_WORDS:
+        about = find_subcommand(rest.split()[0]) if rest.split() else None
+        return subcommand_help(about) if about else help_reply(is_admin=inv.caller.is_admin)
     sub = find_subcommand(name)
+    if sub is not None and rest.strip().lower() in HELP_WORDS:
+        return subcommand_help(sub)
     if sub is None:
         return help_reply(unknown=name, is_admin=inv.caller.is_admin)
     if sub.admin_only and not inv.caller.is_admin:
@@ -62,6 +74,9 @@ def run(inv: Invocation, text: str) -> Reply:
             hint="Ask an admin (IPSLO_ADMINS) to record it, or to add you.",
         ).reply()
     rest, share = split_share(sub, rest)
+    if not sub.shareable and rest.split() and rest.split()[-1].lower() == "share" and sub.name not in ("note", "ask", "remind", "search", "export"):
+        return CommandError(f"`share` works with `status` and `nations`; `/ipslo {sub.name}` answers only you.",
+                            hint=f"Usage: `/ipslo {sub.usage}`").reply()
     try:
         reply = sub.run(inv, rest.strip())
     except CommandError as error:

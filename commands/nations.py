@@ -254,10 +254,12 @@ def status(inv: Invocation, text: str) -> Reply:
     fields += last_and_next_lines(session=inv.session, nation=nation, today=inv.today)
     parts: list = [Section(f"*{nation.official_name}* · {kind_text(nation)}", fields=fields)]
     captions = [c for c in (state.detail, nation.engagement) if c]
-    captions.append("Reassessment at least every 3 years: 46 U.S.C. 70108(d)")
+    if nation.kind != "us":
+        captions.append("Reassessment at least every 3 years: 46 U.S.C. 70108(d)")
     if not match.exact:
         captions.insert(0, f"Showing {nation.name} for “{match.typed}”.")
-    parts.append(Caption(" · ".join(captions)))
+    if captions:
+        parts.append(Caption(" · ".join(captions)))
     header = f"{nation.name} ({nation.iso2})"
     parts.append(Buttons((Button(":memo: Add note", "note_add", nation.iso2),)))  # opens the note form (bot/notes.py)
     return Reply(f"{header}: {strip_icons(state.summary)}", header=header, parts=tuple(parts))
@@ -269,6 +271,9 @@ def strip_icons(text: str) -> str:
 
 # --- the area at a glance ----------------------------------------------------------------------
 
+#: Everyday names for the regions in the reference data.
+REGION_WORDS = {"pacific": "oceania", "pacific islands": "oceania", "asean": "southeast asia", "sea": "southeast asia",
+                "indian ocean": "western indian ocean", "wio": "western indian ocean", "south pacific": "oceania"}
 NATIONS_HINT = "Try `/ipslo nations`, `/ipslo nations coe`, `/ipslo nations overdue` or a region such as `/ipslo nations oceania`."
 
 
@@ -287,15 +292,19 @@ def nations(inv: Invocation, text: str) -> Reply:
     elif choice in ("overdue", "due"):
         title = "Overdue for reassessment" if choice == "overdue" else "Reassessment overdue or due within 6 months"
         chosen = [(r, s) for r, s in states if r.nation.in_area and (s.overdue or (choice == "due" and s.due_soon))]
+    elif choice in REGION_WORDS:
+        return nations(inv, REGION_WORDS[choice])
     elif choice in region_by_key or any(key.startswith(choice) for key in region_by_key):
         region = region_by_key.get(choice) or next(r for k, r in region_by_key.items() if k.startswith(choice))
         title = f"Nations in {region}"
         chosen = [(r, s) for r, s in states if r.nation.region == region and r.nation.kind not in ("us", "us_territory")]
     else:
-        close = difflib.get_close_matches(choice, ["coe", "overdue", *region_by_key], n=3, cutoff=0.5)
+        close = difflib.get_close_matches(choice, ["coe", "overdue", "due", *region_by_key, *REGION_WORDS], n=3, cutoff=0.6)
+        in_area_regions = sorted({n.region for n in all_nations if n.in_area})
         raise CommandError(
-            f"I can't list nations by “{text.strip()}”.", hint=NATIONS_HINT,
-            suggestions=tuple(f"/ipslo nations {c}" for c in close),
+            f"I can't list nations by “{text.strip()}”.",
+            hint="Choose `coe`, `overdue`, `due` or a region: " + ", ".join(f"`{r.lower()}`" for r in in_area_regions) + ".",
+            suggestions=tuple(f"/ipslo nations {c}" for c in dict.fromkeys(close)),
         )
 
     lines = []
@@ -344,6 +353,8 @@ def split_date(words: list[str], *, today: dt.date) -> tuple[dt.date, list[str]]
 
 
 def split_outcome(words: list[str]) -> tuple[str, list[str]]:
+    if not words:
+        raise CommandError("Which outcome?", hint=OUTCOME_HINT + " " + ASSESS_USAGE)
     lowered = [normalize(w) for w in words]
     for size in range(min(6, len(words)), 0, -1):
         outcome = OUTCOME_WORDS.get(" ".join(lowered[:size]))
@@ -376,10 +387,17 @@ def assess(inv: Invocation, text: str) -> Reply:
     )
     due = assessed_on + REASSESS_EVERY
     text_line = f"Recorded: {match.nation.name} found {outcome} on {fmt_date(assessed_on)}."
+    [record] = store.nation_records(session=inv.session, nations=[match.nation])
+    notes = []
+    if record.coe and record.coe.active:
+        notes.append(f"{match.nation.name} stays under Conditions of Entry until they are lifted by public notice "
+                     f"(46 U.S.C. 70110); `/ipslo status {match.nation.iso2.lower()}` shows both.")
+    if not match.nation.in_area:
+        notes.append(f"{match.nation.name} is outside our area ({area_text(match.nation)}).")
     return Reply(
         text_line,
         parts=(
-            Section(f":memo: {text_line}\nReassessment due by *{fmt_date(due)}*."),
+            Section(f":memo: {text_line}\nReassessment due by *{fmt_date(due)}*." + "".join(f"\n{n}" for n in notes)),
             Caption(f"Source: {source or 'not given'} · recorded by <@{inv.caller.user_id}>"),
         ),
     )

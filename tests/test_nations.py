@@ -167,3 +167,30 @@ def test_nations_lists_the_area_coe_and_regions(database) -> None:
     assert "Guam" not in str(oceania.parts)  # a U.S. territory: domestic, not a partner
     assert "*Cuba* (CU) · Under Conditions of Entry since 2 Apr 2025 · _outside our area_" in str(coe.parts)
     assert "/ipslo nations overdue" in raised.value.suggestions
+
+
+def test_assess_without_an_outcome_asks_for_one(database) -> None:
+    session, inv = invocation(database)
+    with session:
+        with pytest.raises(CommandError, match="^Which outcome"):
+            assess(inv, "fiji 2026-10-03")
+
+
+def test_assessing_a_nation_under_coe_says_the_coe_stays(database) -> None:
+    session, inv = invocation(database)
+    with session:
+        reply = assess(inv, "nauru 2026-11-01 substantially implementing")
+        shown = str(status(inv, "nauru").parts)
+    assert "Nauru stays under Conditions of Entry until they are lifted" in str(reply.parts)
+    assert "Under Conditions of Entry since 14 Apr 2017" in shown
+    assert "last assessment 1 Nov 2026: substantially implementing the ISPS Code" in shown
+
+
+def test_everyday_region_names_and_a_list_of_choices(database) -> None:
+    session, inv = invocation(database)
+    with session:
+        pacific = nations(inv, "pacific")
+        with pytest.raises(CommandError) as raised:
+            nations(inv, "foo")
+    assert pacific.header == "Nations in Oceania (24)"
+    assert "`oceania`" in raised.value.hint and "`southeast asia`" in raised.value.hint

@@ -142,3 +142,15 @@ def test_slack_down_for_a_new_officer_falls_back_to_the_team_zone(workspace) -> 
     answer = workspace.command("remind fiji tomorrow 09:00 send agenda to the DA")
     assert answer.status == 200
     assert "09:00 JST" in answer.text  # IPSLO_TEAM_TZ, Asia/Tokyo
+
+
+def test_help_for_one_subcommand_either_way_round(workspace) -> None:
+    for typed in ("help visit", "visit help"):
+        answer = workspace.command(typed)
+        assert "`/ipslo visit add|move|cancel …`" in answer.text
+        assert "/ipslo status <nation>" not in answer.text  # just that one
+
+
+def test_share_on_a_private_command_says_where_share_works(workspace) -> None:
+    answer = workspace.command("reminders share")
+    assert "`share` works with `status` and `nations`" in answer.text
