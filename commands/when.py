@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as _dt
+import difflib
 import re
 from zoneinfo import ZoneInfo
 
@@ -29,7 +30,7 @@ Times, after or before a date (or alone, meaning the next one):
   • tomorrow 09:00 · next tuesday at 9am · 2027-01-12 14:30 · 12 Jan 2027 9am
 From now: in 90 seconds · in 15 minutes · in an hour · in 2 hours 30 minutes · in 3 days
 Tonight: tonight (20:00) · tonight 22:30
-Date ranges: 2027-01-12 to 2027-01-16 · 12 Jan 2027 - 16 Jan
+Date ranges: 2027-01-12 to 2027-01-16 · 12 Jan 2027 - 16 Jan · 12-16 Jan 2027
 Numeric dates must be YYYY-MM-DD: 03/04/2027 could be March or April, so I won't guess.
 Times are read in your own time zone."""
 
@@ -103,6 +104,9 @@ _DMY_RE = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{2}|\d{4})")
 _DM_RE = re.compile(r"(\d{1,2})[/.](\d{1,2})")
 _DAY_RE = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?")
 _YEAR_RE = re.compile(r"20\d\d")
+_DAY_SPAN_RE = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?[-–—](\d{1,2})(?:st|nd|rd|th)?,?")
+#: The names a misspelt word is compared with ("fryday" -> friday, "janaury" -> january).
+_SPELLINGS = [name.lower() for name in _DAY_NAME + _MONTH_NAME[1:]] + ["today", "tomorrow", "tonight"]
 
 
 # ---------------------------------------------------------------- tokens
@@ -370,13 +374,90 @@ def _short_year(tokens: list[str], typed: str) -> WhenError | None:
     return None
 
 
-def _explain(tokens: list[str], what: str, typed: str) -> WhenError:
+def _explain(tokens: list[str], what: str, typed: str, today: _dt.date, *, future: bool) -> WhenError:
     """The refusal for text that is none of our forms, as specific as we can make it."""
     toks = [t for t in tokens if t not in ("on", "of")]
     months = [t for t in toks if _NAMES.month(t)]
     if months and len(toks) <= 2 and all(_NAMES.month(t) or _YEAR_RE.fullmatch(t) for t in toks):
         return WhenError(f"“{typed}” needs a day of the month too, e.g. “12 {months[0].capitalize()} 2027”.")
-    return _short_year(tokens, typed) or WhenError(f"I couldn't read “{typed}” as {what}.")
+    return (_diagnose(tokens, today, future=future) or _short_year(tokens, typed)
+            or WhenError(f"I couldn't read “{typed}” as {what}."))
+
+
+_LONG_UNITS = {
+    **dict.fromkeys(["mo", "mos", "month", "months"], 1),
+    **dict.fromkeys(["y", "yr", "yrs", "year", "years"], 12),
+}
+_AHEAD = "“tomorrow 09:00” or “in 2 hours”"
+
+
+def _add_months(day: _dt.date, months: int) -> _dt.date:
+    month0 = day.month - 1 + months
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    return _dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _diagnose(tokens: list[str], today: _dt.date, *, future: bool) -> WhenError | None:
+    """A specific refusal for the usual near-misses ("yesterday", "next week", "in 2 months", "fryday"), saying exactly what to type; None if it is none of them."""
+    toks = [t for t in tokens if t != "on"]
+    if not toks:
+        return None
+    first, second = toks[0], (toks[1] if len(toks) > 1 else "")
+    phrase = " ".join(toks[:2])
+
+    def past(example: _dt.date) -> WhenError:
+        if future:
+            return WhenError(f"“{phrase}” is in the past; please give a time ahead, e.g. {_AHEAD}.")
+        return WhenError(f"“{phrase}” is in the past: please type the date itself, e.g. “{example.isoformat()}”.")
+
+    if first == "yesterday":
+        phrase = first
+        return past(today - _dt.timedelta(days=1))
+    if first == "last":
+        wd = _NAMES.weekday(second) if second else None
+        if wd is not None:
+            return past(today - _dt.timedelta(days=(today.weekday() - wd) % 7 or 7))
+        if second in ("week", "month", "year"):
+            return past(today - _dt.timedelta(days=7))
+    if "ago" in toks[:4]:
+        phrase = " ".join(toks[:toks.index("ago") + 1])
+        return past(today - _dt.timedelta(days=7))
+    if first == "next" and second in ("week", "wk", "month", "year"):
+        if second in ("week", "wk"):
+            week, monday = today + _dt.timedelta(days=7), _next_weekday(today, 0)
+            return WhenError(
+                f"“next week” isn't one day: type “in 1 week” ({_fmt_date(week)}) or a day, "
+                f"e.g. “next monday” ({_fmt_date(monday)})."
+            )
+        later = _add_months(today, 1 if second == "month" else 12)
+        return WhenError(
+            f"“next {second}” isn't one day: type the date, e.g. “{later.day} {_MONTH_ABBR[later.month]} {later.year}”."
+        )
+    if first == "in" and len(toks) >= 3:
+        count, unit = toks[1], toks[2]
+        counted = f"in {count} {unit}"
+        if re.fullmatch(r"[-−–]\d+", count) or count == "minus":
+            return WhenError(
+                f"“{counted}” counts backwards; please give a time ahead, e.g. “in 5 minutes” or “in 3 days”."
+            )
+        if count.isdigit() and unit in _LONG_UNITS:
+            months = int(count) * _LONG_UNITS[unit]
+            if months > 120:
+                return WhenError(f"“{counted}” is too far ahead to plan; please give a date within ten years, e.g. “2027-01-12”.")
+            later = _add_months(today, months)
+            return WhenError(
+                f"I count in days and weeks, not months or years: type the date itself, "
+                f"e.g. “{later.day} {_MONTH_ABBR[later.month]} {later.year}” for “{counted}”."
+            )
+    for tok in toks[:3]:
+        if len(tok) < 4 or not tok.isalpha() or _NAMES.weekday(tok) is not None or _NAMES.month(tok):
+            continue
+        if tok in _SPELLINGS or tok in ("next", "noon", "midday", "midnight"):
+            continue
+        close = difflib.get_close_matches(tok, _SPELLINGS, n=1, cutoff=0.75)
+        if close:
+            return WhenError(f"I don't know “{tok}”: did you mean {close[0]}? Please type “{close[0]}”.")
+    return None
 
 
 # ---------------------------------------------------------------- times
@@ -539,7 +620,7 @@ def parse_date(text: str, *, today: _dt.date) -> _dt.date:
     try:
         return _date(tokens, today)[0]
     except _NoMatch:
-        raise _explain(tokens, "a date", text.strip()) from None
+        raise _explain(tokens, "a date", text.strip(), today, future=False) from None
 
 
 def parse_when(
@@ -560,7 +641,7 @@ def parse_when(
     try:
         return _when(tokens, now, tz, default_time)
     except _NoMatch:
-        raise _explain(tokens, "a date or time", text.strip()) from None
+        raise _explain(tokens, "a date or time", text.strip(), now.astimezone(tz).date(), future=True) from None
 
 
 def split_when(
@@ -579,13 +660,16 @@ def split_when(
     words = [w for w in words if w]
     if not words:
         raise WhenError("Please say when, e.g. “tomorrow 09:00” or “in 2 hours”.")
+    near_miss = _diagnose(_tokens(" ".join(words[:_MAX_WORDS])), now.astimezone(tz).date(), future=True)
     for n in range(min(len(words), _MAX_WORDS), 0, -1):
         try:
             moment = _when(_tokens(" ".join(words[:n])), now, tz, default_time)
         except _NoMatch:
             continue
+        except WhenError as error:  # "12 janaury": the near miss, not "Is 12 a time?"
+            raise near_miss or error from None
         return moment, words[n:]
-    raise WhenError(
+    raise near_miss or WhenError(
         f"I couldn't find a date or time at the start of {_quote(words)}. "
         "Start with when, e.g. “tomorrow 09:00 …” or “in 2 hours …”."
     )
@@ -600,10 +684,64 @@ def _split_date(words: list[str], today: _dt.date, anchor: _dt.date | None = Non
     return None
 
 
+def _day_span(words: list[str], today: _dt.date) -> tuple[_dt.date, _dt.date, int] | None:
+    """ "12-16 Jan 2027", "12–16 Jan", "12 to 16 Jan 2027", "Jan 12-16, 2027": (start, end, words used)."""
+    first = words[0].lower()
+    span = _DAY_SPAN_RE.fullmatch(first)
+    if span:  # 12-16 Jan 2027
+        day1, tail, skipped = span[1], [span[2]] + words[1:], 0
+    elif (len(words) >= 3 and _DAY_RE.fullmatch(first) and words[1].lower() in _RANGE_WORDS
+          and _DAY_RE.fullmatch(words[2].lower())):  # 12 to 16 Jan 2027
+        day1, tail, skipped = _DAY_RE.fullmatch(first)[1], words[2:], 2
+    elif len(words) >= 2 and _NAMES.month(first) and _DAY_SPAN_RE.fullmatch(words[1].lower()):  # Jan 12-16, 2027
+        span = _DAY_SPAN_RE.fullmatch(words[1].lower())
+        day1, tail, skipped = span[1], [words[0], span[2]] + words[2:], 0
+    else:
+        return None
+    found = _split_date(tail, today)
+    if found is None:
+        return None
+    end, n = found
+    if n < 2:  # the month must be part of it
+        return None
+    typed = " ".join(words[:n + skipped])
+    start = _make_date(end.year, end.month, int(day1), typed)
+    if start > end:
+        raise WhenError(
+            f"In “{typed}” the first day comes after the last; for a range across months type both dates, "
+            f"e.g. “28 Dec to 3 Jan”."
+        )
+    return start, end, n + skipped
+
+
+def _second_date(words: list[str], today: _dt.date, start: _dt.date) -> tuple[_dt.date, int] | None:
+    """A second written-out date straight after the first ("2027-01-12 2027-01-16"): the end of a range.
+
+    Only dates written with digits count ("tuesday" or "in 3 days" after a date are words of the title);
+    a misfit (24/7) is part of the title too, unless it is a broken YYYY-MM-DD.
+    """
+    for n in range(min(len(words), 4), 0, -1):
+        tokens = _tokens(" ".join(words[:n]))
+        if not any(ch.isdigit() for ch in tokens[0] + (tokens[1] if len(tokens) > 1 else "")):
+            continue
+        if tokens[0] in ("in", "on", "next"):
+            continue
+        try:
+            return _date(tokens, today, anchor=start)[0], n
+        except _NoMatch:
+            continue
+        except WhenError:
+            if _ISO_RE.fullmatch(tokens[0]):
+                raise
+            return None
+    return None
+
+
 def split_date_range(
     words: list[str], *, today: _dt.date
 ) -> tuple[_dt.date, _dt.date | None, list[str]]:
-    """(start, end or None, remaining words) for "<date> [to|-|until <date>] rest…".
+    """(start, end or None, remaining words) for "<date> [to|-|until <date>] rest…", "12-16 Jan 2027 rest…"
+    or two dates side by side ("2027-01-12 2027-01-16 rest…").
 
     A year-less end date ("12 Jan 2027 to 16 Jan") is the next one on or after the start.
     If "to" is not followed by a date it is left in the remaining words; a lone dash is dropped.
@@ -612,24 +750,34 @@ def split_date_range(
     words = [w for w in words if w]
     if not words:
         raise WhenError("Please give a date, e.g. 2027-01-12 or 12 Jan 2027.")
+    span = _day_span(words, today)
+    if span is not None:
+        start, end, n = span
+        rest = words[n:]
+        return start, end, rest[1:] if rest and rest[0] in _DASHES else rest
     found = _split_date(words, today)
     if found is None:
-        raise WhenError(
+        raise _diagnose(_tokens(" ".join(words[:_MAX_WORDS])), today, future=False) or WhenError(
             f"I couldn't find a date at the start of {_quote(words)}. "
             "Start with the date, e.g. “2027-01-12 …” or “12 Jan 2027 to 16 Jan 2027 …”."
         )
     start, n = found
     rest = words[n:]
     end = None
+    found_end = None
     if rest and rest[0].lower() in _RANGE_WORDS:
         found_end = _split_date(rest[1:], today, anchor=start)
         if found_end is not None:
-            end, m = found_end
-            rest = rest[1 + m:]
-            if end < start:
-                raise WhenError(
-                    f"The end date ({_fmt_date(end)}) is before the start date ({_fmt_date(start)})."
-                )
+            found_end = found_end[0], found_end[1] + 1
         elif rest[0] in _DASHES:
             rest = rest[1:]
+    elif rest:
+        found_end = _second_date(rest, today, start)
+    if found_end is not None:
+        end, m = found_end
+        rest = rest[m:]
+        if end < start:
+            raise WhenError(
+                f"The end date ({_fmt_date(end)}) is before the start date ({_fmt_date(start)})."
+            )
     return start, end, rest

@@ -229,8 +229,16 @@ WHEN_REFUSED = [
     ("in", NOW_TOKYO, TOKYO, "I couldn't read"),
     ("xyz", NOW_TOKYO, TOKYO, "I couldn't read “xyz” as a date or time."),
     ("next", NOW_TOKYO, TOKYO, "I couldn't read"),
-    ("next month", NOW_TOKYO, TOKYO, "I couldn't read"),
-    ("yesterday", NOW_TOKYO, TOKYO, "I couldn't read"),
+    ("next month", NOW_TOKYO, TOKYO, "“next month” isn't one day: type the date, e.g. “1 Jan 2027”."),
+    ("yesterday", NOW_TOKYO, TOKYO, "“yesterday” is in the past; please give a time ahead, e.g. “tomorrow 09:00”"),
+    ("last friday", NOW_TOKYO, TOKYO, "“last friday” is in the past"),
+    ("next week", NOW_TOKYO, TOKYO,
+     "“next week” isn't one day: type “in 1 week” (Tue 8 Dec 2026) or a day, e.g. “next monday” (Mon 7 Dec 2026)."),
+    ("fryday 9am", NOW_TOKYO, TOKYO, "I don't know “fryday”: did you mean friday?"),
+    ("tomorow", NOW_TOKYO, TOKYO, "did you mean tomorrow?"),
+    ("in -5 minutes", NOW_TOKYO, TOKYO, "“in -5 minutes” counts backwards; please give a time ahead, e.g. “in 5 minutes”"),
+    ("in 500 years", NOW_TOKYO, TOKYO, "“in 500 years” is too far ahead to plan"),
+    ("in 2 months", NOW_TOKYO, TOKYO, "not months or years: type the date itself, e.g. “1 Feb 2027” for “in 2 months”."),
     ("now", NOW_TOKYO, TOKYO, "I couldn't read"),
     ("tomorrow may", NOW_TOKYO, TOKYO, "I couldn't read"),
     ("20270112", NOW_TOKYO, TOKYO, "I couldn't read"),
@@ -327,6 +335,12 @@ DATE_REFUSED = [
     ("garbage", "I couldn't read “garbage” as a date."),
     ("next", "I couldn't read"),
     ("", "Please give a date"),
+    ("yesterday", "“yesterday” is in the past: please type the date itself, e.g. “2026-11-30”."),
+    ("12 janaury 2027", "I don't know “janaury”: did you mean january?"),
+    ("febuary 3", "did you mean february?"),
+    ("wensday", "did you mean wednesday?"),
+    ("next week", "type “in 1 week” (Tue 8 Dec 2026) or a day, e.g. “next monday”"),
+    ("in 500 years", "too far ahead"),
 ]
 
 
@@ -395,6 +409,13 @@ SPLIT_REFUSED = [
     ("tomorrow 25:00 call", "“25:00” isn't a time of day"),
     ("tomorrow 9 call", "Is “9” a time?"),
     ("2027-02-30 call", "isn't a real date"),
+    ("yesterday call the DA", "“yesterday” is in the past; please give a time ahead"),
+    ("fryday call the DA", "I don't know “fryday”: did you mean friday?"),
+    ("12 janaury 2027 call", "did you mean january?"),  # not "Is “12” a time?"
+    ("next week call the DA", "type “in 1 week”"),
+    ("in -5 minutes call", "counts backwards"),
+    ("in 500 years call", "too far ahead"),
+    ("someday call", "I couldn't find a date or time at the start of “someday call”."),  # "someday" is no misspelt sunday
 ]
 
 
@@ -425,6 +446,20 @@ RANGE_OK = [
     ("next tuesday PFSO meeting", D(2026, 12, 8), None, "PFSO meeting"),
     ("2020-05-01 to 2020-05-03 past visit", D(2020, 5, 1), D(2020, 5, 3), "past visit"),
     ("2027-01-12", D(2027, 1, 12), None, ""),
+    # two dates side by side are a range; a word-date after a date belongs to the title
+    ("2027-01-12 2027-01-16 seminar", D(2027, 1, 12), D(2027, 1, 16), "seminar"),
+    ("12 Jan 2027 16 Jan 2027 seminar", D(2027, 1, 12), D(2027, 1, 16), "seminar"),
+    ("2027-01-12 tuesday meeting", D(2027, 1, 12), None, "tuesday meeting"),
+    ("2027-01-12 24/7 watch", D(2027, 1, 12), None, "24/7 watch"),
+    ("2027-01-12 3 delegates", D(2027, 1, 12), None, "3 delegates"),
+    # day-day month [year]
+    ("12-16 Jan 2027 port visit suva", D(2027, 1, 12), D(2027, 1, 16), "port visit suva"),
+    ("12–16 Jan 2027", D(2027, 1, 12), D(2027, 1, 16), ""),
+    ("12 - 16 January 2027 seminar", D(2027, 1, 12), D(2027, 1, 16), "seminar"),
+    ("12 to 16 Jan 2027 seminar", D(2027, 1, 12), D(2027, 1, 16), "seminar"),
+    ("Jan 12-16, 2027 seminar", D(2027, 1, 12), D(2027, 1, 16), "seminar"),
+    ("12-16 Jan seminar", D(2027, 1, 12), D(2027, 1, 16), "seminar"),
+    ("1st-3rd Feb 2027", D(2027, 2, 1), D(2027, 2, 3), ""),
 ]
 
 
@@ -446,6 +481,14 @@ RANGE_REFUSED = [
     ("03/04/2027 visit", "ambiguous"),
     ("2027-01-12 to 2027-02-30 visit", "February 2027 has 28 days"),
     ("2027-01-12 to 13/01/2027 visit", "ambiguous"),
+    ("2027-01-16 2027-01-12 visit", "The end date (Tue 12 Jan 2027) is before the start date (Sat 16 Jan 2027)."),
+    ("2027-01-12 2027-01-32 visit", "January 2027 has 31 days"),
+    ("28-3 Jan 2027 visit", "the first day comes after the last; for a range across months type both dates"),
+    ("30-31 Feb 2027", "February 2027 has 28 days"),
+    ("yesterday visit", "“yesterday” is in the past: please type the date itself, e.g. “2026-11-30”."),
+    ("2 days ago visit", "“2 days ago” is in the past"),
+    ("next week visit", "“next week” isn't one day: type “in 1 week”"),
+    ("fryday visit", "did you mean friday?"),
 ]
 
 
