@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
 import threading
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltRequest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -16,7 +17,6 @@ from bot import views
 from bot.app import COMMAND, Bot
 from commands import notes as commands
 from commands.language import Caller, CommandError, Invocation, Reply
-from commands.nations import normalize
 from commands.visits import dates_text
 from storage import nations as nation_store
 from storage import visits as visit_store
@@ -160,24 +160,30 @@ def error_block(field: str, view: dict[str, Any]) -> str:
     return field
 
 
-def guess_nation(bot: Bot, text: str) -> str | None:
-    """A nation named in a message (full names and aliases of four letters or more, not codes like "to" or "in")."""
-    with bot.database.sessions() as session:
-        index = commands.nation_index(session=session)
-    words = normalize(text).split()
-    for size in (3, 2, 1):
-        for start in range(len(words) - size + 1):
-            typed = " ".join(words[start:start + size])
-            if len(typed) >= 4:
-                nation = index.index.exact(typed)
-                if nation is not None:
-                    return nation.iso2
-    return None
-
-
 # --- listeners ---------------------------------------------------------------------------------
 
+def after_ack(work: Callable[..., None]) -> Callable[..., None]:
+    """Mark a lazy listener's thread while it works, so that the console waits for it before closing (bot/console.py)."""
+
+    @functools.wraps(work)  # Bolt reads the arguments it should pass from the wrapped function
+    def marked(*args: Any, **kwargs: Any) -> None:
+        thread = threading.current_thread()
+        name, thread.name = thread.name, f"{AFTER_ACK}-{work.__name__}"
+        try:
+            work(*args, **kwargs)
+        finally:
+            thread.name = name
+
+    return marked
+
+
+def just_ack(ack: Any) -> None:
+    ack()
+
+
 def register(app: App, bot: Bot) -> None:
+    """Listeners answer Slack at once (ack); what they say or open afterwards runs lazily, after Slack has its answer."""
+
     def answer(operation: Callable[[Invocation], Reply], caller: Caller, what: str) -> Reply:
         def refusing(inv: Invocation) -> Reply:
             try:
@@ -196,8 +202,9 @@ def register(app: App, bot: Bot) -> None:
         client.views_open(trigger_id=trigger_id, view=view)
 
     @app.middleware
-    def note_form_and_export(body: dict, context: Any, ack: Any, client: WebClient, respond: Any, next: Callable[[], Any]) -> Any:
-        """`/ipslo note` alone opens the form; `/ipslo export <nation>` uploads files. Every other line goes on to /ipslo."""
+    def note_form_and_export(req: BoltRequest, body: dict, context: Any, ack: Any, client: WebClient, respond: Any,
+                             next: Callable[[], Any]) -> Any:
+        """`/ipslo note` alone opens the form; `/ipslo export <nation>` answers, then sends files. Every other line goes on to /ipslo."""
         if body.get("command") != COMMAND or "caller" not in context:
             return next()
         verb, _, rest = (body.get("text") or "").strip().partition(" ")
@@ -205,39 +212,51 @@ def register(app: App, bot: Bot) -> None:
         if verb == "note" and not rest.strip():
             open_form(client, body["trigger_id"], context["caller"], metadata={"channel": body.get("channel_id")})
             return ack()
-        if verb == "export" and rest.strip():
-            exported: list[commands.ExportFile] = []
+        if verb == "export":
+            exported: list[commands.Export] = []
 
             def operation(inv: Invocation) -> Reply:
-                export = commands.export_files(inv, rest)
-                exported.extend(export.files)
+                export = commands.export(inv, rest)
+                exported.append(export)
                 return export.reply
 
             reply = answer(operation, context["caller"], f"/ipslo export {rest!r}")
-            if exported:
-                threading.Thread(target=upload, args=(client, body, exported, respond), name=AFTER_ACK).start()
+            if exported and not reply.refused:
+                export = exported[0]
+
+                def send_export_files() -> None:
+                    upload(client, body, export, respond)
+
+                # A middleware has no lazy listeners of its own: hand the upload to Bolt's lazy runner, as they would be.
+                app.listener_runner.lazy_listener_runner.start(function=after_ack(send_export_files), request=req)
             return ack(**views.message(reply))
         return next()
-
-    def upload(client: WebClient, body: dict, files: list[commands.ExportFile], respond: Any) -> None:
-        """After the answer: upload to the conversation, or to a direct message if the bot is not in it."""
-        uploads = [{"content": f.content, "filename": f.filename, "title": f.title} for f in files]
+    def upload(client: WebClient, body: dict, export: commands.Export, respond: Any) -> None:
+        """After the answer: to the officer's direct message, or with `share` to the channel (a direct message if the bot is not in it)."""
+        uploads = [{"content": f.content, "filename": f.filename, "title": f.title} for f in export.files]
         try:
-            try:
-                client.files_upload_v2(file_uploads=uploads, channel=body["channel_id"])
-            except SlackApiError as error:
-                if error.response.get("error") not in ("not_in_channel", "channel_not_found", "access_denied"):
-                    raise
-                dm = client.conversations_open(users=body["user_id"])["channel"]["id"]
-                client.files_upload_v2(file_uploads=uploads, channel=dm)
+            if export.to_channel:
+                try:
+                    client.files_upload_v2(file_uploads=uploads, channel=body["channel_id"])
+                    return
+                except SlackApiError as error:
+                    if error.response.get("error") not in ("not_in_channel", "channel_not_found", "access_denied"):
+                        raise
+                    respond(text=":information_source: I can't post in this channel, so the export files are in "
+                                 "your direct messages with the bot instead.", response_type="ephemeral",
+                            replace_original=False)
+            dm = client.conversations_open(users=body["user_id"])["channel"]["id"]
+            client.files_upload_v2(file_uploads=uploads, channel=dm)
         except Exception:
             log.exception("export upload failed for %s", body.get("user_id"))
-            respond(text=":warning: The export files could not be uploaded; please try again.", response_type="ephemeral",
-                    replace_original=False)
+            try:
+                respond(text=":warning: The export files could not be sent; please try again.",
+                        response_type="ephemeral", replace_original=False)
+            except Exception:
+                log.exception("could not tell %s that the export failed", body.get("user_id"))
 
-    @app.action(commands.ADD_NOTE)
-    def on_add_note(ack: Any, body: dict, action: dict, context: Any, client: WebClient) -> None:
-        ack()
+    @after_ack
+    def open_form_for_button(body: dict, action: dict, context: Any, client: WebClient) -> None:
         value = action.get("value") or ""
         nation_iso2, visit_id = value or None, None
         if value.startswith("visit:"):
@@ -248,9 +267,10 @@ def register(app: App, bot: Bot) -> None:
         open_form(client, body["trigger_id"], context["caller"], nation_iso2=nation_iso2, visit_id=visit_id,
                   metadata={"channel": channel})
 
-    @app.action(NATION_PICKED)
-    def on_nation_picked(ack: Any, body: dict, action: dict, context: Any, client: WebClient) -> None:
-        ack()
+    app.action(commands.ADD_NOTE)(ack=just_ack, lazy=[open_form_for_button])
+
+    @after_ack
+    def offer_the_nations_visits(body: dict, action: dict, context: Any, client: WebClient) -> None:
         view = body["view"]
         nation_iso2 = (action.get("selected_option") or {}).get("value")
         metadata = json.loads(view.get("private_metadata") or "{}")
@@ -262,9 +282,10 @@ def register(app: App, bot: Bot) -> None:
                           text=text, metadata=metadata)
         client.views_update(view_id=view["id"], hash=view.get("hash"), view=fresh)
 
-    @app.shortcut(SHORTCUT)
-    def on_save_message(ack: Any, body: dict, context: Any, client: WebClient) -> None:
-        ack()
+    app.action(NATION_PICKED)(ack=just_ack, lazy=[offer_the_nations_visits])
+
+    @after_ack
+    def open_form_for_message(body: dict, context: Any, client: WebClient) -> None:
         message, channel = body.get("message") or {}, (body.get("channel") or {}).get("id")
         permalink = None
         if channel and message.get("ts"):
@@ -273,11 +294,15 @@ def register(app: App, bot: Bot) -> None:
             except SlackApiError as error:
                 log.warning("chat.getPermalink failed: %s", error.response.get("error"))
         text = message.get("text") or ""
-        open_form(client, body["trigger_id"], context["caller"], nation_iso2=guess_nation(bot, text), text=text,
+        with bot.database.sessions() as session:
+            nation_iso2 = commands.guess_nation(session=session, text=text)
+        open_form(client, body["trigger_id"], context["caller"], nation_iso2=nation_iso2, text=text,
                   metadata={"channel": channel, "permalink": permalink, "author": message.get("user")})
 
-    @app.view(NOTE_FORM)
-    def on_submit(ack: Any, body: dict, view: dict, context: Any, client: WebClient) -> None:
+    app.shortcut(SHORTCUT)(ack=just_ack, lazy=[open_form_for_message])
+
+    def save_note(ack: Any, view: dict, context: Any) -> None:
+        """Save the note (one transaction) and answer the submission: close the form, or point at what is missing."""
         form = read_form(view)
         problem: dict[str, str] = {}
 
@@ -292,9 +317,21 @@ def register(app: App, bot: Bot) -> None:
         if problem:
             ack(response_action="errors", errors=problem)
             return
+        context["note_saved"] = reply  # for the confirmation, sent after Slack has its answer
         ack()
-        metadata = json.loads(view.get("private_metadata") or "{}")
-        tell(client, context["caller"].user_id, metadata.get("channel"), reply)
+
+    @after_ack
+    def confirm_saved(view: dict, context: Any, client: WebClient) -> None:
+        reply = context.get("note_saved")
+        if reply is None:
+            return
+        channel = json.loads(view.get("private_metadata") or "{}").get("channel")
+        try:
+            tell(client, context["caller"].user_id, channel, reply)
+        except Exception:
+            log.exception("the note form's confirmation to %s could not be sent", context["caller"].user_id)
+
+    app.view(NOTE_FORM)(ack=save_note, lazy=[confirm_saved])
 
     def tell(client: WebClient, user_id: str, channel: str | None, reply: Reply) -> None:
         message = {k: v for k, v in views.message(reply).items() if k != "response_type"}
@@ -306,14 +343,16 @@ def register(app: App, bot: Bot) -> None:
                 log.info("ephemeral reply in %s failed (%s); sending a direct message", channel, error.response.get("error"))
         client.chat_postMessage(channel=user_id, **message)
 
-    @app.action(commands.NOTES_MORE)
-    def on_more_notes(ack: Any, action: dict, context: Any, respond: Any) -> None:
-        ack()
+    @after_ack
+    def next_notes(action: dict, context: Any, respond: Any) -> None:
         reply = answer(lambda inv: commands.more_notes(inv, action["value"]), context["caller"], "notes: More")
         respond(**views.message(reply), replace_original=False)
 
-    @app.action(commands.SEARCH_MORE)
-    def on_more_search(ack: Any, action: dict, context: Any, respond: Any) -> None:
-        ack()
+    app.action(commands.NOTES_MORE)(ack=just_ack, lazy=[next_notes])
+
+    @after_ack
+    def next_matches(action: dict, context: Any, respond: Any) -> None:
         reply = answer(lambda inv: commands.more_search(inv, action["value"]), context["caller"], "search: More")
         respond(**views.message(reply), replace_original=False)
+
+    app.action(commands.SEARCH_MORE)(ack=just_ack, lazy=[next_matches])

@@ -10,8 +10,9 @@ import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from commands.language import Button, Buttons, Caption, CommandError, Invocation, Reply, Section, Subcommand
+from commands.language import Button, Buttons, Caption, CommandError, Invocation, Reply, Section, Subcommand, parse_id
 from commands.nations import fmt_date, nation_index, normalize, standing, strip_icons
 from commands.visits import dates_text, officer_zone
 from commands.when import WhenError, describe, parse_date
@@ -77,6 +78,20 @@ def split_nation(inv: Invocation, text: str) -> tuple[Nation, str]:
     suggestions = tuple(n.name for _, n in index.ranked(first)) if first else ()
     raise CommandError(f"Which nation is this note about? “{first}” isn't one I know.",
                        hint=f"Start with the nation's name or ISO code: {NOTE_USAGE}", suggestions=suggestions)
+
+
+def guess_nation(*, session: Session, text: str) -> str | None:
+    """The nation a pasted message names (full names and aliases of four letters or more, not codes like "to" or "in")."""
+    index = nation_index(session=session)
+    words = normalize(text).split()
+    for size in (3, 2, 1):
+        for start in range(len(words) - size + 1):
+            typed = " ".join(words[start:start + size])
+            if len(typed) >= 4:
+                nation = index.index.exact(typed)
+                if nation is not None:
+                    return nation.iso2
+    return None
 
 
 def visit_words(visit: Visit | None) -> str:
@@ -206,17 +221,19 @@ def schedule_follow_up(inv: Invocation, note: Note, nation: Nation, follow_up: F
 
 # --- one note: show, edit, delete, restore, history ---------------------------------------------
 
-def note_id(typed: str) -> int:
-    cleaned = typed.strip().lstrip("#")
-    if not cleaned.isdigit():
-        raise CommandError(f"“{typed}” is not a note number.", hint=f"Note numbers are shown as #12. {NOTE_VERBS_HINT}")
-    return int(cleaned)
+NOTE_NUMBER = re.compile(r"#?[0-9]{1,9}")
+
+
+def looks_numbered(word: str) -> bool:
+    """Whether the officer meant a note number (``12``, ``#12``), however odd the digits; parse_id then decides."""
+    return bool(NOTE_NUMBER.fullmatch(word)) or word.lstrip("#")[:1].isdigit()
 
 
 def find_note(inv: Invocation, typed: str, *, deleted_ok: bool = False) -> Note:
-    note = store.get_note(session=inv.session, note_id=note_id(typed))
+    number = parse_id(typed, what="note", hint=f"Note numbers are shown as #12. {NOTE_VERBS_HINT}")
+    note = store.get_note(session=inv.session, note_id=number)
     if note is None or (note.deleted and not deleted_ok):
-        raise CommandError(f"There is no note #{typed.strip().lstrip('#')}"
+        raise CommandError(f"There is no note #{number}"
                            + (" (it was deleted)." if note is not None else "."),
                            hint="`/ipslo notes <nation>` lists a nation's notes with their numbers.")
     return note
@@ -275,10 +292,16 @@ def edit(inv: Invocation, text: str) -> Reply:
     body = body.lstrip()
     check_length(body)
     changed = store.edit_note(session=inv.session, note=note, changed_by=inv.caller.user_id, text=body,
-                              tags=[*note.tag_list, *HASHTAG.findall(body)])
+                              tags=[*set_on_form(note), *HASHTAG.findall(body)])
     summary = f"Note #{note.id} updated." if changed else f"Note #{note.id} already says that; nothing changed."
     return Reply(summary, parts=(Section(f":pencil2: {summary}"),
                                  Caption(f"The earlier text is kept: `/ipslo note history {note.id}`")))
+
+
+def set_on_form(note: Note) -> list[str]:
+    """The note's tags that were chosen on the form rather than written as #hashtags in its text."""
+    from_text = set(store.normalize_tags(HASHTAG.findall(note.text)))
+    return [tag for tag in note.tag_list if tag not in from_text]
 
 
 def delete(inv: Invocation, text: str) -> Reply:
@@ -308,7 +331,7 @@ def quote(text: str, limit: int = 300) -> str:
 
 
 def history(inv: Invocation, text: str) -> Reply:
-    note = find_note(inv, text, deleted_ok=True)
+    note = find_note(inv, text, deleted_ok=inv.caller.is_admin)  # a deleted note's words are for admins only, as in show
     lines = []
     for change in store.history(session=inv.session, note_id=note.id):
         line = f"*{change.action}* {describe(change.changed_at, inv.caller.tz)} by <@{change.changed_by}>"
@@ -336,10 +359,10 @@ def note(inv: Invocation, text: str) -> Reply:
         raise CommandError("What should the note say, and about which nation?",
                            hint=f"{NOTE_USAGE}. In Slack, `/ipslo note` alone opens a form.")
     verb, _, rest = stripped.partition(" ")
-    if verb.lstrip("#").isdigit():
+    if looks_numbered(verb):
         return show(inv, verb)
     operation = NOTE_VERBS.get(verb.lower())
-    if operation is not None and (rest.strip()[:1].lstrip("#").isdigit() or not rest.strip()):
+    if operation is not None and (looks_numbered((rest.split() or [""])[0]) or not rest.strip()):
         if not rest.strip():
             raise CommandError(f"Which note? Give its number, e.g. `/ipslo note {verb.lower()} 12`.")
         return operation(inv, rest)
@@ -529,18 +552,30 @@ class ExportFile:
 
 @dataclass(frozen=True)
 class Export:
+    """What ``/ipslo export`` answers: the reply, the files, and whether they go to the channel (``share``) or to the officer alone."""
+
     reply: Reply
     files: tuple[ExportFile, ...]
+    to_channel: bool = False
+
+
+EXPORT_USAGE = "`/ipslo export <nation> [share]`, e.g. `/ipslo export fiji`"
 
 
 def plain_mentions(text: str, names: dict[str, str]) -> str:
     return MENTION.sub(lambda m: "@" + names.get(m.group(1), m.group(1)), text)
 
 
-def export_files(inv: Invocation, text: str) -> Export:
-    """A nation's briefing as Markdown and its status, visits and notes as CSV, written from the database."""
-    if not text.strip():
-        raise CommandError("Which nation?", hint="`/ipslo export <nation>`, e.g. `/ipslo export fiji`")
+def export(inv: Invocation, text: str) -> Export:
+    """A nation's briefing as Markdown and its status, visits and notes as CSV, written from the database.
+
+    The files hold every note, so they go to the officer's direct message; ``share`` at the end sends them to the channel.
+    """
+    words = text.split()
+    to_channel = bool(words) and words[-1].lower() in ("share", "public")
+    text = " ".join(words[:-1] if to_channel else words)
+    if not text:
+        raise CommandError("Which nation?", hint=EXPORT_USAGE)
     nation = nation_index(session=inv.session).find(text).nation
     [record] = nation_store.nation_records(session=inv.session, nations=[nation])
     state = standing(record, today=inv.today)
@@ -587,18 +622,18 @@ def export_files(inv: Invocation, text: str) -> Export:
         ExportFile(f"{nation.iso2.lower()}-briefing-{day}.md", f"{nation.name} briefing {day}", markdown),
         ExportFile(f"{nation.iso2.lower()}-{day}.csv", f"{nation.name} status, visits and notes {day}", out.getvalue()),
     )
-    summary = f"Export of {nation.name}: {plural(len(visits), 'visit')} and {plural(len(all_notes), 'note')}."
-    reply = Reply(summary, parts=(Section(f":page_facing_up: {summary}"),
-                                  Caption("Files: " + ", ".join(f.filename for f in files))))
-    return Export(reply, files)
+    where = ("Posting the files in this channel, where everyone in it can read them."
+             if to_channel else "Sending the files to you in a direct message from the bot.")
+    summary = f"Export of {nation.name}: {plural(len(visits), 'visit')} and {plural(len(all_notes), 'note')}. {where}"
+    caption = "Files: " + ", ".join(f.filename for f in files)
+    if not to_channel:
+        caption += f" · add `share` to post them in the channel instead: `/ipslo export {nation.iso2.lower()} share`"
+    reply = Reply(summary, parts=(Section(f":page_facing_up: {summary}"), Caption(caption)))
+    return Export(reply, files, to_channel)
 
 
 def plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
-
-
-def export(inv: Invocation, text: str) -> Reply:
-    return export_files(inv, text).reply
 
 
 SUBCOMMANDS = (
@@ -610,6 +645,9 @@ SUBCOMMANDS = (
                "/ipslo notes fiji pfsp", notes, shareable=True),
     Subcommand("search", "search <words> [by:@x since:<date> tag:<t> nation:<n>]", "Search all notes",
                "/ipslo search inspect suva since:2026-01-01", search, aliases=("find",)),
-    Subcommand("export", "export <nation>", "A nation's briefing (Markdown) and records (CSV) as files",
-               "/ipslo export fiji", export),
+    # In Slack, bot/notes.py answers `/ipslo export` itself so that it can send the files; this line gives help its entry.
+    Subcommand("export", "export <nation> [share]",
+               "A nation's briefing (Markdown) and records (CSV) as files, sent to you in a direct message "
+               "(`share`: to the channel)",
+               "/ipslo export fiji", lambda inv, text: export(inv, text).reply),
 )

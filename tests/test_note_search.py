@@ -105,6 +105,7 @@ def test_results_come_a_page_at_a_time(workspace: Workspace) -> None:
         "actions": [{"type": "button", "action_id": more["action_id"], "value": more["value"], "block_id": "b", "action_ts": "1"}],
     }, signing_secret="test-signing-secret")
     assert workspace.post(body, headers).status == 200
+    assert workspace.standin.wait_for(lambda: workspace.standin.responses)
     [page_two] = workspace.standin.responses
     assert len(re.findall(r"^\*#\d+\*", "\n".join(section_texts(page_two.body)), re.M)) == 3
 

@@ -72,8 +72,14 @@ def buttons(answer_or_body: Answer | dict) -> list[dict]:
     return [e for b in body.get("blocks", []) if b["type"] == "actions" for e in b["elements"]]
 
 
+def after_answer(workspace: Workspace, method: str, count: int = 1) -> list:
+    """The bot's calls to ``method`` made after it answered Slack (lazily), once there are ``count`` of them."""
+    assert workspace.standin.wait_for(lambda: len(workspace.standin.calls_to(method)) >= count), f"no {method}"
+    return workspace.standin.calls_to(method)
+
+
 def opened_form(workspace: Workspace) -> dict:
-    call = workspace.standin.calls_to("views.open")[-1]
+    call = after_answer(workspace, "views.open")[-1]
     assert call.response["ok"], call.response
     return workspace.standin.views[call.response["view"]["id"]]
 
@@ -207,6 +213,7 @@ def test_note_alone_opens_the_form_and_its_submission_saves_the_note_with_follow
                              "actions": [{"type": "static_select", "action_id": "note_nation_picked", "block_id": "nation",
                                           "selected_option": {"value": "FJ"}, "action_ts": "1"}]})
     assert picked.status == 200
+    after_answer(desk, "views.update")
     view = desk.standin.views[view["id"]]
     visit_block = next(b for b in view["blocks"] if b.get("block_id", "").startswith("visit_"))
     assert visit_block["element"]["initial_option"]["value"] == "1"
@@ -232,9 +239,35 @@ def test_note_alone_opens_the_form_and_its_submission_saves_the_note_with_follow
     assert own_reminder.due_at == dt.datetime(2026, 12, 10, 0, 0, tzinfo=UTC)  # 09:00 in Tokyo
     assert "Follow-up from note #1 (Fiji): Send the PFSP template" == admin_reminder.text
 
-    [confirmation] = desk.standin.calls_to("chat.postEphemeral")
+    [confirmation] = after_answer(desk, "chat.postEphemeral")
     assert confirmation.args["user"] == OFFICER and confirmation.args["channel"] == "C0STANDIN"
     assert "Saved note #1 under Fiji, visit #1" in confirmation.args["text"]
+
+
+def test_a_form_saved_while_slack_refuses_the_confirmation_still_just_closes(desk: Workspace) -> None:
+    desk.command("note")
+    view = opened_form(desk)
+    desk.standin.fail_next("chat.postEphemeral", status=200, error="channel_not_found")
+    desk.standin.fail_next("chat.postMessage", status=200, error="channel_not_found")
+    done = submit(desk, view, filled(view, nation="FJ", text_0="Suva: gate logs checked"))
+    assert (done.status, done.body) == (200, {})  # the form closes; a view submission never gets a message back
+    after_answer(desk, "chat.postMessage")  # the confirmation was tried after the answer, and its failure only logged
+    assert [n.text for n in stored(desk)] == ["Suva: gate logs checked"]
+
+
+def test_the_form_closes_before_the_confirmation_is_sent(desk: Workspace) -> None:
+    desk.command("note")
+    view = opened_form(desk)
+    desk.standin.fail_next("chat.postEphemeral", status=429, retry_after=1)  # Slack is slow to take the confirmation
+
+    def confirmed() -> list:
+        return [c for c in desk.standin.calls_to("chat.postEphemeral") if (c.response or {}).get("ok")]
+
+    done = submit(desk, view, filled(view, nation="FJ", text_0="Suva: gate logs checked"))
+    assert (done.status, done.body) == (200, {})
+    assert confirmed() == []  # Slack had its answer (within its 3 seconds) before the bot waited on its own message
+    assert desk.standin.wait_for(confirmed)
+    assert "Saved note #1 under Fiji" in confirmed()[0].args["text"]
 
 
 def test_a_double_submitted_form_makes_one_note(desk: Workspace) -> None:
@@ -244,7 +277,7 @@ def test_a_double_submitted_form_makes_one_note(desk: Workspace) -> None:
     assert submit(desk, view, values).status == 200
     assert submit(desk, view, values).status == 200
     assert len(stored(desk)) == 1
-    replies = [c.args["text"] for c in desk.standin.calls_to("chat.postEphemeral")]
+    replies = [c.args["text"] for c in after_answer(desk, "chat.postEphemeral", 2)]
     assert "Saved note #1" in replies[0] and "Already saved as note #1" in replies[1]
 
 
@@ -332,6 +365,7 @@ def test_notes_come_newest_first_a_page_at_a_time_with_more(desk: Workspace) -> 
     assert days == [12, 11, 10, 9, 8, 7, 6, 5, 4, 3]
     [more] = [b for b in buttons(first) if b["action_id"] == "notes_more"]
     assert press(desk, more).status == 200
+    assert desk.standin.wait_for(lambda: desk.standin.responses)
     [page_two] = desk.standin.responses
     days = [int(d) for d in re.findall(r"Note of November (\d+)", "\n".join(section_texts(page_two.body)))]
     assert days == [2, 1]
@@ -366,6 +400,51 @@ def test_only_the_author_or_an_admin_edits_and_every_change_is_kept(desk: Worksp
     assert changes[2].before["text"] == "DA agreed to the visit dates: 12-16 Jan"
 
 
+def test_editing_a_hashtag_out_of_a_note_removes_that_tag_but_keeps_tags_chosen_on_the_form(desk: Workspace) -> None:
+    desk.command("note fiji #PFSP review for Suva, #drills next month")
+    assert stored(desk)[0].tag_list == ["pfsp", "drills"]
+    desk.command("note edit 1 Review for Suva done, #drills next month")
+    assert stored(desk)[0].tag_list == ["drills"]
+    assert "pfsp" not in desk.command("search tag:pfsp").text.lower().replace("tag:pfsp", "")
+
+    desk.command("note")
+    view = opened_form(desk)
+    submit(desk, view, filled(view, nation="TO", text_0="Nukuʻalofa #audit", tags="ports"))
+    assert stored(desk)[1].tag_list == ["ports", "audit"]
+    desk.command("note edit 2 Nukuʻalofa audit closed #closed")
+    assert stored(desk)[1].tag_list == ["ports", "closed"]
+    history = desk.command("note history 2").text
+    assert "tags: ['ports', 'audit'] → ['ports', 'closed']" in history
+
+
+@pytest.mark.parametrize("typed", ["note 999999999999999999999999", "note ²", "note #１２", "note edit 99999999999999999999 x",
+                                   "note history ²", "note delete #1234567890", "note restore 999999999999999999999"])
+def test_absurd_or_odd_note_numbers_are_refused_kindly(desk: Workspace, typed: str) -> None:
+    desk.command("note fiji Inspection of the Lautoka terminal")
+    answer = desk.command(typed, user=ADMIN)
+    assert answer.status == 200
+    assert "is not a note number" in answer.text and "Something went wrong" not in answer.text
+    assert "Note numbers are shown as #12" in answer.text
+    assert [n.text for n in stored(desk)] == ["Inspection of the Lautoka terminal"]
+
+
+def test_note_numbers_may_be_written_with_a_hash(desk: Workspace) -> None:
+    desk.command("note fiji Inspection of the Lautoka terminal")
+    assert "Note #1 · Fiji" in desk.command("note #1").text
+    assert "Note #1 updated." in desk.command("note edit #1 Inspection of the Lautoka terminal: passed").text
+    assert "There is no note #2." in desk.command("note #2").text
+
+
+def test_only_admins_read_a_deleted_notes_history(desk: Workspace) -> None:
+    desk.command("note fiji Confidential: PFSO replaced at Lautoka")
+    desk.command("note edit 1 Confidential: PFSO replaced at Lautoka by the deputy")  # history quotes edited text
+    desk.command("note delete 1")
+    refused = desk.command("note history 1")
+    assert "There is no note #1 (it was deleted)." in refused.text
+    assert "Confidential" not in json.dumps(refused.body)
+    assert "Confidential" in json.dumps(desk.command("note history 1", user=ADMIN).body)
+
+
 def test_a_deleted_note_disappears_until_an_admin_restores_it(desk: Workspace) -> None:
     desk.command("note fiji Inspection of the Lautoka terminal")
     assert "Only the author" in desk.command("note delete 1", user="U0OTHER").text
@@ -376,21 +455,22 @@ def test_a_deleted_note_disappears_until_an_admin_restores_it(desk: Workspace) -
     assert "Only an admin may restore" in desk.command("note restore 1").text
     assert "Note #1 restored." in desk.command("note restore 1", user=ADMIN).text
     assert "Lautoka" in desk.command("search lautoka").text
-    history = desk.command("note history 1").text
+    history = desk.command("note history 1", user=ADMIN).text
     assert [w for w in re.findall(r"^(created|edited|deleted|restored)", history, re.M)] == ["created", "deleted", "restored"]
     assert len(stored(desk)) == 1  # deleting never removes the row
 
 
 # --- export ------------------------------------------------------------------------------------
 
-def test_export_uploads_a_markdown_briefing_and_a_csv_with_the_notes_exactly(desk: Workspace) -> None:
+def test_export_sends_a_markdown_briefing_and_a_csv_with_the_notes_exactly_to_the_officer_alone(desk: Workspace) -> None:
     desk.command("visit add fiji 2026-11-16 to 2026-11-20 country visit")
     desk.command("note fiji " + MIXED)
     answer = desk.command("export fiji")
-    assert "Export of Fiji: 1 visit and 1 note." in answer.text
-    assert desk.standin.wait_for(lambda: desk.standin.calls_to("files.completeUploadExternal"))
-    [complete] = desk.standin.calls_to("files.completeUploadExternal")
-    assert complete.args["channel_id"] == "C0STANDIN"
+    assert answer.ephemeral
+    assert "Export of Fiji: 1 visit and 1 note. Sending the files to you in a direct message from the bot." in answer.text
+    assert "`/ipslo export fj share`" in answer.text
+    [complete] = after_answer(desk, "files.completeUploadExternal")
+    assert complete.args["channel_id"] == f"D{OFFICER}"  # not the channel: notes are for officers only
     files = {f["filename"]: f["content"].decode("utf-8") for f in desk.standin.uploaded_files.values()}
     markdown = files["fj-briefing-2026-11-25.md"]
     assert markdown.startswith("# Fiji (FJ): briefing of 25 Nov 2026")
@@ -398,6 +478,25 @@ def test_export_uploads_a_markdown_briefing_and_a_csv_with_the_notes_exactly(des
     rows = list(csv.DictReader(io.StringIO(files["fj-2026-11-25.csv"])))
     assert [r["record"] for r in rows] == ["status", "visit", "note"]
     assert rows[2]["text"] == MIXED
+
+
+def test_export_with_share_posts_the_files_in_the_channel(desk: Workspace) -> None:
+    desk.command("note fiji Met the DA")
+    answer = desk.command("export fiji share")
+    assert "Export of Fiji: 0 visits and 1 note. Posting the files in this channel" in answer.text
+    [complete] = after_answer(desk, "files.completeUploadExternal")
+    assert complete.args["channel_id"] == "C0STANDIN"
+    assert "export <nation> [share]" in desk.command("help").text
+
+
+def test_export_with_share_where_the_bot_cannot_post_goes_to_the_officer_and_says_so(desk: Workspace) -> None:
+    desk.command("note fiji Met the DA")
+    desk.standin.fail_next("files.completeUploadExternal", status=200, error="not_in_channel")
+    desk.command("export fiji share")
+    completed = after_answer(desk, "files.completeUploadExternal", 2)
+    assert completed[-1].args["channel_id"] == f"D{OFFICER}"
+    assert desk.standin.wait_for(lambda: desk.standin.responses)
+    assert "your direct messages" in desk.standin.responses[0].body["text"]
 
 
 def test_export_of_an_unclear_nation_is_refused_with_suggestions_and_nothing_uploaded(desk: Workspace) -> None:
