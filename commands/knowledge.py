@@ -7,14 +7,14 @@ import re
 from dataclasses import dataclass
 
 from commands.language import Button, Buttons, Caption, CommandError, Invocation, Reply, Section, Subcommand, bullet_list
-from commands.nations import NationIndex, fmt_date, normalize, standing, strip_icons
+from commands.nations import NationIndex, Standing, fmt_date, normalize, standing, strip_icons
 from commands.visits import visit_line
 from storage import knowledge as store
 from storage import nations as nation_store
 from storage import notes as note_store
 from storage import visits as visit_store
 from storage.knowledge import KnowledgeEntry, Search
-from storage.nations import Nation
+from storage.nations import Nation, NationRecord
 
 ASK_USAGE = "ask <question>"
 ISPS_USAGE = "isps <section or term>"
@@ -38,6 +38,7 @@ OVERDUE = "overdue"
 COE = "coe"
 VISITS = "visits"
 NOTES = "notes"
+POST_HOLDER = "post holder"
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,8 @@ class Intent:
     subject: str = ""
     period: tuple[dt.date, dt.date] | None = None
     period_name: str = ""
+    coe_question: bool = False  # a yes/no question whether the nation is under Conditions of Entry
+    place: str = ""  # where the post asked about is held, as typed: "in Suva", "for Fiji"
 
 
 NOTE_WORDS = re.compile(r"\b(notes?|noted|wrote|written|jotted|did (?:we|i|you|anyone) (?:write|record|jot)(?: down)?)\b")
@@ -65,7 +68,20 @@ WHO_WORDS = re.compile(r"\b(who|which (?:countries|nations|states|ones)|what (?:
 HISTORY_WORDS = re.compile(r"\b(added|removed|lifted|re added|relisted|delisted|taken off|get off|history|changes?)\b")
 STATUS_WORDS = re.compile(r"\b(assess\w*|reassess\w*|status|stand(?:s|ing)?|due|overdue|last visited|visited|findings?|"
                           r"outcome|found|rated|doing)\b")
-UNDER_COE = re.compile(r"^(?:is|are)\b.*\b(?:under|on|subject to)\b.*\b(?:coe|conditions? of entry)\b")
+UNDER_COE = re.compile(r"^(?:is|are|has|have|was|were)\b.*\b(?:under|on|subject to)\b.*\b(?:coe|conditions? of entry)\b"
+                       r"|^(?:is|are)\b.*\b(?:a )?coe (?:country|nation|state)\b")
+
+#: Posts officers ask who holds ("who is the PFSO in Suva?"): a directory the knowledge base does not hold.
+POSTS = (r"pfso|port facility security officers?|da|designated authority|cso|company security officers?|sso|"
+         r"ship security officers?|fso|facility security officers?|rso|recognized security organi[sz]ation|cotp|"
+         r"captain of the port|ipslo|liaison officer|harbou?r ?masters?|port (?:captain|manager|director)s?|"
+         r"point of contact|poc|focal point|security (?:officer|manager|contact)s?|contact person")
+HOLDER = re.compile(r"^(?:do (?:we|you) know |does anyone know |any idea )?who(?:'s|\s+is|\s+are|\s+was|\s+holds|"
+                    r"\s+serves as|\s+acts as)?\s+(?:currently\s+|now\s+)?(?:the\s+|our\s+|their\s+)?"
+                    r"(?:current\s+|new\s+|present\s+)?(?P<before>(?:[\w'&.-]+\s+){0,3}?)(?P<post>" + POSTS + r")"
+                    r"(?P<after>\s.*)?$", re.IGNORECASE)
+HOLDER_PLACE = re.compile(r"^\s*(?:(?:contact|person|officer|now|currently|right now)\s+)*(?P<where>(?:in|at|of|for|from)\s+.+)$",
+                          re.IGNORECASE)
 
 #: Short words that are also ISO codes ("in", "to", "my", "us"): a nation only when typed in capitals.
 SHORT_NAME = 3
@@ -111,6 +127,36 @@ def guess_nation(question: str, index: NationIndex, session) -> tuple[Nation, st
     return None
 
 
+def post_holder(question: str, *, session, index: NationIndex) -> Intent | None:
+    """A question who holds a post at a place or nation ("who is the PFSO in Suva?", "who's the Fiji DA?"), or None.
+
+    Only when the place is a nation, or a word the knowledge base never uses (a town, a company): "who is the PFSO
+    of a port facility?" asks what the post is, and stays a knowledge question.
+    """
+    plain = " ".join(re.sub(r"[^\w'&.-]+", " ", question.replace("’", "'")).split()).strip(" .")
+    match = HOLDER.match(plain)
+    if match is None:
+        return None
+    before, after = match["before"].strip(), (match["after"] or "").strip()
+    located = HOLDER_PLACE.match(after) if after else None
+    if located is not None:
+        where = located["where"]
+        place = where.split(None, 1)[1]
+    elif before and not after:
+        place = re.sub(r"'s$", "", before)
+        where = f"in {place}"
+    else:
+        return None
+    nation = find_nation(place, index, session)
+    vocab = store.vocabulary(store.list_entries(session=session))
+    unknown = [w for w in store.content_words(place) if w.isalpha() and w not in vocab.words and store.stem(w) not in vocab.stems]
+    if nation is None and not unknown:
+        return None
+    post = match["post"]
+    post = post.upper() if " " not in post and len(post) <= 5 else post.lower()
+    return Intent(POST_HOLDER, nation=nation, subject=post, place=where)
+
+
 def note_subject(question: str) -> str:
     """What a notes question is about, as the officer wrote it: "what did we note about Suva?" -> "Suva"."""
     plain = " ".join(re.sub(r"[^\w'&-]+", " ", question).split())
@@ -152,6 +198,9 @@ def parse_intent(question: str, *, session, index: NationIndex, today: dt.date) 
     nation = find_nation(question, index, session)
     if NOTE_WORDS.search(text) and re.search(r"\b(we|i|our|my|you|team|anyone|somebody|someone)\b", text):
         return Intent(NOTES, nation=nation, subject=note_subject(question) or (nation.name if nation else ""))
+    holder = post_holder(question, session=session, index=index) if text.startswith(("who", "do ", "does ", "any ")) else None
+    if holder is not None:
+        return holder
     period = find_period(text, today)
     if VISIT_WORDS.search(text) and nation is not None and period is None and LAST_OR_NEXT.search(text):
         return Intent(VISITS, nation=nation)  # a nation's last and next visit
@@ -160,11 +209,12 @@ def parse_intent(question: str, *, session, index: NationIndex, today: dt.date) 
             period = ((today, today + dt.timedelta(days=90)), "in the next 90 days")
         return Intent(VISITS, nation=nation, period=period[0], period_name=period[1])
     if (STATUS_WORDS.search(text) or UNDER_COE.search(text)) and not HISTORY_WORDS.search(text):
+        coe_question = bool(UNDER_COE.search(text))
         if nation is not None:
-            return Intent(NATION_STATUS, nation=nation)
+            return Intent(NATION_STATUS, nation=nation, coe_question=coe_question)
         guessed = guess_nation(question, index, session)
         if guessed is not None:
-            return Intent(NATION_STATUS, nation=guessed[0], nation_typed=guessed[1])
+            return Intent(NATION_STATUS, nation=guessed[0], nation_typed=guessed[1], coe_question=coe_question)
     if OVERDUE_WORDS.search(text) and nation is None:
         return Intent(OVERDUE, subject="due soon" if DUE_SOON_WORDS.search(text) else "")
     if COE_WORDS.search(text) and WHO_WORDS.search(text) and nation is None and not HISTORY_WORDS.search(text):
@@ -245,19 +295,51 @@ def dont_know(search: Search, typed: str) -> Reply:
     return Reply(text, parts=tuple(parts))
 
 
+def missing_section_reply(missing: store.MissingSection) -> Reply:
+    """A section number with no entry: say so, never show another section in its place, and offer the nearest three."""
+    if missing.first == missing.last:
+        text = f"There is no entry for {missing.shown}; the only {missing.family} entry is {missing.first}."
+    else:
+        text = f"There is no entry for {missing.shown}; {missing.family} entries run {missing.first}–{missing.last}."
+    links = [f"`/ipslo isps {key}` {entry.title}" for key, entry in missing.nearest]
+    parts = (
+        Section(f":grey_question: {text}"),
+        Section("*Nearest sections*\n" + bullet_list(links)),
+        Buttons(tuple(Button(key[:75], f"{SHOW_ENTRY}:{entry.id}", entry.id) for key, entry in missing.nearest)),
+        Caption("Or ask in words: `/ipslo ask who approves the PFSP?`"),
+    )
+    return Reply(text, parts=parts)
+
+
 def spelling_note(search: Search) -> tuple[str, ...]:
-    if not search.corrections:
-        return ()
-    fixed = ", ".join(f"“{typed}” as “{meant}”" for typed, meant in search.corrections.items())
-    return (f"Read {fixed}.",)
+    """Which typed words were read as others; only plain words (a section number is never corrected, nor shown as a key)."""
+    fixed = ", ".join(f"“{typed}” as “{meant}”" for typed, meant in search.corrections.items()
+                      if typed.isalpha() and meant.isalpha())
+    return (f"Read {fixed}.",) if fixed else ()
 
 
 # --- data answers (the same facts as /ipslo status and /ipslo nations) --------------------------------
 
-def nation_status_answer(inv: Invocation, nation: Nation, *, typed: str = "") -> Reply:
+def coe_verdict(inv: Invocation, record: NationRecord, state: Standing) -> str:
+    """Yes or no first: whether a nation is under Conditions of Entry, dated and sourced (the facts of /ipslo status)."""
+    name, coe = record.nation.name, record.coe
+    if state.under_coe:
+        since = f"has been under Conditions of Entry since {fmt_date(coe.effective_on)}" if coe.effective_on else \
+            "is under Conditions of Entry"
+        return f"Yes: {name} {since} ({coe.source}; public list as of {fmt_date(coe.as_of)})."
+    if coe is not None:
+        return (f"No: {name} is no longer under Conditions of Entry; they were lifted on {fmt_date(coe.lifted_on)} "
+                f"({coe.source}; public list as of {fmt_date(coe.as_of)}).")
+    as_of = max((c.as_of for c in nation_store.coe_listings(session=inv.session).values()), default=None)
+    if as_of is None:
+        return f"No: {name} is not under Conditions of Entry on our records."
+    return f"No: {name} is not on the public Conditions of Entry list (as of {fmt_date(as_of)})."
+
+
+def nation_status_answer(inv: Invocation, nation: Nation, *, typed: str = "", coe_question: bool = False) -> Reply:
     [record] = nation_store.nation_records(session=inv.session, nations=[nation])
     state = standing(record, today=inv.today)
-    sentences = []
+    sentences = [coe_verdict(inv, record, state)] if coe_question else []
     if record.assessment:
         sentences.append(f"{nation.name} was last assessed on {fmt_date(record.assessment.assessed_on)}: "
                          f"found {record.assessment.outcome}.")
@@ -267,14 +349,34 @@ def nation_status_answer(inv: Invocation, nation: Nation, *, typed: str = "") ->
             sentences.append(f"Reassessment is due by {fmt_date(state.due)}.")
     else:
         sentences.append(f"No assessment of {nation.name} is on record.")
-    if state.under_coe:
+    if state.under_coe and not coe_question:
         sentences.append(f"{nation.name} is {strip_icons(state.summary)[0].lower()}{strip_icons(state.summary)[1:]}.")
     text = " ".join(sentences)
-    captions = [c for c in (state.detail,) if c]
+    captions = [c for c in (state.detail,) if c and not (coe_question and record.coe)]  # the verdict cites the COE source
     if typed:
         captions.insert(0, f"Showing {nation.name} for “{typed}”.")
     captions.append(f"Full status: `/ipslo status {nation.name.lower()}` · reassessment at least every 3 years: 46 U.S.C. 70108(d)")
     return Reply(text, parts=(Section(text), Caption(" · ".join(captions))))
+
+
+def post_holder_answer(inv: Invocation, intent: Intent) -> Reply:
+    """Who holds a post is not in the knowledge base: say so plainly, offer our notes, and say what the post is, labelled as such."""
+    post = intent.subject
+    text = f"I don't know who the {post} {intent.place} is: the bot keeps no list of who holds which post."
+    nation = intent.nation
+    named = set(store.content_words(" ".join([nation.name, *(nation.aliases or [])]))) if nation else set()
+    place_words = [w for w in store.content_words(intent.place) if w not in named]
+    search = " ".join([post, *place_words])
+    if nation is not None:
+        search += f" nation:{nation.name.lower() if ' ' not in nation.name else nation.iso2.lower()}"
+    parts: list = [Section(f":grey_question: {text}"), Section(f"Our notes may say: `/ipslo search {search}`")]
+    spelled = {full: short for short, full in store.ABBREVIATIONS.items()}
+    entry = store.find_by_key(session=inv.session, typed=spelled.get(post.rstrip("s"), post.rstrip("s")) if " " in post else post)
+    if entry is not None:
+        article = "an" if (post[0] in "AEFHILMNORSX" if post.isupper() else post[0] in "aeiou") else "a"
+        parts.append(Section(f"*What {article} {post} is:* {entry.answer}"))
+        parts.append(Caption(f"{cite(entry)} · `/ipslo isps {entry.key}`"))
+    return Reply(text, parts=tuple(parts))
 
 
 def overdue_answer(inv: Invocation, intent: Intent) -> Reply:
@@ -382,7 +484,9 @@ def ask(inv: Invocation, text: str) -> Reply:
     understood = understand(session=inv.session, question=question, today=inv.today)
     intent = understood.intent
     if intent.name == NATION_STATUS:
-        return nation_status_answer(inv, intent.nation, typed=intent.nation_typed)
+        return nation_status_answer(inv, intent.nation, typed=intent.nation_typed, coe_question=intent.coe_question)
+    if intent.name == POST_HOLDER:
+        return post_holder_answer(inv, intent)
     if intent.name == OVERDUE:
         return overdue_answer(inv, intent)
     if intent.name == COE:
@@ -394,6 +498,10 @@ def ask(inv: Invocation, text: str) -> Reply:
     search = understood.search
     assert search is not None
     if search.best is None:
+        for named in store.SECTION.finditer(store.fold(question)):  # "what does A/99 say?": no such section
+            missing = store.missing_section(session=inv.session, typed=named[0])
+            if missing is not None:
+                return missing_section_reply(missing)
         return dont_know(search, question)
     return entry_reply(inv, search.best, notes=spelling_note(search), others=close_runners_up(search))
 
@@ -420,10 +528,14 @@ def isps(inv: Invocation, text: str) -> Reply:
     if entry is not None:
         return entry_reply(inv, entry)
     parent = store.parent_key(typed)
-    if parent is not None:
+    while parent is not None:  # "A/2.1.99" -> "A/2.1" -> "A/2"
         entry = store.find_by_key(session=inv.session, typed=parent)
         if entry is not None:
             return entry_reply(inv, entry, notes=(f"No entry for “{typed}” itself; this is the section it belongs to.",))
+        parent = store.parent_key(parent)
+    missing = store.missing_section(session=inv.session, typed=typed)
+    if missing is not None:
+        return missing_section_reply(missing)
     search = store.search(session=inv.session, question=typed)
     if search.best is None:
         return dont_know(search, typed)

@@ -284,6 +284,68 @@ def find_by_key(*, session: Session, typed: str) -> KnowledgeEntry | None:
     return key_index(list_entries(session=session)).get(key_form(typed))
 
 
+#: The numbered families of sections, by how their keys begin in :func:`key_form`: what to call them and how to show a number.
+SECTION_FAMILIES: dict[str, tuple[str, str]] = {
+    "a/": ("Part A", "A/"), "b/": ("Part B", "B/"), "xi-1/": ("SOLAS XI-1", "XI-1/"), "xi-2/": ("SOLAS XI-2", "XI-2/"),
+    "usc": ("46 U.S.C.", ""),
+}
+SECTION_FORM = re.compile(r"(?P<family>[ab]/|xi-[12]/)(?P<numbers>\d+(?:\.\d+)*)(?:-[\d.]+)?|(?P<usc>701\d\d)(?:\((?P<letter>[a-z])\))?")
+
+
+def section_numbers(form: str) -> tuple[str, tuple[int, ...]] | None:
+    """A section reference in :func:`key_form` as its family and numbers: "a/19.4" -> ("a/", (19, 4)), "70108(d)" -> ("usc", (70108, 4))."""
+    match = SECTION_FORM.fullmatch(form)
+    if match is None:
+        return None
+    if match["usc"]:
+        return "usc", (int(match["usc"]),) + ((ord(match["letter"]) - ord("a") + 1,) if match["letter"] else ())
+    return match["family"], tuple(int(n) for n in match["numbers"].split("."))
+
+
+@dataclass(frozen=True)
+class MissingSection:
+    """A section reference with no entry: how to show it, the range its family's entries cover, and the nearest real ones."""
+
+    shown: str  # "A/99", "46 U.S.C. 70199"
+    family: str  # "Part A"
+    first: str  # "A/2"
+    last: str  # "A/19"; "70110" for 46 U.S.C.
+    nearest: tuple[tuple[str, KnowledgeEntry], ...]  # (the key to type, its entry), nearest first
+
+
+def missing_section(*, session: Session, typed: str, limit: int = 3) -> MissingSection | None:
+    """When ``typed`` is a section number the knowledge base has no entry for: what to say about it, with the nearest real
+    sections (the same depth first: A/19, A/18, A/17 for A/99). None when it is no section number, or one that exists."""
+    form = key_form(typed)
+    wanted = section_numbers(form)
+    if wanted is None or wanted[0] not in SECTION_FAMILIES or find_by_key(session=session, typed=typed) is not None:
+        return None
+    family, numbers = wanted
+    name, prefix = SECTION_FAMILIES[family]
+    known: dict[str, tuple[tuple[int, ...], str, KnowledgeEntry]] = {}
+    for entry in list_entries(session=session):
+        for key in entry.keys:
+            found = section_numbers(key_form(key))
+            if found is not None and found[0] == family and not re.search(r"\d-\d", key):  # no ranges
+                known.setdefault(key_form(key), (found[1], key, entry))
+    if not known:
+        return None
+    tops = sorted({n[0] for n, _, _ in known.values()})
+
+    def distance(item: tuple[tuple[int, ...], str, KnowledgeEntry]) -> tuple:
+        other = item[0]
+        size = max(len(other), len(numbers))
+        padded = [(other + (0,) * size)[:size], (numbers + (0,) * size)[:size]]
+        return (len(other) != len(numbers), [abs(a - b) for a, b in zip(*padded)], other)
+
+    nearest: list[tuple[str, KnowledgeEntry]] = []
+    for _, key, entry in sorted(known.values(), key=distance):
+        if all(entry.id != e.id for _, e in nearest):
+            nearest.append((key, entry))
+    shown = f"46 U.S.C. {form}" if family == "usc" else prefix + form.removeprefix(family)
+    return MissingSection(shown, name, f"{prefix}{tops[0]}", f"{prefix}{tops[-1]}", tuple(nearest[:limit]))
+
+
 def parent_key(typed: str) -> str | None:
     """The enclosing section of a sub-section: "a/16.3" -> "a/16", "70108(d)" -> "70108"."""
     form = key_form(typed)
@@ -387,7 +449,7 @@ def question_words(question: str, vocab: Vocabulary) -> tuple[list[str], dict[st
     corrections: dict[str, str] = {}
     found: list[str] = []
     for word in content_words(question):
-        if word not in vocab.words and len(word) >= 4 and not word.isdigit():
+        if word not in vocab.words and len(word) >= 4 and word.isalpha():  # never a section number: "A/99" is not "A/9"
             close = difflib.get_close_matches(word, vocab.words, n=1, cutoff=0.85)
             if close and (stem(word) not in vocab.stems or stem(close[0]) != stem(word)):
                 corrections[word] = close[0]

@@ -8,12 +8,13 @@ import pytest
 import yaml
 from dateutil.relativedelta import relativedelta
 
-from commands.knowledge import COE, KNOWLEDGE, NATION_STATUS, NOTES, OVERDUE, VISITS, ask, isps, parse_intent
+from commands.knowledge import COE, KNOWLEDGE, NATION_STATUS, NOTES, OVERDUE, POST_HOLDER, VISITS, ask, isps, parse_intent
 from commands.language import Caller, Invocation
 from commands.nations import NationIndex
 from storage import knowledge, visits
 from storage.knowledge import find_by_key, key_form, list_entries, load_knowledge, read_entries, search
-from storage.nations import list_nations
+from storage.db import utcnow
+from storage.nations import ConditionOfEntry, list_nations
 from bot.console import render
 from tests.conftest import ADMIN, OFFICER, SIGNING_SECRET
 
@@ -118,6 +119,45 @@ def test_dated_fact_shows_as_of(database) -> None:
     assert "Nauru" in reply.text
 
 
+@pytest.mark.parametrize(
+    ("typed", "says", "nearest"),
+    [
+        ("A/99", "There is no entry for A/99; Part A entries run A/2–A/19.", ["A/19", "A/18", "A/17"]),
+        ("isps a 3", "There is no entry for A/3; Part A entries run A/2–A/19.", ["A/2", "A/4", "A/5"]),
+        ("B/14", "There is no entry for B/14; Part B entries run B/13–B/18.", ["B/13", "B/13.6", "B/13.7"]),
+        ("XI-2/99", "There is no entry for XI-2/99; SOLAS XI-2 entries run XI-2/1–XI-2/13.", ["XI-2/13", "XI-2/12", "XI-2/11"]),
+        ("70199", "There is no entry for 46 U.S.C. 70199; 46 U.S.C. entries run 70108–70110.", ["70110", "70109", "70108"]),
+    ],
+)
+def test_a_section_that_does_not_exist_says_so_and_offers_the_nearest_three(database, typed: str, says: str,
+                                                                            nearest: list[str]) -> None:
+    session, inv = invocation(database)
+    with session:
+        reply = isps(inv, typed)
+    shown = str(reply.parts)
+    assert reply.text == says and reply.header is None  # no other section shown in its place
+    assert re.findall(r"`/ipslo isps ([^`]+)`", shown) == nearest
+    assert "Read " not in shown and not re.search(r"[a-z]+_\d", shown)  # no spelling fix, no internal key
+
+
+def test_section_numbers_are_never_spelling_corrected(database) -> None:
+    with database.sessions() as session:
+        assert search(session=session, question="A/99").corrections == {}
+        assert search(session=session, question="what does XI-2/99 say about the ssas").corrections == {}
+    session, inv = invocation(database)
+    with session:
+        reply = ask(inv, "what does A/99 say?")
+    assert reply.text.startswith("There is no entry for A/99;")
+
+
+def test_a_missing_sub_section_falls_back_through_its_parents(database) -> None:
+    session, inv = invocation(database)
+    with session:
+        reply = isps(inv, "A/2.1.99")
+    assert reply.header == "Definitions in ISPS Part A"
+    assert "No entry for “A/2.1.99” itself" in str(reply.parts)
+
+
 def test_isps_with_a_term_that_is_no_key_finds_the_best_entry(database) -> None:
     session, inv = invocation(database)
     with session:
@@ -209,6 +249,16 @@ def test_ask_without_a_question_says_what_to_type(database) -> None:
         ("is a DoS required in port?", KNOWLEDGE, None),
         ("ships that called at a COE country, what happens in the US?", KNOWLEDGE, "US"),
         ("what is my role as PFSO to do?", KNOWLEDGE, None),
+        ("is fiji under coe?", NATION_STATUS, "FJ"),
+        ("is Cuba a COE country?", NATION_STATUS, "CU"),
+        # who holds a post at a place: data we don't hold; what a post is: knowledge
+        ("who is the PFSO in Suva?", POST_HOLDER, None),
+        ("who's the Fiji DA?", POST_HOLDER, "FJ"),
+        ("who is the designated authority for Papua New Guinea?", POST_HOLDER, "PG"),
+        ("who is the CSO for Matson?", POST_HOLDER, None),
+        ("who is the PFSO of a port facility?", KNOWLEDGE, None),
+        ("who is the SSO accountable to?", KNOWLEDGE, None),
+        ("who is the designated authority under the ISPS Code?", KNOWLEDGE, None),
     ],
 )
 def test_data_and_knowledge_questions_are_told_apart(database, question: str, intent: str, iso2: str | None) -> None:
@@ -264,10 +314,50 @@ def test_ask_who_is_under_conditions_of_entry_matches_nations_coe(workspace) -> 
     assert "Under Conditions of Entry (22)" in workspace.command("nations coe").text
 
 
-def test_ask_is_a_nation_under_coe_gives_its_status(workspace) -> None:
-    answer = workspace.command("ask is Nauru under conditions of entry?")
-    assert "Nauru is under Conditions of Entry since 14 Apr 2017." in answer.text
-    assert "82 FR 16052" in answer.text
+def test_ask_is_a_nation_under_coe_answers_yes_or_no_first(workspace) -> None:
+    fiji = workspace.command("ask is fiji under coe?")
+    assert fiji.text.startswith("No: Fiji is not on the public Conditions of Entry list (as of 30 Sep 2025). "
+                                "No assessment of Fiji is on record.")
+    nauru = workspace.command("ask is Nauru under conditions of entry?")
+    assert nauru.text.startswith("Yes: Nauru has been under Conditions of Entry since 14 Apr 2017 (82 FR 16052")
+    assert "No assessment of Nauru is on record." in nauru.text
+    assert "Under Conditions of Entry since 14 Apr 2017" in workspace.command("status nauru").text  # the same facts
+    workspace.command("assess fiji 2025-03-01 substantially implementing", user=ADMIN)
+    assessed = workspace.command("ask is Fiji on the COE list?")
+    assert assessed.text.startswith("No: Fiji is not on the public Conditions of Entry list (as of 30 Sep 2025). "
+                                    "Fiji was last assessed on 1 Mar 2025")
+
+
+def test_ask_whether_a_nation_is_under_coe_after_it_was_lifted(database) -> None:
+    with database.sessions.begin() as session:
+        session.add(ConditionOfEntry(nation_iso2="TO", effective_on=dt.date(2019, 1, 7), lifted_on=dt.date(2023, 5, 2),
+                                     source="88 FR 27001", note=None, as_of=dt.date(2025, 9, 30), recorded_by=ADMIN,
+                                     recorded_at=utcnow()))
+    session, inv = invocation(database)
+    with session:
+        reply = ask(inv, "is Tonga under conditions of entry?")
+    assert reply.text.startswith("No: Tonga is no longer under Conditions of Entry; they were lifted on 2 May 2023 "
+                                 "(88 FR 27001; public list as of 30 Sep 2025).")
+
+
+def test_who_holds_a_post_at_a_place_is_not_answered_with_the_definition(database) -> None:
+    session, inv = invocation(database)
+    with session:
+        reply = ask(inv, "who is the PFSO in Suva?")
+        fiji = ask(inv, "who's the Fiji DA?")
+    shown = str(reply.parts)
+    assert reply.text.startswith("I don't know who the PFSO in Suva is") and reply.header is None
+    assert "`/ipslo search PFSO suva`" in shown
+    assert "*What a PFSO is:* The PFSO is the person designated" in shown  # the definition, labelled as such
+    assert fiji.text.startswith("I don't know who the DA in Fiji is") and "`/ipslo search DA nation:fiji`" in str(fiji.parts)
+
+
+def test_the_notes_search_offered_for_a_post_finds_the_note(workspace) -> None:
+    workspace.command("note fiji Met Jone Tuilau, the new PFSO at Suva port; PFSP review in March")
+    workspace.command("note fiji Met the DA about drills")
+    answer = workspace.command("ask who is the PFSO in Suva?")
+    offered = re.search(r"`/ipslo (search [^`]+)`", answer.text)[1]
+    assert "Jone Tuilau" in workspace.command(offered).text
 
 
 def test_ask_what_visits_are_planned_next_month(workspace) -> None:
