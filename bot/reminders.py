@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 from bot import views
 from bot.app import Bot
 from commands import reminders
-from commands.language import Reply
+from commands.language import CommandError, Invocation, Reply
 from storage import reminders as store
 from storage.db import utcnow
 
@@ -51,53 +51,91 @@ def failure_reason(error: SlackApiError) -> str:
 
 
 def deliver(bot: Bot, reminder_id: int, *, worker: str) -> str | None:
-    """Claim one due reminder and send it by direct message; returns the state it ended in, or None if another process had it."""
+    """Claim one due reminder and send it by direct message; returns the state it ended in, or None if another process had it.
+
+    No database session is held across a network call: the claim, the message, and the outcome are each short.
+    """
     sessions = bot.database.sessions
     now = utcnow()
     with sessions.begin() as session:
         if not store.claim(session=session, reminder_id=reminder_id, claimed_by=worker, now=now):
             return None
         owner = store.get_reminder(session=session, reminder_id=reminder_id).owner_user_id
-    with sessions() as session:
-        reminder = store.get_reminder(session=session, reminder_id=reminder_id)
-        try:
-            tz = bot.caller_for(owner).tz
+    try:
+        tz = bot.caller_for(owner).tz  # may ask Slack, and opens its own session
+        with sessions() as session:
+            reminder = store.get_reminder(session=session, reminder_id=reminder_id)
             late = now - reminder.due_at > LATE_AFTER
             reply = reminders.reminder_message(session=session, reminder=reminder, tz=tz, now=now, late=late)
-            channel = bot.client.conversations_open(users=owner)["channel"]["id"]
-            posted = bot.client.chat_postMessage(channel=channel, **slack_message(reply))
-            store.mark_delivered(session=session, reminder=reminder, channel=posted["channel"], message_ts=posted["ts"],
-                                 sent_at=utcnow(), late=late)
-        except SlackApiError as error:
-            reason = failure_reason(error)
-            log.warning("Reminder %s to %s failed: %s", reminder_id, owner, reason)
-            store.mark_failed(session=session, reminder=reminder, reason=reason)
-        except Exception as error:  # Slack unreachable after the retries, or a bug: say so, never drop it silently
-            log.exception("Reminder %s to %s failed", reminder_id, owner)
-            session.rollback()
-            reminder = store.get_reminder(session=session, reminder_id=reminder_id)
-            store.mark_failed(session=session, reminder=reminder, reason=f"could not send it: {error.__class__.__name__}")
-        session.commit()
-        return reminder.state
+        channel = bot.client.conversations_open(users=owner)["channel"]["id"]
+        posted = bot.client.chat_postMessage(channel=channel, **slack_message(reply))
+    except SlackApiError as error:
+        reason = failure_reason(error)
+        log.warning("Reminder %s to %s failed: %s", reminder_id, owner, reason)
+        return _failed(bot, reminder_id, worker, reason)
+    except Exception as error:  # Slack unreachable after the retries, or a bug: say so, never drop it silently
+        log.exception("Reminder %s to %s failed", reminder_id, owner)
+        return _failed(bot, reminder_id, worker, f"could not send it: {error.__class__.__name__}")
+    # Slack has it now: whatever happens next, it is not a failed reminder.
+    try:
+        with sessions.begin() as session:
+            if store.mark_delivered(session=session, reminder_id=reminder_id, worker=worker, channel=posted["channel"],
+                                    message_ts=posted["ts"], sent_at=utcnow(), late=late):
+                return store.LATE if late else store.SENT
+            log.warning("Reminder %s was sent, but its claim had been taken back meanwhile", reminder_id)
+            return store.get_reminder(session=session, reminder_id=reminder_id).state
+    except Exception:
+        log.exception("Reminder %s was sent to %s (channel %s, ts %s) but recording it failed", reminder_id, owner,
+                      posted.get("channel"), posted.get("ts"))
+        return store.CLAIMED
+
+
+def _failed(bot: Bot, reminder_id: int, worker: str, reason: str) -> str:
+    with bot.database.sessions.begin() as session:
+        store.mark_failed(session=session, reminder_id=reminder_id, worker=worker, reason=reason)
+        return store.get_reminder(session=session, reminder_id=reminder_id).state
 
 
 def register(app: App, bot: Bot) -> None:
     @app.use
     def remember_mentioned_officers(body: dict, next: Any) -> Any:
-        """Before a command runs, cache the Slack profile (time zone) of everyone it mentions, e.g. ``lead @kim``."""
+        """Before a command runs, know the time zone of everyone it mentions, e.g. ``lead @kim`` (cached: usually no lookup).
+
+        Never in the way: if Slack or the database cannot answer, the command runs and uses the team's zone.
+        """
         if body.get("command"):
             for user_id in dict.fromkeys(MENTION.findall(body.get("text") or "")):
-                bot.caller_for(user_id)
+                try:
+                    bot.caller_for(user_id)
+                except Exception:
+                    log.exception("Looking up %s before a command failed; going on without", user_id)
         return next()
 
-    @app.action(re.compile("^" + re.escape(reminders.ACTION_PREFIX)))
-    def on_reminder_button(ack: Any, body: dict, action: dict, context: Any, respond: Any) -> None:
-        ack()
+    def press_button(ack: Any, action: dict, context: Any) -> None:
+        """The database change, in the request: quick, and the officer's reply depends on it."""
         verb = action["action_id"][len(reminders.ACTION_PREFIX):]
         reminder_id = action.get("value", "")
-        reply = bot.run(lambda inv: reminders.press(inv, reminder_id, verb), context["caller"], f"reminder button {verb}")
-        if reply.refused:
-            respond(**views.message(reply), replace_original=False)
+        def pressing(inv: Invocation) -> Reply:
+            try:
+                return reminders.press(inv, reminder_id, verb)
+            except CommandError as error:
+                return error.reply()
+
+        reply = bot.run(pressing, context["caller"], f"reminder button {verb}")
+        context["pressed"] = {"refused": reply.refused, "message": views.message(reply)}  # copied for show_pressed
+        ack()
+
+    def show_pressed(body: dict, context: Any, respond: Any) -> None:
+        """After the 200 went back to Slack: the reminder message updated in place, or a word to the presser."""
+        pressed = context.get("pressed")
+        if not pressed:
             return
+        message = dict(pressed["message"])
+        if pressed["refused"]:
+            respond(**message, replace_original=False)
+            return
+        message.pop("response_type", None)
         container = body["container"]  # the reminder message the button is on
-        bot.client.chat_update(channel=container["channel_id"], ts=container["message_ts"], **slack_message(reply))
+        bot.client.chat_update(channel=container["channel_id"], ts=container["message_ts"], **message)
+
+    app.action(re.compile("^" + re.escape(reminders.ACTION_PREFIX)))(ack=press_button, lazy=[show_pressed])

@@ -25,7 +25,7 @@ def desk(inv: Invocation) -> Reply:
     visit_lines = [visit_line(v, names.get(v.nation_iso2, v.nation_iso2), today=today) for v in mine[:SHOW]]
 
     reminders = reminder_store.reminders_of(session=session, owner_user_id=me)
-    reminder_lines = [reminder_line(r, inv.caller.tz, about_text(session, r, names)) for r in reminders[:SHOW]]
+    reminder_lines = [reminder_line(r, inv.caller.tz, about_text(r, names)) for r in reminders[:SHOW]]
 
     watch = []
     for record in records:

@@ -6,7 +6,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from commands.language import Button, Buttons, Caption, CommandError, Divider, Invocation, Reply, Section, Subcommand, bullet_list
+from commands.language import (Button, Buttons, Caption, CommandError, Divider, Invocation, Reply, Section, Subcommand, bullet_list,
+                               parse_id)
 from commands.nations import due_text, fmt_date, nation_index, standing, strip_icons
 from commands.visits import dates_text, find_visit, visit_line
 from commands.when import WhenError, describe, split_when
@@ -86,10 +87,15 @@ def reminder_line(reminder: Reminder, tz: ZoneInfo, about: str) -> str:
     return line
 
 
-def about_text(session: Session, reminder: Reminder, names: dict[str, str]) -> str:
+def about_text(reminder: Reminder, names: dict[str, str]) -> str:
     if reminder.visit_id:
         return f"visit #{reminder.visit_id} ({names.get(reminder.nation_iso2 or '', reminder.nation_iso2)})"
     return names.get(reminder.nation_iso2 or "", "") or "no nation"
+
+
+def at_most(lines: list[str], limit: int) -> list[str]:
+    """The first ``limit`` lines, and how many more there are, so a cut list never looks complete."""
+    return lines if len(lines) <= limit else lines[:limit] + [f"…and {len(lines) - limit} more"]
 
 
 def names_of(session: Session) -> dict[str, str]:
@@ -103,11 +109,11 @@ def reminders(inv: Invocation, text: str) -> Reply:
     trouble = [r for r in mine if r.state != store.PENDING]
     parts: list = []
     if trouble:
-        parts.append(Section("*Need your attention*\n" + bullet_list(
-            [reminder_line(r, inv.caller.tz, about_text(inv.session, r, names)) for r in trouble[:20]])))
+        parts.append(Section("*Need your attention*\n" + bullet_list(at_most(
+            [reminder_line(r, inv.caller.tz, about_text(r, names)) for r in trouble], 20))))
     if waiting:
-        parts.append(Section("*Coming up*\n" + bullet_list(
-            [reminder_line(r, inv.caller.tz, about_text(inv.session, r, names)) for r in waiting[:40]])))
+        parts.append(Section("*Coming up*\n" + bullet_list(at_most(
+            [reminder_line(r, inv.caller.tz, about_text(r, names)) for r in waiting], 40))))
     if not mine:
         parts.append(Section("You have no reminders waiting."))
     parts.append(Caption("Set one: `/ipslo remind fiji tomorrow 09:00 send agenda to the DA` · "
@@ -117,12 +123,10 @@ def reminders(inv: Invocation, text: str) -> Reply:
 
 
 def find_own(inv: Invocation, typed: str, usage: str) -> Reminder:
-    cleaned = typed.strip().lstrip("#")
-    if not cleaned.isdigit():
-        raise CommandError(f"“{typed}” is not a reminder number.", hint=f"`/ipslo reminders` shows the numbers. {usage}")
-    reminder = store.get_reminder(session=inv.session, reminder_id=int(cleaned))
+    number = parse_id(typed, what="reminder", hint=f"`/ipslo reminders` shows the numbers. {usage}".strip())
+    reminder = store.get_reminder(session=inv.session, reminder_id=number)
     if reminder is None or (reminder.owner_user_id != inv.caller.user_id and not inv.caller.is_admin):
-        raise CommandError(f"You have no reminder #{cleaned}.", hint="`/ipslo reminders` lists yours.")
+        raise CommandError(f"You have no reminder #{number}.", hint="`/ipslo reminders` lists yours.")
     return reminder
 
 
@@ -136,11 +140,18 @@ def reminder(inv: Invocation, text: str) -> Reply:
     found = find_own(inv, rest.split()[0], usage)
     if found.state in (store.DONE, store.CANCELLED):
         return Reply(f"Reminder #{found.id} is already {found.state}.")
-    if found.state == store.CLAIMED:
-        raise CommandError(f"Reminder #{found.id} is being sent right now; press Done on it instead.")
-    store.set_state(session=inv.session, reminder=found, state=store.CANCELLED, updated_by=inv.caller.user_id)
+    if not store.set_state(session=inv.session, reminder=found, state=store.CANCELLED, updated_by=inv.caller.user_id):
+        raise busy(found, inv.caller.tz)
     summary = f"Cancelled reminder #{found.id}: {found.text}"
     return Reply(summary, parts=(Section(f":x: {summary}"),))
+
+
+def busy(found: Reminder, tz: ZoneInfo) -> CommandError:
+    """The reminder changed under the officer's hand (the scheduler is sending it, or another press came first)."""
+    if found.state == store.CLAIMED:
+        return CommandError(f"Reminder #{found.id} is being sent right now; press Done on it when it arrives.")
+    return CommandError(f"Reminder #{found.id} changed just now ({STATE_WORDS.get(found.state, found.state)} "
+                        f"{describe(found.due_at, tz)}); nothing was changed.", hint="`/ipslo reminders` shows it as it is.")
 
 
 # --- the reminder message ----------------------------------------------------------------------
@@ -172,8 +183,8 @@ def notes_briefing(session: Session, nation_iso2: str) -> list:
         lines = [f"{fmt_date(note.noted_on)}: {first_line(note.text)}" for note in latest]
         parts.append(Section("*Latest notes*\n" + bullet_list(lines)))
     if follow_ups:
-        lines = [f"{first_line(item.text)} · <@{item.owner_user_id}> by {fmt_date(item.due_on)}" for item in follow_ups[:10]]
-        parts.append(Section("*Open follow-ups*\n" + bullet_list(lines)))
+        lines = [f"{first_line(item.text)} · <@{item.owner_user_id}> by {fmt_date(item.due_on)}" for item in follow_ups]
+        parts.append(Section("*Open follow-ups*\n" + bullet_list(at_most(lines, 10))))
     return parts
 
 
@@ -240,12 +251,15 @@ def press(inv: Invocation, reminder_id: str, action: str) -> Reply:
     if found.state in (store.CANCELLED,):
         outcome = ":x: This reminder was cancelled."
     elif action == DONE:
-        store.set_state(session=inv.session, reminder=found, state=store.DONE, updated_by=inv.caller.user_id)
+        if found.state != store.DONE and not store.set_state(session=inv.session, reminder=found, state=store.DONE,
+                                                             updated_by=inv.caller.user_id, arrived=True):
+            raise busy(found, inv.caller.tz)
         outcome = f":white_check_mark: Done · marked by <@{inv.caller.user_id}> {describe(inv.now, inv.caller.tz)}"
     else:
         until = snooze_until(action, inv.now, inv.caller.tz)
         message = reminder_message(session=inv.session, reminder=found, tz=inv.caller.tz, now=inv.now, late=late)
-        store.reschedule(session=inv.session, reminder=found, due_at=until, updated_by=inv.caller.user_id)
+        if not store.reschedule(session=inv.session, reminder=found, due_at=until, updated_by=inv.caller.user_id, arrived=True):
+            raise busy(found, inv.caller.tz)
         outcome = f":zzz: Snoozed: I'll remind you again {describe(until, inv.caller.tz)} (reminder #{found.id})."
         return Reply(message.text, header=message.header, parts=message.parts[:-1] + (Section(outcome),))
     message = reminder_message(session=inv.session, reminder=found, tz=inv.caller.tz, now=inv.now, late=late, outcome=outcome)
@@ -269,12 +283,12 @@ def digest(*, session: Session, now: dt.datetime, tz: ZoneInfo) -> Reply:
     missed = store.missed_between(session=session, first=now - dt.timedelta(days=7), last=now)
     parts: list = [
         Section(f"*Visits in the next {DIGEST_VISIT_DAYS} days*\n" + (bullet_list(
-            [visit_line(v, names.get(v.nation_iso2, v.nation_iso2)) for v in coming[:25]]) or "None planned.")),
+            at_most([visit_line(v, names.get(v.nation_iso2, v.nation_iso2)) for v in coming], 25)) or "None planned.")),
         Section("*Reassessment overdue or due within 6 months*\n" + (bullet_list(
-            [f"*{name}* · {text}" for _, name, text in sorted(due)[:40]]) or "None.")),
+            at_most([f"*{name}* · {text}" for _, name, text in sorted(due)], 40)) or "None.")),
         Section("*Reminders missed last week*\n" + (bullet_list(
-            [f"<@{r.owner_user_id}> · {describe(r.due_at, tz)} · {r.text}"
-             + (f" ({r.failure_reason})" if r.failure_reason else "") for r in missed[:25]]) or "None: every reminder arrived.")),
+            at_most([f"<@{r.owner_user_id}> · {describe(r.due_at, tz)} · {r.text}"
+                     + (f" ({r.failure_reason})" if r.failure_reason else "") for r in missed], 25)) or "None: every reminder arrived.")),
         Caption(f"Weekly digest for the week of {fmt_date(today)} · `/ipslo visits` · `/ipslo nations overdue`"),
     ]
     header = f"IPSLO week ahead: {len(coming)} visit{'s' if len(coming) != 1 else ''}, {len(due)} reassessments due"

@@ -24,6 +24,10 @@ CANCELLED = "cancelled"  # cancelled by the officer, or its visit was cancelled 
 OPEN_STATES = (PENDING, LATE, MISSED, FAILED)  # what /ipslo reminders shows
 DELIVERED = (SENT, LATE)
 
+#: Set in ``session.info`` when a reminder is written pending by a guarded update (ORM flush events do not see those);
+#: the scheduler in the same process times it when the session commits.
+PENDING_WRITTEN = "ipslo.pending_reminder_written"
+
 
 class Reminder(Base):
     """One message the bot owes an officer at a moment: a visit's preparation step, or an ad hoc note to self."""
@@ -84,21 +88,39 @@ def get_reminder(*, session: Session, reminder_id: int) -> Reminder | None:
     return session.get(Reminder, reminder_id)
 
 
-def set_state(*, session: Session, reminder: Reminder, state: str, updated_by: str) -> Reminder:
-    reminder.state = state
-    reminder.updated_by, reminder.updated_at = updated_by, utcnow()
-    session.flush()
-    return reminder
+def set_state(*, session: Session, reminder: Reminder, state: str, updated_by: str, arrived: bool = False) -> bool:
+    """Move a reminder to ``state`` only if it is still as this transaction read it, and not while it is being sent.
+
+    A guarded update: False (and ``reminder`` refreshed to what it is now) when another process changed it
+    meanwhile, e.g. the scheduler claimed it to send it; the caller tells the officer. ``arrived``: a button on
+    the message itself was pressed, so it is in the officer's hands even if its sender has not recorded it yet.
+    """
+    return _guarded(session, reminder, arrived, state=state, updated_by=updated_by, updated_at=utcnow())
 
 
-def reschedule(*, session: Session, reminder: Reminder, due_at: dt.datetime, updated_by: str) -> Reminder:
-    """Pending again at a new moment (snoozed, or its visit moved)."""
-    reminder.due_at = due_at
-    reminder.state = PENDING
-    reminder.claimed_by = reminder.claimed_at = None
-    reminder.updated_by, reminder.updated_at = updated_by, utcnow()
+def reschedule(*, session: Session, reminder: Reminder, due_at: dt.datetime, updated_by: str,
+               text: str | None = None, owner_user_id: str | None = None, arrived: bool = False) -> bool:
+    """Pending again at a new moment (snoozed, or its visit moved, maybe with new words and lead); guarded like :func:`set_state`."""
+    changes = {key: value for key, value in (("text", text), ("owner_user_id", owner_user_id)) if value is not None}
+    return _guarded(session, reminder, arrived, **changes, due_at=due_at, state=PENDING, claimed_by=None, claimed_at=None,
+                    updated_by=updated_by, updated_at=utcnow())
+
+
+def _guarded(session: Session, reminder: Reminder, arrived: bool, **values: object) -> bool:
     session.flush()
-    return reminder
+    seen = reminder.state
+    if seen == CLAIMED and not arrived:
+        return False
+    result = session.execute(
+        update(Reminder)
+        .where(Reminder.id == reminder.id, Reminder.state == seen)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(reminder)
+    if result.rowcount == 1 and values.get("state") == PENDING:
+        session.info[PENDING_WRITTEN] = True
+    return result.rowcount == 1
 
 
 # --- delivery ----------------------------------------------------------------------------------
@@ -146,22 +168,37 @@ def claim(*, session: Session, reminder_id: int, claimed_by: str, now: dt.dateti
     return result.rowcount == 1
 
 
-def mark_delivered(*, session: Session, reminder: Reminder, channel: str, message_ts: str, sent_at: dt.datetime,
-                   late: bool) -> Reminder:
-    reminder.state = LATE if late else SENT
-    reminder.channel, reminder.message_ts, reminder.sent_at = channel, message_ts, sent_at
-    reminder.failure_reason = None
-    reminder.updated_by, reminder.updated_at = "scheduler", utcnow()
-    session.flush()
-    return reminder
+def mark_delivered(*, session: Session, reminder_id: int, worker: str, channel: str, message_ts: str,
+                   sent_at: dt.datetime, late: bool) -> bool:
+    """Record a sent reminder; only the process that claimed it may, and only while its claim stands.
+
+    False when the officer pressed Done or Snooze on it first: then only where and when it was sent are kept.
+    """
+    if _by_claimer(session, reminder_id, worker, state=LATE if late else SENT, channel=channel,
+                   message_ts=message_ts, sent_at=sent_at, failure_reason=None):
+        return True
+    session.execute(
+        update(Reminder)
+        .where(Reminder.id == reminder_id, Reminder.claimed_by == worker, Reminder.sent_at.is_(None))
+        .values(channel=channel, message_ts=message_ts, sent_at=sent_at)
+        .execution_options(synchronize_session=False)
+    )
+    return False
 
 
-def mark_failed(*, session: Session, reminder: Reminder, reason: str) -> Reminder:
-    reminder.state = FAILED
-    reminder.failure_reason = reason[:300]
-    reminder.updated_by, reminder.updated_at = "scheduler", utcnow()
-    session.flush()
-    return reminder
+def mark_failed(*, session: Session, reminder_id: int, worker: str, reason: str) -> bool:
+    """Record that Slack refused a claimed reminder (or could not be reached); only its claimer may."""
+    return _by_claimer(session, reminder_id, worker, state=FAILED, failure_reason=reason[:300])
+
+
+def _by_claimer(session: Session, reminder_id: int, worker: str, **values: object) -> bool:
+    result = session.execute(
+        update(Reminder)
+        .where(Reminder.id == reminder_id, Reminder.state == CLAIMED, Reminder.claimed_by == worker)
+        .values(**values, updated_by="scheduler", updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
 
 
 # --- reading -----------------------------------------------------------------------------------
@@ -194,3 +231,13 @@ def claim_digest(*, session: Session, channel: str, scheduled_for: dt.datetime, 
         return True
     except IntegrityError:
         return False
+
+
+def digest_failed(*, session: Session, channel: str, scheduled_for: dt.datetime, posted_by: str, reason: str) -> None:
+    """The digest claimed for ``scheduled_for`` could not be posted: its run says so (and keeps others from posting it late)."""
+    session.execute(
+        update(DigestRun)
+        .where(DigestRun.channel == channel, DigestRun.scheduled_for == scheduled_for)
+        .values(posted_by=f"{posted_by} failed: {reason}"[:80], posted_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )

@@ -8,20 +8,20 @@ from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from bot.app import Bot, create_app, open_database, slack_client
 from bot.console import Console, render
 from bot.reminders import deliver, slack_message
-from bot.scheduler import ReminderScheduler
+from bot.scheduler import ReminderScheduler, last_fire_time
 from bot.settings import Settings, SettingsError
-from commands.reminders import digest
+from commands.reminders import digest, reminder_message
 from storage import notes
 from storage import reminders as store
 from storage import visits as visit_store
 from storage.db import utcnow
 from storage.nations import Nation, record_assessment
-from storage.reminders import Reminder
+from storage.reminders import DigestRun, Reminder
 from tests.conftest import ADMIN, OFFICER, SIGNING_SECRET, Workspace, serve
 
 UTC = dt.timezone.utc
@@ -135,6 +135,76 @@ def test_cancelling_a_reminder(desk: Workspace) -> None:
     assert "no reminders waiting" in desk.command("reminders").text
 
 
+def test_long_lists_say_how_many_more_there_are(desk: Workspace) -> None:
+    for n in range(45):
+        add(desk, due_at=NOW + dt.timedelta(days=1, minutes=n), text=f"task {n}")
+    for n in range(23):
+        add(desk, due_at=NOW - dt.timedelta(days=1, minutes=n), text=f"lost {n}", state=store.MISSED)
+    text = desk.command("reminders").text
+    assert "Your reminders (45 coming up, 23 need attention)" in text
+    assert "…and 5 more" in text and "…and 3 more" in text
+    assert "task 39" in text and "task 40" not in text
+
+
+@pytest.mark.parametrize("typed", ["99999999999999999999999", "#x7", "7.5"])
+def test_an_odd_reminder_number_is_refused_kindly(desk: Workspace, typed: str) -> None:
+    answer = desk.command(f"reminder cancel {typed}")
+    assert "is not a reminder number" in answer.text and "/ipslo reminders" in answer.text
+
+
+# --- cancelling while the scheduler sends: one of them wins, cleanly -----------------------------
+
+def test_a_reminder_being_sent_cannot_be_cancelled_and_is_recorded_as_sent(workspace: Workspace) -> None:
+    reminder_id = add(workspace, due_at=utcnow())
+    with workspace.database.sessions.begin() as session:
+        assert store.claim(session=session, reminder_id=reminder_id, claimed_by="sender", now=utcnow())
+    answer = workspace.command(f"reminder cancel {reminder_id}")
+    assert f"Reminder #{reminder_id} is being sent right now" in answer.text
+    with workspace.database.sessions.begin() as session:
+        assert store.mark_delivered(session=session, reminder_id=reminder_id, worker="sender", channel=f"D{OFFICER}",
+                                    message_ts="1.000001", sent_at=utcnow(), late=False)
+    assert [r.state for r in all_reminders(workspace)] == [store.SENT]
+
+
+def test_a_cancel_that_read_the_reminder_before_the_scheduler_claimed_it_is_refused(workspace: Workspace) -> None:
+    reminder_id = add(workspace, due_at=utcnow())
+    with workspace.database.sessions() as officer:
+        seen = officer.get(Reminder, reminder_id)
+        assert seen.state == store.PENDING  # the command has read it...
+        with workspace.database.sessions.begin() as scheduler:  # ...when the scheduler takes it
+            assert store.claim(session=scheduler, reminder_id=reminder_id, claimed_by="sender", now=utcnow())
+        assert not store.set_state(session=officer, reminder=seen, state=store.CANCELLED, updated_by=OFFICER)
+        assert not store.reschedule(session=officer, reminder=seen, due_at=utcnow() + dt.timedelta(hours=1), updated_by=OFFICER)
+        assert seen.state == store.CLAIMED
+        officer.commit()
+    with workspace.database.sessions.begin() as scheduler:
+        assert store.mark_delivered(session=scheduler, reminder_id=reminder_id, worker="sender", channel=f"D{OFFICER}",
+                                    message_ts="1.000001", sent_at=utcnow(), late=False)
+    [reminder] = all_reminders(workspace)
+    assert (reminder.state, reminder.updated_by) == (store.SENT, "scheduler")
+
+
+def test_a_cancelled_reminder_is_never_sent(workspace: Workspace) -> None:
+    reminder_id = add(workspace, due_at=utcnow())
+    assert "Cancelled reminder" in workspace.command(f"reminder cancel {reminder_id}").text
+    assert deliver(bot_for(workspace), reminder_id, worker="sender") is None
+    assert workspace.standin.calls_to("chat.postMessage") == []
+    with workspace.database.sessions.begin() as session:  # a late word from a sender that lost its claim changes nothing
+        assert not store.mark_failed(session=session, reminder_id=reminder_id, worker="sender", reason="late news")
+    assert [r.state for r in all_reminders(workspace)] == [store.CANCELLED]
+
+
+def test_cancelling_a_visit_while_one_of_its_reminders_is_being_sent_says_so(desk: Workspace) -> None:
+    desk.command("visit add fiji 2027-01-12 to 2027-01-16")
+    first, *others = all_reminders(desk)
+    with desk.database.sessions.begin() as session:
+        session.get(Reminder, first.id).state = store.CLAIMED
+    answer = desk.command("visit cancel 1")
+    assert f"{len(others)} pending reminders cancelled" in answer.text
+    assert f"Reminder #{first.id} was being sent at that moment" in answer.text
+    assert [r.state for r in all_reminders(desk)] == [store.CLAIMED] + [store.CANCELLED] * len(others)
+
+
 # --- the direct message and its buttons ----------------------------------------------------------
 
 def bot_for(workspace: Workspace) -> Bot:
@@ -159,6 +229,12 @@ def press(workspace: Workspace, reminder_id: int, action: str, *, user: str = OF
     }
     body, headers = workspace.standin.interaction(payload, signing_secret=SIGNING_SECRET)
     assert workspace.post(body, headers).status == 200
+
+
+def updated(workspace: Workspace, count: int = 1) -> list:
+    """The chat.update calls, once the button's lazy listener has made them (after Slack got its 200)."""
+    assert workspace.standin.wait_for(lambda: len(workspace.standin.calls_to("chat.update")) >= count)
+    return workspace.standin.calls_to("chat.update")
 
 
 def test_a_visit_reminder_arrives_as_a_direct_message_with_a_briefing(workspace: Workspace) -> None:
@@ -203,6 +279,23 @@ def test_a_reminder_is_claimed_once(workspace: Workspace) -> None:
     assert len(workspace.standin.calls_to("chat.postMessage")) == 1
 
 
+def test_once_slack_has_the_message_the_reminder_is_never_marked_failed(workspace: Workspace) -> None:
+    reminder_id = add(workspace, due_at=utcnow())
+
+    def database_goes_away(_conn, _cursor, statement: str, *_: object) -> None:
+        if statement.startswith("UPDATE reminders") and "message_ts" in statement:
+            raise RuntimeError("the database went away")
+
+    event.listen(workspace.database.engine, "before_cursor_execute", database_goes_away)
+    try:
+        assert deliver(bot_for(workspace), reminder_id, worker="sender") == store.CLAIMED
+    finally:
+        event.remove(workspace.database.engine, "before_cursor_execute", database_goes_away)
+    assert len(workspace.standin.messages(f"D{OFFICER}")) == 1
+    [reminder] = all_reminders(workspace)
+    assert reminder.state == store.CLAIMED and reminder.failure_reason is None
+
+
 def test_a_reminder_not_yet_due_is_not_sent(workspace: Workspace) -> None:
     reminder_id = add(workspace, due_at=utcnow() + dt.timedelta(minutes=5))
     assert deliver(bot_for(workspace), reminder_id, worker="a") is None
@@ -213,7 +306,7 @@ def test_done_updates_the_message_in_place(workspace: Workspace) -> None:
     reminder_id = add(workspace, due_at=utcnow(), text="send the agenda")
     deliver(bot_for(workspace), reminder_id, worker="test")
     press(workspace, reminder_id, "reminder_done")
-    [update] = workspace.standin.calls_to("chat.update")
+    [update] = updated(workspace)
     posted = workspace.standin.calls_to("chat.postMessage")[0]
     assert (update.args["channel"], update.args["ts"]) == (posted.response["channel"], posted.response["ts"])
     text = render(update.args)
@@ -240,8 +333,34 @@ def test_snooze_sets_the_reminder_again(workspace: Workspace, action: str, later
         local = reminder.due_at.astimezone(ZoneInfo("Asia/Tokyo"))
         days = 1 if action.endswith("tomorrow") else 7
         assert (local.time(), local.date()) == (dt.time(9, 0), before.astimezone(local.tzinfo).date() + dt.timedelta(days=days))
-    text = render(workspace.standin.calls_to("chat.update")[0].args)
+    text = render(updated(workspace)[0].args)
     assert "💤 Snoozed: I'll remind you again" in text and "[Done]" not in text
+
+
+def test_the_button_answers_slack_even_if_updating_the_message_fails(workspace: Workspace) -> None:
+    reminder_id = add(workspace, due_at=utcnow(), text="send the agenda")
+    deliver(bot_for(workspace), reminder_id, worker="test")
+    workspace.standin.fail_next("chat.update", status=200, error="message_not_found")
+    press(workspace, reminder_id, "reminder_done")  # Slack gets its 200 before the message is touched
+    updated(workspace)
+    assert [r.state for r in all_reminders(workspace)] == [store.DONE]
+
+
+def test_done_pressed_before_the_sender_recorded_the_delivery_wins(workspace: Workspace) -> None:
+    reminder_id = add(workspace, due_at=utcnow(), text="send the agenda")
+    with workspace.database.sessions.begin() as session:
+        assert store.claim(session=session, reminder_id=reminder_id, claimed_by="sender", now=utcnow())
+    with workspace.database.sessions() as session:  # the sender has posted it, and not yet recorded that
+        message = reminder_message(session=session, reminder=session.get(Reminder, reminder_id), tz=UTC, now=utcnow())
+    channel = bot_for(workspace).client.conversations_open(users=OFFICER)["channel"]["id"]
+    posted = bot_for(workspace).client.chat_postMessage(channel=channel, **slack_message(message))
+    press(workspace, reminder_id, "reminder_done")
+    updated(workspace)
+    with workspace.database.sessions.begin() as session:
+        assert not store.mark_delivered(session=session, reminder_id=reminder_id, worker="sender", channel=posted["channel"],
+                                        message_ts=posted["ts"], sent_at=utcnow(), late=False)
+    [reminder] = all_reminders(workspace)
+    assert (reminder.state, reminder.message_ts) == (store.DONE, posted["ts"])
 
 
 def test_only_the_owner_can_press_the_buttons(workspace: Workspace) -> None:
@@ -315,6 +434,33 @@ def test_the_digest_is_posted_once_to_the_team_channel(settings, database, stand
     assert posted.args["channel"] == "C0TEAM" and "IPSLO week ahead" in render(posted.args)
 
 
+def test_the_digest_is_posted_once_per_tick_whatever_second_each_process_runs_it(settings, database, standin) -> None:
+    settings = replace(settings, digest_channel="C0TEAM")
+    standin.add_channel("C0TEAM", name="ipslo-team")
+    first = ReminderScheduler(settings=settings, database=database, name="one")
+    second = ReminderScheduler(settings=settings, database=database, name="two")
+    tick = last_fire_time(first.digest_trigger, NOW)
+    next_tick = first.digest_trigger.get_next_fire_time(tick, NOW)
+    assert first.post_digest(now=tick + dt.timedelta(seconds=3))
+    assert not second.post_digest(now=tick + dt.timedelta(seconds=47))  # slower to start, same Monday
+    assert len(standin.calls_to("chat.postMessage")) == 1
+    assert second.post_digest(now=next_tick + dt.timedelta(seconds=2))  # the week after
+    assert len(standin.calls_to("chat.postMessage")) == 2
+
+
+def test_a_digest_slack_refused_is_recorded_and_not_posted_twice(settings, database, standin) -> None:
+    settings = replace(settings, digest_channel="C0TEAM")
+    standin.add_channel("C0TEAM", name="ipslo-team")
+    standin.fail_next("chat.postMessage", status=200, error="not_in_channel")
+    first = ReminderScheduler(settings=settings, database=database, name="one")
+    assert not first.post_digest(now=NOW)
+    assert not ReminderScheduler(settings=settings, database=database, name="two").post_digest(now=NOW)
+    with database.sessions() as session:
+        [run] = session.scalars(select(DigestRun))
+    assert run.posted_by == "one failed: Slack answered not_in_channel"
+    assert run.scheduled_for == last_fire_time(first.digest_trigger, NOW)
+
+
 # --- settings and the console --------------------------------------------------------------------
 
 def test_reminder_settings_have_the_documented_defaults() -> None:
@@ -357,10 +503,11 @@ def test_in_the_console_a_reminder_arrives_and_its_buttons_can_be_clicked(sqlite
         assert "I'll remind you" in console.send("remind fiji in 1 seconds try the buttons")
         assert console.standin.wait_for(lambda: "[1 Done]" in out.getvalue(), timeout=10)
         assert "(a direct message to you)" in out.getvalue() and "try the buttons" in out.getvalue()
+        assert "Type `click 1` to `click 4`" in console.send("click 9")
         assert console.click("1") == ""
         assert console.standin.wait_for(lambda: "✅ Done" in out.getvalue(), timeout=5)
         assert "updated in DU0CONSOLE" in out.getvalue()
-        assert "There are no buttons" not in console.send("click 9")
+        assert "There are no buttons" in console.send("click 1")  # a pressed message's buttons are gone
     finally:
         console.close()
         database.engine.dispose()
