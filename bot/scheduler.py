@@ -34,7 +34,7 @@ log = logging.getLogger("ipslo.scheduler")
 #: A claim older than this belongs to a process that stopped while sending.
 ABANDONED_AFTER = dt.timedelta(minutes=10)
 SENDERS = 8  # deliveries at once
-CHANGED = "ipslo.pending_reminder_written"
+CHANGED = store.PENDING_WRITTEN
 
 
 def _note_pending_reminder(_mapper: Any, _connection: Any, reminder: Reminder) -> None:
@@ -64,6 +64,7 @@ class ReminderScheduler:
         self._scheduled: dict[int, dt.datetime] = {}
         self._lock = threading.Lock()
         self.started = threading.Event()  # set once the first poll has run
+        self.digest_trigger = CronTrigger.from_crontab(settings.digest_cron, timezone=settings.team_tz)
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -71,8 +72,7 @@ class ReminderScheduler:
         self.scheduler.add_job(self.poll, "interval", seconds=self.settings.poll_seconds, id="poll",
                                next_run_time=dt.datetime.now(dt.timezone.utc))
         if self.settings.digest_channel:
-            trigger = CronTrigger.from_crontab(self.settings.digest_cron, timezone=self.settings.team_tz)
-            self.scheduler.add_job(self.post_digest, trigger, id="digest")
+            self.scheduler.add_job(self.post_digest, self.digest_trigger, id="digest")
         self.scheduler.start()
         self.pid = os.getpid()
         event.listen(Session, "after_commit", self._after_commit)
@@ -132,25 +132,46 @@ class ReminderScheduler:
         except Exception:
             log.exception("Delivering reminder %s failed", reminder_id)
 
-    def post_digest(self) -> None:
-        """The weekly digest, posted by exactly one process (the first to record it for this run)."""
-        now = utcnow()
+    def post_digest(self, now: dt.datetime | None = None) -> bool:
+        """The weekly digest, posted by exactly one process: the first to record it for this tick of the cron.
+
+        The run is keyed on the tick (APScheduler's fire time, found again from the trigger), not on when each
+        process happened to start the job, and committed before posting so no write lock is held across Slack.
+        """
+        now = now or utcnow()
         channel = self.settings.digest_channel
-        scheduled_for = now.replace(second=0, microsecond=0)
-        with self.bot.database.sessions() as session:
-            try:
-                if not store.claim_digest(session=session, channel=channel, scheduled_for=scheduled_for, posted_by=self.name):
-                    session.rollback()
-                    return
+        scheduled_for = last_fire_time(self.digest_trigger, now) or now.replace(second=0, microsecond=0)
+        sessions = self.bot.database.sessions
+        with sessions.begin() as session:
+            if not store.claim_digest(session=session, channel=channel, scheduled_for=scheduled_for, posted_by=self.name):
+                return False
+        try:
+            with sessions() as session:
                 reply = digest(session=session, now=now, tz=self.settings.team_tz)
-                self.bot.client.chat_postMessage(channel=channel, **slack_message(reply))
-                session.commit()
-            except SlackApiError as error:
-                session.rollback()
-                log.error("Weekly digest to %s failed: Slack answered %s", channel, error.response.get("error"))
-            except Exception:
-                session.rollback()
-                log.exception("Weekly digest to %s failed", channel)
+            self.bot.client.chat_postMessage(channel=channel, **slack_message(reply))
+            return True
+        except SlackApiError as error:
+            reason = f"Slack answered {error.response.get('error')}"
+            log.error("Weekly digest to %s failed: %s", channel, reason)
+        except Exception as error:
+            reason = f"could not post it: {error.__class__.__name__}"
+            log.exception("Weekly digest to %s failed", channel)
+        with sessions.begin() as session:
+            store.digest_failed(session=session, channel=channel, scheduled_for=scheduled_for, posted_by=self.name, reason=reason)
+        return False
+
+
+def last_fire_time(trigger: CronTrigger, now: dt.datetime) -> dt.datetime | None:
+    """The latest tick of ``trigger`` at or before ``now`` (in UTC): the run a job started at ``now`` belongs to."""
+    for back in (dt.timedelta(minutes=1), dt.timedelta(hours=1), dt.timedelta(days=1), dt.timedelta(days=8),
+                 dt.timedelta(days=32), dt.timedelta(days=367)):
+        fire = trigger.get_next_fire_time(None, now - back)
+        if fire is None or fire > now:
+            continue  # no tick in this window: look further back
+        while (following := trigger.get_next_fire_time(fire, fire + dt.timedelta(seconds=1))) is not None and following <= now:
+            fire = following
+        return fire.astimezone(dt.timezone.utc)
+    return None
 
 
 def run_scheduler(*, settings: Settings, database: Database, stop: threading.Event | None = None) -> int:
