@@ -28,8 +28,12 @@ KIND_WORDS: dict[str, str] = {
 KINDS_HINT = "Kinds: " + ", ".join(f"`{k}`" for k in KINDS) + " (country visit when none is given)."
 ADD_USAGE = "`/ipslo visit add <nation> <date> [to <date>] [kind] [title] [lead @someone]`"
 ADD_EXAMPLES = "e.g. `/ipslo visit add fiji 2027-01-12 to 2027-01-16 country visit` or `/ipslo visit add png 12 Jan 2027 capacity building PFSO seminar in Port Moresby`"
+ADD_HELP = f"{ADD_USAGE}, {ADD_EXAMPLES}. {KINDS_HINT}"
 VISIT_USAGE = ADD_USAGE + ", `/ipslo visit move <id> <date> [to <date>]`, `/ipslo visit cancel <id>`"
 LEAD = re.compile(r"\blead(?:s|\s+by)?\s+<@([UW][A-Z0-9]+)(?:\|[^>]*)?>", re.IGNORECASE)
+PLAIN_LEAD = re.compile(r"\blead(?:s|\s+by)?\s+(@\S+)", re.IGNORECASE)  # "lead @bob" typed without Slack's autocomplete
+TITLE_LIMIT = 200  # characters; longer detail belongs in a note
+LONG_VISIT_DAYS = 31  # a longer visit is usually a mistyped end date
 
 
 # --- reading what was typed --------------------------------------------------------------------
@@ -48,6 +52,14 @@ def split_lead(text: str) -> tuple[str | None, str]:
     """``lead <@U123|name>`` anywhere in the text: the lead's user id, and the text without it."""
     match = LEAD.search(text)
     if not match:
+        plain = PLAIN_LEAD.search(text)
+        if plain:
+            raise CommandError(
+                f"Please pick the lead from Slack's @-mention list: type `lead @`, then choose the person as Slack "
+                f"suggests them, so Slack sends me their ID. “{plain[1]}” reached me as plain text, so I can't tell "
+                "who that is; nothing was planned.",
+                hint=ADD_HELP,
+            )
         return None, text
     return match[1], (text[:match.start()] + " " + text[match.end():]).strip()
 
@@ -163,22 +175,52 @@ def reminders_caption(pending: list[reminder_store.Reminder], tz: ZoneInfo, lead
     return Caption(f":alarm_clock: Reminders to <@{lead}> by direct message: {times}.")
 
 
+def visit_warnings(inv: Invocation, visit: Visit, nation: Nation | None = None) -> list[str]:
+    """What an officer should double-check about a visit just planned or moved (it is written all the same)."""
+    warnings = []
+    if nation is not None and nation.kind in ("us_territory", "us"):
+        what = " a U.S. territory," if nation.kind == "us_territory" else ""
+        warnings.append(f"{nation.name} is{what} not a partner nation in our area: check you meant it.")
+    elif nation is not None and not nation.in_area:
+        warnings.append(f"{nation.name} is not in our area (FEACT IPS, Maldives to French Polynesia): check you meant it.")
+    name = nation.name if nation is not None else nation_names(inv).get(visit.nation_iso2, visit.nation_iso2)
+    for other in store.visits_between(session=inv.session, first=visit.starts_on, last=visit.ends_on):
+        if other.nation_iso2 == visit.nation_iso2 and other.id != visit.id:
+            warnings.append(f"You already have #{other.id} to {name} on those dates ({other.kind}, {dates_text(other)}); "
+                            f"if one is a duplicate, `/ipslo visit cancel <id>`.")
+    days = (visit.ends_on - visit.starts_on).days + 1
+    if days > LONG_VISIT_DAYS:
+        warnings.append(f"That is {days} days long; check the end date "
+                        f"(`/ipslo visit move {visit.id} <date> to <date>` fixes it).")
+    return warnings
+
+
+def check_title(title: str | None) -> None:
+    if title is not None and len(title) > TITLE_LIMIT:
+        raise CommandError(
+            f"That title is {len(title)} characters long; please keep it to {TITLE_LIMIT} or fewer. "
+            "Put the details in a note (the :memo: Add note button on the visit) once it is planned; nothing was planned.",
+            hint=ADD_HELP,
+        )
+
+
 # --- the subcommands ---------------------------------------------------------------------------
 
 def add(inv: Invocation, text: str) -> Reply:
     lead, text = split_lead(text)
     words = text.split()
     if not words:
-        raise CommandError("Which nation and date?", hint=f"{ADD_USAGE}, {ADD_EXAMPLES}")
+        raise CommandError("Which nation and date?", hint=ADD_HELP)
     match, rest = nation_index(session=inv.session).split(words)
     if not match.exact:
         raise CommandError(
             f"I'm not sure “{match.typed}” means {match.nation.name}; nothing was planned.",
             hint=f"Type the name or ISO code exactly. {ADD_USAGE}", suggestions=(match.nation.name,),
         )
-    starts_on, ends_on, rest = read_dates(rest, inv, f"{ADD_USAGE}, {ADD_EXAMPLES}")
+    starts_on, ends_on, rest = read_dates(rest, inv, ADD_HELP)
     kind, rest = split_kind(rest)
     title = " ".join(rest).strip(" -–—:") or None
+    check_title(title)
     visit = store.add_visit(
         session=inv.session, nation_iso2=match.nation.iso2, starts_on=starts_on, ends_on=ends_on,
         kind=kind or store.COUNTRY_VISIT, title=title, lead_user_id=lead or inv.caller.user_id,
@@ -187,6 +229,10 @@ def add(inv: Invocation, text: str) -> Reply:
     pending = plan_reminders(inv, visit, match.nation.name)
     summary = f"Planned visit #{visit.id}: {visit.kind} to {match.nation.name}, {dates_text(visit)}."
     parts: list = [Section(":calendar: " + visit_line(visit, match.nation.name))]
+    parts += [Caption(f":warning: {warning}") for warning in visit_warnings(inv, visit, match.nation)]
+    if kind is None:
+        parts.append(Caption(f"Kind: {store.COUNTRY_VISIT} (default); kinds: {', '.join(KINDS)}. Name one straight after the dates, "
+                             f"e.g. `/ipslo visit add {match.nation.name.lower()} {starts_on:%-d %b %Y} reciprocal visit`."))
     if visit.ends_on < inv.today:
         parts.append(Caption("This visit is in the past: it is on record, and no reminders are sent."))
     else:
@@ -207,6 +253,9 @@ def move(inv: Invocation, text: str) -> Reply:
     starts_on, ends_on, rest = read_dates(words[1:], inv, usage)
     if rest:
         raise CommandError(f"I didn't understand “{' '.join(rest)}” after the dates.", hint=usage)
+    if (starts_on, ends_on or starts_on + (visit.ends_on - visit.starts_on)) == (visit.starts_on, visit.ends_on):
+        raise CommandError(f"Visit #{visit.id} is already on those dates; nothing changed. It runs {dates_text(visit)}.",
+                           hint=usage)
     before = dates_text(visit)
     store.move_visit(session=inv.session, visit=visit, starts_on=starts_on, ends_on=ends_on, updated_by=inv.caller.user_id)
     name = nation_names(inv).get(visit.nation_iso2, visit.nation_iso2)
@@ -214,6 +263,7 @@ def move(inv: Invocation, text: str) -> Reply:
     summary = f"Moved visit #{visit.id} to {name}: now {dates_text(visit)} (was {before})."
     return Reply(summary, parts=(
         Section(":calendar: " + visit_line(visit, name) + f"\nWas {before}."),
+        *(Caption(f":warning: {warning}") for warning in visit_warnings(inv, visit)),
         reminders_caption(pending, officer_zone(inv, visit.lead_user_id), visit.lead_user_id),
     ))
 
@@ -225,8 +275,8 @@ def cancel(inv: Invocation, text: str) -> Reply:
     visit = find_visit(inv, text.split()[0], usage)
     name = nation_names(inv).get(visit.nation_iso2, visit.nation_iso2)
     if visit.cancelled:
-        summary = f"Visit #{visit.id} to {name} was already cancelled."
-        return Reply(summary, parts=(Section(f"{summary}\n{visit_line(visit, name)}"),))
+        summary = f"Visit #{visit.id} to {name} ({dates_text(visit)}) was already cancelled; nothing changed."
+        return Reply(summary, parts=(Section(summary), Caption("Plan it again with `/ipslo visit add`.")))
     store.cancel_visit(session=inv.session, visit=visit, updated_by=inv.caller.user_id)
     stopped = 0
     for reminder in reminder_store.reminders_for_visit(session=inv.session, visit_id=visit.id):
@@ -249,7 +299,7 @@ def visit(inv: Invocation, text: str) -> Reply:
     operation = VISIT_VERBS.get(verb.lower())
     if operation is None:
         raise CommandError(f"I don't know `/ipslo visit {verb}`." if verb else "Add, move or cancel a visit?",
-                           hint=f"{VISIT_USAGE}. `/ipslo visits` lists them.")
+                           hint=f"{VISIT_USAGE}. {KINDS_HINT} `/ipslo visits` lists them.")
     return operation(inv, rest)
 
 
@@ -265,7 +315,8 @@ def visits(inv: Invocation, text: str) -> Reply:
         title = "Visits you lead"
     else:
         match = nation_index(session=inv.session).find(choice)
-        chosen = store.visits_for_nation(session=inv.session, nation_iso2=match.nation.iso2)
+        newest_first = store.visits_for_nation(session=inv.session, nation_iso2=match.nation.iso2)
+        chosen = sorted(newest_first, key=lambda v: (v.starts_on, v.id))  # in date order, like the other lists
         title = f"Visits to {match.nation.name}"
     lines = [visit_line(v, names.get(v.nation_iso2, v.nation_iso2), today=inv.today) for v in chosen]
     parts: list = []
@@ -292,7 +343,8 @@ def last_and_next_lines(*, session, nation: Nation, today: dt.date) -> tuple[tup
 
 
 SUBCOMMANDS = (
-    Subcommand("visit", "visit add|move|cancel …", "Plan, move or cancel a visit (reminders follow)",
+    Subcommand("visit", "visit add|move|cancel …",
+               "Plan, move or cancel a visit (reminders follow); kinds: " + ", ".join(KINDS),
                "/ipslo visit add fiji 2027-01-12 to 2027-01-16 country visit", visit),
     Subcommand("visits", "visits [mine|<nation>]", "Visits in the next 90 days, yours, or a nation's",
                "/ipslo visits fiji", visits, shareable=True, aliases=("trips",)),

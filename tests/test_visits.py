@@ -158,7 +158,14 @@ def test_listing_visits_upcoming_mine_and_by_nation(planner: Workspace) -> None:
     ("visit add atlantis 2027-01-12", "I don't know a nation"),
     ("visit add fiji", "Which date?"),
     ("visit add fiji 2027-01-16 to 2027-01-12", "before the start date"),
-    ("visit add fiji next month", "couldn't find a date"),
+    ("visit add fiji next month", "“next month” isn't one day: type the date, e.g. “25 Dec 2026”."),
+    ("visit add fiji yesterday", "“yesterday” is in the past: please type the date itself, e.g. “2026-11-24”."),
+    ("visit add fiji fryday", "I don't know “fryday”: did you mean friday?"),
+    ("visit add fiji 12 janaury 2027", "did you mean january?"),
+    ("visit add fiji next week", "type “in 1 week” (Wed 2 Dec 2026) or a day, e.g. “next monday”"),
+    ("visit add fiji in 500 years", "too far ahead"),
+    ("visit add fiji 2027-01-12 lead @bob", "Please pick the lead from Slack's @-mention list: type `lead @`"),
+    ("visit add fiji 2027-01-12 " + "x" * 201, "That title is 201 characters long; please keep it to 200 or fewer."),
     ("visit move 99 2027-01-12", "There is no visit #99"),
     ("visit move x 2027-01-12", "not a visit number"),
     ("visit fly fiji", "I don't know `/ipslo visit fly`"),
@@ -183,3 +190,96 @@ def test_the_offsets_are_a_setting(settings, database, standin) -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_visit_planned_without_a_kind_says_so_and_names_every_kind(planner: Workspace) -> None:
+    answer = planner.command("visit add fiji 12 Jan 2027 port visit suva")
+    assert "Kind: country visit (default); kinds: country visit, reciprocal visit, capacity building, " \
+           "bilateral meeting, other." in answer.text
+    [visit] = visits(planner)
+    assert (visit.kind, visit.title) == ("country visit", "port visit suva")
+    named = planner.command("visit add tonga 12 Jan 2027 reciprocal visit")
+    assert "Kind: country visit (default)" not in named.text
+    # the kinds are in the hints and in help too
+    assert "`reciprocal visit`" in planner.command("visit add fiji").text
+    assert "bilateral meeting" in planner.command("help").text
+
+
+def test_a_lead_typed_as_plain_text_is_refused_not_put_in_the_title(planner: Workspace) -> None:
+    answer = planner.command("visit add fiji 2027-01-12 seminar lead @bob")
+    assert "Please pick the lead from Slack's @-mention list" in answer.text
+    assert "so Slack sends me their ID" in answer.text and "“@bob” reached me as plain text" in answer.text
+    assert visits(planner) == []
+
+
+@pytest.mark.parametrize(("typed", "start", "end", "title"), [
+    ("fiji 2027-01-12 2027-01-16", dt.date(2027, 1, 12), dt.date(2027, 1, 16), None),
+    ("fiji 12-16 Jan 2027 port visit", dt.date(2027, 1, 12), dt.date(2027, 1, 16), "port visit"),
+    ("fiji 12–16 Jan 2027", dt.date(2027, 1, 12), dt.date(2027, 1, 16), None),
+    ("fiji 2027-01-12 tuesday brief", dt.date(2027, 1, 12), dt.date(2027, 1, 12), "tuesday brief"),
+])
+def test_date_ranges_as_officers_type_them(planner: Workspace, typed: str, start, end, title) -> None:
+    planner.command(f"visit add {typed}")
+    [visit] = visits(planner)
+    assert (visit.starts_on, visit.ends_on, visit.title) == (start, end, title)
+
+
+@pytest.mark.parametrize(("typed", "warning"), [
+    ("guam 2027-01-12", "Guam is a U.S. territory, not a partner nation in our area: check you meant it."),
+    ("united states 2027-01-12", "United States is not a partner nation in our area: check you meant it."),
+    ("cuba 2027-01-12", "Cuba is not in our area (FEACT IPS, Maldives to French Polynesia): check you meant it."),
+    ("fiji 2027-01-12 to 2027-02-26", "That is 46 days long; check the end date"),
+])
+def test_a_questionable_visit_is_planned_with_a_warning(planner: Workspace, typed: str, warning: str) -> None:
+    answer = planner.command(f"visit add {typed}")
+    assert warning in answer.text
+    assert answer.text.startswith("📅 #1 ") and len(visits(planner)) == 1
+
+
+def test_an_overlapping_visit_to_the_same_nation_is_pointed_out(planner: Workspace) -> None:
+    first = planner.command("visit add fiji 2027-01-12 to 2027-01-16")
+    assert "check you meant it" not in first.text and "You already have" not in first.text
+    answer = planner.command("visit add fiji 2027-01-15 reciprocal visit")
+    assert "You already have #1 to Fiji on those dates (country visit, Tue 12 Jan – Sat 16 Jan 2027)" in answer.text
+    assert len(visits(planner)) == 2
+    assert "You already have" not in planner.command("visit add tonga 2027-01-15").text  # another nation
+    planner.command("visit add fiji 2027-03-01")
+    moved = planner.command("visit move 4 2027-01-15")
+    assert "You already have #1 to Fiji" in moved.text and "You already have #2 to Fiji" in moved.text
+    planner.command("visit cancel 1")
+    assert "You already have #1" not in planner.command("visit add fiji 2027-01-13").text  # cancelled ones don't count
+
+
+def test_a_nations_visits_are_listed_in_date_order(planner: Workspace) -> None:
+    planner.command("visit add fiji 2027-01-12")
+    planner.command("visit add fiji 2025-03-03")
+    planner.command("visit add fiji 2026-12-01")
+    listed = planner.command("visits fiji").text
+    assert listed.index("Mon 3 Mar 2025") < listed.index("Tue 1 Dec 2026") < listed.index("Tue 12 Jan 2027")
+    assert "Mon 3 Mar 2025 · country visit · lead @U0OFFICER (past)" in listed
+
+
+def test_moving_a_visit_to_the_dates_it_has_changes_nothing(planner: Workspace) -> None:
+    planner.command("visit add fiji 2027-01-12 to 2027-01-16")
+    before = [(r.id, r.due_at, r.state) for r in reminders_of(planner, 1)]
+    for typed in ("visit move 1 2027-01-12 to 2027-01-16", "visit move 1 12 Jan 2027"):
+        answer = planner.command(typed)
+        assert "Visit #1 is already on those dates; nothing changed." in answer.text
+        assert "Was" not in answer.text
+    [visit] = visits(planner)
+    assert visit.updated_by is None
+    assert [(r.id, r.due_at, r.state) for r in reminders_of(planner, 1)] == before
+
+
+def test_cancelling_a_cancelled_visit_says_so_plainly(planner: Workspace) -> None:
+    planner.command("visit add fiji 2027-01-12 to 2027-01-16")
+    planner.command("visit cancel 1")
+    answer = planner.command("visit cancel 1")
+    assert "Visit #1 to Fiji (Tue 12 Jan – Sat 16 Jan 2027) was already cancelled; nothing changed." in answer.text
+    assert "~" not in answer.text
+
+
+def test_a_title_of_two_hundred_characters_is_kept_whole(planner: Workspace) -> None:
+    planner.command("visit add fiji 2027-01-12 " + "x" * 200)
+    [visit] = visits(planner)
+    assert visit.title == "x" * 200
