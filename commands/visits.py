@@ -151,13 +151,12 @@ def plan_reminders(inv: Invocation, visit: Visit, nation_name: str) -> list[remi
         due = reminder_time(visit, days, tz)
         text = reminder_text(visit, nation_name, days)
         waiting = [r for r in by_offset.get(days, []) if r.state == reminder_store.PENDING]
-        for reminder in waiting:
+        for reminder in waiting:  # one being sent right now (the update refused) is left to arrive as it was
             if due <= inv.now:
                 reminder_store.set_state(session=inv.session, reminder=reminder, state=reminder_store.CANCELLED,
                                          updated_by=inv.caller.user_id)
-            else:
-                reminder.text, reminder.owner_user_id = text, visit.lead_user_id
-                reminder_store.reschedule(session=inv.session, reminder=reminder, due_at=due, updated_by=inv.caller.user_id)
+            elif reminder_store.reschedule(session=inv.session, reminder=reminder, due_at=due, text=text,
+                                           owner_user_id=visit.lead_user_id, updated_by=inv.caller.user_id):
                 pending.append(reminder)
         if days in by_offset or days not in inv.visit_reminders or due <= inv.now:
             continue  # already had its reminder, no longer a setting, or its moment has passed: not sent
@@ -278,17 +277,19 @@ def cancel(inv: Invocation, text: str) -> Reply:
         summary = f"Visit #{visit.id} to {name} ({dates_text(visit)}) was already cancelled; nothing changed."
         return Reply(summary, parts=(Section(summary), Caption("Plan it again with `/ipslo visit add`.")))
     store.cancel_visit(session=inv.session, visit=visit, updated_by=inv.caller.user_id)
-    stopped = 0
+    stopped, sending = 0, []
     for reminder in reminder_store.reminders_for_visit(session=inv.session, visit_id=visit.id):
-        if reminder.state == reminder_store.PENDING:
-            reminder_store.set_state(session=inv.session, reminder=reminder, state=reminder_store.CANCELLED,
-                                     updated_by=inv.caller.user_id)
-            stopped += 1
+        if reminder.state in (reminder_store.PENDING, reminder_store.CLAIMED):
+            if reminder_store.set_state(session=inv.session, reminder=reminder, state=reminder_store.CANCELLED,
+                                        updated_by=inv.caller.user_id):
+                stopped += 1
+            else:
+                sending.append(f"#{reminder.id}")
     summary = f"Cancelled visit #{visit.id} to {name} ({dates_text(visit)})."
-    return Reply(summary, parts=(
-        Section(f":x: {summary}"),
-        Caption(f"{stopped} pending reminder{'s' if stopped != 1 else ''} cancelled. The visit stays on record."),
-    ))
+    caption = f"{stopped} pending reminder{'s' if stopped != 1 else ''} cancelled. The visit stays on record."
+    if sending:
+        caption += f" Reminder {', '.join(sending)} was being sent at that moment; ignore it."
+    return Reply(summary, parts=(Section(f":x: {summary}"), Caption(caption)))
 
 
 VISIT_VERBS = {"add": add, "plan": add, "new": add, "move": move, "reschedule": move, "cancel": cancel}
