@@ -71,6 +71,9 @@ STATUS_WORDS = re.compile(r"\b(assess\w*|reassess\w*|status|stand(?:s|ing)?|due|
 UNDER_COE = re.compile(r"^(?:is|are|has|have|was|were)\b.*\b(?:under|on|subject to)\b.*\b(?:coe|conditions? of entry)\b"
                        r"|^(?:is|are)\b.*\b(?:a )?coe (?:country|nation|state)\b")
 
+#: "Does Fiji have COE?": a yes/no question when the words between "does" and "have" name a nation.
+HAS_COE = re.compile(r"^(?:does|do) (?P<nation>.{2,40}?) (?:still )?(?:have|face) (?:coe|conditions? of entry)\b")
+
 #: Posts officers ask who holds ("who is the PFSO in Suva?"): a directory the knowledge base does not hold.
 POSTS = (r"pfso|port facility security officers?|da|designated authority|cso|company security officers?|sso|"
          r"ship security officers?|fso|facility security officers?|rso|recognized security organi[sz]ation|cotp|"
@@ -140,7 +143,7 @@ def post_holder(question: str, *, session, index: NationIndex) -> Intent | None:
     before, after = match["before"].strip(), (match["after"] or "").strip()
     located = HOLDER_PLACE.match(after) if after else None
     if located is not None:
-        where = located["where"]
+        where = re.sub(r"(?i)(?:\s+(?:is|are|was|now|currently|these days|right now))+$", "", located["where"])
         place = where.split(None, 1)[1]
     elif before and not after:
         place = re.sub(r"'s$", "", before)
@@ -208,8 +211,9 @@ def parse_intent(question: str, *, session, index: NationIndex, today: dt.date) 
         if period is None:
             period = ((today, today + dt.timedelta(days=90)), "in the next 90 days")
         return Intent(VISITS, nation=nation, period=period[0], period_name=period[1])
-    if (STATUS_WORDS.search(text) or UNDER_COE.search(text)) and not HISTORY_WORDS.search(text):
-        coe_question = bool(UNDER_COE.search(text))
+    has_coe = HAS_COE.search(text)
+    coe_question = bool(UNDER_COE.search(text) or (has_coe and index.exact(has_coe["nation"])))
+    if (STATUS_WORDS.search(text) or coe_question) and not HISTORY_WORDS.search(text):
         if nation is not None:
             return Intent(NATION_STATUS, nation=nation, coe_question=coe_question)
         guessed = guess_nation(question, index, session)

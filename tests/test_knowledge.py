@@ -251,6 +251,8 @@ def test_ask_without_a_question_says_what_to_type(database) -> None:
         ("what is my role as PFSO to do?", KNOWLEDGE, None),
         ("is fiji under coe?", NATION_STATUS, "FJ"),
         ("is Cuba a COE country?", NATION_STATUS, "CU"),
+        ("does the Solomon Islands have COE?", NATION_STATUS, "SB"),
+        ("does a ship from Cuba have to follow conditions of entry?", KNOWLEDGE, "CU"),
         # who holds a post at a place: data we don't hold; what a post is: knowledge
         ("who is the PFSO in Suva?", POST_HOLDER, None),
         ("who's the Fiji DA?", POST_HOLDER, "FJ"),
@@ -328,6 +330,19 @@ def test_ask_is_a_nation_under_coe_answers_yes_or_no_first(workspace) -> None:
                                     "Fiji was last assessed on 1 Mar 2025")
 
 
+@pytest.mark.parametrize(
+    ("question", "starts"),
+    [("is fiji under coe?", "No: Fiji is not on the public Conditions of Entry list (as of 30 Sep 2025)."),
+     ("does the Solomon Islands have COE?", "No: Solomon Islands is not on the public Conditions of Entry list"),
+     ("has Nauru been put under COE?", "Yes: Nauru has been under Conditions of Entry since 14 Apr 2017"),
+     ("is Cuba a COE country?", "Yes: Cuba has been under Conditions of Entry since 2 Apr 2025 (90 FR 12752;")],
+)
+def test_a_yes_or_no_coe_question_however_phrased_is_answered_first(database, question: str, starts: str) -> None:
+    session, inv = invocation(database)
+    with session:
+        assert ask(inv, question).text.startswith(starts)
+
+
 def test_ask_whether_a_nation_is_under_coe_after_it_was_lifted(database) -> None:
     with database.sessions.begin() as session:
         session.add(ConditionOfEntry(nation_iso2="TO", effective_on=dt.date(2019, 1, 7), lifted_on=dt.date(2023, 5, 2),
@@ -345,11 +360,13 @@ def test_who_holds_a_post_at_a_place_is_not_answered_with_the_definition(databas
     with session:
         reply = ask(inv, "who is the PFSO in Suva?")
         fiji = ask(inv, "who's the Fiji DA?")
+        asked_round = ask(inv, "do we know who the PFSO in Suva is?")
     shown = str(reply.parts)
     assert reply.text.startswith("I don't know who the PFSO in Suva is") and reply.header is None
     assert "`/ipslo search PFSO suva`" in shown
     assert "*What a PFSO is:* The PFSO is the person designated" in shown  # the definition, labelled as such
     assert fiji.text.startswith("I don't know who the DA in Fiji is") and "`/ipslo search DA nation:fiji`" in str(fiji.parts)
+    assert asked_round.text.startswith("I don't know who the PFSO in Suva is:")
 
 
 def test_the_notes_search_offered_for_a_post_finds_the_note(workspace) -> None:
