@@ -75,6 +75,17 @@ def test_a_reminder_set_in_the_same_process_is_timed_at_once_not_at_the_next_pol
         assert workspace.standin.wait_for(lambda: reminder(database, 1).state == store.SENT, timeout=20)
 
 
+def test_a_reminder_snoozed_or_moved_in_the_same_process_is_timed_at_once(settings: Settings, database, standin: SlackStandIn) -> None:
+    reminder_id = add(database, due_at=utcnow() + dt.timedelta(hours=1), text="moved earlier")
+    with ReminderScheduler(settings=replace(settings, poll_seconds=60), database=database, name="web") as running:
+        assert running.started.wait(5)  # the next poll is a minute away
+        with database.sessions.begin() as session:
+            assert store.reschedule(session=session, reminder=session.get(Reminder, reminder_id),
+                                    due_at=utcnow() + dt.timedelta(seconds=2), updated_by=OFFICER)
+        assert standin.wait_for(lambda: reminder(database, reminder_id).state == store.SENT, timeout=20)
+    assert dms(standin) == ["Reminder: moved earlier (Fiji)"]
+
+
 def test_a_reminder_survives_a_restart(fast: Settings, database, standin: SlackStandIn) -> None:
     reminder_id = add(database, due_at=utcnow() + dt.timedelta(seconds=2), text="after the restart")
     first = ReminderScheduler(settings=fast, database=database, name="first").start()
