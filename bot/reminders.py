@@ -115,6 +115,7 @@ def register(app: App, bot: Bot) -> None:
         """The database change, in the request: quick, and the officer's reply depends on it."""
         verb = action["action_id"][len(reminders.ACTION_PREFIX):]
         reminder_id = action.get("value", "")
+
         def pressing(inv: Invocation) -> Reply:
             try:
                 return reminders.press(inv, reminder_id, verb)

@@ -367,6 +367,9 @@ def test_only_the_owner_can_press_the_buttons(workspace: Workspace) -> None:
     reminder_id = add(workspace, due_at=utcnow())
     deliver(bot_for(workspace), reminder_id, worker="test")
     press(workspace, reminder_id, "reminder_done", user="U0STRANGER")
+    assert workspace.standin.wait_for(lambda: workspace.standin.responses)  # told so, just them
+    [told] = workspace.standin.responses
+    assert f"You have no reminder #{reminder_id}" in told.body["text"] and told.body["replace_original"] is False
     assert workspace.standin.calls_to("chat.update") == []
     assert [r.state for r in all_reminders(workspace)] == [store.SENT]
 
