@@ -31,7 +31,7 @@ TEXT_CHARS = 3000  # Slack's limit for one plain-text input; longer texts get se
 FOLLOW_UPS = 3
 MAX_OPTIONS = 100
 NO_VISIT = "none"
-AFTER_ACK = "ipslo-after-ack-export"  # work after the answer; the console waits for threads named so (bot/console.py)
+AFTER_ACK = "ipslo-after-ack-notes"  # lazy work after the answer; the console waits for threads named so (bot/console.py)
 
 
 # --- the form ----------------------------------------------------------------------------------

@@ -527,6 +527,9 @@ def search_page(inv: Invocation, text: str, offset: int) -> Reply:
         value = json.dumps({"q": text.strip()[:1000], "o": offset + PAGE}, ensure_ascii=False)
         parts.append(Buttons((Button("More", SEARCH_MORE, value),)))
     order = "best match first" if words else "newest first"
+    if page and page[0].among_newest:
+        order += (f", among the newest {page[0].among_newest:,} notes with these words (there are more: add a word, "
+                  "`nation:` or `since:` to reach older ones)")
     parts.append(Caption(f"{order.capitalize()}. Filters: `by:@someone` `since:<date>` `tag:<tag>` `nation:<nation>` · "
                          "`/ipslo note <id>` shows a whole note"))
     return Reply(title, header=title[:150], parts=tuple(parts))

@@ -327,6 +327,7 @@ class Hit:
     note: Note
     rank: float
     spans: tuple[tuple[int, int], ...]
+    among_newest: int | None = None  # set when the words are in so many notes that only the newest this many were ranked
 
 
 def search(*, session: Session, words: Sequence[str], limit: int, offset: int = 0, nation_iso2: str | None = None,
@@ -366,35 +367,44 @@ def search(*, session: Session, words: Sequence[str], limit: int, offset: int = 
             f"WHERE notes_fts MATCH :q AND {where} ORDER BY bm25(notes_fts), n.id DESC LIMIT :limit OFFSET :offset"
         )
     ranked: list[tuple[int, float]] = []
+    capped = False
     if words and len(filters) == 1:
-        # No filters: rank inside the search index first, then drop deleted notes from the best few (much faster
-        # for common words). Should too many of those be deleted, the full query below answers.
-        params["best"] = offset + limit + 50
-        ranked = _ranked(session, _best_first_sql(session), params)
+        # No filters: rank inside the search index first, only the newest RANK_POOL notes with the words, then drop
+        # deleted notes from the best few (ranking every note with a common word is what takes the time).
+        # Should too many of those be deleted, the full query below answers.
+        params["best"], params["pool"] = offset + limit + 50, RANK_POOL
+        rows = session.execute(text(_best_first_sql(session)), params).all()
+        ranked = [(row.id, float(row.rank)) for row in rows]
+        capped = any(row.pool >= RANK_POOL for row in rows)
         if len(ranked) < limit:
-            ranked = []
+            ranked, capped = [], False
     if not ranked:
-        ranked = _ranked(session, sql, params)
+        ranked = [(row.id, float(row.rank)) for row in session.execute(text(sql), params)]
     if not ranked:
         return []
     ids = [note_id for note_id, _ in ranked]
     notes = {n.id: n for n in session.scalars(select(Note).where(Note.id.in_(ids)))}
     marked = _marked(session, ids, words) if words else {}
-    return [Hit(notes[i], rank, highlight_spans(notes[i].text, marked.get(i, ""))) for i, rank in ranked]
+    return [Hit(notes[i], rank, highlight_spans(notes[i].text, marked.get(i, "")), RANK_POOL if capped else None)
+            for i, rank in ranked]
 
 
-def _ranked(session: Session, sql: str, params: dict[str, Any]) -> list[tuple[int, float]]:
-    return [(row.id, float(row.rank)) for row in session.execute(text(sql), params)]
+#: Unfiltered search ranks at most this many notes with the words, the newest written.
+RANK_POOL = 2_000
 
 
 def _best_first_sql(session: Session) -> str:
     if _is_postgres(session):
-        best = ("SELECT note_id AS id, ts_rank(document, plainto_tsquery('english', :q)) AS rank FROM notes_fts "
-                "WHERE document @@ plainto_tsquery('english', :q) ORDER BY rank DESC, note_id DESC LIMIT :best")
+        newest = ("SELECT note_id, document FROM notes_fts WHERE document @@ plainto_tsquery('english', :q) "
+                  "ORDER BY note_id DESC LIMIT :pool")
+        best = ("SELECT note_id AS id, ts_rank(document, plainto_tsquery('english', :q)) AS rank, count(*) OVER () AS pool "
+                f"FROM ({newest}) AS newest ORDER BY rank DESC, note_id DESC LIMIT :best")
     else:
-        best = ("SELECT rowid AS id, -bm25(notes_fts) AS rank FROM notes_fts WHERE notes_fts MATCH :q "
-                "ORDER BY bm25(notes_fts), rowid DESC LIMIT :best")
-    return (f"SELECT n.id, f.rank FROM ({best}) AS f JOIN notes n ON n.id = f.id WHERE n.deleted_at IS NULL "
+        newest = ("SELECT rowid AS id, -bm25(notes_fts) AS rank FROM notes_fts WHERE notes_fts MATCH :q "
+                  "ORDER BY rowid DESC LIMIT :pool")
+        best = (f"SELECT id, rank, count(*) OVER () AS pool FROM ({newest}) AS newest "
+                "ORDER BY rank DESC, id DESC LIMIT :best")
+    return (f"SELECT n.id, f.rank, f.pool FROM ({best}) AS f JOIN notes n ON n.id = f.id WHERE n.deleted_at IS NULL "
             "ORDER BY f.rank DESC, n.id DESC LIMIT :limit OFFSET :offset")
 
 
@@ -439,9 +449,8 @@ def highlight_spans(original: str, marked: str) -> tuple[tuple[int, int], ...]:
     return tuple(spans)
 
 
-def latest_notes(*, session: Session, nation_iso2: str, limit: int) -> list[Note]:
-    """A nation's newest notes, for briefings."""
-    return notes_for_nation(session=session, nation_iso2=nation_iso2, limit=limit)
+#: A nation's newest notes, for briefings (reminders): the same list as :func:`notes_for_nation`, under the name they use.
+latest_notes = notes_for_nation
 
 
 def open_follow_ups(*, session: Session, nation_iso2: str) -> list[NoteFollowUp]:

@@ -137,3 +137,23 @@ def test_a_word_in_many_notes_still_lists_just_that_nations_notes_with_it(worksp
     numbers = [int(n) for n in re.findall(r"inspection of the wharf number (\d+)", "\n".join(section_texts(answer.body)))]
     assert len(numbers) == 10 and all(n % 3 == 1 and n % 2 == 1 for n in numbers)
     assert numbers == sorted(numbers, reverse=True)  # newest first
+
+
+def test_a_word_in_very_many_notes_ranks_the_newest_and_says_so(workspace: Workspace) -> None:
+    with workspace.database.sessions.begin() as session:
+        for n in range(store.RANK_POOL + 20):
+            text = "inspection of the wharf, inspection of the gate" if n == 5 else f"inspection number {n} of the wharf"
+            store.add_note(session=session, nation_iso2="FJ", text=text, noted_on=dt.date(2026, 1, 1),
+                           author_user_id=OFFICER, idempotency_key=f"many:{n}")
+        store.add_note(session=session, nation_iso2="FJ", text="inspection of the gate, inspection of the wharf",
+                       noted_on=dt.date(2026, 1, 1), author_user_id=OFFICER, idempotency_key="newest")
+    answer = workspace.command("search inspection")
+    assert f"among the newest {store.RANK_POOL:,} notes with these words" in answer.text
+    numbers = found(workspace, "inspection")
+    assert numbers[0] == store.RANK_POOL + 21  # the newest note that says it twice ranks first; note 6, as old, is not ranked
+    assert 6 not in numbers
+    # Narrowed by a filter, every matching note is ranked, the old one too, and nothing is said about the newest.
+    narrowed = workspace.command("search inspection nation:fiji")
+    assert "among the newest" not in narrowed.text
+    assert 6 in found(workspace, "inspection nation:fiji")[:2]
+    assert "among the newest" not in workspace.command("search gate").text
