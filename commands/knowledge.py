@@ -144,6 +144,8 @@ def post_holder(question: str, *, session, index: NationIndex) -> Intent | None:
     located = HOLDER_PLACE.match(after) if after else None
     if located is not None:
         where = re.sub(r"(?i)(?:\s+(?:is|are|was|now|currently|these days|right now))+$", "", located["where"])
+        if " " not in where:  # "who is the PFSO in now?": no place named
+            return None
         place = where.split(None, 1)[1]
     elif before and not after:
         place = re.sub(r"'s$", "", before)

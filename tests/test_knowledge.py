@@ -261,6 +261,7 @@ def test_ask_without_a_question_says_what_to_type(database) -> None:
         ("who is the PFSO of a port facility?", KNOWLEDGE, None),
         ("who is the SSO accountable to?", KNOWLEDGE, None),
         ("who is the designated authority under the ISPS Code?", KNOWLEDGE, None),
+        ("who is the PFSO in now?", KNOWLEDGE, None),
     ],
 )
 def test_data_and_knowledge_questions_are_told_apart(database, question: str, intent: str, iso2: str | None) -> None:
