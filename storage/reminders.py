@@ -179,7 +179,7 @@ def mark_delivered(*, session: Session, reminder_id: int, worker: str, channel: 
         return True
     session.execute(
         update(Reminder)
-        .where(Reminder.id == reminder_id, Reminder.claimed_by == worker, Reminder.sent_at.is_(None))
+        .where(Reminder.id == reminder_id, Reminder.claimed_by == worker)
         .values(channel=channel, message_ts=message_ts, sent_at=sent_at)
         .execution_options(synchronize_session=False)
     )
