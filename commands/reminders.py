@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
@@ -40,6 +40,7 @@ SNOOZE_TOMORROW = "snooze_tomorrow"
 SNOOZE_WEEK = "snooze_week"
 ACTIONS = (DONE, SNOOZE_HOUR, SNOOZE_TOMORROW, SNOOZE_WEEK)
 ACTION_PREFIX = "reminder_"
+MAX_TEXT = 1000  # characters of a reminder's text
 
 
 # --- setting and listing -----------------------------------------------------------------------
@@ -68,16 +69,35 @@ def remind(inv: Invocation, text: str) -> Reply:
     what = " ".join(rest).strip()
     if not what:
         raise CommandError("What should I remind you of? Add it after the time.", hint=f"{REMIND_USAGE}, {REMIND_EXAMPLES}")
+    if len(what) > MAX_TEXT:
+        raise CommandError(f"That reminder is {len(what):,} characters; keep it under {MAX_TEXT:,}.",
+                           hint="Put the detail in a note (`/ipslo note <nation> <text>`) and remind yourself of it.")
     reminder = store.add_reminder(
         session=inv.session, kind=store.ADHOC, owner_user_id=inv.caller.user_id, due_at=due_at, text=what,
         recorded_by=inv.caller.user_id, nation_iso2=nation_iso2, visit_id=visit.id if visit else None,
     )
-    when = describe(due_at, inv.caller.tz)
+    when = describe(due_at, inv.caller.tz) + partner_time(inv, nation_iso2, due_at)
     summary = f"I'll remind you {when} ({about}): {what}"
     return Reply(summary, parts=(
         Section(f":alarm_clock: I'll remind you *{when}* by direct message ({about}):\n>{what}"),
         Caption(f"Reminder #{reminder.id} · cancel it: `/ipslo reminder cancel {reminder.id}` · all yours: `/ipslo reminders`"),
     ))
+
+
+def partner_time(inv: Invocation, nation_iso2: str | None, moment: dt.datetime) -> str:
+    """The same moment on the partner's clock, when it differs from the officer's: " (13:00 in Fiji)"."""
+    nation = nation_store.get_nation(session=inv.session, iso2=nation_iso2) if nation_iso2 else None
+    if nation is None:
+        return ""
+    try:
+        there = moment.astimezone(ZoneInfo(nation.tz))
+    except (ZoneInfoNotFoundError, ValueError):
+        return ""
+    here = moment.astimezone(inv.caller.tz)
+    if there.utcoffset() == here.utcoffset():
+        return ""
+    day = "" if there.date() == here.date() else f" {there:%a}"
+    return f" ({there:%H:%M}{day} in {nation.name})"
 
 
 def reminder_line(reminder: Reminder, tz: ZoneInfo, about: str) -> str:

@@ -514,3 +514,15 @@ def test_in_the_console_a_reminder_arrives_and_its_buttons_can_be_clicked(sqlite
     finally:
         console.close()
         database.engine.dispose()
+
+
+def test_a_reminder_about_a_nation_shows_the_partners_clock_too(workspace) -> None:
+    answer = workspace.command("remind fiji tomorrow 09:00 call the PFSO")
+    # Lt Kim is in Tokyo (UTC+9); Fiji is UTC+12: 09:00 in Tokyo is 12:00 in Suva.
+    assert "09:00 JST (12:00 in Fiji)" in answer.text
+
+
+def test_an_overlong_reminder_is_refused_and_nothing_is_set(workspace) -> None:
+    answer = workspace.command("remind fiji tomorrow 09:00 " + "x" * 1001)
+    assert "keep it under 1,000" in answer.text
+    assert "You have no reminders waiting." in workspace.command("reminders").text
