@@ -5,6 +5,8 @@ import argparse
 import logging
 import sys
 
+from slack_sdk.errors import SlackApiError
+
 from bot.settings import Settings, SettingsError
 
 
@@ -36,10 +38,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     verb = args.verb or "run"
 
-    logging.basicConfig(level=logging.INFO if verb in ("run", "scheduler") else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         settings = Settings.from_env()
+        serving = verb == "scheduler" or (verb == "run" and settings.has_slack_tokens)
+        logging.basicConfig(level=logging.INFO if serving else logging.WARNING,
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         if verb == "run" and settings.has_slack_tokens:
             settings.require_slack()
         if verb == "scheduler" and not settings.slack_bot_token:
@@ -82,7 +85,6 @@ def main(argv: list[str] | None = None) -> int:
         return run_console(settings=settings, database=database, admin=args.admin, user_id=args.user, tz=args.tz)
     if not settings.has_slack_tokens:
         print("No Slack tokens set (SLACK_BOT_TOKEN, SLACK_APP_TOKEN): starting the local console instead.", file=sys.stderr)
-        logging.getLogger().setLevel(logging.WARNING)
         return run_console(settings=settings, database=database, admin=False, user_id="U0CONSOLE", tz=None)
 
     from bot import serve
@@ -90,6 +92,14 @@ def main(argv: list[str] | None = None) -> int:
     from bot.scheduler import ReminderScheduler
 
     app = create_app(settings=settings, database=database)
+    try:  # a wrong token or an unreachable Slack stops start-up with one line, before anything is served or sent
+        identity = app.client.auth_test()
+        logging.getLogger("ipslo").info("Connected to %s as %s", identity.get("url"), identity.get("user"))
+    except Exception as error:
+        reason = error.response.get("error") if isinstance(error, SlackApiError) else f"{error.__class__.__name__}: {error}"
+        print(f"ipslo-bot: Slack at {settings.slack_api_url} did not accept SLACK_BOT_TOKEN ({str(reason).splitlines()[0]}); "
+              "check the token, SLACK_API_URL and the network.", file=sys.stderr)
+        return 2
 
     def start_scheduler() -> None:
         if settings.scheduler:  # IPSLO_SCHEDULER=off for a web process beside a worker

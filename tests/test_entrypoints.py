@@ -101,3 +101,12 @@ def test_http_mode_serves_slack_and_health_under_gunicorn(tmp_path: Path, standi
         output, _ = process.communicate(timeout=30)
     assert process.returncode == 0, output
     assert "Traceback" not in output
+
+
+def test_a_token_slack_refuses_stops_start_up_with_one_line(tmp_path: Path, standin: SlackStandIn) -> None:
+    env = clean_env(SLACK_BOT_TOKEN="xoxb-not-the-right-one", SLACK_SIGNING_SECRET=SIGNING_SECRET,
+                    SLACK_API_URL=standin.api_url, PORT=str(free_port()), DATABASE_URL=f"sqlite:///{tmp_path / 'web.db'}")
+    result = bot("run", cwd=tmp_path, env=env)
+    assert result.returncode == 2
+    assert "did not accept SLACK_BOT_TOKEN (invalid_auth)" in result.stderr
+    assert "Traceback" not in result.stderr
