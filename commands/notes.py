@@ -109,6 +109,10 @@ def saved_reply(inv: Invocation, note: Note, created: bool, *, follow_ups: int =
     if created:
         text = f"Saved note #{note.id} under {name}" + (f", visit #{visit.id}" if visit else "") + "."
         lines = [f":memo: Saved note *#{note.id}* under {where}."]
+    elif note.deleted_at is not None:
+        text = (f"The same text was saved as note #{note.id} a moment ago and then deleted, so nothing new was added. "
+                f"An admin can bring it back with `/ipslo note restore {note.id}`, or send it again in a minute.")
+        lines = [f":memo: {text}"]
     else:
         text = f"Already saved as note #{note.id}; nothing new was added."
         lines = [f":memo: This is already saved as note *#{note.id}* under {where}; nothing new was added."]

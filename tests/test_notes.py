@@ -504,3 +504,12 @@ def test_export_of_an_unclear_nation_is_refused_with_suggestions_and_nothing_upl
     assert "could mean more than one nation" in answer.text and "Papua New Guinea" in answer.text
     assert "I don't know a nation or territory called “narnia”" in desk.command("export narnia").text
     assert desk.standin.calls_to("files.getUploadURLExternal") == []
+
+
+def test_sending_a_deleted_notes_text_again_at_once_says_what_happened(workspace) -> None:
+    first = workspace.command("note fiji Met the harbour master")
+    note_id = first.text.split("#")[1].split()[0]
+    workspace.command(f"note delete {note_id}")
+    again = workspace.command("note fiji Met the harbour master")
+    assert f"saved as note #{note_id} a moment ago and then deleted" in again.text
+    assert f"/ipslo note restore {note_id}" in again.text
