@@ -120,6 +120,8 @@ class NationIndex:
     def split_named(self, words: list[str], *, max_words: int = 4) -> tuple[Named, bool, str, list[str]]:
         """A nation named by the first words (the longest exact name wins): (nation, exact, what was typed, words after)."""
         for size in range(min(max_words, len(words)), 0, -1):
+            if not normalize(words[size - 1]):
+                continue  # a word with no Latin letters or digits ("日本語") is never part of a nation's name
             named = self.exact(" ".join(words[:size]))
             if named is not None:
                 return named, True, " ".join(words[:size]), words[size:]

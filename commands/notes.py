@@ -396,7 +396,9 @@ def notes_page(inv: Invocation, nation: Nation, words: list[str], before: tuple[
             text += f" (`/ipslo note {item.id}` for all of it)"
         parts.append(Section(about_line(inv, item, with_nation=False) + "\n" + text))
     if not page:
-        parts.append(Section("No more notes." if before else "No notes yet."))
+        empty = "No more notes." if before else (
+            f"No notes on {nation.name} match; `/ipslo notes {nation.iso2.lower()}` lists them all." if words else "No notes yet.")
+        parts.append(Section(empty))
     if more:
         last = page[-1]
         value = json.dumps({"n": nation.iso2, "w": " ".join(words)[:500], "b": [last.noted_on.isoformat(), last.id]},

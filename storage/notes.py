@@ -134,8 +134,14 @@ def fold(text: str) -> str:
 
 
 def search_words(text: str) -> list[str]:
-    """The words of a search, folded as the notes were."""
-    return re.findall(r"\w+", fold(text))
+    """The words of a search, folded as the notes were (scripts without spaces: the runs between spaces)."""
+    folded = fold(text)
+    if UNSPACED.search(folded):
+        return [w for w in (part.strip(PUNCTUATION) for part in folded.split()) if w]
+    return re.findall(r"\w+", folded)
+
+
+PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~、。・：；！？「」『』（）【】"
 
 
 def normalize_tags(tags: Iterable[str]) -> list[str]:
@@ -276,7 +282,10 @@ def notes_for_nation(*, session: Session, nation_iso2: str, limit: int, words: S
                      before: tuple[dt.date, int] | None = None) -> list[Note]:
     """A nation's notes, newest first (by the day they are about), optionally only those matching ``words``; ``before`` pages on."""
     query = select(Note).where(Note.nation_iso2 == nation_iso2, Note.deleted_at.is_(None))
-    if words and not _is_postgres(session) and _fts5_count(session, words) > PROBE_ABOVE:
+    if words and unspaced(words):
+        for word in words:
+            query = query.where(Note.search_text.contains(word, autoescape=True))
+    elif words and not _is_postgres(session) and _fts5_count(session, words) > PROBE_ABOVE:
         # A common word: walk the nation's notes newest first and ask the index about each, rather than
         # gathering every note in the database that has the word.
         query = query.where(text("EXISTS (SELECT 1 FROM notes_fts WHERE notes_fts MATCH :q AND notes_fts.rowid = notes.id)")
@@ -301,6 +310,15 @@ def _is_postgres(session: Session) -> bool:
 
 #: On SQLite, a word in more notes than this is looked up note by note when listing one nation's notes.
 PROBE_ABOVE = 1_000
+
+
+#: Scripts written without spaces between words (Thai, Chinese, Japanese): the word index cannot split them, so
+#: a search for them looks for the characters anywhere in the text instead.
+UNSPACED = re.compile(r"[\u0E00-\u0E7F\u3040-\u30FF\u3400-\u4DBF\u4E00-\u9FFF\uF900-\uFAFF\uFF66-\uFF9F]")
+
+
+def unspaced(words: Sequence[str]) -> bool:
+    return any(UNSPACED.search(word) for word in words)
 
 
 def _fts5_count(session: Session, words: Sequence[str]) -> int:
@@ -350,7 +368,17 @@ def search(*, session: Session, words: Sequence[str], limit: int, offset: int = 
     if tag:
         filters.append("n.tags LIKE :tag")
         params["tag"] = f"% {tag} %"
+    if words and unspaced(words):  # newest first, each word found anywhere in the text
+        for number, word in enumerate(words):
+            escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            filters.append(f"n.search_text LIKE :part{number} ESCAPE '\\'")
+            params[f"part{number}"] = f"%{escaped}%"
     where = " AND ".join(filters)
+    if words and unspaced(words):
+        sql = f"SELECT n.id, 0.0 AS rank FROM notes n WHERE {where} ORDER BY n.noted_on DESC, n.id DESC LIMIT :limit OFFSET :offset"
+        rows = [(row.id, float(row.rank)) for row in session.execute(text(sql), params)]
+        notes = {n.id: n for n in session.scalars(select(Note).where(Note.id.in_([i for i, _ in rows])))}
+        return [Hit(notes[i], rank, _spans_of(notes[i].text, words)) for i, rank in rows]
     if not words:
         sql = f"SELECT n.id, 0.0 AS rank FROM notes n WHERE {where} ORDER BY n.noted_on DESC, n.id DESC LIMIT :limit OFFSET :offset"
     elif _is_postgres(session):
@@ -387,6 +415,17 @@ def search(*, session: Session, words: Sequence[str], limit: int, offset: int = 
     marked = _marked(session, ids, words) if words else {}
     return [Hit(notes[i], rank, highlight_spans(notes[i].text, marked.get(i, "")), RANK_POOL if capped else None)
             for i, rank in ranked]
+
+
+def _spans_of(original: str, words: Sequence[str]) -> tuple[tuple[int, int], ...]:
+    """Where each word stands in the text as written (for scripts searched by characters)."""
+    spans = []
+    for word in words:
+        start = original.find(word)
+        while start >= 0:
+            spans.append((start, start + len(word)))
+            start = original.find(word, start + len(word))
+    return tuple(sorted(spans))
 
 
 #: Unfiltered search ranks at most this many notes with the words, the newest written.

@@ -157,3 +157,16 @@ def test_a_word_in_very_many_notes_ranks_the_newest_and_says_so(workspace: Works
     assert "among the newest" not in narrowed.text
     assert 6 in found(workspace, "inspection nation:fiji")[:2]
     assert "among the newest" not in workspace.command("search gate").text
+
+
+def test_japanese_and_thai_notes_are_found_by_a_part_of_their_text(workspace) -> None:
+    workspace.command("note fiji 日本語のメモ：港湾保安計画の確認 🚢")
+    workspace.command("note tonga ประชุมกับเจ้าหน้าที่ท่าเรือ")
+    workspace.command("note fiji plain english note")
+    assert "日本語のメモ：*港湾保安*計画の確認" in workspace.command("search 港湾保安").text  # highlighted
+    assert "ประชุมกับเจ้าหน้าที่ท่าเรือ" in workspace.command("search ท่าเรือ").text
+    only = workspace.command("notes fiji 日本語")
+    assert "Notes on Fiji matching “日本語”" in only.text
+    assert "plain english note" not in only.text
+    none = workspace.command("notes fiji 存在しない")
+    assert "No notes on Fiji match" in none.text
