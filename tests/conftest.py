@@ -8,7 +8,9 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
@@ -166,10 +168,19 @@ def settings(database_url: str, standin: SlackStandIn) -> Settings:
     )
 
 
+@contextmanager
+def served(settings: Settings, database: Database, standin: SlackStandIn, **app_options: Any) -> Iterator[Workspace]:
+    """The real app (``create_app`` options such as ``clock``) served over HTTP for the length of the block."""
+    app = create_app(settings=settings, database=database, client=slack_client(settings), **app_options)
+    base, server = serve(app, database)
+    try:
+        yield Workspace(f"{base}/slack/events", standin, database, settings)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 @pytest.fixture
 def workspace(settings: Settings, database: Database, standin: SlackStandIn) -> Iterator[Workspace]:
-    app = create_app(settings=settings, database=database, client=slack_client(settings))
-    base, server = serve(app, database)
-    yield Workspace(f"{base}/slack/events", standin, database, settings)
-    server.shutdown()
-    server.server_close()
+    with served(settings, database, standin) as workspace:
+        yield workspace

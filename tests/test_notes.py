@@ -12,10 +12,9 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
-from bot.app import create_app, slack_client
 from storage.notes import Note, NoteChange, NoteFollowUp
 from storage.reminders import Reminder
-from tests.conftest import ADMIN, OFFICER, SIGNING_SECRET, Answer, Workspace, serve
+from tests.conftest import ADMIN, OFFICER, SIGNING_SECRET, Answer, Workspace, served
 
 UTC = dt.timezone.utc
 #: Wednesday 25 Nov 2026, 12:00 in Tokyo (the officer's zone), 11:00 in Singapore (the admin's).
@@ -37,11 +36,8 @@ MIXED = (
 def desk(settings, database, standin) -> Iterator[Workspace]:
     """The real app over HTTP, its clock stopped at :data:`NOW`."""
     standin.add_user(AUTHOR, name="pat", real_name="Pat Author", tz="Pacific/Fiji")
-    app = create_app(settings=settings, database=database, client=slack_client(settings), clock=lambda: NOW)
-    base, server = serve(app, database)
-    yield Workspace(f"{base}/slack/events", standin, database, settings)
-    server.shutdown()
-    server.server_close()
+    with served(settings, database, standin, clock=lambda: NOW) as workspace:
+        yield workspace
 
 
 def stored(workspace: Workspace) -> list[Note]:

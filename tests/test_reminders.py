@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import event, select
 
-from bot.app import Bot, create_app, open_database, slack_client
+from bot.app import Bot, open_database, slack_client
 from bot.console import Console, render
 from bot.reminders import deliver, slack_message
 from bot.scheduler import ReminderScheduler, last_fire_time
@@ -22,7 +22,7 @@ from storage import visits as visit_store
 from storage.db import utcnow
 from storage.nations import Nation, record_assessment
 from storage.reminders import DigestRun, Reminder
-from tests.conftest import ADMIN, OFFICER, SIGNING_SECRET, Workspace, serve
+from tests.conftest import ADMIN, OFFICER, SIGNING_SECRET, Workspace, served
 
 UTC = dt.timezone.utc
 #: Wednesday 25 Nov 2026, 12:00 in Tokyo (the officer's zone).
@@ -32,11 +32,8 @@ NOW = dt.datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
 @pytest.fixture
 def desk(settings, database, standin) -> Iterator[Workspace]:
     """The real app over HTTP, its clock stopped at :data:`NOW`."""
-    app = create_app(settings=settings, database=database, client=slack_client(settings), clock=lambda: NOW)
-    base, server = serve(app, database)
-    yield Workspace(f"{base}/slack/events", standin, database, settings)
-    server.shutdown()
-    server.server_close()
+    with served(settings, database, standin, clock=lambda: NOW) as workspace:
+        yield workspace
 
 
 def all_reminders(workspace: Workspace) -> list[Reminder]:
@@ -84,16 +81,10 @@ def test_a_reminder_about_a_visit_by_its_number(desk: Workspace) -> None:
 
 def test_daylight_saving_is_respected(settings, database, standin) -> None:
     standin.add_user("U0NEWYORK", name="ny", tz="America/New_York")
-    app = create_app(settings=settings, database=database, client=slack_client(settings), clock=lambda: NOW)
-    base, server = serve(app, database)
-    try:
-        workspace = Workspace(f"{base}/slack/events", standin, database, settings)
+    with served(settings, database, standin, clock=lambda: NOW) as workspace:
         workspace.command("remind fiji 2027-03-13 09:00 before the change", user="U0NEWYORK")
         workspace.command("remind fiji 2027-03-15 09:00 after the change", user="U0NEWYORK")
         assert [r.due_at.hour for r in all_reminders(workspace)] == [14, 13]  # EST is UTC-5, EDT UTC-4
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.mark.parametrize(("typed", "says"), [

@@ -82,22 +82,14 @@ def test_officer_time_zone_is_asked_of_slack_once(workspace) -> None:
 def test_people_outside_the_officer_list_are_refused_politely(workspace, settings, database, standin) -> None:
     from dataclasses import replace
 
-    from bot.app import create_app, slack_client
-    from tests.conftest import Workspace, serve
+    from tests.conftest import served
 
-    restricted = replace(settings, officers=frozenset({ADMIN}))
-    app = create_app(settings=restricted, database=database, client=slack_client(restricted))
-    base, server = serve(app, database)
-    try:
-        team = Workspace(f"{base}/slack/events", standin, database, restricted)
+    with served(replace(settings, officers=frozenset({ADMIN})), database, standin) as team:
         answer = team.command("status fiji", user=OFFICER)
         assert answer.status == 200
         assert "this bot is for the IPSLO team" in answer.text
         assert "Fiji" not in answer.text
         assert "Fiji (FJ)" in team.command("status fiji", user=ADMIN).text
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_a_broken_database_gets_a_friendly_reply_not_a_stack_trace(workspace) -> None:

@@ -8,10 +8,9 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import select
 
-from bot.app import create_app, slack_client
 from storage.reminders import CANCELLED, PENDING, Reminder
 from storage.visits import Visit
-from tests.conftest import ADMIN, OFFICER, Workspace, serve
+from tests.conftest import ADMIN, OFFICER, Workspace, served
 
 UTC = dt.timezone.utc
 #: Wednesday 25 Nov 2026, 12:00 in Tokyo (the officer's zone), 11:00 in Singapore (the admin's).
@@ -21,11 +20,8 @@ NOW = dt.datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
 @pytest.fixture
 def planner(settings, database, standin) -> Iterator[Workspace]:
     """The real app over HTTP, its clock stopped at :data:`NOW`."""
-    app = create_app(settings=settings, database=database, client=slack_client(settings), clock=lambda: NOW)
-    base, server = serve(app, database)
-    yield Workspace(f"{base}/slack/events", standin, database, settings)
-    server.shutdown()
-    server.server_close()
+    with served(settings, database, standin, clock=lambda: NOW) as workspace:
+        yield workspace
 
 
 def reminders_of(workspace: Workspace, visit_id: int) -> list[Reminder]:
@@ -181,15 +177,9 @@ def test_bad_input_is_refused_with_what_to_type_and_nothing_is_written(planner: 
 
 def test_the_offsets_are_a_setting(settings, database, standin) -> None:
     settings = replace(settings, visit_reminders=(dt.timedelta(days=14),))
-    app = create_app(settings=settings, database=database, client=slack_client(settings), clock=lambda: NOW)
-    base, server = serve(app, database)
-    try:
-        workspace = Workspace(f"{base}/slack/events", standin, database, settings)
+    with served(settings, database, standin, clock=lambda: NOW) as workspace:
         workspace.command("visit add fiji 2027-01-12")
         assert [(r.offset_days, r.due_at.date()) for r in reminders_of(workspace, 1)] == [(14, dt.date(2026, 12, 29))]
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_a_visit_planned_without_a_kind_says_so_and_names_every_kind(planner: Workspace) -> None:
