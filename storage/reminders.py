@@ -108,19 +108,24 @@ def reschedule(*, session: Session, reminder: Reminder, due_at: dt.datetime, upd
 
 def _guarded(session: Session, reminder: Reminder, arrived: bool, **values: object) -> bool:
     session.flush()
-    seen = reminder.state
-    if seen == CLAIMED and not arrived:
-        return False
-    result = session.execute(
-        update(Reminder)
-        .where(Reminder.id == reminder.id, Reminder.state == seen)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    session.refresh(reminder)
-    if result.rowcount == 1 and values.get("state") == PENDING:
-        session.info[PENDING_WRITTEN] = True
-    return result.rowcount == 1
+    for _ in range(3):  # a press on the message may race its sender recording the delivery: read again and retry
+        seen = reminder.state
+        if seen == CLAIMED and not arrived:
+            return False
+        result = session.execute(
+            update(Reminder)
+            .where(Reminder.id == reminder.id, Reminder.state == seen)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        session.refresh(reminder)
+        if result.rowcount == 1:
+            if values.get("state") == PENDING:
+                session.info[PENDING_WRITTEN] = True
+            return True
+        if not (arrived and seen == CLAIMED and reminder.state in (SENT, LATE)):
+            return False
+    return False
 
 
 # --- delivery ----------------------------------------------------------------------------------
