@@ -1,140 +1,26 @@
-"""The Bolt app: one app for Slack, GovSlack, the console and the tests, with its middleware, listeners and error handler."""
+"""The Bolt app: one app for Slack, GovSlack, the console and the tests. Wiring only: the runtime lives in
+``bot/runtime.py``, each domain's listeners in ``bot/<domain>.py`` with a ``register(app, bot)``."""
+
 from __future__ import annotations
 
 import datetime as dt
 import json
 import logging
-import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Executor
-from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
-from sqlalchemy import Engine
-from sqlalchemy.orm import sessionmaker
 
-from bot import views
+from bot import home, knowledge, notes, reminders, views
+from bot.runtime import COMMAND, Bot, Database, failure_reply, open_database, slack_client
 from bot.settings import Settings
 from commands import ipslo
-from commands.language import Caller, Invocation, Reply, Section
-from storage import officers
-from storage.db import make_engine, make_sessions, migrate, utcnow
-from storage.knowledge import load_knowledge
-from storage.nations import load_reference
+from storage.db import utcnow
 
-log = logging.getLogger("ipslo")
-
-COMMAND = "/ipslo"
-CALLER_CACHE_SECONDS = 300.0  # an officer's profile is kept in memory this long (in the database for a day)
-
-
-@dataclass
-class Database:
-    engine: Engine
-    sessions: sessionmaker
-
-
-def open_database(settings: Settings) -> Database:
-    """Connect, migrate to the newest schema and load the shipped reference data (all idempotent)."""
-    engine = make_engine(settings.database_url)
-    migrate(engine)
-    sessions = make_sessions(engine)
-    with sessions.begin() as session:
-        load_reference(session=session)
-        load_knowledge(session=session)
-    return Database(engine, sessions)
-
-
-def slack_client(settings: Settings) -> WebClient:
-    """A Web API client for Slack, GovSlack or a stand-in, retrying rate limits and Slack's server errors."""
-    client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
-    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=3))
-    client.retry_handlers.append(ServerErrorRetryHandler(max_retry_count=2))
-    return client
-
-
-def failure_reply(reference: str) -> Reply:
-    text = f"Something went wrong on our side and nothing was saved. Please try again; if it keeps happening, give the team reference {reference}."
-    return Reply(text, parts=(Section(f":construction: {text}"),), refused=True)
-
-
-@dataclass
-class Bot:
-    """What every listener needs: settings, database, the Web API client, the clock, and the officer middleware."""
-
-    settings: Settings
-    database: Database
-    client: WebClient
-    clock: Callable[[], dt.datetime] = utcnow
-    _callers: dict[str, tuple[float, Caller]] = field(default_factory=dict)
-
-    def caller_for(self, user_id: str) -> Caller:
-        """Who is asking, with their Slack time zone: kept in memory for minutes, in the database for a day."""
-        known = self._callers.get(user_id)
-        if known and known[0] > time.monotonic():
-            return known[1]
-        caller, from_slack = self._look_up_caller(user_id)
-        keep = CALLER_CACHE_SECONDS if from_slack else 30.0  # ask Slack again soon if it could not answer
-        self._callers[user_id] = (time.monotonic() + keep, caller)
-        return caller
-
-    def _look_up_caller(self, user_id: str) -> tuple[Caller, bool]:
-        settings = self.settings
-        with self.database.sessions() as session:
-            officer = officers.get_officer(session=session, user_id=user_id, fresh=False)
-            tz_name = officer.tz if officer else None
-            known = officer is not None and officers.is_fresh(officer)
-        if not known:
-            try:  # outside any transaction: a network call
-                user = self.client.users_info(user=user_id)["user"]
-                tz_name = user.get("tz") or tz_name or settings.team_tz.key
-                with self.database.sessions.begin() as session:
-                    officers.remember_officer(session=session, user_id=user_id, tz=tz_name,
-                                              name=user.get("real_name") or user.get("name") or user_id)
-                known = True
-            except Exception as error:  # Slack down or refusing: keep the profile we had, else the team's zone
-                reason = error.response.get("error") if isinstance(error, SlackApiError) else error.__class__.__name__
-                log.warning("users.info failed for %s (%s); using %s", user_id, reason, tz_name or settings.team_tz.key)
-        try:
-            tz = ZoneInfo(tz_name or settings.team_tz.key)
-        except (ZoneInfoNotFoundError, ValueError):
-            tz = settings.team_tz
-        return Caller(user_id=user_id, tz=tz, is_admin=settings.is_admin(user_id)), known
-
-    def identify_officer(self, body: dict, context: Any, next: Callable[[], BoltResponse]) -> Any:
-        """Middleware: refuse people outside IPSLO_OFFICERS politely; otherwise put the caller in ``context["caller"]``."""
-        user_id = body.get("user_id") or (body.get("user") or {}).get("id") or context.user_id
-        if not user_id:
-            return next()
-        if not self.settings.may_use(user_id):
-            text = "Sorry, this bot is for the IPSLO team. Ask an admin to add your Slack member ID to IPSLO_OFFICERS."
-            message = {"response_type": "ephemeral", "text": text} if body.get("command") else {}
-            return BoltResponse(status=200, body=json.dumps(message) if message else "",
-                                headers={"content-type": "application/json"} if message else {})
-        context["caller"] = self.caller_for(user_id)
-        return next()
-
-    def run(self, operation: Callable[[Invocation], Reply], caller: Caller, what: str) -> Reply:
-        """Run an operation in one transaction: committed when answered, rolled back when refused or failed."""
-        try:
-            with self.database.sessions() as session:
-                reply = operation(Invocation(caller=caller, session=session, now=self.clock(),
-                                             visit_reminders=tuple(o.days for o in self.settings.visit_reminders)))
-                if reply.refused:
-                    session.rollback()
-                else:
-                    session.commit()
-                return reply
-        except Exception:
-            reference = uuid.uuid4().hex[:8]
-            log.exception("%s by %s failed (reference %s)", what, caller.user_id, reference)
-            return failure_reply(reference)
+__all__ = ["COMMAND", "Bot", "Database", "create_app", "open_database", "slack_client"]
 
 
 def create_app(
@@ -172,11 +58,11 @@ def create_app(
         if not body.get("command"):  # buttons, forms, events: Slack shows no message body, and forms refuse one
             return BoltResponse(status=200, body="")
         reply = failure_reply(reference)
-        return BoltResponse(status=200, body=json.dumps(views.message(reply)), headers={"content-type": "application/json"})
+        return BoltResponse(
+            status=200, body=json.dumps(views.message(reply)), headers={"content-type": "application/json"}
+        )
 
     # Each domain's buttons, modals and shortcuts: register(app, bot) in bot/<domain>.py, listed here.
-    from bot import home, knowledge, notes, reminders
-
     reminders.register(app, bot)
     home.register(app, bot)
     notes.register(app, bot)

@@ -1,31 +1,49 @@
 """The local console: the real Bolt app, driven through the local Slack stand-in, text in and text out, no Slack needed."""
+
 from __future__ import annotations
 
 import json
 import logging
-from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures import wait as futures_wait
 import re
 import secrets
 import sys
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
 from slack_bolt import BoltRequest
 
-from bot.app import Database, create_app, slack_client
+from bot.app import create_app
+from bot.runtime import Database, slack_client
 from bot.settings import Settings
 from bot.slack_standin import ApiCall, ResponsePost, SlackStandIn
 from storage.officers import remember_officer
 
 EMOJI = {
-    "white_check_mark": "✅", "warning": "⚠️", "no_entry": "⛔", "grey_question": "❔", "red_circle": "🔴",
-    "large_orange_circle": "🟠", "memo": "📝", "thinking_face": "🤔", "construction": "🚧", "bell": "🔔",
-    "calendar": "📅", "alarm_clock": "⏰", "mag": "🔍", "books": "📚", "link": "🔗", "ship": "🚢",
-    "x": "❌", "zzz": "💤", "hourglass": "⌛", "outbox_tray": "📤",
+    "white_check_mark": "✅",
+    "warning": "⚠️",
+    "no_entry": "⛔",
+    "grey_question": "❔",
+    "red_circle": "🔴",
+    "large_orange_circle": "🟠",
+    "memo": "📝",
+    "thinking_face": "🤔",
+    "construction": "🚧",
+    "bell": "🔔",
+    "calendar": "📅",
+    "alarm_clock": "⏰",
+    "mag": "🔍",
+    "books": "📚",
+    "link": "🔗",
+    "ship": "🚢",
+    "x": "❌",
+    "zzz": "💤",
+    "hourglass": "⌛",
+    "outbox_tray": "📤",
 }
 EXPORTS = Path("exports")  # where files the bot uploads are written
 AFTER_ACK = "ipslo-after-ack"  # threads doing work after the answer; the console waits for them before closing
@@ -112,8 +130,17 @@ class AfterAck(ThreadPoolExecutor):
 class Console:
     """A Slack workspace of one officer, in a terminal."""
 
-    def __init__(self, *, settings: Settings, database: Database, user_id: str = "U0CONSOLE", admin: bool = False,
-                 tz: str | None = None, out: TextIO = sys.stdout, scheduler: bool | None = None):
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        database: Database,
+        user_id: str = "U0CONSOLE",
+        admin: bool = False,
+        tz: str | None = None,
+        out: TextIO = sys.stdout,
+        scheduler: bool | None = None,
+    ):
         self.out = out
         self.buttons: list[dict] = []  # the last message's buttons, numbered from 1
         self.button_message: dict[str, Any] = {}  # channel and ts of the message they belong to
@@ -133,8 +160,12 @@ class Console:
             officers=settings.officers | ({user_id} if settings.officers else set()),
         )
         self.after_ack = AfterAck()
-        self.app = create_app(settings=self.settings, database=database, client=slack_client(self.settings),
-                              listener_executor=self.after_ack)
+        self.app = create_app(
+            settings=self.settings,
+            database=database,
+            client=slack_client(self.settings),
+            listener_executor=self.after_ack,
+        )
         with database.sessions.begin() as session:  # the console officer's zone is the one chosen here
             remember_officer(session=session, user_id=user_id, name="console officer", tz=tz or settings.team_tz.key)
         self.scheduler = None
@@ -156,7 +187,11 @@ class Console:
         print(text, file=self.out, flush=True)
 
     def _on_call(self, call: ApiCall) -> None:
-        if call.method in ("chat.postMessage", "chat.update", "chat.postEphemeral") and call.response and call.response.get("ok"):
+        if (
+            call.method in ("chat.postMessage", "chat.update", "chat.postEphemeral")
+            and call.response
+            and call.response.get("ok")
+        ):
             where = call.response.get("channel") or call.args.get("channel", "")
             verb = "updated" if call.method == "chat.update" else "posted"
             dm = " (a direct message to you)" if where == f"D{self.user_id}" else ""
@@ -164,8 +199,10 @@ class Console:
             self._print(f"\n[bot {verb} in {where}{dm}]\n" + text)
         if call.method in ("views.open", "views.push") and call.response and call.response.get("ok"):
             title = ((call.view() or {}).get("title") or {}).get("text", "a form")
-            self._print(f"\n[Slack would open the form “{title}” here; the console can't show forms. "
-                        "Type the command instead, e.g. `/ipslo note fiji <text>`.]")
+            self._print(
+                f"\n[Slack would open the form “{title}” here; the console can't show forms. "
+                "Type the command instead, e.g. `/ipslo note fiji <text>`.]"
+            )
         if call.method == "files.completeUploadExternal" and call.response and call.response.get("ok"):
             paths = [self._save_upload(f["id"], f["name"]) for f in call.response["files"]]
             self._print("\n[bot uploaded files, saved here]\n" + "\n".join(f"  {p}" for p in paths))
@@ -203,17 +240,33 @@ class Console:
         payload: dict[str, Any] = {
             "type": "block_actions",
             "user": {"id": self.user_id, "username": "console", "name": "console", "team_id": self.standin.team_id},
-            "actions": [{"type": "button", "action_id": button["action_id"], "block_id": button["block_id"],
-                         "text": button["text"], "value": button.get("value", ""), "action_ts": f"{time.time():.6f}"}],
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": button["action_id"],
+                    "block_id": button["block_id"],
+                    "text": button["text"],
+                    "value": button.get("value", ""),
+                    "action_ts": f"{time.time():.6f}",
+                }
+            ],
         }
         if where.get("channel") and where.get("ts"):
-            payload["container"] = {"type": "message", "message_ts": where["ts"], "channel_id": where["channel"],
-                                    "is_ephemeral": False}
+            payload["container"] = {
+                "type": "message",
+                "message_ts": where["ts"],
+                "channel_id": where["channel"],
+                "is_ephemeral": False,
+            }
             payload["channel"] = {"id": where["channel"], "name": "directmessage"}
             payload["message"] = {"type": "message", "ts": where["ts"], "text": where.get("text", "")}
         else:
-            payload["container"] = {"type": "message", "message_ts": f"{time.time():.6f}", "channel_id": "C0STANDIN",
-                                    "is_ephemeral": True}
+            payload["container"] = {
+                "type": "message",
+                "message_ts": f"{time.time():.6f}",
+                "channel_id": "C0STANDIN",
+                "is_ephemeral": True,
+            }
             payload["channel"] = {"id": "C0STANDIN", "name": "ipslo-team"}
         body, headers = self.standin.interaction(payload, signing_secret=self.signing_secret)
         response = self.app.dispatch(BoltRequest(body=body, headers=headers))
@@ -248,8 +301,16 @@ class Console:
         return self._render(message, {})
 
 
-def run_console(*, settings: Settings, database: Database, admin: bool, user_id: str, tz: str | None,
-                stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
+def run_console(
+    *,
+    settings: Settings,
+    database: Database,
+    admin: bool,
+    user_id: str,
+    tz: str | None,
+    stdin: TextIO = sys.stdin,
+    out: TextIO = sys.stdout,
+) -> int:
     log_file = Path("data") / "console.log"  # the bot's own log, kept out of the conversation
     log_file.parent.mkdir(parents=True, exist_ok=True)
     handler = logging.FileHandler(log_file, encoding="utf-8")
@@ -267,7 +328,15 @@ def run_console(*, settings: Settings, database: Database, admin: bool, user_id:
                 import readline  # noqa: F401  (line editing and history at the prompt)
             except ImportError:
                 pass
-            print(WELCOME + ("\nYou are an admin here." if admin else "\nTo try admin commands such as assess, start it as `python -m bot console --admin`."), file=out)
+            print(
+                WELCOME
+                + (
+                    "\nYou are an admin here."
+                    if admin
+                    else "\nTo try admin commands such as assess, start it as `python -m bot console --admin`."
+                ),
+                file=out,
+            )
         while True:
             if interactive:
                 try:

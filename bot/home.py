@@ -1,4 +1,5 @@
 """The App Home tab: the officer's desk, published whenever they open it."""
+
 from __future__ import annotations
 
 import logging
@@ -8,7 +9,7 @@ from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
 from bot import views
-from bot.app import Bot
+from bot.runtime import Bot
 from commands.home import desk
 
 log = logging.getLogger("ipslo")

@@ -1,4 +1,5 @@
 """The knowledge base on Slack: the "See also" buttons under an entry open the linked entry."""
+
 from __future__ import annotations
 
 import re
@@ -7,7 +8,7 @@ from typing import Any
 from slack_bolt import App
 
 from bot import views
-from bot.app import Bot
+from bot.runtime import Bot
 from commands import knowledge
 
 
@@ -17,7 +18,9 @@ def register(app: App, bot: Bot) -> None:
 
     def show_linked_entry(action: dict, context: Any, respond: Any) -> None:
         """After the ack (a lazy listener): the linked entry, posted to the button's response_url."""
-        reply = bot.run(lambda inv: knowledge.show_entry(inv, action.get("value", "")), context["caller"], "isps: see also")
+        reply = bot.run(
+            lambda inv: knowledge.show_entry(inv, action.get("value", "")), context["caller"], "isps: see also"
+        )
         respond(**views.message(reply), replace_original=False)
 
     app.action(re.compile("^" + re.escape(knowledge.SHOW_ENTRY)))(ack=acknowledge, lazy=[show_linked_entry])

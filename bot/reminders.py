@@ -1,4 +1,5 @@
 """Reminders on Slack: delivering one as a direct message with Done and Snooze buttons, the buttons' listener, and looking up officers named in a command."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -10,7 +11,7 @@ from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
 from bot import views
-from bot.app import Bot
+from bot.runtime import Bot
 from commands import reminders
 from commands.language import CommandError, Invocation, Reply
 from storage import reminders as store
@@ -79,14 +80,26 @@ def deliver(bot: Bot, reminder_id: int, *, worker: str) -> str | None:
     # Slack has it now: whatever happens next, it is not a failed reminder.
     try:
         with sessions.begin() as session:
-            if store.mark_delivered(session=session, reminder_id=reminder_id, worker=worker, channel=posted["channel"],
-                                    message_ts=posted["ts"], sent_at=utcnow(), late=late):
+            if store.mark_delivered(
+                session=session,
+                reminder_id=reminder_id,
+                worker=worker,
+                channel=posted["channel"],
+                message_ts=posted["ts"],
+                sent_at=utcnow(),
+                late=late,
+            ):
                 return store.LATE if late else store.SENT
             log.warning("Reminder %s was sent, but its claim had been taken back meanwhile", reminder_id)
             return store.get_reminder(session=session, reminder_id=reminder_id).state
     except Exception:
-        log.exception("Reminder %s was sent to %s (channel %s, ts %s) but recording it failed", reminder_id, owner,
-                      posted.get("channel"), posted.get("ts"))
+        log.exception(
+            "Reminder %s was sent to %s (channel %s, ts %s) but recording it failed",
+            reminder_id,
+            owner,
+            posted.get("channel"),
+            posted.get("ts"),
+        )
         return store.CLAIMED
 
 
@@ -113,7 +126,7 @@ def register(app: App, bot: Bot) -> None:
 
     def press_button(ack: Any, action: dict, context: Any) -> None:
         """The database change, in the request: quick, and the officer's reply depends on it."""
-        verb = action["action_id"][len(reminders.ACTION_PREFIX):]
+        verb = action["action_id"][len(reminders.ACTION_PREFIX) :]
         reminder_id = action.get("value", "")
 
         def pressing(inv: Invocation) -> Reply:

@@ -4,6 +4,7 @@ Each process runs its own BackgroundScheduler with the in-memory job store only;
 shared. A poll job reads the reminders due soon and schedules one date job per reminder; the job claims the
 reminder atomically in the database before sending, so with several processes each reminder goes out once.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -21,8 +22,8 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import event
 from sqlalchemy.orm import Session, object_session
 
-from bot.app import Bot, Database, slack_client
 from bot.reminders import deliver, slack_message
+from bot.runtime import Bot, Database, slack_client
 from bot.settings import Settings
 from commands.reminders import digest
 from storage import reminders as store
@@ -51,12 +52,14 @@ event.listen(Reminder, "after_update", _note_pending_reminder)
 class ReminderScheduler:
     """One process's scheduler. ``start()`` delivers what fell due while the bot was down, then keeps time."""
 
-    def __init__(self, *, settings: Settings, database: Database, client: WebClient | None = None, name: str | None = None):
+    def __init__(
+        self, *, settings: Settings, database: Database, client: WebClient | None = None, name: str | None = None
+    ):
         self.settings = settings
         self.bot = Bot(settings=settings, database=database, client=client or slack_client(settings))
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"
         self.scheduler = BackgroundScheduler(
-            timezone=dt.timezone.utc,
+            timezone=dt.UTC,
             executors={"default": ThreadPoolExecutor(SENDERS)},
             job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
         )
@@ -68,16 +71,27 @@ class ReminderScheduler:
 
     # --- lifecycle ---------------------------------------------------------------------------
 
-    def start(self) -> "ReminderScheduler":
-        self.scheduler.add_job(self.poll, "interval", seconds=self.settings.poll_seconds, id="poll",
-                               next_run_time=dt.datetime.now(dt.timezone.utc))
+    def start(self) -> ReminderScheduler:
+        self.scheduler.add_job(
+            self.poll,
+            "interval",
+            seconds=self.settings.poll_seconds,
+            id="poll",
+            next_run_time=dt.datetime.now(dt.UTC),
+        )
         if self.settings.digest_channel:
             self.scheduler.add_job(self.post_digest, self.digest_trigger, id="digest")
         self.scheduler.start()
         self.pid = os.getpid()
         event.listen(Session, "after_commit", self._after_commit)
-        log.info("Scheduler %s started: polling every %ss%s", self.name, self.settings.poll_seconds,
-                 f", digest to {self.settings.digest_channel} at {self.settings.digest_cron!r}" if self.settings.digest_channel else "")
+        log.info(
+            "Scheduler %s started: polling every %ss%s",
+            self.name,
+            self.settings.poll_seconds,
+            f", digest to {self.settings.digest_channel} at {self.settings.digest_cron!r}"
+            if self.settings.digest_channel
+            else "",
+        )
         return self
 
     def stop(self, wait: bool = True) -> None:
@@ -86,7 +100,7 @@ class ReminderScheduler:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=wait)
 
-    def __enter__(self) -> "ReminderScheduler":
+    def __enter__(self) -> ReminderScheduler:
         return self.start()
 
     def __exit__(self, *exc: Any) -> None:
@@ -95,7 +109,7 @@ class ReminderScheduler:
     def _after_commit(self, session: Session) -> None:
         """A reminder set in this process (a command, a Snooze) is timed at once, not at the next poll."""
         if session.info.pop(CHANGED, False) and self.scheduler.running and os.getpid() == self.pid:
-            self.scheduler.modify_job("poll", next_run_time=dt.datetime.now(dt.timezone.utc))
+            self.scheduler.modify_job("poll", next_run_time=dt.datetime.now(dt.UTC))
 
     # --- jobs --------------------------------------------------------------------------------
 
@@ -113,15 +127,25 @@ class ReminderScheduler:
                 log.exception("Reminder poll failed; trying again in %ss", self.settings.poll_seconds)
                 return
         if missed or abandoned:
-            log.warning("%s reminders missed (more than %s late), %s abandoned while sending", missed,
-                        self.settings.reminder_grace, abandoned)
+            log.warning(
+                "%s reminders missed (more than %s late), %s abandoned while sending",
+                missed,
+                self.settings.reminder_grace,
+                abandoned,
+            )
         for reminder_id, due_at in due:
             with self._lock:
                 if self._scheduled.get(reminder_id) == due_at:
                     continue
                 self._scheduled[reminder_id] = due_at
-            self.scheduler.add_job(self.deliver, "date", run_date=due_at, args=[reminder_id], id=f"reminder-{reminder_id}",
-                                   replace_existing=True)
+            self.scheduler.add_job(
+                self.deliver,
+                "date",
+                run_date=due_at,
+                args=[reminder_id],
+                id=f"reminder-{reminder_id}",
+                replace_existing=True,
+            )
         self.started.set()
 
     def deliver(self, reminder_id: int) -> None:
@@ -143,7 +167,9 @@ class ReminderScheduler:
         scheduled_for = last_fire_time(self.digest_trigger, now) or now.replace(second=0, microsecond=0)
         sessions = self.bot.database.sessions
         with sessions.begin() as session:
-            if not store.claim_digest(session=session, channel=channel, scheduled_for=scheduled_for, posted_by=self.name):
+            if not store.claim_digest(
+                session=session, channel=channel, scheduled_for=scheduled_for, posted_by=self.name
+            ):
                 return False
         try:
             with sessions() as session:
@@ -157,20 +183,30 @@ class ReminderScheduler:
             reason = f"could not post it: {error.__class__.__name__}"
             log.exception("Weekly digest to %s failed", channel)
         with sessions.begin() as session:
-            store.digest_failed(session=session, channel=channel, scheduled_for=scheduled_for, posted_by=self.name, reason=reason)
+            store.digest_failed(
+                session=session, channel=channel, scheduled_for=scheduled_for, posted_by=self.name, reason=reason
+            )
         return False
 
 
 def last_fire_time(trigger: CronTrigger, now: dt.datetime) -> dt.datetime | None:
     """The latest tick of ``trigger`` at or before ``now`` (in UTC): the run a job started at ``now`` belongs to."""
-    for back in (dt.timedelta(minutes=1), dt.timedelta(hours=1), dt.timedelta(days=1), dt.timedelta(days=8),
-                 dt.timedelta(days=32), dt.timedelta(days=367)):
+    for back in (
+        dt.timedelta(minutes=1),
+        dt.timedelta(hours=1),
+        dt.timedelta(days=1),
+        dt.timedelta(days=8),
+        dt.timedelta(days=32),
+        dt.timedelta(days=367),
+    ):
         fire = trigger.get_next_fire_time(None, now - back)
         if fire is None or fire > now:
             continue  # no tick in this window: look further back
-        while (following := trigger.get_next_fire_time(fire, fire + dt.timedelta(seconds=1))) is not None and following <= now:
+        while (
+            following := trigger.get_next_fire_time(fire, fire + dt.timedelta(seconds=1))
+        ) is not None and following <= now:
             fire = following
-        return fire.astimezone(dt.timezone.utc)
+        return fire.astimezone(dt.UTC)
     return None
 
 

@@ -1,4 +1,5 @@
 """Serving the Bolt app to Slack: HTTP through gunicorn (``/slack/events``, ``/healthz``) or Socket Mode."""
+
 from __future__ import annotations
 
 import json
@@ -10,7 +11,7 @@ from typing import Any
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
-from bot.app import Database
+from bot.runtime import Database
 from bot.settings import Settings
 from storage.db import ping
 
@@ -30,8 +31,10 @@ def wsgi_app(app: App, database: Database) -> Callable[..., Iterable[bytes]]:
         if path == "/healthz":
             healthy = ping(database.engine)
             body = json.dumps({"ok": healthy, "database": "up" if healthy else "down"}).encode()
-            start_response("200 OK" if healthy else "503 Service Unavailable",
-                           [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            start_response(
+                "200 OK" if healthy else "503 Service Unavailable",
+                [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
+            )
             return [body]
         body = b"Not found. Slack sends requests to /slack/events.\n"
         start_response("404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
@@ -41,7 +44,10 @@ def wsgi_app(app: App, database: Database) -> Callable[..., Iterable[bytes]]:
 
 
 def run_gunicorn(
-    application: Callable[..., Iterable[bytes]], *, port: int, post_fork: Callable[[], None] | None = None,
+    application: Callable[..., Iterable[bytes]],
+    *,
+    port: int,
+    post_fork: Callable[[], None] | None = None,
     worker_started: Callable[[], None] | None = None,
 ) -> None:
     """Serve a WSGI app with gunicorn in this process: one worker, threads answering in the request thread."""
@@ -67,12 +73,18 @@ def run_gunicorn(
     Server().run()
 
 
-def serve_http(app: App, database: Database, settings: Settings, *, worker_started: Callable[[], None] | None = None) -> None:
+def serve_http(
+    app: App, database: Database, settings: Settings, *, worker_started: Callable[[], None] | None = None
+) -> None:
     """Slack's requests over HTTP on $PORT. One worker process; ``worker_started`` runs in it (the scheduler)."""
     log.info("Serving Slack requests on http://0.0.0.0:%s%s", settings.port, EVENTS_PATH)
     # The app was built before the fork: the worker opens its own database connections.
-    run_gunicorn(wsgi_app(app, database), port=settings.port, post_fork=lambda: database.engine.dispose(close=False),
-                 worker_started=worker_started)
+    run_gunicorn(
+        wsgi_app(app, database),
+        port=settings.port,
+        post_fork=lambda: database.engine.dispose(close=False),
+        worker_started=worker_started,
+    )
 
 
 def serve_socket_mode(app: App, settings: Settings) -> None:

@@ -1,9 +1,10 @@
 """Settings: read once at start from the environment (and a ``.env`` file) into one typed, validated object."""
+
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
-import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,9 +57,13 @@ class Settings:
     def require_slack(self) -> None:
         """Stop start-up unless the tokens this mode needs are set."""
         if not self.slack_bot_token:
-            raise SettingsError("SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-...) from your Slack app's OAuth & Permissions page.")
+            raise SettingsError(
+                "SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-...) from your Slack app's OAuth & Permissions page."
+            )
         if not self.socket_mode and not self.slack_signing_secret:
-            raise SettingsError("SLACK_SIGNING_SECRET is not set: HTTP mode needs the Signing Secret from your Slack app's Basic Information page (or set SLACK_APP_TOKEN for Socket Mode).")
+            raise SettingsError(
+                "SLACK_SIGNING_SECRET is not set: HTTP mode needs the Signing Secret from your Slack app's Basic Information page (or set SLACK_APP_TOKEN for Socket Mode)."
+            )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, dotenv: Path | None = Path(".env")) -> Settings:
@@ -75,14 +80,20 @@ class Settings:
 
         bot_token = get("SLACK_BOT_TOKEN")
         if bot_token and not bot_token.startswith("xoxb-"):
-            raise SettingsError("SLACK_BOT_TOKEN must be a bot token starting with xoxb- (OAuth & Permissions page of your Slack app).")
+            raise SettingsError(
+                "SLACK_BOT_TOKEN must be a bot token starting with xoxb- (OAuth & Permissions page of your Slack app)."
+            )
         app_token = get("SLACK_APP_TOKEN")
         if app_token and not app_token.startswith("xapp-"):
-            raise SettingsError("SLACK_APP_TOKEN must be an app-level token starting with xapp- (Basic Information > App-Level Tokens, scope connections:write).")
+            raise SettingsError(
+                "SLACK_APP_TOKEN must be an app-level token starting with xapp- (Basic Information > App-Level Tokens, scope connections:write)."
+            )
 
         api_url = get("SLACK_API_URL") or SLACK_API_URL
         if not re.match(r"^https?://[^/\s]+(/.*)?$", api_url):
-            raise SettingsError(f"SLACK_API_URL must be an http(s) URL such as {SLACK_API_URL} or {GOVSLACK_API_URL} for GovSlack; got {api_url!r}.")
+            raise SettingsError(
+                f"SLACK_API_URL must be an http(s) URL such as {SLACK_API_URL} or {GOVSLACK_API_URL} for GovSlack; got {api_url!r}."
+            )
         if not api_url.endswith("/"):
             api_url += "/"
 
@@ -94,7 +105,9 @@ class Settings:
 
             backend = make_url(normalize_url(database_url)).get_backend_name()
         except Exception:
-            raise SettingsError(f"DATABASE_URL is not a database URL: use sqlite:///path/to/file.db or postgresql://user@host:5432/dbname; got {database_url!r}.") from None
+            raise SettingsError(
+                f"DATABASE_URL is not a database URL: use sqlite:///path/to/file.db or postgresql://user@host:5432/dbname; got {database_url!r}."
+            ) from None
         if backend not in ("sqlite", "postgresql"):
             raise SettingsError(f"DATABASE_URL must name SQLite or PostgreSQL; got {backend!r}.")
 
@@ -106,13 +119,25 @@ class Settings:
         try:
             team_tz = ZoneInfo(tz_name)
         except (ZoneInfoNotFoundError, ValueError):
-            raise SettingsError(f"IPSLO_TEAM_TZ must be an IANA time zone such as Asia/Tokyo; got {tz_name!r}.") from None
+            raise SettingsError(
+                f"IPSLO_TEAM_TZ must be an IANA time zone such as Asia/Tokyo; got {tz_name!r}."
+            ) from None
 
         reminders_text = get("IPSLO_VISIT_REMINDERS") or "30d,7d,1d"
-        visit_reminders = tuple(sorted({duration("IPSLO_VISIT_REMINDERS", part.strip(), example="30d,7d,1d")
-                                        for part in reminders_text.split(",") if part.strip()}, reverse=True))
+        visit_reminders = tuple(
+            sorted(
+                {
+                    duration("IPSLO_VISIT_REMINDERS", part.strip(), example="30d,7d,1d")
+                    for part in reminders_text.split(",")
+                    if part.strip()
+                },
+                reverse=True,
+            )
+        )
         if any(offset.total_seconds() % 86400 for offset in visit_reminders):
-            raise SettingsError(f"IPSLO_VISIT_REMINDERS must be whole days before a visit, such as 30d,7d,1d; got {reminders_text!r}.")
+            raise SettingsError(
+                f"IPSLO_VISIT_REMINDERS must be whole days before a visit, such as 30d,7d,1d; got {reminders_text!r}."
+            )
         grace = duration("IPSLO_REMINDER_GRACE", get("IPSLO_REMINDER_GRACE") or "12h", example="12h")
 
         digest_cron = get("IPSLO_DIGEST_CRON") or "0 8 * * mon"
@@ -121,10 +146,14 @@ class Settings:
 
             CronTrigger.from_crontab(digest_cron, timezone=team_tz)
         except ValueError as error:
-            raise SettingsError(f"IPSLO_DIGEST_CRON must be a cron line (minute hour day month weekday) such as \"0 8 * * mon\" (Mondays 08:00 in IPSLO_TEAM_TZ); got {digest_cron!r}: {error}.") from None
+            raise SettingsError(
+                f'IPSLO_DIGEST_CRON must be a cron line (minute hour day month weekday) such as "0 8 * * mon" (Mondays 08:00 in IPSLO_TEAM_TZ); got {digest_cron!r}: {error}.'
+            ) from None
         digest_channel = get("IPSLO_DIGEST_CHANNEL")
         if digest_channel and not re.match(r"^[CG][A-Z0-9]{2,}$", digest_channel):
-            raise SettingsError(f"IPSLO_DIGEST_CHANNEL must be a channel ID such as C012ABCDEF (channel details > About, at the bottom); got {digest_channel!r}.")
+            raise SettingsError(
+                f"IPSLO_DIGEST_CHANNEL must be a channel ID such as C012ABCDEF (channel details > About, at the bottom); got {digest_channel!r}."
+            )
 
         poll_text = get("IPSLO_POLL_SECONDS") or "10"
         try:
@@ -132,11 +161,15 @@ class Settings:
         except ValueError:
             poll_seconds = 0.0
         if not 0.1 <= poll_seconds <= 3600:
-            raise SettingsError(f"IPSLO_POLL_SECONDS must be a number of seconds between 0.1 and 3600, such as 10; got {poll_text!r}.")
+            raise SettingsError(
+                f"IPSLO_POLL_SECONDS must be a number of seconds between 0.1 and 3600, such as 10; got {poll_text!r}."
+            )
 
         scheduler_text = (get("IPSLO_SCHEDULER") or "on").lower()
         if scheduler_text not in ("on", "off", "true", "false", "1", "0", "yes", "no"):
-            raise SettingsError(f"IPSLO_SCHEDULER must be on or off (off for a web process that only writes, beside a worker); got {scheduler_text!r}.")
+            raise SettingsError(
+                f"IPSLO_SCHEDULER must be on or off (off for a web process that only writes, beside a worker); got {scheduler_text!r}."
+            )
 
         return cls(
             database_url=database_url,
@@ -161,7 +194,9 @@ def duration(name: str, text: str, *, example: str) -> dt.timedelta:
     """``30d``, ``12h`` or ``90m`` as a timedelta; anything else is a SettingsError naming the variable."""
     match = DURATION.match(text.lower())
     if not match or int(match[1]) <= 0:
-        raise SettingsError(f"{name} must be a duration such as {example} (d = days, h = hours, m = minutes); got {text!r}.")
+        raise SettingsError(
+            f"{name} must be a duration such as {example} (d = days, h = hours, m = minutes); got {text!r}."
+        )
     return dt.timedelta(**{DURATION_UNITS[match[2]]: int(match[1])})
 
 
@@ -169,5 +204,7 @@ def user_ids(env: Mapping[str, str], name: str) -> frozenset[str]:
     ids = [part.strip() for part in env.get(name, "").split(",") if part.strip()]
     bad = [i for i in ids if not USER_ID.match(i)]
     if bad:
-        raise SettingsError(f"{name} must be comma-separated Slack user IDs such as U012ABCDEF (profile > ⋮ > Copy member ID); not {', '.join(bad)}.")
+        raise SettingsError(
+            f"{name} must be comma-separated Slack user IDs such as U012ABCDEF (profile > ⋮ > Copy member ID); not {', '.join(bad)}."
+        )
     return frozenset(ids)

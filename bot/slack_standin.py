@@ -9,13 +9,14 @@ import re
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from email.parser import BytesParser
 from email.policy import HTTP as _HTTP_POLICY
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -49,7 +50,9 @@ TRIGGER_ID_TTL = 3.0
 PERMALINK_HOST = "https://standin.slack.local"
 
 
-def sign(body: str, signing_secret: str, *, timestamp: int | None = None, content_type: str = "application/json") -> dict[str, str]:
+def sign(
+    body: str, signing_secret: str, *, timestamp: int | None = None, content_type: str = "application/json"
+) -> dict[str, str]:
     """Headers Slack sends with a request: X-Slack-Signature is v0= + HMAC-SHA256 of "v0:{timestamp}:{body}"."""
     from slack_sdk.signature import SignatureVerifier
 
@@ -119,7 +122,7 @@ class ResponsePost:  # a post to a response_url
 
 
 class _Failure:
-    __slots__ = ("status", "error", "retry_after", "remaining")
+    __slots__ = ("error", "remaining", "retry_after", "status")
 
     def __init__(self, status: int, error: str | None, retry_after: int, remaining: int):
         self.status, self.error, self.retry_after, self.remaining = status, error, retry_after, remaining
@@ -237,7 +240,7 @@ class SlackStandIn:
             self.add_user(uid, **known, **info)
 
     # ------------------------------------------------------------------ lifecycle
-    def start(self) -> "SlackStandIn":
+    def start(self) -> SlackStandIn:
         if self._server is not None:
             return self
         spec_required_params()  # load the spec before the first request
@@ -261,7 +264,7 @@ class SlackStandIn:
             self._thread.join(timeout=5)
             self._thread = None
 
-    def __enter__(self) -> "SlackStandIn":
+    def __enter__(self) -> SlackStandIn:
         return self.start()
 
     def __exit__(self, *exc: Any) -> None:
@@ -279,35 +282,49 @@ class SlackStandIn:
 
     # ------------------------------------------------------------------ requests Slack sends to the app
     def slash_command(
-        self, *, command: str, text: str, user_id: str, signing_secret: str, channel_id: str = "C0STANDIN",
+        self,
+        *,
+        command: str,
+        text: str,
+        user_id: str,
+        signing_secret: str,
+        channel_id: str = "C0STANDIN",
         timestamp: int | None = None,
     ) -> tuple[str, dict[str, str]]:
         """A slash command exactly as Slack posts it: a form body and its signed headers."""
         from urllib.parse import urlencode
 
-        body = urlencode({
-            "token": "deprecated-verification-token",
-            "team_id": self.team_id,
-            "team_domain": self.team_domain,
-            "channel_id": channel_id,
-            "channel_name": "ipslo-team",
-            "user_id": user_id,
-            "user_name": self.users.get(user_id, {}).get("name", user_id.lower()),
-            "command": command,
-            "text": text,
-            "api_app_id": self.app_id,
-            "is_enterprise_install": "false",
-            "response_url": self.response_url(),
-            "trigger_id": self.trigger_id(),
-        })
+        body = urlencode(
+            {
+                "token": "deprecated-verification-token",
+                "team_id": self.team_id,
+                "team_domain": self.team_domain,
+                "channel_id": channel_id,
+                "channel_name": "ipslo-team",
+                "user_id": user_id,
+                "user_name": self.users.get(user_id, {}).get("name", user_id.lower()),
+                "command": command,
+                "text": text,
+                "api_app_id": self.app_id,
+                "is_enterprise_install": "false",
+                "response_url": self.response_url(),
+                "trigger_id": self.trigger_id(),
+            }
+        )
         return body, sign(body, signing_secret, timestamp=timestamp, content_type="application/x-www-form-urlencoded")
 
-    def interaction(self, payload: dict, *, signing_secret: str, timestamp: int | None = None) -> tuple[str, dict[str, str]]:
+    def interaction(
+        self, payload: dict, *, signing_secret: str, timestamp: int | None = None
+    ) -> tuple[str, dict[str, str]]:
         """An interactivity payload (button, modal, shortcut) as Slack posts it: form field ``payload`` holding JSON."""
         from urllib.parse import urlencode
 
-        payload = {"team": {"id": self.team_id, "domain": self.team_domain}, "api_app_id": self.app_id,
-                   "token": "deprecated-verification-token", **payload}
+        payload = {
+            "team": {"id": self.team_id, "domain": self.team_domain},
+            "api_app_id": self.app_id,
+            "token": "deprecated-verification-token",
+            **payload,
+        }
         payload.setdefault("trigger_id", self.trigger_id())
         payload.setdefault("response_url", self.response_url())
         body = urlencode({"payload": json.dumps(payload)})
@@ -394,7 +411,9 @@ class SlackStandIn:
             self.users[user_id] = user
         return user
 
-    def add_channel(self, channel_id: str, *, name: str, is_private: bool = False, is_archived: bool = False, **extra: Any) -> dict:
+    def add_channel(
+        self, channel_id: str, *, name: str, is_private: bool = False, is_archived: bool = False, **extra: Any
+    ) -> dict:
         ch = {
             "id": channel_id,
             "name": name,
@@ -412,7 +431,9 @@ class SlackStandIn:
             self.channels[channel_id] = ch
         return ch
 
-    def fail_next(self, method: str, *, status: int = 429, error: str | None = None, retry_after: int = 1, times: int = 1) -> None:
+    def fail_next(
+        self, method: str, *, status: int = 429, error: str | None = None, retry_after: int = 1, times: int = 1
+    ) -> None:
         """Make the next `times` calls to `method` fail: 429 (ratelimited + Retry-After), 5xx (HTML body), or 200 {"ok": false, "error": error}."""
         if status == 200 and not error:
             raise ValueError("fail_next(status=200) needs error=..., e.g. 'channel_not_found'")
@@ -454,7 +475,7 @@ class SlackStandIn:
             return
         try:
             cb(arg)
-        except Exception as exc:  # noqa: BLE001 - a test callback must not break the server
+        except Exception as exc:
             with self._lock:
                 self.internal_errors.append(f"callback {cb!r} raised {exc!r}")
 
@@ -569,8 +590,12 @@ class SlackStandIn:
             return {"ok": False, "error": "invalid_cursor"}
         end = start + limit if limit > 0 else len(members)
         next_cursor = str(end) if end < len(members) else ""
-        return {"ok": True, "members": members[start:end], "cache_ts": int(time.time()),
-                "response_metadata": {"next_cursor": next_cursor}}
+        return {
+            "ok": True,
+            "members": members[start:end],
+            "cache_ts": int(time.time()),
+            "response_metadata": {"next_cursor": next_cursor},
+        }
 
     def _m_users_lookupByEmail(self, args: dict) -> dict:
         for u in self.users.values():
@@ -579,8 +604,16 @@ class SlackStandIn:
         return {"ok": False, "error": "users_not_found"}
 
     def _m_team_info(self, args: dict) -> dict:
-        return {"ok": True, "team": {"id": self.team_id, "name": self.team_name, "domain": self.team_domain,
-                                     "email_domain": "", "icon": {"image_default": True}}}
+        return {
+            "ok": True,
+            "team": {
+                "id": self.team_id,
+                "name": self.team_name,
+                "domain": self.team_domain,
+                "email_domain": "",
+                "icon": {"image_default": True},
+            },
+        }
 
     def _m_conversations_open(self, args: dict) -> dict:
         if args.get("channel"):
@@ -603,9 +636,18 @@ class SlackStandIn:
         ch = self.channels.get(cid)
         if ch is None:
             is_im = cid.startswith("D")
-            ch = {"id": cid, "name": cid.lower(), "is_channel": cid.startswith("C"), "is_group": False,
-                  "is_im": is_im, "is_private": is_im or cid.startswith("G"), "is_archived": False,
-                  "is_member": True, "created": 1700000000, "context_team_id": self.team_id}
+            ch = {
+                "id": cid,
+                "name": cid.lower(),
+                "is_channel": cid.startswith("C"),
+                "is_group": False,
+                "is_im": is_im,
+                "is_private": is_im or cid.startswith("G"),
+                "is_archived": False,
+                "is_member": True,
+                "created": 1700000000,
+                "context_team_id": self.team_id,
+            }
             if is_im:
                 ch["user"] = cid[1:]
         return {"ok": True, "channel": dict(ch)}
@@ -625,8 +667,17 @@ class SlackStandIn:
         if problem:
             return {"ok": False, "error": "invalid_blocks", "errors": [problem]}
         ts = self._next_ts()
-        msg = {"type": "message", "channel": cid, "ts": ts, "text": args.get("text", ""), "blocks": blocks,
-               "user": self.bot_user_id, "bot_id": self.bot_id, "app_id": self.app_id, "team": self.team_id}
+        msg = {
+            "type": "message",
+            "channel": cid,
+            "ts": ts,
+            "text": args.get("text", ""),
+            "blocks": blocks,
+            "user": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "app_id": self.app_id,
+            "team": self.team_id,
+        }
         if attachments is not None:
             msg["attachments"] = attachments
         if args.get("thread_ts"):
@@ -648,8 +699,16 @@ class SlackStandIn:
         if args["user"] in self.users and self.users[args["user"]].get("deleted"):
             return {"ok": False, "error": "user_not_in_channel"}
         ts = self._next_ts()
-        self.ephemeral_messages.append({"channel": cid, "user": args["user"], "ts": ts, "text": args.get("text", ""),
-                                        "blocks": blocks, "thread_ts": args.get("thread_ts")})
+        self.ephemeral_messages.append(
+            {
+                "channel": cid,
+                "user": args["user"],
+                "ts": ts,
+                "text": args.get("text", ""),
+                "blocks": blocks,
+                "thread_ts": args.get("thread_ts"),
+            }
+        )
         return {"ok": True, "message_ts": ts}
 
     def _find_message(self, channel: str, ts: str) -> tuple[str, str] | None:
@@ -671,8 +730,13 @@ class SlackStandIn:
         if "attachments" in args:
             msg["attachments"] = _decode_json_arg(args["attachments"])
         msg["edited"] = {"user": self.bot_user_id, "ts": self._next_ts()}
-        return {"ok": True, "channel": key[0], "ts": key[1], "text": msg["text"],
-                "message": {k: v for k, v in msg.items() if k != "channel"}}
+        return {
+            "ok": True,
+            "channel": key[0],
+            "ts": key[1],
+            "text": msg["text"],
+            "message": {k: v for k, v in msg.items() if k != "channel"},
+        }
 
     def _m_chat_delete(self, args: dict) -> dict:
         key = self._find_message(args.get("channel", ""), args.get("ts", ""))
@@ -708,7 +772,9 @@ class SlackStandIn:
             return "expired_trigger_id"
         return None
 
-    def _store_view(self, view: dict, *, view_id: str | None = None, previous: dict | None = None, **extra: Any) -> dict:
+    def _store_view(
+        self, view: dict, *, view_id: str | None = None, previous: dict | None = None, **extra: Any
+    ) -> dict:
         vid = view_id or self._new_id("V")
         stored = {
             "id": vid,
@@ -741,7 +807,11 @@ class SlackStandIn:
         view = _decode_json_arg(args["view"])
         problem = self._view_problem(view)
         if problem:
-            return {"ok": False, "error": "invalid_arguments", "response_metadata": {"messages": [f"[ERROR] {problem}"]}}
+            return {
+                "ok": False,
+                "error": "invalid_arguments",
+                "response_metadata": {"messages": [f"[ERROR] {problem}"]},
+            }
         return {"ok": True, "view": self._store_view(view)}
 
     def _m_views_open(self, args: dict) -> dict:
@@ -753,14 +823,22 @@ class SlackStandIn:
     def _m_views_update(self, args: dict) -> dict:
         view = _decode_json_arg(args.get("view"))
         if view is None:
-            return {"ok": False, "error": "invalid_arguments", "response_metadata": {"messages": ["[ERROR] missing required field: view"]}}
+            return {
+                "ok": False,
+                "error": "invalid_arguments",
+                "response_metadata": {"messages": ["[ERROR] missing required field: view"]},
+            }
         vid = args.get("view_id")
         if not vid and args.get("external_id"):
             vid = next((v["id"] for v in self.views.values() if v.get("external_id") == args["external_id"]), None)
             if vid is None:
                 return {"ok": False, "error": "not_found"}
         if not vid:
-            return {"ok": False, "error": "invalid_arguments", "response_metadata": {"messages": ["[ERROR] either view_id or external_id is required"]}}
+            return {
+                "ok": False,
+                "error": "invalid_arguments",
+                "response_metadata": {"messages": ["[ERROR] either view_id or external_id is required"]},
+            }
         previous = self.views.get(vid)
         if previous is None:
             return {"ok": False, "error": "not_found"}
@@ -768,7 +846,11 @@ class SlackStandIn:
             return {"ok": False, "error": "hash_conflict"}
         problem = self._view_problem(view)
         if problem:
-            return {"ok": False, "error": "invalid_arguments", "response_metadata": {"messages": [f"[ERROR] {problem}"]}}
+            return {
+                "ok": False,
+                "error": "invalid_arguments",
+                "response_metadata": {"messages": [f"[ERROR] {problem}"]},
+            }
         return {"ok": True, "view": self._store_view(view, view_id=vid, previous=previous)}
 
     def _m_views_publish(self, args: dict) -> dict:
@@ -777,9 +859,15 @@ class SlackStandIn:
         if not problem and isinstance(view, dict) and view.get("type") != "home":
             problem = "views.publish needs a view of type home"
         if problem:
-            return {"ok": False, "error": "invalid_arguments", "response_metadata": {"messages": [f"[ERROR] {problem}"]}}
+            return {
+                "ok": False,
+                "error": "invalid_arguments",
+                "response_metadata": {"messages": [f"[ERROR] {problem}"]},
+            }
         user_id = str(args["user_id"])
-        existing = next((v for v in self.views.values() if v.get("type") == "home" and v.get("user_id") == user_id), None)
+        existing = next(
+            (v for v in self.views.values() if v.get("type") == "home" and v.get("user_id") == user_id), None
+        )
         return {"ok": True, "view": self._store_view(view, view_id=existing and existing["id"], user_id=user_id)}
 
     # ---- files (v2 upload flow)
@@ -789,8 +877,14 @@ class SlackStandIn:
         except (TypeError, ValueError):
             return {"ok": False, "error": "invalid_arguments"}
         file_id = self._new_id("F")
-        self.uploaded_files[file_id] = {"filename": args["filename"], "title": None, "content": None,
-                                        "channel_id": None, "length": length, "completed": False}
+        self.uploaded_files[file_id] = {
+            "filename": args["filename"],
+            "title": None,
+            "content": None,
+            "channel_id": None,
+            "length": length,
+            "completed": False,
+        }
         return {"ok": True, "upload_url": f"{self.base_url}/upload/{file_id}", "file_id": file_id}
 
     def _m_files_completeUploadExternal(self, args: dict) -> dict:
@@ -810,15 +904,32 @@ class SlackStandIn:
             rec["title"] = f.get("title") or rec["filename"]
             rec["channel_id"] = channel_id or (channels[0] if channels else None)
             rec["completed"] = True
-            out.append({"id": fid, "created": int(time.time()), "timestamp": int(time.time()), "name": rec["filename"],
-                        "title": rec["title"], "size": len(rec["content"]), "user": self.bot_user_id,
-                        "permalink": f"{PERMALINK_HOST}/files/{self.bot_user_id}/{fid}/{rec['filename']}"})
+            out.append(
+                {
+                    "id": fid,
+                    "created": int(time.time()),
+                    "timestamp": int(time.time()),
+                    "name": rec["filename"],
+                    "title": rec["title"],
+                    "size": len(rec["content"]),
+                    "user": self.bot_user_id,
+                    "permalink": f"{PERMALINK_HOST}/files/{self.bot_user_id}/{fid}/{rec['filename']}",
+                }
+            )
         for ch in channels:
             cid = self._conversation_id(ch)
             ts = self._next_ts()
-            msg = {"type": "message", "channel": cid, "ts": ts, "text": args.get("initial_comment", ""),
-                   "blocks": None, "files": [dict(o) for o in out], "upload": True,
-                   "user": self.bot_user_id, "bot_id": self.bot_id}
+            msg = {
+                "type": "message",
+                "channel": cid,
+                "ts": ts,
+                "text": args.get("initial_comment", ""),
+                "blocks": None,
+                "files": [dict(o) for o in out],
+                "upload": True,
+                "user": self.bot_user_id,
+                "bot_id": self.bot_id,
+            }
             if args.get("thread_ts"):
                 msg["thread_ts"] = str(args["thread_ts"])
             self._messages[(cid, ts)] = msg
@@ -836,7 +947,9 @@ class SlackStandIn:
                     content = next(iter(files.values()))[1]
             rec["content"] = content
             if rec.get("length") is not None and rec["length"] != len(content):
-                self.violations.append(f"upload {file_id}: declared length {rec['length']} but {len(content)} bytes sent")
+                self.violations.append(
+                    f"upload {file_id}: declared length {rec['length']} but {len(content)} bytes sent"
+                )
         return _Reply(200, b"OK - " + str(len(content)).encode(), {"Content-Type": "text/plain"})
 
     def _handle_response_url(self, key: str, content_type: str, raw: bytes) -> _Reply:
@@ -856,7 +969,8 @@ class SlackStandIn:
             self._response_keys[key] = count
             if count > RESPONSE_URL_MAX_POSTS:
                 self.violations.append(
-                    f"response_url {key}: post #{count}; Slack accepts only {RESPONSE_URL_MAX_POSTS} (used_url)")
+                    f"response_url {key}: post #{count}; Slack accepts only {RESPONSE_URL_MAX_POSTS} (used_url)"
+                )
         self._run_callback(self.on_response, post)
         return _Reply(200, b"ok", {"Content-Type": "text/html"})
 
@@ -892,7 +1006,7 @@ class _Handler(BaseHTTPRequestHandler):
             parts = urlsplit(self.path)
             content_type = self.headers.get("Content-Type", "")
             reply = self._route(parts.path, parts.query, content_type, raw)
-        except Exception as exc:  # noqa: BLE001 - report, never crash the server thread
+        except Exception as exc:
             with self.standin._lock:
                 self.standin.internal_errors.append(f"{self.command} {self.path}: {exc!r}")
             reply = _Reply(500, {"ok": False, "error": "standin_internal_error", "detail": repr(exc)})

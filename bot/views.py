@@ -1,4 +1,5 @@
 """Block Kit views: a command's reply as Slack blocks, within Slack's limits."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -27,7 +28,7 @@ def split_text(text: str, limit: int = SECTION_CHARS) -> list[str]:
         if cut < limit // 2:
             cut = limit
         pieces.append(text[:cut])
-        text = text[cut:].lstrip("\n") if text[cut:cut + 1] == "\n" else text[cut:]
+        text = text[cut:].lstrip("\n") if text[cut : cut + 1] == "\n" else text[cut:]
     pieces.append(text)
     return pieces
 
@@ -39,7 +40,9 @@ def mrkdwn(text: str) -> dict[str, Any]:
 def blocks(reply: Reply) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     if reply.header:
-        out.append({"type": "header", "text": {"type": "plain_text", "text": clip(reply.header, HEADER_CHARS), "emoji": True}})
+        out.append(
+            {"type": "header", "text": {"type": "plain_text", "text": clip(reply.header, HEADER_CHARS), "emoji": True}}
+        )
     for part in reply.parts:
         if isinstance(part, Section):
             pieces = split_text(part.text) if part.text else []
@@ -49,28 +52,34 @@ def blocks(reply: Reply) -> list[dict[str, Any]]:
             if pieces:
                 block["text"] = mrkdwn(pieces[-1])
             if part.fields:
-                block["fields"] = [mrkdwn(clip(f"*{label}*\n{value}", FIELD_CHARS)) for label, value in part.fields[:10]]
+                block["fields"] = [
+                    mrkdwn(clip(f"*{label}*\n{value}", FIELD_CHARS)) for label, value in part.fields[:10]
+                ]
             out.append(block)
         elif isinstance(part, Caption):
             out.append({"type": "context", "elements": [mrkdwn(clip(part.text, CONTEXT_CHARS))]})
         elif isinstance(part, Divider):
             out.append({"type": "divider"})
         elif isinstance(part, Buttons):
-            out.append({
-                "type": "actions",
-                "elements": [
-                    {
-                        "type": "button",
-                        "text": {"type": "plain_text", "text": clip(b.label, BUTTON_CHARS), "emoji": True},
-                        "action_id": b.action_id,
-                        "value": b.value,
-                        **({"style": b.style} if b.style else {}),
-                    }
-                    for b in part.buttons
-                ],
-            })
+            out.append(
+                {
+                    "type": "actions",
+                    "elements": [
+                        {
+                            "type": "button",
+                            "text": {"type": "plain_text", "text": clip(b.label, BUTTON_CHARS), "emoji": True},
+                            "action_id": b.action_id,
+                            "value": b.value,
+                            **({"style": b.style} if b.style else {}),
+                        }
+                        for b in part.buttons
+                    ],
+                }
+            )
     if len(out) > MAX_BLOCKS:
-        out = out[: MAX_BLOCKS - 1] + [{"type": "context", "elements": [mrkdwn("…more not shown; narrow the question.")]}]
+        out = out[: MAX_BLOCKS - 1] + [
+            {"type": "context", "elements": [mrkdwn("…more not shown; narrow the question.")]}
+        ]
     return out
 
 

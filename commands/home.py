@@ -1,4 +1,5 @@
 """The officer's desk, shown on the bot's App Home tab: my next visits, my reminders, and nations that need attention."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,8 +21,11 @@ def desk(inv: Invocation) -> Reply:
     names = {n.iso2: n.name for n in all_nations}
     records = nation_store.nation_records(session=session, nations=all_nations)
 
-    mine = [v for v in visit_store.visits_led_by(session=session, user_id=me, since=today)
-            if v.starts_on <= today + dt.timedelta(days=90)]
+    mine = [
+        v
+        for v in visit_store.visits_led_by(session=session, user_id=me, since=today)
+        if v.starts_on <= today + dt.timedelta(days=90)
+    ]
     visit_lines = [visit_line(v, names.get(v.nation_iso2, v.nation_iso2), today=today) for v in mine[:SHOW]]
 
     reminders = reminder_store.reminders_of(session=session, owner_user_id=me)
@@ -38,13 +42,33 @@ def desk(inv: Invocation) -> Reply:
     as_of = max((r.coe.as_of for r in under_coe), default=None)
 
     parts = [
-        Section("*Your visits, next 90 days*\n" + (bullet_list(visit_lines) if visit_lines else "None planned. Plan one: `/ipslo visit add fiji 2027-01-12 to 2027-01-16 country visit`")),
-        Section("*Your reminders*\n" + (bullet_list(reminder_lines) if reminder_lines else "None open. `/ipslo remind fiji tomorrow 09:00 send agenda to the DA`")),
+        Section(
+            "*Your visits, next 90 days*\n"
+            + (
+                bullet_list(visit_lines)
+                if visit_lines
+                else "None planned. Plan one: `/ipslo visit add fiji 2027-01-12 to 2027-01-16 country visit`"
+            )
+        ),
+        Section(
+            "*Your reminders*\n"
+            + (
+                bullet_list(reminder_lines)
+                if reminder_lines
+                else "None open. `/ipslo remind fiji tomorrow 09:00 send agenda to the DA`"
+            )
+        ),
         Divider(),
-        Section("*Reassessment watch* (46 U.S.C. 70108(d): at least every 3 years)\n"
-                + (bullet_list(watch[:SHOW]) if watch else "No nation in our area is overdue or due within 6 months.")),
-        Section(f"*Conditions of Entry*: {len(under_coe)} nations (public list as of {fmt_date(as_of)}). `/ipslo nations coe`"),
-        Caption("Type `/ipslo help` in any channel for every command. Times are shown in your Slack time zone "
-                f"({inv.caller.tz.key})."),
+        Section(
+            "*Reassessment watch* (46 U.S.C. 70108(d): at least every 3 years)\n"
+            + (bullet_list(watch[:SHOW]) if watch else "No nation in our area is overdue or due within 6 months.")
+        ),
+        Section(
+            f"*Conditions of Entry*: {len(under_coe)} nations (public list as of {fmt_date(as_of)}). `/ipslo nations coe`"
+        ),
+        Caption(
+            "Type `/ipslo help` in any channel for every command. Times are shown in your Slack time zone "
+            f"({inv.caller.tz.key})."
+        ),
     ]
     return Reply("Your IPSLO desk", header="Your IPSLO desk", parts=tuple(parts))

@@ -1,4 +1,5 @@
 """The ``/ipslo`` command: every subcommand, help, and turning a line of text into a reply."""
+
 from __future__ import annotations
 
 import difflib
@@ -7,7 +8,13 @@ from dataclasses import replace
 from commands import knowledge, nations, notes, reminders, visits
 from commands.language import Caption, CommandError, Invocation, Reply, Section, Subcommand
 
-SUBCOMMANDS: tuple[Subcommand, ...] = (*nations.SUBCOMMANDS, *visits.SUBCOMMANDS, *reminders.SUBCOMMANDS, *knowledge.SUBCOMMANDS, *notes.SUBCOMMANDS)
+SUBCOMMANDS: tuple[Subcommand, ...] = (
+    *nations.SUBCOMMANDS,
+    *visits.SUBCOMMANDS,
+    *reminders.SUBCOMMANDS,
+    *knowledge.SUBCOMMANDS,
+    *notes.SUBCOMMANDS,
+)
 
 SHARE_WORDS = ("share", "public")
 
@@ -37,7 +44,9 @@ def help_reply(*, unknown: str | None = None, is_admin: bool = True) -> Reply:
         text = f"I don't know the command “{unknown}”.{suggestion}"
         parts.append(Section(f":thinking_face: {text}"))
     parts.append(Section("\n".join(lines)))
-    parts.append(Caption("Replies are only visible to you; add `share` at the end of status or nations to post for the channel."))
+    parts.append(
+        Caption("Replies are only visible to you; add `share` at the end of status or nations to post for the channel.")
+    )
     return Reply(text, header=None if unknown else "IPSLO bot: commands", parts=tuple(parts))
 
 
@@ -46,8 +55,7 @@ HELP_WORDS = ("help", "?", "-h", "--help")
 
 def subcommand_help(sub: Subcommand) -> Reply:
     text = f"`/ipslo {sub.usage}`: {sub.summary}"
-    return Reply(text, parts=(Section(f"{text}\ne.g. `{sub.example}`"),
-                               Caption("`/ipslo help` lists every command.")))
+    return Reply(text, parts=(Section(f"{text}\ne.g. `{sub.example}`"), Caption("`/ipslo help` lists every command.")))
 
 
 def split_share(sub: Subcommand, text: str) -> tuple[str, bool]:
@@ -74,9 +82,16 @@ def run(inv: Invocation, text: str) -> Reply:
             hint="Ask an admin (IPSLO_ADMINS) to record it, or to add you.",
         ).reply()
     rest, share = split_share(sub, rest)
-    if not sub.shareable and rest.split() and rest.split()[-1].lower() == "share" and sub.name not in ("note", "ask", "remind", "search", "export"):
-        return CommandError(f"`share` works with `status` and `nations`; `/ipslo {sub.name}` answers only you.",
-                            hint=f"Usage: `/ipslo {sub.usage}`").reply()
+    if (
+        not sub.shareable
+        and rest.split()
+        and rest.split()[-1].lower() == "share"
+        and sub.name not in ("note", "ask", "remind", "search", "export")
+    ):
+        return CommandError(
+            f"`share` works with `status` and `nations`; `/ipslo {sub.name}` answers only you.",
+            hint=f"Usage: `/ipslo {sub.usage}`",
+        ).reply()
     try:
         reply = sub.run(inv, rest.strip())
     except CommandError as error:

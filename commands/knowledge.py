@@ -1,4 +1,5 @@
 """Answering officers' questions: `/ipslo ask` (the knowledge base, or our own records for data questions) and `/ipslo isps` (a section or term)."""
+
 from __future__ import annotations
 
 import calendar
@@ -6,7 +7,17 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from commands.language import Button, Buttons, Caption, CommandError, Invocation, Reply, Section, Subcommand, bullet_list
+from commands.language import (
+    Button,
+    Buttons,
+    Caption,
+    CommandError,
+    Invocation,
+    Reply,
+    Section,
+    Subcommand,
+    bullet_list,
+)
 from commands.nations import NationIndex, Standing, fmt_date, normalize, standing, strip_icons
 from commands.visits import visit_line
 from storage import knowledge as store
@@ -18,8 +29,11 @@ from storage.nations import Nation, NationRecord
 
 ASK_USAGE = "ask <question>"
 ISPS_USAGE = "isps <section or term>"
-ASK_EXAMPLES = ("/ipslo ask when is a declaration of security required?", "/ipslo ask when was Fiji last assessed?",
-                "/ipslo ask which nations are overdue for reassessment?")
+ASK_EXAMPLES = (
+    "/ipslo ask when is a declaration of security required?",
+    "/ipslo ask when was Fiji last assessed?",
+    "/ipslo ask which nations are overdue for reassessment?",
+)
 ISPS_EXAMPLES = ("A/16", "B/18.5", "XI-2/6", "70110", "DoS", "PFSO", "SSAS")
 
 #: Data answers that give, from our records, the live version of a knowledge entry's facts.
@@ -55,36 +69,53 @@ class Intent:
     place: str = ""  # where the post asked about is held, as typed: "in Suva", "for Fiji"
 
 
-NOTE_WORDS = re.compile(r"\b(notes?|noted|wrote|written|jotted|did (?:we|i|you|anyone) (?:write|record|jot)(?: down)?)\b")
+NOTE_WORDS = re.compile(
+    r"\b(notes?|noted|wrote|written|jotted|did (?:we|i|you|anyone) (?:write|record|jot)(?: down)?)\b"
+)
 NOTE_SUBJECT = re.compile(r"\b(?:about|on|for|regarding|re|from|in)\s+(.+)$", re.IGNORECASE)
 VISIT_WORDS = re.compile(r"\b(visits?|trips?|engagements?|travel|seminars?)\b")
-PLAN_WORDS = re.compile(r"\b(planned|scheduled|upcoming|coming up|booked|on the (?:calendar|books)|do we have|are there|any)\b")
+PLAN_WORDS = re.compile(
+    r"\b(planned|scheduled|upcoming|coming up|booked|on the (?:calendar|books)|do we have|are there|any)\b"
+)
 LAST_OR_NEXT = re.compile(r"\b(next|last|latest|previous|most recent|upcoming)\b")
 OVERDUE_WORDS = re.compile(r"\b(overdue|due (?:for|soon)|coming due|late for|behind on)\b")
 DUE_SOON_WORDS = re.compile(r"\b(due soon|coming due|next six months|next 6 months)\b")
 COE_WORDS = re.compile(r"\b(coe|conditions? of entry)\b")
-WHO_WORDS = re.compile(r"\b(who|which (?:countries|nations|states|ones)|what (?:countries|nations|states)|"
-                       r"list(?: of)? (?:the )?(?:countries|nations)|(?:countries|nations) (?:are )?(?:on|under|with|subject to))\b")
+WHO_WORDS = re.compile(
+    r"\b(who|which (?:countries|nations|states|ones)|what (?:countries|nations|states)|"
+    r"list(?: of)? (?:the )?(?:countries|nations)|(?:countries|nations) (?:are )?(?:on|under|with|subject to))\b"
+)
 HISTORY_WORDS = re.compile(r"\b(added|removed|lifted|re added|relisted|delisted|taken off|get off|history|changes?)\b")
-STATUS_WORDS = re.compile(r"\b(assess\w*|reassess\w*|status|stand(?:s|ing)?|due|overdue|last visited|visited|findings?|"
-                          r"outcome|found|rated|doing)\b")
-UNDER_COE = re.compile(r"^(?:is|are|has|have|was|were)\b.*\b(?:under|on|subject to)\b.*\b(?:coe|conditions? of entry)\b"
-                       r"|^(?:is|are)\b.*\b(?:a )?coe (?:country|nation|state)\b")
+STATUS_WORDS = re.compile(
+    r"\b(assess\w*|reassess\w*|status|stand(?:s|ing)?|due|overdue|last visited|visited|findings?|"
+    r"outcome|found|rated|doing)\b"
+)
+UNDER_COE = re.compile(
+    r"^(?:is|are|has|have|was|were)\b.*\b(?:under|on|subject to)\b.*\b(?:coe|conditions? of entry)\b"
+    r"|^(?:is|are)\b.*\b(?:a )?coe (?:country|nation|state)\b"
+)
 
 #: "Does Fiji have COE?": a yes/no question when the words between "does" and "have" name a nation.
 HAS_COE = re.compile(r"^(?:does|do) (?P<nation>.{2,40}?) (?:still )?(?:have|face) (?:coe|conditions? of entry)\b")
 
 #: Posts officers ask who holds ("who is the PFSO in Suva?"): a directory the knowledge base does not hold.
-POSTS = (r"pfso|port facility security officers?|da|designated authority|cso|company security officers?|sso|"
-         r"ship security officers?|fso|facility security officers?|rso|recognized security organi[sz]ation|cotp|"
-         r"captain of the port|ipslo|liaison officer|harbou?r ?masters?|port (?:captain|manager|director)s?|"
-         r"point of contact|poc|focal point|security (?:officer|manager|contact)s?|contact person")
-HOLDER = re.compile(r"^(?:do (?:we|you) know |does anyone know |any idea )?who(?:'s|\s+is|\s+are|\s+was|\s+holds|"
-                    r"\s+serves as|\s+acts as)?\s+(?:currently\s+|now\s+)?(?:the\s+|our\s+|their\s+)?"
-                    r"(?:current\s+|new\s+|present\s+)?(?P<before>(?:[\w'&.-]+\s+){0,3}?)(?P<post>" + POSTS + r")"
-                    r"(?P<after>\s.*)?$", re.IGNORECASE)
-HOLDER_PLACE = re.compile(r"^\s*(?:(?:contact|person|officer|now|currently|right now)\s+)*(?P<where>(?:in|at|of|for|from)\s+.+)$",
-                          re.IGNORECASE)
+POSTS = (
+    r"pfso|port facility security officers?|da|designated authority|cso|company security officers?|sso|"
+    r"ship security officers?|fso|facility security officers?|rso|recognized security organi[sz]ation|cotp|"
+    r"captain of the port|ipslo|liaison officer|harbou?r ?masters?|port (?:captain|manager|director)s?|"
+    r"point of contact|poc|focal point|security (?:officer|manager|contact)s?|contact person"
+)
+HOLDER = re.compile(
+    r"^(?:do (?:we|you) know |does anyone know |any idea )?who(?:'s|\s+is|\s+are|\s+was|\s+holds|"
+    r"\s+serves as|\s+acts as)?\s+(?:currently\s+|now\s+)?(?:the\s+|our\s+|their\s+)?"
+    r"(?:current\s+|new\s+|present\s+)?(?P<before>(?:[\w'&.-]+\s+){0,3}?)(?P<post>" + POSTS + r")"
+    r"(?P<after>\s.*)?$",
+    re.IGNORECASE,
+)
+HOLDER_PLACE = re.compile(
+    r"^\s*(?:(?:contact|person|officer|now|currently|right now)\s+)*(?P<where>(?:in|at|of|for|from)\s+.+)$",
+    re.IGNORECASE,
+)
 
 #: Short words that are also ISO codes ("in", "to", "my", "us"): a nation only when typed in capitals.
 SHORT_NAME = 3
@@ -96,7 +127,7 @@ def find_nation(question: str, index: NationIndex, session) -> Nation | None:
     typed = [w.strip(".'") for w in raw]
     for size in (4, 3, 2, 1):
         for start in range(len(typed) - size + 1):
-            chunk = typed[start:start + size]
+            chunk = typed[start : start + size]
             phrase = " ".join(chunk)
             if size == 1 and len(normalize(phrase)) <= SHORT_NAME and not phrase.isupper():
                 continue
@@ -107,8 +138,9 @@ def find_nation(question: str, index: NationIndex, session) -> Nation | None:
 
 
 #: Words that begin many nations' names: never read as a misspelt nation on their own.
-NAME_PARTS = frozenset("north south east west new saint island islands republic united states french british federated "
-                       "democratic people kingdom".split())
+NAME_PARTS = frozenset(
+    ["north", "south", "east", "west", "new", "saint", "island", "islands", "republic", "united", "states", "french", "british", "federated", "democratic", "people", "kingdom"]
+)
 
 
 def guess_nation(question: str, index: NationIndex, session) -> tuple[Nation, str] | None:
@@ -116,10 +148,16 @@ def guess_nation(question: str, index: NationIndex, session) -> tuple[Nation, st
     typed = [w.strip(".'") for w in re.findall(r"[\w.'&-]+", question)]
     for size in (3, 2, 1):
         for start in range(len(typed) - size + 1):
-            phrase = " ".join(typed[start:start + size])
+            phrase = " ".join(typed[start : start + size])
             lowered = normalize(phrase)
-            if (len(lowered) < 4 or lowered in NAME_PARTS or any(w in store.STOP_WORDS for w in lowered.split())
-                    or STATUS_WORDS.search(lowered) or NOTE_WORDS.search(lowered) or VISIT_WORDS.search(lowered)):
+            if (
+                len(lowered) < 4
+                or lowered in NAME_PARTS
+                or any(w in store.STOP_WORDS for w in lowered.split())
+                or STATUS_WORDS.search(lowered)
+                or NOTE_WORDS.search(lowered)
+                or VISIT_WORDS.search(lowered)
+            ):
                 continue
             try:
                 named, exact = index.find_named(phrase)
@@ -154,7 +192,11 @@ def post_holder(question: str, *, session, index: NationIndex) -> Intent | None:
         return None
     nation = find_nation(place, index, session)
     vocab = store.vocabulary(store.list_entries(session=session))
-    unknown = [w for w in store.content_words(place) if w.isalpha() and w not in vocab.words and store.stem(w) not in vocab.stems]
+    unknown = [
+        w
+        for w in store.content_words(place)
+        if w.isalpha() and w not in vocab.words and store.stem(w) not in vocab.stems
+    ]
     if nation is None and not unknown:
         return None
     post = match["post"]
@@ -166,7 +208,7 @@ def note_subject(question: str) -> str:
     """What a notes question is about, as the officer wrote it: "what did we note about Suva?" -> "Suva"."""
     plain = " ".join(re.sub(r"[^\w'&-]+", " ", question).split())
     note = NOTE_WORDS.search(plain.lower())
-    subject = NOTE_SUBJECT.search(plain[note.end():]) if note else None
+    subject = NOTE_SUBJECT.search(plain[note.end() :]) if note else None
     return subject[1].strip() if subject else ""
 
 
@@ -203,7 +245,11 @@ def parse_intent(question: str, *, session, index: NationIndex, today: dt.date) 
     nation = find_nation(question, index, session)
     if NOTE_WORDS.search(text) and re.search(r"\b(we|i|our|my|you|team|anyone|somebody|someone)\b", text):
         return Intent(NOTES, nation=nation, subject=note_subject(question) or (nation.name if nation else ""))
-    holder = post_holder(question, session=session, index=index) if text.startswith(("who", "do ", "does ", "any ")) else None
+    holder = (
+        post_holder(question, session=session, index=index)
+        if text.startswith(("who", "do ", "does ", "any "))
+        else None
+    )
     if holder is not None:
         return holder
     period = find_period(text, today)
@@ -262,6 +308,7 @@ def understand(*, session, question: str, today: dt.date, index: NationIndex | N
 
 # --- showing an entry ------------------------------------------------------------------------------
 
+
 def cite(entry: KnowledgeEntry) -> str:
     """Source, and "as of" for dated facts."""
     as_of = f" · as of {fmt_date(entry.as_of)}" if entry.as_of else ""
@@ -272,8 +319,9 @@ def entry_link(entry: KnowledgeEntry) -> str:
     return f"`/ipslo isps {entry.key}` {entry.title}"
 
 
-def entry_reply(inv: Invocation, entry: KnowledgeEntry, *, notes: tuple[str, ...] = (),
-                others: tuple[KnowledgeEntry, ...] = ()) -> Reply:
+def entry_reply(
+    inv: Invocation, entry: KnowledgeEntry, *, notes: tuple[str, ...] = (), others: tuple[KnowledgeEntry, ...] = ()
+) -> Reply:
     """One entry: its answer, where it comes from, and its neighbours to look at next."""
     parts: list = [Section(f":books: {entry.answer}")]
     parts.append(Caption(f"{cite(entry)} · `{entry.ref}`"))
@@ -296,8 +344,12 @@ def dont_know(search: Search, typed: str) -> Reply:
     parts: list = [Section(f":grey_question: {text}")]
     if search.hits:
         parts.append(Section("*Nearest entries*\n" + bullet_list([entry_link(h.entry) for h in search.hits])))
-    parts.append(Caption("Try other words, a section such as `/ipslo isps A/16`, or ask about a nation: "
-                         "`/ipslo ask when was Fiji last assessed?`"))
+    parts.append(
+        Caption(
+            "Try other words, a section such as `/ipslo isps A/16`, or ask about a nation: "
+            "`/ipslo ask when was Fiji last assessed?`"
+        )
+    )
     return Reply(text, parts=tuple(parts))
 
 
@@ -319,23 +371,30 @@ def missing_section_reply(missing: store.MissingSection) -> Reply:
 
 def spelling_note(search: Search) -> tuple[str, ...]:
     """Which typed words were read as others; only plain words (a section number is never corrected, nor shown as a key)."""
-    fixed = ", ".join(f"“{typed}” as “{meant}”" for typed, meant in search.corrections.items()
-                      if typed.isalpha() and meant.isalpha())
+    fixed = ", ".join(
+        f"“{typed}” as “{meant}”" for typed, meant in search.corrections.items() if typed.isalpha() and meant.isalpha()
+    )
     return (f"Read {fixed}.",) if fixed else ()
 
 
 # --- data answers (the same facts as /ipslo status and /ipslo nations) --------------------------------
 
+
 def coe_verdict(inv: Invocation, record: NationRecord, state: Standing) -> str:
     """Yes or no first: whether a nation is under Conditions of Entry, dated and sourced (the facts of /ipslo status)."""
     name, coe = record.nation.name, record.coe
     if state.under_coe:
-        since = f"has been under Conditions of Entry since {fmt_date(coe.effective_on)}" if coe.effective_on else \
-            "is under Conditions of Entry"
+        since = (
+            f"has been under Conditions of Entry since {fmt_date(coe.effective_on)}"
+            if coe.effective_on
+            else "is under Conditions of Entry"
+        )
         return f"Yes: {name} {since} ({coe.source}; public list as of {fmt_date(coe.as_of)})."
     if coe is not None:
-        return (f"No: {name} is no longer under Conditions of Entry; they were lifted on {fmt_date(coe.lifted_on)} "
-                f"({coe.source}; public list as of {fmt_date(coe.as_of)}).")
+        return (
+            f"No: {name} is no longer under Conditions of Entry; they were lifted on {fmt_date(coe.lifted_on)} "
+            f"({coe.source}; public list as of {fmt_date(coe.as_of)})."
+        )
     as_of = max((c.as_of for c in nation_store.coe_listings(session=inv.session).values()), default=None)
     if as_of is None:
         return f"No: {name} is not under Conditions of Entry on our records."
@@ -347,8 +406,10 @@ def nation_status_answer(inv: Invocation, nation: Nation, *, typed: str = "", co
     state = standing(record, today=inv.today)
     sentences = [coe_verdict(inv, record, state)] if coe_question else []
     if record.assessment:
-        sentences.append(f"{nation.name} was last assessed on {fmt_date(record.assessment.assessed_on)}: "
-                         f"found {record.assessment.outcome}.")
+        sentences.append(
+            f"{nation.name} was last assessed on {fmt_date(record.assessment.assessed_on)}: "
+            f"found {record.assessment.outcome}."
+        )
         if state.overdue:
             sentences.append(f"Reassessment is overdue since {fmt_date(state.due)}.")
         else:
@@ -358,10 +419,14 @@ def nation_status_answer(inv: Invocation, nation: Nation, *, typed: str = "", co
     if state.under_coe and not coe_question:
         sentences.append(f"{nation.name} is {strip_icons(state.summary)[0].lower()}{strip_icons(state.summary)[1:]}.")
     text = " ".join(sentences)
-    captions = [c for c in (state.detail,) if c and not (coe_question and record.coe)]  # the verdict cites the COE source
+    captions = [
+        c for c in (state.detail,) if c and not (coe_question and record.coe)
+    ]  # the verdict cites the COE source
     if typed:
         captions.insert(0, f"Showing {nation.name} for “{typed}”.")
-    captions.append(f"Full status: `/ipslo status {nation.name.lower()}` · reassessment at least every 3 years: 46 U.S.C. 70108(d)")
+    captions.append(
+        f"Full status: `/ipslo status {nation.name.lower()}` · reassessment at least every 3 years: 46 U.S.C. 70108(d)"
+    )
     return Reply(text, parts=(Section(text), Caption(" · ".join(captions))))
 
 
@@ -377,7 +442,9 @@ def post_holder_answer(inv: Invocation, intent: Intent) -> Reply:
         search += f" nation:{nation.name.lower() if ' ' not in nation.name else nation.iso2.lower()}"
     parts: list = [Section(f":grey_question: {text}"), Section(f"Our notes may say: `/ipslo search {search}`")]
     spelled = {full: short for short, full in store.ABBREVIATIONS.items()}
-    entry = store.find_by_key(session=inv.session, typed=spelled.get(post.rstrip("s"), post.rstrip("s")) if " " in post else post)
+    entry = store.find_by_key(
+        session=inv.session, typed=spelled.get(post.rstrip("s"), post.rstrip("s")) if " " in post else post
+    )
     if entry is not None:
         article = "an" if (post[0] in "AEFHILMNORSX" if post.isupper() else post[0] in "aeiou") else "a"
         parts.append(Section(f"*What {article} {post} is:* {entry.answer}"))
@@ -387,7 +454,9 @@ def post_holder_answer(inv: Invocation, intent: Intent) -> Reply:
 
 def overdue_answer(inv: Invocation, intent: Intent) -> Reply:
     in_area = nation_store.list_nations(session=inv.session, in_area=True)
-    states = [(r, standing(r, today=inv.today)) for r in nation_store.nation_records(session=inv.session, nations=in_area)]
+    states = [
+        (r, standing(r, today=inv.today)) for r in nation_store.nation_records(session=inv.session, nations=in_area)
+    ]
     overdue = [(r, s) for r, s in states if s.overdue]
     unknown = sum(1 for _, s in states if s.due is None)
     if overdue:
@@ -399,8 +468,10 @@ def overdue_answer(inv: Invocation, intent: Intent) -> Reply:
         soon = [(r, s) for r, s in states if s.due_soon]
         names = ", ".join(f"{r.nation.name} (due {fmt_date(s.due)})" for r, s in soon) or "none"
         text += f" Due within 6 months: {names}."
-    caption = (f"{unknown} nations in our area have no assessment on record, so no due date is known. "
-               "Reassessment at least every 3 years: 46 U.S.C. 70108(d). The list: `/ipslo nations due`")
+    caption = (
+        f"{unknown} nations in our area have no assessment on record, so no due date is known. "
+        "Reassessment at least every 3 years: 46 U.S.C. 70108(d). The list: `/ipslo nations due`"
+    )
     return Reply(text, parts=(Section(text), Caption(caption)))
 
 
@@ -408,8 +479,11 @@ def coe_answer(inv: Invocation) -> Reply:
     records = nation_store.nation_records(session=inv.session, nations=nation_store.list_nations(session=inv.session))
     listed = [(r, s) for r, s in ((r, standing(r, today=inv.today)) for r in records) if s.under_coe]
     names = ", ".join(r.nation.name + (" (in our area)" if r.nation.in_area else "") for r, _ in listed)
-    text = f"{len(listed)} nations are under Conditions of Entry: {names}." if listed else \
-        "No nation is under Conditions of Entry on our records."
+    text = (
+        f"{len(listed)} nations are under Conditions of Entry: {names}."
+        if listed
+        else "No nation is under Conditions of Entry on our records."
+    )
     captions = []
     if listed:
         as_of = max(r.coe.as_of for r, _ in listed)
@@ -430,20 +504,34 @@ def visits_answer(inv: Invocation, intent: Intent) -> Reply:
     where = f" to {intent.nation.name}" if intent.nation else ""
     if not chosen:
         text = f"No visits{where} are planned {intent.period_name} ({fmt_date(first)} – {fmt_date(last)})."
-        return Reply(text, parts=(Section(text), Caption("Plan one: `/ipslo visit add fiji 2027-01-12 to 2027-01-16 country visit`")))
+        return Reply(
+            text,
+            parts=(Section(text), Caption("Plan one: `/ipslo visit add fiji 2027-01-12 to 2027-01-16 country visit`")),
+        )
     lines = [visit_line(v, names.get(v.nation_iso2, v.nation_iso2), today=inv.today) for v in chosen]
     text = f"{len(chosen)} visit{'s' if len(chosen) != 1 else ''}{where} planned {intent.period_name}."
-    return Reply(text, parts=(Section(f"{text}\n{bullet_list(lines)}"), Caption("From our visit records · `/ipslo visits`")))
+    return Reply(
+        text, parts=(Section(f"{text}\n{bullet_list(lines)}"), Caption("From our visit records · `/ipslo visits`"))
+    )
 
 
 def last_and_next_visit_answer(inv: Invocation, nation: Nation) -> Reply:
     last, upcoming = visit_store.last_and_next_visit(session=inv.session, nation_iso2=nation.iso2, today=inv.today)
-    lines = [f"Last: {visit_line(last, nation.name, today=inv.today) if last else 'none on record'}",
-             f"Next: {visit_line(upcoming, nation.name, today=inv.today) if upcoming else 'none planned'}"]
-    text = f"{nation.name}: last visit {fmt_date(last.starts_on) if last else 'none on record'}; " \
-           f"next visit {fmt_date(upcoming.starts_on) if upcoming else 'none planned'}."
-    return Reply(text, parts=(Section(f"{text}\n{bullet_list(lines)}"),
-                              Caption(f"From our visit records · `/ipslo visits {nation.name.lower()}`")))
+    lines = [
+        f"Last: {visit_line(last, nation.name, today=inv.today) if last else 'none on record'}",
+        f"Next: {visit_line(upcoming, nation.name, today=inv.today) if upcoming else 'none planned'}",
+    ]
+    text = (
+        f"{nation.name}: last visit {fmt_date(last.starts_on) if last else 'none on record'}; "
+        f"next visit {fmt_date(upcoming.starts_on) if upcoming else 'none planned'}."
+    )
+    return Reply(
+        text,
+        parts=(
+            Section(f"{text}\n{bullet_list(lines)}"),
+            Caption(f"From our visit records · `/ipslo visits {nation.name.lower()}`"),
+        ),
+    )
 
 
 def notes_answer(inv: Invocation, intent: Intent) -> Reply:
@@ -457,7 +545,9 @@ def notes_answer(inv: Invocation, intent: Intent) -> Reply:
     if nation is not None and not words:
         found = note_store.notes_for_nation(session=inv.session, nation_iso2=nation.iso2, limit=NOTES_SHOWN)
     else:
-        found = [hit.note for hit in note_store.search(session=inv.session, words=words, limit=NOTES_SHOWN, nation_iso2=iso2)]
+        found = [
+            hit.note for hit in note_store.search(session=inv.session, words=words, limit=NOTES_SHOWN, nation_iso2=iso2)
+        ]
     if not found and len(words) > 1:  # no note has every word: those with most of them
         matched: dict[int, tuple[int, object]] = {}
         for word in words:
@@ -468,7 +558,9 @@ def notes_answer(inv: Invocation, intent: Intent) -> Reply:
     about = intent.subject or (nation.name if nation else "that")
     if not found:
         text = f"We have no notes about {about}."
-        return Reply(text, parts=(Section(text), Caption("Write one: `/ipslo note fiji met the DA about the PFSP review`")))
+        return Reply(
+            text, parts=(Section(text), Caption("Write one: `/ipslo note fiji met the DA about the PFSP review`"))
+        )
     names = {n.iso2: n.name for n in nation_store.list_nations(session=inv.session)}
     lines = [
         f"*{names.get(n.nation_iso2, n.nation_iso2)}* · {fmt_date(n.noted_on)} · <@{n.author_user_id}>: "
@@ -477,11 +569,17 @@ def notes_answer(inv: Invocation, intent: Intent) -> Reply:
     ]
     more = f" (the first {NOTES_SHOWN})" if len(found) == NOTES_SHOWN else ""
     text = f"{len(found)} note{'s' if len(found) != 1 else ''} about {about}{more}."
-    return Reply(text, parts=(Section(f"{text}\n{bullet_list(lines)}"),
-                              Caption("From our notes · more: `/ipslo search <words>` · `/ipslo notes <nation>`")))
+    return Reply(
+        text,
+        parts=(
+            Section(f"{text}\n{bullet_list(lines)}"),
+            Caption("From our notes · more: `/ipslo search <words>` · `/ipslo notes <nation>`"),
+        ),
+    )
 
 
 # --- the subcommands -------------------------------------------------------------------------------
+
 
 def ask(inv: Invocation, text: str) -> Reply:
     question = text.strip()
@@ -522,14 +620,18 @@ def show_entry(inv: Invocation, entry_id: str) -> Reply:
     """The entry behind a "See also" button."""
     found = store.get_entries(session=inv.session, ids=[entry_id])
     if not found:
-        raise CommandError("That entry is no longer in the knowledge base.", hint="Try `/ipslo isps <section or term>`.")
+        raise CommandError(
+            "That entry is no longer in the knowledge base.", hint="Try `/ipslo isps <section or term>`."
+        )
     return entry_reply(inv, found[0])
 
 
 def isps(inv: Invocation, text: str) -> Reply:
     typed = text.strip()
     if not typed:
-        raise CommandError("Which section or term?", hint="e.g. " + ", ".join(f"`/ipslo isps {e}`" for e in ISPS_EXAMPLES))
+        raise CommandError(
+            "Which section or term?", hint="e.g. " + ", ".join(f"`/ipslo isps {e}`" for e in ISPS_EXAMPLES)
+        )
     entry = store.find_by_key(session=inv.session, typed=typed)
     if entry is not None:
         return entry_reply(inv, entry)
@@ -537,7 +639,9 @@ def isps(inv: Invocation, text: str) -> Reply:
     while parent is not None:  # "A/2.1.99" -> "A/2.1" -> "A/2"
         entry = store.find_by_key(session=inv.session, typed=parent)
         if entry is not None:
-            return entry_reply(inv, entry, notes=(f"No entry for “{typed}” itself; this is the section it belongs to.",))
+            return entry_reply(
+                inv, entry, notes=(f"No entry for “{typed}” itself; this is the section it belongs to.",)
+            )
         parent = store.parent_key(parent)
     missing = store.missing_section(session=inv.session, typed=typed)
     if missing is not None:
@@ -550,8 +654,22 @@ def isps(inv: Invocation, text: str) -> Reply:
 
 
 SUBCOMMANDS = (
-    Subcommand("ask", ASK_USAGE, "Ask about the ISPS Code, SOLAS XI-2, COE or a nation; answers cite their source",
-               ASK_EXAMPLES[0], ask, shareable=True, aliases=("q", "question")),
-    Subcommand("isps", ISPS_USAGE, "Look up an ISPS / SOLAS / MTSA section or term, with related entries",
-               "/ipslo isps A/16", isps, shareable=True, aliases=("code", "section", "lookup")),
+    Subcommand(
+        "ask",
+        ASK_USAGE,
+        "Ask about the ISPS Code, SOLAS XI-2, COE or a nation; answers cite their source",
+        ASK_EXAMPLES[0],
+        ask,
+        shareable=True,
+        aliases=("q", "question"),
+    ),
+    Subcommand(
+        "isps",
+        ISPS_USAGE,
+        "Look up an ISPS / SOLAS / MTSA section or term, with related entries",
+        "/ipslo isps A/16",
+        isps,
+        shareable=True,
+        aliases=("code", "section", "lookup"),
+    ),
 )

@@ -1,4 +1,5 @@
 """The shared vocabulary of commands: who is asking, what a subcommand is, and what it answers (plain data, no Slack)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -56,7 +57,7 @@ class Reply:
     public: bool = False
     refused: bool = False  # the command was refused: whatever it began to write is rolled back
 
-    def shared(self) -> "Reply":
+    def shared(self) -> Reply:
         return replace(self, public=True)
 
 
@@ -80,7 +81,6 @@ class CommandError(Exception):
 
 def bullet_list(lines: list[str]) -> str:
     return "\n".join(f"• {line}" for line in lines)
-
 
 
 @dataclass(frozen=True)

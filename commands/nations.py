@@ -1,4 +1,5 @@
 """Nations in the officers' words: finding a nation from what was typed, its status, the area list, recording assessments."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -9,12 +10,21 @@ import unicodedata
 from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
-
-from commands.language import Button, Buttons, Caption, CommandError, Invocation, Reply, Section, Subcommand, bullet_list
-from commands.when import WhenError, parse_date
-from storage import nations as store
 from sqlalchemy.orm import Session
 
+from commands.language import (
+    Button,
+    Buttons,
+    Caption,
+    CommandError,
+    Invocation,
+    Reply,
+    Section,
+    Subcommand,
+    bullet_list,
+)
+from commands.when import WhenError, parse_date
+from storage import nations as store
 from storage.nations import Nation, NationRecord
 
 #: 46 U.S.C. 70108(d): reassess each country not less than once every 3 years.
@@ -41,6 +51,7 @@ OUTCOME_HINT = "Outcomes: `substantially implementing` or `not maintaining` (eff
 
 
 # --- finding a nation --------------------------------------------------------------------------
+
 
 def normalize(text: str) -> str:
     """Lower case, no accents or punctuation, single spaces, no leading "the"."""
@@ -171,6 +182,7 @@ def nation_index(*, session: Session) -> NationLookup:
 
 # --- status ------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Standing:
     """A nation's status as of a day: the sentence, and whether reassessment is overdue or due soon."""
@@ -201,7 +213,9 @@ def standing(record: NationRecord, *, today: dt.date) -> Standing:
         summary = ":grey_question: No assessment on record"
         detail = ""
     if coe and not coe.active:
-        detail = (detail + "; " if detail else "") + f"Conditions of Entry lifted {fmt_date(coe.lifted_on)} ({coe.source})"
+        detail = (
+            detail + "; " if detail else ""
+        ) + f"Conditions of Entry lifted {fmt_date(coe.lifted_on)} ({coe.source})"
     if under_coe and assessment:
         detail += f"; last assessment {fmt_date(assessment.assessed_on)}: {assessment.outcome}"
     return Standing(summary, detail, due, overdue, due_soon, under_coe)
@@ -251,7 +265,7 @@ def status(inv: Invocation, text: str) -> Reply:
         ("Status", state.summary),
         ("Reassessment due", due_text(state, today=inv.today)),
     )
-    from commands.visits import last_and_next_lines  # noqa: PLC0415 (visits build on nations)
+    from commands.visits import last_and_next_lines
 
     fields += last_and_next_lines(session=inv.session, nation=nation, today=inv.today)
     parts: list = [Section(f"*{nation.official_name}* · {kind_text(nation)}", fields=fields)]
@@ -274,9 +288,18 @@ def strip_icons(text: str) -> str:
 # --- the area at a glance ----------------------------------------------------------------------
 
 #: Everyday names for the regions in the reference data.
-REGION_WORDS = {"pacific": "oceania", "pacific islands": "oceania", "asean": "southeast asia", "sea": "southeast asia",
-                "indian ocean": "western indian ocean", "wio": "western indian ocean", "south pacific": "oceania"}
-NATIONS_HINT = "Try `/ipslo nations`, `/ipslo nations coe`, `/ipslo nations overdue` or a region such as `/ipslo nations oceania`."
+REGION_WORDS = {
+    "pacific": "oceania",
+    "pacific islands": "oceania",
+    "asean": "southeast asia",
+    "sea": "southeast asia",
+    "indian ocean": "western indian ocean",
+    "wio": "western indian ocean",
+    "south pacific": "oceania",
+}
+NATIONS_HINT = (
+    "Try `/ipslo nations`, `/ipslo nations coe`, `/ipslo nations overdue` or a region such as `/ipslo nations oceania`."
+)
 
 
 def nations(inv: Invocation, text: str) -> Reply:
@@ -299,13 +322,19 @@ def nations(inv: Invocation, text: str) -> Reply:
     elif choice in region_by_key or any(key.startswith(choice) for key in region_by_key):
         region = region_by_key.get(choice) or next(r for k, r in region_by_key.items() if k.startswith(choice))
         title = f"Nations in {region}"
-        chosen = [(r, s) for r, s in states if r.nation.region == region and r.nation.kind not in ("us", "us_territory")]
+        chosen = [
+            (r, s) for r, s in states if r.nation.region == region and r.nation.kind not in ("us", "us_territory")
+        ]
     else:
-        close = difflib.get_close_matches(choice, ["coe", "overdue", "due", *region_by_key, *REGION_WORDS], n=3, cutoff=0.6)
+        close = difflib.get_close_matches(
+            choice, ["coe", "overdue", "due", *region_by_key, *REGION_WORDS], n=3, cutoff=0.6
+        )
         in_area_regions = sorted({n.region for n in all_nations if n.in_area})
         raise CommandError(
             f"I can't list nations by “{text.strip()}”.",
-            hint="Choose `coe`, `overdue`, `due` or a region: " + ", ".join(f"`{r.lower()}`" for r in in_area_regions) + ".",
+            hint="Choose `coe`, `overdue`, `due` or a region: "
+            + ", ".join(f"`{r.lower()}`" for r in in_area_regions)
+            + ".",
             suggestions=tuple(f"/ipslo nations {c}" for c in dict.fromkeys(close)),
         )
 
@@ -321,7 +350,7 @@ def nations(inv: Invocation, text: str) -> Reply:
     parts: list = []
     if lines:
         for start in range(0, len(lines), 25):  # Slack sections hold 3,000 characters
-            parts.append(Section(bullet_list(lines[start:start + 25])))
+            parts.append(Section(bullet_list(lines[start : start + 25])))
     else:
         parts.append(Section("None right now."))
     captions = []
@@ -379,21 +408,28 @@ def assess(inv: Invocation, text: str) -> Reply:
         )
     assessed_on, rest = split_date(rest, today=inv.today)
     if assessed_on > inv.today:
-        raise CommandError(f"{fmt_date(assessed_on)} is in the future; record an assessment once it has happened.",
-                           hint=ASSESS_USAGE)
+        raise CommandError(
+            f"{fmt_date(assessed_on)} is in the future; record an assessment once it has happened.", hint=ASSESS_USAGE
+        )
     outcome, rest = split_outcome(rest)
     source = " ".join(rest) or None
     store.record_assessment(
-        session=inv.session, nation=match.nation, assessed_on=assessed_on, outcome=outcome,
-        source=source, recorded_by=inv.caller.user_id,
+        session=inv.session,
+        nation=match.nation,
+        assessed_on=assessed_on,
+        outcome=outcome,
+        source=source,
+        recorded_by=inv.caller.user_id,
     )
     due = assessed_on + REASSESS_EVERY
     text_line = f"Recorded: {match.nation.name} found {outcome} on {fmt_date(assessed_on)}."
     [record] = store.nation_records(session=inv.session, nations=[match.nation])
     notes = []
     if record.coe and record.coe.active:
-        notes.append(f"{match.nation.name} stays under Conditions of Entry until they are lifted by public notice "
-                     f"(46 U.S.C. 70110); `/ipslo status {match.nation.iso2.lower()}` shows both.")
+        notes.append(
+            f"{match.nation.name} stays under Conditions of Entry until they are lifted by public notice "
+            f"(46 U.S.C. 70110); `/ipslo status {match.nation.iso2.lower()}` shows both."
+        )
     if not match.nation.in_area:
         notes.append(f"{match.nation.name} is outside our area ({area_text(match.nation)}).")
     return Reply(
@@ -406,10 +442,30 @@ def assess(inv: Invocation, text: str) -> Reply:
 
 
 SUBCOMMANDS = (
-    Subcommand("status", "status <nation>", "A nation's assessment status, COE and reassessment date",
-               "/ipslo status fiji", status, shareable=True, aliases=("s", "nation")),
-    Subcommand("nations", "nations [coe|overdue|<region>]", "The area's nations at a glance",
-               "/ipslo nations overdue", nations, shareable=True, aliases=("list",)),
-    Subcommand("assess", "assess <nation> <date> <outcome> [source]", "Record an assessment outcome (admins)",
-               "/ipslo assess fiji 2026-10-03 substantially implementing", assess, admin_only=True),
+    Subcommand(
+        "status",
+        "status <nation>",
+        "A nation's assessment status, COE and reassessment date",
+        "/ipslo status fiji",
+        status,
+        shareable=True,
+        aliases=("s", "nation"),
+    ),
+    Subcommand(
+        "nations",
+        "nations [coe|overdue|<region>]",
+        "The area's nations at a glance",
+        "/ipslo nations overdue",
+        nations,
+        shareable=True,
+        aliases=("list",),
+    ),
+    Subcommand(
+        "assess",
+        "assess <nation> <date> <outcome> [source]",
+        "Record an assessment outcome (admins)",
+        "/ipslo assess fiji 2026-10-03 substantially implementing",
+        assess,
+        admin_only=True,
+    ),
 )

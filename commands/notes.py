@@ -1,4 +1,5 @@
 """Visit notes in the officers' words: writing them (quick or by form), listing, searching, editing with an audit trail, and exporting a nation's briefing."""
+
 from __future__ import annotations
 
 import csv
@@ -35,14 +36,17 @@ NOTES_MORE = "notes_more"
 SEARCH_MORE = "search_more"
 
 NOTE_USAGE = "`/ipslo note <nation> <text>`, e.g. `/ipslo note fiji Met the DA; PFSP review for Suva still pending`"
-NOTE_VERBS_HINT = ("`/ipslo note <id>` shows one, `/ipslo note edit <id> <text>`, `/ipslo note delete <id>`, "
-                   "`/ipslo note history <id>`; admins: `/ipslo note restore <id>`")
+NOTE_VERBS_HINT = (
+    "`/ipslo note <id>` shows one, `/ipslo note edit <id> <text>`, `/ipslo note delete <id>`, "
+    "`/ipslo note history <id>`; admins: `/ipslo note restore <id>`"
+)
 SEARCH_USAGE = "`/ipslo search <words> [by:@someone] [since:<date>] [tag:<tag>] [nation:<nation>]`"
 HASHTAG = re.compile(r"(?<![<\w&])#([A-Za-z][\w-]{0,39})")
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
 
 # --- writing -----------------------------------------------------------------------------------
+
 
 def command_keys(user_id: str, text: str, now: dt.datetime) -> tuple[str, str]:
     """Idempotency keys for a typed note: this minute's and the last minute's, so a repeat within a minute is the same note."""
@@ -58,8 +62,9 @@ def check_length(text: str) -> None:
     if not text.strip():
         raise CommandError("The note is empty.", hint=NOTE_USAGE)
     if len(text) > MAX_TEXT:
-        raise CommandError(f"A note holds up to {MAX_TEXT:,} characters; this one has {len(text):,}.",
-                           hint="Split it into two notes.")
+        raise CommandError(
+            f"A note holds up to {MAX_TEXT:,} characters; this one has {len(text):,}.", hint="Split it into two notes."
+        )
 
 
 def split_nation(inv: Invocation, text: str) -> tuple[Nation, str]:
@@ -73,11 +78,14 @@ def split_nation(inv: Invocation, text: str) -> tuple[Nation, str]:
         if named is not None:
             nation = nation_store.get_nation(session=inv.session, iso2=named.iso2)
             assert nation is not None
-            return nation, text[words[size - 1].end():].lstrip()
+            return nation, text[words[size - 1].end() :].lstrip()
     first = words[0].group() if words else ""
     suggestions = tuple(n.name for _, n in index.ranked(first)) if first else ()
-    raise CommandError(f"Which nation is this note about? “{first}” isn't one I know.",
-                       hint=f"Start with the nation's name or ISO code: {NOTE_USAGE}", suggestions=suggestions)
+    raise CommandError(
+        f"Which nation is this note about? “{first}” isn't one I know.",
+        hint=f"Start with the nation's name or ISO code: {NOTE_USAGE}",
+        suggestions=suggestions,
+    )
 
 
 def guess_nation(*, session: Session, text: str) -> str | None:
@@ -86,7 +94,7 @@ def guess_nation(*, session: Session, text: str) -> str | None:
     words = normalize(text).split()
     for size in (3, 2, 1):
         for start in range(len(words) - size + 1):
-            typed = " ".join(words[start:start + size])
+            typed = " ".join(words[start : start + size])
             if len(typed) >= 4:
                 nation = index.index.exact(typed)
                 if nation is not None:
@@ -110,20 +118,25 @@ def saved_reply(inv: Invocation, note: Note, created: bool, *, follow_ups: int =
         text = f"Saved note #{note.id} under {name}" + (f", visit #{visit.id}" if visit else "") + "."
         lines = [f":memo: Saved note *#{note.id}* under {where}."]
     elif note.deleted_at is not None:
-        text = (f"The same text was saved as note #{note.id} a moment ago and then deleted, so nothing new was added. "
-                f"An admin can bring it back with `/ipslo note restore {note.id}`, or send it again in a minute.")
+        text = (
+            f"The same text was saved as note #{note.id} a moment ago and then deleted, so nothing new was added. "
+            f"An admin can bring it back with `/ipslo note restore {note.id}`, or send it again in a minute."
+        )
         lines = [f":memo: {text}"]
     else:
         text = f"Already saved as note #{note.id}; nothing new was added."
         lines = [f":memo: This is already saved as note *#{note.id}* under {where}; nothing new was added."]
     if follow_ups:
-        lines.append(f"{follow_ups} follow-up{'s' if follow_ups != 1 else ''}"
-                     + (", each a reminder for its owner" if reminders == follow_ups else
-                        f" ({reminders} with reminders)"))
+        lines.append(
+            f"{follow_ups} follow-up{'s' if follow_ups != 1 else ''}"
+            + (", each a reminder for its owner" if reminders == follow_ups else f" ({reminders} with reminders)")
+        )
     tags = " ".join(f"`{t}`" for t in note.tag_list)
     caption = f"Tags: {tags} · " if tags else ""
-    return Reply(text, parts=(Section("\n".join(lines)),
-                              Caption(f"{caption}Show it: `/ipslo note {note.id}` · {NOTE_VERBS_HINT}")))
+    return Reply(
+        text,
+        parts=(Section("\n".join(lines)), Caption(f"{caption}Show it: `/ipslo note {note.id}` · {NOTE_VERBS_HINT}")),
+    )
 
 
 def add_quick(inv: Invocation, text: str) -> Reply:
@@ -132,9 +145,15 @@ def add_quick(inv: Invocation, text: str) -> Reply:
     key, previous = command_keys(inv.caller.user_id, text, inv.now)
     visit = visit_store.current_or_recent_visit(session=inv.session, nation_iso2=nation.iso2, today=inv.today)
     note, created = store.add_note(
-        session=inv.session, nation_iso2=nation.iso2, text=body, noted_on=inv.today,
-        author_user_id=inv.caller.user_id, idempotency_key=key, also_known_as=(previous,),
-        visit_id=visit.id if visit else None, tags=HASHTAG.findall(body),
+        session=inv.session,
+        nation_iso2=nation.iso2,
+        text=body,
+        noted_on=inv.today,
+        author_user_id=inv.caller.user_id,
+        idempotency_key=key,
+        also_known_as=(previous,),
+        visit_id=visit.id if visit else None,
+        tags=HASHTAG.findall(body),
     )
     return saved_reply(inv, note, created)
 
@@ -195,9 +214,15 @@ def save_form(inv: Invocation, form: NoteForm) -> Reply:
         follow_ups.append(FollowUp(what.strip(), owner or inv.caller.user_id, due))
     tags = [*re.split(r"[\s,]+", form.tags), *HASHTAG.findall(form.text)]
     note, created = store.add_note(
-        session=inv.session, nation_iso2=nation.iso2, text=form.text, noted_on=noted_on,
-        author_user_id=inv.caller.user_id, idempotency_key=form.idempotency_key,
-        visit_id=visit.id if visit else None, tags=tags, source_permalink=form.source_permalink,
+        session=inv.session,
+        nation_iso2=nation.iso2,
+        text=form.text,
+        noted_on=noted_on,
+        author_user_id=inv.caller.user_id,
+        idempotency_key=form.idempotency_key,
+        visit_id=visit.id if visit else None,
+        tags=tags,
+        source_permalink=form.source_permalink,
         message_author_id=form.message_author_id,
     )
     if not created:
@@ -206,20 +231,30 @@ def save_form(inv: Invocation, form: NoteForm) -> Reply:
     for follow_up in follow_ups:
         reminder = schedule_follow_up(inv, note, nation, follow_up)
         reminders += reminder is not None
-        store.add_follow_up(session=inv.session, note=note, follow_up=follow_up, recorded_by=inv.caller.user_id,
-                            reminder_id=reminder.id if reminder else None)
+        store.add_follow_up(
+            session=inv.session,
+            note=note,
+            follow_up=follow_up,
+            recorded_by=inv.caller.user_id,
+            reminder_id=reminder.id if reminder else None,
+        )
     return saved_reply(inv, note, True, follow_ups=len(follow_ups), reminders=reminders)
 
 
 def schedule_follow_up(inv: Invocation, note: Note, nation: Nation, follow_up: FollowUp) -> reminder_store.Reminder:
     """A follow-up becomes a reminder for its owner at 09:00 (their zone) on its due date, or in a minute if that has passed."""
     tz = officer_zone(inv, follow_up.owner_user_id)
-    due_at = dt.datetime.combine(follow_up.due_on, FOLLOW_UP_AT, tzinfo=tz).astimezone(dt.timezone.utc)
+    due_at = dt.datetime.combine(follow_up.due_on, FOLLOW_UP_AT, tzinfo=tz).astimezone(dt.UTC)
     due_at = max(due_at, inv.now + dt.timedelta(minutes=1))
     return reminder_store.add_reminder(
-        session=inv.session, kind=reminder_store.ADHOC, owner_user_id=follow_up.owner_user_id, due_at=due_at,
-        text=f"Follow-up from note #{note.id} ({nation.name}): {follow_up.text}", recorded_by=inv.caller.user_id,
-        nation_iso2=nation.iso2, visit_id=note.visit_id,
+        session=inv.session,
+        kind=reminder_store.ADHOC,
+        owner_user_id=follow_up.owner_user_id,
+        due_at=due_at,
+        text=f"Follow-up from note #{note.id} ({nation.name}): {follow_up.text}",
+        recorded_by=inv.caller.user_id,
+        nation_iso2=nation.iso2,
+        visit_id=note.visit_id,
     )
 
 
@@ -237,9 +272,10 @@ def find_note(inv: Invocation, typed: str, *, deleted_ok: bool = False) -> Note:
     number = parse_id(typed, what="note", hint=f"Note numbers are shown as #12. {NOTE_VERBS_HINT}")
     note = store.get_note(session=inv.session, note_id=number)
     if note is None or (note.deleted and not deleted_ok):
-        raise CommandError(f"There is no note #{number}"
-                           + (" (it was deleted)." if note is not None else "."),
-                           hint="`/ipslo notes <nation>` lists a nation's notes with their numbers.")
+        raise CommandError(
+            f"There is no note #{number}" + (" (it was deleted)." if note is not None else "."),
+            hint="`/ipslo notes <nation>` lists a nation's notes with their numbers.",
+        )
     return note
 
 
@@ -295,11 +331,18 @@ def edit(inv: Invocation, text: str) -> Reply:
     may_change(inv, note, "edit")
     body = body.lstrip()
     check_length(body)
-    changed = store.edit_note(session=inv.session, note=note, changed_by=inv.caller.user_id, text=body,
-                              tags=[*set_on_form(note), *HASHTAG.findall(body)])
+    changed = store.edit_note(
+        session=inv.session,
+        note=note,
+        changed_by=inv.caller.user_id,
+        text=body,
+        tags=[*set_on_form(note), *HASHTAG.findall(body)],
+    )
     summary = f"Note #{note.id} updated." if changed else f"Note #{note.id} already says that; nothing changed."
-    return Reply(summary, parts=(Section(f":pencil2: {summary}"),
-                                 Caption(f"The earlier text is kept: `/ipslo note history {note.id}`")))
+    return Reply(
+        summary,
+        parts=(Section(f":pencil2: {summary}"), Caption(f"The earlier text is kept: `/ipslo note history {note.id}`")),
+    )
 
 
 def set_on_form(note: Note) -> list[str]:
@@ -313,9 +356,13 @@ def delete(inv: Invocation, text: str) -> Reply:
     may_change(inv, note, "delete")
     store.delete_note(session=inv.session, note=note, changed_by=inv.caller.user_id)
     summary = f"Note #{note.id} deleted."
-    return Reply(summary, parts=(Section(f":wastebasket: {summary} It no longer shows in lists or search."),
-                                 Caption("An admin can bring it back with "
-                                         f"`/ipslo note restore {note.id}`; its history is kept.")))
+    return Reply(
+        summary,
+        parts=(
+            Section(f":wastebasket: {summary} It no longer shows in lists or search."),
+            Caption(f"An admin can bring it back with `/ipslo note restore {note.id}`; its history is kept."),
+        ),
+    )
 
 
 def restore(inv: Invocation, text: str) -> Reply:
@@ -335,7 +382,9 @@ def quote(text: str, limit: int = 300) -> str:
 
 
 def history(inv: Invocation, text: str) -> Reply:
-    note = find_note(inv, text, deleted_ok=inv.caller.is_admin)  # a deleted note's words are for admins only, as in show
+    note = find_note(
+        inv, text, deleted_ok=inv.caller.is_admin
+    )  # a deleted note's words are for admins only, as in show
     lines = []
     for change in store.history(session=inv.session, note_id=note.id):
         line = f"*{change.action}* {describe(change.changed_at, inv.caller.tz)} by <@{change.changed_by}>"
@@ -353,15 +402,24 @@ def history(inv: Invocation, text: str) -> Reply:
     return Reply(header, header=header, parts=parts)
 
 
-NOTE_VERBS = {"edit": edit, "delete": delete, "remove": delete, "restore": restore, "undelete": restore,
-              "history": history, "show": show}
+NOTE_VERBS = {
+    "edit": edit,
+    "delete": delete,
+    "remove": delete,
+    "restore": restore,
+    "undelete": restore,
+    "history": history,
+    "show": show,
+}
 
 
 def note(inv: Invocation, text: str) -> Reply:
     stripped = text.strip()
     if not stripped:
-        raise CommandError("What should the note say, and about which nation?",
-                           hint=f"{NOTE_USAGE}. In Slack, `/ipslo note` alone opens a form.")
+        raise CommandError(
+            "What should the note say, and about which nation?",
+            hint=f"{NOTE_USAGE}. In Slack, `/ipslo note` alone opens a form.",
+        )
     verb, _, rest = stripped.partition(" ")
     if looks_numbered(verb):
         return show(inv, verb)
@@ -375,6 +433,7 @@ def note(inv: Invocation, text: str) -> Reply:
 
 # --- lists and search --------------------------------------------------------------------------
 
+
 def preview(text: str, limit: int = PREVIEW_CHARS) -> str:
     if len(text) <= limit:
         return text
@@ -384,8 +443,13 @@ def preview(text: str, limit: int = PREVIEW_CHARS) -> str:
 
 
 def notes_page(inv: Invocation, nation: Nation, words: list[str], before: tuple[dt.date, int] | None) -> Reply:
-    found = store.notes_for_nation(session=inv.session, nation_iso2=nation.iso2, limit=PAGE + 1,
-                                   words=store.search_words(" ".join(words)), before=before)
+    found = store.notes_for_nation(
+        session=inv.session,
+        nation_iso2=nation.iso2,
+        limit=PAGE + 1,
+        words=store.search_words(" ".join(words)),
+        before=before,
+    )
     page, more = found[:PAGE], len(found) > PAGE
     about = f" matching “{' '.join(words)}”" if words else ""
     title = f"Notes on {nation.name}{about}" + (" (continued)" if before else "")
@@ -396,23 +460,38 @@ def notes_page(inv: Invocation, nation: Nation, words: list[str], before: tuple[
             text += f" (`/ipslo note {item.id}` for all of it)"
         parts.append(Section(about_line(inv, item, with_nation=False) + "\n" + text))
     if not page:
-        empty = "No more notes." if before else (
-            f"No notes on {nation.name} match; `/ipslo notes {nation.iso2.lower()}` lists them all." if words else "No notes yet.")
+        empty = (
+            "No more notes."
+            if before
+            else (
+                f"No notes on {nation.name} match; `/ipslo notes {nation.iso2.lower()}` lists them all."
+                if words
+                else "No notes yet."
+            )
+        )
         parts.append(Section(empty))
     if more:
         last = page[-1]
-        value = json.dumps({"n": nation.iso2, "w": " ".join(words)[:500], "b": [last.noted_on.isoformat(), last.id]},
-                           ensure_ascii=False)  # a button's value holds 2,000 characters
+        value = json.dumps(
+            {"n": nation.iso2, "w": " ".join(words)[:500], "b": [last.noted_on.isoformat(), last.id]},
+            ensure_ascii=False,
+        )  # a button's value holds 2,000 characters
         parts.append(Buttons((Button("More", NOTES_MORE, value),)))
-    parts.append(Caption(f"Newest first. Add one: `/ipslo note {nation.iso2.lower()} <text>` · "
-                         "search all notes: `/ipslo search <words>`"))
+    parts.append(
+        Caption(
+            f"Newest first. Add one: `/ipslo note {nation.iso2.lower()} <text>` · "
+            "search all notes: `/ipslo search <words>`"
+        )
+    )
     return Reply(title, header=title[:150], parts=tuple(parts))
 
 
 def notes(inv: Invocation, text: str) -> Reply:
     words = text.split()
     if not words:
-        raise CommandError("Which nation's notes?", hint="`/ipslo notes <nation> [words]`, e.g. `/ipslo notes fiji pfsp`")
+        raise CommandError(
+            "Which nation's notes?", hint="`/ipslo notes <nation> [words]`, e.g. `/ipslo notes fiji pfsp`"
+        )
     match, rest = nation_index(session=inv.session).split(words)
     return notes_page(inv, match.nation, rest, None)
 
@@ -474,7 +553,9 @@ def author_id(inv: Invocation, typed: str) -> str:
     for officer in inv.session.scalars(select(Officer)):
         if officer.name.lower() == wanted or officer.name.lower().split()[-1:] == [wanted]:
             return officer.user_id
-    raise CommandError(f"I don't know who “{typed}” is.", hint="Mention them: `by:@name` (pick from the list), or `by:me`.")
+    raise CommandError(
+        f"I don't know who “{typed}” is.", hint="Mention them: `by:@name` (pick from the list), or `by:me`."
+    )
 
 
 def snippet(text: str, spans: tuple[tuple[int, int], ...], width: int = SNIPPET_CHARS) -> str:
@@ -516,9 +597,14 @@ def search_page(inv: Invocation, text: str, offset: int) -> Reply:
     if not words and not (filters.author or filters.since or filters.tag or filters.nation):
         raise CommandError("Search for what?", hint=f"{SEARCH_USAGE}, e.g. `/ipslo search pfsp suva since:2026-01-01`")
     hits: list[Hit] = store.search(
-        session=inv.session, words=words, limit=PAGE + 1, offset=offset,
-        nation_iso2=filters.nation.iso2 if filters.nation else None, author_user_id=filters.author,
-        since=filters.since, tag=filters.tag,
+        session=inv.session,
+        words=words,
+        limit=PAGE + 1,
+        offset=offset,
+        nation_iso2=filters.nation.iso2 if filters.nation else None,
+        author_user_id=filters.author,
+        since=filters.since,
+        tag=filters.tag,
     )
     page, more = hits[:PAGE], len(hits) > PAGE
     title = f"Notes matching “{text.strip()}”" + (" (continued)" if offset else "")
@@ -526,18 +612,29 @@ def search_page(inv: Invocation, text: str, offset: int) -> Reply:
     for hit in page:
         parts.append(Section(about_line(inv, hit.note) + "\n" + snippet(hit.note.text, hit.spans)))
     if not page:
-        parts.append(Section("No more matches." if offset else
-                             "No notes match. Fewer words find more; words match whatever their ending "
-                             "(`inspect` finds “inspections”), accents and capitals don't matter."))
+        parts.append(
+            Section(
+                "No more matches."
+                if offset
+                else "No notes match. Fewer words find more; words match whatever their ending "
+                "(`inspect` finds “inspections”), accents and capitals don't matter."
+            )
+        )
     if more:
         value = json.dumps({"q": text.strip()[:1000], "o": offset + PAGE}, ensure_ascii=False)
         parts.append(Buttons((Button("More", SEARCH_MORE, value),)))
     order = "best match first" if words else "newest first"
     if page and page[0].among_newest:
-        order += (f", among the newest {page[0].among_newest:,} notes with these words (there are more: add a word, "
-                  "`nation:` or `since:` to reach older ones)")
-    parts.append(Caption(f"{order.capitalize()}. Filters: `by:@someone` `since:<date>` `tag:<tag>` `nation:<nation>` · "
-                         "`/ipslo note <id>` shows a whole note"))
+        order += (
+            f", among the newest {page[0].among_newest:,} notes with these words (there are more: add a word, "
+            "`nation:` or `since:` to reach older ones)"
+        )
+    parts.append(
+        Caption(
+            f"{order.capitalize()}. Filters: `by:@someone` `since:<date>` `tag:<tag>` `nation:<nation>` · "
+            "`/ipslo note <id>` shows a whole note"
+        )
+    )
     return Reply(title, header=title[:150], parts=tuple(parts))
 
 
@@ -551,6 +648,7 @@ def more_search(inv: Invocation, value: str) -> Reply:
 
 
 # --- export ------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ExportFile:
@@ -593,17 +691,27 @@ def export(inv: Invocation, text: str) -> Export:
     names = {o.user_id: o.name for o in inv.session.scalars(select(Officer))}
     day = inv.today.isoformat()
 
-    md = [f"# {nation.name} ({nation.iso2}): briefing of {fmt_date(inv.today)}", "",
-          f"{nation.official_name} · {nation.region}", "", "## Status", "",
-          f"- {strip_icons(state.summary)}"]
+    md = [
+        f"# {nation.name} ({nation.iso2}): briefing of {fmt_date(inv.today)}",
+        "",
+        f"{nation.official_name} · {nation.region}",
+        "",
+        "## Status",
+        "",
+        f"- {strip_icons(state.summary)}",
+    ]
     if state.due:
         md.append(f"- Reassessment due: {fmt_date(state.due)}" + (" (overdue)" if state.overdue else ""))
     if state.detail:
         md.append(f"- {plain_mentions(state.detail, names)}")
     md += ["", f"## Visits ({len(visits)})", ""]
-    md += [f"- #{v.id} · {dates_text(v)} · {v.kind}" + (f" · {v.title}" if v.title else "")
-           + f" · lead @{names.get(v.lead_user_id, v.lead_user_id)}" + (" · cancelled" if v.cancelled else "")
-           for v in visits] or ["None on record."]
+    md += [
+        f"- #{v.id} · {dates_text(v)} · {v.kind}"
+        + (f" · {v.title}" if v.title else "")
+        + f" · lead @{names.get(v.lead_user_id, v.lead_user_id)}"
+        + (" · cancelled" if v.cancelled else "")
+        for v in visits
+    ] or ["None on record."]
     md += ["", f"## Notes ({len(all_notes)})", ""]
     for item in all_notes:
         bits = [f"#{item.id}", item.noted_on.isoformat(), f"@{names.get(item.author_user_id, item.author_user_id)}"]
@@ -622,17 +730,44 @@ def export(inv: Invocation, text: str) -> Export:
     writer.writerow(["record", "id", "date", "end_date", "nation", "kind_or_author", "visit", "tags", "text", "source"])
     writer.writerow(["status", "", day, "", nation.iso2, "", "", "", strip_icons(state.summary), state.detail])
     for v in visits:
-        writer.writerow(["visit", v.id, v.starts_on.isoformat(), v.ends_on.isoformat(), nation.iso2, v.kind, "",
-                         "", v.title or "", v.status])
+        writer.writerow(
+            [
+                "visit",
+                v.id,
+                v.starts_on.isoformat(),
+                v.ends_on.isoformat(),
+                nation.iso2,
+                v.kind,
+                "",
+                "",
+                v.title or "",
+                v.status,
+            ]
+        )
     for item in all_notes:
-        writer.writerow(["note", item.id, item.noted_on.isoformat(), "", nation.iso2, item.author_user_id,
-                         item.visit_id or "", " ".join(item.tag_list), item.text, item.source_permalink or ""])
+        writer.writerow(
+            [
+                "note",
+                item.id,
+                item.noted_on.isoformat(),
+                "",
+                nation.iso2,
+                item.author_user_id,
+                item.visit_id or "",
+                " ".join(item.tag_list),
+                item.text,
+                item.source_permalink or "",
+            ]
+        )
     files = (
         ExportFile(f"{nation.iso2.lower()}-briefing-{day}.md", f"{nation.name} briefing {day}", markdown),
         ExportFile(f"{nation.iso2.lower()}-{day}.csv", f"{nation.name} status, visits and notes {day}", out.getvalue()),
     )
-    where = ("Posting the files in this channel, where everyone in it can read them."
-             if to_channel else "Sending the files to you in a direct message from the bot.")
+    where = (
+        "Posting the files in this channel, where everyone in it can read them."
+        if to_channel
+        else "Sending the files to you in a direct message from the bot."
+    )
     summary = f"Export of {nation.name}: {plural(len(visits), 'visit')} and {plural(len(all_notes), 'note')}. {where}"
     caption = "Files: " + ", ".join(f.filename for f in files)
     if not to_channel:
@@ -646,17 +781,37 @@ def plural(count: int, word: str) -> str:
 
 
 SUBCOMMANDS = (
-    Subcommand("note", "note <nation> <text>",
-               "Write a note, filed under the nation and its current visit (`note` alone opens a form; "
-               "`note <id>`, `note edit|delete|history <id>`)",
-               "/ipslo note fiji Met the DA; PFSP review for Suva still pending", note),
-    Subcommand("notes", "notes <nation> [words]", "A nation's notes, newest first",
-               "/ipslo notes fiji pfsp", notes, shareable=True),
-    Subcommand("search", "search <words> [by:@x since:<date> tag:<t> nation:<n>]", "Search all notes",
-               "/ipslo search inspect suva since:2026-01-01", search, aliases=("find",)),
+    Subcommand(
+        "note",
+        "note <nation> <text>",
+        "Write a note, filed under the nation and its current visit (`note` alone opens a form; "
+        "`note <id>`, `note edit|delete|history <id>`)",
+        "/ipslo note fiji Met the DA; PFSP review for Suva still pending",
+        note,
+    ),
+    Subcommand(
+        "notes",
+        "notes <nation> [words]",
+        "A nation's notes, newest first",
+        "/ipslo notes fiji pfsp",
+        notes,
+        shareable=True,
+    ),
+    Subcommand(
+        "search",
+        "search <words> [by:@x since:<date> tag:<t> nation:<n>]",
+        "Search all notes",
+        "/ipslo search inspect suva since:2026-01-01",
+        search,
+        aliases=("find",),
+    ),
     # In Slack, bot/notes.py answers `/ipslo export` itself so that it can send the files; this line gives help its entry.
-    Subcommand("export", "export <nation> [share]",
-               "A nation's briefing (Markdown) and records (CSV) as files, sent to you in a direct message "
-               "(`share`: to the channel)",
-               "/ipslo export fiji", lambda inv, text: export(inv, text).reply),
+    Subcommand(
+        "export",
+        "export <nation> [share]",
+        "A nation's briefing (Markdown) and records (CSV) as files, sent to you in a direct message "
+        "(`share`: to the channel)",
+        "/ipslo export fiji",
+        lambda inv, text: export(inv, text).reply,
+    ),
 )

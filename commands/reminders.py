@@ -1,4 +1,5 @@
 """Reminders in the officers' words: setting and listing them, the message a reminder brings (with its briefing), Done and Snooze, and the weekly digest."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -6,8 +7,19 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
-from commands.language import (Button, Buttons, Caption, CommandError, Divider, Invocation, Reply, Section, Subcommand, bullet_list,
-                               parse_id)
+from commands.language import (
+    Button,
+    Buttons,
+    Caption,
+    CommandError,
+    Divider,
+    Invocation,
+    Reply,
+    Section,
+    Subcommand,
+    bullet_list,
+    parse_id,
+)
 from commands.nations import due_text, fmt_date, nation_index, standing, strip_icons
 from commands.visits import dates_text, find_visit, visit_line
 from commands.when import WhenError, describe, split_when
@@ -18,8 +30,9 @@ from storage import visits as visit_store
 from storage.reminders import Reminder
 
 REMIND_USAGE = "`/ipslo remind <nation or visit number> <when> <what>`"
-REMIND_EXAMPLES = ("e.g. `/ipslo remind fiji tomorrow 09:00 send agenda to the DA` or "
-                   "`/ipslo remind 12 in 2 hours confirm transport`")
+REMIND_EXAMPLES = (
+    "e.g. `/ipslo remind fiji tomorrow 09:00 send agenda to the DA` or `/ipslo remind 12 in 2 hours confirm transport`"
+)
 MORNING = dt.time(9, 0)
 DIGEST_VISIT_DAYS = 14
 
@@ -45,6 +58,7 @@ MAX_TEXT = 1000  # characters of a reminder's text
 
 # --- setting and listing -----------------------------------------------------------------------
 
+
 def remind(inv: Invocation, text: str) -> Reply:
     words = text.split()
     if not words:
@@ -57,8 +71,11 @@ def remind(inv: Invocation, text: str) -> Reply:
     else:
         match, rest = nation_index(session=inv.session).split(words)
         if not match.exact:
-            raise CommandError(f"I'm not sure “{match.typed}” means {match.nation.name}; no reminder was set.",
-                               hint=f"Type the name or ISO code exactly. {REMIND_USAGE}", suggestions=(match.nation.name,))
+            raise CommandError(
+                f"I'm not sure “{match.typed}” means {match.nation.name}; no reminder was set.",
+                hint=f"Type the name or ISO code exactly. {REMIND_USAGE}",
+                suggestions=(match.nation.name,),
+            )
         nation_iso2, about = match.nation.iso2, match.nation.name
     if not rest:
         raise CommandError("When should I remind you?", hint=f"{REMIND_USAGE}, {REMIND_EXAMPLES}")
@@ -68,20 +85,35 @@ def remind(inv: Invocation, text: str) -> Reply:
         raise CommandError(str(error), hint=error.hint) from None
     what = " ".join(rest).strip()
     if not what:
-        raise CommandError("What should I remind you of? Add it after the time.", hint=f"{REMIND_USAGE}, {REMIND_EXAMPLES}")
+        raise CommandError(
+            "What should I remind you of? Add it after the time.", hint=f"{REMIND_USAGE}, {REMIND_EXAMPLES}"
+        )
     if len(what) > MAX_TEXT:
-        raise CommandError(f"That reminder is {len(what):,} characters; keep it under {MAX_TEXT:,}.",
-                           hint="Put the detail in a note (`/ipslo note <nation> <text>`) and remind yourself of it.")
+        raise CommandError(
+            f"That reminder is {len(what):,} characters; keep it under {MAX_TEXT:,}.",
+            hint="Put the detail in a note (`/ipslo note <nation> <text>`) and remind yourself of it.",
+        )
     reminder = store.add_reminder(
-        session=inv.session, kind=store.ADHOC, owner_user_id=inv.caller.user_id, due_at=due_at, text=what,
-        recorded_by=inv.caller.user_id, nation_iso2=nation_iso2, visit_id=visit.id if visit else None,
+        session=inv.session,
+        kind=store.ADHOC,
+        owner_user_id=inv.caller.user_id,
+        due_at=due_at,
+        text=what,
+        recorded_by=inv.caller.user_id,
+        nation_iso2=nation_iso2,
+        visit_id=visit.id if visit else None,
     )
     when = describe(due_at, inv.caller.tz) + partner_time(inv, nation_iso2, due_at)
     summary = f"I'll remind you {when} ({about}): {what}"
-    return Reply(summary, parts=(
-        Section(f":alarm_clock: I'll remind you *{when}* by direct message ({about}):\n>{what}"),
-        Caption(f"Reminder #{reminder.id} · cancel it: `/ipslo reminder cancel {reminder.id}` · all yours: `/ipslo reminders`"),
-    ))
+    return Reply(
+        summary,
+        parts=(
+            Section(f":alarm_clock: I'll remind you *{when}* by direct message ({about}):\n>{what}"),
+            Caption(
+                f"Reminder #{reminder.id} · cancel it: `/ipslo reminder cancel {reminder.id}` · all yours: `/ipslo reminders`"
+            ),
+        ),
+    )
 
 
 def partner_time(inv: Invocation, nation_iso2: str | None, moment: dt.datetime) -> str:
@@ -129,15 +161,27 @@ def reminders(inv: Invocation, text: str) -> Reply:
     trouble = [r for r in mine if r.state != store.PENDING]
     parts: list = []
     if trouble:
-        parts.append(Section("*Need your attention*\n" + bullet_list(at_most(
-            [reminder_line(r, inv.caller.tz, about_text(r, names)) for r in trouble], 20))))
+        parts.append(
+            Section(
+                "*Need your attention*\n"
+                + bullet_list(at_most([reminder_line(r, inv.caller.tz, about_text(r, names)) for r in trouble], 20))
+            )
+        )
     if waiting:
-        parts.append(Section("*Coming up*\n" + bullet_list(at_most(
-            [reminder_line(r, inv.caller.tz, about_text(r, names)) for r in waiting], 40))))
+        parts.append(
+            Section(
+                "*Coming up*\n"
+                + bullet_list(at_most([reminder_line(r, inv.caller.tz, about_text(r, names)) for r in waiting], 40))
+            )
+        )
     if not mine:
         parts.append(Section("You have no reminders waiting."))
-    parts.append(Caption("Set one: `/ipslo remind fiji tomorrow 09:00 send agenda to the DA` · "
-                         "cancel: `/ipslo reminder cancel <number>`. Visits bring their own reminders."))
+    parts.append(
+        Caption(
+            "Set one: `/ipslo remind fiji tomorrow 09:00 send agenda to the DA` · "
+            "cancel: `/ipslo reminder cancel <number>`. Visits bring their own reminders."
+        )
+    )
     header = f"Your reminders ({len(waiting)} coming up" + (f", {len(trouble)} need attention)" if trouble else ")")
     return Reply(header, header=header, parts=tuple(parts))
 
@@ -154,7 +198,9 @@ def reminder(inv: Invocation, text: str) -> Reply:
     usage = "`/ipslo reminder cancel <number>`, e.g. `/ipslo reminder cancel 7`"
     verb, _, rest = text.strip().partition(" ")
     if verb.lower() not in ("cancel", "delete", "remove", "stop"):
-        raise CommandError("Cancel which reminder?" if not verb else f"I don't know `/ipslo reminder {verb}`.", hint=usage)
+        raise CommandError(
+            "Cancel which reminder?" if not verb else f"I don't know `/ipslo reminder {verb}`.", hint=usage
+        )
     if not rest.strip():
         raise CommandError("Which reminder?", hint=usage)
     found = find_own(inv, rest.split()[0], usage)
@@ -170,11 +216,15 @@ def busy(found: Reminder, tz: ZoneInfo) -> CommandError:
     """The reminder changed under the officer's hand (the scheduler is sending it, or another press came first)."""
     if found.state == store.CLAIMED:
         return CommandError(f"Reminder #{found.id} is being sent right now; press Done on it when it arrives.")
-    return CommandError(f"Reminder #{found.id} changed just now ({STATE_WORDS.get(found.state, found.state)} "
-                        f"{describe(found.due_at, tz)}); nothing was changed.", hint="`/ipslo reminders` shows it as it is.")
+    return CommandError(
+        f"Reminder #{found.id} changed just now ({STATE_WORDS.get(found.state, found.state)} "
+        f"{describe(found.due_at, tz)}); nothing was changed.",
+        hint="`/ipslo reminders` shows it as it is.",
+    )
 
 
 # --- the reminder message ----------------------------------------------------------------------
+
 
 def briefing(session: Session, nation_iso2: str | None, *, today: dt.date) -> list:
     """A nation's status in a few lines, for the officer about to engage it."""
@@ -215,16 +265,25 @@ def first_line(text: str, limit: int = 200) -> str:
 
 def buttons(reminder: Reminder) -> Buttons:
     value = str(reminder.id)
-    return Buttons((
-        Button("Done", ACTION_PREFIX + DONE, value, style="primary"),
-        Button("Snooze 1 hour", ACTION_PREFIX + SNOOZE_HOUR, value),
-        Button("Tomorrow 09:00", ACTION_PREFIX + SNOOZE_TOMORROW, value),
-        Button("Next week", ACTION_PREFIX + SNOOZE_WEEK, value),
-    ))
+    return Buttons(
+        (
+            Button("Done", ACTION_PREFIX + DONE, value, style="primary"),
+            Button("Snooze 1 hour", ACTION_PREFIX + SNOOZE_HOUR, value),
+            Button("Tomorrow 09:00", ACTION_PREFIX + SNOOZE_TOMORROW, value),
+            Button("Next week", ACTION_PREFIX + SNOOZE_WEEK, value),
+        )
+    )
 
 
-def reminder_message(*, session: Session, reminder: Reminder, tz: ZoneInfo, now: dt.datetime,
-                     late: bool = False, outcome: str | None = None) -> Reply:
+def reminder_message(
+    *,
+    session: Session,
+    reminder: Reminder,
+    tz: ZoneInfo,
+    now: dt.datetime,
+    late: bool = False,
+    outcome: str | None = None,
+) -> Reply:
     """The direct message a reminder brings; ``outcome`` (done, snoozed) replaces the buttons once pressed."""
     today = now.astimezone(tz).date()
     visit = visit_store.get_visit(session=session, visit_id=reminder.visit_id) if reminder.visit_id else None
@@ -259,7 +318,7 @@ def snooze_until(action: str, now: dt.datetime, tz: ZoneInfo) -> dt.datetime:
         return now + dt.timedelta(hours=1)
     local_day = now.astimezone(tz).date()
     days = 1 if action == SNOOZE_TOMORROW else 7
-    return dt.datetime.combine(local_day + dt.timedelta(days=days), MORNING, tzinfo=tz).astimezone(dt.timezone.utc)
+    return dt.datetime.combine(local_day + dt.timedelta(days=days), MORNING, tzinfo=tz).astimezone(dt.UTC)
 
 
 def press(inv: Invocation, reminder_id: str, action: str) -> Reply:
@@ -271,22 +330,28 @@ def press(inv: Invocation, reminder_id: str, action: str) -> Reply:
     if found.state in (store.CANCELLED,):
         outcome = ":x: This reminder was cancelled."
     elif action == DONE:
-        if found.state != store.DONE and not store.set_state(session=inv.session, reminder=found, state=store.DONE,
-                                                             updated_by=inv.caller.user_id, arrived=True):
+        if found.state != store.DONE and not store.set_state(
+            session=inv.session, reminder=found, state=store.DONE, updated_by=inv.caller.user_id, arrived=True
+        ):
             raise busy(found, inv.caller.tz)
         outcome = f":white_check_mark: Done · marked by <@{inv.caller.user_id}> {describe(inv.now, inv.caller.tz)}"
     else:
         until = snooze_until(action, inv.now, inv.caller.tz)
         message = reminder_message(session=inv.session, reminder=found, tz=inv.caller.tz, now=inv.now, late=late)
-        if not store.reschedule(session=inv.session, reminder=found, due_at=until, updated_by=inv.caller.user_id, arrived=True):
+        if not store.reschedule(
+            session=inv.session, reminder=found, due_at=until, updated_by=inv.caller.user_id, arrived=True
+        ):
             raise busy(found, inv.caller.tz)
         outcome = f":zzz: Snoozed: I'll remind you again {describe(until, inv.caller.tz)} (reminder #{found.id})."
         return Reply(message.text, header=message.header, parts=message.parts[:-1] + (Section(outcome),))
-    message = reminder_message(session=inv.session, reminder=found, tz=inv.caller.tz, now=inv.now, late=late, outcome=outcome)
+    message = reminder_message(
+        session=inv.session, reminder=found, tz=inv.caller.tz, now=inv.now, late=late, outcome=outcome
+    )
     return message
 
 
 # --- the weekly digest -------------------------------------------------------------------------
+
 
 def digest(*, session: Session, now: dt.datetime, tz: ZoneInfo) -> Reply:
     """The team's week: visits in the next 14 days, reassessments overdue or due within 6 months, reminders missed last week."""
@@ -302,13 +367,33 @@ def digest(*, session: Session, now: dt.datetime, tz: ZoneInfo) -> Reply:
             due.append((state.due, record.nation.name, strip_icons(due_text(state, today=today))))
     missed = store.missed_between(session=session, first=now - dt.timedelta(days=7), last=now)
     parts: list = [
-        Section(f"*Visits in the next {DIGEST_VISIT_DAYS} days*\n" + (bullet_list(
-            at_most([visit_line(v, names.get(v.nation_iso2, v.nation_iso2)) for v in coming], 25)) or "None planned.")),
-        Section("*Reassessment overdue or due within 6 months*\n" + (bullet_list(
-            at_most([f"*{name}* · {text}" for _, name, text in sorted(due)], 40)) or "None.")),
-        Section("*Reminders missed last week*\n" + (bullet_list(
-            at_most([f"<@{r.owner_user_id}> · {describe(r.due_at, tz)} · {r.text}"
-                     + (f" ({r.failure_reason})" if r.failure_reason else "") for r in missed], 25)) or "None: every reminder arrived.")),
+        Section(
+            f"*Visits in the next {DIGEST_VISIT_DAYS} days*\n"
+            + (
+                bullet_list(at_most([visit_line(v, names.get(v.nation_iso2, v.nation_iso2)) for v in coming], 25))
+                or "None planned."
+            )
+        ),
+        Section(
+            "*Reassessment overdue or due within 6 months*\n"
+            + (bullet_list(at_most([f"*{name}* · {text}" for _, name, text in sorted(due)], 40)) or "None.")
+        ),
+        Section(
+            "*Reminders missed last week*\n"
+            + (
+                bullet_list(
+                    at_most(
+                        [
+                            f"<@{r.owner_user_id}> · {describe(r.due_at, tz)} · {r.text}"
+                            + (f" ({r.failure_reason})" if r.failure_reason else "")
+                            for r in missed
+                        ],
+                        25,
+                    )
+                )
+                or "None: every reminder arrived."
+            )
+        ),
         Caption(f"Weekly digest for the week of {fmt_date(today)} · `/ipslo visits` · `/ipslo nations overdue`"),
     ]
     header = f"IPSLO week ahead: {len(coming)} visit{'s' if len(coming) != 1 else ''}, {len(due)} reassessments due"
@@ -316,10 +401,17 @@ def digest(*, session: Session, now: dt.datetime, tz: ZoneInfo) -> Reply:
 
 
 SUBCOMMANDS = (
-    Subcommand("remind", "remind <nation|visit id> <when> <what>", "A reminder by direct message",
-               "/ipslo remind fiji tomorrow 09:00 send agenda to the DA", remind),
-    Subcommand("reminders", "reminders", "Your reminders: coming up, late, missed, failed",
-               "/ipslo reminders", reminders),
-    Subcommand("reminder", "reminder cancel <id>", "Cancel one of your reminders",
-               "/ipslo reminder cancel 7", reminder),
+    Subcommand(
+        "remind",
+        "remind <nation|visit id> <when> <what>",
+        "A reminder by direct message",
+        "/ipslo remind fiji tomorrow 09:00 send agenda to the DA",
+        remind,
+    ),
+    Subcommand(
+        "reminders", "reminders", "Your reminders: coming up, late, missed, failed", "/ipslo reminders", reminders
+    ),
+    Subcommand(
+        "reminder", "reminder cancel <id>", "Cancel one of your reminders", "/ipslo reminder cancel 7", reminder
+    ),
 )

@@ -1,11 +1,23 @@
 """Visits in the officers' words: planning, moving and cancelling them, listing them, and the reminders each visit brings."""
+
 from __future__ import annotations
 
 import datetime as dt
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from commands.language import Button, Buttons, Caption, CommandError, Invocation, Reply, Section, Subcommand, bullet_list, parse_id
+from commands.language import (
+    Button,
+    Buttons,
+    Caption,
+    CommandError,
+    Invocation,
+    Reply,
+    Section,
+    Subcommand,
+    bullet_list,
+    parse_id,
+)
 from commands.nations import nation_index, normalize
 from commands.when import WhenError, describe, split_date_range
 from storage import nations as nation_store
@@ -20,10 +32,14 @@ UPCOMING_DAYS = 90
 
 KIND_WORDS: dict[str, str] = {
     **{kind: kind for kind in KINDS},
-    "country": store.COUNTRY_VISIT, "country assessment": store.COUNTRY_VISIT, "assessment visit": store.COUNTRY_VISIT,
+    "country": store.COUNTRY_VISIT,
+    "country assessment": store.COUNTRY_VISIT,
+    "assessment visit": store.COUNTRY_VISIT,
     "reciprocal": store.RECIPROCAL_VISIT,
-    "capacity": store.CAPACITY_BUILDING, "capacity building seminar": store.CAPACITY_BUILDING,
-    "bilateral": store.BILATERAL_MEETING, "meeting": store.BILATERAL_MEETING,
+    "capacity": store.CAPACITY_BUILDING,
+    "capacity building seminar": store.CAPACITY_BUILDING,
+    "bilateral": store.BILATERAL_MEETING,
+    "meeting": store.BILATERAL_MEETING,
 }
 KINDS_HINT = "Kinds: " + ", ".join(f"`{k}`" for k in KINDS) + " (country visit when none is given)."
 ADD_USAGE = "`/ipslo visit add <nation> <date> [to <date>] [kind] [title] [lead @someone]`"
@@ -37,6 +53,7 @@ LONG_VISIT_DAYS = 31  # a longer visit is usually a mistyped end date
 
 
 # --- reading what was typed --------------------------------------------------------------------
+
 
 def split_kind(words: list[str]) -> tuple[str | None, list[str]]:
     """A visit kind named by the first words (longest first), and the words after it."""
@@ -61,7 +78,7 @@ def split_lead(text: str) -> tuple[str | None, str]:
                 hint=ADD_HELP,
             )
         return None, text
-    return match[1], (text[:match.start()] + " " + text[match.end():]).strip()
+    return match[1], (text[: match.start()] + " " + text[match.end() :]).strip()
 
 
 def visit_id(typed: str, usage: str) -> int:
@@ -71,8 +88,10 @@ def visit_id(typed: str, usage: str) -> int:
 def find_visit(inv: Invocation, typed: str, usage: str) -> Visit:
     visit = store.get_visit(session=inv.session, visit_id=visit_id(typed, usage))
     if visit is None:
-        raise CommandError(f"There is no visit #{typed.strip().lstrip('#')}.",
-                           hint="`/ipslo visits` lists the planned visits with their numbers.")
+        raise CommandError(
+            f"There is no visit #{typed.strip().lstrip('#')}.",
+            hint="`/ipslo visits` lists the planned visits with their numbers.",
+        )
     return visit
 
 
@@ -86,6 +105,7 @@ def read_dates(words: list[str], inv: Invocation, usage: str) -> tuple[dt.date, 
 
 
 # --- showing visits ----------------------------------------------------------------------------
+
 
 def dates_text(visit: Visit) -> str:
     start, end = visit.starts_on, visit.ends_on
@@ -112,6 +132,7 @@ def nation_names(inv: Invocation) -> dict[str, str]:
 
 # --- the reminders a visit brings --------------------------------------------------------------
 
+
 def officer_zone(inv: Invocation, user_id: str) -> ZoneInfo:
     """An officer's Slack time zone from the cache (the bot looks up people mentioned in a command before it runs)."""
     if user_id == inv.caller.user_id:
@@ -127,7 +148,7 @@ def officer_zone(inv: Invocation, user_id: str) -> ZoneInfo:
 
 def reminder_time(visit: Visit, days_before: int, tz: ZoneInfo) -> dt.datetime:
     day = visit.starts_on - dt.timedelta(days=days_before)
-    return dt.datetime.combine(day, REMIND_AT, tzinfo=tz).astimezone(dt.timezone.utc)
+    return dt.datetime.combine(day, REMIND_AT, tzinfo=tz).astimezone(dt.UTC)
 
 
 def reminder_text(visit: Visit, nation_name: str, days_before: int) -> str:
@@ -153,17 +174,36 @@ def plan_reminders(inv: Invocation, visit: Visit, nation_name: str) -> list[remi
         waiting = [r for r in by_offset.get(days, []) if r.state == reminder_store.PENDING]
         for reminder in waiting:  # one being sent right now (the update refused) is left to arrive as it was
             if due <= inv.now:
-                reminder_store.set_state(session=inv.session, reminder=reminder, state=reminder_store.CANCELLED,
-                                         updated_by=inv.caller.user_id)
-            elif reminder_store.reschedule(session=inv.session, reminder=reminder, due_at=due, text=text,
-                                           owner_user_id=visit.lead_user_id, updated_by=inv.caller.user_id):
+                reminder_store.set_state(
+                    session=inv.session,
+                    reminder=reminder,
+                    state=reminder_store.CANCELLED,
+                    updated_by=inv.caller.user_id,
+                )
+            elif reminder_store.reschedule(
+                session=inv.session,
+                reminder=reminder,
+                due_at=due,
+                text=text,
+                owner_user_id=visit.lead_user_id,
+                updated_by=inv.caller.user_id,
+            ):
                 pending.append(reminder)
         if days in by_offset or days not in inv.visit_reminders or due <= inv.now:
             continue  # already had its reminder, no longer a setting, or its moment has passed: not sent
-        pending.append(reminder_store.add_reminder(
-            session=inv.session, kind=reminder_store.VISIT, owner_user_id=visit.lead_user_id, due_at=due, text=text,
-            recorded_by=inv.caller.user_id, nation_iso2=visit.nation_iso2, visit_id=visit.id, offset_days=days,
-        ))
+        pending.append(
+            reminder_store.add_reminder(
+                session=inv.session,
+                kind=reminder_store.VISIT,
+                owner_user_id=visit.lead_user_id,
+                due_at=due,
+                text=text,
+                recorded_by=inv.caller.user_id,
+                nation_iso2=visit.nation_iso2,
+                visit_id=visit.id,
+                offset_days=days,
+            )
+        )
     return sorted(pending, key=lambda r: r.due_at)
 
 
@@ -181,16 +221,21 @@ def visit_warnings(inv: Invocation, visit: Visit, nation: Nation | None = None) 
         what = " a U.S. territory," if nation.kind == "us_territory" else ""
         warnings.append(f"{nation.name} is{what} not a partner nation in our area: check you meant it.")
     elif nation is not None and not nation.in_area:
-        warnings.append(f"{nation.name} is not in our area (FEACT IPS, Maldives to French Polynesia): check you meant it.")
+        warnings.append(
+            f"{nation.name} is not in our area (FEACT IPS, Maldives to French Polynesia): check you meant it."
+        )
     name = nation.name if nation is not None else nation_names(inv).get(visit.nation_iso2, visit.nation_iso2)
     for other in store.visits_between(session=inv.session, first=visit.starts_on, last=visit.ends_on):
         if other.nation_iso2 == visit.nation_iso2 and other.id != visit.id:
-            warnings.append(f"You already have #{other.id} to {name} on those dates ({other.kind}, {dates_text(other)}); "
-                            f"if one is a duplicate, `/ipslo visit cancel <id>`.")
+            warnings.append(
+                f"You already have #{other.id} to {name} on those dates ({other.kind}, {dates_text(other)}); "
+                f"if one is a duplicate, `/ipslo visit cancel <id>`."
+            )
     days = (visit.ends_on - visit.starts_on).days + 1
     if days > LONG_VISIT_DAYS:
-        warnings.append(f"That is {days} days long; check the end date "
-                        f"(`/ipslo visit move {visit.id} <date> to <date>` fixes it).")
+        warnings.append(
+            f"That is {days} days long; check the end date (`/ipslo visit move {visit.id} <date> to <date>` fixes it)."
+        )
     return warnings
 
 
@@ -205,6 +250,7 @@ def check_title(title: str | None) -> None:
 
 # --- the subcommands ---------------------------------------------------------------------------
 
+
 def add(inv: Invocation, text: str) -> Reply:
     lead, text = split_lead(text)
     words = text.split()
@@ -214,15 +260,21 @@ def add(inv: Invocation, text: str) -> Reply:
     if not match.exact:
         raise CommandError(
             f"I'm not sure “{match.typed}” means {match.nation.name}; nothing was planned.",
-            hint=f"Type the name or ISO code exactly. {ADD_USAGE}", suggestions=(match.nation.name,),
+            hint=f"Type the name or ISO code exactly. {ADD_USAGE}",
+            suggestions=(match.nation.name,),
         )
     starts_on, ends_on, rest = read_dates(rest, inv, ADD_HELP)
     kind, rest = split_kind(rest)
     title = " ".join(rest).strip(" -–—:") or None
     check_title(title)
     visit = store.add_visit(
-        session=inv.session, nation_iso2=match.nation.iso2, starts_on=starts_on, ends_on=ends_on,
-        kind=kind or store.COUNTRY_VISIT, title=title, lead_user_id=lead or inv.caller.user_id,
+        session=inv.session,
+        nation_iso2=match.nation.iso2,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        kind=kind or store.COUNTRY_VISIT,
+        title=title,
+        lead_user_id=lead or inv.caller.user_id,
         recorded_by=inv.caller.user_id,
     )
     pending = plan_reminders(inv, visit, match.nation.name)
@@ -230,13 +282,19 @@ def add(inv: Invocation, text: str) -> Reply:
     parts: list = [Section(":calendar: " + visit_line(visit, match.nation.name))]
     parts += [Caption(f":warning: {warning}") for warning in visit_warnings(inv, visit, match.nation)]
     if kind is None:
-        parts.append(Caption(f"Kind: {store.COUNTRY_VISIT} (default); kinds: {', '.join(KINDS)}. Name one straight after the dates, "
-                             f"e.g. `/ipslo visit add {match.nation.name.lower()} {starts_on:%-d %b %Y} reciprocal visit`."))
+        parts.append(
+            Caption(
+                f"Kind: {store.COUNTRY_VISIT} (default); kinds: {', '.join(KINDS)}. Name one straight after the dates, "
+                f"e.g. `/ipslo visit add {match.nation.name.lower()} {starts_on:%-d %b %Y} reciprocal visit`."
+            )
+        )
     if visit.ends_on < inv.today:
         parts.append(Caption("This visit is in the past: it is on record, and no reminders are sent."))
     else:
         parts.append(reminders_caption(pending, officer_zone(inv, visit.lead_user_id), visit.lead_user_id))
-    parts.append(Caption(f"Move it: `/ipslo visit move {visit.id} <date>` · cancel it: `/ipslo visit cancel {visit.id}`"))
+    parts.append(
+        Caption(f"Move it: `/ipslo visit move {visit.id} <date>` · cancel it: `/ipslo visit cancel {visit.id}`")
+    )
     parts.append(Buttons((Button(":memo: Add note", "note_add", f"visit:{visit.id}"),)))  # the note form (bot/notes.py)
     return Reply(summary, parts=tuple(parts))
 
@@ -253,18 +311,24 @@ def move(inv: Invocation, text: str) -> Reply:
     if rest:
         raise CommandError(f"I didn't understand “{' '.join(rest)}” after the dates.", hint=usage)
     if (starts_on, ends_on or starts_on + (visit.ends_on - visit.starts_on)) == (visit.starts_on, visit.ends_on):
-        raise CommandError(f"Visit #{visit.id} is already on those dates; nothing changed. It runs {dates_text(visit)}.",
-                           hint=usage)
+        raise CommandError(
+            f"Visit #{visit.id} is already on those dates; nothing changed. It runs {dates_text(visit)}.", hint=usage
+        )
     before = dates_text(visit)
-    store.move_visit(session=inv.session, visit=visit, starts_on=starts_on, ends_on=ends_on, updated_by=inv.caller.user_id)
+    store.move_visit(
+        session=inv.session, visit=visit, starts_on=starts_on, ends_on=ends_on, updated_by=inv.caller.user_id
+    )
     name = nation_names(inv).get(visit.nation_iso2, visit.nation_iso2)
     pending = plan_reminders(inv, visit, name)
     summary = f"Moved visit #{visit.id} to {name}: now {dates_text(visit)} (was {before})."
-    return Reply(summary, parts=(
-        Section(":calendar: " + visit_line(visit, name) + f"\nWas {before}."),
-        *(Caption(f":warning: {warning}") for warning in visit_warnings(inv, visit)),
-        reminders_caption(pending, officer_zone(inv, visit.lead_user_id), visit.lead_user_id),
-    ))
+    return Reply(
+        summary,
+        parts=(
+            Section(":calendar: " + visit_line(visit, name) + f"\nWas {before}."),
+            *(Caption(f":warning: {warning}") for warning in visit_warnings(inv, visit)),
+            reminders_caption(pending, officer_zone(inv, visit.lead_user_id), visit.lead_user_id),
+        ),
+    )
 
 
 def cancel(inv: Invocation, text: str) -> Reply:
@@ -280,8 +344,9 @@ def cancel(inv: Invocation, text: str) -> Reply:
     stopped, sending = 0, []
     for reminder in reminder_store.reminders_for_visit(session=inv.session, visit_id=visit.id):
         if reminder.state in (reminder_store.PENDING, reminder_store.CLAIMED):
-            if reminder_store.set_state(session=inv.session, reminder=reminder, state=reminder_store.CANCELLED,
-                                        updated_by=inv.caller.user_id):
+            if reminder_store.set_state(
+                session=inv.session, reminder=reminder, state=reminder_store.CANCELLED, updated_by=inv.caller.user_id
+            ):
                 stopped += 1
             else:
                 sending.append(f"#{reminder.id}")
@@ -299,8 +364,10 @@ def visit(inv: Invocation, text: str) -> Reply:
     verb, _, rest = text.strip().partition(" ")
     operation = VISIT_VERBS.get(verb.lower())
     if operation is None:
-        raise CommandError(f"I don't know `/ipslo visit {verb}`." if verb else "Add, move or cancel a visit?",
-                           hint=f"{VISIT_USAGE}. {KINDS_HINT} `/ipslo visits` lists them.")
+        raise CommandError(
+            f"I don't know `/ipslo visit {verb}`." if verb else "Add, move or cancel a visit?",
+            hint=f"{VISIT_USAGE}. {KINDS_HINT} `/ipslo visits` lists them.",
+        )
     return operation(inv, rest)
 
 
@@ -308,8 +375,9 @@ def visits(inv: Invocation, text: str) -> Reply:
     choice = text.strip()
     names = nation_names(inv)
     if not choice:
-        chosen = store.visits_between(session=inv.session, first=inv.today,
-                                      last=inv.today + dt.timedelta(days=UPCOMING_DAYS))
+        chosen = store.visits_between(
+            session=inv.session, first=inv.today, last=inv.today + dt.timedelta(days=UPCOMING_DAYS)
+        )
         title = f"Visits in the next {UPCOMING_DAYS} days"
     elif normalize(choice) in ("mine", "my", "me"):
         chosen = store.visits_led_by(session=inv.session, user_id=inv.caller.user_id, since=inv.today)
@@ -322,11 +390,15 @@ def visits(inv: Invocation, text: str) -> Reply:
     lines = [visit_line(v, names.get(v.nation_iso2, v.nation_iso2), today=inv.today) for v in chosen]
     parts: list = []
     for start in range(0, len(lines), 20):
-        parts.append(Section(bullet_list(lines[start:start + 20])))
+        parts.append(Section(bullet_list(lines[start : start + 20])))
     if not lines:
         parts.append(Section("None on record."))
-    parts.append(Caption("Plan one: `/ipslo visit add fiji 2027-01-12 to 2027-01-16 country visit` · "
-                         "`/ipslo visits mine` · `/ipslo visits <nation>` (past ones too)"))
+    parts.append(
+        Caption(
+            "Plan one: `/ipslo visit add fiji 2027-01-12 to 2027-01-16 country visit` · "
+            "`/ipslo visits mine` · `/ipslo visits <nation>` (past ones too)"
+        )
+    )
     header = f"{title} ({len(chosen)})"
     return Reply(header, header=header, parts=tuple(parts))
 
@@ -344,9 +416,20 @@ def last_and_next_lines(*, session, nation: Nation, today: dt.date) -> tuple[tup
 
 
 SUBCOMMANDS = (
-    Subcommand("visit", "visit add|move|cancel …",
-               "Plan, move or cancel a visit (reminders follow); kinds: " + ", ".join(KINDS),
-               "/ipslo visit add fiji 2027-01-12 to 2027-01-16 country visit", visit),
-    Subcommand("visits", "visits [mine|<nation>]", "Visits in the next 90 days, yours, or a nation's",
-               "/ipslo visits fiji", visits, shareable=True, aliases=("trips",)),
+    Subcommand(
+        "visit",
+        "visit add|move|cancel …",
+        "Plan, move or cancel a visit (reminders follow); kinds: " + ", ".join(KINDS),
+        "/ipslo visit add fiji 2027-01-12 to 2027-01-16 country visit",
+        visit,
+    ),
+    Subcommand(
+        "visits",
+        "visits [mine|<nation>]",
+        "Visits in the next 90 days, yours, or a nation's",
+        "/ipslo visits fiji",
+        visits,
+        shareable=True,
+        aliases=("trips",),
+    ),
 )

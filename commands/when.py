@@ -13,11 +13,11 @@ from dateutil.parser import parserinfo
 __all__ = [
     "ACCEPTED_FORMS",
     "WhenError",
+    "describe",
     "parse_date",
     "parse_when",
-    "split_when",
     "split_date_range",
-    "describe",
+    "split_when",
 ]
 
 ACCEPTED_FORMS = """\
@@ -81,7 +81,7 @@ _DAY_NAME = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
 _MONTH_ABBR = [""] + [m[0] for m in _Names.MONTHS]
 _MONTH_NAME = [""] + [m[-1] for m in _Names.MONTHS]
 
-_UTC = _dt.timezone.utc
+_UTC = _dt.UTC
 _MAX_WORDS = 8  # longest form: "tuesday 12 january 2027 at 9:30 pm" and friends
 _TONIGHT = _dt.time(20, 0)
 
@@ -93,8 +93,20 @@ _UNITS = {
     **dict.fromkeys(["w", "wk", "wks", "week", "weeks"], "weeks"),
 }
 _COUNT_WORDS = {
-    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
 }
 _RANGE_WORDS = {"to", "until", "till", "through", "thru", "-", "–", "—"}
 _DASHES = {"-", "–", "—"}
@@ -186,9 +198,7 @@ def _make_date(year: int, month: int, day: int, typed: str) -> _dt.date:
     except ValueError:
         if 1 <= month <= 12:
             days = calendar.monthrange(year, month)[1]
-            raise WhenError(
-                f"“{typed}” isn't a real date: {_MONTH_NAME[month]} {year} has {days} days."
-            ) from None
+            raise WhenError(f"“{typed}” isn't a real date: {_MONTH_NAME[month]} {year} has {days} days.") from None
         raise WhenError(f"“{typed}” isn't a real date: there is no month {month}.") from None
 
 
@@ -279,7 +289,7 @@ def _absolute(toks: list[str], today: _dt.date, anchor: _dt.date | None) -> _dt.
 
 
 def _relative(toks: list[str]) -> dict[str, int]:
-    """"in 2 hours", "in an hour", "in 1 week and 2 days", "in 90s" -> {unit: count}."""
+    """ "in 2 hours", "in an hour", "in 1 week and 2 days", "in 90s" -> {unit: count}."""
     if len(toks) < 2 or toks[0] != "in":
         raise _NoMatch
     expanded: list[str] = []
@@ -366,9 +376,13 @@ def _date(tokens: list[str], today: _dt.date, anchor: _dt.date | None = None) ->
 def _short_year(tokens: list[str], typed: str) -> WhenError | None:
     """ "12 Jan 27" / "Jan 12 27": a two-digit year (only refused when it is the whole text)."""
     toks = [t for t in tokens if t not in ("on", "of")]
-    if len(toks) == 3 and re.fullmatch(r"\d{2}", toks[2]) and (
-        (_NAMES.month(toks[0]) and _DAY_RE.fullmatch(toks[1]))
-        or (_NAMES.month(toks[1]) and _DAY_RE.fullmatch(toks[0]))
+    if (
+        len(toks) == 3
+        and re.fullmatch(r"\d{2}", toks[2])
+        and (
+            (_NAMES.month(toks[0]) and _DAY_RE.fullmatch(toks[1]))
+            or (_NAMES.month(toks[1]) and _DAY_RE.fullmatch(toks[0]))
+        )
     ):
         return WhenError(f"Please write the year in full in “{typed}”, e.g. “12 Jan 2027”.")
     return None
@@ -380,8 +394,11 @@ def _explain(tokens: list[str], what: str, typed: str, today: _dt.date, *, futur
     months = [t for t in toks if _NAMES.month(t)]
     if months and len(toks) <= 2 and all(_NAMES.month(t) or _YEAR_RE.fullmatch(t) for t in toks):
         return WhenError(f"“{typed}” needs a day of the month too, e.g. “12 {months[0].capitalize()} 2027”.")
-    return (_diagnose(tokens, today, future=future) or _short_year(tokens, typed)
-            or WhenError(f"I couldn't read “{typed}” as {what}."))
+    return (
+        _diagnose(tokens, today, future=future)
+        or _short_year(tokens, typed)
+        or WhenError(f"I couldn't read “{typed}” as {what}.")
+    )
 
 
 _LONG_UNITS = {
@@ -420,7 +437,7 @@ def _diagnose(tokens: list[str], today: _dt.date, *, future: bool) -> WhenError 
         if second in ("week", "month", "year"):
             return past(today - _dt.timedelta(days=7))
     if "ago" in toks[:4]:
-        phrase = " ".join(toks[:toks.index("ago") + 1])
+        phrase = " ".join(toks[: toks.index("ago") + 1])
         return past(today - _dt.timedelta(days=7))
     if first == "next" and second in ("week", "wk", "month", "year"):
         if second in ("week", "wk"):
@@ -443,7 +460,9 @@ def _diagnose(tokens: list[str], today: _dt.date, *, future: bool) -> WhenError 
         if count.isdigit() and unit in _LONG_UNITS:
             months = int(count) * _LONG_UNITS[unit]
             if months > 120:
-                return WhenError(f"“{counted}” is too far ahead to plan; please give a date within ten years, e.g. “2027-01-12”.")
+                return WhenError(
+                    f"“{counted}” is too far ahead to plan; please give a date within ten years, e.g. “2027-01-12”."
+                )
             later = _add_months(today, months)
             return WhenError(
                 f"I count in days and weeks, not months or years: type the date itself, "
@@ -690,8 +709,12 @@ def _day_span(words: list[str], today: _dt.date) -> tuple[_dt.date, _dt.date, in
     span = _DAY_SPAN_RE.fullmatch(first)
     if span:  # 12-16 Jan 2027
         day1, tail, skipped = span[1], [span[2]] + words[1:], 0
-    elif (len(words) >= 3 and _DAY_RE.fullmatch(first) and words[1].lower() in _RANGE_WORDS
-          and _DAY_RE.fullmatch(words[2].lower())):  # 12 to 16 Jan 2027
+    elif (
+        len(words) >= 3
+        and _DAY_RE.fullmatch(first)
+        and words[1].lower() in _RANGE_WORDS
+        and _DAY_RE.fullmatch(words[2].lower())
+    ):  # 12 to 16 Jan 2027
         day1, tail, skipped = _DAY_RE.fullmatch(first)[1], words[2:], 2
     elif len(words) >= 2 and _NAMES.month(first) and _DAY_SPAN_RE.fullmatch(words[1].lower()):  # Jan 12-16, 2027
         span = _DAY_SPAN_RE.fullmatch(words[1].lower())
@@ -704,7 +727,7 @@ def _day_span(words: list[str], today: _dt.date) -> tuple[_dt.date, _dt.date, in
     end, n = found
     if n < 2:  # the month must be part of it
         return None
-    typed = " ".join(words[:n + skipped])
+    typed = " ".join(words[: n + skipped])
     start = _make_date(end.year, end.month, int(day1), typed)
     if start > end:
         raise WhenError(
@@ -737,9 +760,7 @@ def _second_date(words: list[str], today: _dt.date, start: _dt.date) -> tuple[_d
     return None
 
 
-def split_date_range(
-    words: list[str], *, today: _dt.date
-) -> tuple[_dt.date, _dt.date | None, list[str]]:
+def split_date_range(words: list[str], *, today: _dt.date) -> tuple[_dt.date, _dt.date | None, list[str]]:
     """(start, end or None, remaining words) for "<date> [to|-|until <date>] rest…", "12-16 Jan 2027 rest…"
     or two dates side by side ("2027-01-12 2027-01-16 rest…").
 
@@ -777,7 +798,5 @@ def split_date_range(
         end, m = found_end
         rest = rest[m:]
         if end < start:
-            raise WhenError(
-                f"The end date ({_fmt_date(end)}) is before the start date ({_fmt_date(start)})."
-            )
+            raise WhenError(f"The end date ({_fmt_date(end)}) is before the start date ({_fmt_date(start)}).")
     return start, end, rest

@@ -4,6 +4,7 @@ Each database is fresh: a temporary SQLite file, and a new schema on the Postgre
 
     .venv/bin/python scripts/ask_accuracy.py [--database sqlite|postgresql|both] [--postgres URL] [--questions FILE]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,20 +20,22 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import text  # noqa: E402
+from sqlalchemy import text
 
-from bot.app import open_database  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from commands.knowledge import understand  # noqa: E402
-from commands.nations import NationIndex  # noqa: E402
-from storage.nations import list_nations  # noqa: E402
-from storage.db import make_engine  # noqa: E402
+from bot.runtime import open_database
+from bot.settings import Settings
+from commands.knowledge import understand
+from commands.nations import NationIndex
+from storage.db import make_engine
+from storage.nations import list_nations
 
 QUESTIONS = Path(__file__).resolve().parents[1] / "tests" / "data" / "ask_questions.yaml"
 POSTGRES_URL = os.environ.get("IPSLO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
-def measure(database_url: str, questions: list[dict], today: dt.date) -> tuple[float, float, float, list[tuple[str, str, tuple]]]:
+def measure(
+    database_url: str, questions: list[dict], today: dt.date
+) -> tuple[float, float, float, list[tuple[str, str, tuple]]]:
     """Top-1 and top-3 accuracy, milliseconds per question, and the misses."""
     database = open_database(Settings(database_url=database_url))
     top1 = top3 = 0

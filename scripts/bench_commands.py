@@ -6,6 +6,7 @@ at 1 and 10 concurrent clients.
 
     .venv/bin/python scripts/bench_commands.py [--requests 400] [--database sqlite|postgresql]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.slack_standin import SlackStandIn  # noqa: E402
+from bot.slack_standin import SlackStandIn
 
 SECRET = "bench-signing-secret"
 
@@ -44,21 +45,30 @@ def serve(kind: str, port: int, api_url: str, database_url: str) -> None:
 
     logging.disable(logging.WARNING)
     if kind == "ipslo-bot":
-        from bot.app import create_app, open_database, slack_client
+        from bot.app import create_app
+        from bot.runtime import open_database, slack_client
         from bot.settings import Settings
 
-        settings = Settings(database_url=database_url, slack_bot_token="xoxb-standin", slack_signing_secret=SECRET,
-                            slack_api_url=api_url)
+        settings = Settings(
+            database_url=database_url,
+            slack_bot_token="xoxb-standin",
+            slack_signing_secret=SECRET,
+            slack_api_url=api_url,
+        )
         database = open_database(settings)
         app = create_app(settings=settings, database=database, client=slack_client(settings))
         run_gunicorn(wsgi_app(app, database), port=port, post_fork=lambda: database.engine.dispose(close=False))
         return
     inline = kind == "bare Bolt, inline"
-    app = App(client=WebClient(token="xoxb-standin", base_url=api_url), signing_secret=SECRET,
-              process_before_response=inline, token_verification_enabled=False)
+    app = App(
+        client=WebClient(token="xoxb-standin", base_url=api_url),
+        signing_secret=SECRET,
+        process_before_response=inline,
+        token_verification_enabled=False,
+    )
 
     @app.command("/ipslo")
-    def bare(ack):  # noqa: ANN001
+    def bare(ack):
         ack(text="ok")
 
     from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -84,8 +94,13 @@ def measure(port: int, standin: SlackStandIn, text: str, *, clients: int, reques
     lock = threading.Lock()
     per_client = max(1, requests // clients)
     # Pre-build signed requests (Slack's side of the work is not ours to time).
-    prepared = [[standin.slash_command(command="/ipslo", text=text, user_id="U0BENCH", signing_secret=SECRET)
-                 for _ in range(per_client)] for _ in range(clients)]
+    prepared = [
+        [
+            standin.slash_command(command="/ipslo", text=text, user_id="U0BENCH", signing_secret=SECRET)
+            for _ in range(per_client)
+        ]
+        for _ in range(clients)
+    ]
 
     def client(batch: list[tuple[str, dict[str, str]]]) -> None:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
@@ -127,15 +142,19 @@ def main() -> None:
         os.environ.pop(name, None)
 
     tmp = tempfile.mkdtemp(prefix="ipslo-bench-")
-    database_url = (f"sqlite:///{tmp}/bench.db" if args.database == "sqlite"
-                    else os.environ.get("IPSLO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
+    database_url = (
+        f"sqlite:///{tmp}/bench.db"
+        if args.database == "sqlite"
+        else os.environ.get("IPSLO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    )
     rows = []
     with SlackStandIn() as standin:
         standin.add_user("U0BENCH", name="bench", tz="Asia/Tokyo")
         for kind in ("bare Bolt, default", "bare Bolt, inline", "ipslo-bot"):
             port = free_port()
             process = multiprocessing.get_context("spawn").Process(
-                target=serve, args=(kind, port, standin.api_url, database_url), daemon=True)
+                target=serve, args=(kind, port, standin.api_url, database_url), daemon=True
+            )
             process.start()
             try:
                 wait_up(port)
@@ -143,15 +162,25 @@ def main() -> None:
                 for label, text in texts.items():
                     for clients in (1, 10):
                         latencies, wall = measure(port, standin, text, clients=clients, requests=args.requests)
-                        rows.append((kind, label if not kind.startswith("bare") else "ack only", clients,
-                                     percentile(latencies, 50), percentile(latencies, 99), len(latencies) / wall))
+                        rows.append(
+                            (
+                                kind,
+                                label if not kind.startswith("bare") else "ack only",
+                                clients,
+                                percentile(latencies, 50),
+                                percentile(latencies, 99),
+                                len(latencies) / wall,
+                            )
+                        )
             finally:
                 process.terminate()
                 process.join(10)
         violations = list(standin.violations)
 
-    print(f"\n/ipslo latency through signed HTTP -> gunicorn (1 gthread worker) -> Bolt; database: {args.database}; "
-          f"{args.requests} requests per row; {os.cpu_count()} CPUs\n")
+    print(
+        f"\n/ipslo latency through signed HTTP -> gunicorn (1 gthread worker) -> Bolt; database: {args.database}; "
+        f"{args.requests} requests per row; {os.cpu_count()} CPUs\n"
+    )
     print("| app | command | clients | p50 ms | p99 ms | requests/s |")
     print("|---|---|---:|---:|---:|---:|")
     for kind, label, clients, p50, p99, rate in rows:

@@ -6,6 +6,7 @@ one at a time and times each answer, end to end. Prints p50/p95 per command and 
 
     .venv/bin/python scripts/bench_notes.py [--count 100000] [--requests 100] [--database sqlite|postgresql|both]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,23 +27,44 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import func, insert, select, text  # noqa: E402
+from sqlalchemy import func, insert, select, text
 
-from bot.app import create_app, open_database, slack_client  # noqa: E402
-from bot.serve import wsgi_app  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from bot.slack_standin import SlackStandIn  # noqa: E402
-from storage.db import make_engine, utcnow  # noqa: E402
-from storage.nations import Nation  # noqa: E402
-from storage.notes import Note, _matching_ids, fold  # noqa: E402
+from bot.app import create_app
+from bot.runtime import open_database, slack_client
+from bot.serve import wsgi_app
+from bot.settings import Settings
+from bot.slack_standin import SlackStandIn
+from storage.db import make_engine, utcnow
+from storage.nations import Nation
+from storage.notes import Note, _matching_ids, fold
 
 SECRET = "bench-signing-secret"
 OFFICER = "U0BENCH"
 POSTGRES_URL = os.environ.get("IPSLO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 AUTHORS = ["U0BENCH", "U0KIM", "U0LEE", "U0PARK", "U0SMITH"]
 TAGS = ["pfsp", "da", "drills", "pfsa", "coe", "training", "audit", "legislation"]
-PLACES = ["Suva", "Lautoka", "Nukuʻalofa", "ʻEua", "Vavaʻu", "Apia", "Port Moresby", "Lae", "Honiara", "Port Vila",
-          "Ōsaka", "Kōbe", "Busan", "Laem Chabang", "São Tomé", "Tarawa", "Majuro", "Koror", "Dili", "Malé"]
+PLACES = [
+    "Suva",
+    "Lautoka",
+    "Nukuʻalofa",
+    "ʻEua",
+    "Vavaʻu",
+    "Apia",
+    "Port Moresby",
+    "Lae",
+    "Honiara",
+    "Port Vila",
+    "Ōsaka",
+    "Kōbe",
+    "Busan",
+    "Laem Chabang",
+    "São Tomé",
+    "Tarawa",
+    "Majuro",
+    "Koror",
+    "Dili",
+    "Malé",
+]
 #: What officers write after a meeting or a port visit (some words in several languages and scripts).
 FIELD = [
     "Inspections of the {place} gates, lighting and fencing were satisfactory.",
@@ -58,9 +80,25 @@ FIELD = [
     "ตรวจสอบท่าเรือ {place} แล้ว",
     "Fishing vessels and small craft moor next to the cruise terminal at {place}.",
 ]
-SEARCHES = ["inspect", "pfsp review", "drill records", "harbour master", "fencing lighting", "ʻeua", "cafe resume",
-            "designated authority promised", "tanker berth", "security", "port facility", "inspect tag:pfsp",
-            "drills since:2026-06-01", "pfsp nation:fiji", "seminar by:<@U0KIM|kim>", "港湾施設の保安計画を", "lorem"]
+SEARCHES = [
+    "inspect",
+    "pfsp review",
+    "drill records",
+    "harbour master",
+    "fencing lighting",
+    "ʻeua",
+    "cafe resume",
+    "designated authority promised",
+    "tanker berth",
+    "security",
+    "port facility",
+    "inspect tag:pfsp",
+    "drills since:2026-06-01",
+    "pfsp nation:fiji",
+    "seminar by:<@U0KIM|kim>",
+    "港湾施設の保安計画を",
+    "lorem",
+]
 KNOWLEDGE = Path(__file__).resolve().parents[1] / "storage" / "reference" / "knowledge"
 
 
@@ -80,7 +118,7 @@ def note_text(rng: random.Random, words: list[str]) -> str:
     parts = [rng.choice(FIELD).format(place=rng.choice(PLACES)) for _ in range(rng.randint(1, 2))]
     for _ in range(rng.randint(1, 3)):
         start = rng.randrange(len(words) - 50)
-        parts.append(" ".join(words[start:start + rng.randint(8, 45)]))
+        parts.append(" ".join(words[start : start + rng.randint(8, 45)]))
     rng.shuffle(parts)
     return " ".join(parts)
 
@@ -99,7 +137,9 @@ def generate(database, count: int, seed: int = 7) -> float:
     rng = random.Random(seed)
     started = time.perf_counter()
     with database.sessions.begin() as session:
-        nations = [n.iso2 for n in session.scalars(select(Nation).where(Nation.in_area.is_(True)).order_by(Nation.name))]
+        nations = [
+            n.iso2 for n in session.scalars(select(Nation).where(Nation.in_area.is_(True)).order_by(Nation.name))
+        ]
         nations = (nations + [n.iso2 for n in session.scalars(select(Nation).order_by(Nation.name))])[:50]
         nations = list(dict.fromkeys(nations))
     corpus = prose()
@@ -114,13 +154,22 @@ def generate(database, count: int, seed: int = 7) -> float:
     for number in range(count):
         note = note_text(rng, corpus)
         tags = rng.sample(TAGS, rng.randint(0, 2))
-        batch.append({
-            "nation_iso2": nations[number % len(nations)], "visit_id": None,
-            "noted_on": first_day + dt.timedelta(days=rng.randint(0, 1050)), "text": note, "search_text": fold(note),
-            "tags": f" {' '.join(tags)} " if tags else "", "author_user_id": rng.choice(AUTHORS),
-            "source_permalink": None, "message_author_id": None, "idempotency_key": f"bench:{number}",
-            "created_by": OFFICER, "created_at": now,
-        })
+        batch.append(
+            {
+                "nation_iso2": nations[number % len(nations)],
+                "visit_id": None,
+                "noted_on": first_day + dt.timedelta(days=rng.randint(0, 1050)),
+                "text": note,
+                "search_text": fold(note),
+                "tags": f" {' '.join(tags)} " if tags else "",
+                "author_user_id": rng.choice(AUTHORS),
+                "source_permalink": None,
+                "message_author_id": None,
+                "idempotency_key": f"bench:{number}",
+                "created_by": OFFICER,
+                "created_at": now,
+            }
+        )
         if len(batch) == 5000:
             with database.sessions.begin() as session:
                 session.execute(insert(Note), batch)
@@ -130,8 +179,12 @@ def generate(database, count: int, seed: int = 7) -> float:
             session.execute(insert(Note), batch)
     if postgres:
         with database.engine.begin() as connection:
-            connection.execute(text("INSERT INTO notes_fts (note_id, document) "
-                                    "SELECT id, to_tsvector('english', search_text) FROM notes"))
+            connection.execute(
+                text(
+                    "INSERT INTO notes_fts (note_id, document) "
+                    "SELECT id, to_tsvector('english', search_text) FROM notes"
+                )
+            )
             connection.execute(text("CREATE INDEX notes_fts_document ON notes_fts USING GIN (document)"))
             connection.execute(text("ALTER TABLE notes ENABLE TRIGGER notes_fts_sync"))
     with database.engine.begin() as connection:
@@ -151,8 +204,12 @@ def measure(name: str, database_url: str, count: int, requests: int) -> list[tup
     rows = []
     with SlackStandIn() as standin:
         standin.add_user(OFFICER, name="bench", tz="Asia/Tokyo")
-        settings = Settings(database_url=database_url, slack_bot_token=standin.bot_token, slack_signing_secret=SECRET,
-                            slack_api_url=standin.api_url)
+        settings = Settings(
+            database_url=database_url,
+            slack_bot_token=standin.bot_token,
+            slack_signing_secret=SECRET,
+            slack_api_url=standin.api_url,
+        )
         app = create_app(settings=settings, database=database, client=slack_client(settings))
         server = make_server("127.0.0.1", 0, wsgi_app(app, database), server_class=_Server, handler_class=_Quiet)
         threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
@@ -178,10 +235,13 @@ def measure(name: str, database_url: str, count: int, requests: int) -> list[tup
         rng = random.Random(11)
         written = iter(range(10**9))
         workloads = {
-            "/ipslo note <nation> <text>": lambda: f"note {names[rng.choice(nations)]} Bench note {next(written)}: "
-                                                   + note_text(rng, corpus),
+            "/ipslo note <nation> <text>": lambda: (
+                f"note {names[rng.choice(nations)]} Bench note {next(written)}: " + note_text(rng, corpus)
+            ),
             "/ipslo notes <nation>": lambda: f"notes {names[rng.choice(nations)]}",
-            "/ipslo notes <nation> <word>": lambda: f"notes {names[rng.choice(nations)]} {rng.choice(['pfsp', 'inspect', 'harbour'])}",
+            "/ipslo notes <nation> <word>": lambda: (
+                f"notes {names[rng.choice(nations)]} {rng.choice(['pfsp', 'inspect', 'harbour'])}"
+            ),
             "/ipslo search <words> [filters]": lambda: f"search {rng.choice(SEARCHES)}",
         }
         for label, line in workloads.items():
@@ -221,15 +281,21 @@ def main() -> int:
             connection.execute(text(f'CREATE SCHEMA "{schema}"'))
         try:
             separator = "&" if "?" in args.postgres else "?"
-            rows += measure("PostgreSQL (tsvector)", f"{args.postgres}{separator}options=-csearch_path%3D{schema}",
-                            args.count, args.requests)
+            rows += measure(
+                "PostgreSQL (tsvector)",
+                f"{args.postgres}{separator}options=-csearch_path%3D{schema}",
+                args.count,
+                args.requests,
+            )
         finally:
             with admin.begin() as connection:
                 connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
             admin.dispose()
 
-    print(f"\n{args.count:,} notes over 50 nations; {args.requests} signed requests per command, one at a time, "
-          "timed from request to Slack's answer\n")
+    print(
+        f"\n{args.count:,} notes over 50 nations; {args.requests} signed requests per command, one at a time, "
+        "timed from request to Slack's answer\n"
+    )
     print(f"{'database':<22} {'command':<34} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
     for name, label, p50, p95, worst in rows:
         print(f"{name:<22} {label:<34} {p50:>8.1f} {p95:>8.1f} {worst:>8.1f}")

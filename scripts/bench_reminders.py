@@ -7,6 +7,7 @@ Runs against a fresh schema on PostgreSQL (IPSLO_TEST_POSTGRES_URL, default post
 file with --sqlite. Slack is the local stand-in; lateness is measured when the stand-in receives chat.postMessage.
 The bot processes are real ``python -m bot scheduler`` processes with the default poll interval.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,15 +27,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import insert, text  # noqa: E402
+from sqlalchemy import insert, text
 
-from bot.app import open_database  # noqa: E402
-from bot.scheduler import ReminderScheduler  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from bot.slack_standin import ApiCall, SlackStandIn  # noqa: E402
-from storage import reminders as store  # noqa: E402
-from storage.db import make_engine, utcnow  # noqa: E402
-from storage.reminders import Reminder  # noqa: E402
+from bot.runtime import open_database
+from bot.scheduler import ReminderScheduler
+from bot.settings import Settings
+from bot.slack_standin import ApiCall, SlackStandIn
+from storage import reminders as store
+from storage.db import make_engine, utcnow
+from storage.reminders import Reminder
 
 POSTGRES_URL = os.environ.get("IPSLO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 OFFICER = "U0BENCH"
@@ -80,11 +81,16 @@ def fresh_database(use_sqlite: bool, workdir: Path) -> tuple[str, callable]:
 
 
 def start_worker(url: str, standin: SlackStandIn, workdir: Path, name: str) -> tuple[subprocess.Popen, Path]:
-    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy") and not k.startswith(("SLACK_", "IPSLO_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.lower().endswith("_proxy") and not k.startswith(("SLACK_", "IPSLO_"))
+    }
     env.update(DATABASE_URL=url, SLACK_BOT_TOKEN=standin.bot_token, SLACK_API_URL=standin.api_url, PYTHONPATH=str(ROOT))
     log = workdir / f"{name}.log"
-    process = subprocess.Popen([sys.executable, "-m", "bot", "scheduler"], cwd=workdir, env=env,
-                               stdout=log.open("w"), stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "scheduler"], cwd=workdir, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT
+    )
     return process, log
 
 
@@ -105,8 +111,18 @@ def stop(process: subprocess.Popen) -> None:
         process.kill()
 
 
-def lateness_run(*, url: str, database, standin: SlackStandIn, arrivals: Arrivals, workdir: Path, processes: int,
-                 count: int, spread: float, lead: float) -> dict[str, float]:
+def lateness_run(
+    *,
+    url: str,
+    database,
+    standin: SlackStandIn,
+    arrivals: Arrivals,
+    workdir: Path,
+    processes: int,
+    count: int,
+    spread: float,
+    lead: float,
+) -> dict[str, float]:
     """``count`` reminders due at random moments within ``spread`` seconds, starting ``lead`` seconds from now."""
     with arrivals.lock:
         arrivals.at.clear()
@@ -121,8 +137,15 @@ def lateness_run(*, url: str, database, standin: SlackStandIn, arrivals: Arrival
             for number in range(count):
                 due_at = base + dt.timedelta(seconds=random.uniform(0, spread))
                 due[number] = due_at
-                store.add_reminder(session=session, kind=store.ADHOC, owner_user_id=OFFICER, due_at=due_at,
-                                   text=f"bench {number}", recorded_by=OFFICER, nation_iso2="FJ")
+                store.add_reminder(
+                    session=session,
+                    kind=store.ADHOC,
+                    owner_user_id=OFFICER,
+                    due_at=due_at,
+                    text=f"bench {number}",
+                    recorded_by=OFFICER,
+                    nation_iso2="FJ",
+                )
         deadline = time.time() + lead + spread + 60
         while len(arrivals.at) < count and time.time() < deadline:
             time.sleep(0.2)
@@ -133,7 +156,9 @@ def lateness_run(*, url: str, database, standin: SlackStandIn, arrivals: Arrival
     late = sorted(max(0.0, arrivals.at[n] - due[n].timestamp()) for n in arrivals.at)
     early = sum(1 for n in arrivals.at if arrivals.at[n] < due[n].timestamp() - 0.001)
     return {
-        "delivered": len(arrivals.at), "duplicates": arrivals.duplicates, "early": early,
+        "delivered": len(arrivals.at),
+        "duplicates": arrivals.duplicates,
+        "early": early,
         "p50": statistics.median(late) if late else float("nan"),
         "p99": late[min(len(late) - 1, int(len(late) * 0.99))] if late else float("nan"),
         "max": late[-1] if late else float("nan"),
@@ -146,11 +171,19 @@ def add_pending(database, count: int) -> float:
     now = utcnow()
     rows = []
     for number in range(count):
-        rows.append({
-            "kind": store.ADHOC, "owner_user_id": OFFICER, "nation_iso2": "FJ", "text": f"pending {number}",
-            "due_at": now + dt.timedelta(minutes=5, seconds=random.uniform(0, 365 * 86400)),
-            "state": store.PENDING, "attempts": 0, "recorded_by": OFFICER, "recorded_at": now,
-        })
+        rows.append(
+            {
+                "kind": store.ADHOC,
+                "owner_user_id": OFFICER,
+                "nation_iso2": "FJ",
+                "text": f"pending {number}",
+                "due_at": now + dt.timedelta(minutes=5, seconds=random.uniform(0, 365 * 86400)),
+                "state": store.PENDING,
+                "attempts": 0,
+                "recorded_by": OFFICER,
+                "recorded_at": now,
+            }
+        )
         if len(rows) == 10_000:
             with database.sessions.begin() as session:
                 session.execute(insert(Reminder), rows)
@@ -194,7 +227,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=1000, help="reminders due in the window (default 1000)")
     parser.add_argument("--spread", type=float, default=60, help="the window, seconds (default 60)")
-    parser.add_argument("--pending", type=int, default=100_000, help="pending reminders for the start test (default 100000)")
+    parser.add_argument(
+        "--pending", type=int, default=100_000, help="pending reminders for the start test (default 100000)"
+    )
     parser.add_argument("--sqlite", action="store_true", help="use a SQLite file instead of PostgreSQL")
     args = parser.parse_args()
     for name in [k for k in os.environ if k.lower().endswith("_proxy")]:
@@ -215,10 +250,20 @@ def main() -> int:
         database = open_database(Settings(database_url=url))
         try:
             for processes in (1, 2):
-                print(f"… {args.count} reminders due within {args.spread:.0f} s, {processes} process(es)", file=sys.stderr)
-                results[processes] = lateness_run(url=url, database=database, standin=standin, arrivals=arrivals,
-                                                  workdir=workdir, processes=processes, count=args.count,
-                                                  spread=args.spread, lead=lead)
+                print(
+                    f"… {args.count} reminders due within {args.spread:.0f} s, {processes} process(es)", file=sys.stderr
+                )
+                results[processes] = lateness_run(
+                    url=url,
+                    database=database,
+                    standin=standin,
+                    arrivals=arrivals,
+                    workdir=workdir,
+                    processes=processes,
+                    count=args.count,
+                    spread=args.spread,
+                    lead=lead,
+                )
             print(f"… writing {args.pending:,} pending reminders", file=sys.stderr)
             written = add_pending(database, args.pending)
             with database.sessions() as session:
@@ -229,7 +274,9 @@ def main() -> int:
             drop()
 
     backend = "SQLite" if args.sqlite else "PostgreSQL"
-    print(f"\nReminder delivery ({backend}, Slack stand-in, poll interval 10 s, lateness = stand-in arrival - due time)\n")
+    print(
+        f"\nReminder delivery ({backend}, Slack stand-in, poll interval 10 s, lateness = stand-in arrival - due time)\n"
+    )
     print("| measure | 1 process | 2 processes |")
     print("|---|---|---|")
     print(f"| reminders due within {args.spread:.0f} s | {args.count} | {args.count} |")

@@ -1,4 +1,5 @@
 """The knowledge base: cited ISPS / SOLAS / MTSA entries, loaded from reference YAML, found by section key or ranked full-text search."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -83,51 +84,83 @@ ABBREVIATIONS: dict[str, str] = {
 
 #: Everyday words officers use for what the entries call something else. Searched alongside the typed word.
 SYNONYMS: dict[str, tuple[str, ...]] = {
-    "vessel": ("ship",), "vessels": ("ship",),
-    "country": ("nation", "government"), "countries": ("nation", "government"),
-    "nation": ("country",), "nations": ("country",),
-    "often": ("frequency", "every"), "frequently": ("frequency", "every"),
-    "expire": ("valid", "validity"), "expires": ("valid", "validity"), "expiry": ("valid", "validity"),
+    "vessel": ("ship",),
+    "vessels": ("ship",),
+    "country": ("nation", "government"),
+    "countries": ("nation", "government"),
+    "nation": ("country",),
+    "nations": ("country",),
+    "often": ("frequency", "every"),
+    "frequently": ("frequency", "every"),
+    "expire": ("valid", "validity"),
+    "expires": ("valid", "validity"),
+    "expiry": ("valid", "validity"),
     "lasts": ("valid",),
     "temporary": ("interim",),
-    "sign": ("signed",), "signs": ("signed",),
-    "alarm": ("alert",), "panic": ("alert",),
-    "sanction": ("conditions", "entry"), "sanctions": ("conditions", "entry"),
-    "delist": ("lifted", "removed"), "delisted": ("lifted", "removed"), "removed": ("lifted",),
+    "sign": ("signed",),
+    "signs": ("signed",),
+    "alarm": ("alert",),
+    "panic": ("alert",),
+    "sanction": ("conditions", "entry"),
+    "sanctions": ("conditions", "entry"),
+    "delist": ("lifted", "removed"),
+    "delisted": ("lifted", "removed"),
+    "removed": ("lifted",),
     "flag": ("administration",),
-    "law": ("statute",), "legal": ("statute", "law"),
+    "law": ("statute",),
+    "legal": ("statute", "law"),
     "audit": ("verification",),
     "visit": ("visits",),
-    "reassess": ("reassessment", "assess"), "reassessed": ("reassessment", "assess"),
+    "reassess": ("reassessment", "assess"),
+    "reassessed": ("reassessment", "assess"),
     "gap": ("apart",),
-    "max": ("most",), "maximum": ("most",),
+    "max": ("most",),
+    "maximum": ("most",),
     "ports": ("port",),
-    "find": ("found", "finding"), "finds": ("found", "finding"),
-    "exclude": ("except", "exempt"), "excluded": ("except", "exempt"), "exclusion": ("exception", "exempt"),
+    "find": ("found", "finding"),
+    "finds": ("found", "finding"),
+    "exclude": ("except", "exempt"),
+    "excluded": ("except", "exempt"),
+    "exclusion": ("exception", "exempt"),
     "exempted": ("except", "exempt"),
     "good": ("valid",),
-    "steps": ("process", "cycle"), "stages": ("process", "cycle"),
-    "ask": ("request", "require"), "asks": ("request", "require"), "asked": ("request", "require"),
-    "enter": ("entry",), "enters": ("entry",), "entering": ("entry",),
-    "follow": ("comply", "act"), "follows": ("comply", "act"), "obey": ("comply", "act"),
+    "steps": ("process", "cycle"),
+    "stages": ("process", "cycle"),
+    "ask": ("request", "require"),
+    "asks": ("request", "require"),
+    "asked": ("request", "require"),
+    "enter": ("entry",),
+    "enters": ("entry",),
+    "entering": ("entry",),
+    "follow": ("comply", "act"),
+    "follows": ("comply", "act"),
+    "obey": ("comply", "act"),
 }
 
 NUMBER_WORDS = {
-    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8",
-    "nine": "9", "ten": "10", "eighteen": "18", "ninety": "90",
-    "first": "1", "second": "2", "third": "3", "fifth": "5", "tenth": "10",
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+    "ten": "10",
+    "eighteen": "18",
+    "ninety": "90",
+    "first": "1",
+    "second": "2",
+    "third": "3",
+    "fifth": "5",
+    "tenth": "10",
 }
 
 #: Words that carry no meaning for finding an entry. Kept short on purpose: "level", "port", "last" matter.
-STOP_WORDS = frozenset("""
-a about above again all also am an and any are aren't as at be been being below between both but by
-can could did do does doing done during each else ever few for from further get gets got had has have having he her
-here hers him his how i i'd i'm if in into is isn't it it's its itself just let me more mine my myself need needs
-no nor not now of on once only or other our ours out over own please same say says she should so some such
-tell than that that's the their theirs them then there these they this those through to too under until up upon
-us very was wasn't we were what what's whats when where which while who whom whose why will with would you your
-yours like rule rules mean means meaning happen happens thing things kind sort exactly actually really
-""".split())
+STOP_WORDS = frozenset(
+    ["a", "about", "above", "again", "all", "also", "am", "an", "and", "any", "are", "aren't", "as", "at", "be", "been", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "done", "during", "each", "else", "ever", "few", "for", "from", "further", "get", "gets", "got", "had", "has", "have", "having", "he", "her", "here", "hers", "him", "his", "how", "i", "i'd", "i'm", "if", "in", "into", "is", "isn't", "it", "it's", "its", "itself", "just", "let", "me", "more", "mine", "my", "myself", "need", "needs", "no", "nor", "not", "now", "of", "on", "once", "only", "or", "other", "our", "ours", "out", "over", "own", "please", "same", "say", "says", "she", "should", "so", "some", "such", "tell", "than", "that", "that's", "the", "their", "theirs", "them", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "upon", "us", "very", "was", "wasn't", "we", "were", "what", "what's", "whats", "when", "where", "which", "while", "who", "whom", "whose", "why", "will", "with", "would", "you", "your", "yours", "like", "rule", "rules", "mean", "means", "meaning", "happen", "happens", "thing", "things", "kind", "sort", "exactly", "actually", "really"]
+)
 
 #: A section reference: "XI-2/6", "A/16", "B/18.5", "A/2.1.9-2.1.11". One word, so the "2" of "XI-2" is not "level 2".
 SECTION = re.compile(r"\b(?:xi-?[12]|[ab])/\d+(?:\.\d+)*(?:-\d+(?:\.\d+)*)?")
@@ -143,14 +176,19 @@ def fold(text: str) -> str:
 def words(text: str) -> list[str]:
     """The words of a text, lower case; a section reference is one word: "XI-2/6" -> "xi_2_6"."""
     text = fold(text).replace("'s ", " ").replace("'", "")
-    text = SECTION.sub(lambda m: re.sub(r"[^a-z0-9]+", "_", m.group(0).replace("xi2", "xi-2").replace("xi1", "xi-1")), text)
+    text = SECTION.sub(
+        lambda m: re.sub(r"[^a-z0-9]+", "_", m.group(0).replace("xi2", "xi-2").replace("xi1", "xi-1")), text
+    )
     return re.findall(r"[a-z0-9_]+", text)
 
 
-SUFFIXES = tuple(sorted(
-    """izations ization ational fulness iveness ations ation ments ment ities ity ality ances ance ences ence ables able
-    ibles ible ings ing ists ist isms ism ives ive ions ion ies ied ates ated ate izes ized ize ises ised ise
-    ers er ed es al ly ic s e y""".split(), key=len, reverse=True))
+SUFFIXES = tuple(
+    sorted(
+        ["izations", "ization", "ational", "fulness", "iveness", "ations", "ation", "ments", "ment", "ities", "ity", "ality", "ances", "ance", "ences", "ence", "ables", "able", "ibles", "ible", "ings", "ing", "ists", "ist", "isms", "ism", "ives", "ive", "ions", "ion", "ies", "ied", "ates", "ated", "ate", "izes", "ized", "ize", "ises", "ised", "ise", "ers", "er", "ed", "es", "al", "ly", "ic", "s", "e", "y"],
+        key=len,
+        reverse=True,
+    )
+)
 
 
 def stem(word: str) -> str:
@@ -204,7 +242,12 @@ def read_entries(folder: Path = KNOWLEDGE) -> list[dict[str, Any]]:
 
 def search_terms(item: dict[str, Any]) -> str:
     """The ref, keys, synonyms and tags of an entry, with every abbreviation in them also spelled out."""
-    phrases = [item.get("ref") or "", *(item.get("keys") or []), *(item.get("synonyms") or []), *(item.get("tags") or [])]
+    phrases = [
+        item.get("ref") or "",
+        *(item.get("keys") or []),
+        *(item.get("synonyms") or []),
+        *(item.get("tags") or []),
+    ]
     spelled = [ABBREVIATIONS[w] for phrase in phrases for w in words(phrase) if w in ABBREVIATIONS]
     return " ; ".join(str(p) for p in [*phrases, *dict.fromkeys(spelled)])
 
@@ -240,6 +283,7 @@ def load_knowledge(*, session: Session, folder: Path = KNOWLEDGE) -> dict[str, i
 
 
 # --- queries -------------------------------------------------------------------------------------
+
 
 def list_entries(*, session: Session) -> list[KnowledgeEntry]:
     return list(session.scalars(select(KnowledgeEntry).order_by(KnowledgeEntry.id)))
@@ -286,10 +330,15 @@ def find_by_key(*, session: Session, typed: str) -> KnowledgeEntry | None:
 
 #: The numbered families of sections, by how their keys begin in :func:`key_form`: what to call them and how to show a number.
 SECTION_FAMILIES: dict[str, tuple[str, str]] = {
-    "a/": ("Part A", "A/"), "b/": ("Part B", "B/"), "xi-1/": ("SOLAS XI-1", "XI-1/"), "xi-2/": ("SOLAS XI-2", "XI-2/"),
+    "a/": ("Part A", "A/"),
+    "b/": ("Part B", "B/"),
+    "xi-1/": ("SOLAS XI-1", "XI-1/"),
+    "xi-2/": ("SOLAS XI-2", "XI-2/"),
     "usc": ("46 U.S.C.", ""),
 }
-SECTION_FORM = re.compile(r"(?P<family>[ab]/|xi-[12]/)(?P<numbers>\d+(?:\.\d+)*)(?:-[\d.]+)?|(?P<usc>701\d\d)(?:\((?P<letter>[a-z])\))?")
+SECTION_FORM = re.compile(
+    r"(?P<family>[ab]/|xi-[12]/)(?P<numbers>\d+(?:\.\d+)*)(?:-[\d.]+)?|(?P<usc>701\d\d)(?:\((?P<letter>[a-z])\))?"
+)
 
 
 def section_numbers(form: str) -> tuple[str, tuple[int, ...]] | None:
@@ -357,6 +406,7 @@ def parent_key(typed: str) -> str | None:
 
 
 # --- ranked full-text search ---------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Hit:
@@ -438,7 +488,9 @@ def vocabulary(entries: list[KnowledgeEntry]) -> Vocabulary:
         for item in stems:
             frequency[item] = frequency.get(item, 0) + 1
     idf = {item: math.log(1 + count / n) for item, n in frequency.items()}
-    vocab = Vocabulary(frozenset(all_words), frozenset(stem(w) for w in all_words), idf, entry_stems, name_stems, phrases)
+    vocab = Vocabulary(
+        frozenset(all_words), frozenset(stem(w) for w in all_words), idf, entry_stems, name_stems, phrases
+    )
     _VOCABULARY.clear()
     _VOCABULARY[signature] = vocab
     return vocab
@@ -535,7 +587,7 @@ def fts_scores(*, session: Session, terms: list[str]) -> dict[str, float]:
 
 def contains(sequence: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
     size = len(phrase)
-    return any(sequence[i:i + size] == phrase for i in range(len(sequence) - size + 1))
+    return any(sequence[i : i + size] == phrase for i in range(len(sequence) - size + 1))
 
 
 #: How the signals add up: the full-text rank (scaled so the best candidate scores 1), how much of the question
@@ -557,18 +609,30 @@ def search(*, session: Session, question: str, limit: int = 3) -> Search:
     found, corrections = question_words(question, vocab)
     terms = expand(found)
     searched = [part for term in terms for part in term.split("_")]  # the databases index "XI-2/6" as "xi", "2", "6"
-    scores = fts_scores(session=session, terms=list(dict.fromkeys(t for t in searched if re.fullmatch(r"[a-z0-9]+", t))))
+    scores = fts_scores(
+        session=session, terms=list(dict.fromkeys(t for t in searched if re.fullmatch(r"[a-z0-9]+", t)))
+    )
     top = max(scores.values(), default=0.0) or 1.0
     sequence = tuple(stem(w) for w in found)
     spelled = tuple(stem(w) for w in content_words(" ".join(ABBREVIATIONS.get(w, w) for w in found)))
     ranked: list[Hit] = []
     text_coverage: dict[str, float] = {}
     for entry_id, score in scores.items():
-        longest = max((len(p) for p in vocab.phrases.get(entry_id, ())
-                       if len(p) > 1 and (contains(sequence, p) or contains(spelled, p))), default=0)
+        longest = max(
+            (
+                len(p)
+                for p in vocab.phrases.get(entry_id, ())
+                if len(p) > 1 and (contains(sequence, p) or contains(spelled, p))
+            ),
+            default=0,
+        )
         text_coverage[entry_id] = coverage(found, vocab.entry_stems[entry_id], vocab)
-        total = (FTS_WEIGHT * score / top + NAME_WEIGHT * coverage(found, vocab.name_stems[entry_id], vocab)
-                 + TEXT_WEIGHT * text_coverage[entry_id] + PHRASE_WEIGHT * min(longest, 4))
+        total = (
+            FTS_WEIGHT * score / top
+            + NAME_WEIGHT * coverage(found, vocab.name_stems[entry_id], vocab)
+            + TEXT_WEIGHT * text_coverage[entry_id]
+            + PHRASE_WEIGHT * min(longest, 4)
+        )
         ranked.append(Hit(by_id[entry_id], total))
     ranked.sort(key=lambda hit: (-hit.score, hit.entry.id))
     confident = bool(ranked) and answers_well(found, vocab.entry_stems[ranked[0].entry.id], vocab)
@@ -582,7 +646,8 @@ def nearest_by_title(entries: list[KnowledgeEntry], question: str, *, exclude: s
     typed = fold(question)
     scored = [
         Hit(e, 0.01 * difflib.SequenceMatcher(None, typed, fold(e.title)).ratio())
-        for e in entries if e.id not in exclude
+        for e in entries
+        if e.id not in exclude
     ]
     scored.sort(key=lambda hit: (-hit.score, hit.entry.id))
     return scored[:limit]

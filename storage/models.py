@@ -1,4 +1,5 @@
 """Every table of the bot, imported in one place so the metadata (and Alembic's autogenerate) sees them all."""
+
 from storage.db import Base
 from storage.knowledge import KnowledgeEntry
 from storage.nations import Assessment, ConditionOfEntry, Nation
@@ -7,4 +8,17 @@ from storage.officers import Officer
 from storage.reminders import DigestRun, Reminder
 from storage.visits import Visit
 
-__all__ = ["Base", "Assessment", "ConditionOfEntry", "Nation", "Officer", "DigestRun", "Reminder", "Visit", "KnowledgeEntry", "Note", "NoteChange", "NoteFollowUp"]
+__all__ = [
+    "Assessment",
+    "Base",
+    "ConditionOfEntry",
+    "DigestRun",
+    "KnowledgeEntry",
+    "Nation",
+    "Note",
+    "NoteChange",
+    "NoteFollowUp",
+    "Officer",
+    "Reminder",
+    "Visit",
+]

@@ -1,4 +1,5 @@
 """Nations and territories, their assessments and Conditions of Entry: tables, queries, and the reference-data loader."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -78,6 +79,7 @@ class NationRecord:
 
 # --- queries ---------------------------------------------------------------------------------
 
+
 def list_nations(*, session: Session, in_area: bool | None = None) -> list[Nation]:
     query = select(Nation).order_by(Nation.name)
     if in_area is not None:
@@ -149,7 +151,18 @@ def record_assessment(
 
 # --- reference data --------------------------------------------------------------------------
 
-NATION_FIELDS = ("iso3", "name", "official_name", "region", "kind", "sovereign", "tz", "in_area", "engagement", "aliases")
+NATION_FIELDS = (
+    "iso3",
+    "name",
+    "official_name",
+    "region",
+    "kind",
+    "sovereign",
+    "tz",
+    "in_area",
+    "engagement",
+    "aliases",
+)
 
 
 def read_reference(name: str) -> dict[str, Any]:
@@ -195,7 +208,9 @@ def load_reference(*, session: Session) -> dict[str, int]:
         }
         row = shipped.get(item["iso2"])
         if row is None:
-            session.add(ConditionOfEntry(nation_iso2=item["iso2"], recorded_by=REFERENCE_DATA, recorded_at=now, **values))
+            session.add(
+                ConditionOfEntry(nation_iso2=item["iso2"], recorded_by=REFERENCE_DATA, recorded_at=now, **values)
+            )
             counts["added"] += 1
         elif any(getattr(row, k) != v for k, v in values.items()):
             for key, value in values.items():

@@ -1,4 +1,5 @@
 """Visit notes, their follow-ups and audit trail: tables, full-text search (SQLite FTS5 / PostgreSQL), and the writes that never lose or duplicate a note."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -64,8 +65,13 @@ class Note(Base):
 
     def snapshot(self) -> dict[str, Any]:
         """What the audit trail keeps of a note before and after a change."""
-        return {"text": self.text, "tags": self.tag_list, "visit_id": self.visit_id,
-                "noted_on": self.noted_on.isoformat(), "deleted": self.deleted}
+        return {
+            "text": self.text,
+            "tags": self.tag_list,
+            "visit_id": self.visit_id,
+            "noted_on": self.noted_on.isoformat(),
+            "deleted": self.deleted,
+        }
 
 
 class NoteFollowUp(Base):
@@ -98,6 +104,7 @@ class NoteChange(Base):
 
 
 # --- folding text for search -------------------------------------------------------------------
+
 
 def fold_map(text: str) -> tuple[str, list[int]]:
     """Text as search sees it (lower case, no accents on Latin letters, no apostrophes), and where each character came from.
@@ -162,6 +169,7 @@ def _tags_column(tags: Iterable[str]) -> str:
 
 # --- writing -----------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class FollowUp:
     text: str
@@ -174,9 +182,18 @@ def find_by_key(*, session: Session, idempotency_key: str) -> Note | None:
 
 
 def add_note(
-    *, session: Session, nation_iso2: str, text: str, noted_on: dt.date, author_user_id: str, idempotency_key: str,
-    visit_id: int | None = None, tags: Sequence[str] = (), source_permalink: str | None = None,
-    message_author_id: str | None = None, also_known_as: Sequence[str] = (),
+    *,
+    session: Session,
+    nation_iso2: str,
+    text: str,
+    noted_on: dt.date,
+    author_user_id: str,
+    idempotency_key: str,
+    visit_id: int | None = None,
+    tags: Sequence[str] = (),
+    source_permalink: str | None = None,
+    message_author_id: str | None = None,
+    also_known_as: Sequence[str] = (),
 ) -> tuple[Note, bool]:
     """Save a note once: a second call with the same key (or one of ``also_known_as``) returns the first note.
 
@@ -190,13 +207,23 @@ def add_note(
         raise ValueError(f"a note holds at most {MAX_TEXT} characters")
     now = utcnow()
     values = dict(
-        nation_iso2=nation_iso2, visit_id=visit_id, noted_on=noted_on, text=text, search_text=fold(text),
-        tags=_tags_column(tags), author_user_id=author_user_id, source_permalink=source_permalink,
-        message_author_id=message_author_id, idempotency_key=idempotency_key, created_by=author_user_id,
+        nation_iso2=nation_iso2,
+        visit_id=visit_id,
+        noted_on=noted_on,
+        text=text,
+        search_text=fold(text),
+        tags=_tags_column(tags),
+        author_user_id=author_user_id,
+        source_permalink=source_permalink,
+        message_author_id=message_author_id,
+        idempotency_key=idempotency_key,
+        created_by=author_user_id,
         created_at=now,
     )
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(Note).values(**values).on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(Note.id)
+    statement = (
+        insert(Note).values(**values).on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(Note.id)
+    )
     note_id = session.execute(statement).scalar()
     if note_id is None:  # another request saved it first
         note = find_by_key(session=session, idempotency_key=idempotency_key)
@@ -208,27 +235,49 @@ def add_note(
     return note, True
 
 
-def add_follow_up(*, session: Session, note: Note, follow_up: FollowUp, recorded_by: str,
-                  reminder_id: int | None = None) -> NoteFollowUp:
-    row = NoteFollowUp(note_id=note.id, text=follow_up.text, owner_user_id=follow_up.owner_user_id,
-                       due_on=follow_up.due_on, reminder_id=reminder_id, recorded_by=recorded_by, recorded_at=utcnow())
+def add_follow_up(
+    *, session: Session, note: Note, follow_up: FollowUp, recorded_by: str, reminder_id: int | None = None
+) -> NoteFollowUp:
+    row = NoteFollowUp(
+        note_id=note.id,
+        text=follow_up.text,
+        owner_user_id=follow_up.owner_user_id,
+        due_on=follow_up.due_on,
+        reminder_id=reminder_id,
+        recorded_by=recorded_by,
+        recorded_at=utcnow(),
+    )
     session.add(row)
     session.flush()
     return row
 
 
-def _record(*, session: Session, note: Note, action: str, before: dict | None, changed_by: str,
-            at: dt.datetime | None = None) -> NoteChange:
-    change = NoteChange(note_id=note.id, action=action, before=before, after=note.snapshot(),
-                        changed_by=changed_by, changed_at=at or utcnow())
+def _record(
+    *, session: Session, note: Note, action: str, before: dict | None, changed_by: str, at: dt.datetime | None = None
+) -> NoteChange:
+    change = NoteChange(
+        note_id=note.id,
+        action=action,
+        before=before,
+        after=note.snapshot(),
+        changed_by=changed_by,
+        changed_at=at or utcnow(),
+    )
     session.add(change)
     session.flush()
     return change
 
 
-def edit_note(*, session: Session, note: Note, changed_by: str, text: str | None = None,
-              tags: Sequence[str] | None = None, visit_id: int | None | bool = False,
-              noted_on: dt.date | None = None) -> bool:
+def edit_note(
+    *,
+    session: Session,
+    note: Note,
+    changed_by: str,
+    text: str | None = None,
+    tags: Sequence[str] | None = None,
+    visit_id: int | bool | None = False,
+    noted_on: dt.date | None = None,
+) -> bool:
     """Change a note and keep its former self in the audit trail. ``visit_id=False`` leaves the visit alone. Returns whether anything changed."""
     before = note.snapshot()
     if text is not None:
@@ -264,6 +313,7 @@ def restore_note(*, session: Session, note: Note, changed_by: str) -> None:
 
 # --- reading -----------------------------------------------------------------------------------
 
+
 def get_note(*, session: Session, note_id: int) -> Note | None:
     return session.get(Note, note_id)
 
@@ -278,8 +328,14 @@ def follow_ups(*, session: Session, note_id: int) -> list[NoteFollowUp]:
     return list(session.scalars(query))
 
 
-def notes_for_nation(*, session: Session, nation_iso2: str, limit: int, words: Sequence[str] = (),
-                     before: tuple[dt.date, int] | None = None) -> list[Note]:
+def notes_for_nation(
+    *,
+    session: Session,
+    nation_iso2: str,
+    limit: int,
+    words: Sequence[str] = (),
+    before: tuple[dt.date, int] | None = None,
+) -> list[Note]:
     """A nation's notes, newest first (by the day they are about), optionally only those matching ``words``; ``before`` pages on."""
     query = select(Note).where(Note.nation_iso2 == nation_iso2, Note.deleted_at.is_(None))
     if words and unspaced(words):
@@ -288,8 +344,11 @@ def notes_for_nation(*, session: Session, nation_iso2: str, limit: int, words: S
     elif words and not _is_postgres(session) and _fts5_count(session, words) > PROBE_ABOVE:
         # A common word: walk the nation's notes newest first and ask the index about each, rather than
         # gathering every note in the database that has the word.
-        query = query.where(text("EXISTS (SELECT 1 FROM notes_fts WHERE notes_fts MATCH :q AND notes_fts.rowid = notes.id)")
-                            .bindparams(q=_fts5_query(words)))
+        query = query.where(
+            text("EXISTS (SELECT 1 FROM notes_fts WHERE notes_fts MATCH :q AND notes_fts.rowid = notes.id)").bindparams(
+                q=_fts5_query(words)
+            )
+        )
     elif words:
         query = query.where(Note.id.in_(_matching_ids(session, words)))
     if before is not None:
@@ -322,7 +381,12 @@ def unspaced(words: Sequence[str]) -> bool:
 
 
 def _fts5_count(session: Session, words: Sequence[str]) -> int:
-    return session.execute(text("SELECT count(*) FROM notes_fts WHERE notes_fts MATCH :q"), {"q": _fts5_query(words)}).scalar() or 0
+    return (
+        session.execute(
+            text("SELECT count(*) FROM notes_fts WHERE notes_fts MATCH :q"), {"q": _fts5_query(words)}
+        ).scalar()
+        or 0
+    )
 
 
 def _fts5_query(words: Sequence[str]) -> str:
@@ -332,10 +396,16 @@ def _fts5_query(words: Sequence[str]) -> str:
 def _matching_ids(session: Session, words: Sequence[str]) -> Any:
     """A subquery of the ids of notes whose text has all of ``words`` (stemmed: "inspect" finds "inspections")."""
     if _is_postgres(session):
-        return text("SELECT note_id FROM notes_fts WHERE document @@ plainto_tsquery('english', :q)").bindparams(
-            q=" ".join(words)).columns(note_id=Integer)
-    return text("SELECT rowid FROM notes_fts WHERE notes_fts MATCH :q").bindparams(
-        q=_fts5_query(words)).columns(rowid=Integer)
+        return (
+            text("SELECT note_id FROM notes_fts WHERE document @@ plainto_tsquery('english', :q)")
+            .bindparams(q=" ".join(words))
+            .columns(note_id=Integer)
+        )
+    return (
+        text("SELECT rowid FROM notes_fts WHERE notes_fts MATCH :q")
+        .bindparams(q=_fts5_query(words))
+        .columns(rowid=Integer)
+    )
 
 
 @dataclass(frozen=True)
@@ -345,11 +415,22 @@ class Hit:
     note: Note
     rank: float
     spans: tuple[tuple[int, int], ...]
-    among_newest: int | None = None  # set when the words are in so many notes that only the newest this many were ranked
+    among_newest: int | None = (
+        None  # set when the words are in so many notes that only the newest this many were ranked
+    )
 
 
-def search(*, session: Session, words: Sequence[str], limit: int, offset: int = 0, nation_iso2: str | None = None,
-           author_user_id: str | None = None, since: dt.date | None = None, tag: str | None = None) -> list[Hit]:
+def search(
+    *,
+    session: Session,
+    words: Sequence[str],
+    limit: int,
+    offset: int = 0,
+    nation_iso2: str | None = None,
+    author_user_id: str | None = None,
+    since: dt.date | None = None,
+    tag: str | None = None,
+) -> list[Hit]:
     """Notes matching every one of ``words``, best first (bm25 on SQLite, ts_rank on PostgreSQL), with highlights.
 
     With no words, the notes the filters leave, newest first.
@@ -413,8 +494,10 @@ def search(*, session: Session, words: Sequence[str], limit: int, offset: int = 
     ids = [note_id for note_id, _ in ranked]
     notes = {n.id: n for n in session.scalars(select(Note).where(Note.id.in_(ids)))}
     marked = _marked(session, ids, words) if words else {}
-    return [Hit(notes[i], rank, highlight_spans(notes[i].text, marked.get(i, "")), RANK_POOL if capped else None)
-            for i, rank in ranked]
+    return [
+        Hit(notes[i], rank, highlight_spans(notes[i].text, marked.get(i, "")), RANK_POOL if capped else None)
+        for i, rank in ranked
+    ]
 
 
 def _spans_of(original: str, words: Sequence[str]) -> tuple[tuple[int, int], ...]:
@@ -434,17 +517,27 @@ RANK_POOL = 2_000
 
 def _best_first_sql(session: Session) -> str:
     if _is_postgres(session):
-        newest = ("SELECT note_id, document FROM notes_fts WHERE document @@ plainto_tsquery('english', :q) "
-                  "ORDER BY note_id DESC LIMIT :pool")
-        best = ("SELECT note_id AS id, ts_rank(document, plainto_tsquery('english', :q)) AS rank, count(*) OVER () AS pool "
-                f"FROM ({newest}) AS newest ORDER BY rank DESC, note_id DESC LIMIT :best")
+        newest = (
+            "SELECT note_id, document FROM notes_fts WHERE document @@ plainto_tsquery('english', :q) "
+            "ORDER BY note_id DESC LIMIT :pool"
+        )
+        best = (
+            "SELECT note_id AS id, ts_rank(document, plainto_tsquery('english', :q)) AS rank, count(*) OVER () AS pool "
+            f"FROM ({newest}) AS newest ORDER BY rank DESC, note_id DESC LIMIT :best"
+        )
     else:
-        newest = ("SELECT rowid AS id, -bm25(notes_fts) AS rank FROM notes_fts WHERE notes_fts MATCH :q "
-                  "ORDER BY rowid DESC LIMIT :pool")
-        best = (f"SELECT id, rank, count(*) OVER () AS pool FROM ({newest}) AS newest "
-                "ORDER BY rank DESC, id DESC LIMIT :best")
-    return (f"SELECT n.id, f.rank, f.pool FROM ({best}) AS f JOIN notes n ON n.id = f.id WHERE n.deleted_at IS NULL "
-            "ORDER BY f.rank DESC, n.id DESC LIMIT :limit OFFSET :offset")
+        newest = (
+            "SELECT rowid AS id, -bm25(notes_fts) AS rank FROM notes_fts WHERE notes_fts MATCH :q "
+            "ORDER BY rowid DESC LIMIT :pool"
+        )
+        best = (
+            f"SELECT id, rank, count(*) OVER () AS pool FROM ({newest}) AS newest "
+            "ORDER BY rank DESC, id DESC LIMIT :best"
+        )
+    return (
+        f"SELECT n.id, f.rank, f.pool FROM ({best}) AS f JOIN notes n ON n.id = f.id WHERE n.deleted_at IS NULL "
+        "ORDER BY f.rank DESC, n.id DESC LIMIT :limit OFFSET :offset"
+    )
 
 
 def _marked(session: Session, ids: list[int], words: Sequence[str]) -> dict[int, str]:
@@ -454,8 +547,11 @@ def _marked(session: Session, ids: list[int], words: Sequence[str]) -> dict[int,
             "SELECT id, ts_headline('english', search_text, plainto_tsquery('english', :q), :options) AS marked "
             "FROM notes WHERE id IN :ids"
         ).bindparams(bindparam("ids", expanding=True))
-        params = {"q": " ".join(words), "ids": ids,
-                  "options": f"HighlightAll=true, StartSel={MARK_START}, StopSel={MARK_STOP}"}
+        params = {
+            "q": " ".join(words),
+            "ids": ids,
+            "options": f"HighlightAll=true, StartSel={MARK_START}, StopSel={MARK_STOP}",
+        }
     else:
         sql = text(
             "SELECT rowid AS id, highlight(notes_fts, 0, :start, :stop) AS marked FROM notes_fts "
@@ -494,7 +590,7 @@ latest_notes = notes_for_nation
 
 def open_follow_ups(*, session: Session, nation_iso2: str) -> list[NoteFollowUp]:
     """Follow-ups promised in a nation's notes that are not done or cancelled, soonest due first."""
-    from storage.reminders import CANCELLED, DONE, Reminder  # noqa: PLC0415 (reminders build on visits)
+    from storage.reminders import CANCELLED, DONE, Reminder
 
     query = (
         select(NoteFollowUp)

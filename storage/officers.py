@@ -1,4 +1,5 @@
 """Officers as Slack knows them: name and time zone, cached from ``users.info`` so replies need no Web API call."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,4 +1,5 @@
 """Reminders, the source of truth for what is due and what was sent: the table, its queries, and the atomic claim that makes delivery happen once."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,13 +13,13 @@ from storage.db import Base, UTCDateTime, utcnow
 VISIT = "visit"
 ADHOC = "adhoc"
 
-PENDING = "pending"      # waiting for its time
-CLAIMED = "claimed"      # one process has taken it and is sending it now
-SENT = "sent"            # delivered on time
-LATE = "late"            # delivered after its time (the bot was down); due_at keeps the original time
-MISSED = "missed"        # fell due more than the grace period before the bot could send it: never sent
-FAILED = "failed"        # Slack refused it for good (failure_reason says why)
-DONE = "done"            # the officer pressed Done
+PENDING = "pending"  # waiting for its time
+CLAIMED = "claimed"  # one process has taken it and is sending it now
+SENT = "sent"  # delivered on time
+LATE = "late"  # delivered after its time (the bot was down); due_at keeps the original time
+MISSED = "missed"  # fell due more than the grace period before the bot could send it: never sent
+FAILED = "failed"  # Slack refused it for good (failure_reason says why)
+DONE = "done"  # the officer pressed Done
 CANCELLED = "cancelled"  # cancelled by the officer, or its visit was cancelled or moved past it
 
 OPEN_STATES = (PENDING, LATE, MISSED, FAILED)  # what /ipslo reminders shows
@@ -70,14 +71,31 @@ class DigestRun(Base):
 
 # --- writing -----------------------------------------------------------------------------------
 
+
 def add_reminder(
-    *, session: Session, kind: str, owner_user_id: str, due_at: dt.datetime, text: str, recorded_by: str,
-    nation_iso2: str | None = None, visit_id: int | None = None, offset_days: int | None = None,
+    *,
+    session: Session,
+    kind: str,
+    owner_user_id: str,
+    due_at: dt.datetime,
+    text: str,
+    recorded_by: str,
+    nation_iso2: str | None = None,
+    visit_id: int | None = None,
+    offset_days: int | None = None,
 ) -> Reminder:
     reminder = Reminder(
-        kind=kind, owner_user_id=owner_user_id, due_at=due_at, text=text, nation_iso2=nation_iso2,
-        visit_id=visit_id, offset_days=offset_days, state=PENDING, attempts=0,
-        recorded_by=recorded_by, recorded_at=utcnow(),
+        kind=kind,
+        owner_user_id=owner_user_id,
+        due_at=due_at,
+        text=text,
+        nation_iso2=nation_iso2,
+        visit_id=visit_id,
+        offset_days=offset_days,
+        state=PENDING,
+        attempts=0,
+        recorded_by=recorded_by,
+        recorded_at=utcnow(),
     )
     session.add(reminder)
     session.flush()
@@ -98,12 +116,30 @@ def set_state(*, session: Session, reminder: Reminder, state: str, updated_by: s
     return _guarded(session, reminder, arrived, state=state, updated_by=updated_by, updated_at=utcnow())
 
 
-def reschedule(*, session: Session, reminder: Reminder, due_at: dt.datetime, updated_by: str,
-               text: str | None = None, owner_user_id: str | None = None, arrived: bool = False) -> bool:
+def reschedule(
+    *,
+    session: Session,
+    reminder: Reminder,
+    due_at: dt.datetime,
+    updated_by: str,
+    text: str | None = None,
+    owner_user_id: str | None = None,
+    arrived: bool = False,
+) -> bool:
     """Pending again at a new moment (snoozed, or its visit moved, maybe with new words and lead); guarded like :func:`set_state`."""
     changes = {key: value for key, value in (("text", text), ("owner_user_id", owner_user_id)) if value is not None}
-    return _guarded(session, reminder, arrived, **changes, due_at=due_at, state=PENDING, claimed_by=None, claimed_at=None,
-                    updated_by=updated_by, updated_at=utcnow())
+    return _guarded(
+        session,
+        reminder,
+        arrived,
+        **changes,
+        due_at=due_at,
+        state=PENDING,
+        claimed_by=None,
+        claimed_at=None,
+        updated_by=updated_by,
+        updated_at=utcnow(),
+    )
 
 
 def _guarded(session: Session, reminder: Reminder, arrived: bool, **values: object) -> bool:
@@ -130,6 +166,7 @@ def _guarded(session: Session, reminder: Reminder, arrived: bool, **values: obje
 
 # --- delivery ----------------------------------------------------------------------------------
 
+
 def pending_due_by(*, session: Session, until: dt.datetime) -> list[tuple[int, dt.datetime]]:
     """(id, due_at) of every pending reminder due at or before ``until``, soonest first."""
     query = select(Reminder.id, Reminder.due_at).where(Reminder.state == PENDING, Reminder.due_at <= until)
@@ -152,8 +189,12 @@ def fail_abandoned_claims(*, session: Session, claimed_before: dt.datetime) -> i
     result = session.execute(
         update(Reminder)
         .where(Reminder.state == CLAIMED, Reminder.claimed_at < claimed_before)
-        .values(state=FAILED, failure_reason="the bot stopped while sending it; it may not have arrived",
-                updated_by="scheduler", updated_at=utcnow())
+        .values(
+            state=FAILED,
+            failure_reason="the bot stopped while sending it; it may not have arrived",
+            updated_by="scheduler",
+            updated_at=utcnow(),
+        )
         .execution_options(synchronize_session=False)
     )
     return result.rowcount or 0
@@ -173,14 +214,23 @@ def claim(*, session: Session, reminder_id: int, claimed_by: str, now: dt.dateti
     return result.rowcount == 1
 
 
-def mark_delivered(*, session: Session, reminder_id: int, worker: str, channel: str, message_ts: str,
-                   sent_at: dt.datetime, late: bool) -> bool:
+def mark_delivered(
+    *, session: Session, reminder_id: int, worker: str, channel: str, message_ts: str, sent_at: dt.datetime, late: bool
+) -> bool:
     """Record a sent reminder; only the process that claimed it may, and only while its claim stands.
 
     False when the officer pressed Done or Snooze on it first: then only where and when it was sent are kept.
     """
-    if _by_claimer(session, reminder_id, worker, state=LATE if late else SENT, channel=channel,
-                   message_ts=message_ts, sent_at=sent_at, failure_reason=None):
+    if _by_claimer(
+        session,
+        reminder_id,
+        worker,
+        state=LATE if late else SENT,
+        channel=channel,
+        message_ts=message_ts,
+        sent_at=sent_at,
+        failure_reason=None,
+    ):
         return True
     session.execute(
         update(Reminder)
@@ -208,6 +258,7 @@ def _by_claimer(session: Session, reminder_id: int, worker: str, **values: objec
 
 # --- reading -----------------------------------------------------------------------------------
 
+
 def reminders_of(*, session: Session, owner_user_id: str, states: tuple[str, ...] = OPEN_STATES) -> list[Reminder]:
     query = select(Reminder).where(Reminder.owner_user_id == owner_user_id, Reminder.state.in_(states))
     return list(session.scalars(query.order_by(Reminder.due_at, Reminder.id)))
@@ -220,7 +271,9 @@ def reminders_for_visit(*, session: Session, visit_id: int) -> list[Reminder]:
 
 def missed_between(*, session: Session, first: dt.datetime, last: dt.datetime) -> list[Reminder]:
     """Reminders that were due in [first, last) and never reached their officer (missed or failed)."""
-    query = select(Reminder).where(Reminder.state.in_((MISSED, FAILED)), Reminder.due_at >= first, Reminder.due_at < last)
+    query = select(Reminder).where(
+        Reminder.state.in_((MISSED, FAILED)), Reminder.due_at >= first, Reminder.due_at < last
+    )
     return list(session.scalars(query.order_by(Reminder.due_at, Reminder.id)))
 
 
@@ -232,7 +285,9 @@ def claim_digest(*, session: Session, channel: str, scheduled_for: dt.datetime, 
     """Take the digest due at ``scheduled_for`` for ``channel``; False when another process already has."""
     try:
         with session.begin_nested():
-            session.add(DigestRun(channel=channel, scheduled_for=scheduled_for, posted_by=posted_by, posted_at=utcnow()))
+            session.add(
+                DigestRun(channel=channel, scheduled_for=scheduled_for, posted_by=posted_by, posted_at=utcnow())
+            )
         return True
     except IntegrityError:
         return False

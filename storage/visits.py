@@ -1,4 +1,5 @@
 """Visits to partner nations (country visits, reciprocal visits, seminars, meetings): the table and its queries."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -43,12 +44,26 @@ class Visit(Base):
 
 
 def add_visit(
-    *, session: Session, nation_iso2: str, starts_on: dt.date, ends_on: dt.date | None, kind: str,
-    title: str | None, lead_user_id: str, recorded_by: str,
+    *,
+    session: Session,
+    nation_iso2: str,
+    starts_on: dt.date,
+    ends_on: dt.date | None,
+    kind: str,
+    title: str | None,
+    lead_user_id: str,
+    recorded_by: str,
 ) -> Visit:
     visit = Visit(
-        nation_iso2=nation_iso2, starts_on=starts_on, ends_on=ends_on or starts_on, kind=kind, title=title,
-        lead_user_id=lead_user_id, status=PLANNED, recorded_by=recorded_by, recorded_at=utcnow(),
+        nation_iso2=nation_iso2,
+        starts_on=starts_on,
+        ends_on=ends_on or starts_on,
+        kind=kind,
+        title=title,
+        lead_user_id=lead_user_id,
+        status=PLANNED,
+        recorded_by=recorded_by,
+        recorded_at=utcnow(),
     )
     session.add(visit)
     session.flush()
@@ -59,7 +74,9 @@ def get_visit(*, session: Session, visit_id: int) -> Visit | None:
     return session.get(Visit, visit_id)
 
 
-def move_visit(*, session: Session, visit: Visit, starts_on: dt.date, ends_on: dt.date | None, updated_by: str) -> Visit:
+def move_visit(
+    *, session: Session, visit: Visit, starts_on: dt.date, ends_on: dt.date | None, updated_by: str
+) -> Visit:
     length = visit.ends_on - visit.starts_on
     visit.starts_on = starts_on
     visit.ends_on = ends_on or starts_on + length
@@ -100,21 +117,29 @@ def visits_led_by(*, session: Session, user_id: str, since: dt.date) -> list[Vis
 def last_and_next_visit(*, session: Session, nation_iso2: str, today: dt.date) -> tuple[Visit | None, Visit | None]:
     """The latest planned visit that has started by ``today``, and the next one that starts after it."""
     base = select(Visit).where(Visit.nation_iso2 == nation_iso2, Visit.status == PLANNED)
-    last = session.scalars(base.where(Visit.starts_on <= today).order_by(Visit.starts_on.desc(), Visit.id.desc()).limit(1)).first()
+    last = session.scalars(
+        base.where(Visit.starts_on <= today).order_by(Visit.starts_on.desc(), Visit.id.desc()).limit(1)
+    ).first()
     upcoming = session.scalars(base.where(Visit.starts_on > today).order_by(Visit.starts_on, Visit.id).limit(1)).first()
     return last, upcoming
 
 
-def current_or_recent_visit(*, session: Session, nation_iso2: str, today: dt.date, within_days: int = 14) -> Visit | None:
+def current_or_recent_visit(
+    *, session: Session, nation_iso2: str, today: dt.date, within_days: int = 14
+) -> Visit | None:
     """The planned visit to a nation under way today, or the one that ended most recently within ``within_days``.
 
     Notes written during or just after a visit belong to it.
     """
-    query = select(Visit).where(
-        Visit.nation_iso2 == nation_iso2,
-        Visit.status == PLANNED,
-        Visit.starts_on <= today,
-        Visit.ends_on >= today - dt.timedelta(days=within_days),
-    ).order_by(Visit.starts_on.desc(), Visit.id.desc()).limit(1)
+    query = (
+        select(Visit)
+        .where(
+            Visit.nation_iso2 == nation_iso2,
+            Visit.status == PLANNED,
+            Visit.starts_on <= today,
+            Visit.ends_on >= today - dt.timedelta(days=within_days),
+        )
+        .order_by(Visit.starts_on.desc(), Visit.id.desc())
+        .limit(1)
+    )
     return session.scalars(query).first()
-

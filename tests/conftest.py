@@ -1,4 +1,5 @@
 """Test fixtures: real databases (SQLite file, PostgreSQL), the Slack stand-in, and the real app served over HTTP."""
+
 from __future__ import annotations
 
 import json
@@ -10,15 +11,16 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
 from socketserver import ThreadingMixIn
+from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 from sqlalchemy import text
 
-from bot.app import Database, create_app, open_database, slack_client
+from bot.app import create_app
 from bot.console import render
+from bot.runtime import Database, open_database, slack_client
 from bot.serve import wsgi_app
 from bot.settings import Settings
 from bot.slack_standin import SlackStandIn
@@ -144,15 +146,19 @@ class Workspace:
             payload = {"text": raw.decode()}
         return Answer(status, payload)
 
-    def command(self, text: str, *, user: str = OFFICER, secret: str = SIGNING_SECRET, timestamp: int | None = None) -> Answer:
-        body, headers = self.standin.slash_command(command="/ipslo", text=text, user_id=user,
-                                                   signing_secret=secret, timestamp=timestamp)
+    def command(
+        self, text: str, *, user: str = OFFICER, secret: str = SIGNING_SECRET, timestamp: int | None = None
+    ) -> Answer:
+        body, headers = self.standin.slash_command(
+            command="/ipslo", text=text, user_id=user, signing_secret=secret, timestamp=timestamp
+        )
         return self.post(body, headers)
 
 
 def serve(app, database: Database) -> tuple[str, _ThreadingWSGIServer]:
-    server = make_server("127.0.0.1", 0, wsgi_app(app, database), server_class=_ThreadingWSGIServer,
-                         handler_class=_QuietHandler)
+    server = make_server(
+        "127.0.0.1", 0, wsgi_app(app, database), server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
+    )
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     return f"http://127.0.0.1:{server.server_address[1]}", server
 

@@ -2,6 +2,7 @@
 
 The misses are listed when it fails; `scripts/ask_accuracy.py` prints the same figures with top-3.
 """
+
 from __future__ import annotations
 
 import datetime as dt

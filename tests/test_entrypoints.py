@@ -1,4 +1,5 @@
 """The command line as a newcomer meets it: the console on a fresh machine, HTTP mode under gunicorn, bad settings."""
+
 from __future__ import annotations
 
 import os
@@ -15,8 +16,16 @@ import pytest
 from bot.slack_standin import SlackStandIn
 from tests.conftest import SIGNING_SECRET, Workspace
 
-SLACK_VARIABLES = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_API_URL", "DATABASE_URL",
-                   "IPSLO_ADMINS", "IPSLO_OFFICERS", "PORT")
+SLACK_VARIABLES = (
+    "SLACK_BOT_TOKEN",
+    "SLACK_APP_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_API_URL",
+    "DATABASE_URL",
+    "IPSLO_ADMINS",
+    "IPSLO_OFFICERS",
+    "PORT",
+)
 
 
 def clean_env(**extra: str) -> dict[str, str]:
@@ -26,8 +35,15 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 
 def bot(*args: str, cwd: Path, stdin: str = "", env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=cwd, input=stdin, capture_output=True, text=True,
-                          env=env or clean_env(), timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env or clean_env(),
+        timeout=120,
+    )
 
 
 def test_piped_console_prints_the_reply_and_exits_zero(tmp_path: Path) -> None:
@@ -41,7 +57,9 @@ def test_piped_console_prints_the_reply_and_exits_zero(tmp_path: Path) -> None:
 def test_console_keeps_what_an_admin_recorded_between_runs(tmp_path: Path) -> None:
     first = bot("console", "--admin", cwd=tmp_path, stdin="assess fiji 2026-10-03 substantially implementing\n")
     assert "Recorded: Fiji found substantially implementing" in first.stdout
-    second = bot("console", cwd=tmp_path, stdin="status fiji\nstatus fjii\nstatus atlantis\nassess fiji 2026-10-04 negative\n")
+    second = bot(
+        "console", cwd=tmp_path, stdin="status fiji\nstatus fjii\nstatus atlantis\nassess fiji 2026-10-04 negative\n"
+    )
     assert second.returncode == 0
     assert second.stdout.count("substantially implementing the ISPS Code (3 Oct 2026)") == 2
     assert "I don't know a nation or territory called “atlantis”" in second.stdout
@@ -76,11 +94,21 @@ def free_port() -> int:
 def test_http_mode_serves_slack_and_health_under_gunicorn(tmp_path: Path, standin: SlackStandIn) -> None:
     port = free_port()
     env = clean_env(
-        SLACK_BOT_TOKEN=standin.bot_token, SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=standin.api_url,
-        PORT=str(port), DATABASE_URL=f"sqlite:///{tmp_path / 'web.db'}", IPSLO_SCHEDULER="off",
+        SLACK_BOT_TOKEN=standin.bot_token,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=standin.api_url,
+        PORT=str(port),
+        DATABASE_URL=f"sqlite:///{tmp_path / 'web.db'}",
+        IPSLO_SCHEDULER="off",
     )
-    process = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -90,7 +118,9 @@ def test_http_mode_serves_slack_and_health_under_gunicorn(tmp_path: Path, standi
                     break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"the web process did not come up: {process.stdout.read() if process.poll() is not None else ''}")
+                    pytest.fail(
+                        f"the web process did not come up: {process.stdout.read() if process.poll() is not None else ''}"
+                    )
                 time.sleep(0.2)
         workspace = Workspace(f"http://127.0.0.1:{port}/slack/events", standin, None, None)
         answer = workspace.command("status tonga")
@@ -104,8 +134,13 @@ def test_http_mode_serves_slack_and_health_under_gunicorn(tmp_path: Path, standi
 
 
 def test_a_token_slack_refuses_stops_start_up_with_one_line(tmp_path: Path, standin: SlackStandIn) -> None:
-    env = clean_env(SLACK_BOT_TOKEN="xoxb-not-the-right-one", SLACK_SIGNING_SECRET=SIGNING_SECRET,
-                    SLACK_API_URL=standin.api_url, PORT=str(free_port()), DATABASE_URL=f"sqlite:///{tmp_path / 'web.db'}")
+    env = clean_env(
+        SLACK_BOT_TOKEN="xoxb-not-the-right-one",
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=standin.api_url,
+        PORT=str(free_port()),
+        DATABASE_URL=f"sqlite:///{tmp_path / 'web.db'}",
+    )
     result = bot("run", cwd=tmp_path, env=env)
     assert result.returncode == 2
     assert "did not accept SLACK_BOT_TOKEN (invalid_auth)" in result.stderr

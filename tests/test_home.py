@@ -1,4 +1,5 @@
 """The App Home tab: an officer opening it sees their desk, published through views.publish."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -10,17 +11,30 @@ from tests.conftest import ADMIN, OFFICER, SIGNING_SECRET
 
 
 def open_home(workspace, user: str) -> dict:
-    body = json.dumps({
-        "token": "deprecated", "team_id": workspace.standin.team_id, "api_app_id": workspace.standin.app_id,
-        "type": "event_callback", "event_id": f"Ev{time.time_ns()}", "event_time": int(time.time()),
-        "event": {"type": "app_home_opened", "user": user, "channel": "D0HOME", "tab": "home", "event_ts": str(time.time())},
-    })
+    body = json.dumps(
+        {
+            "token": "deprecated",
+            "team_id": workspace.standin.team_id,
+            "api_app_id": workspace.standin.app_id,
+            "type": "event_callback",
+            "event_id": f"Ev{time.time_ns()}",
+            "event_time": int(time.time()),
+            "event": {
+                "type": "app_home_opened",
+                "user": user,
+                "channel": "D0HOME",
+                "tab": "home",
+                "event_ts": str(time.time()),
+            },
+        }
+    )
     before = len(workspace.standin.calls_to("views.publish"))
     answer = workspace.post(body, sign(body, SIGNING_SECRET))
     assert answer.status == 200
     # The desk is built after Slack's request is acknowledged (a lazy listener).
-    assert workspace.standin.wait_for(lambda: len(workspace.standin.calls_to("views.publish")) > before, timeout=10), \
+    assert workspace.standin.wait_for(lambda: len(workspace.standin.calls_to("views.publish")) > before, timeout=10), (
         "the home tab was not published"
+    )
     published = workspace.standin.calls_to("views.publish")
     assert published[-1].args["user_id"] == user
     return published[-1].view()

@@ -1,4 +1,5 @@
 """The knowledge base and /ipslo ask | isps: loading, section look-ups, cited answers, "I don't know", and data questions."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -8,17 +9,28 @@ import pytest
 import yaml
 from dateutil.relativedelta import relativedelta
 
-from commands.knowledge import COE, KNOWLEDGE, NATION_STATUS, NOTES, OVERDUE, POST_HOLDER, VISITS, ask, isps, parse_intent
+from bot.console import render
+from commands.knowledge import (
+    COE,
+    KNOWLEDGE,
+    NATION_STATUS,
+    NOTES,
+    OVERDUE,
+    POST_HOLDER,
+    VISITS,
+    ask,
+    isps,
+    parse_intent,
+)
 from commands.language import Caller, Invocation
 from commands.nations import NationIndex
 from storage import knowledge, visits
-from storage.knowledge import find_by_key, key_form, list_entries, load_knowledge, read_entries, search
 from storage.db import utcnow
+from storage.knowledge import find_by_key, key_form, list_entries, load_knowledge, read_entries, search
 from storage.nations import ConditionOfEntry, list_nations
-from bot.console import render
 from tests.conftest import ADMIN, OFFICER, SIGNING_SECRET
 
-TODAY = dt.datetime(2026, 11, 25, 3, 0, tzinfo=dt.timezone.utc)
+TODAY = dt.datetime(2026, 11, 25, 3, 0, tzinfo=dt.UTC)
 
 
 def invocation(database, now: dt.datetime = TODAY):
@@ -27,6 +39,7 @@ def invocation(database, now: dt.datetime = TODAY):
 
 
 # --- the knowledge base as data ----------------------------------------------------------------------
+
 
 def test_knowledge_files_hold_sixty_cited_entries_with_links_that_resolve() -> None:
     entries = read_entries()  # raises on duplicate ids or see-also links to nowhere
@@ -51,14 +64,18 @@ def test_an_edited_or_removed_entry_is_reindexed_for_search(database, tmp_path) 
     for source in knowledge.KNOWLEDGE.glob("*.yaml"):
         (folder / source.name).write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
     edited = folder / "identifiers.yaml"
-    edited.write_text(edited.read_text(encoding="utf-8").replace("MARAD's Maritime", "MARAD's quokka-approved Maritime"),
-                      encoding="utf-8")
+    edited.write_text(
+        edited.read_text(encoding="utf-8").replace("MARAD's Maritime", "MARAD's quokka-approved Maritime"),
+        encoding="utf-8",
+    )
     (folder / "isps_part_b.yaml").unlink()
     part_b = len(yaml.safe_load((knowledge.KNOWLEDGE / "isps_part_b.yaml").read_text(encoding="utf-8"))["entries"])
     for path in folder.glob("*.yaml"):  # nothing left links to Part B
         body = path.read_text(encoding="utf-8")
-        path.write_text(re.sub(r", (isps-b-[\d-]+|drills-vs-exercises)|(isps-b-[\d-]+|drills-vs-exercises), ", "", body),
-                        encoding="utf-8")
+        path.write_text(
+            re.sub(r", (isps-b-[\d-]+|drills-vs-exercises)|(isps-b-[\d-]+|drills-vs-exercises), ", "", body),
+            encoding="utf-8",
+        )
     with database.sessions.begin() as session:
         counts = load_knowledge(session=session, folder=folder)
         assert counts["removed"] == part_b and counts["updated"] >= 1
@@ -71,15 +88,25 @@ def test_an_edited_or_removed_entry_is_reindexed_for_search(database, tmp_path) 
 
 @pytest.mark.parametrize(
     ("typed", "form"),
-    [("A/16", "a/16"), ("isps a 16", "a/16"), ("Section A/16", "a/16"), ("B/18.5", "b/18.5"),
-     ("XI-2/6", "xi-2/6"), ("SOLAS XI-2 reg 6", "xi-2/6"), ("solas 11-2/6", "xi-2/6"), ("46 USC 70110", "70110"),
-     ("46 U.S.C. 70108(d)", "70108(d)"), ("DoS", "dos")],
+    [
+        ("A/16", "a/16"),
+        ("isps a 16", "a/16"),
+        ("Section A/16", "a/16"),
+        ("B/18.5", "b/18.5"),
+        ("XI-2/6", "xi-2/6"),
+        ("SOLAS XI-2 reg 6", "xi-2/6"),
+        ("solas 11-2/6", "xi-2/6"),
+        ("46 USC 70110", "70110"),
+        ("46 U.S.C. 70108(d)", "70108(d)"),
+        ("DoS", "dos"),
+    ],
 )
 def test_sections_are_read_however_officers_write_them(typed: str, form: str) -> None:
     assert key_form(typed) == form
 
 
 # --- /ipslo isps --------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("typed", "title", "source"),
@@ -125,12 +152,21 @@ def test_dated_fact_shows_as_of(database) -> None:
         ("A/99", "There is no entry for A/99; Part A entries run A/2–A/19.", ["A/19", "A/18", "A/17"]),
         ("isps a 3", "There is no entry for A/3; Part A entries run A/2–A/19.", ["A/2", "A/4", "A/5"]),
         ("B/14", "There is no entry for B/14; Part B entries run B/13–B/18.", ["B/13", "B/13.6", "B/13.7"]),
-        ("XI-2/99", "There is no entry for XI-2/99; SOLAS XI-2 entries run XI-2/1–XI-2/13.", ["XI-2/13", "XI-2/12", "XI-2/11"]),
-        ("70199", "There is no entry for 46 U.S.C. 70199; 46 U.S.C. entries run 70108–70110.", ["70110", "70109", "70108"]),
+        (
+            "XI-2/99",
+            "There is no entry for XI-2/99; SOLAS XI-2 entries run XI-2/1–XI-2/13.",
+            ["XI-2/13", "XI-2/12", "XI-2/11"],
+        ),
+        (
+            "70199",
+            "There is no entry for 46 U.S.C. 70199; 46 U.S.C. entries run 70108–70110.",
+            ["70110", "70109", "70108"],
+        ),
     ],
 )
-def test_a_section_that_does_not_exist_says_so_and_offers_the_nearest_three(database, typed: str, says: str,
-                                                                            nearest: list[str]) -> None:
+def test_a_section_that_does_not_exist_says_so_and_offers_the_nearest_three(
+    database, typed: str, says: str, nearest: list[str]
+) -> None:
     session, inv = invocation(database)
     with session:
         reply = isps(inv, typed)
@@ -167,6 +203,7 @@ def test_isps_with_a_term_that_is_no_key_finds_the_best_entry(database) -> None:
 
 # --- /ipslo ask: knowledge ---------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("question", "says", "source"),
     [
@@ -193,11 +230,14 @@ def test_misspelling_is_read_as_the_word_meant_and_said_so(database) -> None:
     assert "Read “assesment” as “assessment”." in str(reply.parts)
 
 
-@pytest.mark.parametrize("question", [
-    "what is the airspeed velocity of an unladen swallow?",
-    "what's the weather in Tokyo tomorrow?",
-    "how do I claim travel expenses?",
-])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what is the airspeed velocity of an unladen swallow?",
+        "what's the weather in Tokyo tomorrow?",
+        "how do I claim travel expenses?",
+    ],
+)
 def test_unknown_question_gets_i_dont_know_and_the_three_nearest(database, question: str) -> None:
     session, inv = invocation(database)
     with session:
@@ -216,6 +256,7 @@ def test_ask_without_a_question_says_what_to_type(database) -> None:
 
 
 # --- which answer a question wants ---------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("question", "intent", "iso2"),
@@ -274,6 +315,7 @@ def test_data_and_knowledge_questions_are_told_apart(database, question: str, in
 
 # --- /ipslo ask: data, end to end (the same facts as /ipslo status and nations) ----------------------------
 
+
 def test_ask_when_a_nation_was_last_assessed(workspace) -> None:
     assert "No assessment of Fiji is on record." in workspace.command("ask when was Fiji last assessed?").text
     workspace.command("assess fiji 2025-03-01 substantially implementing trip report 25-017", user=ADMIN)
@@ -300,7 +342,7 @@ def test_ask_which_nations_are_overdue_matches_nations_overdue(workspace) -> Non
     assert "2 nations are overdue for reassessment: Samoa (due 10 Feb 2023), Tonga (due 1 Jun 2024)." in answer.text
     assert "Fiji" not in answer.text
     assert "Due within 6 months: none." in workspace.command("ask which nations are due soon?").text
-    today = dt.datetime.now(dt.timezone.utc).astimezone(dt.timezone(dt.timedelta(hours=9))).date()
+    today = dt.datetime.now(dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=9))).date()
     assessed = (today - relativedelta(years=3, months=-2)).isoformat()  # due in about two months
     workspace.command(f"assess vanuatu {assessed} substantially implementing", user=ADMIN)
     soon = workspace.command("ask which nations are due soon?")
@@ -319,24 +361,30 @@ def test_ask_who_is_under_conditions_of_entry_matches_nations_coe(workspace) -> 
 
 def test_ask_is_a_nation_under_coe_answers_yes_or_no_first(workspace) -> None:
     fiji = workspace.command("ask is fiji under coe?")
-    assert fiji.text.startswith("No: Fiji is not on the public Conditions of Entry list (as of 30 Sep 2025). "
-                                "No assessment of Fiji is on record.")
+    assert fiji.text.startswith(
+        "No: Fiji is not on the public Conditions of Entry list (as of 30 Sep 2025). "
+        "No assessment of Fiji is on record."
+    )
     nauru = workspace.command("ask is Nauru under conditions of entry?")
     assert nauru.text.startswith("Yes: Nauru has been under Conditions of Entry since 14 Apr 2017 (82 FR 16052")
     assert "No assessment of Nauru is on record." in nauru.text
     assert "Under Conditions of Entry since 14 Apr 2017" in workspace.command("status nauru").text  # the same facts
     workspace.command("assess fiji 2025-03-01 substantially implementing", user=ADMIN)
     assessed = workspace.command("ask is Fiji on the COE list?")
-    assert assessed.text.startswith("No: Fiji is not on the public Conditions of Entry list (as of 30 Sep 2025). "
-                                    "Fiji was last assessed on 1 Mar 2025")
+    assert assessed.text.startswith(
+        "No: Fiji is not on the public Conditions of Entry list (as of 30 Sep 2025). "
+        "Fiji was last assessed on 1 Mar 2025"
+    )
 
 
 @pytest.mark.parametrize(
     ("question", "starts"),
-    [("is fiji under coe?", "No: Fiji is not on the public Conditions of Entry list (as of 30 Sep 2025)."),
-     ("does the Solomon Islands have COE?", "No: Solomon Islands is not on the public Conditions of Entry list"),
-     ("has Nauru been put under COE?", "Yes: Nauru has been under Conditions of Entry since 14 Apr 2017"),
-     ("is Cuba a COE country?", "Yes: Cuba has been under Conditions of Entry since 2 Apr 2025 (90 FR 12752;")],
+    [
+        ("is fiji under coe?", "No: Fiji is not on the public Conditions of Entry list (as of 30 Sep 2025)."),
+        ("does the Solomon Islands have COE?", "No: Solomon Islands is not on the public Conditions of Entry list"),
+        ("has Nauru been put under COE?", "Yes: Nauru has been under Conditions of Entry since 14 Apr 2017"),
+        ("is Cuba a COE country?", "Yes: Cuba has been under Conditions of Entry since 2 Apr 2025 (90 FR 12752;"),
+    ],
 )
 def test_a_yes_or_no_coe_question_however_phrased_is_answered_first(database, question: str, starts: str) -> None:
     session, inv = invocation(database)
@@ -346,14 +394,25 @@ def test_a_yes_or_no_coe_question_however_phrased_is_answered_first(database, qu
 
 def test_ask_whether_a_nation_is_under_coe_after_it_was_lifted(database) -> None:
     with database.sessions.begin() as session:
-        session.add(ConditionOfEntry(nation_iso2="TO", effective_on=dt.date(2019, 1, 7), lifted_on=dt.date(2023, 5, 2),
-                                     source="88 FR 27001", note=None, as_of=dt.date(2025, 9, 30), recorded_by=ADMIN,
-                                     recorded_at=utcnow()))
+        session.add(
+            ConditionOfEntry(
+                nation_iso2="TO",
+                effective_on=dt.date(2019, 1, 7),
+                lifted_on=dt.date(2023, 5, 2),
+                source="88 FR 27001",
+                note=None,
+                as_of=dt.date(2025, 9, 30),
+                recorded_by=ADMIN,
+                recorded_at=utcnow(),
+            )
+        )
     session, inv = invocation(database)
     with session:
         reply = ask(inv, "is Tonga under conditions of entry?")
-    assert reply.text.startswith("No: Tonga is no longer under Conditions of Entry; they were lifted on 2 May 2023 "
-                                 "(88 FR 27001; public list as of 30 Sep 2025).")
+    assert reply.text.startswith(
+        "No: Tonga is no longer under Conditions of Entry; they were lifted on 2 May 2023 "
+        "(88 FR 27001; public list as of 30 Sep 2025)."
+    )
 
 
 def test_who_holds_a_post_at_a_place_is_not_answered_with_the_definition(database) -> None:
@@ -366,7 +425,9 @@ def test_who_holds_a_post_at_a_place_is_not_answered_with_the_definition(databas
     assert reply.text.startswith("I don't know who the PFSO in Suva is") and reply.header is None
     assert "`/ipslo search PFSO suva`" in shown
     assert "*What a PFSO is:* The PFSO is the person designated" in shown  # the definition, labelled as such
-    assert fiji.text.startswith("I don't know who the DA in Fiji is") and "`/ipslo search DA nation:fiji`" in str(fiji.parts)
+    assert fiji.text.startswith("I don't know who the DA in Fiji is") and "`/ipslo search DA nation:fiji`" in str(
+        fiji.parts
+    )
     assert asked_round.text.startswith("I don't know who the PFSO in Suva is:")
 
 
@@ -379,13 +440,31 @@ def test_the_notes_search_offered_for_a_post_finds_the_note(workspace) -> None:
 
 
 def test_ask_what_visits_are_planned_next_month(workspace) -> None:
-    today = dt.datetime.now(dt.timezone.utc).astimezone(dt.timezone(dt.timedelta(hours=9))).date()  # the officer is in Tokyo
+    today = (
+        dt.datetime.now(dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=9))).date()
+    )  # the officer is in Tokyo
     first = (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
     with workspace.database.sessions.begin() as session:
-        visits.add_visit(session=session, nation_iso2="FJ", starts_on=first + dt.timedelta(days=3), ends_on=first + dt.timedelta(days=6),
-                         kind=visits.COUNTRY_VISIT, title="PFSP review", lead_user_id=OFFICER, recorded_by=OFFICER)
-        visits.add_visit(session=session, nation_iso2="TO", starts_on=first + dt.timedelta(days=40), ends_on=None,
-                         kind=visits.CAPACITY_BUILDING, title=None, lead_user_id=OFFICER, recorded_by=OFFICER)
+        visits.add_visit(
+            session=session,
+            nation_iso2="FJ",
+            starts_on=first + dt.timedelta(days=3),
+            ends_on=first + dt.timedelta(days=6),
+            kind=visits.COUNTRY_VISIT,
+            title="PFSP review",
+            lead_user_id=OFFICER,
+            recorded_by=OFFICER,
+        )
+        visits.add_visit(
+            session=session,
+            nation_iso2="TO",
+            starts_on=first + dt.timedelta(days=40),
+            ends_on=None,
+            kind=visits.CAPACITY_BUILDING,
+            title=None,
+            lead_user_id=OFFICER,
+            recorded_by=OFFICER,
+        )
     answer = workspace.command("ask what visits are planned next month?")
     assert f"1 visit planned {first:in %B %Y}." in answer.text
     assert "Fiji" in answer.text and "PFSP review" in answer.text and "Tonga" not in answer.text
@@ -418,11 +497,19 @@ def test_see_also_button_opens_the_linked_entry(workspace) -> None:
     assert [b["text"]["text"] for b in buttons] == ["A/15", "A/17", "A/14"]
     button = buttons[0]
     payload = {
-        "type": "block_actions", "user": {"id": OFFICER, "name": "kim", "team_id": workspace.standin.team_id},
+        "type": "block_actions",
+        "user": {"id": OFFICER, "name": "kim", "team_id": workspace.standin.team_id},
         "channel": {"id": "C0STANDIN", "name": "ipslo-team"},
         "container": {"type": "message", "channel_id": "C0STANDIN", "is_ephemeral": True},
-        "actions": [{"type": "button", "action_id": button["action_id"], "block_id": "b", "value": button["value"],
-                     "action_ts": "1700000000.1"}],
+        "actions": [
+            {
+                "type": "button",
+                "action_id": button["action_id"],
+                "block_id": "b",
+                "value": button["value"],
+                "action_ts": "1700000000.1",
+            }
+        ],
     }
     body, headers = workspace.standin.interaction(payload, signing_secret=SIGNING_SECRET)
     assert workspace.post(body, headers).status == 200

@@ -1,4 +1,5 @@
 """Nations as officers name them, and what /ipslo status, nations and assess tell them."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -9,7 +10,7 @@ from commands.language import Caller, CommandError, Invocation
 from commands.nations import NationIndex, assess, nations, status
 from storage.nations import Nation, read_reference
 
-TODAY = dt.datetime(2026, 11, 25, 3, 0, tzinfo=dt.timezone.utc)
+TODAY = dt.datetime(2026, 11, 25, 3, 0, tzinfo=dt.UTC)
 ADMIN = Caller("U0ADMIN", is_admin=True)
 
 
@@ -71,7 +72,7 @@ def test_ambiguous_new_suggests_both_new_nations(index: NationIndex) -> None:
 
 
 def test_multi_word_nation_is_split_from_the_words_after_it(index: NationIndex) -> None:
-    named, exact, typed, rest = index.split_named("papua new guinea 2026-10-03 substantially".split())
+    named, exact, typed, rest = index.split_named(["papua", "new", "guinea", "2026-10-03", "substantially"])
     assert (named.iso2, exact, typed) == ("PG", True, "papua new guinea")
     assert rest == ["2026-10-03", "substantially"]
 
@@ -171,9 +172,8 @@ def test_nations_lists_the_area_coe_and_regions(database) -> None:
 
 def test_assess_without_an_outcome_asks_for_one(database) -> None:
     session, inv = invocation(database)
-    with session:
-        with pytest.raises(CommandError, match="^Which outcome"):
-            assess(inv, "fiji 2026-10-03")
+    with session, pytest.raises(CommandError, match="^Which outcome"):
+        assess(inv, "fiji 2026-10-03")
 
 
 def test_assessing_a_nation_under_coe_says_the_coe_stays(database) -> None:

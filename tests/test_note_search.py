@@ -1,4 +1,5 @@
 """Finding notes on SQLite (FTS5) and PostgreSQL (full-text search) alike: word endings, case and accents ignored, ranked, highlighted, filtered."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -63,7 +64,10 @@ def test_japanese_is_found_as_written(noted: Workspace) -> None:
 
 
 def test_matched_words_are_in_bold_in_the_text_as_written(noted: Workspace) -> None:
-    text = "\n".join(section_texts(noted.command("search cafe atenisi").body) + section_texts(noted.command("search osaka inspect").body))
+    text = "\n".join(
+        section_texts(noted.command("search cafe atenisi").body)
+        + section_texts(noted.command("search osaka inspect").body)
+    )
     assert "*ʻAtenisi*" in text and "*café*" in text
     assert "*ŌSAKA*" in text and "*INSPECTED*" in text
 
@@ -100,10 +104,22 @@ def test_results_come_a_page_at_a_time(workspace: Workspace) -> None:
     first = workspace.command("search inspection")
     assert len(re.findall(r"^\*#\d+\*", "\n".join(section_texts(first.body)), re.M)) == 10
     [more] = [e for b in first.body["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    body, headers = workspace.standin.interaction({
-        "type": "block_actions", "user": {"id": OFFICER},
-        "actions": [{"type": "button", "action_id": more["action_id"], "value": more["value"], "block_id": "b", "action_ts": "1"}],
-    }, signing_secret="test-signing-secret")
+    body, headers = workspace.standin.interaction(
+        {
+            "type": "block_actions",
+            "user": {"id": OFFICER},
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": more["action_id"],
+                    "value": more["value"],
+                    "block_id": "b",
+                    "action_ts": "1",
+                }
+            ],
+        },
+        signing_secret="test-signing-secret",
+    )
     assert workspace.post(body, headers).status == 200
     assert workspace.standin.wait_for(lambda: workspace.standin.responses)
     [page_two] = workspace.standin.responses
@@ -119,8 +135,14 @@ def test_edited_text_is_searched_and_the_old_text_is_not(noted: Workspace) -> No
 def test_notes_written_outside_the_orm_are_searchable_too(database) -> None:
     # The index is kept by database triggers: whatever writes a note, search sees it.
     with database.sessions.begin() as session:
-        store.add_note(session=session, nation_iso2="FJ", text="Façade of the Lautoka gatehouse", noted_on=dt.date(2026, 1, 1),
-                       author_user_id=OFFICER, idempotency_key="k1")
+        store.add_note(
+            session=session,
+            nation_iso2="FJ",
+            text="Façade of the Lautoka gatehouse",
+            noted_on=dt.date(2026, 1, 1),
+            author_user_id=OFFICER,
+            idempotency_key="k1",
+        )
     with database.sessions() as session:
         [hit] = store.search(session=session, words=store.search_words("facade lautoka"), limit=5)
         assert [hit.note.text[a:b] for a, b in hit.spans] == ["Façade", "Lautoka"]
@@ -131,10 +153,18 @@ def test_a_word_in_many_notes_still_lists_just_that_nations_notes_with_it(worksp
         for n in range(store.PROBE_ABOVE + 200):
             nation = ("FJ", "TO", "WS")[n % 3]
             words = "inspection of the wharf" if n % 2 else "meeting with the DA"
-            store.add_note(session=session, nation_iso2=nation, text=f"{words} number {n}", noted_on=dt.date(2026, 1, 1),
-                           author_user_id=OFFICER, idempotency_key=f"many:{n}")
+            store.add_note(
+                session=session,
+                nation_iso2=nation,
+                text=f"{words} number {n}",
+                noted_on=dt.date(2026, 1, 1),
+                author_user_id=OFFICER,
+                idempotency_key=f"many:{n}",
+            )
     answer = workspace.command("notes tonga inspect")
-    numbers = [int(n) for n in re.findall(r"inspection of the wharf number (\d+)", "\n".join(section_texts(answer.body)))]
+    numbers = [
+        int(n) for n in re.findall(r"inspection of the wharf number (\d+)", "\n".join(section_texts(answer.body)))
+    ]
     assert len(numbers) == 10 and all(n % 3 == 1 and n % 2 == 1 for n in numbers)
     assert numbers == sorted(numbers, reverse=True)  # newest first
 
@@ -142,15 +172,31 @@ def test_a_word_in_many_notes_still_lists_just_that_nations_notes_with_it(worksp
 def test_a_word_in_very_many_notes_ranks_the_newest_and_says_so(workspace: Workspace) -> None:
     with workspace.database.sessions.begin() as session:
         for n in range(store.RANK_POOL + 20):
-            text = "inspection of the wharf, inspection of the gate" if n == 5 else f"inspection number {n} of the wharf"
-            store.add_note(session=session, nation_iso2="FJ", text=text, noted_on=dt.date(2026, 1, 1),
-                           author_user_id=OFFICER, idempotency_key=f"many:{n}")
-        store.add_note(session=session, nation_iso2="FJ", text="inspection of the gate, inspection of the wharf",
-                       noted_on=dt.date(2026, 1, 1), author_user_id=OFFICER, idempotency_key="newest")
+            text = (
+                "inspection of the wharf, inspection of the gate" if n == 5 else f"inspection number {n} of the wharf"
+            )
+            store.add_note(
+                session=session,
+                nation_iso2="FJ",
+                text=text,
+                noted_on=dt.date(2026, 1, 1),
+                author_user_id=OFFICER,
+                idempotency_key=f"many:{n}",
+            )
+        store.add_note(
+            session=session,
+            nation_iso2="FJ",
+            text="inspection of the gate, inspection of the wharf",
+            noted_on=dt.date(2026, 1, 1),
+            author_user_id=OFFICER,
+            idempotency_key="newest",
+        )
     answer = workspace.command("search inspection")
     assert f"among the newest {store.RANK_POOL:,} notes with these words" in answer.text
     numbers = found(workspace, "inspection")
-    assert numbers[0] == store.RANK_POOL + 21  # the newest note that says it twice ranks first; note 6, as old, is not ranked
+    assert (
+        numbers[0] == store.RANK_POOL + 21
+    )  # the newest note that says it twice ranks first; note 6, as old, is not ranked
     assert 6 not in numbers
     # Narrowed by a filter, every matching note is ranked, the old one too, and nothing is said about the newest.
     narrowed = workspace.command("search inspection nation:fiji")

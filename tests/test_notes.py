@@ -1,4 +1,5 @@
 """Visit notes as officers write and use them in Slack: quick notes, the form, the message shortcut, lists, edits with history, export; text kept exactly, never twice."""
+
 from __future__ import annotations
 
 import csv
@@ -16,7 +17,7 @@ from storage.notes import Note, NoteChange, NoteFollowUp
 from storage.reminders import Reminder
 from tests.conftest import ADMIN, OFFICER, SIGNING_SECRET, Answer, Workspace, served
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 #: Wednesday 25 Nov 2026, 12:00 in Tokyo (the officer's zone), 11:00 in Singapore (the admin's).
 NOW = dt.datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
 AUTHOR = "U0AUTHOR"
@@ -53,14 +54,25 @@ def interact(workspace: Workspace, payload: dict, user: str = OFFICER) -> Answer
 
 def press(workspace: Workspace, button: dict, user: str = OFFICER, **extra) -> Answer:
     """Click a button of a message the bot sent."""
-    return interact(workspace, {
-        "type": "block_actions",
-        "channel": {"id": "C0STANDIN", "name": "ipslo-team"},
-        "container": {"type": "message", "channel_id": "C0STANDIN", "is_ephemeral": True},
-        "actions": [{"type": "button", "action_id": button["action_id"], "block_id": "b",
-                     "value": button.get("value", ""), "action_ts": "1700000000.1"}],
-        **extra,
-    }, user)
+    return interact(
+        workspace,
+        {
+            "type": "block_actions",
+            "channel": {"id": "C0STANDIN", "name": "ipslo-team"},
+            "container": {"type": "message", "channel_id": "C0STANDIN", "is_ephemeral": True},
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": button["action_id"],
+                    "block_id": "b",
+                    "value": button.get("value", ""),
+                    "action_ts": "1700000000.1",
+                }
+            ],
+            **extra,
+        },
+        user,
+    )
 
 
 def buttons(answer_or_body: Answer | dict) -> list[dict]:
@@ -91,7 +103,11 @@ def filled(view: dict, **answers) -> dict:
         kind = element["type"]
         if kind == "static_select":
             chosen = answer if answer is not None else (element.get("initial_option") or {}).get("value")
-            state = {"selected_option": {"text": {"type": "plain_text", "text": chosen or ""}, "value": chosen} if chosen else None}
+            state = {
+                "selected_option": {"text": {"type": "plain_text", "text": chosen or ""}, "value": chosen}
+                if chosen
+                else None
+            }
         elif kind == "datepicker":
             state = {"selected_date": answer if answer is not None else element.get("initial_date")}
         elif kind == "users_select":
@@ -118,6 +134,7 @@ def check_block_kit_limits(body: dict) -> None:
 
 
 # --- quick notes -------------------------------------------------------------------------------
+
 
 def test_a_quick_note_is_filed_under_the_nation_and_the_visit_that_just_ended(desk: Workspace) -> None:
     desk.command("visit add fiji 2026-11-16 to 2026-11-20 country visit")
@@ -153,7 +170,9 @@ def test_a_note_may_start_with_any_script_or_sign(desk: Workspace, text: str) ->
 
 
 def test_a_ten_thousand_character_note_is_stored_whole_and_shown_within_block_kit_limits(desk: Workspace) -> None:
-    paragraph = MIXED + "\n\n" + "The PFSO walked us through the access control points at the container terminal. " * 3 + "\n"
+    paragraph = (
+        MIXED + "\n\n" + "The PFSO walked us through the access control points at the container terminal. " * 3 + "\n"
+    )
     text = (paragraph * 30)[:10_000].rstrip() + "。"
     text = text[:10_000]
     assert len(text) == 10_000
@@ -196,6 +215,7 @@ def test_a_note_needs_a_nation_it_can_name(desk: Workspace) -> None:
 
 # --- the form ----------------------------------------------------------------------------------
 
+
 def test_note_alone_opens_the_form_and_its_submission_saves_the_note_with_follow_up_reminders(desk: Workspace) -> None:
     desk.command("status fiji", user=ADMIN)  # the bot now knows the admin's zone (Singapore)
     desk.command("visit add fiji 2026-11-23 to 2026-11-27 country visit")
@@ -205,18 +225,39 @@ def test_note_alone_opens_the_form_and_its_submission_saves_the_note_with_follow
     assert view["callback_id"] == "note_form" and view["title"]["text"] == "Visit note"
 
     # The officer picks the nation: the form offers that nation's visits, the current one chosen.
-    picked = interact(desk, {"type": "block_actions", "view": {**view, "state": {"values": filled(view, nation="FJ")}},
-                             "actions": [{"type": "static_select", "action_id": "note_nation_picked", "block_id": "nation",
-                                          "selected_option": {"value": "FJ"}, "action_ts": "1"}]})
+    picked = interact(
+        desk,
+        {
+            "type": "block_actions",
+            "view": {**view, "state": {"values": filled(view, nation="FJ")}},
+            "actions": [
+                {
+                    "type": "static_select",
+                    "action_id": "note_nation_picked",
+                    "block_id": "nation",
+                    "selected_option": {"value": "FJ"},
+                    "action_ts": "1",
+                }
+            ],
+        },
+    )
     assert picked.status == 200
     after_answer(desk, "views.update")
     view = desk.standin.views[view["id"]]
     visit_block = next(b for b in view["blocks"] if b.get("block_id", "").startswith("visit_"))
     assert visit_block["element"]["initial_option"]["value"] == "1"
 
-    values = filled(view, nation="FJ", text_0="Line one\nLine two with <@U0ADMIN>", tags="PFSP, #DA drills",
-                    follow_up_1="Send the PFSP template", follow_up_1_owner=ADMIN, follow_up_1_due="2026-12-01",
-                    follow_up_2="Book the reciprocal visit", follow_up_2_due="2026-12-10")
+    values = filled(
+        view,
+        nation="FJ",
+        text_0="Line one\nLine two with <@U0ADMIN>",
+        tags="PFSP, #DA drills",
+        follow_up_1="Send the PFSP template",
+        follow_up_1_owner=ADMIN,
+        follow_up_1_due="2026-12-01",
+        follow_up_2="Book the reciprocal visit",
+        follow_up_2_due="2026-12-10",
+    )
     done = submit(desk, view, values)
     assert done.status == 200 and done.body == {}  # the form closes
     [note] = stored(desk)
@@ -233,7 +274,7 @@ def test_note_alone_opens_the_form_and_its_submission_saves_the_note_with_follow
     assert admin_reminder.owner_user_id == ADMIN
     assert admin_reminder.due_at == dt.datetime(2026, 12, 1, 1, 0, tzinfo=UTC)  # 09:00 in Singapore
     assert own_reminder.due_at == dt.datetime(2026, 12, 10, 0, 0, tzinfo=UTC)  # 09:00 in Tokyo
-    assert "Follow-up from note #1 (Fiji): Send the PFSP template" == admin_reminder.text
+    assert admin_reminder.text == "Follow-up from note #1 (Fiji): Send the PFSP template"
 
     [confirmation] = after_answer(desk, "chat.postEphemeral")
     assert confirmation.args["user"] == OFFICER and confirmation.args["channel"] == "C0STANDIN"
@@ -326,12 +367,20 @@ def test_add_note_on_a_visit_reply_opens_the_form_for_that_visit(desk: Workspace
 
 # --- the message shortcut ----------------------------------------------------------------------
 
+
 def test_save_as_visit_note_keeps_the_message_exactly_its_author_and_a_permalink(desk: Workspace) -> None:
     long_text = ("Samoa " + MIXED + "\n") * 40
     long_text = long_text[:7_500].rstrip()
-    interact(desk, {"type": "message_action", "callback_id": "save_visit_note",
-                    "channel": {"id": "C0STANDIN", "name": "ipslo-team"}, "message_ts": "1700000000.000200",
-                    "message": {"type": "message", "user": AUTHOR, "ts": "1700000000.000200", "text": long_text}})
+    interact(
+        desk,
+        {
+            "type": "message_action",
+            "callback_id": "save_visit_note",
+            "channel": {"id": "C0STANDIN", "name": "ipslo-team"},
+            "message_ts": "1700000000.000200",
+            "message": {"type": "message", "user": AUTHOR, "ts": "1700000000.000200", "text": long_text},
+        },
+    )
     view = opened_form(desk)
     boxes = [b["element"] for b in view["blocks"] if b.get("block_id", "").startswith("text_")]
     assert all(len(box["initial_value"]) <= 3000 and box["max_length"] == 3000 for box in boxes)
@@ -345,11 +394,15 @@ def test_save_as_visit_note_keeps_the_message_exactly_its_author_and_a_permalink
     assert note.message_author_id == AUTHOR
     assert note.source_permalink == "https://standin.slack.local/archives/C0STANDIN/p1700000000000200"
     shown = desk.command("note 1")
-    assert "by @U0AUTHOR" in shown.text and "https://standin.slack.local/archives/C0STANDIN/p1700000000000200" in json.dumps(shown.body)
+    assert (
+        "by @U0AUTHOR" in shown.text
+        and "https://standin.slack.local/archives/C0STANDIN/p1700000000000200" in json.dumps(shown.body)
+    )
     check_block_kit_limits(shown.body)
 
 
 # --- lists -------------------------------------------------------------------------------------
+
 
 def test_notes_come_newest_first_a_page_at_a_time_with_more(desk: Workspace) -> None:
     for day in range(1, 13):
@@ -377,6 +430,7 @@ def test_notes_of_a_nation_can_be_narrowed_by_words(desk: Workspace) -> None:
 
 
 # --- edit, delete, restore, history ------------------------------------------------------------
+
 
 def test_only_the_author_or_an_admin_edits_and_every_change_is_kept(desk: Workspace) -> None:
     desk.command("note fiji DA agreed to the visit dates")
@@ -413,8 +467,18 @@ def test_editing_a_hashtag_out_of_a_note_removes_that_tag_but_keeps_tags_chosen_
     assert "tags: ['ports', 'audit'] → ['ports', 'closed']" in history
 
 
-@pytest.mark.parametrize("typed", ["note 999999999999999999999999", "note ²", "note #１２", "note edit 99999999999999999999 x",
-                                   "note history ²", "note delete #1234567890", "note restore 999999999999999999999"])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "note 999999999999999999999999",
+        "note ²",
+        "note #１２",
+        "note edit 99999999999999999999 x",
+        "note history ²",
+        "note delete #1234567890",
+        "note restore 999999999999999999999",
+    ],
+)
 def test_absurd_or_odd_note_numbers_are_refused_kindly(desk: Workspace, typed: str) -> None:
     desk.command("note fiji Inspection of the Lautoka terminal")
     answer = desk.command(typed, user=ADMIN)
@@ -452,18 +516,27 @@ def test_a_deleted_note_disappears_until_an_admin_restores_it(desk: Workspace) -
     assert "Note #1 restored." in desk.command("note restore 1", user=ADMIN).text
     assert "Lautoka" in desk.command("search lautoka").text
     history = desk.command("note history 1", user=ADMIN).text
-    assert [w for w in re.findall(r"^(created|edited|deleted|restored)", history, re.M)] == ["created", "deleted", "restored"]
+    assert [w for w in re.findall(r"^(created|edited|deleted|restored)", history, re.M)] == [
+        "created",
+        "deleted",
+        "restored",
+    ]
     assert len(stored(desk)) == 1  # deleting never removes the row
 
 
 # --- export ------------------------------------------------------------------------------------
 
-def test_export_sends_a_markdown_briefing_and_a_csv_with_the_notes_exactly_to_the_officer_alone(desk: Workspace) -> None:
+
+def test_export_sends_a_markdown_briefing_and_a_csv_with_the_notes_exactly_to_the_officer_alone(
+    desk: Workspace,
+) -> None:
     desk.command("visit add fiji 2026-11-16 to 2026-11-20 country visit")
     desk.command("note fiji " + MIXED)
     answer = desk.command("export fiji")
     assert answer.ephemeral
-    assert "Export of Fiji: 1 visit and 1 note. Sending the files to you in a direct message from the bot." in answer.text
+    assert (
+        "Export of Fiji: 1 visit and 1 note. Sending the files to you in a direct message from the bot." in answer.text
+    )
     assert "`/ipslo export fj share`" in answer.text
     [complete] = after_answer(desk, "files.completeUploadExternal")
     assert complete.args["channel_id"] == f"D{OFFICER}"  # not the channel: notes are for officers only

@@ -1,4 +1,5 @@
 """Reminders as an officer meets them: setting one in their own words, the direct message with its briefing, Done and Snooze, Slack failures, and the weekly digest."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -10,9 +11,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import event, select
 
-from bot.app import Bot, open_database, slack_client
 from bot.console import Console, render
 from bot.reminders import deliver, slack_message
+from bot.runtime import Bot, open_database, slack_client
 from bot.scheduler import ReminderScheduler, last_fire_time
 from bot.settings import Settings, SettingsError
 from commands.reminders import digest, reminder_message
@@ -24,7 +25,7 @@ from storage.nations import Nation, record_assessment
 from storage.reminders import DigestRun, Reminder
 from tests.conftest import ADMIN, OFFICER, SIGNING_SECRET, Workspace, served
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 #: Wednesday 25 Nov 2026, 12:00 in Tokyo (the officer's zone).
 NOW = dt.datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
 
@@ -41,33 +42,67 @@ def all_reminders(workspace: Workspace) -> list[Reminder]:
         return list(session.scalars(select(Reminder).order_by(Reminder.id)))
 
 
-def add(workspace: Workspace, *, due_at: dt.datetime, text: str = "call the PFSO", owner: str = OFFICER,
-        nation: str = "FJ", state: str = store.PENDING, reason: str | None = None) -> int:
+def add(
+    workspace: Workspace,
+    *,
+    due_at: dt.datetime,
+    text: str = "call the PFSO",
+    owner: str = OFFICER,
+    nation: str = "FJ",
+    state: str = store.PENDING,
+    reason: str | None = None,
+) -> int:
     with workspace.database.sessions.begin() as session:
-        reminder = store.add_reminder(session=session, kind=store.ADHOC, owner_user_id=owner, due_at=due_at, text=text,
-                                      recorded_by=owner, nation_iso2=nation)
+        reminder = store.add_reminder(
+            session=session,
+            kind=store.ADHOC,
+            owner_user_id=owner,
+            due_at=due_at,
+            text=text,
+            recorded_by=owner,
+            nation_iso2=nation,
+        )
         reminder.state, reminder.failure_reason = state, reason
         return reminder.id
 
 
 # --- setting a reminder in the officer's words ---------------------------------------------------
 
-@pytest.mark.parametrize(("typed", "due", "text"), [
-    ("fiji tomorrow 09:00 send agenda to the DA", dt.datetime(2026, 11, 26, 0, 0, tzinfo=UTC), "send agenda to the DA"),
-    ("fiji in 90 seconds test", NOW + dt.timedelta(seconds=90), "test"),
-    ("fiji 2026-12-05 14:30 call the PFSO", dt.datetime(2026, 12, 5, 5, 30, tzinfo=UTC), "call the PFSO"),
-    ("tonga next tuesday 9am draft the trip report", dt.datetime(2026, 12, 1, 0, 0, tzinfo=UTC), "draft the trip report"),
-    ("papua new guinea 12 Jan 2027 check the PFSP", dt.datetime(2027, 1, 12, 0, 0, tzinfo=UTC), "check the PFSP"),
-    ("fiji Jan 12 2027 2pm brief the DA", dt.datetime(2027, 1, 12, 5, 0, tzinfo=UTC), "brief the DA"),
-    ("fiji today 14:30 phone home", dt.datetime(2026, 11, 25, 5, 30, tzinfo=UTC), "phone home"),
-    ("fiji friday book flights", dt.datetime(2026, 11, 27, 0, 0, tzinfo=UTC), "book flights"),
-    ("fiji in 3 days chase the minutes", NOW + dt.timedelta(days=3), "chase the minutes"),
-])
-def test_reminders_are_read_in_the_officers_zone_and_stored_in_utc(desk: Workspace, typed: str, due: dt.datetime, text: str) -> None:
+
+@pytest.mark.parametrize(
+    ("typed", "due", "text"),
+    [
+        (
+            "fiji tomorrow 09:00 send agenda to the DA",
+            dt.datetime(2026, 11, 26, 0, 0, tzinfo=UTC),
+            "send agenda to the DA",
+        ),
+        ("fiji in 90 seconds test", NOW + dt.timedelta(seconds=90), "test"),
+        ("fiji 2026-12-05 14:30 call the PFSO", dt.datetime(2026, 12, 5, 5, 30, tzinfo=UTC), "call the PFSO"),
+        (
+            "tonga next tuesday 9am draft the trip report",
+            dt.datetime(2026, 12, 1, 0, 0, tzinfo=UTC),
+            "draft the trip report",
+        ),
+        ("papua new guinea 12 Jan 2027 check the PFSP", dt.datetime(2027, 1, 12, 0, 0, tzinfo=UTC), "check the PFSP"),
+        ("fiji Jan 12 2027 2pm brief the DA", dt.datetime(2027, 1, 12, 5, 0, tzinfo=UTC), "brief the DA"),
+        ("fiji today 14:30 phone home", dt.datetime(2026, 11, 25, 5, 30, tzinfo=UTC), "phone home"),
+        ("fiji friday book flights", dt.datetime(2026, 11, 27, 0, 0, tzinfo=UTC), "book flights"),
+        ("fiji in 3 days chase the minutes", NOW + dt.timedelta(days=3), "chase the minutes"),
+    ],
+)
+def test_reminders_are_read_in_the_officers_zone_and_stored_in_utc(
+    desk: Workspace, typed: str, due: dt.datetime, text: str
+) -> None:
     answer = desk.command(f"remind {typed}")
     assert "I'll remind you" in answer.text, answer.text
     [reminder] = all_reminders(desk)
-    assert (reminder.due_at, reminder.text, reminder.owner_user_id, reminder.state) == (due, text, OFFICER, store.PENDING)
+    assert (reminder.due_at, reminder.text, reminder.owner_user_id, reminder.state) == (
+        due,
+        text,
+        OFFICER,
+        store.PENDING,
+    )
     assert reminder.recorded_by == OFFICER
 
 
@@ -76,7 +111,12 @@ def test_a_reminder_about_a_visit_by_its_number(desk: Workspace) -> None:
     answer = desk.command("remind 1 in 2 hours confirm transport")
     assert "visit #1" in answer.text
     reminder = all_reminders(desk)[-1]
-    assert (reminder.visit_id, reminder.nation_iso2, reminder.due_at, reminder.kind) == (1, "FJ", NOW + dt.timedelta(hours=2), store.ADHOC)
+    assert (reminder.visit_id, reminder.nation_iso2, reminder.due_at, reminder.kind) == (
+        1,
+        "FJ",
+        NOW + dt.timedelta(hours=2),
+        store.ADHOC,
+    )
 
 
 def test_daylight_saving_is_respected(settings, database, standin) -> None:
@@ -87,16 +127,19 @@ def test_daylight_saving_is_respected(settings, database, standin) -> None:
         assert [r.due_at.hour for r in all_reminders(workspace)] == [14, 13]  # EST is UTC-5, EDT UTC-4
 
 
-@pytest.mark.parametrize(("typed", "says"), [
-    ("fiji 03/04/2027 call", "ambiguous"),
-    ("fiji today 09:00 call", "already passed"),
-    ("fiji tomorrow", "What should I remind you of?"),
-    ("fiji", "When should I remind you?"),
-    ("fiji someday call", "couldn't find a date or time"),
-    ("atlantis tomorrow call", "I don't know a nation"),
-    ("99 tomorrow call", "There is no visit #99"),
-    ("", "About which nation or visit"),
-])
+@pytest.mark.parametrize(
+    ("typed", "says"),
+    [
+        ("fiji 03/04/2027 call", "ambiguous"),
+        ("fiji today 09:00 call", "already passed"),
+        ("fiji tomorrow", "What should I remind you of?"),
+        ("fiji", "When should I remind you?"),
+        ("fiji someday call", "couldn't find a date or time"),
+        ("atlantis tomorrow call", "I don't know a nation"),
+        ("99 tomorrow call", "There is no visit #99"),
+        ("", "About which nation or visit"),
+    ],
+)
 def test_bad_reminders_are_refused_with_what_to_type(desk: Workspace, typed: str, says: str) -> None:
     answer = desk.command(f"remind {typed}")
     assert says in answer.text
@@ -107,7 +150,13 @@ def test_bad_reminders_are_refused_with_what_to_type(desk: Workspace, typed: str
 def test_my_reminders_list_what_is_coming_and_what_went_wrong(desk: Workspace) -> None:
     add(desk, due_at=NOW + dt.timedelta(days=1), text="coming up")
     add(desk, due_at=NOW - dt.timedelta(days=2), text="never went out", state=store.MISSED)
-    add(desk, due_at=NOW - dt.timedelta(days=1), text="slack refused", state=store.FAILED, reason="the channel is archived (is_archived)")
+    add(
+        desk,
+        due_at=NOW - dt.timedelta(days=1),
+        text="slack refused",
+        state=store.FAILED,
+        reason="the channel is archived (is_archived)",
+    )
     add(desk, due_at=NOW - dt.timedelta(days=1), text="already sent", state=store.SENT)
     add(desk, due_at=NOW + dt.timedelta(days=1), text="someone else's", owner=ADMIN)
     answer = desk.command("reminders")
@@ -145,6 +194,7 @@ def test_an_odd_reminder_number_is_refused_kindly(desk: Workspace, typed: str) -
 
 # --- cancelling while the scheduler sends: one of them wins, cleanly -----------------------------
 
+
 def test_a_reminder_being_sent_cannot_be_cancelled_and_is_recorded_as_sent(workspace: Workspace) -> None:
     reminder_id = add(workspace, due_at=utcnow())
     with workspace.database.sessions.begin() as session:
@@ -152,8 +202,15 @@ def test_a_reminder_being_sent_cannot_be_cancelled_and_is_recorded_as_sent(works
     answer = workspace.command(f"reminder cancel {reminder_id}")
     assert f"Reminder #{reminder_id} is being sent right now" in answer.text
     with workspace.database.sessions.begin() as session:
-        assert store.mark_delivered(session=session, reminder_id=reminder_id, worker="sender", channel=f"D{OFFICER}",
-                                    message_ts="1.000001", sent_at=utcnow(), late=False)
+        assert store.mark_delivered(
+            session=session,
+            reminder_id=reminder_id,
+            worker="sender",
+            channel=f"D{OFFICER}",
+            message_ts="1.000001",
+            sent_at=utcnow(),
+            late=False,
+        )
     assert [r.state for r in all_reminders(workspace)] == [store.SENT]
 
 
@@ -165,12 +222,21 @@ def test_a_cancel_that_read_the_reminder_before_the_scheduler_claimed_it_is_refu
         with workspace.database.sessions.begin() as scheduler:  # ...when the scheduler takes it
             assert store.claim(session=scheduler, reminder_id=reminder_id, claimed_by="sender", now=utcnow())
         assert not store.set_state(session=officer, reminder=seen, state=store.CANCELLED, updated_by=OFFICER)
-        assert not store.reschedule(session=officer, reminder=seen, due_at=utcnow() + dt.timedelta(hours=1), updated_by=OFFICER)
+        assert not store.reschedule(
+            session=officer, reminder=seen, due_at=utcnow() + dt.timedelta(hours=1), updated_by=OFFICER
+        )
         assert seen.state == store.CLAIMED
         officer.commit()
     with workspace.database.sessions.begin() as scheduler:
-        assert store.mark_delivered(session=scheduler, reminder_id=reminder_id, worker="sender", channel=f"D{OFFICER}",
-                                    message_ts="1.000001", sent_at=utcnow(), late=False)
+        assert store.mark_delivered(
+            session=scheduler,
+            reminder_id=reminder_id,
+            worker="sender",
+            channel=f"D{OFFICER}",
+            message_ts="1.000001",
+            sent_at=utcnow(),
+            late=False,
+        )
     [reminder] = all_reminders(workspace)
     assert (reminder.state, reminder.updated_by) == (store.SENT, "scheduler")
 
@@ -180,7 +246,9 @@ def test_a_cancelled_reminder_is_never_sent(workspace: Workspace) -> None:
     assert "Cancelled reminder" in workspace.command(f"reminder cancel {reminder_id}").text
     assert deliver(bot_for(workspace), reminder_id, worker="sender") is None
     assert workspace.standin.calls_to("chat.postMessage") == []
-    with workspace.database.sessions.begin() as session:  # a late word from a sender that lost its claim changes nothing
+    with (
+        workspace.database.sessions.begin() as session
+    ):  # a late word from a sender that lost its claim changes nothing
         assert not store.mark_failed(session=session, reminder_id=reminder_id, worker="sender", reason="late news")
     assert [r.state for r in all_reminders(workspace)] == [store.CANCELLED]
 
@@ -198,6 +266,7 @@ def test_cancelling_a_visit_while_one_of_its_reminders_is_being_sent_says_so(des
 
 # --- the direct message and its buttons ----------------------------------------------------------
 
+
 def bot_for(workspace: Workspace) -> Bot:
     return Bot(settings=workspace.settings, database=workspace.database, client=slack_client(workspace.settings))
 
@@ -209,11 +278,18 @@ def dm_text(workspace: Workspace, call_index: int = -1) -> str:
 
 def press(workspace: Workspace, reminder_id: int, action: str, *, user: str = OFFICER) -> None:
     [message] = [m for m in workspace.standin.messages() if m["channel"] == f"D{OFFICER}"][-1:]
-    [button] = [e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"] if e["action_id"] == action]
+    [button] = [
+        e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"] if e["action_id"] == action
+    ]
     payload = {
         "type": "block_actions",
         "user": {"id": user, "username": "kim", "name": "kim", "team_id": workspace.standin.team_id},
-        "container": {"type": "message", "message_ts": message["ts"], "channel_id": message["channel"], "is_ephemeral": False},
+        "container": {
+            "type": "message",
+            "message_ts": message["ts"],
+            "channel_id": message["channel"],
+            "is_ephemeral": False,
+        },
         "channel": {"id": message["channel"], "name": "directmessage"},
         "message": {"type": "message", "ts": message["ts"], "text": message["text"], "blocks": message["blocks"]},
         "actions": [{**button, "block_id": "actions", "action_ts": "1764000000.000001"}],
@@ -230,21 +306,51 @@ def updated(workspace: Workspace, count: int = 1) -> list:
 
 def test_a_visit_reminder_arrives_as_a_direct_message_with_a_briefing(workspace: Workspace) -> None:
     with workspace.database.sessions.begin() as session:
-        record_assessment(session=session, nation=session.get(Nation, "FJ"),
-                          assessed_on=dt.date(2023, 3, 1), outcome="substantially implementing the ISPS Code",
-                          source="trip report 23-011", recorded_by=ADMIN)
+        record_assessment(
+            session=session,
+            nation=session.get(Nation, "FJ"),
+            assessed_on=dt.date(2023, 3, 1),
+            outcome="substantially implementing the ISPS Code",
+            source="trip report 23-011",
+            recorded_by=ADMIN,
+        )
         today = utcnow().date()
-        visit = visit_store.add_visit(session=session, nation_iso2="FJ", starts_on=today + dt.timedelta(days=7),
-                                      ends_on=today + dt.timedelta(days=9), kind="country visit", title="PFSA review",
-                                      lead_user_id=OFFICER, recorded_by=OFFICER)
-        reminder = store.add_reminder(session=session, kind=store.VISIT, owner_user_id=OFFICER, due_at=utcnow(),
-                                      text="Country visit to Fiji starts in 7 days", recorded_by=OFFICER,
-                                      nation_iso2="FJ", visit_id=visit.id, offset_days=7)
+        visit = visit_store.add_visit(
+            session=session,
+            nation_iso2="FJ",
+            starts_on=today + dt.timedelta(days=7),
+            ends_on=today + dt.timedelta(days=9),
+            kind="country visit",
+            title="PFSA review",
+            lead_user_id=OFFICER,
+            recorded_by=OFFICER,
+        )
+        reminder = store.add_reminder(
+            session=session,
+            kind=store.VISIT,
+            owner_user_id=OFFICER,
+            due_at=utcnow(),
+            text="Country visit to Fiji starts in 7 days",
+            recorded_by=OFFICER,
+            nation_iso2="FJ",
+            visit_id=visit.id,
+            offset_days=7,
+        )
         reminder_id = reminder.id
-        note, _ = notes.add_note(session=session, nation_iso2="FJ", text="Met the DA in Suva.\nLong detail follows.",
-                                 noted_on=dt.date(2026, 10, 2), author_user_id=ADMIN, idempotency_key="n1")
-        notes.add_follow_up(session=session, note=note, recorded_by=ADMIN,
-                            follow_up=notes.FollowUp("send the PFSP template", OFFICER, dt.date(2026, 12, 1)))
+        note, _ = notes.add_note(
+            session=session,
+            nation_iso2="FJ",
+            text="Met the DA in Suva.\nLong detail follows.",
+            noted_on=dt.date(2026, 10, 2),
+            author_user_id=ADMIN,
+            idempotency_key="n1",
+        )
+        notes.add_follow_up(
+            session=session,
+            note=note,
+            recorded_by=ADMIN,
+            follow_up=notes.FollowUp("send the PFSP template", OFFICER, dt.date(2026, 12, 1)),
+        )
     assert deliver(bot_for(workspace), reminder_id, worker="test") == store.SENT
     [opened] = workspace.standin.calls_to("conversations.open")
     assert opened.args["users"] == OFFICER
@@ -306,11 +412,14 @@ def test_done_updates_the_message_in_place(workspace: Workspace) -> None:
     assert [r.state for r in all_reminders(workspace)] == [store.DONE]
 
 
-@pytest.mark.parametrize(("action", "later"), [
-    ("reminder_snooze_hour", dt.timedelta(hours=1)),
-    ("reminder_snooze_tomorrow", None),
-    ("reminder_snooze_week", None),
-])
+@pytest.mark.parametrize(
+    ("action", "later"),
+    [
+        ("reminder_snooze_hour", dt.timedelta(hours=1)),
+        ("reminder_snooze_tomorrow", None),
+        ("reminder_snooze_week", None),
+    ],
+)
 def test_snooze_sets_the_reminder_again(workspace: Workspace, action: str, later: dt.timedelta | None) -> None:
     reminder_id = add(workspace, due_at=utcnow(), text="send the agenda")
     deliver(bot_for(workspace), reminder_id, worker="test")
@@ -323,7 +432,10 @@ def test_snooze_sets_the_reminder_again(workspace: Workspace, action: str, later
     else:
         local = reminder.due_at.astimezone(ZoneInfo("Asia/Tokyo"))
         days = 1 if action.endswith("tomorrow") else 7
-        assert (local.time(), local.date()) == (dt.time(9, 0), before.astimezone(local.tzinfo).date() + dt.timedelta(days=days))
+        assert (local.time(), local.date()) == (
+            dt.time(9, 0),
+            before.astimezone(local.tzinfo).date() + dt.timedelta(days=days),
+        )
     text = render(updated(workspace)[0].args)
     assert "💤 Snoozed: I'll remind you again" in text and "[Done]" not in text
 
@@ -348,8 +460,15 @@ def test_done_pressed_before_the_sender_recorded_the_delivery_wins(workspace: Wo
     press(workspace, reminder_id, "reminder_done")
     updated(workspace)
     with workspace.database.sessions.begin() as session:
-        assert not store.mark_delivered(session=session, reminder_id=reminder_id, worker="sender", channel=posted["channel"],
-                                        message_ts=posted["ts"], sent_at=utcnow(), late=False)
+        assert not store.mark_delivered(
+            session=session,
+            reminder_id=reminder_id,
+            worker="sender",
+            channel=posted["channel"],
+            message_ts=posted["ts"],
+            sent_at=utcnow(),
+            late=False,
+        )
     [reminder] = all_reminders(workspace)
     assert (reminder.state, reminder.message_ts) == (store.DONE, posted["ts"])
 
@@ -367,6 +486,7 @@ def test_only_the_owner_can_press_the_buttons(workspace: Workspace) -> None:
 
 # --- Slack failures ------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("status", [429, 500, 503])
 def test_rate_limits_and_server_errors_are_retried(workspace: Workspace, status: int) -> None:
     reminder_id = add(workspace, due_at=utcnow())
@@ -376,11 +496,16 @@ def test_rate_limits_and_server_errors_are_retried(workspace: Workspace, status:
     assert len(workspace.standin.messages(f"D{OFFICER}")) == 1
 
 
-@pytest.mark.parametrize(("error", "reason"), [
-    ("is_archived", "the channel is archived (is_archived)"),
-    ("user_not_found", "Slack does not know this member (user_not_found)"),
-])
-def test_a_permanent_error_marks_the_reminder_failed_with_the_reason(workspace: Workspace, error: str, reason: str) -> None:
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [
+        ("is_archived", "the channel is archived (is_archived)"),
+        ("user_not_found", "Slack does not know this member (user_not_found)"),
+    ],
+)
+def test_a_permanent_error_marks_the_reminder_failed_with_the_reason(
+    workspace: Workspace, error: str, reason: str
+) -> None:
     reminder_id = add(workspace, due_at=utcnow(), text="book the hotel")
     workspace.standin.fail_next("chat.postMessage", status=200, error=error)
     assert deliver(bot_for(workspace), reminder_id, worker="test") == store.FAILED
@@ -399,13 +524,24 @@ def test_a_deactivated_officer_gets_a_failed_reminder_not_a_crash(workspace: Wor
 
 # --- the weekly digest ---------------------------------------------------------------------------
 
+
 def test_the_digest_shows_the_fortnight_reassessments_due_and_missed_reminders(desk: Workspace) -> None:
     desk.command("visit add fiji 2026-12-01 to 2026-12-03 country visit")
     desk.command("visit add tonga 2027-02-01 reciprocal visit")  # beyond 14 days
     with desk.database.sessions.begin() as session:
-        for iso2, assessed_on in (("WS", dt.date(2023, 1, 10)), ("VU", dt.date(2024, 3, 1)), ("TO", dt.date(2025, 1, 1))):
-            record_assessment(session=session, nation=session.get(Nation, iso2), assessed_on=assessed_on,
-                              outcome="substantially implementing the ISPS Code", source=None, recorded_by=ADMIN)
+        for iso2, assessed_on in (
+            ("WS", dt.date(2023, 1, 10)),
+            ("VU", dt.date(2024, 3, 1)),
+            ("TO", dt.date(2025, 1, 1)),
+        ):
+            record_assessment(
+                session=session,
+                nation=session.get(Nation, iso2),
+                assessed_on=assessed_on,
+                outcome="substantially implementing the ISPS Code",
+                source=None,
+                recorded_by=ADMIN,
+            )
     add(desk, due_at=NOW - dt.timedelta(days=3), text="call the DA", state=store.MISSED)
     add(desk, due_at=NOW - dt.timedelta(days=30), text="an old one", state=store.MISSED)
     with desk.database.sessions() as session:
@@ -457,31 +593,52 @@ def test_a_digest_slack_refused_is_recorded_and_not_posted_twice(settings, datab
 
 # --- settings and the console --------------------------------------------------------------------
 
+
 def test_reminder_settings_have_the_documented_defaults() -> None:
     settings = Settings.from_env({}, dotenv=None)
     assert settings.visit_reminders == (dt.timedelta(days=30), dt.timedelta(days=7), dt.timedelta(days=1))
     assert settings.reminder_grace == dt.timedelta(hours=12)
     assert (settings.digest_channel, settings.digest_cron, settings.poll_seconds, settings.scheduler) == (
-        None, "0 8 * * mon", 10.0, True)
-    custom = Settings.from_env({"IPSLO_VISIT_REMINDERS": "14d, 2d", "IPSLO_REMINDER_GRACE": "90m",
-                                "IPSLO_DIGEST_CHANNEL": "C0TEAM", "IPSLO_DIGEST_CRON": "30 7 * * fri",
-                                "IPSLO_POLL_SECONDS": "2.5", "IPSLO_SCHEDULER": "off"}, dotenv=None)
+        None,
+        "0 8 * * mon",
+        10.0,
+        True,
+    )
+    custom = Settings.from_env(
+        {
+            "IPSLO_VISIT_REMINDERS": "14d, 2d",
+            "IPSLO_REMINDER_GRACE": "90m",
+            "IPSLO_DIGEST_CHANNEL": "C0TEAM",
+            "IPSLO_DIGEST_CRON": "30 7 * * fri",
+            "IPSLO_POLL_SECONDS": "2.5",
+            "IPSLO_SCHEDULER": "off",
+        },
+        dotenv=None,
+    )
     assert custom.visit_reminders == (dt.timedelta(days=14), dt.timedelta(days=2))
-    assert (custom.reminder_grace, custom.digest_channel, custom.digest_cron, custom.poll_seconds, custom.scheduler) == (
-        dt.timedelta(minutes=90), "C0TEAM", "30 7 * * fri", 2.5, False)
+    assert (
+        custom.reminder_grace,
+        custom.digest_channel,
+        custom.digest_cron,
+        custom.poll_seconds,
+        custom.scheduler,
+    ) == (dt.timedelta(minutes=90), "C0TEAM", "30 7 * * fri", 2.5, False)
 
 
-@pytest.mark.parametrize(("variable", "value"), [
-    ("IPSLO_VISIT_REMINDERS", "30 days"),
-    ("IPSLO_VISIT_REMINDERS", "12h"),
-    ("IPSLO_REMINDER_GRACE", "soon"),
-    ("IPSLO_DIGEST_CRON", "0 8 * *"),
-    ("IPSLO_DIGEST_CRON", "0 25 * * mon"),
-    ("IPSLO_DIGEST_CHANNEL", "#ipslo-team"),
-    ("IPSLO_POLL_SECONDS", "0"),
-    ("IPSLO_POLL_SECONDS", "ten"),
-    ("IPSLO_SCHEDULER", "sometimes"),
-])
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("IPSLO_VISIT_REMINDERS", "30 days"),
+        ("IPSLO_VISIT_REMINDERS", "12h"),
+        ("IPSLO_REMINDER_GRACE", "soon"),
+        ("IPSLO_DIGEST_CRON", "0 8 * *"),
+        ("IPSLO_DIGEST_CRON", "0 25 * * mon"),
+        ("IPSLO_DIGEST_CHANNEL", "#ipslo-team"),
+        ("IPSLO_POLL_SECONDS", "0"),
+        ("IPSLO_POLL_SECONDS", "ten"),
+        ("IPSLO_SCHEDULER", "sometimes"),
+    ],
+)
 def test_a_malformed_reminder_setting_is_named(variable: str, value: str) -> None:
     with pytest.raises(SettingsError) as error:
         Settings.from_env({variable: value}, dotenv=None)

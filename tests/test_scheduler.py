@@ -1,4 +1,5 @@
 """The scheduler keeps its promises: reminders arrive when due, survive restarts, are marked late or missed honestly, and go out exactly once when several bot processes share one database."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,8 +18,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.app import open_database
 from bot.console import render
+from bot.runtime import open_database
 from bot.scheduler import ReminderScheduler
 from bot.settings import Settings
 from bot.slack_standin import SlackStandIn
@@ -43,8 +44,15 @@ def scheduler(fast: Settings, database) -> Iterator[ReminderScheduler]:
 
 def add(database, *, due_at: dt.datetime, text: str, owner: str = OFFICER) -> int:
     with database.sessions.begin() as session:
-        return store.add_reminder(session=session, kind=store.ADHOC, owner_user_id=owner, due_at=due_at, text=text,
-                                  recorded_by=owner, nation_iso2="FJ").id
+        return store.add_reminder(
+            session=session,
+            kind=store.ADHOC,
+            owner_user_id=owner,
+            due_at=due_at,
+            text=text,
+            recorded_by=owner,
+            nation_iso2="FJ",
+        ).id
 
 
 def reminder(database, reminder_id: int) -> Reminder:
@@ -67,21 +75,28 @@ def test_a_reminder_set_by_command_arrives_when_due_and_not_before(workspace: Wo
     assert "check the agenda" in text and "[Done]" in text
 
 
-def test_a_reminder_set_in_the_same_process_is_timed_at_once_not_at_the_next_poll(workspace: Workspace, settings: Settings,
-                                                                                 database) -> None:
+def test_a_reminder_set_in_the_same_process_is_timed_at_once_not_at_the_next_poll(
+    workspace: Workspace, settings: Settings, database
+) -> None:
     with ReminderScheduler(settings=replace(settings, poll_seconds=60), database=database, name="web") as running:
         assert running.started.wait(5)  # the next poll is a minute away
         workspace.command("remind fiji in 2 seconds soon")
         assert workspace.standin.wait_for(lambda: reminder(database, 1).state == store.SENT, timeout=20)
 
 
-def test_a_reminder_snoozed_or_moved_in_the_same_process_is_timed_at_once(settings: Settings, database, standin: SlackStandIn) -> None:
+def test_a_reminder_snoozed_or_moved_in_the_same_process_is_timed_at_once(
+    settings: Settings, database, standin: SlackStandIn
+) -> None:
     reminder_id = add(database, due_at=utcnow() + dt.timedelta(hours=1), text="moved earlier")
     with ReminderScheduler(settings=replace(settings, poll_seconds=60), database=database, name="web") as running:
         assert running.started.wait(5)  # the next poll is a minute away
         with database.sessions.begin() as session:
-            assert store.reschedule(session=session, reminder=session.get(Reminder, reminder_id),
-                                    due_at=utcnow() + dt.timedelta(seconds=2), updated_by=OFFICER)
+            assert store.reschedule(
+                session=session,
+                reminder=session.get(Reminder, reminder_id),
+                due_at=utcnow() + dt.timedelta(seconds=2),
+                updated_by=OFFICER,
+            )
         assert standin.wait_for(lambda: reminder(database, reminder_id).state == store.SENT, timeout=20)
     assert dms(standin) == ["Reminder: moved earlier (Fiji)"]
 
@@ -100,8 +115,9 @@ def test_a_reminder_survives_a_restart(fast: Settings, database, standin: SlackS
     assert reminder(database, reminder_id).state == store.SENT  # a few seconds after its time is not late
 
 
-def test_what_fell_due_while_the_bot_was_down_is_sent_late_or_marked_missed(fast: Settings, database, standin: SlackStandIn,
-                                                                            workspace: Workspace) -> None:
+def test_what_fell_due_while_the_bot_was_down_is_sent_late_or_marked_missed(
+    fast: Settings, database, standin: SlackStandIn, workspace: Workspace
+) -> None:
     now = utcnow()
     late = add(database, due_at=now - dt.timedelta(hours=2), text="two hours ago")
     missed = add(database, due_at=now - dt.timedelta(hours=13), text="thirteen hours ago")
@@ -130,15 +146,23 @@ def test_the_grace_period_is_a_setting(fast: Settings, database, standin: SlackS
     assert dms(standin) == []
 
 
-def test_a_cancelled_or_snoozed_reminder_is_not_sent_at_its_old_time(fast: Settings, database, standin: SlackStandIn) -> None:
+def test_a_cancelled_or_snoozed_reminder_is_not_sent_at_its_old_time(
+    fast: Settings, database, standin: SlackStandIn
+) -> None:
     cancelled = add(database, due_at=utcnow() + dt.timedelta(seconds=1.5), text="cancelled")
     moved = add(database, due_at=utcnow() + dt.timedelta(seconds=1.5), text="moved")
     with ReminderScheduler(settings=fast, database=database, name="test") as running:
         assert running.started.wait(5)  # both are scheduled in memory now
         with database.sessions.begin() as session:
-            store.set_state(session=session, reminder=session.get(Reminder, cancelled), state=store.CANCELLED, updated_by=OFFICER)
-            store.reschedule(session=session, reminder=session.get(Reminder, moved), due_at=utcnow() + dt.timedelta(hours=1),
-                             updated_by=OFFICER)
+            store.set_state(
+                session=session, reminder=session.get(Reminder, cancelled), state=store.CANCELLED, updated_by=OFFICER
+            )
+            store.reschedule(
+                session=session,
+                reminder=session.get(Reminder, moved),
+                due_at=utcnow() + dt.timedelta(hours=1),
+                updated_by=OFFICER,
+            )
         time.sleep(2.5)
     assert dms(standin) == []
     assert reminder(database, moved).state == store.PENDING
@@ -146,19 +170,39 @@ def test_a_cancelled_or_snoozed_reminder_is_not_sent_at_its_old_time(fast: Setti
 
 # --- several processes on one database ---------------------------------------------------------
 
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def start_bot(verb: str, *, database_url: str, standin: SlackStandIn, tmp_path: Path, port: int, **extra: str) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy") and not k.startswith(("SLACK_", "IPSLO_"))}
-    env.update(DATABASE_URL=database_url, SLACK_BOT_TOKEN=standin.bot_token, SLACK_SIGNING_SECRET=SIGNING_SECRET,
-               SLACK_API_URL=standin.api_url, PORT=str(port), IPSLO_POLL_SECONDS="1", **extra)
+def start_bot(
+    verb: str, *, database_url: str, standin: SlackStandIn, tmp_path: Path, port: int, **extra: str
+) -> subprocess.Popen:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.lower().endswith("_proxy") and not k.startswith(("SLACK_", "IPSLO_"))
+    }
+    env.update(
+        DATABASE_URL=database_url,
+        SLACK_BOT_TOKEN=standin.bot_token,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=standin.api_url,
+        PORT=str(port),
+        IPSLO_POLL_SECONDS="1",
+        **extra,
+    )
     log = open(tmp_path / f"{verb}-{port}.log", "w")
-    return subprocess.Popen([sys.executable, "-m", "bot", verb], cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", verb],
+        cwd=tmp_path,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
 
 def healthy(port: int) -> bool:
@@ -184,14 +228,19 @@ def test_two_bot_processes_deliver_each_of_200_reminders_exactly_once(postgres_u
         standin.add_user(OFFICER, name="kim", tz="Asia/Tokyo")
         database = open_database(Settings(database_url=postgres_url))
         ports = [free_port(), free_port()]
-        processes = [start_bot("run", database_url=postgres_url, standin=standin, tmp_path=tmp_path, port=port) for port in ports]
+        processes = [
+            start_bot("run", database_url=postgres_url, standin=standin, tmp_path=tmp_path, port=port) for port in ports
+        ]
         try:
-            assert standin.wait_for(lambda: all(healthy(p) for p in ports), timeout=60), \
-                [(tmp_path / f"run-{p}.log").read_text() for p in ports]
+            assert standin.wait_for(lambda: all(healthy(p) for p in ports), timeout=60), [
+                (tmp_path / f"run-{p}.log").read_text() for p in ports
+            ]
             time.sleep(1.5)  # both schedulers have polled once
             start = utcnow() + dt.timedelta(seconds=3)
-            ids = [add(database, due_at=start + dt.timedelta(milliseconds=15 * i), text=f"reminder {i:03d}")
-                   for i in range(200)]
+            ids = [
+                add(database, due_at=start + dt.timedelta(milliseconds=15 * i), text=f"reminder {i:03d}")
+                for i in range(200)
+            ]
             assert standin.wait_for(lambda: len(standin.calls_to("chat.postMessage")) >= 200, timeout=60)
             time.sleep(3)  # long enough for any second delivery to show
             for process in processes:
@@ -210,20 +259,26 @@ def test_two_bot_processes_deliver_each_of_200_reminders_exactly_once(postgres_u
             database.engine.dispose()
 
 
-def test_a_worker_delivers_what_a_web_process_without_scheduler_wrote(database_url: str, tmp_path: Path,
-                                                                      standin: SlackStandIn) -> None:
+def test_a_worker_delivers_what_a_web_process_without_scheduler_wrote(
+    database_url: str, tmp_path: Path, standin: SlackStandIn
+) -> None:
     database = open_database(Settings(database_url=database_url))
     port = free_port()
-    web = start_bot("run", database_url=database_url, standin=standin, tmp_path=tmp_path, port=port, IPSLO_SCHEDULER="off")
+    web = start_bot(
+        "run", database_url=database_url, standin=standin, tmp_path=tmp_path, port=port, IPSLO_SCHEDULER="off"
+    )
     worker = start_bot("scheduler", database_url=database_url, standin=standin, tmp_path=tmp_path, port=free_port())
     try:
         assert standin.wait_for(lambda: healthy(port), timeout=60), (tmp_path / f"run-{port}.log").read_text()
         workspace = Workspace(f"http://127.0.0.1:{port}/slack/events", standin, database, Settings())
         answer = workspace.command("remind fiji in 3 seconds worker test")
         assert "I'll remind you" in answer.text
-        assert standin.wait_for(lambda: reminder(database, 1).state == store.SENT, timeout=30), \
-            next(tmp_path.glob("scheduler-*.log")).read_text()
-        assert reminder(database, 1).claimed_by == f"{socket.gethostname()}:{worker.pid}"  # the worker, not the web process
+        assert standin.wait_for(lambda: reminder(database, 1).state == store.SENT, timeout=30), next(
+            tmp_path.glob("scheduler-*.log")
+        ).read_text()
+        assert (
+            reminder(database, 1).claimed_by == f"{socket.gethostname()}:{worker.pid}"
+        )  # the worker, not the web process
         assert len(standin.calls_to("chat.postMessage")) == 1
     finally:
         stop(web)

@@ -1,4 +1,5 @@
 """Settings: read once from the environment; anything malformed stops start-up with one line naming the variable."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,10 +16,16 @@ def test_defaults_run_the_console_on_a_local_sqlite_file() -> None:
 
 
 def test_govslack_and_lists_of_people() -> None:
-    settings = Settings.from_env({
-        "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "SLACK_API_URL": "https://slack-gov.com/api",
-        "IPSLO_ADMINS": "U01ADMIN", "IPSLO_OFFICERS": "U01A, U01B", "DATABASE_URL": "postgres://u@db:5432/ipslo",
-    })
+    settings = Settings.from_env(
+        {
+            "SLACK_BOT_TOKEN": "xoxb-1",
+            "SLACK_SIGNING_SECRET": "s",
+            "SLACK_API_URL": "https://slack-gov.com/api",
+            "IPSLO_ADMINS": "U01ADMIN",
+            "IPSLO_OFFICERS": "U01A, U01B",
+            "DATABASE_URL": "postgres://u@db:5432/ipslo",
+        }
+    )
     assert settings.slack_api_url == GOVSLACK_API_URL
     assert settings.is_admin("U01ADMIN") and not settings.is_admin("U01A")
     assert settings.may_use("U01B") and settings.may_use("U01ADMIN") and not settings.may_use("U01C")

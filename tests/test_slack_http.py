@@ -1,4 +1,5 @@
 """End to end over real HTTP: Slack-signed requests to the real app, Slack's Web API played by the stand-in."""
+
 from __future__ import annotations
 
 import time
@@ -122,8 +123,14 @@ def test_a_stale_profile_is_kept_when_slack_cannot_answer(workspace) -> None:
     from storage.officers import Officer
 
     with workspace.database.sessions.begin() as session:
-        session.add(Officer(user_id=OFFICER, name="Lt Kim", tz="America/New_York",
-                            fetched_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=3)))
+        session.add(
+            Officer(
+                user_id=OFFICER,
+                name="Lt Kim",
+                tz="America/New_York",
+                fetched_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=3),
+            )
+        )
     workspace.standin.fail_next("users.info", status=200, error="fatal_error")
     answer = workspace.command("remind fiji tomorrow 09:00 send agenda to the DA")
     assert "09:00 EST" in answer.text or "09:00 EDT" in answer.text  # the officer's own zone, not the team's

@@ -178,8 +178,11 @@ def test_block_limit_enforced_like_slack(standin, client):
 
 
 def test_views_open_update(standin, client):
-    view = {"type": "modal", "title": {"type": "plain_text", "text": "Port visit"},
-            "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "hi"}}]}
+    view = {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": "Port visit"},
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "hi"}}],
+    }
     opened = client.views_open(trigger_id=standin.trigger_id(), view=view)["view"]
     assert opened["id"].startswith("V") and opened["blocks"] == view["blocks"]
     updated = client.views_update(view_id=opened["id"], view=dict(view, blocks=[]))["view"]
@@ -190,8 +193,9 @@ def test_views_open_update(standin, client):
 
 def test_files_upload_v2_roundtrip(standin, client):
     content = "name,port\nalice,Yokohama\n"
-    resp = client.files_upload_v2(channel="C1", content=content, filename="report.csv",
-                                  title="Report", initial_comment="here")
+    resp = client.files_upload_v2(
+        channel="C1", content=content, filename="report.csv", title="Report", initial_comment="here"
+    )
     file_id = resp["file"]["id"]
     stored = standin.uploaded_files[file_id]
     assert stored["content"] == content.encode()

@@ -1,4 +1,5 @@
 """The database on SQLite and PostgreSQL: migrations match the models, reference data loads idempotently, times stay UTC."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -7,7 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, select
 
-import storage.models  # noqa: F401
+import storage.models
 from storage.db import REFERENCE_DATA, Base, make_engine, migrate
 from storage.nations import Assessment, ConditionOfEntry, Nation, load_reference
 from storage.officers import get_officer, remember_officer
@@ -18,9 +19,12 @@ def test_migrating_an_empty_database_leaves_no_difference_from_the_models(databa
     try:
         migrate(engine)
         with engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={
-                "include_object": lambda obj, name, type_, *_: not (type_ == "table" and "_fts" in (name or "")),
-            })
+            context = MigrationContext.configure(
+                connection,
+                opts={
+                    "include_object": lambda obj, name, type_, *_: not (type_ == "table" and "_fts" in (name or "")),
+                },
+            )
             assert compare_metadata(context, Base.metadata) == []
         migrate(engine)  # a second start changes nothing
         assert {"nations", "assessments", "conditions_of_entry", "officers"} <= set(inspect(engine).get_table_names())
@@ -40,10 +44,26 @@ def test_loading_reference_data_never_overwrites_what_officers_recorded(database
     with database.sessions.begin() as session:
         fiji = session.get(Nation, "FJ")
         fiji.name, fiji.recorded_by = "Viti", "U0ADMIN"
-        session.add(ConditionOfEntry(nation_iso2="FJ", effective_on=dt.date(2026, 1, 2), source="officer entry",
-                                     as_of=dt.date(2026, 1, 2), recorded_by="U0ADMIN", recorded_at=dt.datetime.now(dt.timezone.utc)))
-        session.add(Assessment(nation_iso2="TO", assessed_on=dt.date(2025, 5, 1), outcome="substantially implementing the ISPS Code",
-                               source=None, recorded_by="U0ADMIN", recorded_at=dt.datetime.now(dt.timezone.utc)))
+        session.add(
+            ConditionOfEntry(
+                nation_iso2="FJ",
+                effective_on=dt.date(2026, 1, 2),
+                source="officer entry",
+                as_of=dt.date(2026, 1, 2),
+                recorded_by="U0ADMIN",
+                recorded_at=dt.datetime.now(dt.UTC),
+            )
+        )
+        session.add(
+            Assessment(
+                nation_iso2="TO",
+                assessed_on=dt.date(2025, 5, 1),
+                outcome="substantially implementing the ISPS Code",
+                source=None,
+                recorded_by="U0ADMIN",
+                recorded_at=dt.datetime.now(dt.UTC),
+            )
+        )
     with database.sessions.begin() as session:
         load_reference(session=session)
     with database.sessions() as session:
@@ -61,6 +81,6 @@ def test_timestamps_come_back_as_the_same_utc_moment(database) -> None:
         officer.fetched_at = dt.datetime(2026, 11, 20, 18, 0, tzinfo=tokyo)
     with database.sessions() as session:
         fetched = session.get(storage.models.Officer, "U0TZ").fetched_at
-        assert fetched == dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.timezone.utc)
+        assert fetched == dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
         assert fetched.utcoffset() == dt.timedelta(0)
         assert get_officer(session=session, user_id="U0TZ") is None  # older than a day: asked again

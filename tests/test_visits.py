@@ -1,4 +1,5 @@
 """Planning visits as an officer does it in Slack: adding, moving, cancelling, listing, and the reminders that follow each visit."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,7 +13,7 @@ from storage.reminders import CANCELLED, PENDING, Reminder
 from storage.visits import Visit
 from tests.conftest import ADMIN, OFFICER, Workspace, served
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 #: Wednesday 25 Nov 2026, 12:00 in Tokyo (the officer's zone), 11:00 in Singapore (the admin's).
 NOW = dt.datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
 
@@ -42,7 +43,12 @@ def test_a_country_visit_is_planned_with_reminders_at_nine_in_the_leads_zone(pla
     assert "Sun 13 Dec 2026 09:00 JST, Tue 5 Jan 2027 09:00 JST, Mon 11 Jan 2027 09:00 JST" in answer.text
     [visit] = visits(planner)
     assert (visit.nation_iso2, visit.starts_on, visit.ends_on, visit.kind, visit.title) == (
-        "FJ", dt.date(2027, 1, 12), dt.date(2027, 1, 16), "country visit", None)
+        "FJ",
+        dt.date(2027, 1, 12),
+        dt.date(2027, 1, 16),
+        "country visit",
+        None,
+    )
     assert visit.lead_user_id == OFFICER and visit.recorded_by == OFFICER and visit.recorded_at is not None
     due = [(r.offset_days, r.due_at, r.owner_user_id, r.state) for r in reminders_of(planner, visit.id)]
     assert due == [
@@ -57,15 +63,23 @@ def test_a_seminar_with_a_title_and_a_one_day_date(planner: Workspace) -> None:
     assert "Papua New Guinea · Tue 12 Jan 2027 · capacity building · “PFSO seminar in Port Moresby”" in answer.text
     [visit] = visits(planner)
     assert (visit.nation_iso2, visit.starts_on, visit.ends_on, visit.kind, visit.title) == (
-        "PG", dt.date(2027, 1, 12), dt.date(2027, 1, 12), "capacity building", "PFSO seminar in Port Moresby")
+        "PG",
+        dt.date(2027, 1, 12),
+        dt.date(2027, 1, 12),
+        "capacity building",
+        "PFSO seminar in Port Moresby",
+    )
 
 
-@pytest.mark.parametrize(("typed", "kind"), [
-    ("tonga 2027-02-01 reciprocal visit", "reciprocal visit"),
-    ("tonga 2027-02-01 bilateral meeting with the DA", "bilateral meeting"),
-    ("tonga 2027-02-01 other", "other"),
-    ("tonga 2027-02-01", "country visit"),
-])
+@pytest.mark.parametrize(
+    ("typed", "kind"),
+    [
+        ("tonga 2027-02-01 reciprocal visit", "reciprocal visit"),
+        ("tonga 2027-02-01 bilateral meeting with the DA", "bilateral meeting"),
+        ("tonga 2027-02-01 other", "other"),
+        ("tonga 2027-02-01", "country visit"),
+    ],
+)
 def test_every_kind_of_visit(planner: Workspace, typed: str, kind: str) -> None:
     planner.command(f"visit add {typed}")
     [visit] = visits(planner)
@@ -110,7 +124,10 @@ def test_moving_a_visit_moves_its_reminders(planner: Workspace) -> None:
     assert (visit.starts_on, visit.ends_on, visit.updated_by) == (dt.date(2027, 2, 2), dt.date(2027, 2, 5), OFFICER)
     reminders = reminders_of(planner, visit.id)
     assert [(r.due_at.date(), r.state) for r in reminders] == [
-        (dt.date(2027, 1, 3), PENDING), (dt.date(2027, 1, 26), PENDING), (dt.date(2027, 2, 1), PENDING)]  # 09:00 JST = 00:00 UTC
+        (dt.date(2027, 1, 3), PENDING),
+        (dt.date(2027, 1, 26), PENDING),
+        (dt.date(2027, 2, 1), PENDING),
+    ]  # 09:00 JST = 00:00 UTC
     assert all("Tue 2 Feb – Fri 5 Feb 2027" in r.text for r in reminders)
     # Moved closer: the reminders whose time has passed are cancelled, not sent.
     planner.command("visit move 1 2026-12-02")
@@ -149,25 +166,33 @@ def test_listing_visits_upcoming_mine_and_by_nation(planner: Workspace) -> None:
     assert "Next visit: Tue 12 Jan – Sat 16 Jan 2027 · country visit (#1" in status.text
 
 
-@pytest.mark.parametrize(("typed", "says"), [
-    ("visit add fiji 03/04/2027", "ambiguous"),
-    ("visit add atlantis 2027-01-12", "I don't know a nation"),
-    ("visit add fiji", "Which date?"),
-    ("visit add fiji 2027-01-16 to 2027-01-12", "before the start date"),
-    ("visit add fiji next month", "“next month” isn't one day: type the date, e.g. “25 Dec 2026”."),
-    ("visit add fiji yesterday", "“yesterday” is in the past: please type the date itself, e.g. “2026-11-24”."),
-    ("visit add fiji fryday", "I don't know “fryday”: did you mean friday?"),
-    ("visit add fiji 12 janaury 2027", "did you mean january?"),
-    ("visit add fiji next week", "type “in 1 week” (Wed 2 Dec 2026) or a day, e.g. “next monday”"),
-    ("visit add fiji in 500 years", "too far ahead"),
-    ("visit add fiji 2027-01-12 lead @bob", "Please pick the lead from Slack's @-mention list: type `lead @`"),
-    ("visit add fiji 2027-01-12 " + "x" * 201, "That title is 201 characters long; please keep it to 200 or fewer."),
-    ("visit move 99 2027-01-12", "There is no visit #99"),
-    ("visit move x 2027-01-12", "not a visit number"),
-    ("visit fly fiji", "I don't know `/ipslo visit fly`"),
-    ("visits atlantis", "I don't know a nation"),
-])
-def test_bad_input_is_refused_with_what_to_type_and_nothing_is_written(planner: Workspace, typed: str, says: str) -> None:
+@pytest.mark.parametrize(
+    ("typed", "says"),
+    [
+        ("visit add fiji 03/04/2027", "ambiguous"),
+        ("visit add atlantis 2027-01-12", "I don't know a nation"),
+        ("visit add fiji", "Which date?"),
+        ("visit add fiji 2027-01-16 to 2027-01-12", "before the start date"),
+        ("visit add fiji next month", "“next month” isn't one day: type the date, e.g. “25 Dec 2026”."),
+        ("visit add fiji yesterday", "“yesterday” is in the past: please type the date itself, e.g. “2026-11-24”."),
+        ("visit add fiji fryday", "I don't know “fryday”: did you mean friday?"),
+        ("visit add fiji 12 janaury 2027", "did you mean january?"),
+        ("visit add fiji next week", "type “in 1 week” (Wed 2 Dec 2026) or a day, e.g. “next monday”"),
+        ("visit add fiji in 500 years", "too far ahead"),
+        ("visit add fiji 2027-01-12 lead @bob", "Please pick the lead from Slack's @-mention list: type `lead @`"),
+        (
+            "visit add fiji 2027-01-12 " + "x" * 201,
+            "That title is 201 characters long; please keep it to 200 or fewer.",
+        ),
+        ("visit move 99 2027-01-12", "There is no visit #99"),
+        ("visit move x 2027-01-12", "not a visit number"),
+        ("visit fly fiji", "I don't know `/ipslo visit fly`"),
+        ("visits atlantis", "I don't know a nation"),
+    ],
+)
+def test_bad_input_is_refused_with_what_to_type_and_nothing_is_written(
+    planner: Workspace, typed: str, says: str
+) -> None:
     answer = planner.command(typed)
     assert answer.status == 200
     assert says in answer.text
@@ -184,8 +209,10 @@ def test_the_offsets_are_a_setting(settings, database, standin) -> None:
 
 def test_a_visit_planned_without_a_kind_says_so_and_names_every_kind(planner: Workspace) -> None:
     answer = planner.command("visit add fiji 12 Jan 2027 port visit suva")
-    assert "Kind: country visit (default); kinds: country visit, reciprocal visit, capacity building, " \
-           "bilateral meeting, other." in answer.text
+    assert (
+        "Kind: country visit (default); kinds: country visit, reciprocal visit, capacity building, "
+        "bilateral meeting, other." in answer.text
+    )
     [visit] = visits(planner)
     assert (visit.kind, visit.title) == ("country visit", "port visit suva")
     named = planner.command("visit add tonga 12 Jan 2027 reciprocal visit")
@@ -202,24 +229,30 @@ def test_a_lead_typed_as_plain_text_is_refused_not_put_in_the_title(planner: Wor
     assert visits(planner) == []
 
 
-@pytest.mark.parametrize(("typed", "start", "end", "title"), [
-    ("fiji 2027-01-12 2027-01-16", dt.date(2027, 1, 12), dt.date(2027, 1, 16), None),
-    ("fiji 12-16 Jan 2027 port visit", dt.date(2027, 1, 12), dt.date(2027, 1, 16), "port visit"),
-    ("fiji 12–16 Jan 2027", dt.date(2027, 1, 12), dt.date(2027, 1, 16), None),
-    ("fiji 2027-01-12 tuesday brief", dt.date(2027, 1, 12), dt.date(2027, 1, 12), "tuesday brief"),
-])
+@pytest.mark.parametrize(
+    ("typed", "start", "end", "title"),
+    [
+        ("fiji 2027-01-12 2027-01-16", dt.date(2027, 1, 12), dt.date(2027, 1, 16), None),
+        ("fiji 12-16 Jan 2027 port visit", dt.date(2027, 1, 12), dt.date(2027, 1, 16), "port visit"),
+        ("fiji 12–16 Jan 2027", dt.date(2027, 1, 12), dt.date(2027, 1, 16), None),
+        ("fiji 2027-01-12 tuesday brief", dt.date(2027, 1, 12), dt.date(2027, 1, 12), "tuesday brief"),
+    ],
+)
 def test_date_ranges_as_officers_type_them(planner: Workspace, typed: str, start, end, title) -> None:
     planner.command(f"visit add {typed}")
     [visit] = visits(planner)
     assert (visit.starts_on, visit.ends_on, visit.title) == (start, end, title)
 
 
-@pytest.mark.parametrize(("typed", "warning"), [
-    ("guam 2027-01-12", "Guam is a U.S. territory, not a partner nation in our area: check you meant it."),
-    ("united states 2027-01-12", "United States is not a partner nation in our area: check you meant it."),
-    ("cuba 2027-01-12", "Cuba is not in our area (FEACT IPS, Maldives to French Polynesia): check you meant it."),
-    ("fiji 2027-01-12 to 2027-02-26", "That is 46 days long; check the end date"),
-])
+@pytest.mark.parametrize(
+    ("typed", "warning"),
+    [
+        ("guam 2027-01-12", "Guam is a U.S. territory, not a partner nation in our area: check you meant it."),
+        ("united states 2027-01-12", "United States is not a partner nation in our area: check you meant it."),
+        ("cuba 2027-01-12", "Cuba is not in our area (FEACT IPS, Maldives to French Polynesia): check you meant it."),
+        ("fiji 2027-01-12 to 2027-02-26", "That is 46 days long; check the end date"),
+    ],
+)
 def test_a_questionable_visit_is_planned_with_a_warning(planner: Workspace, typed: str, warning: str) -> None:
     answer = planner.command(f"visit add {typed}")
     assert warning in answer.text

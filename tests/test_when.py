@@ -17,7 +17,7 @@ from commands.when import (
     split_when,
 )
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 TOKYO = ZoneInfo("Asia/Tokyo")
 FIJI = ZoneInfo("Pacific/Fiji")
 TONGA = ZoneInfo("Pacific/Tongatapu")
@@ -186,11 +186,19 @@ WHEN_REFUSED = [
     ("1 Dec", NOW_TOKYO, TOKYO, "already passed: Tue 1 Dec 2026 09:00 JST"),
     ("2026-11-30 14:00", NOW_TOKYO, TOKYO, "already passed: Mon 30 Nov 2026 14:00 JST"),
     ("today 10:00", NOW_TOKYO, TOKYO, "already passed"),  # exactly now is not the future
-    ("2027-01-01 00:30", NOW_TONGA, TONGA,
-     "That time has already passed: Fri 1 Jan 2027 00:30 UTC+13 (Pacific/Tongatapu)."),
+    (
+        "2027-01-01 00:30",
+        NOW_TONGA,
+        TONGA,
+        "That time has already passed: Fri 1 Jan 2027 00:30 UTC+13 (Pacific/Tongatapu).",
+    ),
     ("31 Dec", NOW_FIJI, FIJI, "That time has already passed: Thu 31 Dec 2026 09:00 UTC+12 (Pacific/Fiji)."),
-    ("03/04/2027", NOW_TOKYO, TOKYO,
-     "“03/04/2027” is ambiguous: it could be 2027-03-04 (4 March) or 2027-04-03 (3 April)."),
+    (
+        "03/04/2027",
+        NOW_TOKYO,
+        TOKYO,
+        "“03/04/2027” is ambiguous: it could be 2027-03-04 (4 March) or 2027-04-03 (3 April).",
+    ),
     ("3/4/27", NOW_TOKYO, TOKYO, "could be 2027-03-04 (4 March) or 2027-04-03 (3 April)"),
     ("03.04.2027", NOW_TOKYO, TOKYO, "could be 2027-03-04 (4 March) or 2027-04-03 (3 April)"),
     ("03-04-2027 9am", NOW_TOKYO, TOKYO, "could be 2027-03-04 (4 March) or 2027-04-03 (3 April)"),
@@ -232,13 +240,27 @@ WHEN_REFUSED = [
     ("next month", NOW_TOKYO, TOKYO, "“next month” isn't one day: type the date, e.g. “1 Jan 2027”."),
     ("yesterday", NOW_TOKYO, TOKYO, "“yesterday” is in the past; please give a time ahead, e.g. “tomorrow 09:00”"),
     ("last friday", NOW_TOKYO, TOKYO, "“last friday” is in the past"),
-    ("next week", NOW_TOKYO, TOKYO,
-     "“next week” isn't one day: type “in 1 week” (Tue 8 Dec 2026) or a day, e.g. “next monday” (Mon 7 Dec 2026)."),
+    (
+        "next week",
+        NOW_TOKYO,
+        TOKYO,
+        "“next week” isn't one day: type “in 1 week” (Tue 8 Dec 2026) or a day, e.g. “next monday” (Mon 7 Dec 2026).",
+    ),
     ("fryday 9am", NOW_TOKYO, TOKYO, "I don't know “fryday”: did you mean friday?"),
     ("tomorow", NOW_TOKYO, TOKYO, "did you mean tomorrow?"),
-    ("in -5 minutes", NOW_TOKYO, TOKYO, "“in -5 minutes” counts backwards; please give a time ahead, e.g. “in 5 minutes”"),
+    (
+        "in -5 minutes",
+        NOW_TOKYO,
+        TOKYO,
+        "“in -5 minutes” counts backwards; please give a time ahead, e.g. “in 5 minutes”",
+    ),
     ("in 500 years", NOW_TOKYO, TOKYO, "“in 500 years” is too far ahead to plan"),
-    ("in 2 months", NOW_TOKYO, TOKYO, "not months or years: type the date itself, e.g. “1 Feb 2027” for “in 2 months”."),
+    (
+        "in 2 months",
+        NOW_TOKYO,
+        TOKYO,
+        "not months or years: type the date itself, e.g. “1 Feb 2027” for “in 2 months”.",
+    ),
     ("now", NOW_TOKYO, TOKYO, "I couldn't read"),
     ("tomorrow may", NOW_TOKYO, TOKYO, "I couldn't read"),
     ("20270112", NOW_TOKYO, TOKYO, "I couldn't read"),
@@ -387,9 +409,7 @@ def test_split_when(text, expected, rest):
 
 
 def test_split_when_keeps_case_of_remaining_words_and_default_time():
-    moment, rest = split_when(
-        ["Tomorrow", "Send", "AGENDA"], now=NOW_TOKYO, tz=TOKYO, default_time=dt.time(7, 15)
-    )
+    moment, rest = split_when(["Tomorrow", "Send", "AGENDA"], now=NOW_TOKYO, tz=TOKYO, default_time=dt.time(7, 15))
     assert moment == utc(2026, 12, 1, 22, 15)
     assert rest == ["Send", "AGENDA"]
 
@@ -415,7 +435,10 @@ SPLIT_REFUSED = [
     ("next week call the DA", "type “in 1 week”"),
     ("in -5 minutes call", "counts backwards"),
     ("in 500 years call", "too far ahead"),
-    ("someday call", "I couldn't find a date or time at the start of “someday call”."),  # "someday" is no misspelt sunday
+    (
+        "someday call",
+        "I couldn't find a date or time at the start of “someday call”.",
+    ),  # "someday" is no misspelt sunday
 ]
 
 
@@ -470,7 +493,7 @@ def test_split_date_range(text, start, end, rest):
 
 def test_split_date_range_yearless_end_follows_start():
     # "16 Jan" after a start in Jan 2027 is 16 Jan 2027 even when today is mid-January 2026
-    got = split_date_range("12 Jan 2027 to 16 Jan visit".split(), today=D(2026, 1, 20))
+    got = split_date_range(["12", "Jan", "2027", "to", "16", "Jan", "visit"], today=D(2026, 1, 20))
     assert got == (D(2027, 1, 12), D(2027, 1, 16), ["visit"])
 
 

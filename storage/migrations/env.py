@@ -1,4 +1,5 @@
 """Alembic environment: migrates the engine handed over by ``storage.db.migrate`` (or DATABASE_URL on the command line)."""
+
 from __future__ import annotations
 
 import os
@@ -12,19 +13,21 @@ config = context.config
 target_metadata = Base.metadata
 
 
-def include_object(obj, name, type_, reflected, compare_to):  # noqa: ANN001
+def include_object(obj, name, type_, reflected, compare_to):
     # Full-text search tables are created by hand in migrations; autogenerate does not know them.
     return not (type_ == "table" and "_fts" in (name or ""))
 
 
-def render_item(type_, obj, autogen_context):  # noqa: ANN001
+def render_item(type_, obj, autogen_context):
     # Migrations speak plain SQLAlchemy: UTC timestamps are timezone-aware DateTime columns.
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
     return False
 
 
-OPTIONS = dict(target_metadata=target_metadata, include_object=include_object, render_item=render_item, render_as_batch=True)
+OPTIONS = dict(
+    target_metadata=target_metadata, include_object=include_object, render_item=render_item, render_as_batch=True
+)
 
 
 def run() -> None:
