@@ -9,9 +9,8 @@ import logging
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Executor
-from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import Ack, App, BoltContext, BoltResponse
 from slack_sdk import WebClient
 
 from bot import home, knowledge, notes, reminders, views
@@ -44,10 +43,18 @@ def create_app(
     bot = Bot(settings=settings, database=database, client=client, clock=clock)
     app.use(bot.identify_officer)
 
+    # Each domain's buttons, modals, shortcuts and special forms of /ipslo: register(app, bot) in bot/<domain>.py.
+    # Bolt runs the first listener whose matchers fit, so these come before the general /ipslo listener below.
+    reminders.register(app, bot)
+    home.register(app, bot)
+    notes.register(app, bot)
+    knowledge.register(app, bot)
+
     @app.command(COMMAND)
-    def on_ipslo(ack: Any, command: dict, context: Any) -> None:
+    def on_ipslo(ack: Ack, command: dict, context: BoltContext) -> None:
         text = command.get("text", "")
-        reply = bot.run(lambda inv: ipslo.run(inv, text), context["caller"], f"/ipslo {text!r}")
+        verb = text.split()[0].lower()[:20] if text.split() else "help"  # never log what the officer wrote
+        reply = bot.run(lambda inv: ipslo.run(inv, text), context["caller"], f"/ipslo {verb}")
         ack(**views.message(reply))
 
     @app.error
@@ -62,9 +69,4 @@ def create_app(
             status=200, body=json.dumps(views.message(reply)), headers={"content-type": "application/json"}
         )
 
-    # Each domain's buttons, modals and shortcuts: register(app, bot) in bot/<domain>.py, listed here.
-    reminders.register(app, bot)
-    home.register(app, bot)
-    notes.register(app, bot)
-    knowledge.register(app, bot)
     return app

@@ -13,7 +13,7 @@ from slack_sdk.errors import SlackApiError
 from bot import views
 from bot.runtime import Bot
 from commands import reminders
-from commands.language import CommandError, Invocation, Reply
+from commands.language import Reply
 from storage import reminders as store
 from storage.db import utcnow
 
@@ -129,13 +129,9 @@ def register(app: App, bot: Bot) -> None:
         verb = action["action_id"][len(reminders.ACTION_PREFIX) :]
         reminder_id = action.get("value", "")
 
-        def pressing(inv: Invocation) -> Reply:
-            try:
-                return reminders.press(inv, reminder_id, verb)
-            except CommandError as error:
-                return error.reply()
-
-        reply = bot.run(pressing, context["caller"], f"reminder button {verb}")
+        reply = bot.run(
+            lambda inv: reminders.press(inv, reminder_id, verb), context["caller"], f"reminder button {verb}"
+        )
         context["pressed"] = {"refused": reply.refused, "message": views.message(reply)}  # copied for show_pressed
         ack()
 

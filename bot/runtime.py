@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
 from bot.settings import Settings
-from commands.language import Caller, Invocation, Reply, Section
+from commands.language import Caller, CommandError, Invocation, Reply, Section
 from storage import officers
 from storage.db import make_engine, make_sessions, migrate, utcnow
 from storage.knowledge import load_knowledge
@@ -73,6 +73,10 @@ class Bot:
     clock: Callable[[], dt.datetime] = utcnow
     _callers: dict[str, tuple[float, Caller]] = field(default_factory=dict)
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> Bot:
+        """Bolt copies the context for lazy listeners; the runtime in it is shared, never copied."""
+        return self
+
     def caller_for(self, user_id: str) -> Caller:
         """Who is asking, with their Slack time zone: kept in memory for minutes, in the database for a day."""
         known = self._callers.get(user_id)
@@ -111,7 +115,9 @@ class Bot:
         return Caller(user_id=user_id, tz=tz, is_admin=settings.is_admin(user_id)), known
 
     def identify_officer(self, body: dict, context: Any, next: Callable[[], BoltResponse]) -> Any:
-        """Middleware: refuse people outside IPSLO_OFFICERS politely; otherwise put the caller in ``context["caller"]``."""
+        """Middleware: refuse people outside IPSLO_OFFICERS politely; otherwise put the caller in ``context["caller"]``
+        and this runtime in ``context["bot"]`` for the listeners."""
+        context["bot"] = self
         user_id = body.get("user_id") or (body.get("user") or {}).get("id") or context.user_id
         if not user_id:
             return next()
@@ -127,17 +133,23 @@ class Bot:
         return next()
 
     def run(self, operation: Callable[[Invocation], Reply], caller: Caller, what: str) -> Reply:
-        """Run an operation in one transaction: committed when answered, rolled back when refused or failed."""
+        """Run an operation in one transaction: committed when answered, rolled back when refused or failed.
+
+        The one error boundary: a refusal (``CommandError``, raised anywhere below) becomes the reply that says
+        what to type instead; anything else is our failure, logged with a reference the officer can quote."""
         try:
             with self.database.sessions() as session:
-                reply = operation(
-                    Invocation(
-                        caller=caller,
-                        session=session,
-                        now=self.clock(),
-                        visit_reminders=tuple(o.days for o in self.settings.visit_reminders),
+                try:
+                    reply = operation(
+                        Invocation(
+                            caller=caller,
+                            session=session,
+                            now=self.clock(),
+                            visit_reminders=tuple(o.days for o in self.settings.visit_reminders),
+                        )
                     )
-                )
+                except CommandError as error:
+                    reply = error.reply()
                 if reply.refused:
                     session.rollback()
                 else:

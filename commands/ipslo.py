@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-from dataclasses import replace
 
 from commands import knowledge, nations, notes, reminders, visits
 from commands.language import Caption, CommandError, Invocation, Reply, Section, Subcommand
@@ -66,7 +65,7 @@ def split_share(sub: Subcommand, text: str) -> tuple[str, bool]:
 
 
 def run(inv: Invocation, text: str) -> Reply:
-    """Answer one ``/ipslo`` line. Refusals come back as replies; anything else raised is a bug."""
+    """Answer one ``/ipslo`` line. Refusals are raised as CommandError; anything else raised is a bug."""
     name, _, rest = text.strip().partition(" ")
     if not name or name.lower() in HELP_WORDS:
         about = find_subcommand(rest.split()[0]) if rest.split() else None
@@ -77,26 +76,20 @@ def run(inv: Invocation, text: str) -> Reply:
     if sub is None:
         return help_reply(unknown=name, is_admin=inv.caller.is_admin)
     if sub.admin_only and not inv.caller.is_admin:
-        return CommandError(
+        raise CommandError(
             f"`/ipslo {sub.name}` records official status, so only admins may run it.",
             hint="Ask an admin (IPSLO_ADMINS) to record it, or to add you.",
-        ).reply()
+        )
     rest, share = split_share(sub, rest)
-    if (
-        not sub.shareable
-        and rest.split()
-        and rest.split()[-1].lower() == "share"
-        and sub.name not in ("note", "ask", "remind", "search", "export")
-    ):
-        return CommandError(
+    if not sub.shareable and not sub.reads_share and rest.split() and rest.split()[-1].lower() == "share":
+        raise CommandError(
             f"`share` works with `status` and `nations`; `/ipslo {sub.name}` answers only you.",
             hint=f"Usage: `/ipslo {sub.usage}`",
-        ).reply()
+        )
     try:
         reply = sub.run(inv, rest.strip())
     except CommandError as error:
-        reply = error.reply()
-        if not error.hint:
-            reply = replace(reply, parts=reply.parts + (Caption(f"Usage: `/ipslo {sub.usage}`, e.g. `{sub.example}`"),))
-        return reply
+        if not error.hint:  # the refusal is turned into a reply by the one boundary (Bot.run); we add the usage
+            error.hint = f"Usage: `/ipslo {sub.usage}`, e.g. `{sub.example}`"
+        raise
     return reply.shared() if share else reply

@@ -7,6 +7,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from commands.ids import Action
 from commands.language import (
     Button,
     Buttons,
@@ -40,7 +41,7 @@ ISPS_EXAMPLES = ("A/16", "B/18.5", "XI-2/6", "70110", "DoS", "PFSO", "SSAS")
 DATA_TOPICS = {"coe": "coe-list"}
 NOTES_SHOWN = 5
 #: The action of the buttons that open a linked entry (see bot/knowledge.py); the value is the entry's id.
-SHOW_ENTRY = "knowledge_show_entry"
+SHOW_ENTRY = Action.SHOW_ENTRY
 RUNNER_UP_MARGIN = 0.3
 
 
@@ -139,7 +140,25 @@ def find_nation(question: str, index: NationIndex, session) -> Nation | None:
 
 #: Words that begin many nations' names: never read as a misspelt nation on their own.
 NAME_PARTS = frozenset(
-    ["north", "south", "east", "west", "new", "saint", "island", "islands", "republic", "united", "states", "french", "british", "federated", "democratic", "people", "kingdom"]
+    [
+        "north",
+        "south",
+        "east",
+        "west",
+        "new",
+        "saint",
+        "island",
+        "islands",
+        "republic",
+        "united",
+        "states",
+        "french",
+        "british",
+        "federated",
+        "democratic",
+        "people",
+        "kingdom",
+    ]
 )
 
 

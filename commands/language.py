@@ -117,7 +117,8 @@ class Subcommand:
     example: str
     run: Callable[[Invocation, str], Reply]
     admin_only: bool = False
-    shareable: bool = False
+    shareable: bool = False  # a trailing "share" posts the answer for the channel
+    reads_share: bool = False  # the subcommand reads a trailing "share" itself (export to the channel, a note's text)
     aliases: tuple[str, ...] = ()
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from dateutil.relativedelta import relativedelta
 from sqlalchemy.orm import Session
 
+from commands.ids import Action
 from commands.language import (
     Button,
     Buttons,
@@ -277,7 +278,9 @@ def status(inv: Invocation, text: str) -> Reply:
     if captions:
         parts.append(Caption(" · ".join(captions)))
     header = f"{nation.name} ({nation.iso2})"
-    parts.append(Buttons((Button(":memo: Add note", "note_add", nation.iso2),)))  # opens the note form (bot/notes.py)
+    parts.append(
+        Buttons((Button(":memo: Add note", Action.ADD_NOTE, nation.iso2),))
+    )  # opens the note form (bot/notes.py)
     return Reply(f"{header}: {strip_icons(state.summary)}", header=header, parts=tuple(parts))
 
 

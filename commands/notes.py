@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from commands.ids import Action
 from commands.language import Button, Buttons, Caption, CommandError, Invocation, Reply, Section, Subcommand, parse_id
 from commands.nations import fmt_date, nation_index, normalize, standing, strip_icons
 from commands.visits import dates_text, officer_zone
@@ -31,9 +32,9 @@ PREVIEW_CHARS = 500
 SNIPPET_CHARS = 320
 FOLLOW_UP_AT = dt.time(9, 0)  # follow-up reminders arrive at 09:00 in the owner's zone
 
-ADD_NOTE = "note_add"  # the "Add note" button: value is a nation code, or "visit:<id>"
-NOTES_MORE = "notes_more"
-SEARCH_MORE = "search_more"
+ADD_NOTE = Action.ADD_NOTE
+NOTES_MORE = Action.NOTES_MORE
+SEARCH_MORE = Action.SEARCH_MORE
 
 NOTE_USAGE = "`/ipslo note <nation> <text>`, e.g. `/ipslo note fiji Met the DA; PFSP review for Suva still pending`"
 NOTE_VERBS_HINT = (
@@ -788,6 +789,7 @@ SUBCOMMANDS = (
         "`note <id>`, `note edit|delete|history <id>`)",
         "/ipslo note fiji Met the DA; PFSP review for Suva still pending",
         note,
+        reads_share=True,  # "share" at the end of a note is part of its text
     ),
     Subcommand(
         "notes",
@@ -803,6 +805,7 @@ SUBCOMMANDS = (
         "Search all notes",
         "/ipslo search inspect suva since:2026-01-01",
         search,
+        reads_share=True,
         aliases=("find",),
     ),
     # In Slack, bot/notes.py answers `/ipslo export` itself so that it can send the files; this line gives help its entry.
@@ -813,5 +816,6 @@ SUBCOMMANDS = (
         "(`share`: to the channel)",
         "/ipslo export fiji",
         lambda inv, text: export(inv, text).reply,
+        reads_share=True,  # export's own `share`: the files go to the channel
     ),
 )

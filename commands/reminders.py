@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
+from commands.ids import Action, ReminderVerb
 from commands.language import (
     Button,
     Buttons,
@@ -22,7 +23,7 @@ from commands.language import (
 )
 from commands.nations import due_text, fmt_date, nation_index, standing, strip_icons
 from commands.visits import dates_text, find_visit, visit_line
-from commands.when import WhenError, describe, split_when
+from commands.when import describe, split_when
 from storage import nations as nation_store
 from storage import notes as note_store
 from storage import reminders as store
@@ -47,12 +48,9 @@ STATE_WORDS = {
     store.CANCELLED: ":x: cancelled, was due",
 }
 
-DONE = "done"
-SNOOZE_HOUR = "snooze_hour"
-SNOOZE_TOMORROW = "snooze_tomorrow"
-SNOOZE_WEEK = "snooze_week"
-ACTIONS = (DONE, SNOOZE_HOUR, SNOOZE_TOMORROW, SNOOZE_WEEK)
-ACTION_PREFIX = "reminder_"
+DONE, SNOOZE_HOUR, SNOOZE_TOMORROW, SNOOZE_WEEK = ReminderVerb
+ACTIONS = tuple(ReminderVerb)
+ACTION_PREFIX = Action.REMINDER
 MAX_TEXT = 1000  # characters of a reminder's text
 
 
@@ -79,10 +77,7 @@ def remind(inv: Invocation, text: str) -> Reply:
         nation_iso2, about = match.nation.iso2, match.nation.name
     if not rest:
         raise CommandError("When should I remind you?", hint=f"{REMIND_USAGE}, {REMIND_EXAMPLES}")
-    try:
-        due_at, rest = split_when(rest, now=inv.now, tz=inv.caller.tz, default_time=MORNING)
-    except WhenError as error:
-        raise CommandError(str(error), hint=error.hint) from None
+    due_at, rest = split_when(rest, now=inv.now, tz=inv.caller.tz, default_time=MORNING)
     what = " ".join(rest).strip()
     if not what:
         raise CommandError(
@@ -407,6 +402,7 @@ SUBCOMMANDS = (
         "A reminder by direct message",
         "/ipslo remind fiji tomorrow 09:00 send agenda to the DA",
         remind,
+        reads_share=True,  # "share" at the end is part of the reminder's text
     ),
     Subcommand(
         "reminders", "reminders", "Your reminders: coming up, late, missed, failed", "/ipslo reminders", reminders

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from commands.ids import Action
 from commands.language import (
     Button,
     Buttons,
@@ -19,7 +20,7 @@ from commands.language import (
     parse_id,
 )
 from commands.nations import nation_index, normalize
-from commands.when import WhenError, describe, split_date_range
+from commands.when import describe, split_date_range
 from storage import nations as nation_store
 from storage import officers
 from storage import reminders as reminder_store
@@ -98,10 +99,7 @@ def find_visit(inv: Invocation, typed: str, usage: str) -> Visit:
 def read_dates(words: list[str], inv: Invocation, usage: str) -> tuple[dt.date, dt.date | None, list[str]]:
     if not words:
         raise CommandError("Which date?", hint=usage)
-    try:
-        return split_date_range(words, today=inv.today)
-    except WhenError as error:
-        raise CommandError(str(error), hint=error.hint) from None
+    return split_date_range(words, today=inv.today)
 
 
 # --- showing visits ----------------------------------------------------------------------------
@@ -295,7 +293,9 @@ def add(inv: Invocation, text: str) -> Reply:
     parts.append(
         Caption(f"Move it: `/ipslo visit move {visit.id} <date>` · cancel it: `/ipslo visit cancel {visit.id}`")
     )
-    parts.append(Buttons((Button(":memo: Add note", "note_add", f"visit:{visit.id}"),)))  # the note form (bot/notes.py)
+    parts.append(
+        Buttons((Button(":memo: Add note", Action.ADD_NOTE, f"visit:{visit.id}"),))
+    )  # the note form (bot/notes.py)
     return Reply(summary, parts=tuple(parts))
 
 

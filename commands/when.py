@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 
 from dateutil.parser import parserinfo
 
+from commands.language import CommandError
+
 __all__ = [
     "ACCEPTED_FORMS",
     "WhenError",
@@ -35,12 +37,11 @@ Numeric dates must be YYYY-MM-DD: 03/04/2027 could be March or April, so I won't
 Times are read in your own time zone."""
 
 
-class WhenError(ValueError):
-    """A date or time the officer typed that we refuse; str(err) is a friendly sentence saying what was wrong, and err.hint == ACCEPTED_FORMS."""
+class WhenError(CommandError):
+    """A date or time the officer typed that we refuse: a refusal like any other (the hint lists the forms we read)."""
 
     def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.hint = ACCEPTED_FORMS
+        super().__init__(message, hint=ACCEPTED_FORMS)
 
 
 class _NoMatch(Exception):

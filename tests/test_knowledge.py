@@ -440,9 +440,7 @@ def test_the_notes_search_offered_for_a_post_finds_the_note(workspace) -> None:
 
 
 def test_ask_what_visits_are_planned_next_month(workspace) -> None:
-    today = (
-        dt.datetime.now(dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=9))).date()
-    )  # the officer is in Tokyo
+    today = dt.datetime.now(dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=9))).date()  # the officer is in Tokyo
     first = (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
     with workspace.database.sessions.begin() as session:
         visits.add_visit(

@@ -1,0 +1,47 @@
+"""One error boundary: a refusal raised anywhere (a command, a date, a button) reaches the officer as a reply
+that says what to type instead; only our own failures say "Something went wrong"."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete
+
+from bot.console import render
+from storage.knowledge import KnowledgeEntry
+from tests.conftest import OFFICER, SIGNING_SECRET
+
+
+def press(workspace, action_id: str, value: str) -> None:
+    payload = {
+        "type": "block_actions",
+        "user": {"id": OFFICER, "name": "kim", "team_id": workspace.standin.team_id},
+        "channel": {"id": "C0STANDIN", "name": "ipslo-team"},
+        "container": {"type": "message", "channel_id": "C0STANDIN", "is_ephemeral": True},
+        "actions": [
+            {"type": "button", "action_id": action_id, "block_id": "b", "value": value, "action_ts": "1700000000.1"}
+        ],
+    }
+    body, headers = workspace.standin.interaction(payload, signing_secret=SIGNING_SECRET)
+    assert workspace.post(body, headers).status == 200
+
+
+def test_see_also_button_whose_entry_has_gone_says_so_instead_of_failing(workspace) -> None:
+    answer = workspace.command("isps A/16")
+    button = next(e for b in answer.body["blocks"] if b["type"] == "actions" for e in b["elements"])
+    with workspace.database.sessions.begin() as session:  # the linked entry leaves the knowledge base
+        session.execute(delete(KnowledgeEntry).where(KnowledgeEntry.id == button["value"]))
+    press(workspace, button["action_id"], button["value"])
+    assert workspace.standin.wait_for(lambda: len(workspace.standin.responses) == 1, timeout=5)
+    shown = render(workspace.standin.responses[0].body)
+    assert "no longer in the knowledge base" in shown and "/ipslo isps" in shown
+    assert "Something went wrong" not in shown
+
+
+def test_a_date_refusal_is_a_refusal_with_the_forms_we_read(workspace) -> None:
+    answer = workspace.command("visit add fiji 31 feb 2027")
+    assert "isn't a real date" in answer.text and "YYYY-MM-DD" in answer.text
+    assert "Something went wrong" not in answer.text
+
+
+def test_admin_only_refusal_comes_through_the_same_boundary(workspace) -> None:
+    answer = workspace.command("assess fiji 2026-10-03 substantially implementing trip report 1")
+    assert "only admins may run it" in answer.text and "IPSLO_ADMINS" in answer.text
