@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from commands.language import CommandError
 from commands.when import (
     ACCEPTED_FORMS,
     WhenError,
@@ -277,7 +278,7 @@ def test_parse_when_refuses(text, now, tz, message):
         parse_when(text, now=now, tz=tz)
     assert message in str(info.value)
     assert info.value.hint == ACCEPTED_FORMS
-    assert isinstance(info.value, ValueError)
+    assert isinstance(info.value, CommandError)  # a refusal like any other, turned into a reply by Bot.run
 
 
 def test_parse_when_needs_aware_now():
