@@ -64,7 +64,8 @@ def plain(text: str, names: dict[str, str]) -> str:
 
 
 def render(message: dict[str, Any], names: dict[str, str] | None = None, buttons: list[dict] | None = None) -> str:
-    """A Slack message (text and Block Kit blocks) as readable lines; with ``buttons``, buttons are numbered and collected there."""
+    """A Slack message (text and Block Kit blocks) as readable lines; with ``buttons``, buttons are numbered and
+    collected there."""
     names = names or {}
     blocks = message.get("blocks")
     if isinstance(blocks, str):

@@ -1,4 +1,5 @@
-"""Local stand-in of Slack's Web API for tests and the console: answers like Slack and checks every call against Slack's OpenAPI description."""
+"""Local stand-in of Slack's Web API for tests and the console: answers like Slack and checks every call against Slack's
+OpenAPI description."""
 
 from __future__ import annotations
 
@@ -434,7 +435,8 @@ class SlackStandIn:
     def fail_next(
         self, method: str, *, status: int = 429, error: str | None = None, retry_after: int = 1, times: int = 1
     ) -> None:
-        """Make the next `times` calls to `method` fail: 429 (ratelimited + Retry-After), 5xx (HTML body), or 200 {"ok": false, "error": error}."""
+        """Make the next `times` calls to `method` fail: 429 (ratelimited + Retry-After), 5xx (HTML body), or 200 {"ok":
+        false, "error": error}."""
         if status == 200 and not error:
             raise ValueError("fail_next(status=200) needs error=..., e.g. 'channel_not_found'")
         with self._lock:
@@ -759,9 +761,8 @@ class SlackStandIn:
         problem = self._check_blocks(view.get("blocks", []), MAX_VIEW_BLOCKS)
         if problem:
             return problem
-        if view.get("type") == "modal":
-            if len(_text_of(view.get("title"))) > MAX_MODAL_TITLE:
-                return f"must be less than {MAX_MODAL_TITLE + 1} characters [json-pointer:/view/title/text]"
+        if view.get("type") == "modal" and len(_text_of(view.get("title"))) > MAX_MODAL_TITLE:
+            return f"must be less than {MAX_MODAL_TITLE + 1} characters [json-pointer:/view/title/text]"
         if len(str(view.get("private_metadata", ""))) > MAX_PRIVATE_METADATA:
             return f"must be less than {MAX_PRIVATE_METADATA + 1} characters [json-pointer:/view/private_metadata]"
         return None

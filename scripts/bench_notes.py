@@ -194,7 +194,7 @@ def generate(database, count: int, seed: int = 7) -> float:
 
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def measure(name: str, database_url: str, count: int, requests: int) -> list[tuple]:

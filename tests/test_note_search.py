@@ -1,4 +1,5 @@
-"""Finding notes on SQLite (FTS5) and PostgreSQL (full-text search) alike: word endings, case and accents ignored, ranked, highlighted, filtered."""
+"""Finding notes on SQLite (FTS5) and PostgreSQL (full-text search) alike: word endings, case and accents ignored,
+ranked, highlighted, filtered."""
 
 from __future__ import annotations
 

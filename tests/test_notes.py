@@ -1,4 +1,5 @@
-"""Visit notes as officers write and use them in Slack: quick notes, the form, the message shortcut, lists, edits with history, export; text kept exactly, never twice."""
+"""Visit notes as officers write and use them in Slack: quick notes, the form, the message shortcut, lists, edits with
+history, export; text kept exactly, never twice."""
 
 from __future__ import annotations
 
@@ -93,7 +94,8 @@ def opened_form(workspace: Workspace) -> dict:
 
 
 def filled(view: dict, **answers) -> dict:
-    """The form's state as Slack sends it: what the officer typed in ``answers`` (by block id), the initial values elsewhere."""
+    """The form's state as Slack sends it: what the officer typed in ``answers`` (by block id), the initial values
+    elsewhere."""
     values: dict = {}
     for block in view["blocks"]:
         if block["type"] != "input":

@@ -1,4 +1,5 @@
-"""Reminders as an officer meets them: setting one in their own words, the direct message with its briefing, Done and Snooze, Slack failures, and the weekly digest."""
+"""Reminders as an officer meets them: setting one in their own words, the direct message with its briefing, Done and
+Snooze, Slack failures, and the weekly digest."""
 
 from __future__ import annotations
 

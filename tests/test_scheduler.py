@@ -1,4 +1,5 @@
-"""The scheduler keeps its promises: reminders arrive when due, survive restarts, are marked late or missed honestly, and go out exactly once when several bot processes share one database."""
+"""The scheduler keeps its promises: reminders arrive when due, survive restarts, are marked late or missed honestly,
+and go out exactly once when several bot processes share one database."""
 
 from __future__ import annotations
 

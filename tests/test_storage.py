@@ -1,4 +1,5 @@
-"""The database on SQLite and PostgreSQL: migrations match the models, reference data loads idempotently, times stay UTC."""
+"""The database on SQLite and PostgreSQL: migrations match the models, reference data loads idempotently, times stay
+UTC."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Planning visits as an officer does it in Slack: adding, moving, cancelling, listing, and the reminders that follow each visit."""
+"""Planning visits as an officer does it in Slack: adding, moving, cancelling, listing, and the reminders that follow
+each visit."""
 
 from __future__ import annotations
 
