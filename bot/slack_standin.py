@@ -1,9 +1,8 @@
-"""Local stand-in of Slack's Web API for tests and the console: answers like Slack and checks every call against Slack's
-OpenAPI description."""
+"""A local stand-in of Slack's Web API for the console (and, extended in tests/standin.py, for the tests): answers
+like Slack, keeps users, channels, messages, views and files in memory, and builds signed requests as Slack does."""
 
 from __future__ import annotations
 
-import functools
 import itertools
 import json
 import re
@@ -16,27 +15,11 @@ from datetime import datetime
 from email.parser import BytesParser
 from email.policy import HTTP as _HTTP_POLICY
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
-__all__ = ["ApiCall", "ResponsePost", "SlackStandIn", "sign", "spec_required_params"]
-
-SPEC_FILE = "slack_web_openapi_v2.json"
-
-# Methods newer than the 2020 spec that slack_sdk's files_upload_v2 uses,
-# with their required arguments (from Slack's method docs).
-EXTRA_METHODS: dict[str, frozenset[str]] = {
-    "files.getUploadURLExternal": frozenset({"filename", "length"}),
-    "files.completeUploadExternal": frozenset({"files"}),
-}
-
-# Methods in the 2020 spec that Slack has since switched off.
-RETIRED_METHODS: dict[str, str] = {
-    "files.upload": "files.upload was sunset on 2025-11-12; use files_upload_v2 "
-    "(files.getUploadURLExternal + files.completeUploadExternal)",
-}
+__all__ = ["ApiCall", "ResponsePost", "SlackStandIn", "sign"]
 
 # Block Kit limits Slack enforces server-side (see shared/slack/README.md).
 MAX_MESSAGE_BLOCKS = 50
@@ -64,24 +47,6 @@ def sign(
         "x-slack-request-timestamp": str(timestamp),
         "x-slack-signature": signature,
     }
-
-
-@functools.cache
-def spec_required_params() -> dict[str, frozenset[str]]:
-    """method -> required non-token params, from the OpenAPI file (loaded once per process), plus the allowed extras."""
-    spec = json.loads(Path(__file__).with_name(SPEC_FILE).read_text(encoding="utf-8"))
-    out: dict[str, frozenset[str]] = {}
-    for path, ops in spec.get("paths", {}).items():
-        required: set[str] = set()
-        for op in ops.values():
-            if not isinstance(op, dict):
-                continue
-            for param in op.get("parameters", []):
-                if param.get("required") and param.get("name") != "token":
-                    required.add(param["name"])
-        out[path.lstrip("/")] = frozenset(required)
-    out.update(EXTRA_METHODS)
-    return out
 
 
 def _decode_json_arg(value: Any) -> Any:
@@ -120,13 +85,6 @@ class ResponsePost:  # a post to a response_url
     key: str
     body: dict
     at: float
-
-
-class _Failure:
-    __slots__ = ("error", "remaining", "retry_after", "status")
-
-    def __init__(self, status: int, error: str | None, retry_after: int, remaining: int):
-        self.status, self.error, self.retry_after, self.remaining = status, error, retry_after, remaining
 
 
 class _Reply:
@@ -225,7 +183,6 @@ class SlackStandIn:
         self._messages: dict[tuple[str, str], dict] = {}
         self._response_keys: dict[str, int] = {}  # key -> posts so far
         self._triggers: dict[str, float] = {}  # trigger_id -> issued at
-        self._failures: dict[str, list[_Failure]] = {}
         self._ts = itertools.count(1_700_000_000_000_100, 100)
         self._ids = itertools.count(1)
 
@@ -244,7 +201,6 @@ class SlackStandIn:
     def start(self) -> SlackStandIn:
         if self._server is not None:
             return self
-        spec_required_params()  # load the spec before the first request
         handler = type("_BoundHandler", (_Handler,), {"standin": self})
         server = _QuietServer(("127.0.0.1", 0), handler)
         self._server = server
@@ -354,15 +310,6 @@ class SlackStandIn:
         with self._lock:
             return [c for c in self.calls if c.method == method]
 
-    def wait_for(self, predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
-        deadline = time.monotonic() + timeout
-        while True:
-            if predicate():
-                return True
-            if time.monotonic() >= deadline:
-                return False
-            time.sleep(0.01)
-
     def add_user(
         self,
         user_id: str,
@@ -432,16 +379,6 @@ class SlackStandIn:
             self.channels[channel_id] = ch
         return ch
 
-    def fail_next(
-        self, method: str, *, status: int = 429, error: str | None = None, retry_after: int = 1, times: int = 1
-    ) -> None:
-        """Make the next `times` calls to `method` fail: 429 (ratelimited + Retry-After), 5xx (HTML body), or 200 {"ok":
-        false, "error": error}."""
-        if status == 200 and not error:
-            raise ValueError("fail_next(status=200) needs error=..., e.g. 'channel_not_found'")
-        with self._lock:
-            self._failures.setdefault(method, []).append(_Failure(status, error, retry_after, times))
-
     def messages(self, channel: str | None = None) -> list[dict]:
         with self._lock:
             msgs = [dict(m) for m in self._messages.values()]
@@ -458,7 +395,6 @@ class SlackStandIn:
             self.internal_errors.clear()
             self._messages.clear()
             self.ephemeral_messages.clear()
-            self._failures.clear()
 
     # ------------------------------------------------------------------ request handling
     def _next_ts(self) -> str:
@@ -491,26 +427,18 @@ class SlackStandIn:
         self._run_callback(self.on_call, call)
         return reply
 
+    def _refusal(self, call: ApiCall) -> _Reply | None:
+        """A refusal before the method runs; none here. Tests check each call against Slack's API description and
+        inject outages (tests/standin.py)."""
+        return None
+
     def _answer(self, call: ApiCall, body_error: str | None) -> _Reply:
         method = call.method
-        spec = spec_required_params()
-        if method in RETIRED_METHODS:
-            return self._violation(call, RETIRED_METHODS[method])
-        if method not in spec:
-            return self._violation(call, "unknown method (not in Slack's Web API spec)")
-        missing = sorted(p for p in spec[method] if call.args.get(p) in (None, ""))
-        if missing:
-            return self._violation(call, f"missing required argument(s): {', '.join(missing)}")
+        refused = self._refusal(call)
+        if refused is not None:
+            return refused
         if body_error:
             return _Reply(200, {"ok": False, "error": body_error})
-
-        queue = self._failures.get(method)
-        if queue:
-            failure = queue[0]
-            failure.remaining -= 1
-            if failure.remaining <= 0:
-                queue.pop(0)
-            return self._failure_reply(failure)
 
         if not call.token:
             return _Reply(200, {"ok": False, "error": "not_authed"})
@@ -528,17 +456,6 @@ class SlackStandIn:
         text = f"{call.method}: {why} (args: {sorted(args)})"
         self.violations.append(text)
         return _Reply(200, {"ok": False, "error": "standin_violation", "detail": text})
-
-    @staticmethod
-    def _failure_reply(f: _Failure) -> _Reply:
-        if f.status == 429:
-            return _Reply(429, {"ok": False, "error": f.error or "ratelimited"}, {"Retry-After": str(f.retry_after)})
-        if f.status >= 500:
-            if f.error:
-                return _Reply(f.status, f.error.encode(), {"Content-Type": "text/html; charset=utf-8"})
-            html = f"<html><head><title>{f.status}</title></head><body>Slack is having trouble</body></html>"
-            return _Reply(f.status, html.encode(), {"Content-Type": "text/html; charset=utf-8"})
-        return _Reply(f.status, {"ok": False, "error": f.error or "invalid_request"})
 
     # ---- Block Kit checks Slack makes server-side
     @staticmethod

@@ -23,8 +23,8 @@ from bot.console import render
 from bot.runtime import Database, open_database, slack_client
 from bot.serve import wsgi_app
 from bot.settings import Settings
-from bot.slack_standin import SlackStandIn
 from storage.db import make_engine
+from tests.standin import CheckedSlack
 
 POSTGRES_URL = os.environ.get("IPSLO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 SIGNING_SECRET = "test-signing-secret"
@@ -89,8 +89,8 @@ def database(database_url: str) -> Iterator[Database]:
 
 
 @pytest.fixture
-def standin() -> Iterator[SlackStandIn]:
-    with SlackStandIn() as standin:
+def standin() -> Iterator[CheckedSlack]:
+    with CheckedSlack() as standin:
         standin.add_user(OFFICER, name="kim", real_name="Lt Kim", tz="Asia/Tokyo")
         standin.add_user(ADMIN, name="lee", real_name="Cdr Lee", tz="Asia/Singapore")
         yield standin
@@ -128,7 +128,7 @@ class Workspace:
     """A Slack workspace in a test: signed requests over real HTTP to the real app, the stand-in for Slack's Web API."""
 
     url: str
-    standin: SlackStandIn
+    standin: CheckedSlack
     database: Database
     settings: Settings
 
@@ -164,7 +164,7 @@ def serve(app, database: Database) -> tuple[str, _ThreadingWSGIServer]:
 
 
 @pytest.fixture
-def settings(database_url: str, standin: SlackStandIn) -> Settings:
+def settings(database_url: str, standin: CheckedSlack) -> Settings:
     return Settings(
         database_url=database_url,
         slack_bot_token=standin.bot_token,
@@ -175,7 +175,7 @@ def settings(database_url: str, standin: SlackStandIn) -> Settings:
 
 
 @contextmanager
-def served(settings: Settings, database: Database, standin: SlackStandIn, **app_options: Any) -> Iterator[Workspace]:
+def served(settings: Settings, database: Database, standin: CheckedSlack, **app_options: Any) -> Iterator[Workspace]:
     """The real app (``create_app`` options such as ``clock``) served over HTTP for the length of the block."""
     app = create_app(settings=settings, database=database, client=slack_client(settings), **app_options)
     base, server = serve(app, database)
@@ -187,6 +187,6 @@ def served(settings: Settings, database: Database, standin: SlackStandIn, **app_
 
 
 @pytest.fixture
-def workspace(settings: Settings, database: Database, standin: SlackStandIn) -> Iterator[Workspace]:
+def workspace(settings: Settings, database: Database, standin: CheckedSlack) -> Iterator[Workspace]:
     with served(settings, database, standin) as workspace:
         yield workspace

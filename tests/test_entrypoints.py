@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.slack_standin import SlackStandIn
 from tests.conftest import SIGNING_SECRET, Workspace
+from tests.standin import CheckedSlack as SlackStandIn
 
 SLACK_VARIABLES = (
     "SLACK_BOT_TOKEN",

@@ -23,11 +23,11 @@ from bot.console import render
 from bot.runtime import open_database
 from bot.scheduler import ReminderScheduler
 from bot.settings import Settings
-from bot.slack_standin import SlackStandIn
 from storage import reminders as store
 from storage.db import utcnow
 from storage.reminders import Reminder
 from tests.conftest import OFFICER, SIGNING_SECRET, Workspace
+from tests.standin import CheckedSlack as SlackStandIn
 
 DM = f"D{OFFICER}"
 

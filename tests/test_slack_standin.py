@@ -11,7 +11,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry import RateLimitErrorRetryHandler
 
-from bot.slack_standin import SlackStandIn, spec_required_params
+from tests.standin import CheckedSlack as SlackStandIn
+from tests.standin import spec_required_params
 
 TOKEN = "xoxb-standin"
 

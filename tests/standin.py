@@ -1,0 +1,131 @@
+"""The Slack stand-in as the tests use it: the console's stand-in (bot/slack_standin.py) plus what only tests need.
+
+- Every call is checked against Slack's published Web API description (tests/data/slack_web_openapi_v2.json,
+  MIT licence beside it): an unknown or retired method, or a missing required argument, is recorded in
+  ``violations`` and refused, so a test fails where real Slack would refuse the call.
+- ``fail_next`` makes Slack answer 429, 5xx or an error for the next calls to a method (outages, rate limits).
+- ``wait_for`` waits for work the app does after its answer (lazy listeners, the scheduler).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bot.slack_standin import ApiCall, SlackStandIn, _Reply
+
+SPEC_FILE = Path(__file__).with_name("data") / "slack_web_openapi_v2.json"
+
+# Methods newer than the 2020 spec that slack_sdk's files_upload_v2 uses, with their required arguments
+# (from Slack's method docs).
+EXTRA_METHODS: dict[str, frozenset[str]] = {
+    "files.getUploadURLExternal": frozenset({"filename", "length"}),
+    "files.completeUploadExternal": frozenset({"files"}),
+}
+
+# Methods in the 2020 spec that Slack has since switched off.
+RETIRED_METHODS: dict[str, str] = {
+    "files.upload": "files.upload was sunset on 2025-11-12; use files_upload_v2 "
+    "(files.getUploadURLExternal + files.completeUploadExternal)",
+}
+
+
+@functools.cache
+def spec_required_params() -> dict[str, frozenset[str]]:
+    """method -> required non-token params, from the OpenAPI file (loaded once per process), plus the allowed extras."""
+    spec = json.loads(SPEC_FILE.read_text(encoding="utf-8"))
+    out: dict[str, frozenset[str]] = {}
+    for path, ops in spec.get("paths", {}).items():
+        required: set[str] = set()
+        for op in ops.values():
+            if not isinstance(op, dict):
+                continue
+            for param in op.get("parameters", []):
+                if param.get("required") and param.get("name") != "token":
+                    required.add(param["name"])
+        out[path.lstrip("/")] = frozenset(required)
+    out.update(EXTRA_METHODS)
+    return out
+
+
+@dataclass
+class _Failure:
+    status: int
+    error: str | None
+    retry_after: int
+    remaining: int
+
+
+class CheckedSlack(SlackStandIn):
+    """The stand-in that checks every call against Slack's API description and can play an outage."""
+
+    def __init__(self, **options: Any) -> None:
+        self._failures: dict[str, list[_Failure]] = {}
+        super().__init__(**options)
+
+    def start(self) -> CheckedSlack:
+        spec_required_params()  # load the description before the first request
+        super().start()
+        return self
+
+    def __enter__(self) -> CheckedSlack:
+        return self.start()
+
+    def fail_next(
+        self, method: str, *, status: int = 429, error: str | None = None, retry_after: int = 1, times: int = 1
+    ) -> None:
+        """Make the next ``times`` calls to ``method`` fail: 429 (ratelimited + Retry-After), 5xx (an HTML body), or
+        200 {"ok": false, "error": error}."""
+        if status == 200 and not error:
+            raise ValueError("fail_next(status=200) needs error=..., e.g. 'channel_not_found'")
+        with self._lock:
+            self._failures.setdefault(method, []).append(_Failure(status, error, retry_after, times))
+
+    def wait_for(self, predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while True:
+            if predicate():
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.01)
+
+    def reset(self) -> None:
+        super().reset()
+        with self._lock:
+            self._failures.clear()
+
+    def _refusal(self, call: ApiCall) -> _Reply | None:
+        method = call.method
+        spec = spec_required_params()
+        if method in RETIRED_METHODS:
+            return self._violation(call, RETIRED_METHODS[method])
+        if method not in spec:
+            return self._violation(call, "unknown method (not in Slack's Web API spec)")
+        missing = sorted(p for p in spec[method] if call.args.get(p) in (None, ""))
+        if missing:
+            return self._violation(call, f"missing required argument(s): {', '.join(missing)}")
+        queue = self._failures.get(method)
+        if queue:
+            failure = queue[0]
+            failure.remaining -= 1
+            if failure.remaining <= 0:
+                queue.pop(0)
+            return self._failure_reply(failure)
+        return None
+
+    @staticmethod
+    def _failure_reply(f: _Failure) -> _Reply:
+        if f.status == 429:
+            return _Reply(429, {"ok": False, "error": f.error or "ratelimited"}, {"Retry-After": str(f.retry_after)})
+        if f.status >= 500:
+            if f.error:
+                return _Reply(f.status, f.error.encode(), {"Content-Type": "text/html; charset=utf-8"})
+            html = f"<html><head><title>{f.status}</title></head><body>Slack is having trouble</body></html>"
+            return _Reply(f.status, html.encode(), {"Content-Type": "text/html; charset=utf-8"})
+        return _Reply(f.status, {"ok": False, "error": f.error or "invalid_request"})
