@@ -245,8 +245,8 @@ def describe(request: dict[str, Any], context: observability.RequestContext) -> 
 
 def officer_text(payload: dict[str, Any]) -> Iterable[str]:
     """Text officers wrote in a payload: form fields, a shortcut's message, an event's message."""
-    view = payload.get("view") if isinstance(payload.get("view"), dict) else {}
-    state = view.get("state") if isinstance(view.get("state"), dict) else {}
+    view: dict[str, Any] = payload["view"] if isinstance(payload.get("view"), dict) else {}
+    state: dict[str, Any] = view["state"] if isinstance(view.get("state"), dict) else {}
     for block in (state.get("values") or {}).values():
         for element in (block or {}).values() if isinstance(block, dict) else ():
             if isinstance(element, dict) and isinstance(element.get("value"), str):
