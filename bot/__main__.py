@@ -1,9 +1,10 @@
-"""The command line: ``python -m bot run | scheduler | console | migrate``."""
+"""The command line: ``python -m bot run | scheduler | console | migrate | backup FILE | restore FILE``."""
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 
 from slack_sdk.errors import SlackApiError
@@ -47,26 +48,47 @@ def main(argv: list[str] | None = None) -> int:
     verbs.add_parser(
         "scheduler", help="deliver reminders and the weekly digest only (the Procfile's worker); needs SLACK_BOT_TOKEN"
     )
+    backup = verbs.add_parser(
+        "backup", help="write every table of the team's data to FILE (JSON Lines), while the bot runs"
+    )
+    backup.add_argument("file", help="where to write it; - for standard output")
+    restore = verbs.add_parser("restore", help="load a backup FILE into an empty database (migrated first)")
+    restore.add_argument("file", help="a file written by python -m bot backup")
+    restore.add_argument("--replace", action="store_true", help="overwrite a database that already holds data")
     args = parser.parse_args(argv)
     verb = args.verb or "run"
 
     try:
         settings = Settings.from_env()
         serving = verb == "scheduler" or (verb == "run" and settings.has_slack_tokens)
-        logging.basicConfig(
-            level=logging.INFO if serving else logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )
+        from bot.observability import configure_logging
+
+        configure_logging(logging.INFO if serving else logging.WARNING)  # LOG_FORMAT=json: one JSON object a line
         if verb == "run" and settings.has_slack_tokens:
             settings.require_slack()
+            if not settings.socket_mode:
+                from bot.serve import web_processes
+
+                web_processes(settings)  # WEB_CONCURRENCY, WEB_THREADS, WEB_READ_TIMEOUT
         if verb == "scheduler" and not settings.slack_bot_token:
             raise SettingsError(
                 "SLACK_BOT_TOKEN is not set: the scheduler sends reminders as the bot (Bot User OAuth Token, xoxb-..., from your Slack app's OAuth & Permissions page)."
             )
         if verb == "console":
             check_console_options(args)
+        if serving:
+            from storage.backup import scheduled_backups
+
+            try:
+                scheduled_backups(dict(os.environ))
+            except ValueError as error:
+                raise SettingsError(str(error)) from None
     except SettingsError as error:
         print(f"ipslo-bot: {error}", file=sys.stderr)
         return 2
+
+    if verb in ("backup", "restore"):
+        return backup_or_restore(verb, args, settings)
 
     from bot.app import create_app
     from bot.runtime import open_database
@@ -95,6 +117,12 @@ def main(argv: list[str] | None = None) -> int:
 
     if verb == "scheduler":
         from bot.scheduler import run_scheduler
+
+        metrics_port = os.environ.get("IPSLO_METRICS_PORT", "").strip()
+        if metrics_port.isdigit():  # the worker's own counters (deliveries retried, failed) for Prometheus
+            from bot.observability import serve_metrics
+
+            serve_metrics(int(metrics_port))
 
         return run_scheduler(settings=settings, database=database)
 
@@ -146,6 +174,46 @@ def main(argv: list[str] | None = None) -> int:
     else:
         serve.serve_http(app, database, settings, worker_started=start_scheduler)  # in gunicorn's worker
     return 0
+
+
+def backup_or_restore(verb: str, args: argparse.Namespace, settings: Settings) -> int:
+    """``backup FILE``: the team's data as of one moment; ``restore FILE [--replace]``: into an empty database."""
+    from pathlib import Path
+
+    from storage.backup import BackupError, read_backup, restore, write_backup
+    from storage.db import make_engine
+
+    engine = make_engine(settings.database_url)
+    try:
+        if verb == "backup":
+            if args.file == "-":
+                counts = write_backup(engine, sys.stdout)
+            else:
+                target = Path(args.file)
+                partial = target.with_name(target.name + ".partial")
+                with partial.open("w", encoding="utf-8") as out:
+                    counts = write_backup(engine, out)
+                partial.replace(target)  # never a half-written backup under the real name
+            print(f"Backed up {sum(counts.values()):,} rows of {len(counts)} tables to {args.file}.", file=sys.stderr)
+            return 0
+        try:
+            with open(args.file, encoding="utf-8") as lines:
+                loaded = restore(engine, read_backup(lines), replace=args.replace)
+        except OSError as error:
+            raise BackupError(f"cannot read {args.file}: {error.strerror or error}.") from None
+        print(f"Restored {sum(loaded.values()):,} rows of {len(loaded)} tables from {args.file}.", file=sys.stderr)
+        return 0
+    except BackupError as error:
+        print(f"ipslo-bot: {verb} {args.file}: {error}", file=sys.stderr)
+        return 2
+    except Exception as error:  # an unreachable database: one line, not a stack trace
+        print(
+            f"ipslo-bot: {verb} {args.file} failed: {error.__class__.__name__}: {str(error).splitlines()[0]}",
+            file=sys.stderr,
+        )
+        return 2
+    finally:
+        engine.dispose()
 
 
 if __name__ == "__main__":

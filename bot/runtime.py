@@ -20,6 +20,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, Se
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
+from bot import observability
 from bot.settings import Settings
 from commands.language import Caller, CommandError, Invocation, Reply, Section
 from storage import officers
@@ -150,6 +151,7 @@ class Bot:
                     )
                 except CommandError as error:
                     reply = error.reply()
+                observability.note_outcome("refused" if reply.refused else "answered")
                 if reply.refused:
                     session.rollback()
                 else:
@@ -157,5 +159,6 @@ class Bot:
                 return reply
         except Exception:
             reference = uuid.uuid4().hex[:8]
+            observability.note_outcome("failed")
             log.exception("%s by %s failed (reference %s)", what, caller.user_id, reference)
             return failure_reply(reference)

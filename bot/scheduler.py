@@ -12,6 +12,7 @@ import logging
 import os
 import socket
 import threading
+from pathlib import Path
 from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -27,6 +28,7 @@ from bot.runtime import Bot, Database, slack_client
 from bot.settings import Settings
 from commands.reminders import digest
 from storage import reminders as store
+from storage.backup import backup_to_folder, scheduled_backups
 from storage.db import utcnow
 from storage.reminders import Reminder
 
@@ -81,6 +83,10 @@ class ReminderScheduler:
         )
         if self.settings.digest_channel:
             self.scheduler.add_job(self.post_digest, self.digest_trigger, id="digest")
+        backups = scheduled_backups(dict(os.environ))  # checked at start-up (bot/__main__.py)
+        if backups:  # daily at 03:00 in the team's zone, into IPSLO_BACKUP_DIR, keeping the newest IPSLO_BACKUP_KEEP
+            trigger = CronTrigger(hour=3, timezone=self.settings.team_tz)
+            self.scheduler.add_job(self.backup, trigger, args=list(backups), id="backup")
         self.scheduler.start()
         self.pid = os.getpid()
         event.listen(Session, "after_commit", self._after_commit)
@@ -155,6 +161,15 @@ class ReminderScheduler:
             deliver(self.bot, reminder_id, worker=self.name)
         except Exception:
             log.exception("Delivering reminder %s failed", reminder_id)
+
+    def backup(self, folder: Path, keep: int) -> Path | None:
+        try:
+            path = backup_to_folder(self.bot.database.engine, folder, keep=keep)
+        except Exception:
+            log.exception("Daily backup into %s failed", folder)
+            return None
+        log.info("Daily backup written to %s (keeping the newest %s)", path, keep)
+        return path
 
     def post_digest(self, now: dt.datetime | None = None) -> bool:
         """The weekly digest, posted by exactly one process: the first to record it for this tick of the cron.

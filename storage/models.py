@@ -6,6 +6,7 @@ from storage.nations import Assessment, ConditionOfEntry, Nation
 from storage.notes import Note, NoteChange, NoteFollowUp
 from storage.officers import Officer
 from storage.reminders import DigestRun, Reminder
+from storage.slack_requests import SlackRequest
 from storage.visits import Visit
 
 __all__ = [
@@ -20,5 +21,6 @@ __all__ = [
     "NoteFollowUp",
     "Officer",
     "Reminder",
+    "SlackRequest",
     "Visit",
 ]
