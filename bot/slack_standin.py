@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.parser import BytesParser
 from email.policy import HTTP as _HTTP_POLICY
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -41,7 +41,7 @@ def sign(
     from slack_sdk.signature import SignatureVerifier
 
     timestamp = int(time.time()) if timestamp is None else timestamp
-    signature = SignatureVerifier(signing_secret).generate_signature(timestamp=str(timestamp), body=body)
+    signature = SignatureVerifier(signing_secret).generate_signature(timestamp=str(timestamp), body=body) or ""
     return {
         "content-type": content_type,
         "x-slack-request-timestamp": str(timestamp),
@@ -107,9 +107,10 @@ def _parse_multipart(content_type: str, raw: bytes) -> tuple[dict, dict[str, tup
         return fields, files
     for part in msg.iter_parts():
         name = part.get_param("name", header="content-disposition")
-        if not name:
+        if not isinstance(name, str) or not name:
             continue
-        payload = part.get_payload(decode=True) or b""
+        payload = part.get_payload(decode=True)
+        payload = payload if isinstance(payload, bytes) else b""
         filename = part.get_filename()
         if filename is not None:
             files[name] = (filename, payload)
@@ -327,7 +328,7 @@ class SlackStandIn:
     ) -> dict:
         now = datetime.now(ZoneInfo(tz))
         if tz_offset is None:
-            tz_offset = int(now.utcoffset().total_seconds())
+            tz_offset = int((now.utcoffset() or timedelta()).total_seconds())
         real_name = real_name or name
         profile = {
             "real_name": real_name,
@@ -786,7 +787,10 @@ class SlackStandIn:
         existing = next(
             (v for v in self.views.values() if v.get("type") == "home" and v.get("user_id") == user_id), None
         )
-        return {"ok": True, "view": self._store_view(view, view_id=existing and existing["id"], user_id=user_id)}
+        return {
+            "ok": True,
+            "view": self._store_view(view, view_id=existing["id"] if existing else None, user_id=user_id),
+        }
 
     # ---- files (v2 upload flow)
     def _m_files_getUploadURLExternal(self, args: dict) -> dict:

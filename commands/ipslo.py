@@ -38,7 +38,8 @@ def help_reply(*, unknown: str | None = None, is_admin: bool = True) -> Reply:
     if unknown is not None:
         names = [s.name for s in SUBCOMMANDS] + [a for s in SUBCOMMANDS for a in s.aliases] + ["help"]
         close = difflib.get_close_matches(unknown.lower(), names, n=1, cutoff=0.5)
-        closest = find_subcommand(close[0]).name if close and close[0] != "help" else (close[0] if close else None)
+        found = find_subcommand(close[0]) if close and close[0] != "help" else None
+        closest = found.name if found else (close[0] if close else None)
         suggestion = f" Did you mean `/ipslo {closest}`?" if closest else ""
         text = f"I don't know the command “{unknown}”.{suggestion}"
         parts.append(Section(f":thinking_face: {text}"))

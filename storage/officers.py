@@ -46,6 +46,7 @@ def remember_officer(*, session: Session, user_id: str, name: str, tz: str) -> O
             return officer
         except IntegrityError:  # another request stored it first: refresh that row instead
             officer = session.get(Officer, user_id, populate_existing=True)
+            assert officer is not None, "the row that won the race is there"
     officer.name, officer.tz, officer.fetched_at = name, tz, utcnow()
     session.flush()
     return officer

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from alembic import context
 
@@ -25,7 +26,7 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
-OPTIONS = dict(
+OPTIONS: dict[str, Any] = dict(
     target_metadata=target_metadata, include_object=include_object, render_item=render_item, render_as_batch=True
 )
 
