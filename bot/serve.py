@@ -32,7 +32,7 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import Engine
 
-from bot import observability
+from bot import calendar, observability
 from bot.runtime import Database
 from bot.settings import Settings, SettingsError
 from storage import slack_requests
@@ -373,11 +373,15 @@ def wsgi_app(app: App, database: Database) -> WSGIApp:
         except Exception as error:
             log.warning("Could not forget a failed Slack request (%s)", error.__class__.__name__)
 
+    feeds = calendar.feed_app(database)  # /calendar/<token>.ics
+
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path == EVENTS_PATH:
             return events(environ, start_response)
         ARRIVALS.arrived()  # nothing more to read for these
+        if path.startswith(calendar.PREFIX):
+            return feeds(environ, start_response)
         if path == "/healthz":  # alive: the process answers (and says whether the database does)
             healthy = ping(database.engine)
             return json_response(start_response, 200 if healthy else 503, {"ok": healthy, "database": up(healthy)})

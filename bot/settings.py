@@ -39,6 +39,7 @@ class Settings:
     digest_cron: str = "0 8 * * mon"
     poll_seconds: float = 10.0
     scheduler: bool = True
+    public_url: str | None = None  # the web process's public base URL (calendar subscription addresses)
 
     @property
     def has_slack_tokens(self) -> bool:
@@ -171,6 +172,12 @@ class Settings:
                 f"IPSLO_SCHEDULER must be on or off (off for a web process that only writes, beside a worker); got {scheduler_text!r}."
             )
 
+        public_url = get("IPSLO_PUBLIC_URL")
+        if public_url and not re.match(r"^https?://[^/\s?#]+(/[^\s?#]*)?$", public_url):
+            raise SettingsError(
+                f"IPSLO_PUBLIC_URL must be the web process's public base URL, such as https://ipslo.example.org; got {public_url!r}."
+            )
+
         return cls(
             database_url=database_url,
             slack_bot_token=bot_token,
@@ -187,6 +194,7 @@ class Settings:
             digest_cron=digest_cron,
             poll_seconds=poll_seconds,
             scheduler=scheduler_text in ("on", "true", "1", "yes"),
+            public_url=public_url.rstrip("/") if public_url else None,
         )
 
 

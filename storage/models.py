@@ -1,5 +1,6 @@
 """Every table of the bot, imported in one place so the metadata (and Alembic's autogenerate) sees them all."""
 
+from storage.calendar import CalendarFeed
 from storage.db import Base
 from storage.knowledge import KnowledgeEntry
 from storage.nations import Assessment, ConditionOfEntry, Nation
@@ -7,13 +8,16 @@ from storage.notes import Note, NoteChange, NoteFollowUp
 from storage.officers import Officer
 from storage.reminders import DigestRun, Reminder
 from storage.slack_requests import SlackRequest
+from storage.tracker import ImportedRecord
 from storage.visits import Visit
 
 __all__ = [
     "Assessment",
     "Base",
+    "CalendarFeed",
     "ConditionOfEntry",
     "DigestRun",
+    "ImportedRecord",
     "KnowledgeEntry",
     "Nation",
     "Note",
