@@ -55,6 +55,13 @@ def main(argv: list[str] | None = None) -> int:
     restore = verbs.add_parser("restore", help="load a backup FILE into an empty database (migrated first)")
     restore.add_argument("file", help="a file written by python -m bot backup")
     restore.add_argument("--replace", action="store_true", help="overwrite a database that already holds data")
+    calendar = verbs.add_parser("calendar", help="write an officer's calendar feed (iCalendar) to standard output")
+    calendar.add_argument("--user", required=True, help="the officer's Slack member ID, e.g. U0123ABCD")
+    calendar.add_argument("--team", action="store_true", help="the team's feed (every visit, reassessments) instead")
+    tracker = verbs.add_parser("import", help="import the team's tracker (CSV or .xlsx): visits, assessments, notes")
+    tracker.add_argument("file", help="a CSV or .xlsx file, e.g. an `/ipslo export all` workbook")
+    tracker.add_argument("--dry-run", action="store_true", help="show what would be added; write nothing")
+    tracker.add_argument("--user", default=None, help="your Slack member ID: each record says who imported it")
     args = parser.parse_args(argv)
     verb = args.verb or "run"
 
@@ -83,6 +90,10 @@ def main(argv: list[str] | None = None) -> int:
                 scheduled_backups(dict(os.environ))
             except ValueError as error:
                 raise SettingsError(str(error)) from None
+        if verb in ("calendar", "import") and args.user is not None:
+            check_console_options(argparse.Namespace(user=args.user, tz=None))
+        if verb == "import" and not args.dry_run and args.user is None:
+            raise SettingsError("say who is importing: --user U0123ABCD (your Slack member ID); every record keeps it.")
     except SettingsError as error:
         print(f"ipslo-bot: {error}", file=sys.stderr)
         return 2
@@ -110,6 +121,17 @@ def main(argv: list[str] | None = None) -> int:
             count = len(list_entries(session=session))
         print(f"Knowledge base loaded: {count} entries from storage/reference/knowledge ({settings.database_url}).")
         return 0
+
+    if verb == "calendar":
+        from bot.calendar import write_feed
+
+        sys.stdout.buffer.write(write_feed(database, user_id=args.user, scope="team" if args.team else "mine"))
+        return 0
+
+    if verb == "import":
+        from bot.import_form import run_import
+
+        return run_import(settings=settings, database=database, path=args.file, dry_run=args.dry_run, user_id=args.user)
 
     if verb == "migrate":
         print(f"Database is at the newest schema and the reference data is loaded ({settings.database_url}).")

@@ -13,7 +13,7 @@ from concurrent.futures import Executor
 from slack_bolt import Ack, App, BoltContext, BoltResponse
 from slack_sdk import WebClient
 
-from bot import home, knowledge, notes, reminders, views
+from bot import calendar, home, import_form, knowledge, notes, reminders, views
 from bot.runtime import COMMAND, Bot, Database, failure_reply, open_database, slack_client
 from bot.settings import Settings
 from commands import ipslo
@@ -45,6 +45,8 @@ def create_app(
 
     # Each domain's buttons, modals, shortcuts and special forms of /ipslo: register(app, bot) in bot/<domain>.py.
     # Bolt runs the first listener whose matchers fit, so these come before the general /ipslo listener below.
+    calendar.register(app, bot)
+    import_form.register(app, bot)  # `/ipslo export all`: before notes, whose `/ipslo export` would take it
     reminders.register(app, bot)
     home.register(app, bot)
     notes.register(app, bot)

@@ -9,13 +9,13 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from slack_bolt import App
+from slack_bolt import Ack, App, BoltContext
 
 from bot import views
 from bot.runtime import COMMAND, Bot, Database
 from bot.settings import Settings
 from commands import calendar as commands
-from commands.language import CommandError, Invocation, Reply
+from commands.ipslo import HELP_WORDS
 from storage import calendar as store
 from storage.db import utcnow
 
@@ -35,32 +35,28 @@ def slack_link(settings: Settings, body: dict) -> str | None:
     return f"{parts.scheme}://{parts.netloc}/app_redirect?" + urlencode({"app": app_id, "team": team})
 
 
+def is_calendar(body: dict) -> bool:
+    verb, _, rest = (body.get("text") or "").strip().partition(" ")
+    sub = commands.SUBCOMMANDS[0]
+    return (verb.lower() == sub.name or verb.lower() in sub.aliases) and rest.strip().lower() not in HELP_WORDS
+
+
+def answer_calendar(ack: Ack, body: dict, context: BoltContext) -> None:
+    """`/ipslo calendar [reset …]`: answered here, where the public address (IPSLO_PUBLIC_URL) is known."""
+    bot: Bot = context["bot"]
+    rest = (body.get("text") or "").strip().partition(" ")[2]
+    link = slack_link(bot.settings, body)
+    reply = bot.run(
+        lambda inv: commands.calendar(inv, rest, public_url=bot.settings.public_url, slack_link=link),
+        context["caller"],
+        "/ipslo calendar",
+    )
+    ack(**views.message(reply))
+
+
 def register(app: App, bot: Bot) -> None:
-    @app.middleware
-    def calendar_command(body: dict, context: Any, ack: Any, next: Callable[[], Any]) -> Any:
-        """`/ipslo calendar …` is answered here, where the public address is known; everything else goes on."""
-        if body.get("command") != COMMAND or "caller" not in context:
-            return next()
-        verb, _, rest = (body.get("text") or "").strip().partition(" ")
-        if commands.SUBCOMMANDS[0].name != verb.lower() and verb.lower() not in commands.SUBCOMMANDS[0].aliases:
-            return next()
-        if rest.strip().lower() in ("help", "?", "-h", "--help"):
-            return next()
-        link = slack_link(bot.settings, body)
-
-        def operation(inv: Invocation) -> Reply:
-            return commands.calendar(inv, rest, public_url=bot.settings.public_url, slack_link=link)
-
-        reply = bot.run(lambda inv: answered(operation, inv), context["caller"], f"/ipslo calendar {rest!r}")
-        return ack(**views.message(reply))
-
-
-def answered(operation: Callable[[Invocation], Reply], inv: Invocation) -> Reply:
-    """A refusal is a reply (and rolls back), as in /ipslo itself."""
-    try:
-        return operation(inv)
-    except CommandError as error:
-        return error.reply()
+    """Registered before the general `/ipslo` listener, so its matcher is tried first."""
+    app.command(COMMAND, matchers=[is_calendar])(answer_calendar)
 
 
 def feed_app(database: Database) -> Callable[..., Iterable[bytes]]:

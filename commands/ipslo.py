@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 
-from commands import knowledge, nations, notes, reminders, visits
+from commands import calendar, knowledge, nations, notes, reminders, tracker_import, visits
 from commands.language import Caption, CommandError, Invocation, Reply, Section, Subcommand
 
 SUBCOMMANDS: tuple[Subcommand, ...] = (
@@ -13,6 +13,8 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     *reminders.SUBCOMMANDS,
     *knowledge.SUBCOMMANDS,
     *notes.SUBCOMMANDS,
+    *calendar.SUBCOMMANDS,
+    *tracker_import.SUBCOMMANDS,
 )
 
 SHARE_WORDS = ("share", "public")
