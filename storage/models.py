@@ -1,7 +1,7 @@
 """Every table of the bot, imported in one place so the metadata (and Alembic's autogenerate) sees them all."""
 
 from storage.db import Base
-from storage.knowledge import KnowledgeEntry
+from storage.knowledge import AskMiss, KnowledgeEntry
 from storage.nations import Assessment, ConditionOfEntry, Nation
 from storage.notes import Note, NoteChange, NoteFollowUp
 from storage.officers import Officer
@@ -10,6 +10,7 @@ from storage.slack_requests import SlackRequest
 from storage.visits import Visit
 
 __all__ = [
+    "AskMiss",
     "Assessment",
     "Base",
     "ConditionOfEntry",
