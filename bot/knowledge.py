@@ -4,6 +4,7 @@ found wrong; an admin's "Fixed #N" under `/ipslo ask misses` marks one fixed."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App
@@ -11,31 +12,38 @@ from slack_bolt import App
 from bot import views
 from bot.runtime import Bot
 from commands import knowledge
+from commands.language import CommandError, Invocation, Reply
+
+
+def refusal_as_reply(operation: Callable[[Invocation, str], Reply], value: str) -> Callable[[Invocation], Reply]:
+    """The operation on a button's value; input it refuses is answered with the refusal, not as our failure."""
+
+    def run(inv: Invocation) -> Reply:
+        try:
+            return operation(inv, value)
+        except CommandError as error:
+            return error.reply()
+
+    return run
 
 
 def register(app: App, bot: Bot) -> None:
     def acknowledge(ack: Any) -> None:
         ack()
 
-    def show_linked_entry(action: dict, context: Any, respond: Any) -> None:
-        """After the ack (a lazy listener): the linked entry, posted to the button's response_url."""
-        reply = bot.run(
-            lambda inv: knowledge.show_entry(inv, action.get("value", "")), context["caller"], "isps: see also"
-        )
-        respond(**views.message(reply), replace_original=False)
+    def answer_presser(operation: Callable[[Invocation, str], Reply], what: str) -> Callable[..., None]:
+        """After the ack (a lazy listener): run the button's operation and tell the presser only."""
 
-    def record_not_right(action: dict, context: Any, respond: Any) -> None:
-        """After the ack: record the answer as not right, and tell the presser it was (only them)."""
-        reply = bot.run(lambda inv: knowledge.not_right(inv, action.get("value", "")), context["caller"], "ask: not right")
-        respond(**views.message(reply), response_type="ephemeral", replace_original=False)
+        def lazy(action: dict, context: Any, respond: Any) -> None:
+            reply = bot.run(refusal_as_reply(operation, action.get("value", "")), context["caller"], what)
+            respond(**{**views.message(reply), "response_type": "ephemeral"}, replace_original=False)
 
-    def mark_fixed(action: dict, context: Any, respond: Any) -> None:
-        """After the ack: mark a recorded miss fixed (admins; anyone else is told why not)."""
-        reply = bot.run(
-            lambda inv: knowledge.miss_fixed(inv, action.get("value", "")), context["caller"], "ask: miss fixed"
-        )
-        respond(**views.message(reply), response_type="ephemeral", replace_original=False)
+        return lazy
 
-    app.action(re.compile("^" + re.escape(knowledge.SHOW_ENTRY)))(ack=acknowledge, lazy=[show_linked_entry])
-    app.action(knowledge.NOT_RIGHT)(ack=acknowledge, lazy=[record_not_right])
-    app.action(re.compile("^" + re.escape(knowledge.MISS_FIXED)))(ack=acknowledge, lazy=[mark_fixed])
+    app.action(re.compile("^" + re.escape(knowledge.SHOW_ENTRY)))(
+        ack=acknowledge, lazy=[answer_presser(knowledge.show_entry, "isps: see also")]
+    )
+    app.action(knowledge.NOT_RIGHT)(ack=acknowledge, lazy=[answer_presser(knowledge.not_right, "ask: not right")])
+    app.action(re.compile("^" + re.escape(knowledge.MISS_FIXED)))(
+        ack=acknowledge, lazy=[answer_presser(knowledge.miss_fixed, "ask: miss fixed")]
+    )

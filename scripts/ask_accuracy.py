@@ -39,6 +39,7 @@ from bot.settings import Settings
 from commands.knowledge import ABSTAIN, KNOWLEDGE, understand
 from commands.nations import NationIndex
 from storage.db import make_engine
+from storage.knowledge import load_knowledge
 from storage.nations import list_nations
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
@@ -74,10 +75,13 @@ def load(path: Path) -> list[dict]:
     return yaml.safe_load(path.read_text(encoding="utf-8"))["questions"]
 
 
-def measure(database_url: str, questions: list[dict], today: dt.date) -> Score:
+def measure(database_url: str, questions: list[dict], today: dt.date, knowledge: Path | None = None) -> Score:
     database = open_database(Settings(database_url=database_url))
     score = Score()
     try:
+        if knowledge is not None:
+            with database.sessions.begin() as session:
+                load_knowledge(session=session, folder=knowledge)
         with database.sessions() as session:
             index = NationIndex(list_nations(session=session))
             understand(session=session, question="warm up the index", today=today, index=index)
@@ -138,6 +142,7 @@ def main() -> int:
     parser.add_argument("--postgres", default=POSTGRES_URL, help="PostgreSQL server (a fresh schema is made on it)")
     parser.add_argument("--dev", type=Path, default=SETS["dev"], help="the development set")
     parser.add_argument("--misses", action="store_true", help="also list the held-out set's misses")
+    parser.add_argument("--knowledge", type=Path, help="measure on the entries in this folder instead of the shipped ones")
     args = parser.parse_args()
     paths = {"dev": args.dev, "heldout": SETS["heldout"]}
     chosen = {}
@@ -153,13 +158,13 @@ def main() -> int:
     if args.database in ("sqlite", "both"):
         for name, questions in chosen.items():
             with tempfile.TemporaryDirectory() as folder:
-                rows.append((name, "SQLite", measure(f"sqlite:///{folder}/ask.db", questions, today)))
+                rows.append((name, "SQLite", measure(f"sqlite:///{folder}/ask.db", questions, today, args.knowledge)))
     if args.database in ("postgresql", "both"):
         for name, questions in chosen.items():
             with postgres_schema(args.postgres) as url:
                 if url is None:
                     break
-                rows.append((name, "PostgreSQL", measure(url, questions, today)))
+                rows.append((name, "PostgreSQL", measure(url, questions, today, args.knowledge)))
 
     print(
         f"{'set':<8} {'database':<11} {'questions':>9} {'top-1':>7} {'top-3':>7} {'abstained':>11} "

@@ -524,6 +524,16 @@ def analyse(text: str) -> list[str]:
     return terms
 
 
+def plain_stems(text: str) -> tuple[str, ...]:
+    """A name's meaningful words stemmed, as written: "interim ISSC" -> ("interim", "issc")."""
+    return tuple(stem(w) for w in content_words(text))
+
+
+def spelled_stems(text: str) -> tuple[str, ...]:
+    """A name's meaningful words stemmed, abbreviations spelled out in their place."""
+    return tuple(stem(s) for w in content_words(text) for s in content_words(ABBREVIATIONS.get(w, w)))
+
+
 def entry_fields(entry: KnowledgeEntry) -> dict[str, list[str]]:
     """An entry's index terms, field by field."""
     keys = " ".join([entry.ref, *entry.keys])
@@ -602,7 +612,8 @@ class KnowledgeIndex:
             texts = [entry.title, entry.lead or "", entry.answer, entry.ref, *entry.keys, *entry.synonyms, *entry.tags]
             known_words.update(w for text in texts for w in words(text))
             names = [entry.title, *entry.keys, *entry.synonyms]
-            phrases = tuple(p for p in dict.fromkeys(tuple(analyse(n)) for n in names) if len(p) > 1)
+            forms = [form for n in names for form in (plain_stems(n), spelled_stems(n))]
+            phrases = tuple(p for p in dict.fromkeys(forms) if len(p) > 1)
             self.entries.append(
                 Indexed(
                     entry.id,

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
+from pathlib import Path
 
 import pytest
 import yaml
 from dateutil.relativedelta import relativedelta
 
 from bot.console import render
+from bot.runtime import open_database
+from bot.settings import Settings
+from bot.views import message as slack_message
 from commands.knowledge import (
     COE,
     KNOWLEDGE,
@@ -22,7 +27,8 @@ from commands.knowledge import (
     isps,
     parse_intent,
 )
-from commands.language import Caller, Invocation
+from commands.language import Buttons, Caller, Invocation, Section
+from commands.reminders import digest
 from commands.nations import NationIndex
 from storage import knowledge, visits
 from storage.db import utcnow
@@ -31,6 +37,7 @@ from storage.nations import ConditionOfEntry, list_nations
 from tests.conftest import ADMIN, OFFICER, SIGNING_SECRET
 
 TODAY = dt.datetime(2026, 11, 25, 3, 0, tzinfo=dt.UTC)
+DEV_SET = Path(__file__).with_name("data") / "ask_questions.yaml"
 
 
 def invocation(database, now: dt.datetime = TODAY):
@@ -526,3 +533,238 @@ def test_isps_end_to_end_and_help_lists_both(workspace) -> None:
     assert "Port Facility Security Plan (PFSP)" in answer.text and "/ipslo isps A/15" in answer.text
     helped = workspace.command("help").text
     assert "/ipslo ask <question>" in helped and "/ipslo isps <section or term>" in helped
+
+
+# --- issue 9: the kind of fact asked for, the direct answer first, honest "I don't know" -----------------------
+
+KINDS_FOLDER = Path(__file__).with_name("data") / "knowledge_kinds"
+
+
+@pytest.fixture
+def kinds_only(database):
+    """The database with only the issue-9 format fixture entries (close to each other on purpose)."""
+    with database.sessions.begin() as session:
+        load_knowledge(session=session, folder=KINDS_FOLDER)
+    return database
+
+
+@pytest.mark.parametrize(
+    ("question", "kind", "entry_id", "says"),
+    [
+        ("how long is an interim ISSC valid?", "period", "kinds-a-19-4-4-valid", "at most 6 months"),
+        ("can an interim ISSC be extended?", "yes/no", "kinds-a-19-4-4-extension", "No: an interim ISSC cannot"),
+        ("what is an interim ISSC?", "definition", "kinds-a-19-4-what", "temporary ship security certificate"),
+        ("who issues an interim ISSC?", "who", "kinds-a-19-4-1-issuer", "The Administration issues"),
+        ("where can the SSAS be activated from?", "where", "kinds-xi2-6-3-where", "navigation bridge"),
+        ("what tonnage brings a cargo ship under XI-2?", "threshold", "kinds-xi2-2-1-tonnage", "500 gross tonnage"),
+        ("how long must a port facility keep a DoS?", "period", "kinds-a-5-6-retention", "sets no fixed period"),
+        ("how soon after a big crew change is a drill due?", "period", "kinds-b-13-6-crew-change", "one week"),
+    ],
+)
+def test_each_kind_of_question_gets_the_entry_stating_that_kind_of_fact_first(
+    kinds_only, question: str, kind: str, entry_id: str, says: str
+) -> None:
+    with kinds_only.sessions() as session:
+        found = search(session=session, question=question)
+        assert found.kind == kind
+        assert found.best is not None and found.best.id == entry_id
+    session, inv = invocation(kinds_only)
+    with session:
+        reply = ask(inv, question)
+    first = reply.parts[0]
+    assert isinstance(first, Section) and says in first.text  # the direct answer leads
+    assert reply.text.startswith(found.best.lead)
+
+
+def test_the_reply_leads_with_the_answer_then_the_rule_then_the_paragraph_and_source(kinds_only) -> None:
+    session, inv = invocation(kinds_only)
+    with session:
+        reply = ask(inv, "can an interim ISSC be extended?")
+    kinds = [type(p).__name__ for p in reply.parts]
+    assert kinds[:3] == ["Section", "Section", "Caption"]
+    assert reply.parts[0].text == ":books: *No: an interim ISSC cannot be extended.*"
+    assert "allows no extension" in reply.parts[1].text
+    assert reply.parts[2].text.startswith("*ISPS Code A/19.4.4* · Source: ISPS Code Part A, paragraph 19.4.4")
+    assert reply.header is None  # nothing above the answer
+    buttons = [b for p in reply.parts if isinstance(p, Buttons) for b in p.buttons]
+    assert [b.label for b in buttons] == ["A/19.4.4", "Not right?"]  # see also, then "Not right?"
+
+
+def test_an_entry_without_a_lead_leads_with_its_first_sentence_once(database) -> None:
+    session, inv = invocation(database)
+    with session:
+        reply = isps(inv, "A/16")
+        entry = find_by_key(session=session, typed="A/16")
+    assert reply.parts[0].text == f":books: *{entry.direct_answer}*"
+    assert entry.direct_answer not in str(reply.parts[1:])  # not said twice
+
+
+def test_loader_reads_kind_and_lead_and_refuses_an_unknown_kind(tmp_path, database) -> None:
+    with database.sessions.begin() as session:
+        load_knowledge(session=session, folder=KINDS_FOLDER)
+        entry = find_by_key(session=session, typed="A/19.4.4")
+        assert entry.kind == "period" and entry.lead.startswith("An interim ISSC is valid for at most 6 months")
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    body = (KINDS_FOLDER / "kinds.yaml").read_text(encoding="utf-8").replace("kind: where", "kind: location", 1)
+    (broken / "kinds.yaml").write_text(body, encoding="utf-8")
+    with pytest.raises(ValueError, match="kinds-xi2-6-3-where has kind 'location'; use one of definition"):
+        read_entries(broken)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what colour must a ship security officer's uniform be?",
+        "how much does an ISSC cost?",
+        "how do I renew my passport?",
+    ],
+)
+def test_a_neighbouring_rule_is_not_stretched_into_an_answer(database, question: str) -> None:
+    session, inv = invocation(database)
+    with session:
+        reply = ask(inv, question)
+    assert reply.text.startswith("I don't know")
+    buttons = [b for p in reply.parts if isinstance(p, Buttons) for b in p.buttons]
+    assert [b.label for b in buttons] == ["Not right?"]  # an "I don't know" can be reported too
+
+
+def test_a_cost_is_not_read_as_a_coast_nor_a_section_number_corrected(database) -> None:
+    with database.sessions() as session:
+        assert search(session=session, question="how much does an ISSC cost?").corrections == {}
+        assert search(session=session, question="what does XI-2/99 say about the ssas").corrections == {}
+        assert search(session=session, question="what does A/19.44 say about an interm issc").corrections == {
+            "interm": "interim"
+        }
+
+
+def test_sqlite_and_postgresql_give_the_same_answers(sqlite_url: str, postgres_url: str) -> None:
+    questions = [q["q"] for q in yaml.safe_load(DEV_SET.read_text(encoding="utf-8"))["questions"]]
+    ranked = []
+    for url in (sqlite_url, postgres_url):
+        database = open_database(Settings(database_url=url))
+        try:
+            with database.sessions() as session:
+                found = [search(session=session, question=q) for q in questions]
+                ranked.append([(tuple(h.entry.id for h in s.hits), s.confident) for s in found])
+        finally:
+            database.engine.dispose()
+    assert ranked[0] == ranked[1]
+
+
+# --- issue 12: the work per question is bounded ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        " ".join(["how long is an interim ISSC valid and who issues it"] * 10),  # 100 words, repetitive
+        "can the port state deny entry to a ship " + " ".join(f"word{i} unknownish{i}" for i in range(400)),
+        "x" * 5000,
+    ],
+)
+def test_a_long_question_is_answered_considering_at_most_a_few_words(database, question: str) -> None:
+    with database.sessions() as session:
+        found = search(session=session, question=question)
+    assert found.considered <= knowledge.MAX_WORDS
+    assert len(found.corrections) <= knowledge.MAX_CORRECTIONS
+    session, inv = invocation(database)
+    with session:
+        reply = ask(inv, question)
+    assert reply.text and not reply.refused
+    assert len(reply.text) < 2000
+
+
+# --- "Not right?", `ask misses` and the digest -----------------------------------------------------------
+
+
+def press(workspace, button: dict, *, user: str = OFFICER) -> None:
+    payload = {
+        "type": "block_actions",
+        "user": {"id": user, "name": "someone", "team_id": workspace.standin.team_id},
+        "channel": {"id": "C0STANDIN", "name": "ipslo-team"},
+        "container": {"type": "message", "channel_id": "C0STANDIN", "is_ephemeral": True},
+        "actions": [
+            {
+                "type": "button",
+                "action_id": button["action_id"],
+                "block_id": "b",
+                "value": button["value"],
+                "action_ts": "1700000000.1",
+            }
+        ],
+    }
+    body, headers = workspace.standin.interaction(payload, signing_secret=SIGNING_SECRET)
+    assert workspace.post(body, headers).status == 200
+
+
+def buttons_of(answer) -> list[dict]:
+    return [e for b in answer.body["blocks"] if b["type"] == "actions" for e in b["elements"]]
+
+
+def next_response(workspace, count: int) -> str:
+    assert workspace.standin.wait_for(lambda: len(workspace.standin.responses) >= count, timeout=5)
+    return render(workspace.standin.responses[count - 1].body)
+
+
+def test_not_right_is_recorded_listed_for_admins_marked_fixed_and_counted_in_the_digest(workspace) -> None:
+    answer = workspace.command("ask how long is an interim ISSC valid?")
+    [not_right] = [b for b in buttons_of(answer) if b["text"]["text"] == "Not right?"]
+    press(workspace, not_right)
+    told = next_response(workspace, 1)
+    assert "Recorded as #1: “how long is an interim ISSC valid?” answered with `ISPS Code A/19" in told
+    press(workspace, not_right)  # pressed twice: recorded once
+    assert "Already recorded as #1" in next_response(workspace, 2)
+    unknown = workspace.command("ask what is the per diem rate in Suva?")
+    press(workspace, buttons_of(unknown)[-1], user=ADMIN)
+    assert "Recorded as #2: “what is the per diem rate in Suva?” answered with “I don't know”" in next_response(
+        workspace, 3
+    )
+    with workspace.database.sessions() as session:
+        first = knowledge.get_miss(session=session, miss_id=1)
+        assert (first.asked_by, first.recorded_by, first.entry_id) == (OFFICER, OFFICER, answer_entry(answer))
+        assert first.recorded_at.tzinfo is not None and first.fixed_at is None
+
+    refused = workspace.command("ask misses")
+    assert "Only admins can review answers marked “Not right?”." in refused.text
+    assert "press Not right? under it" in refused.text
+
+    listed = workspace.command("ask misses", user=ADMIN)
+    text = listed.text
+    assert text.index("#2") < text.index("#1")  # newest first
+    assert f"@{OFFICER} asked “how long is an interim ISSC valid?” → `ISPS Code A/19" in text
+    assert f"@{OFFICER} asked “what is the per diem rate in Suva?” → “I don't know” (marked by @{ADMIN})" in text
+    fixed_buttons = [b for b in buttons_of(listed) if b["text"]["text"].startswith("Fixed #")]
+    assert [b["text"]["text"] for b in fixed_buttons] == ["Fixed #2", "Fixed #1"]
+
+    press(workspace, fixed_buttons[1], user=OFFICER)  # not an admin: told why, nothing changes
+    assert "Only admins can review" in next_response(workspace, 4)
+    press(workspace, fixed_buttons[1], user=ADMIN)
+    assert "Marked #1 fixed" in next_response(workspace, 5)
+    again = workspace.command("ask misses fixed 1", user=ADMIN)
+    assert f"#1 was already marked fixed by @{ADMIN}" in again.text
+    open_now = workspace.command("ask misses", user=ADMIN).text
+    assert "• #2 ·" in open_now and "• #1 ·" not in open_now
+    assert f"fixed by @{ADMIN}" in workspace.command("ask misses all", user=ADMIN).text
+    assert "There is no miss #99." in workspace.command("ask misses fixed 99", user=ADMIN).text
+    assert "/ipslo ask misses fixed 12" in workspace.command("ask misses fixed it", user=ADMIN).text
+
+    with workspace.database.sessions() as session:
+        first = knowledge.get_miss(session=session, miss_id=1)
+        assert first.fixed_by == ADMIN and first.fixed_at is not None
+        week = render(slack_message(digest(session=session, now=dt.datetime.now(dt.UTC), tz=dt.UTC)))
+        later = render(
+            slack_message(digest(session=session, now=dt.datetime.now(dt.UTC) + dt.timedelta(days=8), tz=dt.UTC))
+        )
+    assert "Answers marked “Not right?” last week" in week and "2 new" in week
+    assert "Answers marked “Not right?” last week\nNone." in later
+
+
+def answer_entry(answer) -> str:
+    with_value = [b for b in buttons_of(answer) if b["text"]["text"] == "Not right?"]
+    return json.loads(with_value[0]["value"])["e"]
+
+
+def test_an_out_of_date_not_right_button_is_refused_kindly(workspace) -> None:
+    press(workspace, {"action_id": "knowledge_not_right", "value": "not json"})
+    assert "That button is out of date, so nothing was recorded." in next_response(workspace, 1)
