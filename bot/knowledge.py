@@ -12,19 +12,7 @@ from slack_bolt import App
 from bot import views
 from bot.runtime import Bot
 from commands import knowledge
-from commands.language import CommandError, Invocation, Reply
-
-
-def refusal_as_reply(operation: Callable[[Invocation, str], Reply], value: str) -> Callable[[Invocation], Reply]:
-    """The operation on a button's value; input it refuses is answered with the refusal, not as our failure."""
-
-    def run(inv: Invocation) -> Reply:
-        try:
-            return operation(inv, value)
-        except CommandError as error:
-            return error.reply()
-
-    return run
+from commands.language import Invocation, Reply
 
 
 def register(app: App, bot: Bot) -> None:
@@ -35,7 +23,8 @@ def register(app: App, bot: Bot) -> None:
         """After the ack (a lazy listener): run the button's operation and tell the presser only."""
 
         def lazy(action: dict, context: Any, respond: Any) -> None:
-            reply = bot.run(refusal_as_reply(operation, action.get("value", "")), context["caller"], what)
+            value = action.get("value", "")
+            reply = bot.run(lambda inv: operation(inv, value), context["caller"], what)  # a refusal is its reply
             respond(**{**views.message(reply), "response_type": "ephemeral"}, replace_original=False)
 
         return lazy

@@ -333,14 +333,17 @@ class Understanding:
 
     def answers(self, expected: str | list[str], *, within: int = 1) -> bool:
         """Whether the expected answer is among the first ``within`` answers: an entry id, "data:<intent>", a list of
-        citations (an entry citing one of them or a sub-paragraph of it), or "abstain" ("I don't know")."""
+        entry ids and citations (that entry, or one citing a citation or a sub-paragraph of it), or "abstain"."""
         if expected == ABSTAIN:
             return self.abstained
         if isinstance(expected, list):
             if self.intent.name != KNOWLEDGE or self.search is None:
                 return False
             shown = list(self.search.hits) if self.search.confident else [None, *self.search.hits]
-            return any(hit is not None and any(cites(hit.entry, c) for c in expected) for hit in shown[:within])
+            return any(
+                hit is not None and any(hit.entry.id == c or cites(hit.entry, c) for c in expected)
+                for hit in shown[:within]
+            )
         for got in self.ranked[:within]:
             if got == expected or DATA_TOPICS.get(got.removeprefix("data:")) == expected:
                 return True
@@ -539,7 +542,7 @@ def post_holder_answer(inv: Invocation, intent: Intent) -> Reply:
     )
     if entry is not None:
         article = "an" if (post[0] in "AEFHILMNORSX" if post.isupper() else post[0] in "aeiou") else "a"
-        parts.append(Section(f"*What {article} {post} is:* {entry.answer}"))
+        parts.append(Section(f"*What {article} {post} is:* {entry.direct_answer}"))
         parts.append(Caption(f"{cite(entry)} · `/ipslo isps {entry.key}`"))
     return Reply(text, parts=tuple(parts))
 

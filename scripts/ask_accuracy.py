@@ -142,7 +142,9 @@ def main() -> int:
     parser.add_argument("--postgres", default=POSTGRES_URL, help="PostgreSQL server (a fresh schema is made on it)")
     parser.add_argument("--dev", type=Path, default=SETS["dev"], help="the development set")
     parser.add_argument("--misses", action="store_true", help="also list the held-out set's misses")
-    parser.add_argument("--knowledge", type=Path, help="measure on the entries in this folder instead of the shipped ones")
+    parser.add_argument(
+        "--knowledge", type=Path, help="measure on the entries in this folder instead of the shipped ones"
+    )
     args = parser.parse_args()
     paths = {"dev": args.dev, "heldout": SETS["heldout"]}
     chosen = {}
@@ -173,7 +175,8 @@ def main() -> int:
     for name, database, s in rows:
         abstained = f"{rate(s.abstained, s.unanswerable)} of {s.unanswerable}"
         print(
-            f"{name:<8} {database:<11} {s.questions:>9} {rate(s.top1, s.answerable):>7} {rate(s.top3, s.answerable):>7} "
+            f"{name:<8} {database:<11} {s.questions:>9} {rate(s.top1, s.answerable):>7} "
+            f"{rate(s.top3, s.answerable):>7} "
             f"{abstained:>11} {rate(s.false_abstentions, s.knowledge):>15} {1000 * s.seconds / s.questions:>6.1f}"
         )
     for name, database, s in rows:

@@ -60,7 +60,8 @@ class KnowledgeEntry(Base):
     search_terms: Mapped[str] = mapped_column(Text)
     #: One of :data:`KINDS`; None for entries written before kinds existed.
     kind: Mapped[str | None] = mapped_column(String(20))
-    #: The direct answer in one sentence (yes/no, the number with its unit, who, where); None: the answer's first sentence.
+    #: The direct answer in one sentence (yes/no, the number with its unit, who, where); None: the answer's first
+    #: sentence.
     lead: Mapped[str | None] = mapped_column(Text)
     recorded_by: Mapped[str] = mapped_column(String(40))
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
@@ -153,15 +154,17 @@ NUMBER_WORDS = {
 
 #: Words that carry no meaning for finding an entry. Kept short on purpose: "level", "port", "last" matter.
 STOP_WORDS = frozenset(
-    (
-        "a about above again all also am an and any are aren't as at be been being below between both but by can could "
-        "did do does doing done during each else ever few for from further get gets got had has have having he her here "
-        "hers him his how i i'd i'm if in into is isn't it it's its itself just let me more mine my myself need needs "
-        "no nor not now of on once only or other our ours out over own please same say says she should so some such "
-        "tell than that that's the their theirs them then there these they this those through to too under until up "
-        "upon us very was wasn't we were what what's whats when where which while who whom whose why will with would "
-        "you your yours like rule rules mean means meaning happen happens thing things kind sort exactly actually "
-        "really may must shall might ok okay hi hello thanks know want anyone someone"
+    (  # noqa: SIM905 (words are easier to read as text)
+        "a about above again all also am an and any are aren't as at be been being below between both but by "
+        "can could did do does doing done during each else ever few for from further get gets got had has "
+        "have having he her here hers him his how i i'd i'm if in into is isn't it it's its itself just let "
+        "me more mine my myself need needs no nor not now of on once only or other our ours out over own "
+        "please same say says she should so some such tell than that that's the their theirs them then there "
+        "these they this those through to too under until up upon us very was wasn't we were what what's "
+        "whats when where which while who whom whose why will with would you your yours like rule rules mean "
+        "means meaning happen happens thing things kind sort exactly actually really may must shall might ok "
+        "okay hi hello thanks know want anyone someone after before without whether since via onto toward "
+        "towards across around among"
     ).split()
 )
 
@@ -183,7 +186,8 @@ def section_word(reference: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    """The words of a text, lower case; a section reference is one word: "XI-2/6" -> "xi_2_6", "70110(a)" -> "70110_a"."""
+    """The words of a text, lower case; a section reference is one word: "XI-2/6" -> "xi_2_6", "70110(a)" ->
+    "70110_a"."""
     text = fold(text).replace("'s ", " ").replace("'", "")
     text = SECTION.sub(lambda m: " " + section_word(m.group(0)) + " ", text)
     text = USC_SECTION.sub(lambda m: " " + section_word(m.group(0)) + " ", text)
@@ -195,7 +199,8 @@ STEMMER = snowballstemmer.stemmer("english")
 
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """The Snowball (Porter2) stem of a word: "inspections" -> "inspect"; numbers in words -> digits; section words kept."""
+    """The Snowball (Porter2) stem of a word: "inspections" -> "inspect"; number words as digits; section words
+    kept."""
     word = NUMBER_WORDS.get(word, word)
     if "_" in word or not word.isalpha():
         return word
@@ -207,7 +212,8 @@ def content_words(text: str) -> list[str]:
 
 
 def section_ancestors(word: str) -> list[str]:
-    """The enclosing sections of a section word: "a_19_4_4" -> ["a_19_4", "a_19"], "70110_a_3" -> ["70110_a", "70110"]."""
+    """The enclosing sections of a section word: "a_19_4_4" -> ["a_19_4", "a_19"], "70110_a_3" -> ["70110_a",
+    "70110"]."""
     parts = word.split("_")
     start = 2 if parts[0] in ("a", "b", "xi") else 1
     start += parts[0] == "xi"
@@ -233,7 +239,8 @@ def read_entries(folder: Path = KNOWLEDGE) -> list[dict[str, Any]]:
                 raise ValueError(f"{path.name}: knowledge entry {item.get('id', '?')} has no {', '.join(missing)}")
             if item.get("kind") is not None and item["kind"] not in KINDS:
                 raise ValueError(
-                    f"{path.name}: knowledge entry {item['id']} has kind {item['kind']!r}; use one of {', '.join(KINDS)}"
+                    f"{path.name}: knowledge entry {item['id']} has kind {item['kind']!r}; "
+                    f"use one of {', '.join(KINDS)}"
                 )
         entries += items
     ids = [e["id"] for e in entries]
@@ -331,6 +338,8 @@ def key_index(entries: list[KnowledgeEntry]) -> dict[str, KnowledgeEntry]:
     for entry in entries:
         for name in [entry.title, entry.ref, *entry.synonyms]:
             index.setdefault(key_form(name), entry)
+    for entry in entries:  # an entry without keys is typed by its id (what its See-also button shows)
+        index.setdefault(key_form(entry.id), entry)
     return index
 
 
@@ -449,6 +458,14 @@ QUESTION_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
     (
+        "precondition",
+        re.compile(
+            r"\b(?:preconditions?|prerequisites?|conditions (?:for|of|to|before))\b"
+            r"|\bwhat (?:has|have|needs?|must) to (?:be )?(?:in place|done|met|happen|verified|checked)\b"
+            r"|\b(?:before|prior to) .*\b(?:issues?|issued|issuing|grants?|granted|approves?|approved|certif\w*)\b"
+        ),
+    ),
+    (
         "period",
         re.compile(
             r"\bhow (?:long|often|soon|frequently|quickly|many (?:days|weeks|months|years|hours|times))\b"
@@ -488,12 +505,13 @@ QUESTION_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 KIND_PREFERENCE: dict[str, frozenset[str]] = {
     "condition": frozenset({"duty", "scope", "exception"}),
+    "precondition": frozenset({"how", "duty", "scope"}),
     "period": frozenset({"period"}),
     "threshold": frozenset({"threshold"}),
     "who": frozenset({"who"}),
     "where": frozenset({"where"}),
     "how": frozenset({"how"}),
-    "yes/no": frozenset({"duty", "exception", "scope", "threshold"}),
+    "yes/no": frozenset({"duty", "exception", "scope", "threshold", "period"}),
     "definition": frozenset({"definition"}),
 }
 #: Words that only say which kind of fact is asked ("how long", "how often"): read as the kind, not searched.
@@ -506,7 +524,8 @@ STATES_A_NUMBER = re.compile(
 
 
 def question_kind(question: str) -> str | None:
-    """What a question asks for: "period", "threshold", "who", "where", "how", "yes/no", "definition", "condition"."""
+    """What a question asks for: "condition" (when is X required), "precondition" (what must hold before X), "period",
+    "threshold", "who", "where", "how", "yes/no", "definition"; None when its phrasing does not say."""
     text = " ".join(fold(question).replace("?", " ").split())
     for kind, pattern in QUESTION_KINDS:
         if pattern.search(text):
@@ -556,7 +575,7 @@ class Indexed:
     id: str
     kind: str | None
     stems: frozenset[str]  # every term, in any field
-    names: frozenset[str]  # the terms of what it is about: its title, keys and synonyms
+    names: frozenset[str]  # the terms of what it states: its title, keys, synonyms and lead
     phrases: tuple[tuple[str, ...], ...]  # its title, keys and synonyms, whole
     states_a_number: bool
 
@@ -619,7 +638,7 @@ class KnowledgeIndex:
                     entry.id,
                     entry.kind,
                     stems,
-                    frozenset(fields["title"] + fields["keys"] + fields["synonyms"]),
+                    frozenset(fields["title"] + fields["keys"] + fields["synonyms"] + fields["lead"]),
                     phrases,
                     bool(STATES_A_NUMBER.search(fold(f"{entry.lead or ''} {entry.answer}"))),
                 )
@@ -644,11 +663,13 @@ class KnowledgeIndex:
         return word in self.words or stem(word) in self.stems
 
     def weight(self, word: Word) -> float:
-        """How much a question word matters: rare words in the base more; a word the base never uses, like a common one."""
+        """How much a question word matters: rare words in the base more, up to a cap that a word the base never
+        uses weighs too."""
+        cap = UNKNOWN_WEIGHT * math.log(1 + self.size)
         if word.stem in self.idf:
-            return self.idf[word.stem]
+            return min(self.idf[word.stem], cap)
         known = [self.idf[s] for s in word.spelled if s in self.idf]
-        return sum(known) / len(known) if known else UNKNOWN_WEIGHT * math.log(1 + self.size)
+        return min(sum(known) / len(known), cap) if known else cap
 
     def correct(self, word: str) -> str | None:
         """The knowledge base's word a misspelt word was meant as, or None. Plain words only: never a section number."""
@@ -662,7 +683,8 @@ class KnowledgeIndex:
         return meant
 
     def read(self, question: str) -> Question:
-        """The question's meaningful words (the first MAX_WORDS distinct ones), misspellings fixed, and what it asks for."""
+        """The question's meaningful words (the first MAX_WORDS distinct ones), misspellings fixed, and what it asks
+        for."""
         kind = question_kind(question)
         plain = QUESTION_FORM.sub(" ", fold(question))
         found: list[Word] = []
@@ -704,20 +726,21 @@ class KnowledgeIndex:
                 total += FIELD_WEIGHTS[name] * np.asarray(retriever.get_scores(known), dtype=float)
         return total
 
-    def coverage(self, question: Question, entry: Indexed) -> float:
-        """How much of the question (rare words weighing more) an entry covers, from 0 to 1."""
+    def coverage(self, question: Question, stems: frozenset[str]) -> float:
+        """How much of the question (rare words weighing more) an entry's terms cover, from 0 to 1."""
         total = covered = 0.0
         for word in question.words:
             weight = self.weight(word)
             total += weight
-            if word.found_in(entry.stems):
+            if word.found_in(stems):
                 covered += weight
         return covered / total if total else 0.0
 
 
-#: A word the knowledge base never uses ("goes", "weather") weighs this share of the rarest word's weight: questions are
-#: phrased in everyday words, yet a question about something the base never mentions must not be answered.
-UNKNOWN_WEIGHT = 0.55
+#: A word the knowledge base never uses ("goes", "weather") weighs this share of the weight of a word only one entry
+#: uses, and no word weighs more: questions are phrased in everyday words ("big", "due"), yet a question about
+#: something the base never mentions must not be answered.
+UNKNOWN_WEIGHT = 0.75
 
 _INDEXES: dict[str, tuple[tuple, KnowledgeIndex]] = {}
 _INDEX_LOCK = threading.Lock()
@@ -726,7 +749,7 @@ _INDEX_LOCK = threading.Lock()
 def knowledge_index(*, session: Session) -> KnowledgeIndex:
     """The index of the entries in this database, built once and rebuilt when an entry is added, changed or removed."""
     count, latest = session.execute(select(func.count(), func.max(KnowledgeEntry.recorded_at))).one()
-    database = str(session.get_bind().url)
+    database = str(session.get_bind().engine.url)
     signature = (count, latest)
     with _INDEX_LOCK:
         cached = _INDEXES.get(database)
@@ -767,10 +790,13 @@ class Search:
 #: development question set, tests/data/ask_questions.yaml).
 MIN_COVERAGE = 0.5
 CANDIDATES = 40
-#: How the signals add up: BM25 (scaled so the best candidate scores 1), coverage of the question, the longest name of
-#: the entry found whole in the question, and a bonus for the kind of fact asked for, given only among candidates
+#: How the signals add up: BM25 (scaled so the best candidate scores 1), how much of the question the entry covers and
+#: how much its statement (title, lead, keys, synonyms) covers, the longest name of the entry found whole in the question, and a bonus for the kind of fact asked for, given only among candidates
 #: within KIND_MARGIN of the best.
-BM25_WEIGHT, COVER_WEIGHT, PHRASE_WEIGHT, KIND_BONUS, KIND_MARGIN = 1.0, 1.0, 0.1, 0.25, 0.35
+BM25_WEIGHT, COVER_WEIGHT, NAME_WEIGHT, PHRASE_WEIGHT, KIND_BONUS, KIND_MARGIN = 1.0, 1.0, 0.5, 0.1, 0.15, 0.35
+#: A whole section in brief answers "tell me about A/19", not a question about one of its rules ("can an interim ISSC
+#: be extended?" is settled by A/19.4.4, not by the A/19.4 overview): it weighs less when the question asks for a kind.
+OVERVIEW_PENALTY = 0.2
 
 
 def contains(sequence: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
@@ -782,7 +808,7 @@ def answers_well(question: Question, entry: Indexed, index: KnowledgeIndex) -> b
     """Whether an entry settles the question: it covers enough of it (rare words weighing more), shares more than one
     of its words unless the question has only one or the one is what the entry is about, and (entries with a kind)
     states a number or period when one is asked for."""
-    if not question.words or index.coverage(question, entry) < MIN_COVERAGE:
+    if not question.words or index.coverage(question, entry.stems) < MIN_COVERAGE:
         return False
     shared = [w for w in question.words if w.found_in(entry.stems)]
     if len(shared) < 2 and len(question.words) > 1 and not shared[0].found_in(entry.names):
@@ -810,11 +836,14 @@ def search(*, session: Session, question: str, limit: int = 3) -> Search:
         )
         base[i] = (
             BM25_WEIGHT * float(scores[i]) / top
-            + COVER_WEIGHT * index.coverage(asked, entry)
+            + COVER_WEIGHT * index.coverage(asked, entry.stems)
+            + NAME_WEIGHT * index.coverage(asked, entry.names)
             + PHRASE_WEIGHT * min(longest, 4)
         )
-    best_base = max(base.values(), default=0.0)
     preferred = KIND_PREFERENCE.get(asked.kind or "", frozenset())
+    if preferred:
+        base = {i: v - (OVERVIEW_PENALTY if index.entries[i].kind == "overview" else 0.0) for i, v in base.items()}
+    best_base = max(base.values(), default=0.0)
     final = {
         i: score + (KIND_BONUS if index.entries[i].kind in preferred and score >= best_base - KIND_MARGIN else 0.0)
         for i, score in base.items()
