@@ -1,8 +1,10 @@
-"""The knowledge base on Slack: the "See also" buttons under an entry open the linked entry."""
+"""The knowledge base on Slack: "See also" buttons open the linked entry; "Not right?" records an answer officers
+found wrong; an admin's "Fixed #N" under `/ipslo ask misses` marks one fixed."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App
@@ -10,17 +12,27 @@ from slack_bolt import App
 from bot import views
 from bot.runtime import Bot
 from commands import knowledge
+from commands.language import Invocation, Reply
 
 
 def register(app: App, bot: Bot) -> None:
     def acknowledge(ack: Any) -> None:
         ack()
 
-    def show_linked_entry(action: dict, context: Any, respond: Any) -> None:
-        """After the ack (a lazy listener): the linked entry, posted to the button's response_url."""
-        reply = bot.run(
-            lambda inv: knowledge.show_entry(inv, action.get("value", "")), context["caller"], "isps: see also"
-        )
-        respond(**views.message(reply), replace_original=False)
+    def answer_presser(operation: Callable[[Invocation, str], Reply], what: str) -> Callable[..., None]:
+        """After the ack (a lazy listener): run the button's operation and tell the presser only."""
 
-    app.action(re.compile("^" + re.escape(knowledge.SHOW_ENTRY)))(ack=acknowledge, lazy=[show_linked_entry])
+        def lazy(action: dict, context: Any, respond: Any) -> None:
+            value = action.get("value", "")
+            reply = bot.run(lambda inv: operation(inv, value), context["caller"], what)  # a refusal is its reply
+            respond(**{**views.message(reply), "response_type": "ephemeral"}, replace_original=False)
+
+        return lazy
+
+    app.action(re.compile("^" + re.escape(knowledge.SHOW_ENTRY)))(
+        ack=acknowledge, lazy=[answer_presser(knowledge.show_entry, "isps: see also")]
+    )
+    app.action(knowledge.NOT_RIGHT)(ack=acknowledge, lazy=[answer_presser(knowledge.not_right, "ask: not right")])
+    app.action(re.compile("^" + re.escape(knowledge.MISS_FIXED)))(
+        ack=acknowledge, lazy=[answer_presser(knowledge.miss_fixed, "ask: miss fixed")]
+    )

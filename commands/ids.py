@@ -18,6 +18,8 @@ class Action(StrEnum):
     SHOW_ENTRY = (
         "knowledge_show_entry"  # a "See also" button; the action id is SHOW_ENTRY:<entry id>, unique per message
     )
+    NOT_RIGHT = "knowledge_not_right"  # under a knowledge answer; value: JSON of the question, entry id, who asked
+    MISS_FIXED = "knowledge_miss_fixed"  # under `ask misses`: MISS_FIXED:<number>, value: the miss's number (admins)
     REMINDER = "reminder_"  # a reminder's Done and Snooze buttons: REMINDER + verb (see Reminder)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ from commands.language import (
     Section,
     Subcommand,
     bullet_list,
+    parse_id,
 )
 from commands.nations import NationIndex, Standing, fmt_date, normalize, standing, strip_icons
 from commands.visits import visit_line
@@ -42,6 +44,9 @@ DATA_TOPICS = {"coe": "coe-list"}
 NOTES_SHOWN = 5
 #: The action of the buttons that open a linked entry (see bot/knowledge.py); the value is the entry's id.
 SHOW_ENTRY = Action.SHOW_ENTRY
+NOT_RIGHT = Action.NOT_RIGHT
+MISS_FIXED = Action.MISS_FIXED
+BUTTON_VALUE_CHARS = 2000
 RUNNER_UP_MARGIN = 0.3
 
 
@@ -210,12 +215,8 @@ def post_holder(question: str, *, session, index: NationIndex) -> Intent | None:
     else:
         return None
     nation = find_nation(place, index, session)
-    vocab = store.vocabulary(store.list_entries(session=session))
-    unknown = [
-        w
-        for w in store.content_words(place)
-        if w.isalpha() and w not in vocab.words and store.stem(w) not in vocab.stems
-    ]
+    vocab = store.knowledge_index(session=session)
+    unknown = [w for w in store.content_words(place) if w.isalpha() and not vocab.knows(w)]
     if nation is None and not unknown:
         return None
     post = match["post"]
@@ -293,12 +294,33 @@ def parse_intent(question: str, *, session, index: NationIndex, today: dt.date) 
     return Intent(KNOWLEDGE, nation=nation)
 
 
+ABSTAIN = "abstain"
+
+
+def cites(entry: KnowledgeEntry, citation: str) -> bool:
+    """Whether an entry's ref cites a paragraph or one of its sub-paragraphs: "ISPS Code A/19.4.4" cites "ISPS Code
+    A/19.4"; "46 U.S.C. 70110(a)(3)" cites "46 U.S.C. 70110"; "ISPS Code A/1" does not cite "ISPS Code A/19"."""
+    wanted = " ".join(citation.split())
+    for ref in entry.citations:
+        ref = " ".join(ref.split())
+        if ref == wanted or (ref.startswith(wanted) and ref[len(wanted)] in ".("):
+            return True
+    return False
+
+
 @dataclass(frozen=True)
 class Understanding:
     """A question as the bot reads it: the intent, and for knowledge questions what the search found."""
 
     intent: Intent
     search: Search | None = None
+
+    @property
+    def abstained(self) -> bool:
+        """The bot says "I don't know" (no entry settles it; or who holds a post, which it does not keep)."""
+        if self.intent.name == POST_HOLDER:
+            return True
+        return self.intent.name == KNOWLEDGE and self.search is not None and not self.search.confident
 
     @property
     def ranked(self) -> tuple[str, ...]:
@@ -309,15 +331,37 @@ class Understanding:
         ids = tuple(hit.entry.id for hit in self.search.hits)
         return ids if self.search.confident else ("don't know", *ids)
 
-    def answers(self, expected: str, *, within: int = 1) -> bool:
-        """Whether ``expected`` (an entry id or "data:<intent>") is among the first ``within`` answers."""
+    def answers(self, expected: str | list[str], *, within: int = 1) -> bool:
+        """Whether the expected answer is among the first ``within`` answers: an entry id, "data:<intent>", a list of
+        entry ids and citations (that entry, or one citing a citation or a sub-paragraph of it), or "abstain"."""
+        if expected == ABSTAIN:
+            return self.abstained
+        if isinstance(expected, list):
+            if self.intent.name != KNOWLEDGE or self.search is None:
+                return False
+            shown = list(self.search.hits) if self.search.confident else [None, *self.search.hits]
+            return any(
+                hit is not None and any(hit.entry.id == c or cites(hit.entry, c) for c in expected)
+                for hit in shown[:within]
+            )
         for got in self.ranked[:within]:
             if got == expected or DATA_TOPICS.get(got.removeprefix("data:")) == expected:
                 return True
         return False
 
 
+#: A question is read up to this many words (issue 12: every question answers in milliseconds, however long).
+MAX_QUESTION_WORDS = 80
+
+
+def bounded(question: str) -> str:
+    """The first MAX_QUESTION_WORDS words of a question."""
+    found = question.split(None, MAX_QUESTION_WORDS)
+    return " ".join(found[:MAX_QUESTION_WORDS])
+
+
 def understand(*, session, question: str, today: dt.date, index: NationIndex | None = None) -> Understanding:
+    question = bounded(question)
     index = index or NationIndex(nation_store.list_nations(session=session))
     intent = parse_intent(question, session=session, index=index, today=today)
     if intent.name != KNOWLEDGE:
@@ -338,28 +382,58 @@ def entry_link(entry: KnowledgeEntry) -> str:
     return f"`/ipslo isps {entry.key}` {entry.title}"
 
 
+def not_right_button(question: str, entry_id: str | None, asked_by: str) -> Button:
+    """The "Not right?" button under a knowledge answer: it carries the question, the entry given and who asked."""
+    question = " ".join(question.split())[: store.MISS_QUESTION_CHARS]
+    value = json.dumps({"q": question, "e": entry_id or "", "by": asked_by}, ensure_ascii=False)
+    while len(value) > BUTTON_VALUE_CHARS:  # Slack's limit on a button's value
+        question = question[: len(question) - (len(value) - BUTTON_VALUE_CHARS) - 1]
+        value = json.dumps({"q": question, "e": entry_id or "", "by": asked_by}, ensure_ascii=False)
+    return Button("Not right?", NOT_RIGHT, value)
+
+
 def entry_reply(
-    inv: Invocation, entry: KnowledgeEntry, *, notes: tuple[str, ...] = (), others: tuple[KnowledgeEntry, ...] = ()
+    inv: Invocation,
+    entry: KnowledgeEntry,
+    *,
+    notes: tuple[str, ...] = (),
+    others: tuple[KnowledgeEntry, ...] = (),
+    question: str | None = None,
 ) -> Reply:
-    """One entry: its answer, where it comes from, and its neighbours to look at next."""
-    parts: list = [Section(f":books: {entry.answer}")]
-    parts.append(Caption(f"{cite(entry)} · `{entry.ref}`"))
+    """One entry, the direct answer first: the lead, then the rule, then the citation to the paragraph and the source
+    ("as of" for dated facts), then its neighbours to look at next. An answer to a question (``question``) carries
+    a "Not right?" button and leads with the answer; a section looked up is headed by its title."""
+    lead = entry.direct_answer
+    rule = entry.answer
+    if not entry.lead and rule.startswith(lead):
+        rule = rule[len(lead) :].strip()
+    as_of = f" · as of {fmt_date(entry.as_of)}" if entry.as_of else ""
+    parts: list = [Section(f":books: *{lead}*")]
+    if rule:
+        parts.append(Section(rule))
+    citation = f"*{entry.ref}* · Source: {entry.source}{as_of}"
+    parts.append(Caption(citation if question is None else f"{citation} · {entry.title}"))
     neighbours = store.get_entries(session=inv.session, ids=entry.see_also)
     if neighbours:
         parts.append(Section("*See also*\n" + bullet_list([entry_link(n) for n in neighbours])))
-        parts.append(Buttons(tuple(Button(n.key[:75], f"{SHOW_ENTRY}:{n.id}", n.id) for n in neighbours[:5])))
+    buttons = [Button(n.key[:75], f"{SHOW_ENTRY}:{n.id}", n.id) for n in neighbours[:5]]
+    if question is not None:
+        buttons.append(not_right_button(question, entry.id, inv.caller.user_id))
+    if buttons:
+        parts.append(Buttons(tuple(buttons)))
     extra = [o for o in others if o.id != entry.id and o.id not in entry.see_also]
     if extra:
         parts.append(Caption("Other entries that may help: " + " · ".join(entry_link(o) for o in extra)))
     if notes:
         parts.append(Caption(" ".join(notes)))
-    as_of = f", as of {fmt_date(entry.as_of)}" if entry.as_of else ""
-    return Reply(f"{entry.answer} ({entry.source}{as_of})", header=entry.title, parts=tuple(parts))
+    text = " ".join(p for p in (lead, rule) if p) + f" ({entry.ref}; {entry.source}{as_of.replace(' ·', ',')})"
+    return Reply(text, header=entry.title if question is None else None, parts=tuple(parts))
 
 
-def dont_know(search: Search, typed: str) -> Reply:
-    """Nothing answers well: say so plainly, and offer the three nearest entries."""
-    text = f"I don't know: nothing in the knowledge base answers “{typed}” well, and I won't guess."
+def dont_know(search: Search, typed: str, *, asked_by: str | None = None) -> Reply:
+    """Nothing answers well: say so plainly, and offer the three nearest entries (and "Not right?" when asked)."""
+    shown = typed if len(typed) <= 200 else typed[:199] + "…"
+    text = f"I don't know: nothing in the knowledge base answers “{shown}” well, and I won't guess."
     parts: list = [Section(f":grey_question: {text}")]
     if search.hits:
         parts.append(Section("*Nearest entries*\n" + bullet_list([entry_link(h.entry) for h in search.hits])))
@@ -369,6 +443,8 @@ def dont_know(search: Search, typed: str) -> Reply:
             "`/ipslo ask when was Fiji last assessed?`"
         )
     )
+    if asked_by is not None:
+        parts.append(Buttons((not_right_button(typed, None, asked_by),)))
     return Reply(text, parts=tuple(parts))
 
 
@@ -466,7 +542,7 @@ def post_holder_answer(inv: Invocation, intent: Intent) -> Reply:
     )
     if entry is not None:
         article = "an" if (post[0] in "AEFHILMNORSX" if post.isupper() else post[0] in "aeiou") else "a"
-        parts.append(Section(f"*What {article} {post} is:* {entry.answer}"))
+        parts.append(Section(f"*What {article} {post} is:* {entry.direct_answer}"))
         parts.append(Caption(f"{cite(entry)} · `/ipslo isps {entry.key}`"))
     return Reply(text, parts=tuple(parts))
 
@@ -604,6 +680,10 @@ def ask(inv: Invocation, text: str) -> Reply:
     question = text.strip()
     if not question:
         raise CommandError("What would you like to know?", hint="e.g. " + " · ".join(f"`{e}`" for e in ASK_EXAMPLES))
+    wants_misses = MISSES.fullmatch(question)
+    if wants_misses:
+        return misses(inv, wants_misses["rest"] or "")
+    question = bounded(question)
     understood = understand(session=inv.session, question=question, today=inv.today)
     intent = understood.intent
     if intent.name == NATION_STATUS:
@@ -625,8 +705,10 @@ def ask(inv: Invocation, text: str) -> Reply:
             missing = store.missing_section(session=inv.session, typed=named[0])
             if missing is not None:
                 return missing_section_reply(missing)
-        return dont_know(search, question)
-    return entry_reply(inv, search.best, notes=spelling_note(search), others=close_runners_up(search))
+        return dont_know(search, question, asked_by=inv.caller.user_id)
+    return entry_reply(
+        inv, search.best, notes=spelling_note(search), others=close_runners_up(search), question=question
+    )
 
 
 def close_runners_up(search: Search) -> tuple[KnowledgeEntry, ...]:
@@ -670,6 +752,113 @@ def isps(inv: Invocation, text: str) -> Reply:
         return dont_know(search, typed)
     notes = (f"No section or term is called “{typed}”; this entry matches it best.", *spelling_note(search))
     return entry_reply(inv, search.best, notes=notes, others=close_runners_up(search))
+
+
+# --- answers marked "Not right?" ------------------------------------------------------------------------
+
+MISSES = re.compile(r"misses(?:\s+(?P<rest>.*))?", re.IGNORECASE | re.DOTALL)
+MISSES_USAGE = "`/ipslo ask misses` · `/ipslo ask misses all` · `/ipslo ask misses fixed 12`"
+MISSES_SHOWN = 25
+
+
+def not_right(inv: Invocation, value: str) -> Reply:
+    """The "Not right?" button was pressed: record the question, the entry given, who asked and who pressed."""
+    try:
+        pressed = json.loads(value)
+        question, entry_id, asked_by = str(pressed["q"]), str(pressed["e"]), str(pressed["by"])
+    except (ValueError, KeyError, TypeError):
+        raise CommandError(
+            "That button is out of date, so nothing was recorded.",
+            hint="Ask again with `/ipslo ask <question>` and press *Not right?* under the new answer.",
+        ) from None
+    if not question.strip():
+        raise CommandError("That button carries no question, so nothing was recorded.", hint="Ask again.")
+    miss, created = store.record_miss(
+        session=inv.session,
+        question=question,
+        entry_id=entry_id or None,
+        asked_by=asked_by,
+        recorded_by=inv.caller.user_id,
+        now=inv.now,
+    )
+    given = f"`{miss.entry_ref}`" if miss.entry_ref else "“I don't know”"
+    if not created:
+        text = f"Already recorded as #{miss.id}: “{clip(miss.question)}” answered with {given}. Thank you."
+    else:
+        text = (
+            f"Recorded as #{miss.id}: “{clip(miss.question)}” answered with {given}. Thank you: an admin will "
+            "look at it and fix the knowledge base."
+        )
+    return Reply(text, parts=(Section(f":memo: {text}"),))
+
+
+def clip(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def require_admin(inv: Invocation) -> None:
+    if not inv.caller.is_admin:
+        raise CommandError(
+            "Only admins can review answers marked “Not right?”.",
+            hint="To report a wrong answer, press *Not right?* under it; admins are those in IPSLO_ADMINS.",
+        )
+
+
+def misses(inv: Invocation, rest: str) -> Reply:
+    """`/ipslo ask misses [all]` lists answers marked "Not right?" newest first; `misses fixed N` marks one fixed."""
+    require_admin(inv)
+    words = rest.split()
+    if not words or [w.lower() for w in words] == ["all"]:
+        return misses_list(inv, include_fixed=bool(words))
+    if words[0].lower() == "fixed" and len(words) == 2:
+        return miss_fixed(inv, words[1])
+    raise CommandError(f"I can't read “misses {rest.strip()}”.", hint=MISSES_USAGE)
+
+
+def miss_line(inv: Invocation, miss: store.AskMiss) -> str:
+    def day(moment: dt.datetime) -> str:
+        return fmt_date(moment.astimezone(inv.caller.tz).date())
+
+    given = f"`{miss.entry_ref}`" if miss.entry_ref else "“I don't know”"
+    line = f"*#{miss.id}* · {day(miss.recorded_at)} · <@{miss.asked_by}> asked “{clip(miss.question)}” → {given}"
+    if miss.recorded_by != miss.asked_by:
+        line += f" (marked by <@{miss.recorded_by}>)"
+    if miss.fixed_at is not None:
+        line += f" · fixed by <@{miss.fixed_by}> on {day(miss.fixed_at)}"
+    return line
+
+
+def misses_list(inv: Invocation, *, include_fixed: bool) -> Reply:
+    found = store.list_misses(session=inv.session, include_fixed=include_fixed, limit=MISSES_SHOWN)
+    still_open = store.count_misses(session=inv.session, open_only=True)
+    if not found:
+        text = "No answers are marked “Not right?”." if include_fixed else "No open answers marked “Not right?”."
+        return Reply(text, parts=(Section(text), Caption(MISSES_USAGE)))
+    what = "answers marked “Not right?”" if include_fixed else "open answers marked “Not right?”"
+    text = f"{still_open} open; the {what}, newest first" + (
+        f" (the newest {MISSES_SHOWN})." if len(found) == MISSES_SHOWN else "."
+    )
+    parts: list = [Section(f"{text}\n" + bullet_list([miss_line(inv, m) for m in found]))]
+    to_fix = [m for m in found if m.fixed_at is None][:5]
+    if to_fix:
+        parts.append(Buttons(tuple(Button(f"Fixed #{m.id}", f"{MISS_FIXED}:{m.id}", str(m.id)) for m in to_fix)))
+    parts.append(Caption(MISSES_USAGE))
+    return Reply(text, parts=tuple(parts))
+
+
+def miss_fixed(inv: Invocation, typed: str) -> Reply:
+    """Mark a recorded miss fixed, with who and when (admins)."""
+    require_admin(inv)
+    number = parse_id(typed, what="miss", hint=MISSES_USAGE)
+    miss = store.get_miss(session=inv.session, miss_id=number)
+    if miss is None:
+        raise CommandError(f"There is no miss #{number}.", hint="See them with `/ipslo ask misses all`.")
+    if not store.mark_miss_fixed(session=inv.session, miss=miss, fixed_by=inv.caller.user_id, now=inv.now):
+        when = fmt_date(miss.fixed_at.astimezone(inv.caller.tz).date()) if miss.fixed_at else ""
+        text = f"#{miss.id} was already marked fixed by <@{miss.fixed_by}> on {when}; nothing changed."
+    else:
+        text = f"Marked #{miss.id} fixed: “{clip(miss.question)}”."
+    return Reply(text, parts=(Section(f":white_check_mark: {text}"), Caption(MISSES_USAGE)))
 
 
 SUBCOMMANDS = (

@@ -24,6 +24,7 @@ from commands.language import (
 from commands.nations import due_text, fmt_date, nation_index, standing, strip_icons
 from commands.visits import dates_text, find_visit, visit_line
 from commands.when import describe, split_when
+from storage import knowledge as knowledge_store
 from storage import nations as nation_store
 from storage import notes as note_store
 from storage import reminders as store
@@ -389,10 +390,19 @@ def digest(*, session: Session, now: dt.datetime, tz: ZoneInfo) -> Reply:
                 or "None: every reminder arrived."
             )
         ),
+        Section(f"*Answers marked “Not right?” last week*\n{not_right_text(session, now)}"),
         Caption(f"Weekly digest for the week of {fmt_date(today)} · `/ipslo visits` · `/ipslo nations overdue`"),
     ]
     header = f"IPSLO week ahead: {len(coming)} visit{'s' if len(coming) != 1 else ''}, {len(due)} reassessments due"
     return Reply(header, header=header, parts=tuple(parts), public=True)
+
+
+def not_right_text(session: Session, now: dt.datetime) -> str:
+    """How many answers officers marked "Not right?" in the last 7 days, for the digest."""
+    count = knowledge_store.count_misses(session=session, since=now - dt.timedelta(days=7))
+    if not count:
+        return "None."
+    return f"{count} new: an admin can review them with `/ipslo ask misses`."
 
 
 SUBCOMMANDS = (

@@ -1,8 +1,17 @@
-"""Measure `/ipslo ask` on the question set (tests/data/ask_questions.yaml): top-1 and top-3 accuracy per database, and the misses.
+"""Measure `/ipslo ask` on the question sets: top-1, top-3 and abstention, per set and per database, in one table.
+
+The DEVELOPMENT set (tests/data/ask_questions.yaml) is what the ranking is tuned on; the HELD-OUT set
+(tests/data/ask_heldout.yaml, written by someone else) is measured and reported, never tuned on: its misses are not
+printed unless asked for. Each question has ``q``, ``expect`` (an entry id, ``data:<answer>``, a list of citations
+such as ["ISPS Code A/19.4.4"], or ``abstain``) and optionally ``kind``.
+
+- top-1 / top-3: of the answerable questions, the right answer first / among the first three.
+- abstained: of the questions marked ``expect: abstain``, how many got "I don't know".
+- false "don't know": of the answerable knowledge questions, how many got "I don't know".
 
 Each database is fresh: a temporary SQLite file, and a new schema on the PostgreSQL server (dropped afterwards).
 
-    .venv/bin/python scripts/ask_accuracy.py [--database sqlite|postgresql|both] [--postgres URL] [--questions FILE]
+    .venv/bin/python scripts/ask_accuracy.py [--sets dev,heldout] [--database sqlite|postgresql|both] [--misses]
 """
 
 from __future__ import annotations
@@ -14,6 +23,9 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -24,78 +36,157 @@ from sqlalchemy import text
 
 from bot.runtime import open_database
 from bot.settings import Settings
-from commands.knowledge import understand
+from commands.knowledge import ABSTAIN, KNOWLEDGE, understand
 from commands.nations import NationIndex
 from storage.db import make_engine
+from storage.knowledge import load_knowledge
 from storage.nations import list_nations
 
-QUESTIONS = Path(__file__).resolve().parents[1] / "tests" / "data" / "ask_questions.yaml"
+DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
+SETS = {"dev": DATA / "ask_questions.yaml", "heldout": DATA / "ask_heldout.yaml"}
 POSTGRES_URL = os.environ.get("IPSLO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
-def measure(
-    database_url: str, questions: list[dict], today: dt.date
-) -> tuple[float, float, float, list[tuple[str, str, tuple]]]:
-    """Top-1 and top-3 accuracy, milliseconds per question, and the misses."""
+@dataclass
+class Score:
+    """One set on one database."""
+
+    answerable: int = 0
+    top1: int = 0
+    top3: int = 0
+    knowledge: int = 0  # answerable questions meant for the knowledge base
+    false_abstentions: int = 0
+    unanswerable: int = 0
+    abstained: int = 0
+    seconds: float = 0.0
+    by_kind: dict[str, list[int]] = field(default_factory=dict)  # kind -> [right first, asked]
+    misses: list[tuple[str, object, tuple[str, ...]]] = field(default_factory=list)
+
+    @property
+    def questions(self) -> int:
+        return self.answerable + self.unanswerable
+
+
+def rate(part: int, whole: int) -> str:
+    return f"{part / whole:.1%}" if whole else "-"
+
+
+def load(path: Path) -> list[dict]:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))["questions"]
+
+
+def measure(database_url: str, questions: list[dict], today: dt.date, knowledge: Path | None = None) -> Score:
     database = open_database(Settings(database_url=database_url))
-    top1 = top3 = 0
-    misses = []
-    started = time.perf_counter()
+    score = Score()
     try:
+        if knowledge is not None:
+            with database.sessions.begin() as session:
+                load_knowledge(session=session, folder=knowledge)
         with database.sessions() as session:
             index = NationIndex(list_nations(session=session))
+            understand(session=session, question="warm up the index", today=today, index=index)
+            started = time.perf_counter()
             for item in questions:
+                expected = item["expect"]
                 understood = understand(session=session, question=item["q"], today=today, index=index)
-                top1 += understood.answers(item["expect"])
-                top3 += understood.answers(item["expect"], within=3)
-                if not understood.answers(item["expect"]):
-                    misses.append((item["q"], item["expect"], understood.ranked[:3]))
-        elapsed = time.perf_counter() - started
+                right = understood.answers(expected)
+                kind = item.get("kind") or ("abstain" if expected == ABSTAIN else "")
+                if kind:
+                    tally = score.by_kind.setdefault(kind, [0, 0])
+                    tally[0] += right
+                    tally[1] += 1
+                if expected == ABSTAIN:
+                    score.unanswerable += 1
+                    score.abstained += right
+                else:
+                    score.answerable += 1
+                    score.top1 += right
+                    score.top3 += understood.answers(expected, within=3)
+                    if not (isinstance(expected, str) and expected.startswith("data:")):
+                        score.knowledge += 1
+                        score.false_abstentions += understood.intent.name == KNOWLEDGE and understood.abstained
+                if not right:
+                    score.misses.append((item["q"], expected, understood.ranked[:3]))
+            score.seconds = time.perf_counter() - started
     finally:
         database.engine.dispose()
-    return top1 / len(questions), top3 / len(questions), 1000 * elapsed / len(questions), misses
+    return score
+
+
+@contextmanager
+def postgres_schema(server: str) -> Iterator[str | None]:
+    """A database URL on a fresh schema of the server (dropped afterwards), or None when the server is not there."""
+    admin = make_engine(server)
+    schema = f"ask_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except Exception as error:
+        admin.dispose()
+        print(f"PostgreSQL not reachable at {server} ({error.__class__.__name__}); measuring SQLite only.\n")
+        yield None
+        return
+    try:
+        separator = "&" if "?" in server else "?"
+        yield f"{server}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sets", default="dev,heldout", help="which sets: dev, heldout or both (comma-separated)")
     parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--postgres", default=POSTGRES_URL, help="PostgreSQL server (a fresh schema is made on it)")
-    parser.add_argument("--questions", type=Path, default=QUESTIONS)
+    parser.add_argument("--dev", type=Path, default=SETS["dev"], help="the development set")
+    parser.add_argument("--misses", action="store_true", help="also list the held-out set's misses")
+    parser.add_argument(
+        "--knowledge", type=Path, help="measure on the entries in this folder instead of the shipped ones"
+    )
     args = parser.parse_args()
-    questions = yaml.safe_load(args.questions.read_text(encoding="utf-8"))["questions"]
+    paths = {"dev": args.dev, "heldout": SETS["heldout"]}
+    chosen = {}
+    for name in (n.strip() for n in args.sets.split(",")):
+        if name not in paths:
+            parser.error(f"unknown set {name!r}: use dev, heldout")
+        if paths[name].exists():
+            chosen[name] = load(paths[name])
+        else:
+            print(f"No {name} set at {paths[name]}; skipped.")
     today = dt.date.today()
-    rows = []
+    rows: list[tuple[str, str, Score]] = []
     if args.database in ("sqlite", "both"):
-        with tempfile.TemporaryDirectory() as folder:
-            rows.append(("SQLite (FTS5 bm25)", *measure(f"sqlite:///{folder}/ask.db", questions, today)))
+        for name, questions in chosen.items():
+            with tempfile.TemporaryDirectory() as folder:
+                rows.append((name, "SQLite", measure(f"sqlite:///{folder}/ask.db", questions, today, args.knowledge)))
     if args.database in ("postgresql", "both"):
-        admin = make_engine(args.postgres)
-        schema = f"ask_{uuid.uuid4().hex[:10]}"
-        try:
-            with admin.begin() as connection:
-                connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        except Exception as error:
-            admin.dispose()
-            print(f"PostgreSQL not reachable at {args.postgres} ({error.__class__.__name__}); measuring SQLite only.\n")
-            args.database = "sqlite"
-    if args.database in ("postgresql", "both"):
-        try:
-            separator = "&" if "?" in args.postgres else "?"
-            url = f"{args.postgres}{separator}options=-csearch_path%3D{schema}"
-            rows.append(("PostgreSQL (ts_rank)", *measure(url, questions, today)))
-        finally:
-            with admin.begin() as connection:
-                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
+        for name, questions in chosen.items():
+            with postgres_schema(args.postgres) as url:
+                if url is None:
+                    break
+                rows.append((name, "PostgreSQL", measure(url, questions, today, args.knowledge)))
 
-    print(f"{len(questions)} questions from {args.questions}\n")
-    print(f"{'database':<22} {'top-1':>7} {'top-3':>7} {'misses':>7} {'ms/question':>12}")
-    for name, top1, top3, ms, misses in rows:
-        print(f"{name:<22} {top1:>7.1%} {top3:>7.1%} {len(misses):>7} {ms:>12.1f}")
-    for name, _, _, _, misses in rows:
-        if misses:
-            print(f"\nMisses on {name} (question -> expected; answered):")
-            for question, expected, got in misses:
+    print(
+        f"{'set':<8} {'database':<11} {'questions':>9} {'top-1':>7} {'top-3':>7} {'abstained':>11} "
+        f"{'false dont-know':>15} {'ms/q':>6}"
+    )
+    for name, database, s in rows:
+        abstained = f"{rate(s.abstained, s.unanswerable)} of {s.unanswerable}"
+        print(
+            f"{name:<8} {database:<11} {s.questions:>9} {rate(s.top1, s.answerable):>7} "
+            f"{rate(s.top3, s.answerable):>7} "
+            f"{abstained:>11} {rate(s.false_abstentions, s.knowledge):>15} {1000 * s.seconds / s.questions:>6.1f}"
+        )
+    for name, database, s in rows:
+        if s.by_kind:
+            kinds = ", ".join(f"{k} {r}/{n}" for k, (r, n) in sorted(s.by_kind.items()))
+            print(f"\nRight first by kind, {name} on {database}: {kinds}")
+    for name, database, s in rows:
+        if s.misses and (name == "dev" or args.misses):
+            print(f"\nMisses, {name} on {database} (question -> expected; answered):")
+            for question, expected, got in s.misses:
                 print(f"  {question} -> {expected}; {', '.join(got)}")
     return 0
 

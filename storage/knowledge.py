@@ -1,4 +1,5 @@
-"""The knowledge base: cited ISPS / SOLAS / MTSA entries, loaded from reference YAML, found by section key or ranked full-text search."""
+"""The knowledge base: cited ISPS / SOLAS / MTSA entries, loaded from reference YAML, found by section key or by a
+BM25 ranking of the officer's question; and the answers officers marked "Not right?"."""
 
 from __future__ import annotations
 
@@ -6,27 +7,47 @@ import datetime as dt
 import difflib
 import math
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import bm25s
+import numpy as np
+import snowballstemmer
 import yaml
-from sqlalchemy import JSON, Date, String, Text, select, text
+from sqlalchemy import JSON, Date, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from storage.db import REFERENCE_DATA, Base, UTCDateTime, utcnow
 
 KNOWLEDGE = Path(__file__).with_name("reference") / "knowledge"
 
+#: What kind of fact an entry states, so "how long", "who", "can" questions can prefer the entry stating that property.
+KINDS = (
+    "definition",
+    "duty",
+    "period",
+    "threshold",
+    "exception",
+    "who",
+    "where",
+    "how",
+    "scope",
+    "fact",
+    "overview",
+)
+
 
 class KnowledgeEntry(Base):
-    """One cited fact officers are asked about: a section, a role, a rule, a dated list."""
+    """One cited fact officers are asked about: a paragraph's rule, a role, a definition, a dated list."""
 
     __tablename__ = "knowledge_entries"
 
     id: Mapped[str] = mapped_column(String(80), primary_key=True)
-    ref: Mapped[str] = mapped_column(String(120))
+    ref: Mapped[str] = mapped_column(String(300))
     keys: Mapped[list[str]] = mapped_column(JSON, default=list)
     title: Mapped[str] = mapped_column(String(200))
     answer: Mapped[str] = mapped_column(Text)
@@ -35,8 +56,13 @@ class KnowledgeEntry(Base):
     synonyms: Mapped[list[str]] = mapped_column(JSON, default=list)
     see_also: Mapped[list[str]] = mapped_column(JSON, default=list)
     as_of: Mapped[dt.date | None] = mapped_column(Date)
-    #: What full-text search indexes besides title and answer: ref, keys, synonyms, tags, abbreviations spelled out.
+    #: ref, keys, synonyms, tags, abbreviations spelled out: what the entry is called besides its title.
     search_terms: Mapped[str] = mapped_column(Text)
+    #: One of :data:`KINDS`; None for entries written before kinds existed.
+    kind: Mapped[str | None] = mapped_column(String(20))
+    #: The direct answer in one sentence (yes/no, the number with its unit, who, where); None: the answer's first
+    #: sentence.
+    lead: Mapped[str | None] = mapped_column(Text)
     recorded_by: Mapped[str] = mapped_column(String(40))
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
@@ -45,10 +71,27 @@ class KnowledgeEntry(Base):
         """What to type after ``/ipslo isps`` to see this entry."""
         return self.keys[0] if self.keys else self.id
 
+    @property
+    def direct_answer(self) -> str:
+        """The answer an officer can repeat: the lead, else the answer's first sentence."""
+        return self.lead or first_sentence(self.answer)
+
+    @property
+    def citations(self) -> list[str]:
+        """The paragraphs the entry cites: "ISPS Code A/12; ISPS Code A/2.1.6" -> two."""
+        return [part.strip() for part in self.ref.split(";") if part.strip()]
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of a text: up to the first full stop followed by a space and a capital (not "U.S. Code")."""
+    match = re.search(r"(?<!\b[A-Z])(?<!\bU\.S)(?<!\bNo)(?<!\be\.g)(?<!\bi\.e)[.!?](?=\s+[A-Z(])", text)
+    return text[: match.end()].strip() if match else text.strip()
+
 
 # --- the officers' vocabulary ----------------------------------------------------------------------
 
-#: Abbreviations officers use, spelled out. Both forms are searched.
+#: The field's abbreviations, spelled out: the one curated list. A question and an entry match whether either writes
+#: the short form or the long one.
 ABBREVIATIONS: dict[str, str] = {
     "dos": "declaration of security",
     "pfsp": "port facility security plan",
@@ -66,6 +109,7 @@ ABBREVIATIONS: dict[str, str] = {
     "pfso": "port facility security officer",
     "fso": "facility security officer",
     "csr": "continuous synopsis record",
+    "marsec": "maritime security",
     "mtsa": "maritime transportation security act",
     "ndaa": "national defense authorization act",
     "ips": "international port security",
@@ -76,65 +120,14 @@ ABBREVIATIONS: dict[str, str] = {
     "msci": "maritime security communications with industry",
     "psc": "port state control",
     "sst": "state sponsor of terrorism",
+    "sts": "ship to ship",
+    "imo": "international maritime organization",
+    "solas": "safety of life at sea",
     "locode": "location code",
     "aor": "area of responsibility",
     "fr": "federal register",
     "usc": "united states code",
-}
-
-#: Everyday words officers use for what the entries call something else. Searched alongside the typed word.
-SYNONYMS: dict[str, tuple[str, ...]] = {
-    "vessel": ("ship",),
-    "vessels": ("ship",),
-    "country": ("nation", "government"),
-    "countries": ("nation", "government"),
-    "nation": ("country",),
-    "nations": ("country",),
-    "often": ("frequency", "every"),
-    "frequently": ("frequency", "every"),
-    "expire": ("valid", "validity"),
-    "expires": ("valid", "validity"),
-    "expiry": ("valid", "validity"),
-    "lasts": ("valid",),
-    "temporary": ("interim",),
-    "sign": ("signed",),
-    "signs": ("signed",),
-    "alarm": ("alert",),
-    "panic": ("alert",),
-    "sanction": ("conditions", "entry"),
-    "sanctions": ("conditions", "entry"),
-    "delist": ("lifted", "removed"),
-    "delisted": ("lifted", "removed"),
-    "removed": ("lifted",),
-    "flag": ("administration",),
-    "law": ("statute",),
-    "legal": ("statute", "law"),
-    "audit": ("verification",),
-    "visit": ("visits",),
-    "reassess": ("reassessment", "assess"),
-    "reassessed": ("reassessment", "assess"),
-    "gap": ("apart",),
-    "max": ("most",),
-    "maximum": ("most",),
-    "ports": ("port",),
-    "find": ("found", "finding"),
-    "finds": ("found", "finding"),
-    "exclude": ("except", "exempt"),
-    "excluded": ("except", "exempt"),
-    "exclusion": ("exception", "exempt"),
-    "exempted": ("except", "exempt"),
-    "good": ("valid",),
-    "steps": ("process", "cycle"),
-    "stages": ("process", "cycle"),
-    "ask": ("request", "require"),
-    "asks": ("request", "require"),
-    "asked": ("request", "require"),
-    "enter": ("entry",),
-    "enters": ("entry",),
-    "entering": ("entry",),
-    "follow": ("comply", "act"),
-    "follows": ("comply", "act"),
-    "obey": ("comply", "act"),
+    "gt": "gross tonnage",
 }
 
 NUMBER_WORDS = {
@@ -148,7 +141,9 @@ NUMBER_WORDS = {
     "eight": "8",
     "nine": "9",
     "ten": "10",
+    "twelve": "12",
     "eighteen": "18",
+    "thirty": "30",
     "ninety": "90",
     "first": "1",
     "second": "2",
@@ -159,11 +154,24 @@ NUMBER_WORDS = {
 
 #: Words that carry no meaning for finding an entry. Kept short on purpose: "level", "port", "last" matter.
 STOP_WORDS = frozenset(
-    ["a", "about", "above", "again", "all", "also", "am", "an", "and", "any", "are", "aren't", "as", "at", "be", "been", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "done", "during", "each", "else", "ever", "few", "for", "from", "further", "get", "gets", "got", "had", "has", "have", "having", "he", "her", "here", "hers", "him", "his", "how", "i", "i'd", "i'm", "if", "in", "into", "is", "isn't", "it", "it's", "its", "itself", "just", "let", "me", "more", "mine", "my", "myself", "need", "needs", "no", "nor", "not", "now", "of", "on", "once", "only", "or", "other", "our", "ours", "out", "over", "own", "please", "same", "say", "says", "she", "should", "so", "some", "such", "tell", "than", "that", "that's", "the", "their", "theirs", "them", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "upon", "us", "very", "was", "wasn't", "we", "were", "what", "what's", "whats", "when", "where", "which", "while", "who", "whom", "whose", "why", "will", "with", "would", "you", "your", "yours", "like", "rule", "rules", "mean", "means", "meaning", "happen", "happens", "thing", "things", "kind", "sort", "exactly", "actually", "really"]
+    (  # noqa: SIM905 (words are easier to read as text)
+        "a about above again all also am an and any are aren't as at be been being below between both but by "
+        "can could did do does doing done during each else ever few for from further get gets got had has "
+        "have having he her here hers him his how i i'd i'm if in into is isn't it it's its itself just let "
+        "me more mine my myself need needs no nor not now of on once only or other our ours out over own "
+        "please same say says she should so some such tell than that that's the their theirs them then there "
+        "these they this those through to too under until up upon us very was wasn't we were what what's "
+        "whats when where which while who whom whose why will with would you your yours like rule rules mean "
+        "means meaning happen happens thing things kind sort exactly actually really may must shall might ok "
+        "okay hi hello thanks know want anyone someone after before without whether since via onto toward "
+        "towards across around among"
+    ).split()
 )
 
 #: A section reference: "XI-2/6", "A/16", "B/18.5", "A/2.1.9-2.1.11". One word, so the "2" of "XI-2" is not "level 2".
 SECTION = re.compile(r"\b(?:xi-?[12]|[ab])/\d+(?:\.\d+)*(?:-\d+(?:\.\d+)*)?")
+#: A U.S. Code section with its subsections, "70110(a)(3)": one word too.
+USC_SECTION = re.compile(r"\b701\d\d(?:\([a-z0-9]{1,4}\))*")
 
 
 def fold(text: str) -> str:
@@ -173,61 +181,68 @@ def fold(text: str) -> str:
     return text.lower().replace("’", "'").replace("‘", "'")
 
 
+def section_word(reference: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", reference.replace("xi2", "xi-2").replace("xi1", "xi-1")).strip("_")
+
+
 def words(text: str) -> list[str]:
-    """The words of a text, lower case; a section reference is one word: "XI-2/6" -> "xi_2_6"."""
+    """The words of a text, lower case; a section reference is one word: "XI-2/6" -> "xi_2_6", "70110(a)" ->
+    "70110_a"."""
     text = fold(text).replace("'s ", " ").replace("'", "")
-    text = SECTION.sub(
-        lambda m: re.sub(r"[^a-z0-9]+", "_", m.group(0).replace("xi2", "xi-2").replace("xi1", "xi-1")), text
-    )
+    text = SECTION.sub(lambda m: " " + section_word(m.group(0)) + " ", text)
+    text = USC_SECTION.sub(lambda m: " " + section_word(m.group(0)) + " ", text)
     return re.findall(r"[a-z0-9_]+", text)
 
 
-SUFFIXES = tuple(
-    sorted(
-        ["izations", "ization", "ational", "fulness", "iveness", "ations", "ation", "ments", "ment", "ities", "ity", "ality", "ances", "ance", "ences", "ence", "ables", "able", "ibles", "ible", "ings", "ing", "ists", "ist", "isms", "ism", "ives", "ive", "ions", "ion", "ies", "ied", "ates", "ated", "ate", "izes", "ized", "ize", "ises", "ised", "ise", "ers", "er", "ed", "es", "al", "ly", "ic", "s", "e", "y"],
-        key=len,
-        reverse=True,
-    )
-)
+STEMMER = snowballstemmer.stemmer("english")
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """A suffix stripper in the spirit of Porter's, so "notified" and "notification", "apply" and "application" meet.
-
-    Used for re-ranking and coverage; the databases stem for full-text search themselves.
-    """
+    """The Snowball (Porter2) stem of a word: "inspections" -> "inspect"; number words as digits; section words
+    kept."""
     word = NUMBER_WORDS.get(word, word)
-    if len(word) <= 5 and re.fullmatch(r"[a-z]+ie[ds]", word):
-        return word[:-1]  # "tied", "ties"
-    for _ in range(3):
-        for suffix in SUFFIXES:
-            if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-                if suffix == "s" and word[-2:] in ("ss", "us", "is"):
-                    continue
-                word = word[: -len(suffix)]
-                if suffix in ("ing", "ed", "er") and word[-1] == word[-2] and word[-1] not in "lsz":
-                    word = word[:-1]  # "planned", "getting"
-                break
-        else:
-            break
-    return word
+    if "_" in word or not word.isalpha():
+        return word
+    return STEMMER.stemWord(word)
 
 
 def content_words(text: str) -> list[str]:
     return [w for w in words(text) if w not in STOP_WORDS]
 
 
+def section_ancestors(word: str) -> list[str]:
+    """The enclosing sections of a section word: "a_19_4_4" -> ["a_19_4", "a_19"], "70110_a_3" -> ["70110_a",
+    "70110"]."""
+    parts = word.split("_")
+    start = 2 if parts[0] in ("a", "b", "xi") else 1
+    start += parts[0] == "xi"
+    return ["_".join(parts[:size]) for size in range(len(parts) - 1, start - 1, -1)]
+
+
 # --- loading the reference files -----------------------------------------------------------------
 
-FIELDS = ("ref", "keys", "title", "answer", "source", "tags", "synonyms", "see_also", "as_of")
+FIELDS = ("ref", "keys", "title", "answer", "source", "tags", "synonyms", "see_also", "as_of", "kind", "lead")
+REQUIRED = ("id", "ref", "title", "answer", "source")
 
 
 def read_entries(folder: Path = KNOWLEDGE) -> list[dict[str, Any]]:
-    """Every entry of every knowledge file, checked: unique ids, see-also links that resolve."""
+    """Every entry of every knowledge file, checked: the fields present, a known kind, unique ids, see-also links that
+    resolve. Raises ValueError naming the file and entry."""
     entries: list[dict[str, Any]] = []
     for path in sorted(folder.glob("*.yaml")):
         with path.open(encoding="utf-8") as handle:
-            entries += (yaml.safe_load(handle) or {}).get("entries") or []
+            items = (yaml.safe_load(handle) or {}).get("entries") or []
+        for item in items:
+            missing = [name for name in REQUIRED if not item.get(name)]
+            if missing:
+                raise ValueError(f"{path.name}: knowledge entry {item.get('id', '?')} has no {', '.join(missing)}")
+            if item.get("kind") is not None and item["kind"] not in KINDS:
+                raise ValueError(
+                    f"{path.name}: knowledge entry {item['id']} has kind {item['kind']!r}; "
+                    f"use one of {', '.join(KINDS)}"
+                )
+        entries += items
     ids = [e["id"] for e in entries]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
@@ -248,7 +263,7 @@ def search_terms(item: dict[str, Any]) -> str:
         *(item.get("synonyms") or []),
         *(item.get("tags") or []),
     ]
-    spelled = [ABBREVIATIONS[w] for phrase in phrases for w in words(phrase) if w in ABBREVIATIONS]
+    spelled = [ABBREVIATIONS[w] for phrase in phrases for w in words(str(phrase)) if w in ABBREVIATIONS]
     return " ; ".join(str(p) for p in [*phrases, *dict.fromkeys(spelled)])
 
 
@@ -262,7 +277,10 @@ def load_knowledge(*, session: Session, folder: Path = KNOWLEDGE) -> dict[str, i
         values = {name: item.get(name) for name in FIELDS}
         for name in ("keys", "tags", "synonyms", "see_also"):
             values[name] = [str(v) for v in values[name] or []]
-        values["answer"] = " ".join(str(values["answer"]).split())
+        for name in ("answer", "lead", "title", "ref", "source"):
+            if values[name] is not None:
+                values[name] = " ".join(str(values[name]).split())
+        values["lead"] = values["lead"] or None
         values["search_terms"] = search_terms(item)
         entry = existing.get(item["id"])
         if entry is None:
@@ -320,6 +338,8 @@ def key_index(entries: list[KnowledgeEntry]) -> dict[str, KnowledgeEntry]:
     for entry in entries:
         for name in [entry.title, entry.ref, *entry.synonyms]:
             index.setdefault(key_form(name), entry)
+    for entry in entries:  # an entry without keys is typed by its id (what its See-also button shows)
+        index.setdefault(key_form(entry.id), entry)
     return index
 
 
@@ -405,7 +425,342 @@ def parent_key(typed: str) -> str | None:
     return None
 
 
-# --- ranked full-text search ---------------------------------------------------------------------
+# --- ranking: one BM25 index over the entries, in memory --------------------------------------------
+#
+# The same index on SQLite and PostgreSQL (so both give the same answers), built from the entries with a Snowball
+# stemmer and bm25s, rebuilt when the entries change. Each field is a BM25 index of its own; a question's score is
+# the weighted sum over the fields, re-ranked by how much of the question the entry covers, by its names found whole
+# in the question, and by whether the entry states the kind of fact the question asks for.
+
+#: How much a question's words count when found in each field of an entry.
+FIELD_WEIGHTS: dict[str, float] = {
+    "title": 2.0,
+    "synonyms": 2.0,
+    "lead": 1.5,
+    "keys": 1.5,
+    "within": 0.5,
+    "answer": 1.0,
+    "tags": 0.5,
+}
+
+#: At most this many distinct meaningful words of a question are considered, the first ones (issue 12).
+MAX_WORDS = 24
+#: Spelling is corrected for at most this many words of a question, each against words of about its length.
+MAX_CORRECTIONS = 8
+
+#: What a question asks for, read from how it is phrased, and the kinds of entry that state it. The first match wins.
+QUESTION_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "condition",
+        re.compile(
+            r"^(?:when|in (?:what|which) (?:cases|situations|circumstances)|under what (?:conditions|circumstances))\b"
+            r".*\b(?:required|needed|necessary|mandatory|compulsory|apply|applies|allowed|permitted|issued|requested)\b"
+        ),
+    ),
+    (
+        "precondition",
+        re.compile(
+            r"\b(?:preconditions?|prerequisites?|conditions (?:for|of|to|before))\b"
+            r"|\bwhat (?:has|have|needs?|must) to (?:be )?(?:in place|done|met|happen|verified|checked)\b"
+            r"|\b(?:before|prior to) .*\b(?:issues?|issued|issuing|grants?|granted|approves?|approved|certif\w*)\b"
+        ),
+    ),
+    (
+        "period",
+        re.compile(
+            r"\bhow (?:long|often|soon|frequently|quickly|many (?:days|weeks|months|years|hours|times))\b"
+            r"|\b(?:deadline|time limit|how much time|by when|what period|validity period|within what)\b|^when\b"
+            r"|\bat what (?:interval|frequency)\b"
+        ),
+    ),
+    (
+        "threshold",
+        re.compile(
+            r"\bhow (?:many|much|big|large)\b|\bwhat (?:tonnage|percentage|percent|proportion|share|size|number)\b"
+            r"|\b(?:tonnage|percentage|minimum number|maximum number)\b"
+        ),
+    ),
+    (
+        "who",
+        re.compile(
+            r"^(?:and |so )?(?:who|whom|whose)\b|\bby whom\b|\b(?:which|what) (?:body|bodies|authority|authorities|"
+            r"organi[sz]ations?|persons?|people|officers?|officials?|party|parties|governments?)\b"
+        ),
+    ),
+    ("where", re.compile(r"\bwhere\b|\b(?:which|what) (?:part|location|place|position)\b")),
+    (
+        "how",
+        re.compile(
+            r"\bhow (?:to|do|does|is|are|can|should|must|would|will)\b|\bwhat (?:steps|procedure|process|method)\b"
+            r"|\b(?:contain|include|consist|cover)s?\b"
+        ),
+    ),
+    (
+        "yes/no",
+        re.compile(
+            r"^(?:can|could|may|might|must|is|are|was|were|does|do|did|should|shall|has|have|will|need|needs)\b"
+        ),
+    ),
+    ("definition", re.compile(r"^(?:what(?:'s| is| are)|whats|define|definition|meaning)\b|\bstand for\b")),
+)
+KIND_PREFERENCE: dict[str, frozenset[str]] = {
+    "condition": frozenset({"duty", "scope", "exception"}),
+    "precondition": frozenset({"how", "duty", "scope"}),
+    "period": frozenset({"period"}),
+    "threshold": frozenset({"threshold"}),
+    "who": frozenset({"who"}),
+    "where": frozenset({"where"}),
+    "how": frozenset({"how"}),
+    "yes/no": frozenset({"duty", "exception", "scope", "threshold", "period"}),
+    "definition": frozenset({"definition"}),
+}
+#: Words that only say which kind of fact is asked ("how long", "how often"): read as the kind, not searched.
+QUESTION_FORM = re.compile(r"\bhow (?:long|often|soon|frequently|quickly|many|much)\b")
+#: An entry states a number or a period: it can answer "how long" and "how many" questions.
+STATES_A_NUMBER = re.compile(
+    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|once|twice|annual(?:ly)?|yearly|monthly|weekly|"
+    r"daily|immediately|without delay|no fixed|not fix|does not set|sets no)\b"
+)
+
+
+def question_kind(question: str) -> str | None:
+    """What a question asks for: "condition" (when is X required), "precondition" (what must hold before X), "period",
+    "threshold", "who", "where", "how", "yes/no", "definition"; None when its phrasing does not say."""
+    text = " ".join(fold(question).replace("?", " ").split())
+    for kind, pattern in QUESTION_KINDS:
+        if pattern.search(text):
+            return kind
+    return None
+
+
+def analyse(text: str) -> list[str]:
+    """The index terms of a text: its meaningful words stemmed, each abbreviation also spelled out."""
+    terms: list[str] = []
+    for word in content_words(text):
+        terms.append(stem(word))
+        if word in ABBREVIATIONS:
+            terms += [stem(w) for w in content_words(ABBREVIATIONS[word])]
+    return terms
+
+
+def plain_stems(text: str) -> tuple[str, ...]:
+    """A name's meaningful words stemmed, as written: "interim ISSC" -> ("interim", "issc")."""
+    return tuple(stem(w) for w in content_words(text))
+
+
+def spelled_stems(text: str) -> tuple[str, ...]:
+    """A name's meaningful words stemmed, abbreviations spelled out in their place."""
+    return tuple(stem(s) for w in content_words(text) for s in content_words(ABBREVIATIONS.get(w, w)))
+
+
+def entry_fields(entry: KnowledgeEntry) -> dict[str, list[str]]:
+    """An entry's index terms, field by field."""
+    keys = " ".join([entry.ref, *entry.keys])
+    within = [a for w in words(keys) if "_" in w for a in section_ancestors(w)]
+    return {
+        "title": analyse(entry.title),
+        "synonyms": analyse(" ; ".join(entry.synonyms)),
+        "lead": analyse(entry.lead or ""),
+        "keys": analyse(keys),
+        "within": within,
+        "answer": analyse(entry.answer),
+        "tags": analyse(" ; ".join([*entry.tags, entry.source])),
+    }
+
+
+@dataclass(frozen=True)
+class Indexed:
+    """What ranking needs of one entry."""
+
+    id: str
+    kind: str | None
+    stems: frozenset[str]  # every term, in any field
+    names: frozenset[str]  # the terms of what it states: its title, keys, synonyms and lead
+    phrases: tuple[tuple[str, ...], ...]  # its title, keys and synonyms, whole
+    states_a_number: bool
+
+
+@dataclass(frozen=True)
+class Word:
+    """One meaningful word of a question, as searched."""
+
+    typed: str  # as read (after a spelling fix)
+    stem: str
+    spelled: tuple[str, ...]  # an abbreviation's words spelled out, stemmed
+
+    def found_in(self, stems: frozenset[str]) -> bool:
+        """The entry has the word, or all of its abbreviation spelled out ("PFSO" is not found by "port" alone)."""
+        return self.stem in stems or (bool(self.spelled) and all(s in stems for s in self.spelled))
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question as ranking reads it."""
+
+    words: tuple[Word, ...]
+    kind: str | None
+    corrections: dict[str, str]
+    considered: int  # distinct meaningful words considered (at most MAX_WORDS)
+    terms: tuple[str, ...]  # what is searched
+
+    @property
+    def sequence(self) -> tuple[str, ...]:
+        return tuple(w.stem for w in self.words)
+
+    @property
+    def spelled_sequence(self) -> tuple[str, ...]:
+        return tuple(s for w in self.words for s in (w.spelled or (w.stem,)))
+
+
+class KnowledgeIndex:
+    """The knowledge base's words and one BM25 index per field, built from the entries."""
+
+    def __init__(self, entries: list[KnowledgeEntry]) -> None:
+        self.size = len(entries)
+        self.entries: list[Indexed] = []
+        known_words: set[str] = set()
+        tokens: dict[str, list[list[str]]] = {name: [] for name in FIELD_WEIGHTS}
+        frequency: dict[str, int] = {}
+        for entry in entries:
+            fields = entry_fields(entry)
+            for name, terms in fields.items():
+                tokens[name].append(terms)
+            stems = frozenset(t for terms in fields.values() for t in terms)
+            for term in stems:
+                frequency[term] = frequency.get(term, 0) + 1
+            texts = [entry.title, entry.lead or "", entry.answer, entry.ref, *entry.keys, *entry.synonyms, *entry.tags]
+            known_words.update(w for text in texts for w in words(text))
+            names = [entry.title, *entry.keys, *entry.synonyms]
+            forms = [form for n in names for form in (plain_stems(n), spelled_stems(n))]
+            phrases = tuple(p for p in dict.fromkeys(forms) if len(p) > 1)
+            self.entries.append(
+                Indexed(
+                    entry.id,
+                    entry.kind,
+                    stems,
+                    frozenset(fields["title"] + fields["keys"] + fields["synonyms"] + fields["lead"]),
+                    phrases,
+                    bool(STATES_A_NUMBER.search(fold(f"{entry.lead or ''} {entry.answer}"))),
+                )
+            )
+        self.words = frozenset(known_words)
+        self.stems = frozenset(frequency)
+        self.idf = {term: math.log(1 + self.size / n) for term, n in frequency.items()}
+        self.by_start: dict[str, list[str]] = {}
+        for word in sorted(self.words):
+            if word.isalpha() and len(word) >= 3:
+                self.by_start.setdefault(word[0], []).append(word)
+        self.fields: dict[str, bm25s.BM25] = {}
+        for name, corpus in tokens.items():
+            if self.size and any(corpus):
+                retriever = bm25s.BM25()
+                retriever.index([terms or [""] for terms in corpus], show_progress=False)
+                self.fields[name] = retriever
+        self._corrections: dict[str, str | None] = {}
+
+    def knows(self, word: str) -> bool:
+        """Whether the knowledge base uses a word, in any form."""
+        return word in self.words or stem(word) in self.stems
+
+    def weight(self, word: Word) -> float:
+        """How much a question word matters: rare words in the base more, up to a cap that a word the base never
+        uses weighs too."""
+        cap = UNKNOWN_WEIGHT * math.log(1 + self.size)
+        if word.stem in self.idf:
+            return min(self.idf[word.stem], cap)
+        known = [self.idf[s] for s in word.spelled if s in self.idf]
+        return min(sum(known) / len(known), cap) if known else cap
+
+    def correct(self, word: str) -> str | None:
+        """The knowledge base's word a misspelt word was meant as, or None. Plain words only: never a section number."""
+        if word in self._corrections:
+            return self._corrections[word]
+        close = [w for w in self.by_start.get(word[0], ()) if abs(len(w) - len(word)) <= 2]
+        found = difflib.get_close_matches(word, close, n=1, cutoff=0.85)
+        meant = found[0] if found else None
+        if len(self._corrections) < 10_000:
+            self._corrections[word] = meant
+        return meant
+
+    def read(self, question: str) -> Question:
+        """The question's meaningful words (the first MAX_WORDS distinct ones), misspellings fixed, and what it asks
+        for."""
+        kind = question_kind(question)
+        plain = QUESTION_FORM.sub(" ", fold(question))
+        found: list[Word] = []
+        seen: set[str] = set()
+        corrections: dict[str, str] = {}
+        for typed in content_words(plain):
+            if typed in seen:
+                continue
+            seen.add(typed)
+            if len(seen) > MAX_WORDS:
+                break
+            word = typed
+            if (
+                typed not in self.words
+                and typed not in ABBREVIATIONS
+                and typed.isalpha()
+                and len(typed) >= 5
+                and stem(typed) not in self.stems
+                and len(corrections) < MAX_CORRECTIONS
+            ):
+                meant = self.correct(typed)
+                if meant is not None:
+                    corrections[typed] = word = meant
+            spelled = tuple(stem(w) for w in content_words(ABBREVIATIONS.get(word, "")))
+            found.append(Word(word, stem(word), spelled))
+        unique = list(dict.fromkeys(found))
+        terms = [t for w in unique for t in (w.stem, *w.spelled)]
+        terms += [a for w in unique if "_" in w.stem for a in section_ancestors(w.stem)]
+        return Question(tuple(unique), kind, corrections, min(len(seen), MAX_WORDS), tuple(dict.fromkeys(terms)))
+
+    def bm25(self, terms: tuple[str, ...]) -> np.ndarray:
+        """Every entry's weighted BM25 score for the terms."""
+        total = np.zeros(self.size)
+        if not terms:
+            return total
+        for name, retriever in self.fields.items():
+            known = [t for t in terms if t in retriever.vocab_dict]
+            if known:
+                total += FIELD_WEIGHTS[name] * np.asarray(retriever.get_scores(known), dtype=float)
+        return total
+
+    def coverage(self, question: Question, stems: frozenset[str]) -> float:
+        """How much of the question (rare words weighing more) an entry's terms cover, from 0 to 1."""
+        total = covered = 0.0
+        for word in question.words:
+            weight = self.weight(word)
+            total += weight
+            if word.found_in(stems):
+                covered += weight
+        return covered / total if total else 0.0
+
+
+#: A word the knowledge base never uses ("goes", "weather") weighs this share of the weight of a word only one entry
+#: uses, and no word weighs more: questions are phrased in everyday words ("big", "due"), yet a question about
+#: something the base never mentions must not be answered.
+UNKNOWN_WEIGHT = 0.75
+
+_INDEXES: dict[str, tuple[tuple, KnowledgeIndex]] = {}
+_INDEX_LOCK = threading.Lock()
+
+
+def knowledge_index(*, session: Session) -> KnowledgeIndex:
+    """The index of the entries in this database, built once and rebuilt when an entry is added, changed or removed."""
+    count, latest = session.execute(select(func.count(), func.max(KnowledgeEntry.recorded_at))).one()
+    database = str(session.get_bind().engine.url)
+    signature = (count, latest)
+    with _INDEX_LOCK:
+        cached = _INDEXES.get(database)
+        if cached is not None and cached[0] == signature:
+            return cached[1]
+    index = KnowledgeIndex(list_entries(session=session))
+    with _INDEX_LOCK:
+        if len(_INDEXES) > 16:
+            _INDEXES.clear()
+        _INDEXES[database] = (signature, index)
+    return index
 
 
 @dataclass(frozen=True)
@@ -419,170 +774,29 @@ class Search:
     """What a question found: the entries, best first, and whether the best one answers it well enough to show."""
 
     question: str
-    terms: tuple[str, ...]  # the words searched, after spelling fixes and expansion
+    terms: tuple[str, ...]  # the terms searched, after spelling fixes and abbreviations spelled out
     hits: tuple[Hit, ...]
     confident: bool
     corrections: dict[str, str] = field(default_factory=dict)
+    kind: str | None = None  # what the question asks for (see QUESTION_KINDS)
+    considered: int = 0  # distinct meaningful words of the question considered
 
     @property
     def best(self) -> KnowledgeEntry | None:
         return self.hits[0].entry if self.hits and self.confident else None
 
 
-#: How much of the question's meaningful words the best entry must contain before we answer with it.
+#: How much of the question's meaningful words the best entry must cover before we answer with it (calibrated on the
+#: development question set, tests/data/ask_questions.yaml).
 MIN_COVERAGE = 0.5
-CANDIDATES = 30
-
-
-@dataclass
-class Vocabulary:
-    """The words the knowledge base knows: for spelling fixes, how rare each word is, and what each entry is named."""
-
-    words: frozenset[str]
-    stems: frozenset[str]
-    idf: dict[str, float]  # by stem: rarer words weigh more
-    entry_stems: dict[str, frozenset[str]]  # everything an entry says
-    name_stems: dict[str, frozenset[str]]  # what an entry is about: its title, keys, synonyms and tags
-    phrases: dict[str, tuple[tuple[str, ...], ...]]  # its title, keys and synonyms, whole
-
-    def weight(self, stem_: str) -> float:
-        return self.idf.get(stem_, self.unknown_weight)
-
-    #: A word the knowledge base never uses ("goes", "tie", "weather") weighs like a common one: questions are
-    #: phrased in everyday words, and a question made only of unknown words still covers nothing.
-    unknown_weight: float = 1.0
-
-
-def entry_text(entry: KnowledgeEntry) -> str:
-    return " ".join([entry.title, entry.search_terms, entry.answer, entry.source])
-
-
-def phrase_stems(phrase: str) -> tuple[str, ...]:
-    return tuple(stem(w) for w in content_words(phrase))
-
-
-_VOCABULARY: dict[tuple, Vocabulary] = {}
-
-
-def vocabulary(entries: list[KnowledgeEntry]) -> Vocabulary:
-    """The knowledge base's words (cached while the entries stay the same)."""
-    signature = tuple((e.id, e.recorded_at.isoformat()) for e in entries)
-    cached = _VOCABULARY.get(signature)
-    if cached is not None:
-        return cached
-    all_words: set[str] = set()
-    entry_stems: dict[str, frozenset[str]] = {}
-    name_stems: dict[str, frozenset[str]] = {}
-    phrases: dict[str, tuple[tuple[str, ...], ...]] = {}
-    for entry in entries:
-        text_words = words(entry_text(entry))
-        all_words.update(text_words)
-        entry_stems[entry.id] = frozenset(stem(w) for w in text_words)
-        names = [entry.title, *entry.keys, *entry.synonyms]
-        names += [ABBREVIATIONS[fold(n)] for n in names if fold(n) in ABBREVIATIONS]
-        name_stems[entry.id] = frozenset(stem(w) for w in words(" ".join(names)))
-        phrases[entry.id] = tuple(p for p in dict.fromkeys(phrase_stems(n) for n in names) if p)
-    count = len(entries)
-    frequency: dict[str, int] = {}
-    for stems in entry_stems.values():
-        for item in stems:
-            frequency[item] = frequency.get(item, 0) + 1
-    idf = {item: math.log(1 + count / n) for item, n in frequency.items()}
-    vocab = Vocabulary(
-        frozenset(all_words), frozenset(stem(w) for w in all_words), idf, entry_stems, name_stems, phrases
-    )
-    _VOCABULARY.clear()
-    _VOCABULARY[signature] = vocab
-    return vocab
-
-
-def question_words(question: str, vocab: Vocabulary) -> tuple[list[str], dict[str, str]]:
-    """The question's meaningful words, misspellings fixed against the knowledge base's words."""
-    corrections: dict[str, str] = {}
-    found: list[str] = []
-    for word in content_words(question):
-        if word not in vocab.words and len(word) >= 4 and word.isalpha():  # never a section number: "A/99" is not "A/9"
-            close = difflib.get_close_matches(word, vocab.words, n=1, cutoff=0.85)
-            if close and (stem(word) not in vocab.stems or stem(close[0]) != stem(word)):
-                corrections[word] = close[0]
-                word = close[0]
-        found.append(word)
-    return found, corrections
-
-
-def alternatives(word: str) -> list[str]:
-    """A word and what else it may be written as: its abbreviation spelled out, synonyms, number forms."""
-    forms = [word]
-    if word in ABBREVIATIONS:
-        forms += content_words(ABBREVIATIONS[word])
-    forms += SYNONYMS.get(word, ())
-    if word in NUMBER_WORDS:
-        forms.append(NUMBER_WORDS[word])
-    return forms
-
-
-def expand(found: list[str]) -> list[str]:
-    """The words to search: each word with its alternatives."""
-    return list(dict.fromkeys(t for word in found for t in alternatives(word) if t))
-
-
-def mentions(word: str, stems: frozenset[str]) -> bool:
-    """Whether an entry's words include a question word: itself, a synonym, its number form, or its abbreviation
-    spelled out in full ("PFSO" is mentioned by "port facility security officer", not by "port")."""
-    if stem(word) in stems or any(stem(form) in stems for form in SYNONYMS.get(word, ())):
-        return True
-    if word in NUMBER_WORDS and NUMBER_WORDS[word] in stems:
-        return True
-    spelled = content_words(ABBREVIATIONS.get(word, ""))
-    return bool(spelled) and all(stem(w) in stems for w in spelled)
-
-
-def coverage(found: list[str], stems: frozenset[str], vocab: Vocabulary) -> float:
-    """How much of the question (rare words weighing more) an entry's words cover, from 0 to 1."""
-    total = covered = 0.0
-    for word in dict.fromkeys(found):
-        weight = vocab.weight(stem(word))
-        total += weight
-        if mentions(word, stems):
-            covered += weight
-    return covered / total if total else 0.0
-
-
-def answers_well(found: list[str], stems: frozenset[str], vocab: Vocabulary) -> bool:
-    """Whether an entry speaks to the question: it covers at least half of it (rare words weighing more), and
-    more than one of its words unless the question has only one ("reset my password" shares only "reset" with
-    the SSAS entry: not an answer)."""
-    if not found or coverage(found, stems, vocab) < MIN_COVERAGE:
-        return False
-    shared = {stem(form) for word in found for form in alternatives(word) if stem(form) in stems}
-    return len(shared) >= 2 or len(set(found)) == 1
-
-
-def fts_scores(*, session: Session, terms: list[str]) -> dict[str, float]:
-    """Full-text scores of the entries matching any of the terms (higher is better): FTS5 bm25 or PostgreSQL ts_rank."""
-    if not terms:
-        return {}
-    if session.get_bind().dialect.name == "postgresql":
-        query = " | ".join(terms)
-        rows = session.execute(
-            text(
-                "SELECT entry_id, ts_rank('{0.2, 0.4, 0.7, 1.0}', document, to_tsquery('english', :query)) AS score "
-                "FROM knowledge_fts WHERE document @@ to_tsquery('english', :query) "
-                "ORDER BY score DESC, entry_id LIMIT :limit"
-            ),
-            {"query": query, "limit": CANDIDATES},
-        )
-    else:
-        query = " OR ".join(f'"{t}"' for t in terms)
-        rows = session.execute(
-            text(
-                "SELECT entry_id, -bm25(knowledge_fts, 0.0, 6.0, 3.0, 1.0) AS score "
-                "FROM knowledge_fts WHERE knowledge_fts MATCH :query "
-                "ORDER BY score DESC, entry_id LIMIT :limit"
-            ),
-            {"query": query, "limit": CANDIDATES},
-        )
-    return {entry_id: float(score) for entry_id, score in rows}
+CANDIDATES = 40
+#: How the signals add up: BM25 (scaled so the best candidate scores 1), how much of the question the entry covers and
+#: how much its statement (title, lead, keys, synonyms) covers, the longest name of the entry found whole in the question, and a bonus for the kind of fact asked for, given only among candidates
+#: within KIND_MARGIN of the best.
+BM25_WEIGHT, COVER_WEIGHT, NAME_WEIGHT, PHRASE_WEIGHT, KIND_BONUS, KIND_MARGIN = 1.0, 1.0, 0.5, 0.1, 0.15, 0.35
+#: A whole section in brief answers "tell me about A/19", not a question about one of its rules ("can an interim ISSC
+#: be extended?" is settled by A/19.4.4, not by the A/19.4 overview): it weighs less when the question asks for a kind.
+OVERVIEW_PENALTY = 0.2
 
 
 def contains(sequence: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
@@ -590,60 +804,66 @@ def contains(sequence: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
     return any(sequence[i : i + size] == phrase for i in range(len(sequence) - size + 1))
 
 
-#: How the signals add up: the full-text rank (scaled so the best candidate scores 1), how much of the question
-#: the entry's names cover and its whole text covers, and the longest name of the entry found whole in the question.
-FTS_WEIGHT, NAME_WEIGHT, TEXT_WEIGHT, PHRASE_WEIGHT = 0.5, 1.0, 1.0, 0.1
+def answers_well(question: Question, entry: Indexed, index: KnowledgeIndex) -> bool:
+    """Whether an entry settles the question: it covers enough of it (rare words weighing more), shares more than one
+    of its words unless the question has only one or the one is what the entry is about, and (entries with a kind)
+    states a number or period when one is asked for."""
+    if not question.words or index.coverage(question, entry.stems) < MIN_COVERAGE:
+        return False
+    shared = [w for w in question.words if w.found_in(entry.stems)]
+    if len(shared) < 2 and len(question.words) > 1 and not shared[0].found_in(entry.names):
+        return False  # one word in common, and not what the entry is about: "reset my password" is no SSAS question
+    if question.kind in ("period", "threshold") and entry.kind is not None:
+        return entry.kind in ("period", "threshold") or entry.states_a_number
+    return True
 
 
 def search(*, session: Session, question: str, limit: int = 3) -> Search:
-    """The entries that best answer a question in plain English, best first; always ``limit`` of them when there are that many.
-
-    Full-text search (FTS5 bm25 on SQLite, ts_rank on PostgreSQL) over the title, terms and answer finds the
-    candidates; they are re-ranked by how much of the question (rare words weighing more) their names and text
-    cover, and by names found whole in the question. ``confident`` says whether the best entry covers enough of
-    the question to be shown as its answer.
-    """
-    entries = list_entries(session=session)
-    by_id = {e.id: e for e in entries}
-    vocab = vocabulary(entries)
-    found, corrections = question_words(question, vocab)
-    terms = expand(found)
-    searched = [part for term in terms for part in term.split("_")]  # the databases index "XI-2/6" as "xi", "2", "6"
-    scores = fts_scores(
-        session=session, terms=list(dict.fromkeys(t for t in searched if re.fullmatch(r"[a-z0-9]+", t)))
-    )
-    top = max(scores.values(), default=0.0) or 1.0
-    sequence = tuple(stem(w) for w in found)
-    spelled = tuple(stem(w) for w in content_words(" ".join(ABBREVIATIONS.get(w, w) for w in found)))
-    ranked: list[Hit] = []
-    text_coverage: dict[str, float] = {}
-    for entry_id, score in scores.items():
+    """The entries that best answer a question in plain English, best first; always ``limit`` of them when there are
+    that many. ``confident`` says whether the best one settles the question well enough to be shown as its answer."""
+    index = knowledge_index(session=session)
+    asked = index.read(question)
+    scores = index.bm25(asked.terms)
+    order = [int(i) for i in np.argsort(-scores, kind="stable")[:CANDIDATES] if scores[i] > 0]
+    top = float(scores[order[0]]) if order else 1.0
+    sequence, spelled = asked.sequence, asked.spelled_sequence
+    base: dict[int, float] = {}
+    for i in order:
+        entry = index.entries[i]
         longest = max(
-            (
-                len(p)
-                for p in vocab.phrases.get(entry_id, ())
-                if len(p) > 1 and (contains(sequence, p) or contains(spelled, p))
-            ),
+            (len(p) for p in entry.phrases if contains(sequence, p) or contains(spelled, p)),
             default=0,
         )
-        text_coverage[entry_id] = coverage(found, vocab.entry_stems[entry_id], vocab)
-        total = (
-            FTS_WEIGHT * score / top
-            + NAME_WEIGHT * coverage(found, vocab.name_stems[entry_id], vocab)
-            + TEXT_WEIGHT * text_coverage[entry_id]
+        base[i] = (
+            BM25_WEIGHT * float(scores[i]) / top
+            + COVER_WEIGHT * index.coverage(asked, entry.stems)
+            + NAME_WEIGHT * index.coverage(asked, entry.names)
             + PHRASE_WEIGHT * min(longest, 4)
         )
-        ranked.append(Hit(by_id[entry_id], total))
-    ranked.sort(key=lambda hit: (-hit.score, hit.entry.id))
-    confident = bool(ranked) and answers_well(found, vocab.entry_stems[ranked[0].entry.id], vocab)
-    if len(ranked) < limit:
-        ranked += nearest_by_title(entries, question, exclude={h.entry.id for h in ranked}, limit=limit - len(ranked))
-    return Search(question, tuple(terms), tuple(ranked[:limit]), confident, corrections)
+    preferred = KIND_PREFERENCE.get(asked.kind or "", frozenset())
+    if preferred:
+        base = {i: v - (OVERVIEW_PENALTY if index.entries[i].kind == "overview" else 0.0) for i, v in base.items()}
+    best_base = max(base.values(), default=0.0)
+    final = {
+        i: score + (KIND_BONUS if index.entries[i].kind in preferred and score >= best_base - KIND_MARGIN else 0.0)
+        for i, score in base.items()
+    }
+    ranked = sorted(final, key=lambda i: (-final[i], index.entries[i].id))
+    confident = bool(ranked) and answers_well(asked, index.entries[ranked[0]], index)
+    chosen = [index.entries[i].id for i in ranked[:limit]]
+    entries = get_entries(session=session, ids=chosen)
+    hits = [Hit(e, final[ranked[chosen.index(e.id)]]) for e in entries]
+    if len(hits) < limit:
+        shown = " ".join(w.typed for w in asked.words) or fold(question)[:200]
+        hits += nearest_by_title(
+            list_entries(session=session), shown, exclude={h.entry.id for h in hits}, limit=limit - len(hits)
+        )
+    return Search(question, asked.terms, tuple(hits), confident, asked.corrections, asked.kind, asked.considered)
 
 
 def nearest_by_title(entries: list[KnowledgeEntry], question: str, *, exclude: set[str], limit: int) -> list[Hit]:
-    """When full-text search finds too little: the entries whose titles look most like what was typed."""
-    typed = fold(question)
+    """When the ranking finds too little: the entries whose titles look most like what was typed."""
+    typed = fold(question)[:200]
     scored = [
         Hit(e, 0.01 * difflib.SequenceMatcher(None, typed, fold(e.title)).ratio())
         for e in entries
@@ -651,3 +871,92 @@ def nearest_by_title(entries: list[KnowledgeEntry], question: str, *, exclude: s
     ]
     scored.sort(key=lambda hit: (-hit.score, hit.entry.id))
     return scored[:limit]
+
+
+# --- answers marked "Not right?" ---------------------------------------------------------------------
+
+
+class AskMiss(Base):
+    """An answer an officer marked "Not right?": the question, the entry given (none for "I don't know"), who asked,
+    who pressed and when; and who marked it fixed, when."""
+
+    __tablename__ = "ask_misses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    question: Mapped[str] = mapped_column(Text)
+    entry_id: Mapped[str | None] = mapped_column(String(80))  # no foreign key: entries come and go with the files
+    entry_ref: Mapped[str | None] = mapped_column(String(300))  # the citation given, kept if the entry goes
+    asked_by: Mapped[str] = mapped_column(String(40))
+    recorded_by: Mapped[str] = mapped_column(String(40))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+    fixed_by: Mapped[str | None] = mapped_column(String(40))
+    fixed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+#: A question is kept up to this many characters.
+MISS_QUESTION_CHARS = 1000
+
+
+def record_miss(
+    *, session: Session, question: str, entry_id: str | None, asked_by: str, recorded_by: str, now: dt.datetime
+) -> tuple[AskMiss, bool]:
+    """Record an answer marked "Not right?"; the same press again (same question, entry and presser, still open)
+    returns the first record and False."""
+    question = " ".join(question.split())[:MISS_QUESTION_CHARS]
+    entry_id = entry_id or None
+    same = session.scalars(
+        select(AskMiss)
+        .where(
+            AskMiss.question == question,
+            AskMiss.entry_id.is_(None) if entry_id is None else AskMiss.entry_id == entry_id,
+            AskMiss.recorded_by == recorded_by,
+            AskMiss.fixed_at.is_(None),
+        )
+        .order_by(AskMiss.id)
+        .limit(1)
+    ).first()
+    if same is not None:
+        return same, False
+    entry = session.get(KnowledgeEntry, entry_id) if entry_id else None
+    miss = AskMiss(
+        question=question,
+        entry_id=entry_id,
+        entry_ref=entry.ref if entry else None,
+        asked_by=asked_by,
+        recorded_by=recorded_by,
+        recorded_at=now,
+    )
+    session.add(miss)
+    session.flush()
+    return miss, True
+
+
+def list_misses(*, session: Session, include_fixed: bool = False, limit: int = 25) -> list[AskMiss]:
+    """Recorded misses, newest first; open ones only unless ``include_fixed``."""
+    query = select(AskMiss).order_by(AskMiss.recorded_at.desc(), AskMiss.id.desc()).limit(limit)
+    if not include_fixed:
+        query = query.where(AskMiss.fixed_at.is_(None))
+    return list(session.scalars(query))
+
+
+def count_misses(*, session: Session, since: dt.datetime | None = None, open_only: bool = False) -> int:
+    """How many misses were recorded (since a moment; only those not yet fixed)."""
+    query = select(func.count()).select_from(AskMiss)
+    if since is not None:
+        query = query.where(AskMiss.recorded_at >= since)
+    if open_only:
+        query = query.where(AskMiss.fixed_at.is_(None))
+    return int(session.execute(query).scalar_one())
+
+
+def get_miss(*, session: Session, miss_id: int) -> AskMiss | None:
+    return session.get(AskMiss, miss_id)
+
+
+def mark_miss_fixed(*, session: Session, miss: AskMiss, fixed_by: str, now: dt.datetime) -> bool:
+    """Mark a miss fixed, with who and when; False when it already was (nothing changes)."""
+    if miss.fixed_at is not None:
+        return False
+    miss.fixed_by, miss.fixed_at = fixed_by, now
+    session.flush()
+    return True

@@ -2,7 +2,7 @@
 
 from storage.calendar import CalendarFeed
 from storage.db import Base
-from storage.knowledge import KnowledgeEntry
+from storage.knowledge import AskMiss, KnowledgeEntry
 from storage.nations import Assessment, ConditionOfEntry, Nation
 from storage.notes import Note, NoteChange, NoteFollowUp
 from storage.officers import Officer
@@ -12,6 +12,7 @@ from storage.tracker import ImportedRecord
 from storage.visits import Visit
 
 __all__ = [
+    "AskMiss",
     "Assessment",
     "Base",
     "CalendarFeed",

@@ -10,7 +10,7 @@ from alembic import op
 
 
 revision = "0007"
-down_revision = "ops1"  # after main's ops1 (slack_requests); the lead re-chains on merge
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
