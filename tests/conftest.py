@@ -9,7 +9,7 @@ import threading
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,7 +66,7 @@ def _schema_of(url: str) -> str:
     return url.rsplit("search_path%3D", 1)[1]
 
 
-def postgres_schema_url() -> Iterator[str]:
+def postgres_schema_url() -> Generator[str, None, None]:
     """A fresh, empty schema on the test PostgreSQL server, dropped afterwards."""
     admin = _postgres_admin()
     schema = f"t_{uuid.uuid4().hex[:12]}"
