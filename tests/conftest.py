@@ -111,12 +111,11 @@ class PostgresTemplate:
         self.schema = f"tpl_{uuid.uuid4().hex[:12]}"
         with admin.begin() as connection:
             connection.execute(text(f'CREATE SCHEMA "{self.schema}"'))
-        statements: list[str] = []
+        statements: list[tuple[str, Any]] = []
 
         def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
             if not statement.lstrip().upper().startswith("SELECT"):  # reads change nothing
-                assert not parameters, f"a migration statement with parameters cannot be replayed: {statement}"
-                statements.append(statement)
+                statements.append((statement, parameters or None))
 
         engine = make_engine(_schema_url(self.schema))
         event.listen(engine, "before_cursor_execute", record)
@@ -136,14 +135,21 @@ class PostgresTemplate:
             ):
                 if value is not None:
                     copy.append(f"SELECT setval('{name}', {int(value)})")
-        self.script = ";\n".join([*statements, *copy])
+        # Runs of statements without parameters go to the server as one script; any with parameters on their own.
+        self.scripts: list[tuple[str, Any]] = []
+        for statement, parameters in [*statements, *((c, None) for c in copy)]:
+            if parameters is None and self.scripts and self.scripts[-1][1] is None:
+                self.scripts[-1] = (f"{self.scripts[-1][0]};\n{statement}", None)
+            else:
+                self.scripts.append((statement, parameters))
         self._check_a_copy_is_whole()
 
     def copy_to(self, url: str) -> None:
         """Fill the test's empty schema (named in its URL) with a copy of the template, in one transaction."""
         with self.admin.begin() as connection:
             connection.exec_driver_sql(f'SET LOCAL search_path TO "{_schema_of(url)}"')
-            connection.exec_driver_sql(self.script)
+            for script, parameters in self.scripts:
+                connection.exec_driver_sql(script, parameters)
 
     def _row_counts(self, connection: Connection, schema: str) -> dict[str, int]:
         tables = connection.execute(
