@@ -539,7 +539,15 @@ def _best_first_sql(postgres: bool, where: str | None) -> str:
     from the best few afterwards.
     """
     if postgres:
-        if where:
+        if where and ":nation" in where:
+            # One nation's notes are few: walk them newest first and look each up in the search table (the planner
+            # would otherwise test every note's words to join them; the LIMIT inside keeps the look-up per note).
+            newest = (
+                f"SELECT c.id AS note_id, x.document FROM (SELECT n.id FROM notes n WHERE {where} ORDER BY n.id DESC) "
+                "AS c CROSS JOIN LATERAL (SELECT f.document FROM notes_fts f WHERE f.note_id = c.id "
+                "AND f.document @@ plainto_tsquery('english', :q) LIMIT 1) AS x ORDER BY c.id DESC LIMIT :pool"
+            )
+        elif where:
             newest = (
                 "SELECT f.note_id, f.document FROM notes_fts f JOIN notes n ON n.id = f.note_id "
                 f"WHERE f.document @@ plainto_tsquery('english', :q) AND {where} ORDER BY f.note_id DESC LIMIT :pool"
