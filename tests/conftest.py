@@ -10,6 +10,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Generator, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -143,6 +144,9 @@ class PostgresTemplate:
             else:
                 self.scripts.append((statement, parameters))
         self._check_a_copy_is_whole()
+        self.filled: set[str] = set()
+        self._helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="test-schemas")
+        self._next: Future[str] | None = None
 
     def copy_to(self, url: str) -> None:
         """Fill the test's empty schema (named in its URL) with a copy of the template, in one transaction."""
@@ -169,7 +173,36 @@ class PostgresTemplate:
         finally:
             urls.close()
 
+    # A helper thread makes the next test's copy and drops the last one's while tests run (the server does the work).
+
+    def take(self) -> str:
+        """A schema holding a copy of the template, made ahead of time; hand it back with :meth:`give_back`."""
+        if self._next is None:
+            self._next = self._helper.submit(self._make)
+        url = self._next.result()
+        self._next = self._helper.submit(self._make)
+        self.filled.add(url)
+        return url
+
+    def give_back(self, url: str) -> None:
+        self.filled.discard(url)
+        self._helper.submit(self._drop, url)
+
+    def _make(self) -> str:
+        schema = f"tc_{uuid.uuid4().hex[:12]}"
+        with self.admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        self.copy_to(_schema_url(schema))
+        return _schema_url(schema)
+
+    def _drop(self, url: str) -> None:
+        with self.admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{_schema_of(url)}" CASCADE'))
+
     def drop(self) -> None:
+        if self._next is not None:
+            self._drop(self._next.result())
+        self._helper.shutdown(wait=True)
         with self.admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{self.schema}" CASCADE'))
         self.admin.dispose()
@@ -196,11 +229,20 @@ def _template(templates: dict[str, Any], kind: str, tmp_path_factory: pytest.Tem
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """Each test that asks for it runs on a fresh SQLite file and on a fresh PostgreSQL schema (empty until
     ``database`` fills it)."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'ipslo.db'}"
+    elif "database" in request.fixturenames:  # filled ahead of time by the template's helper thread
+        template = _template(request.getfixturevalue("_templates"), "postgresql", tmp_path_factory)
+        url = template.take()
+        try:
+            yield url
+        finally:
+            template.give_back(url)
     else:
         yield from postgres_schema_url()
 
@@ -221,7 +263,9 @@ def database(
 ) -> Iterator[Database]:
     """The test's own database at ``database_url``, migrated and loaded: a copy of the run's template."""
     kind = make_url(normalize_url(database_url)).get_backend_name()
-    _template(_templates, kind, tmp_path_factory).copy_to(database_url)
+    template = _template(_templates, kind, tmp_path_factory)
+    if database_url not in getattr(template, "filled", ()):
+        template.copy_to(database_url)
     engine = make_engine(database_url)
     database = Database(engine, make_sessions(engine))
     yield database
