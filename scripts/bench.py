@@ -127,13 +127,22 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def serve_bare(kind: str, port: int, api_url: str) -> None:
-    """A Bolt app that only acknowledges, served by the bot's own ``run_gunicorn`` (in a child process)."""
+def web_env(database_url: str) -> dict[str, str]:
+    """The environment the web processes get: SQLite serves one web process whatever WEB_CONCURRENCY says."""
+    env = dict(os.environ)
+    if database_url.startswith("sqlite"):
+        env["WEB_CONCURRENCY"] = "1"
+    return env
+
+
+def serve_bare(kind: str, port: int, api_url: str, database_url: str) -> None:
+    """A Bolt app that only acknowledges, served by the bot's own ``run_gunicorn`` with the bot's worker processes
+    and threads for this database (in a child process)."""
     from slack_bolt import App
     from slack_bolt.adapter.wsgi import SlackRequestHandler
     from slack_sdk import WebClient
 
-    from bot.serve import run_gunicorn
+    from bot.serve import run_gunicorn, web_processes
 
     logging.disable(logging.WARNING)
     app = App(
@@ -148,13 +157,18 @@ def serve_bare(kind: str, port: int, api_url: str) -> None:
         ack(text="ok")
 
     handler = SlackRequestHandler(app)
-    run_gunicorn(lambda environ, start: handler(environ, start), port=port)
+    workers, threads = web_processes(Settings(database_url=database_url), web_env(database_url))
+    run_gunicorn(lambda environ, start: handler(environ, start), port=port, workers=workers, threads=threads)
 
 
 def start_bot(
     database_url: str, standin: SlackStandIn, port: int, folder: Path, *, scheduler: bool
 ) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy") and not k.startswith("IPSLO_")}
+    env = {
+        k: v
+        for k, v in web_env(database_url).items()
+        if not k.lower().endswith("_proxy") and not k.startswith("IPSLO_")
+    }
     env.update(
         DATABASE_URL=database_url,
         SLACK_BOT_TOKEN=standin.bot_token,
@@ -290,7 +304,7 @@ def bench_database(name: str, database_url: str, args: argparse.Namespace, folde
         for kind in BARE:
             port = free_port()
             process = multiprocessing.get_context("spawn").Process(
-                target=serve_bare, args=(kind, port, standin.api_url), daemon=True
+                target=serve_bare, args=(kind, port, standin.api_url, database_url), daemon=True
             )
             process.start()
             try:
@@ -330,8 +344,9 @@ def bench_database(name: str, database_url: str, args: argparse.Namespace, folde
                 bot.wait(15)
             except subprocess.TimeoutExpired:
                 bot.kill()
-        if standin.violations:
-            notes.append(f"{name}: calls Slack would refuse: {standin.violations[:3]}")
+        refused = getattr(standin, "violations", [])
+        if refused:
+            notes.append(f"{name}: calls Slack would refuse: {refused[:3]}")
     return rows, notes
 
 
