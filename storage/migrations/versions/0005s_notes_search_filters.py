@@ -1,7 +1,7 @@
 """notes: a slim index of the columns search filters read (deleted, nation, author, day, tags), by note id
 
 Revision ID: 0005s
-Revises: ops1
+Revises: 0007
 Create Date: 2026-11-27 11:30:00
 
 A filtered search walks the newest notes with the words (by id, from the search index) and checks each one's
@@ -14,7 +14,7 @@ from alembic import op
 
 
 revision = '0005s'
-down_revision = 'ops1'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
