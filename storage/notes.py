@@ -15,6 +15,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from storage.db import Base, UTCDateTime, utcnow
+from storage.nations import Nation
 
 MAX_TEXT = 10_000
 
@@ -35,7 +36,11 @@ class Note(Base):
     """What an officer wrote about a nation (and the visit in progress or just ended), stored exactly as written."""
 
     __tablename__ = "notes"
-    __table_args__ = (Index("ix_notes_nation_noted_on", "nation_iso2", "noted_on", "id"),)
+    __table_args__ = (
+        Index("ix_notes_nation_noted_on", "nation_iso2", "noted_on", "id"),
+        # what search filters read, by id: checking a candidate's filters never reads its text
+        Index("ix_notes_search_filters", "id", "deleted_at", "nation_iso2", "author_user_id", "noted_on", "tags"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     nation_iso2: Mapped[str] = mapped_column(ForeignKey("nations.iso2"))
@@ -418,6 +423,12 @@ class Hit:
     among_newest: int | None = (
         None  # set when the words are in so many notes that only the newest this many were ranked
     )
+    nation: Nation | None = None  # loaded with the note (and so kept in the session for whoever names it)
+
+
+#: A search whose words (and filters) leave more notes than this ranks only the newest this many written, and says
+#: so: ranking every note with a common word is what takes the time.
+RANK_POOL = 2_000
 
 
 def search(
@@ -433,10 +444,13 @@ def search(
 ) -> list[Hit]:
     """Notes matching every one of ``words``, best first (bm25 on SQLite, ts_rank on PostgreSQL), with highlights.
 
-    With no words, the notes the filters leave, newest first.
+    With no words, the notes the filters leave, newest first. When the words and filters leave more than
+    :data:`RANK_POOL` notes, only the newest that many written are ranked (``Hit.among_newest`` says so).
+    Scripts written without spaces (Japanese, Thai) are found by their characters anywhere in the text,
+    newest first, among the newest :data:`RANK_POOL` written that have them.
     """
     filters = ["n.deleted_at IS NULL"]
-    params: dict[str, Any] = {"limit": limit, "offset": offset}
+    params: dict[str, Any] = {"limit": limit, "offset": offset, "pool": RANK_POOL, "best": offset + limit + 50}
     if nation_iso2:
         filters.append("n.nation_iso2 = :nation")
         params["nation"] = nation_iso2
@@ -449,55 +463,61 @@ def search(
     if tag:
         filters.append("n.tags LIKE :tag")
         params["tag"] = f"% {tag} %"
-    if words and unspaced(words):  # newest first, each word found anywhere in the text
+    by_characters = bool(words) and unspaced(words)
+    if by_characters:
         for number, word in enumerate(words):
             escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             filters.append(f"n.search_text LIKE :part{number} ESCAPE '\\'")
             params[f"part{number}"] = f"%{escaped}%"
     where = " AND ".join(filters)
-    if words and unspaced(words):
-        sql = f"SELECT n.id, 0.0 AS rank FROM notes n WHERE {where} ORDER BY n.noted_on DESC, n.id DESC LIMIT :limit OFFSET :offset"
-        rows = [(row.id, float(row.rank)) for row in session.execute(text(sql), params)]
-        notes = {n.id: n for n in session.scalars(select(Note).where(Note.id.in_([i for i, _ in rows])))}
-        return [Hit(notes[i], rank, _spans_of(notes[i].text, words)) for i, rank in rows]
+    postgres = _is_postgres(session)
     if not words:
-        sql = f"SELECT n.id, 0.0 AS rank FROM notes n WHERE {where} ORDER BY n.noted_on DESC, n.id DESC LIMIT :limit OFFSET :offset"
-    elif _is_postgres(session):
-        params["q"] = " ".join(words)
         sql = (
-            "SELECT n.id, ts_rank(f.document, q.query) AS rank "
-            "FROM notes_fts f JOIN notes n ON n.id = f.note_id, plainto_tsquery('english', :q) AS q(query) "
-            f"WHERE f.document @@ q.query AND {where} ORDER BY rank DESC, n.id DESC LIMIT :limit OFFSET :offset"
+            f"SELECT n.id, 0.0 AS rank, 0 AS pool FROM notes n WHERE {where} "
+            "ORDER BY n.noted_on DESC, n.id DESC LIMIT :limit OFFSET :offset"
+        )
+    elif by_characters:  # newest first, among the newest written that have the characters
+        newest = f"SELECT n.id, n.noted_on FROM notes n WHERE {where} ORDER BY n.id DESC LIMIT :pool"
+        sql = (
+            f"SELECT id, 0.0 AS rank, count(*) OVER () AS pool FROM ({newest}) AS newest "
+            "ORDER BY noted_on DESC, id DESC LIMIT :limit OFFSET :offset"
         )
     else:
-        params["q"] = _fts5_query(words)
-        sql = (
-            "SELECT n.id, -bm25(notes_fts) AS rank FROM notes_fts JOIN notes n ON n.id = notes_fts.rowid "
-            f"WHERE notes_fts MATCH :q AND {where} ORDER BY bm25(notes_fts), n.id DESC LIMIT :limit OFFSET :offset"
-        )
-    ranked: list[tuple[int, float]] = []
-    capped = False
-    if words and len(filters) == 1:
-        # No filters: rank inside the search index first, only the newest RANK_POOL notes with the words, then drop
-        # deleted notes from the best few (ranking every note with a common word is what takes the time).
-        # Should too many of those be deleted, the full query below answers.
-        params["best"], params["pool"] = offset + limit + 50, RANK_POOL
-        rows = session.execute(text(_best_first_sql(session)), params).all()
+        params["q"] = " ".join(words) if postgres else _fts5_query(words)
+        sql = _best_first_sql(postgres, where if len(filters) > 1 else None)
+    if postgres:  # a search reads a few thousand rows at most: starting parallel workers costs more than it saves
+        session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+    rows = session.execute(text(sql), params).all()
+    ranked = [(row.id, float(row.rank)) for row in rows]
+    capped = bool(words) and any(row.pool >= RANK_POOL for row in rows)
+    if words and not by_characters and len(filters) == 1 and len(ranked) < limit and capped:
+        # The newest notes with the words were ranked before dropping deleted ones: should too many of the best
+        # have been deleted, rank again with the deleted ones left out first (slower, and as rare as that).
+        rows = session.execute(text(_best_first_sql(postgres, where)), params).all()
         ranked = [(row.id, float(row.rank)) for row in rows]
         capped = any(row.pool >= RANK_POOL for row in rows)
-        if len(ranked) < limit:
-            ranked, capped = [], False
-    if not ranked:
-        ranked = [(row.id, float(row.rank)) for row in session.execute(text(sql), params)]
     if not ranked:
         return []
     ids = [note_id for note_id, _ in ranked]
-    notes = {n.id: n for n in session.scalars(select(Note).where(Note.id.in_(ids)))}
-    marked = _marked(session, ids, words) if words else {}
-    return [
-        Hit(notes[i], rank, highlight_spans(notes[i].text, marked.get(i, "")), RANK_POOL if capped else None)
-        for i, rank in ranked
-    ]
+    found = {
+        note.id: (note, nation)
+        for note, nation in session.execute(
+            select(Note, Nation).outerjoin(Nation, Nation.iso2 == Note.nation_iso2).where(Note.id.in_(ids))
+        )
+    }
+    hits = []
+    if by_characters or not words:
+        marked: dict[int, str] = {}
+    else:
+        marked = _marked(session, ids, words)
+    for note_id, rank in ranked:
+        note, nation = found[note_id]
+        if by_characters:
+            spans = _spans_of(note.text, words)
+        else:
+            spans = highlight_spans(note.text, marked.get(note_id, "")) if words else ()
+        hits.append(Hit(note, rank, spans, RANK_POOL if capped else None, nation))
+    return hits
 
 
 def _spans_of(original: str, words: Sequence[str]) -> tuple[tuple[int, int], ...]:
@@ -511,31 +531,54 @@ def _spans_of(original: str, words: Sequence[str]) -> tuple[tuple[int, int], ...
     return tuple(sorted(spans))
 
 
-#: Unfiltered search ranks at most this many notes with the words, the newest written.
-RANK_POOL = 2_000
+def _best_first_sql(postgres: bool, where: str | None) -> str:
+    """The best page of the newest RANK_POOL notes with the words: ``id``, ``rank`` and ``pool`` (how many ranked).
 
-
-def _best_first_sql(session: Session) -> str:
-    if _is_postgres(session):
-        newest = (
-            "SELECT note_id, document FROM notes_fts WHERE document @@ plainto_tsquery('english', :q) "
-            "ORDER BY note_id DESC LIMIT :pool"
-        )
-        best = (
+    With ``where`` (filters; deleted notes left out), the pool is exactly the newest notes that pass them. Without,
+    the pool is taken from the search index alone (no look-up in notes per candidate) and deleted notes are dropped
+    from the best few afterwards.
+    """
+    if postgres:
+        if where and ":nation" in where:
+            # One nation's notes are few: walk them newest first and look each up in the search table (the planner
+            # would otherwise test every note's words to join them; the LIMIT inside keeps the look-up per note).
+            newest = (
+                f"SELECT c.id AS note_id, x.document FROM (SELECT n.id FROM notes n WHERE {where} ORDER BY n.id DESC) "
+                "AS c CROSS JOIN LATERAL (SELECT f.document FROM notes_fts f WHERE f.note_id = c.id "
+                "AND f.document @@ plainto_tsquery('english', :q) LIMIT 1) AS x ORDER BY c.id DESC LIMIT :pool"
+            )
+        elif where:
+            newest = (
+                "SELECT f.note_id, f.document FROM notes_fts f JOIN notes n ON n.id = f.note_id "
+                f"WHERE f.document @@ plainto_tsquery('english', :q) AND {where} ORDER BY f.note_id DESC LIMIT :pool"
+            )
+        else:
+            newest = (
+                "SELECT note_id, document FROM notes_fts WHERE document @@ plainto_tsquery('english', :q) "
+                "ORDER BY note_id DESC LIMIT :pool"
+            )
+        pool = (
             "SELECT note_id AS id, ts_rank(document, plainto_tsquery('english', :q)) AS rank, count(*) OVER () AS pool "
-            f"FROM ({newest}) AS newest ORDER BY rank DESC, note_id DESC LIMIT :best"
+            f"FROM ({newest}) AS newest"
         )
     else:
-        newest = (
-            "SELECT rowid AS id, -bm25(notes_fts) AS rank FROM notes_fts WHERE notes_fts MATCH :q "
-            "ORDER BY rowid DESC LIMIT :pool"
-        )
-        best = (
-            f"SELECT id, rank, count(*) OVER () AS pool FROM ({newest}) AS newest "
-            "ORDER BY rank DESC, id DESC LIMIT :best"
-        )
+        if where:
+            newest = (
+                "SELECT notes_fts.rowid AS id, -bm25(notes_fts) AS rank FROM notes_fts JOIN notes n "
+                f"ON n.id = notes_fts.rowid WHERE notes_fts MATCH :q AND {where} "
+                "ORDER BY notes_fts.rowid DESC LIMIT :pool"
+            )
+        else:
+            newest = (
+                "SELECT rowid AS id, -bm25(notes_fts) AS rank FROM notes_fts WHERE notes_fts MATCH :q "
+                "ORDER BY rowid DESC LIMIT :pool"
+            )
+        pool = f"SELECT id, rank, count(*) OVER () AS pool FROM ({newest}) AS newest"
+    if where:
+        return f"SELECT id, rank, pool FROM ({pool}) AS f ORDER BY rank DESC, id DESC LIMIT :limit OFFSET :offset"
     return (
-        f"SELECT n.id, f.rank, f.pool FROM ({best}) AS f JOIN notes n ON n.id = f.id WHERE n.deleted_at IS NULL "
+        f"SELECT n.id, f.rank, f.pool FROM ({pool} ORDER BY rank DESC, id DESC LIMIT :best) AS f "
+        "JOIN notes n ON n.id = f.id WHERE n.deleted_at IS NULL "
         "ORDER BY f.rank DESC, n.id DESC LIMIT :limit OFFSET :offset"
     )
 

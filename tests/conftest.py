@@ -4,26 +4,31 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import threading
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Connection, Engine, event, text
+from sqlalchemy.engine import make_url
 
+import storage.models  # noqa: F401  (every table in Base.metadata)
 from bot.app import create_app
 from bot.console import render
 from bot.runtime import Database, open_database, slack_client
 from bot.serve import wsgi_app
 from bot.settings import Settings
-from storage.db import make_engine
+from storage.db import Base, make_engine, make_sessions, migrate, normalize_url
 from tests.standin import CheckedSlack
 
 POSTGRES_URL = os.environ.get("IPSLO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -39,8 +44,8 @@ def _no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
-def postgres_schema_url() -> Iterator[str]:
-    """A fresh, empty schema on the test PostgreSQL server, dropped afterwards. Fails in CI when the server is missing."""
+def _postgres_admin() -> Engine:
+    """An engine on the test PostgreSQL server. Fails in CI when the server is missing, skips otherwise."""
     admin = make_engine(POSTGRES_URL)
     try:
         with admin.connect():
@@ -50,23 +55,194 @@ def postgres_schema_url() -> Iterator[str]:
         if os.environ.get("CI"):
             pytest.fail(f"PostgreSQL is required in CI and is not reachable at {POSTGRES_URL}: {error}")
         pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL} (set IPSLO_TEST_POSTGRES_URL); CI runs these")
+    return admin
+
+
+def _schema_url(schema: str) -> str:
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    return f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
+
+
+def _schema_of(url: str) -> str:
+    return url.rsplit("search_path%3D", 1)[1]
+
+
+def postgres_schema_url() -> Generator[str, None, None]:
+    """A fresh, empty schema on the test PostgreSQL server, dropped afterwards."""
+    admin = _postgres_admin()
     schema = f"t_{uuid.uuid4().hex[:12]}"
     with admin.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in POSTGRES_URL else "?"
     try:
-        yield f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
+        yield _schema_url(schema)
     finally:
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
 
 
+# --- the migrated, loaded database, built once per run and copied for each test ----------------------------
+#
+# Migrating and loading the reference data and knowledge base takes a second or more per database; every test
+# that asks for ``database`` gets its own full copy of one built by ``open_database`` at the start of the run:
+# SQLite copies the template file; PostgreSQL replays the statements the migrations ran into the test's own
+# schema and copies every row from the template schema (the search triggers fill the search tables as they
+# would on a real start). Each test still has a database of its own that any process can connect to.
+
+
+class SqliteTemplate:
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / "template.db"
+        database = open_database(Settings(database_url=f"sqlite:///{self.path}"))
+        with database.engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        database.engine.dispose()
+
+    def copy_to(self, url: str) -> None:
+        target = Path(make_url(url).database or "")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(self.path, target)
+
+
+class PostgresTemplate:
+    """A schema migrated and loaded by ``open_database`` once, and the SQL that makes a copy of it in another schema."""
+
+    def __init__(self, admin: Engine) -> None:
+        self.admin = admin
+        self.schema = f"tpl_{uuid.uuid4().hex[:12]}"
+        with admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{self.schema}"'))
+        statements: list[tuple[str, Any]] = []
+
+        def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
+            if not statement.lstrip().upper().startswith("SELECT"):  # reads change nothing
+                statements.append((statement, parameters or None))
+
+        engine = make_engine(_schema_url(self.schema))
+        event.listen(engine, "before_cursor_execute", record)
+        migrate(engine)
+        event.remove(engine, "before_cursor_execute", record)
+        engine.dispose()
+        database = open_database(Settings(database_url=_schema_url(self.schema)))  # loads the data, as at start
+        database.engine.dispose()
+
+        copy = [f'DELETE FROM "{table.name}"' for table in reversed(Base.metadata.sorted_tables)]
+        for table in Base.metadata.sorted_tables:
+            columns = ", ".join(f'"{column.name}"' for column in table.columns)
+            copy.append(f'INSERT INTO "{table.name}" ({columns}) SELECT {columns} FROM "{self.schema}"."{table.name}"')
+        with admin.connect() as connection:
+            for name, value in connection.execute(
+                text("SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = :s"), {"s": self.schema}
+            ):
+                if value is not None:
+                    copy.append(f"SELECT setval('{name}', {int(value)})")
+        # Runs of statements without parameters go to the server as one script; any with parameters on their own.
+        self.scripts: list[tuple[str, Any]] = []
+        for statement, parameters in [*statements, *((c, None) for c in copy)]:
+            if parameters is None and self.scripts and self.scripts[-1][1] is None:
+                self.scripts[-1] = (f"{self.scripts[-1][0]};\n{statement}", None)
+            else:
+                self.scripts.append((statement, parameters))
+        self._check_a_copy_is_whole()
+        self.filled: set[str] = set()
+        self._helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="test-schemas")
+        self._next: Future[str] | None = None
+
+    def copy_to(self, url: str) -> None:
+        """Fill the test's empty schema (named in its URL) with a copy of the template, in one transaction."""
+        with self.admin.begin() as connection:
+            connection.exec_driver_sql(f'SET LOCAL search_path TO "{_schema_of(url)}"')
+            for script, parameters in self.scripts:
+                connection.exec_driver_sql(script, parameters)
+
+    def _row_counts(self, connection: Connection, schema: str) -> dict[str, int]:
+        tables = connection.execute(
+            text("SELECT tablename FROM pg_tables WHERE schemaname = :s ORDER BY tablename"), {"s": schema}
+        ).scalars()
+        return {t: connection.exec_driver_sql(f'SELECT count(*) FROM "{schema}"."{t}"').scalar_one() for t in tables}
+
+    def _check_a_copy_is_whole(self) -> None:
+        """Once per run: a copy has every table and row of the template (a table the copy missed fails loudly)."""
+        urls = postgres_schema_url()
+        url = next(urls)
+        try:
+            self.copy_to(url)
+            with self.admin.connect() as connection:
+                expected = self._row_counts(connection, self.schema)
+                assert self._row_counts(connection, _schema_of(url)) == expected
+        finally:
+            urls.close()
+
+    # A helper thread makes the next test's copy and drops the last one's while tests run (the server does the work).
+
+    def take(self) -> str:
+        """A schema holding a copy of the template, made ahead of time; hand it back with :meth:`give_back`."""
+        if self._next is None:
+            self._next = self._helper.submit(self._make)
+        url = self._next.result()
+        self._next = self._helper.submit(self._make)
+        self.filled.add(url)
+        return url
+
+    def give_back(self, url: str) -> None:
+        self.filled.discard(url)
+        self._helper.submit(self._drop, url)
+
+    def _make(self) -> str:
+        schema = f"tc_{uuid.uuid4().hex[:12]}"
+        with self.admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        self.copy_to(_schema_url(schema))
+        return _schema_url(schema)
+
+    def _drop(self, url: str) -> None:
+        with self.admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{_schema_of(url)}" CASCADE'))
+
+    def drop(self) -> None:
+        if self._next is not None:
+            self._drop(self._next.result())
+        self._helper.shutdown(wait=True)
+        with self.admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{self.schema}" CASCADE'))
+        self.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def _templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """The templates, each built the first time a test on that kind of database asks for one."""
+    templates: dict[str, Any] = {}
+    try:
+        yield templates
+    finally:
+        if "postgresql" in templates:
+            templates["postgresql"].drop()
+
+
+def _template(templates: dict[str, Any], kind: str, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    if kind not in templates:
+        if kind == "sqlite":
+            templates[kind] = SqliteTemplate(tmp_path_factory.mktemp("template"))
+        else:
+            templates[kind] = PostgresTemplate(_postgres_admin())
+    return templates[kind]
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
-    """Each test that asks for it runs on a fresh SQLite file and on a fresh PostgreSQL schema."""
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """Each test that asks for it runs on a fresh SQLite file and on a fresh PostgreSQL schema (empty until
+    ``database`` fills it)."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'ipslo.db'}"
+    elif "database" in request.fixturenames:  # filled ahead of time by the template's helper thread
+        template = _template(request.getfixturevalue("_templates"), "postgresql", tmp_path_factory)
+        url = template.take()
+        try:
+            yield url
+        finally:
+            template.give_back(url)
     else:
         yield from postgres_schema_url()
 
@@ -82,8 +258,16 @@ def postgres_url() -> Iterator[str]:
 
 
 @pytest.fixture
-def database(database_url: str) -> Iterator[Database]:
-    database = open_database(Settings(database_url=database_url))
+def database(
+    database_url: str, _templates: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Database]:
+    """The test's own database at ``database_url``, migrated and loaded: a copy of the run's template."""
+    kind = make_url(normalize_url(database_url)).get_backend_name()
+    template = _template(_templates, kind, tmp_path_factory)
+    if database_url not in getattr(template, "filled", ()):
+        template.copy_to(database_url)
+    engine = make_engine(database_url)
+    database = Database(engine, make_sessions(engine))
     yield database
     database.engine.dispose()
 

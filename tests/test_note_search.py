@@ -178,7 +178,7 @@ def test_a_word_in_very_many_notes_ranks_the_newest_and_says_so(workspace: Works
             )
             store.add_note(
                 session=session,
-                nation_iso2="FJ",
+                nation_iso2="FJ" if n % 2 else "TO",
                 text=text,
                 noted_on=dt.date(2026, 1, 1),
                 author_user_id=OFFICER,
@@ -199,11 +199,17 @@ def test_a_word_in_very_many_notes_ranks_the_newest_and_says_so(workspace: Works
         numbers[0] == store.RANK_POOL + 21
     )  # the newest note that says it twice ranks first; note 6, as old, is not ranked
     assert 6 not in numbers
-    # Narrowed by a filter, every matching note is ranked, the old one too, and nothing is said about the newest.
+    # Narrowed by a filter to fewer notes than that, every matching note is ranked, the old one too, and nothing is
+    # said about the newest; a filter that still leaves too many ranks the newest of those and says so.
     narrowed = workspace.command("search inspection nation:fiji")
     assert "among the newest" not in narrowed.text
     assert 6 in found(workspace, "inspection nation:fiji")[:2]
     assert "among the newest" not in workspace.command("search gate").text
+    wide = workspace.command("search inspection by:me")
+    assert f"among the newest {store.RANK_POOL:,} notes with these words" in wide.text
+    assert found(workspace, "inspection by:me")[0] == store.RANK_POOL + 21 and 6 not in found(
+        workspace, "inspection by:me"
+    )
 
 
 def test_japanese_and_thai_notes_are_found_by_a_part_of_their_text(workspace) -> None:
