@@ -61,6 +61,16 @@ class _Failure:
     remaining: int
 
 
+def eventually(predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
+    """Wait until ``predicate()`` holds (work the app does after its answer), at most ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
 class CheckedSlack(SlackStandIn):
     """The stand-in that checks every call against Slack's API description and can play an outage."""
 
@@ -87,13 +97,7 @@ class CheckedSlack(SlackStandIn):
             self._failures.setdefault(method, []).append(_Failure(status, error, retry_after, times))
 
     def wait_for(self, predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
-        deadline = time.monotonic() + timeout
-        while True:
-            if predicate():
-                return True
-            if time.monotonic() >= deadline:
-                return False
-            time.sleep(0.01)
+        return eventually(predicate, timeout)
 
     def reset(self) -> None:
         super().reset()
