@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import http.client
 import logging
 import re
+import socket
 from typing import Any
 
 from slack_bolt import App
@@ -35,7 +37,7 @@ PERMANENT_ERRORS = {
     "cannot_dm_bot": "the member is a bot (cannot_dm_bot)",
     "invalid_auth": "the bot's Slack token is not valid (invalid_auth)",
     "account_inactive": "the bot's Slack token was revoked (account_inactive)",
-    "missing_scope": "the Slack app lacks a permission (missing_scope: add im:write and chat:write)",
+    "missing_scope": "the Slack app lacks a permission (missing_scope: add im:write, im:history and chat:write)",
 }
 
 
@@ -51,31 +53,95 @@ def failure_reason(error: SlackApiError) -> str:
     return PERMANENT_ERRORS.get(code, f"Slack answered {code}")
 
 
-def deliver(bot: Bot, reminder_id: int, *, worker: str) -> str | None:
-    """Claim one due reminder and send it by direct message; returns the state it ended in, or None if another process had it.
+#: Slack's answers that mean "not now" rather than "never": the message is tried again.
+TEMPORARY_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+#: The first wait after a temporary failure; it doubles with each attempt up to RETRY_MOST.
+RETRY_FIRST = dt.timedelta(seconds=15)
+RETRY_MOST = dt.timedelta(minutes=10)
+#: Marks a reminder's message so that a retry can see whether Slack took an earlier attempt after all.
+METADATA_EVENT = "ipslo_reminder"
+
+
+def temporary_failure(error: Exception) -> tuple[str, dt.timedelta] | None:
+    """(reason, least wait) when ``error`` means Slack could not take the message just now; None when it never will."""
+    if isinstance(error, SlackApiError):
+        status = error.response.status_code
+        code = str(error.response.get("error") or "")
+        if status == 429 or code == "ratelimited":
+            try:
+                wait = float(error.response.headers.get("Retry-After") or error.response.headers.get("retry-after"))
+            except (TypeError, ValueError):
+                wait = 0.0
+            return f"Slack is rate limiting the bot (429, retry after {wait:.0f}s)", dt.timedelta(seconds=wait)
+        if status >= 500:
+            return f"Slack answered {status}", dt.timedelta(0)
+        if code in TEMPORARY_ERRORS:
+            return f"Slack answered {code}", dt.timedelta(0)
+        return None
+    if isinstance(error, TimeoutError | socket.timeout):
+        return "Slack did not answer in time", dt.timedelta(0)
+    if isinstance(error, OSError | http.client.HTTPException):  # URLError, refused, reset, DNS
+        return f"Slack could not be reached ({error.__class__.__name__})", dt.timedelta(0)
+    return None
+
+
+def _already_sent(bot: Bot, channel: str, reminder: store.Reminder) -> dict[str, Any] | None:
+    """The message an earlier attempt posted for this reminder, if Slack took it though its answer was lost."""
+    history = bot.client.conversations_history(
+        channel=channel,
+        oldest=f"{reminder.due_at.timestamp() - 5:.6f}",
+        include_all_metadata=True,
+        limit=200,
+    )
+    for message in history.get("messages") or []:
+        metadata = message.get("metadata") or {}
+        payload = metadata.get("event_payload") or {}
+        if metadata.get("event_type") == METADATA_EVENT and str(payload.get("reminder_id")) == str(reminder.id):
+            return {"channel": channel, "ts": message["ts"]}
+    return None
+
+
+def deliver(bot: Bot, reminder_id: int, *, worker: str, retry_first: dt.timedelta = RETRY_FIRST) -> str | None:
+    """Claim one due reminder and send it by direct message; the state it ended in, or None if another process had it.
 
     No database session is held across a network call: the claim, the message, and the outcome are each short.
+    Slack down, busy or unreachable: tried again with a growing wait until the grace period ends (then missed);
+    only a refusal that will not change (an unknown member, a revoked token) fails it at once. A retry first looks
+    in the direct message for the earlier attempt, so a message Slack took is never sent twice.
     """
     sessions = bot.database.sessions
     now = utcnow()
     with sessions.begin() as session:
         if not store.claim(session=session, reminder_id=reminder_id, claimed_by=worker, now=now):
             return None
-        owner = store.get_reminder(session=session, reminder_id=reminder_id).owner_user_id
+        claimed = session.get_one(store.Reminder, reminder_id)
+        owner, attempts, retrying = claimed.owner_user_id, claimed.attempts, claimed.next_attempt_at is not None
+    channel: str | None = None
     try:
         tz = bot.caller_for(owner).tz  # may ask Slack, and opens its own session
         with sessions() as session:
-            reminder = store.get_reminder(session=session, reminder_id=reminder_id)
+            reminder = session.get_one(store.Reminder, reminder_id)
             late = now - reminder.due_at > LATE_AFTER
             reply = reminders.reminder_message(session=session, reminder=reminder, tz=tz, now=now, late=late)
         channel = bot.client.conversations_open(users=owner)["channel"]["id"]
-        posted = bot.client.chat_postMessage(channel=channel, **slack_message(reply))
-    except SlackApiError as error:
-        reason = failure_reason(error)
-        log.warning("Reminder %s to %s failed: %s", reminder_id, owner, reason)
-        return _failed(bot, reminder_id, worker, reason)
-    except Exception as error:  # Slack unreachable after the retries, or a bug: say so, never drop it silently
-        log.exception("Reminder %s to %s failed", reminder_id, owner)
+        posted = _already_sent(bot, channel, reminder) if retrying else None
+        if posted is None:
+            metadata = {"event_type": METADATA_EVENT, "event_payload": {"reminder_id": reminder_id}}
+            answer = bot.client.chat_postMessage(channel=channel, metadata=metadata, **slack_message(reply))
+            posted = {"channel": answer["channel"], "ts": answer["ts"]}
+        else:
+            log.info("Reminder %s had reached Slack on an earlier attempt; not sent again", reminder_id)
+    except Exception as error:
+        temporary = temporary_failure(error)
+        if temporary is not None:
+            reason, least = temporary
+            wait = max(least, min(retry_first * 2 ** max(attempts - 1, 0), RETRY_MOST))
+            return _retry(bot, reminder_id, worker, reason, now + wait, channel)
+        if isinstance(error, SlackApiError):
+            reason = failure_reason(error)
+            log.warning("Reminder %s to %s failed: %s", reminder_id, owner, reason)
+            return _failed(bot, reminder_id, worker, reason)
+        log.exception("Reminder %s to %s failed", reminder_id, owner)  # a bug: say so, never drop it silently
         return _failed(bot, reminder_id, worker, f"could not send it: {error.__class__.__name__}")
     # Slack has it now: whatever happens next, it is not a failed reminder.
     try:
@@ -101,6 +167,27 @@ def deliver(bot: Bot, reminder_id: int, *, worker: str) -> str | None:
             posted.get("ts"),
         )
         return store.CLAIMED
+
+
+def _retry(bot: Bot, reminder_id: int, worker: str, reason: str, at: dt.datetime, channel: str | None) -> str:
+    """A temporary failure: try again at ``at``, or, past the grace period, mark it missed with Slack's last answer."""
+    with bot.database.sessions.begin() as session:
+        reminder = session.get_one(store.Reminder, reminder_id)
+        if at > reminder.due_at + bot.settings.reminder_grace:
+            log.warning("Reminder %s missed: %s until its grace period ended", reminder_id, reason)
+            store.mark_failed(session=session, reminder_id=reminder_id, worker=worker, reason=reason, missed=True)
+        else:
+            log.warning("Reminder %s not sent (%s); trying again at %s", reminder_id, reason, f"{at:%H:%M:%S}")
+            store.mark_retrying(
+                session=session,
+                reminder_id=reminder_id,
+                worker=worker,
+                reason=reason,
+                next_attempt_at=at,
+                channel=channel,
+            )
+        session.refresh(reminder)
+        return reminder.state
 
 
 def _failed(bot: Bot, reminder_id: int, worker: str, reason: str) -> str:

@@ -23,8 +23,8 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import event
 from sqlalchemy.orm import Session, object_session
 
-from bot.reminders import deliver, slack_message
-from bot.runtime import Bot, Database, slack_client
+from bot.reminders import RETRY_FIRST, deliver, slack_message
+from bot.runtime import Bot, Database
 from bot.settings import Settings
 from commands.reminders import digest
 from storage import reminders as store
@@ -51,14 +51,31 @@ event.listen(Reminder, "after_insert", _note_pending_reminder)
 event.listen(Reminder, "after_update", _note_pending_reminder)
 
 
+def delivery_client(settings: Settings) -> WebClient:
+    """The scheduler's Web API client, with no retries inside a call (a retried post might arrive twice).
+
+    :func:`deliver` retries itself, after looking whether Slack took the earlier attempt, as late as Retry-After asks.
+    """
+    client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=20)
+    client.retry_handlers.clear()
+    return client
+
+
 class ReminderScheduler:
     """One process's scheduler. ``start()`` delivers what fell due while the bot was down, then keeps time."""
 
     def __init__(
-        self, *, settings: Settings, database: Database, client: WebClient | None = None, name: str | None = None
+        self,
+        *,
+        settings: Settings,
+        database: Database,
+        client: WebClient | None = None,
+        name: str | None = None,
+        retry_first: dt.timedelta = RETRY_FIRST,
     ):
         self.settings = settings
-        self.bot = Bot(settings=settings, database=database, client=client or slack_client(settings))
+        self.bot = Bot(settings=settings, database=database, client=client or delivery_client(settings))
+        self.retry_first = retry_first
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"
         self.scheduler = BackgroundScheduler(
             timezone=dt.UTC,
@@ -158,9 +175,12 @@ class ReminderScheduler:
         with self._lock:
             self._scheduled.pop(reminder_id, None)
         try:
-            deliver(self.bot, reminder_id, worker=self.name)
+            state = deliver(self.bot, reminder_id, worker=self.name, retry_first=self.retry_first)
         except Exception:
             log.exception("Delivering reminder %s failed", reminder_id)
+            return
+        if state == store.RETRYING and self.scheduler.running:
+            self.scheduler.modify_job("poll", next_run_time=dt.datetime.now(dt.UTC))  # time the next attempt
 
     def backup(self, folder: Path, keep: int) -> Path | None:
         try:

@@ -199,11 +199,11 @@ class SlackStandIn:
             self.add_user(uid, **known, **info)
 
     # ------------------------------------------------------------------ lifecycle
-    def start(self) -> SlackStandIn:
+    def start(self, port: int = 0) -> SlackStandIn:
         if self._server is not None:
             return self
         handler = type("_BoundHandler", (_Handler,), {"standin": self})
-        server = _QuietServer(("127.0.0.1", 0), handler)
+        server = _QuietServer(("127.0.0.1", port), handler)
         self._server = server
         self.port = server.server_address[1]
         self._thread = threading.Thread(
@@ -399,7 +399,10 @@ class SlackStandIn:
 
     # ------------------------------------------------------------------ request handling
     def _next_ts(self) -> str:
-        n = next(self._ts)
+        """A message timestamp as Slack makes them: the time it was posted, in microseconds, never repeated."""
+        with self._lock:
+            n = max(time.time_ns() // 1_000, next(self._ts))
+            self._ts = itertools.count(n + 100, 100)
         return f"{n // 1_000_000}.{n % 1_000_000:06d}"
 
     def _new_id(self, prefix: str) -> str:
@@ -607,6 +610,21 @@ class SlackStandIn:
         self._messages[(cid, ts)] = msg
         out = {k: v for k, v in msg.items() if k != "channel"}
         return {"ok": True, "channel": cid, "ts": ts, "message": out}
+
+    def _m_conversations_history(self, args: dict) -> dict:
+        cid = str(args["channel"])
+        oldest = float(args.get("oldest") or 0)
+        limit = int(args.get("limit") or 100)
+        with_metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
+        found = sorted(
+            (m for (channel, ts), m in self._messages.items() if channel == cid and float(ts) > oldest),
+            key=lambda m: float(m["ts"]),
+            reverse=True,
+        )
+        messages = [
+            {k: v for k, v in m.items() if k != "channel" and (with_metadata or k != "metadata")} for m in found[:limit]
+        ]
+        return {"ok": True, "messages": messages, "has_more": len(found) > limit}
 
     def _m_chat_postEphemeral(self, args: dict) -> dict:
         cid = self._conversation_id(str(args["channel"]))

@@ -40,6 +40,7 @@ DIGEST_VISIT_DAYS = 14
 
 STATE_WORDS = {
     store.PENDING: ":alarm_clock: due",
+    store.RETRYING: ":repeat: *retrying* (Slack is not taking it yet), was due",
     store.CLAIMED: ":outbox_tray: being sent",
     store.SENT: ":bell: sent",
     store.LATE: ":hourglass: sent late, was due",
@@ -132,6 +133,11 @@ def reminder_line(reminder: Reminder, tz: ZoneInfo, about: str) -> str:
     line = f"#{reminder.id} {STATE_WORDS.get(reminder.state, reminder.state)} {describe(reminder.due_at, tz)} · {about}: {reminder.text}"
     if reminder.state == store.FAILED and reminder.failure_reason:
         line += f"\n      _Slack refused it: {reminder.failure_reason}_"
+    elif reminder.state == store.RETRYING and reminder.next_attempt_at:
+        reason = reminder.failure_reason or "Slack did not take it"
+        line += f"\n      _{reason}; trying again {describe(reminder.next_attempt_at, tz)}_"
+    elif reminder.state == store.MISSED and reminder.failure_reason:
+        line += f"\n      _never sent: {reminder.failure_reason} until it was too late_"
     return line
 
 

@@ -169,7 +169,7 @@ def plan_reminders(inv: Invocation, visit: Visit, nation_name: str) -> list[remi
     for days in sorted(set(inv.visit_reminders) | set(by_offset), reverse=True):
         due = reminder_time(visit, days, tz)
         text = reminder_text(visit, nation_name, days)
-        waiting = [r for r in by_offset.get(days, []) if r.state == reminder_store.PENDING]
+        waiting = [r for r in by_offset.get(days, []) if r.state in reminder_store.WAITING]
         for reminder in waiting:  # one being sent right now (the update refused) is left to arrive as it was
             if due <= inv.now:
                 reminder_store.set_state(
@@ -343,7 +343,7 @@ def cancel(inv: Invocation, text: str) -> Reply:
     store.cancel_visit(session=inv.session, visit=visit, updated_by=inv.caller.user_id)
     stopped, sending = 0, []
     for reminder in reminder_store.reminders_for_visit(session=inv.session, visit_id=visit.id):
-        if reminder.state in (reminder_store.PENDING, reminder_store.CLAIMED):
+        if reminder.state in (*reminder_store.WAITING, reminder_store.CLAIMED):
             if reminder_store.set_state(
                 session=inv.session, reminder=reminder, state=reminder_store.CANCELLED, updated_by=inv.caller.user_id
             ):

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, func, select, update
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.sql.elements import ColumnElement
 
 from storage.db import Base, UTCDateTime, utcnow
 
@@ -14,15 +15,17 @@ VISIT = "visit"
 ADHOC = "adhoc"
 
 PENDING = "pending"  # waiting for its time
+RETRYING = "retrying"  # Slack could not take it just now (down, busy, unreachable): tried again at next_attempt_at
 CLAIMED = "claimed"  # one process has taken it and is sending it now
 SENT = "sent"  # delivered on time
 LATE = "late"  # delivered after its time (the bot was down); due_at keeps the original time
-MISSED = "missed"  # fell due more than the grace period before the bot could send it: never sent
+MISSED = "missed"  # fell due more than the grace period before the bot (or Slack) could take it: never sent
 FAILED = "failed"  # Slack refused it for good (failure_reason says why)
 DONE = "done"  # the officer pressed Done
 CANCELLED = "cancelled"  # cancelled by the officer, or its visit was cancelled or moved past it
 
-OPEN_STATES = (PENDING, LATE, MISSED, FAILED)  # what /ipslo reminders shows
+OPEN_STATES = (PENDING, RETRYING, LATE, MISSED, FAILED)  # what /ipslo reminders shows
+WAITING = (PENDING, RETRYING)  # not sent yet, and still to be sent
 DELIVERED = (SENT, LATE)
 
 #: Set in ``session.info`` when a reminder is written pending by a guarded update (ORM flush events do not see those);
@@ -49,6 +52,7 @@ class Reminder(Base):
     claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())  # retrying: when Slack is asked again
     failure_reason: Mapped[str | None] = mapped_column(String(300))
     channel: Mapped[str | None] = mapped_column(String(32))
     message_ts: Mapped[str | None] = mapped_column(String(32))
@@ -137,6 +141,7 @@ def reschedule(
         state=PENDING,
         claimed_by=None,
         claimed_at=None,
+        next_attempt_at=None,
         updated_by=updated_by,
         updated_at=utcnow(),
     )
@@ -167,18 +172,33 @@ def _guarded(session: Session, reminder: Reminder, arrived: bool, **values: obje
 # --- delivery ----------------------------------------------------------------------------------
 
 
+def _ready_by(moment: dt.datetime) -> ColumnElement[bool]:
+    """Waiting reminders whose time has come by ``moment``: pending ones when due, retrying ones at their next attempt."""
+    return or_(
+        and_(Reminder.state == PENDING, Reminder.due_at <= moment),
+        and_(Reminder.state == RETRYING, Reminder.next_attempt_at <= moment),
+    )
+
+
 def pending_due_by(*, session: Session, until: dt.datetime) -> list[tuple[int, dt.datetime]]:
-    """(id, due_at) of every pending reminder due at or before ``until``, soonest first."""
-    query = select(Reminder.id, Reminder.due_at).where(Reminder.state == PENDING, Reminder.due_at <= until)
-    return [(row.id, row.due_at) for row in session.execute(query.order_by(Reminder.due_at))]
+    """(id, when) of every waiting reminder to send at or before ``until`` (a retry's next attempt), soonest first."""
+    query = select(Reminder.id, Reminder.state, Reminder.due_at, Reminder.next_attempt_at).where(_ready_by(until))
+    rows = [
+        (row.id, row.next_attempt_at if row.state == RETRYING and row.next_attempt_at else row.due_at)
+        for row in session.execute(query)
+    ]
+    return sorted(rows, key=lambda row: row[1])
 
 
 def mark_missed(*, session: Session, due_before: dt.datetime) -> int:
-    """Pending reminders that fell due before ``due_before`` are missed (too late to be useful). Returns how many."""
+    """Waiting reminders that fell due before ``due_before`` are missed (too late to be useful). Returns how many.
+
+    A retrying one keeps its last reason (what Slack answered) so the officer sees why it never arrived.
+    """
     result = session.execute(
         update(Reminder)
-        .where(Reminder.state == PENDING, Reminder.due_at < due_before)
-        .values(state=MISSED, updated_by="scheduler", updated_at=utcnow())
+        .where(Reminder.state.in_(WAITING), Reminder.due_at < due_before)
+        .values(state=MISSED, next_attempt_at=None, updated_by="scheduler", updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
     return result.rowcount or 0
@@ -207,7 +227,7 @@ def claim(*, session: Session, reminder_id: int, claimed_by: str, now: dt.dateti
     """
     result = session.execute(
         update(Reminder)
-        .where(Reminder.id == reminder_id, Reminder.state == PENDING, Reminder.due_at <= now + dt.timedelta(seconds=1))
+        .where(Reminder.id == reminder_id, _ready_by(now + dt.timedelta(seconds=1)))
         .values(state=CLAIMED, claimed_by=claimed_by, claimed_at=now, attempts=Reminder.attempts + 1)
         .execution_options(synchronize_session=False)
     )
@@ -230,6 +250,7 @@ def mark_delivered(
         message_ts=message_ts,
         sent_at=sent_at,
         failure_reason=None,
+        next_attempt_at=None,
     ):
         return True
     session.execute(
@@ -241,9 +262,48 @@ def mark_delivered(
     return False
 
 
-def mark_failed(*, session: Session, reminder_id: int, worker: str, reason: str) -> bool:
-    """Record that Slack refused a claimed reminder (or could not be reached); only its claimer may."""
-    return _by_claimer(session, reminder_id, worker, state=FAILED, failure_reason=reason[:300])
+def mark_failed(*, session: Session, reminder_id: int, worker: str, reason: str, missed: bool = False) -> bool:
+    """Record that Slack refused a claimed reminder; only its claimer may.
+
+    ``missed``: Slack could not take it (down, busy, unreachable) before its grace period ended.
+    """
+    return _by_claimer(
+        session,
+        reminder_id,
+        worker,
+        state=MISSED if missed else FAILED,
+        failure_reason=reason[:300],
+        next_attempt_at=None,
+    )
+
+
+def mark_retrying(
+    *, session: Session, reminder_id: int, worker: str, reason: str, next_attempt_at: dt.datetime, channel: str | None
+) -> bool:
+    """Slack could not take a claimed reminder just now: give up the claim and try again at ``next_attempt_at``.
+
+    ``channel`` (the direct message, when Slack opened it) lets the next attempt look there first, so a message
+    Slack did take before the answer was lost is never sent twice.
+    """
+    values: dict[str, object] = {"channel": channel} if channel else {}
+    return _by_claimer(
+        session,
+        reminder_id,
+        worker,
+        state=RETRYING,
+        failure_reason=reason[:300],
+        next_attempt_at=next_attempt_at,
+        claimed_by=None,
+        claimed_at=None,
+        **values,
+    )
+
+
+def release_claim(*, session: Session, reminder_id: int, worker: str) -> bool:
+    """The process is stopping before it sent a claimed reminder: waiting again, for the next process to send."""
+    return _by_claimer(
+        session, reminder_id, worker, state=PENDING, claimed_by=None, claimed_at=None, next_attempt_at=None
+    )
 
 
 def _by_claimer(session: Session, reminder_id: int, worker: str, **values: object) -> bool:

@@ -9,10 +9,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,7 @@ class _Failure:
     error: str | None
     retry_after: int
     remaining: int
+    accepted: bool = False  # Slack carries the call out, but its answer is lost
 
 
 def eventually(predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
@@ -78,23 +80,41 @@ class CheckedSlack(SlackStandIn):
         self._failures: dict[str, list[_Failure]] = {}
         super().__init__(**options)
 
-    def start(self) -> CheckedSlack:
+    def start(self, port: int = 0) -> CheckedSlack:
         spec_required_params()  # load the description before the first request
-        super().start()
+        super().start(port)
         return self
+
+    @contextlib.contextmanager
+    def unreachable(self) -> Iterator[None]:
+        """Slack cannot be reached (connections refused) until the block ends; then it answers at the same address."""
+        port = self.port
+        self.stop()
+        try:
+            yield
+        finally:
+            self.start(port or 0)
 
     def __enter__(self) -> CheckedSlack:
         return self.start()
 
     def fail_next(
-        self, method: str, *, status: int = 429, error: str | None = None, retry_after: int = 1, times: int = 1
+        self,
+        method: str,
+        *,
+        status: int = 429,
+        error: str | None = None,
+        retry_after: int = 1,
+        times: int = 1,
+        accepted: bool = False,
     ) -> None:
         """Make the next ``times`` calls to ``method`` fail: 429 (ratelimited + Retry-After), 5xx (an HTML body), or
-        200 {"ok": false, "error": error}."""
+        200 {"ok": false, "error": error}. ``accepted``: Slack carries the call out but its answer is lost (a 5xx
+        after the message was posted)."""
         if status == 200 and not error:
             raise ValueError("fail_next(status=200) needs error=..., e.g. 'channel_not_found'")
         with self._lock:
-            self._failures.setdefault(method, []).append(_Failure(status, error, retry_after, times))
+            self._failures.setdefault(method, []).append(_Failure(status, error, retry_after, times, accepted))
 
     def wait_for(self, predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
         return eventually(predicate, timeout)
@@ -120,6 +140,10 @@ class CheckedSlack(SlackStandIn):
             failure.remaining -= 1
             if failure.remaining <= 0:
                 queue.pop(0)
+            if failure.accepted and call.token == self.bot_token:
+                handler = getattr(self, "_m_" + method.replace(".", "_"), None)
+                if handler is not None:
+                    handler(call.args)
             return self._failure_reply(failure)
         return None
 

@@ -1,0 +1,28 @@
+"""robustness: reminders retried while Slack is down
+
+Revision ID: 0008
+Revises: 0004
+Create Date: 2026-11-30 11:00:00
+
+- ``reminders.next_attempt_at``: when a reminder Slack could not take is tried again (state ``retrying``).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0008"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("reminders", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("reminders", schema=None) as batch_op:
+        batch_op.drop_column("next_attempt_at")
