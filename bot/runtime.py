@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
 import time
 import uuid
 from collections.abc import Callable
@@ -57,6 +58,23 @@ def slack_client(settings: Settings) -> WebClient:
     client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=3))
     client.retry_handlers.append(ServerErrorRetryHandler(max_retry_count=2))
     return client
+
+
+#: Control characters no officer means to write (NUL breaks PostgreSQL text; the others are invisible): removed
+#: from everything Slack sends, the same way whatever the database. Newline and tab stay; CR LF becomes LF.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def clean_input(value: Any) -> Any:
+    """``value`` (a request body, a form, a string) with control characters removed from every string, in place."""
+    if isinstance(value, str):
+        return CONTROL_CHARACTERS.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+    if isinstance(value, dict):
+        for key, item in value.items():
+            value[key] = clean_input(item)
+    elif isinstance(value, list):
+        value[:] = [clean_input(item) for item in value]
+    return value
 
 
 def failure_reply(reference: str) -> Reply:
@@ -117,7 +135,11 @@ class Bot:
 
     def identify_officer(self, body: dict, context: Any, next: Callable[[], BoltResponse]) -> Any:
         """Middleware: refuse people outside IPSLO_OFFICERS politely; otherwise put the caller in ``context["caller"]``
-        and this runtime in ``context["bot"]`` for the listeners."""
+        and this runtime in ``context["bot"]`` for the listeners.
+
+        First of all, what the officer typed or picked is cleaned of control characters (see :func:`clean_input`).
+        """
+        clean_input(body)
         context["bot"] = self
         user_id = body.get("user_id") or (body.get("user") or {}).get("id") or context.user_id
         if not user_id:

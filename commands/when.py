@@ -336,7 +336,32 @@ def _relative(toks: list[str]) -> dict[str, int]:
 
 
 def _date(tokens: list[str], today: _dt.date, anchor: _dt.date | None = None) -> tuple[_dt.date, bool]:
-    """A calendar date; the flag is True for "in N days/weeks" (relative to now)."""
+    """A calendar date within :data:`WINDOW_YEARS` of today; the flag is True for "in N days/weeks" (from now)."""
+    found, relative = _any_date(tokens, today, anchor)
+    _check_window(found, today, " ".join(tokens))
+    return found, relative
+
+
+#: Dates further than this from today are refused: no visit or reminder is planned (or recorded) that far away,
+#: and the far ends of the calendar (0001-01-01, 9999-12-31) overflow once a time zone is applied.
+WINDOW_YEARS = 10
+
+
+def _window(today: _dt.date) -> tuple[_dt.date, _dt.date]:
+    return _add_months(today, -12 * WINDOW_YEARS), _add_months(today, 12 * WINDOW_YEARS)
+
+
+def _check_window(found: _dt.date, today: _dt.date, typed: str) -> None:
+    first, last = _window(today)
+    if not first <= found <= last:
+        raise WhenError(
+            f"“{typed}” is more than {WINDOW_YEARS} years {'ahead' if found > today else 'ago'}; "
+            f"I take dates from {first.isoformat()} to {last.isoformat()}. "
+            f"Please check the year, e.g. “{_add_months(today, 1).isoformat()}”."
+        )
+
+
+def _any_date(tokens: list[str], today: _dt.date, anchor: _dt.date | None = None) -> tuple[_dt.date, bool]:
     toks = tokens[1:] if tokens[:1] == ["on"] else list(tokens)
     if not toks:
         raise _NoMatch
@@ -613,6 +638,7 @@ def _when(tokens: list[str], now: _dt.datetime, tz: ZoneInfo, default_time: _dt.
         raise _NoMatch
     if moment <= now:
         raise WhenError(f"That time has already passed: {describe(moment, tz)} ({_zone_key(tz)}).")
+    _check_window(moment.astimezone(tz).date(), today, " ".join(tokens))
     return moment
 
 
