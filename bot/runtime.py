@@ -19,6 +19,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
 from sqlalchemy import Engine
+from sqlalchemy import exc as sql_errors
 from sqlalchemy.orm import sessionmaker
 
 from bot import observability
@@ -77,6 +78,25 @@ def clean_input(value: Any) -> Any:
     return value
 
 
+def database_unavailable(error: BaseException) -> bool:
+    """True when ``error`` means the database is not answering (down, restarting, unreachable, out of connections),
+    rather than a fault in what was asked of it."""
+    if isinstance(error, sql_errors.TimeoutError | sql_errors.DisconnectionError):  # pool exhausted, connection lost
+        return True
+    if isinstance(error, sql_errors.DBAPIError):
+        if error.connection_invalidated:
+            return True
+        if isinstance(error, sql_errors.OperationalError | sql_errors.InterfaceError):
+            said = str(error.orig).lower()
+            return not any(fault in said for fault in ("no such ", "syntax error"))  # SQLite says these are operational
+    return False
+
+
+def unavailable_reply() -> Reply:
+    text = "The database is not answering; nothing was saved. Try again in a minute."
+    return Reply(text, parts=(Section(f":warning: {text}"),), refused=True)
+
+
 def failure_reply(reference: str) -> Reply:
     text = f"Something went wrong on our side and nothing was saved. Please try again; if it keeps happening, give the team reference {reference}."
     return Reply(text, parts=(Section(f":construction: {text}"),), refused=True)
@@ -108,15 +128,21 @@ class Bot:
 
     def _look_up_caller(self, user_id: str) -> tuple[Caller, bool]:
         settings = self.settings
-        with self.database.sessions() as session:
-            officer = officers.get_officer(session=session, user_id=user_id, fresh=False)
-            tz_name = officer.tz if officer else None
-            known = officer is not None and officers.is_fresh(officer)
+        try:
+            with self.database.sessions() as session:
+                officer = officers.get_officer(session=session, user_id=user_id, fresh=False)
+                tz_name = officer.tz if officer else None
+                known = officer is not None and officers.is_fresh(officer)
+        except Exception as error:
+            if not database_unavailable(error):
+                raise
+            log.warning("The database is not answering; %s is taken to be in %s for now", user_id, settings.team_tz.key)
+            return Caller(user_id=user_id, tz=settings.team_tz, is_admin=settings.is_admin(user_id)), False
         if not known:
             try:  # outside any transaction: a network call
                 user = self.client.users_info(user=user_id)["user"]
                 tz_name = user.get("tz") or tz_name or settings.team_tz.key
-                with self.database.sessions.begin() as session:
+                with self.database.sessions.begin() as session:  # a database outage here is caught below
                     officers.remember_officer(
                         session=session,
                         user_id=user_id,
@@ -179,7 +205,10 @@ class Bot:
                 else:
                     session.commit()
                 return reply
-        except Exception:
+        except Exception as error:
+            if database_unavailable(error):
+                log.error("%s by %s: the database is not answering (%s)", what, caller.user_id, type(error).__name__)
+                return unavailable_reply()
             reference = uuid.uuid4().hex[:8]
             observability.note_outcome("failed")
             log.exception("%s by %s failed (reference %s)", what, caller.user_id, reference)
