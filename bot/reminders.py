@@ -7,6 +7,7 @@ import http.client
 import logging
 import re
 import socket
+import threading
 from typing import Any
 
 from slack_bolt import App
@@ -101,7 +102,14 @@ def _already_sent(bot: Bot, channel: str, reminder: store.Reminder) -> dict[str,
     return None
 
 
-def deliver(bot: Bot, reminder_id: int, *, worker: str, retry_first: dt.timedelta = RETRY_FIRST) -> str | None:
+def deliver(
+    bot: Bot,
+    reminder_id: int,
+    *,
+    worker: str,
+    retry_first: dt.timedelta = RETRY_FIRST,
+    stopping: threading.Event | None = None,
+) -> str | None:
     """Claim one due reminder and send it by direct message; the state it ended in, or None if another process had it.
 
     No database session is held across a network call: the claim, the message, and the outcome are each short.
@@ -123,6 +131,11 @@ def deliver(bot: Bot, reminder_id: int, *, worker: str, retry_first: dt.timedelt
             reminder = session.get_one(store.Reminder, reminder_id)
             late = now - reminder.due_at > LATE_AFTER
             reply = reminders.reminder_message(session=session, reminder=reminder, tz=tz, now=now, late=late)
+        if stopping is not None and stopping.is_set():  # the process is stopping: not sent, so given back
+            with sessions.begin() as session:
+                store.release_claim(session=session, reminder_id=reminder_id, worker=worker)
+            log.info("Reminder %s given back unsent: this process is stopping", reminder_id)
+            return store.PENDING
         channel = bot.client.conversations_open(users=owner)["channel"]["id"]
         posted = _already_sent(bot, channel, reminder) if retrying else None
         if posted is None:

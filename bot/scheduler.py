@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from slack_sdk import WebClient
@@ -86,6 +87,7 @@ class ReminderScheduler:
         self._scheduled: dict[int, dt.datetime] = {}
         self._lock = threading.Lock()
         self.started = threading.Event()  # set once the first poll has run
+        self.stopping = threading.Event()  # set by stop(): claim nothing more, give back what is not yet sent
         self.digest_trigger = CronTrigger.from_crontab(settings.digest_cron, timezone=settings.team_tz)
 
     # --- lifecycle ---------------------------------------------------------------------------
@@ -107,6 +109,14 @@ class ReminderScheduler:
         self.scheduler.start()
         self.pid = os.getpid()
         event.listen(Session, "after_commit", self._after_commit)
+        # A process that ends without calling stop() (gunicorn's worker on SIGTERM) stops it at exit, before the
+        # interpreter shuts down thread pools: threading's exit hooks run before concurrent.futures refuses new work.
+        register_at_exit = getattr(threading, "_register_atexit", None)
+        if register_at_exit is not None:
+            try:
+                register_at_exit(self.stop)
+            except RuntimeError:  # the interpreter is already stopping
+                pass
         log.info(
             "Scheduler %s started: polling every %ss%s",
             self.name,
@@ -118,10 +128,15 @@ class ReminderScheduler:
         return self
 
     def stop(self, wait: bool = True) -> None:
+        """Stop timing first, then the senders: no job is started once stopping begins, a delivery already posting
+        finishes and is recorded, and one claimed but not yet sent is given back (pending) for the next process."""
         if event.contains(Session, "after_commit", self._after_commit):
             event.remove(Session, "after_commit", self._after_commit)
+        self.stopping.set()
         if self.scheduler.running:
-            self.scheduler.shutdown(wait=wait)
+            self.scheduler.pause()  # the scheduler's thread starts nothing more...
+            self.scheduler.remove_all_jobs()
+            self.scheduler.shutdown(wait=wait)  # ...and only then is the executor shut down
 
     def __enter__(self) -> ReminderScheduler:
         return self.start()
@@ -131,8 +146,16 @@ class ReminderScheduler:
 
     def _after_commit(self, session: Session) -> None:
         """A reminder set in this process (a command, a Snooze) is timed at once, not at the next poll."""
-        if session.info.pop(CHANGED, False) and self.scheduler.running and os.getpid() == self.pid:
+        if session.info.pop(CHANGED, False) and os.getpid() == self.pid:
+            self._poll_now()
+
+    def _poll_now(self) -> None:
+        if self.stopping.is_set() or not self.scheduler.running:
+            return
+        try:
             self.scheduler.modify_job("poll", next_run_time=dt.datetime.now(dt.UTC))
+        except JobLookupError:  # stopping meanwhile
+            pass
 
     # --- jobs --------------------------------------------------------------------------------
 
@@ -157,6 +180,8 @@ class ReminderScheduler:
                 abandoned,
             )
         for reminder_id, due_at in due:
+            if self.stopping.is_set():
+                return
             with self._lock:
                 if self._scheduled.get(reminder_id) == due_at:
                     continue
@@ -174,13 +199,17 @@ class ReminderScheduler:
     def deliver(self, reminder_id: int) -> None:
         with self._lock:
             self._scheduled.pop(reminder_id, None)
+        if self.stopping.is_set():
+            return  # left pending for the next process
         try:
-            state = deliver(self.bot, reminder_id, worker=self.name, retry_first=self.retry_first)
+            state = deliver(
+                self.bot, reminder_id, worker=self.name, retry_first=self.retry_first, stopping=self.stopping
+            )
         except Exception:
             log.exception("Delivering reminder %s failed", reminder_id)
             return
-        if state == store.RETRYING and self.scheduler.running:
-            self.scheduler.modify_job("poll", next_run_time=dt.datetime.now(dt.UTC))  # time the next attempt
+        if state == store.RETRYING:
+            self._poll_now()  # time the next attempt
 
     def backup(self, folder: Path, keep: int) -> Path | None:
         try:

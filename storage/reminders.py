@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, and_, func, or_, select, update
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, and_, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
@@ -300,10 +300,10 @@ def mark_retrying(
 
 
 def release_claim(*, session: Session, reminder_id: int, worker: str) -> bool:
-    """The process is stopping before it sent a claimed reminder: waiting again, for the next process to send."""
-    return _by_claimer(
-        session, reminder_id, worker, state=PENDING, claimed_by=None, claimed_at=None, next_attempt_at=None
-    )
+    """The process is stopping before it sent a claimed reminder: waiting again (pending, or retrying if it was) for
+    the next process to send."""
+    waiting_as_before = case((Reminder.next_attempt_at.is_(None), PENDING), else_=RETRYING)
+    return _by_claimer(session, reminder_id, worker, state=waiting_as_before, claimed_by=None, claimed_at=None)
 
 
 def _by_claimer(session: Session, reminder_id: int, worker: str, **values: object) -> bool:
