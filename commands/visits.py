@@ -96,6 +96,16 @@ def find_visit(inv: Invocation, typed: str, usage: str) -> Visit:
     return visit
 
 
+def check_may_change(inv: Invocation, visit: Visit, verb: str) -> None:
+    """Only the visit's lead or an admin may move or cancel it (its lead's reminders go with it)."""
+    if inv.caller.user_id == visit.lead_user_id or inv.caller.is_admin:
+        return
+    raise CommandError(
+        f"Visit #{visit.id} is led by <@{visit.lead_user_id}>; only its lead or an admin may {verb} it. Nothing changed.",
+        hint=f"Ask <@{visit.lead_user_id}> or an admin to {verb} it; `/ipslo visits mine` lists the visits you lead.",
+    )
+
+
 def read_dates(words: list[str], inv: Invocation, usage: str) -> tuple[dt.date, dt.date | None, list[str]]:
     if not words:
         raise CommandError("Which date?", hint=usage)
@@ -305,6 +315,7 @@ def move(inv: Invocation, text: str) -> Reply:
     if not words:
         raise CommandError("Which visit, and to when?", hint=usage)
     visit = find_visit(inv, words[0], usage)
+    check_may_change(inv, visit, "move")
     if visit.cancelled:
         raise CommandError(f"Visit #{visit.id} was cancelled; plan a new one with `/ipslo visit add`.")
     starts_on, ends_on, rest = read_dates(words[1:], inv, usage)
@@ -336,6 +347,7 @@ def cancel(inv: Invocation, text: str) -> Reply:
     if not text.strip():
         raise CommandError("Which visit?", hint=usage)
     visit = find_visit(inv, text.split()[0], usage)
+    check_may_change(inv, visit, "cancel")
     name = nation_names(inv).get(visit.nation_iso2, visit.nation_iso2)
     if visit.cancelled:
         summary = f"Visit #{visit.id} to {name} ({dates_text(visit)}) was already cancelled; nothing changed."
