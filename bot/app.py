@@ -56,7 +56,7 @@ def create_app(
     def on_ipslo(ack: Ack, command: dict, context: BoltContext) -> None:
         text = command.get("text", "")
         verb = text.split()[0].lower()[:20] if text.split() else "help"  # never log what the officer wrote
-        reply = bot.run(lambda inv: ipslo.run(inv, text), context["caller"], f"/ipslo {verb}")
+        reply = bot.run(lambda inv: ipslo.run(inv, text), context["caller"], f"/ipslo {verb}", repeat=text)
         ack(**views.message(reply))
 
     @app.error

@@ -10,7 +10,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -24,8 +24,8 @@ from sqlalchemy.orm import sessionmaker
 
 from bot import observability
 from bot.settings import Settings
-from commands.language import Caller, CommandError, Invocation, Reply, Section
-from storage import officers
+from commands.language import Button, Buttons, Caller, Caption, CommandError, Divider, Invocation, Reply, Section
+from storage import officers, repeats
 from storage.db import make_engine, make_sessions, migrate, utcnow
 from storage.knowledge import load_knowledge
 from storage.nations import load_reference
@@ -95,6 +95,43 @@ def database_unavailable(error: BaseException) -> bool:
 def unavailable_reply() -> Reply:
     text = "The database is not answering; nothing was saved. Try again in a minute."
     return Reply(text, parts=(Section(f":warning: {text}"),), refused=True)
+
+
+#: A command repeated within this long of the officer's last write is answered with its first reply.
+REPEAT_WINDOW = dt.timedelta(minutes=5)
+
+_PARTS: dict[str, type] = {kind.__name__: kind for kind in (Section, Caption, Divider, Buttons)}
+
+
+def reply_to_json(reply: Reply) -> str:
+    """A reply as JSON, to answer a repeat of its command with (see :func:`reply_from_json`)."""
+
+    def part(value: Any) -> dict[str, Any]:
+        fields = {name: getattr(value, name) for name in value.__dataclass_fields__}
+        if isinstance(value, Buttons):
+            fields["buttons"] = [asdict(button) for button in value.buttons]
+        return {"kind": type(value).__name__, **fields}
+
+    return json.dumps({**asdict(reply), "parts": [part(p) for p in reply.parts]})
+
+
+def reply_from_json(stored: str) -> Reply:
+    data = json.loads(stored)
+    parts: list[Any] = []
+    for item in data.pop("parts"):
+        kind = _PARTS[item.pop("kind")]
+        if kind is Buttons:
+            item["buttons"] = tuple(Button(**button) for button in item["buttons"])
+        if kind is Section:
+            item["fields"] = tuple(tuple(field) for field in item.get("fields") or ())
+        parts.append(kind(**item))
+    return Reply(**data, parts=tuple(parts))
+
+
+def repeated(first: Reply) -> Reply:
+    """The first answer again, saying that nothing was done twice."""
+    note = Caption("You sent this same command again just now: this is its first answer, and nothing was done twice.")
+    return replace(first, parts=(*first.parts, note))
 
 
 def failure_reply(reference: str) -> Reply:
@@ -181,19 +218,31 @@ class Bot:
         context["caller"] = self.caller_for(user_id)
         return next()
 
-    def run(self, operation: Callable[[Invocation], Reply], caller: Caller, what: str) -> Reply:
+    def run(
+        self, operation: Callable[[Invocation], Reply], caller: Caller, what: str, *, repeat: str | None = None
+    ) -> Reply:
         """Run an operation in one transaction: committed when answered, rolled back when refused or failed.
 
         The one error boundary: a refusal (``CommandError``, raised anywhere below) becomes the reply that says
-        what to type instead; anything else is our failure, logged with a reference the officer can quote."""
+        what to type instead; anything else is our failure, logged with a reference the officer can quote.
+        ``repeat``: the command's text. The same text from the same officer within :data:`REPEAT_WINDOW` of their
+        last write, which would write again, is answered with that write's reply and rolled back; a repeat that
+        writes nothing anyway ("already cancelled") keeps its own answer."""
         try:
             with self.database.sessions() as session:
+                now = self.clock()
+                first = None
+                if repeat is not None:
+                    first = repeats.first_reply(
+                        session=session, user_id=caller.user_id, text=repeat, since=now - REPEAT_WINDOW
+                    )
+                session.info.pop(repeats.WROTE, None)
                 try:
                     reply = operation(
                         Invocation(
                             caller=caller,
                             session=session,
-                            now=self.clock(),
+                            now=now,
                             visit_reminders=tuple(o.days for o in self.settings.visit_reminders),
                         )
                     )
@@ -202,8 +251,15 @@ class Bot:
                 observability.note_outcome("refused" if reply.refused else "answered")
                 if reply.refused:
                     session.rollback()
-                else:
-                    session.commit()
+                    return reply
+                if first is not None and session.info.get(repeats.WROTE):  # it would be done twice: it is not
+                    session.rollback()
+                    return repeated(reply_from_json(first))
+                if repeat is not None and session.info.get(repeats.WROTE):
+                    repeats.remember_reply(
+                        session=session, user_id=caller.user_id, text=repeat, reply=reply_to_json(reply), now=now
+                    )
+                session.commit()
                 return reply
         except Exception as error:
             if database_unavailable(error):

@@ -7,6 +7,7 @@ from storage.nations import Assessment, ConditionOfEntry, Nation
 from storage.notes import Note, NoteChange, NoteFollowUp
 from storage.officers import Officer
 from storage.reminders import DigestRun, Reminder
+from storage.repeats import CommandReply
 from storage.slack_requests import SlackRequest
 from storage.tracker import ImportedRecord
 from storage.visits import Visit
@@ -16,6 +17,7 @@ __all__ = [
     "Assessment",
     "Base",
     "CalendarFeed",
+    "CommandReply",
     "ConditionOfEntry",
     "DigestRun",
     "ImportedRecord",

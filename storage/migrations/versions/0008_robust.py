@@ -5,6 +5,7 @@ Revises: 0004
 Create Date: 2026-11-30 11:00:00
 
 - ``reminders.next_attempt_at``: when a reminder Slack could not take is tried again (state ``retrying``).
+- ``command_replies``: each officer's latest write command and its reply, so a repeat is answered, not done twice.
 """
 
 from __future__ import annotations
@@ -19,10 +20,19 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "command_replies",
+        sa.Column("user_id", sa.String(length=32), nullable=False),
+        sa.Column("text_hash", sa.String(length=64), nullable=False),
+        sa.Column("reply", sa.Text(), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("user_id", name=op.f("pk_command_replies")),
+    )
     with op.batch_alter_table("reminders", schema=None) as batch_op:
         batch_op.add_column(sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
+    op.drop_table("command_replies")
     with op.batch_alter_table("reminders", schema=None) as batch_op:
         batch_op.drop_column("next_attempt_at")
