@@ -12,9 +12,10 @@ import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
+from urllib.parse import parse_qs, urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from slack_bolt import BoltResponse
+from slack_bolt import BoltRequest, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
@@ -76,6 +77,25 @@ def clean_input(value: Any) -> Any:
     elif isinstance(value, list):
         value[:] = [clean_input(item) for item in value]
     return value
+
+
+def unescape_slack(text: str) -> str:
+    """What the officer wrote, from Slack's escaped text (``&amp;`` ``&lt;`` ``&gt;``); a mention, a channel and a
+    link (``<@U123>``, ``<#C123|name>``, ``<https://…|label>``) stay markup, shown as such again by bot/views.py."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def keep_for_lazy_listeners(req: BoltRequest, body: dict) -> None:
+    """Bolt's lazy listeners read the request's raw body again (HTTP mode): give them the cleaned, unescaped one."""
+    if req.mode != "http" or not isinstance(req.raw_body, str):
+        return
+    content_type = " ".join(req.headers.get("content-type") or [])
+    if "json" in content_type:
+        req.raw_body = json.dumps(body)
+    elif "payload" in parse_qs(req.raw_body):
+        req.raw_body = urlencode({"payload": json.dumps(body)})
+    elif all(isinstance(value, str) for value in body.values()):
+        req.raw_body = urlencode(body)
 
 
 def database_unavailable(error: BaseException) -> bool:
@@ -196,13 +216,22 @@ class Bot:
             tz = settings.team_tz
         return Caller(user_id=user_id, tz=tz, is_admin=settings.is_admin(user_id)), known
 
-    def identify_officer(self, body: dict, context: Any, next: Callable[[], BoltResponse]) -> Any:
+    def identify_officer(
+        self, body: dict, context: Any, next: Callable[[], BoltResponse], req: BoltRequest | None = None
+    ) -> Any:
         """Middleware: refuse people outside IPSLO_OFFICERS politely; otherwise put the caller in ``context["caller"]``
         and this runtime in ``context["bot"]`` for the listeners.
 
         First of all, what the officer typed or picked is cleaned of control characters (see :func:`clean_input`).
         """
         clean_input(body)
+        if body.get("command") and isinstance(body.get("text"), str):  # slash command text comes escaped
+            body["text"] = unescape_slack(body["text"])
+        message = body.get("message") if body.get("type") == "message_action" else None
+        if isinstance(message, dict) and isinstance(message.get("text"), str):  # so does a message's text
+            message["text"] = unescape_slack(message["text"])
+        if req is not None:
+            keep_for_lazy_listeners(req, body)
         context["bot"] = self
         user_id = body.get("user_id") or (body.get("user") or {}).get("id") or context.user_id
         if not user_id:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from commands.language import Buttons, Caption, Divider, Reply, Section
@@ -33,6 +34,31 @@ def split_text(text: str, limit: int = SECTION_CHARS) -> list[str]:
     return pieces
 
 
+#: What stays markup in text we post: a person's mention, a channel, a link (``<https://…|label>``). Anything else
+#: in angle brackets, ``<!channel>``, ``<!here>``, ``<!everyone>`` and ``<!subteam^…>`` among them, is shown as typed.
+SLACK_MARKUP = re.compile(
+    r"<(?:@[UW][A-Z0-9]+(?:\|[^<>\n]*)?|#C[A-Z0-9]+(?:\|[^<>\n]*)?|(?:https?|mailto):[^<>|\s]+(?:\|[^<>\n]*)?)>"
+)
+_INNER_GT = re.compile(r"(?m)(?!^)>")  # a ">" starting a line is a quote and stays one
+
+
+def escape_mrkdwn(text: str) -> str:
+    """Text for a mrkdwn field as Slack asks: ``&``, ``<`` and ``>`` escaped except in a person's mention, a channel
+    and a link, so that no text an officer wrote can notify the channel (``<!channel>``, ``<!here>``...)."""
+    out, start = [], 0
+    for markup in SLACK_MARKUP.finditer(text):
+        out.append(_escape(text[start : markup.start()]))
+        out.append(markup.group().replace("&", "&amp;"))
+        start = markup.end()
+    out.append(_escape(text[start:]))
+    return "".join(out)
+
+
+def _escape(text: str) -> str:
+    text = text.replace("&", "&amp;").replace("<", "&lt;")
+    return _INNER_GT.sub("&gt;", text)
+
+
 def mrkdwn(text: str) -> dict[str, Any]:
     return {"type": "mrkdwn", "text": text}
 
@@ -45,7 +71,7 @@ def blocks(reply: Reply) -> list[dict[str, Any]]:
         )
     for part in reply.parts:
         if isinstance(part, Section):
-            pieces = split_text(part.text) if part.text else []
+            pieces = split_text(escape_mrkdwn(part.text)) if part.text else []
             for piece in pieces[:-1]:
                 out.append({"type": "section", "text": mrkdwn(piece)})
             block: dict[str, Any] = {"type": "section"}
@@ -53,11 +79,11 @@ def blocks(reply: Reply) -> list[dict[str, Any]]:
                 block["text"] = mrkdwn(pieces[-1])
             if part.fields:
                 block["fields"] = [
-                    mrkdwn(clip(f"*{label}*\n{value}", FIELD_CHARS)) for label, value in part.fields[:10]
+                    mrkdwn(clip(escape_mrkdwn(f"*{label}*\n{value}"), FIELD_CHARS)) for label, value in part.fields[:10]
                 ]
             out.append(block)
         elif isinstance(part, Caption):
-            out.append({"type": "context", "elements": [mrkdwn(clip(part.text, CONTEXT_CHARS))]})
+            out.append({"type": "context", "elements": [mrkdwn(clip(escape_mrkdwn(part.text), CONTEXT_CHARS))]})
         elif isinstance(part, Divider):
             out.append({"type": "divider"})
         elif isinstance(part, Buttons):
@@ -86,7 +112,7 @@ def blocks(reply: Reply) -> list[dict[str, Any]]:
 def message(reply: Reply) -> dict[str, Any]:
     """Keyword arguments for ``ack()``, ``respond()`` or ``chat.postMessage``."""
     return {
-        "text": reply.text,
+        "text": escape_mrkdwn(reply.text),
         "blocks": blocks(reply),
         "response_type": "in_channel" if reply.public else "ephemeral",
     }

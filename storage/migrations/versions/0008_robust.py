@@ -5,6 +5,8 @@ Revises: 0004
 Create Date: 2026-11-30 11:00:00
 
 - ``reminders.next_attempt_at``: when a reminder Slack could not take is tried again (state ``retrying``).
+- notes stored before Slack's escaping was undone on the way in: ``&amp;`` ``&lt;`` ``&gt;`` become ``&`` ``<`` ``>``
+  (the change history keeps what was stored then), so notes read, export and search as the officer wrote them.
 - ``command_replies``: each officer's latest write command and its reply, so a repeat is answered, not done twice.
 """
 
@@ -27,6 +29,16 @@ def upgrade() -> None:
         sa.Column("reply", sa.Text(), nullable=False),
         sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("user_id", name=op.f("pk_command_replies")),
+    )
+    notes = sa.table("notes", sa.column("text", sa.Text()), sa.column("search_text", sa.Text()))
+
+    def unescaped(column: sa.ColumnClause) -> sa.ColumnElement:
+        return sa.func.replace(sa.func.replace(sa.func.replace(column, "&lt;", "<"), "&gt;", ">"), "&amp;", "&")
+
+    op.execute(
+        notes.update()
+        .where(notes.c.text.like("%&%;%"))
+        .values(text=unescaped(notes.c.text), search_text=unescaped(notes.c.search_text))
     )
     with op.batch_alter_table("reminders", schema=None) as batch_op:
         batch_op.add_column(sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True))
