@@ -101,7 +101,8 @@ def check_may_change(inv: Invocation, visit: Visit, verb: str) -> None:
     if inv.caller.user_id == visit.lead_user_id or inv.caller.is_admin:
         return
     raise CommandError(
-        f"Visit #{visit.id} is led by <@{visit.lead_user_id}>; only its lead or an admin may {verb} it. Nothing changed.",
+        f"Visit #{visit.id} is led by <@{visit.lead_user_id}>; only its lead or an admin may {verb} it. "
+        "Nothing changed.",
         hint=f"Ask <@{visit.lead_user_id}> or an admin to {verb} it; `/ipslo visits mine` lists the visits you lead.",
     )
 

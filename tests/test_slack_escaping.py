@@ -24,7 +24,10 @@ AS_SLACK_SENDS = (
     f"Q&amp;A with the PFSO &lt;draft&gt; a&gt;b, ask <@{ADMIN}|lee> in <#C0STANDIN|ipslo-team> "
     "about <https://example.gov/psa?x=1&amp;y=2|the PSA &amp; co>"
 )
-WRITTEN = f"Q&A with the PFSO <draft> a>b, ask <@{ADMIN}|lee> in <#C0STANDIN|ipslo-team> about <https://example.gov/psa?x=1&y=2|the PSA & co>"
+WRITTEN = (
+    f"Q&A with the PFSO <draft> a>b, ask <@{ADMIN}|lee> in <#C0STANDIN|ipslo-team> "
+    "about <https://example.gov/psa?x=1&y=2|the PSA & co>"
+)
 
 
 @pytest.fixture
