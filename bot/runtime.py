@@ -19,6 +19,7 @@ from slack_bolt import BoltRequest, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
+from slack_sdk.webhook import WebhookClient
 from sqlalchemy import Engine
 from sqlalchemy import exc as sql_errors
 from sqlalchemy.orm import sessionmaker
@@ -98,6 +99,20 @@ def keep_for_lazy_listeners(req: BoltRequest, body: dict) -> None:
         req.raw_body = urlencode(body)
 
 
+def json_response(payload: dict[str, Any]) -> BoltResponse:
+    return BoltResponse(status=200, body=json.dumps(payload), headers={"content-type": "application/json"})
+
+
+def notice_view(text: str) -> dict[str, Any]:
+    """A modal that only says ``text``."""
+    return {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": "IPSLO bot"},
+        "close": {"type": "plain_text", "text": "Close"},
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
+    }
+
+
 def database_unavailable(error: BaseException) -> bool:
     """True when ``error`` means the database is not answering (down, restarting, unreachable, out of connections),
     rather than a fault in what was asked of it."""
@@ -168,6 +183,7 @@ class Bot:
     client: WebClient
     clock: Callable[[], dt.datetime] = utcnow
     _callers: dict[str, tuple[float, Caller]] = field(default_factory=dict)
+    _home: tuple[str | None, str | None] | None = None
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Bot:
         """Bolt copies the context for lazy listeners; the runtime in it is shared, never copied."""
@@ -216,6 +232,55 @@ class Bot:
             tz = settings.team_tz
         return Caller(user_id=user_id, tz=tz, is_admin=settings.is_admin(user_id)), known
 
+    def home_team(self) -> tuple[str | None, str | None]:
+        """(team_id, enterprise_id) the bot is installed in, from ``auth.test``: asked once, then kept."""
+        if self._home is None:
+            identity = self.client.auth_test()
+            self._home = (identity.get("team_id"), identity.get("enterprise_id"))
+        return self._home
+
+    def may_use(self, user_id: str, body: dict) -> bool:
+        """IPSLO_OFFICERS (and the admins) when it is set; otherwise every member of the team or Enterprise Grid
+        organisation the bot is installed in. A Slack Connect user from elsewhere is refused unless listed."""
+        if self.settings.officers or user_id in self.settings.admins:
+            return self.settings.may_use(user_id)
+        user = body.get("user") if isinstance(body.get("user"), dict) else {}
+        event = body.get("event") if isinstance(body.get("event"), dict) else {}
+        user_team = user.get("team_id") or event.get("user_team") or body.get("user_team_id")
+        if not user_team:
+            return True  # a slash command: Slack offers it only to members of the workspaces the app is installed in
+        try:
+            team_id, enterprise_id = self.home_team()
+        except Exception as error:  # Slack not answering: its own check on installed workspaces stands
+            log.warning("auth.test failed (%s); cannot tell %s's organisation", type(error).__name__, user_id)
+            return True
+        if user_team == team_id:
+            return True
+        user_enterprise = user.get("enterprise_id") or event.get("user_enterprise") or None
+        return bool(enterprise_id) and user_enterprise == enterprise_id
+
+    def refuse(self, body: dict, user_id: str) -> BoltResponse:
+        """A word to someone who may not use the bot, wherever they came from: a command's reply, an ephemeral message
+        for a button or a shortcut, a form that says so, a Home tab that says so."""
+        text = "Sorry, this bot is for the IPSLO team. Ask an admin to add your Slack member ID to IPSLO_OFFICERS."
+        log.info("Refused %s (%s): not an IPSLO officer", user_id, body.get("type") or "command")
+        if body.get("command"):
+            return json_response({"response_type": "ephemeral", "text": text})
+        kind = body.get("type")
+        if kind == "view_submission":
+            return json_response({"response_action": "update", "view": notice_view(text)})
+        try:
+            if kind == "shortcut" and body.get("trigger_id"):  # a global shortcut: nowhere to answer but a form
+                self.client.views_open(trigger_id=body["trigger_id"], view=notice_view(text))
+            elif body.get("response_url"):  # buttons, message shortcuts
+                WebhookClient(body["response_url"]).send(text=text, response_type="ephemeral", replace_original=False)
+            elif kind == "event_callback" and (body.get("event") or {}).get("type") == "app_home_opened":
+                home = {"type": "home", "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
+                self.client.views_publish(user_id=user_id, view=home)
+        except Exception as error:
+            log.warning("Could not tell %s they may not use the bot (%s)", user_id, type(error).__name__)
+        return BoltResponse(status=200, body="")
+
     def identify_officer(
         self, body: dict, context: Any, next: Callable[[], BoltResponse], req: BoltRequest | None = None
     ) -> Any:
@@ -236,14 +301,8 @@ class Bot:
         user_id = body.get("user_id") or (body.get("user") or {}).get("id") or context.user_id
         if not user_id:
             return next()
-        if not self.settings.may_use(user_id):
-            text = "Sorry, this bot is for the IPSLO team. Ask an admin to add your Slack member ID to IPSLO_OFFICERS."
-            message = {"response_type": "ephemeral", "text": text} if body.get("command") else {}
-            return BoltResponse(
-                status=200,
-                body=json.dumps(message) if message else "",
-                headers={"content-type": "application/json"} if message else {},
-            )
+        if not self.may_use(user_id, body):
+            return self.refuse(body, user_id)
         context["caller"] = self.caller_for(user_id)
         return next()
 
