@@ -319,11 +319,6 @@ class Bot:
         try:
             with self.database.sessions() as session:
                 now = self.clock()
-                first = None
-                if repeat is not None:
-                    first = repeats.first_reply(
-                        session=session, user_id=caller.user_id, text=repeat, since=now - REPEAT_WINDOW
-                    )
                 session.info.pop(repeats.WROTE, None)
                 try:
                     reply = operation(
@@ -340,10 +335,13 @@ class Bot:
                 if reply.refused:
                     session.rollback()
                     return reply
-                if first is not None and session.info.get(repeats.WROTE):  # it would be done twice: it is not
-                    session.rollback()
-                    return repeated(reply_from_json(first))
                 if repeat is not None and session.info.get(repeats.WROTE):
+                    first = repeats.first_reply(
+                        session=session, user_id=caller.user_id, text=repeat, since=now - REPEAT_WINDOW
+                    )
+                    if first is not None:  # it would be done twice: it is not
+                        session.rollback()
+                        return repeated(reply_from_json(first))
                     repeats.remember_reply(
                         session=session, user_id=caller.user_id, text=repeat, reply=reply_to_json(reply), now=now
                     )
