@@ -21,7 +21,8 @@ from commands.language import (
     bullet_list,
     parse_id,
 )
-from commands.nations import NationIndex, Standing, fmt_date, normalize, standing, strip_icons
+from commands.lookup import Guess, NationIndex, normalize
+from commands.nations import Standing, fmt_date, standing, strip_icons
 from commands.visits import visit_line
 from storage import knowledge as store
 from storage import nations as nation_store
@@ -183,12 +184,11 @@ def guess_nation(question: str, index: NationIndex, session) -> tuple[Nation, st
                 or VISIT_WORDS.search(lowered)
             ):
                 continue
-            try:
-                named, exact = index.find_named(phrase)
-            except CommandError:
-                continue
-            if not exact:
-                return nation_store.get_nation(session=session, iso2=named.iso2), re.sub(r"(?i)^the\s+", "", phrase)
+            match = index.match(phrase)
+            if isinstance(match, Guess):
+                nation = nation_store.get_nation(session=session, iso2=match.named.iso2)
+                if nation is not None:
+                    return nation, re.sub(r"(?i)^the\s+", "", phrase)
     return None
 
 

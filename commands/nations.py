@@ -5,12 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-import time
-import unicodedata
 from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy.orm import Session
 
 from commands.ids import Action
 from commands.language import (
@@ -24,6 +21,8 @@ from commands.language import (
     Subcommand,
     bullet_list,
 )
+from commands.lookup import nation_lookup, normalize
+from commands.visits import last_and_next_lines
 from commands.when import WhenError, parse_date
 from storage import nations as store
 from storage.nations import Nation, NationRecord
@@ -49,136 +48,6 @@ OUTCOME_WORDS: dict[str, str] = {
     "negative": NOT_MAINTAINING,
 }
 OUTCOME_HINT = "Outcomes: `substantially implementing` or `not maintaining` (effective anti-terrorism measures)."
-
-
-# --- finding a nation --------------------------------------------------------------------------
-
-
-def normalize(text: str) -> str:
-    """Lower case, no accents or punctuation, single spaces, no leading "the"."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    text = re.sub(r"[^a-z0-9]+", " ", text).strip()
-    return re.sub(r"^the ", "", text)
-
-
-@dataclass(frozen=True)
-class Named:
-    """A nation as the index knows it: its code and the name to show."""
-
-    iso2: str
-    name: str
-
-
-@dataclass(frozen=True)
-class Match:
-    nation: Nation | Named  # a loaded Nation when found through a session (NationLookup)
-    typed: str
-    exact: bool
-
-
-class NationIndex:
-    """Every way of naming each nation (codes, names, aliases), for exact and forgiving look-ups."""
-
-    def __init__(self, nations: list[Nation]):
-        self.by_key: dict[str, Named] = {}
-        for nation in nations:
-            named = Named(nation.iso2, nation.name)
-            for key in (nation.iso2, nation.iso3, nation.name, nation.official_name, *(nation.aliases or [])):
-                self.by_key.setdefault(normalize(key), named)
-
-    def exact(self, typed: str) -> Named | None:
-        return self.by_key.get(normalize(typed))
-
-    def ranked(self, typed: str, limit: int = 3) -> list[tuple[float, Named]]:
-        """The closest nations to what was typed, best first, one entry per nation."""
-        query = normalize(typed)
-        best: dict[str, tuple[float, Named]] = {}
-        for key, named in self.by_key.items():
-            if len(key) <= 3 and len(query) > 3:
-                continue  # codes only match codes
-            score = difflib.SequenceMatcher(None, query, key).ratio()
-            if len(query) >= 3 and key.startswith(query):
-                score = max(score, 0.9)
-            elif len(query) >= 4 and f" {query}" in f" {key}":
-                score = max(score, 0.85)  # a whole word of a longer name: "guinea"
-            if score > best.get(named.iso2, (0.0, named))[0]:
-                best[named.iso2] = (score, named)
-        return sorted(best.values(), key=lambda pair: (-pair[0], pair[1].name))[:limit]
-
-    def find(self, typed: str) -> Match:
-        named, exact = self.find_named(typed)
-        return Match(named, typed.strip(), exact)
-
-    def find_named(self, typed: str) -> tuple[Named, bool]:
-        """The nation meant by ``typed`` and whether it was named exactly; raises :class:`CommandError` with the closest three when unsure."""
-        typed = typed.strip()
-        if not typed:
-            raise CommandError("Which nation? Type its name, alias or ISO code.", hint="Example: `/ipslo status fiji`")
-        named = self.exact(typed)
-        if named is not None:
-            return named, True
-        ranked = self.ranked(typed)
-        suggestions = tuple(n.name for _, n in ranked)
-        if ranked and len(normalize(typed)) >= 3:
-            top_score, top = ranked[0]
-            runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
-            if top_score >= 0.75 and top_score - runner_up >= 0.08:
-                return top, False
-            if top_score >= 0.75:
-                raise CommandError(f"“{typed}” could mean more than one nation.", suggestions=suggestions)
-        raise CommandError(f"I don't know a nation or territory called “{typed}”.", suggestions=suggestions)
-
-    def split_named(self, words: list[str], *, max_words: int = 4) -> tuple[Named, bool, str, list[str]]:
-        """A nation named by the first words (the longest exact name wins): (nation, exact, what was typed, words after)."""
-        for size in range(min(max_words, len(words)), 0, -1):
-            if not normalize(words[size - 1]):
-                continue  # a word with no Latin letters or digits ("日本語") is never part of a nation's name
-            named = self.exact(" ".join(words[:size]))
-            if named is not None:
-                return named, True, " ".join(words[:size]), words[size:]
-        if not words:
-            self.find_named("")
-        named, exact = self.find_named(words[0])
-        return named, exact, words[0], words[1:]
-
-
-class NationLookup:
-    """The index bound to a session: what it finds comes back as nations loaded from that session."""
-
-    def __init__(self, index: NationIndex, session: Session):
-        self.index, self.session = index, session
-
-    def _load(self, named: Named, typed: str, exact: bool) -> Match:
-        return Match(store.get_nation(session=self.session, iso2=named.iso2), typed, exact)
-
-    def find(self, typed: str) -> Match:
-        named, exact = self.index.find_named(typed)
-        return self._load(named, typed.strip(), exact)
-
-    def split(self, words: list[str], *, max_words: int = 4) -> tuple[Match, list[str]]:
-        """The nation named by the first words (the longest exact name wins), and the words after it."""
-        named, exact, typed, rest = self.index.split_named(words, max_words=max_words)
-        return self._load(named, typed, exact), rest
-
-    def ranked(self, typed: str, limit: int = 3) -> list[tuple[float, Named]]:
-        return self.index.ranked(typed, limit)
-
-
-_indexes: dict[str, tuple[float, tuple, NationIndex]] = {}
-RECHECK_SECONDS = 30.0  # nations change only when reference data loads; look for changes this often
-
-
-def nation_index(*, session: Session) -> NationLookup:
-    """The index for this database (rebuilt only when the nations table changes), bound to the session."""
-    url = str(session.get_bind().url)
-    checked, fingerprint, index = _indexes.get(url, (0.0, (), None))
-    if index is None or time.monotonic() - checked > RECHECK_SECONDS:
-        current = store.nations_fingerprint(session=session)
-        if index is None or current != fingerprint:
-            index = NationIndex(store.list_nations(session=session))
-        _indexes[url] = (time.monotonic(), current, index)
-    return NationLookup(index, session)
 
 
 # --- status ------------------------------------------------------------------------------------
@@ -256,7 +125,7 @@ def kind_text(nation: Nation) -> str:
 
 
 def status(inv: Invocation, text: str) -> Reply:
-    match = nation_index(session=inv.session).find(text)
+    match = nation_lookup(session=inv.session).find(text)
     nation = match.nation
     [record] = store.nation_records(session=inv.session, nations=[nation])
     state = standing(record, today=inv.today)
@@ -266,8 +135,6 @@ def status(inv: Invocation, text: str) -> Reply:
         ("Status", state.summary),
         ("Reassessment due", due_text(state, today=inv.today)),
     )
-    from commands.visits import last_and_next_lines
-
     fields += last_and_next_lines(session=inv.session, nation=nation, today=inv.today)
     parts: list = [Section(f"*{nation.official_name}* · {kind_text(nation)}", fields=fields)]
     captions = [c for c in (state.detail, nation.engagement) if c]
@@ -402,13 +269,9 @@ def assess(inv: Invocation, text: str) -> Reply:
     words = text.split()
     if not words:
         raise CommandError("Which nation, date and outcome?", hint=ASSESS_USAGE)
-    match, rest = nation_index(session=inv.session).split(words)
-    if not match.exact:
-        raise CommandError(
-            f"I'm not sure “{match.typed}” means {match.nation.name}; nothing was recorded.",
-            hint="Type the name or ISO code exactly. " + ASSESS_USAGE,
-            suggestions=(match.nation.name,),
-        )
+    nation, rest = nation_lookup(session=inv.session).split_exact(
+        words, nothing="nothing was recorded", hint=ASSESS_USAGE
+    )
     assessed_on, rest = split_date(rest, today=inv.today)
     if assessed_on > inv.today:
         raise CommandError(
@@ -418,23 +281,23 @@ def assess(inv: Invocation, text: str) -> Reply:
     source = " ".join(rest) or None
     store.record_assessment(
         session=inv.session,
-        nation=match.nation,
+        nation=nation,
         assessed_on=assessed_on,
         outcome=outcome,
         source=source,
         recorded_by=inv.caller.user_id,
     )
     due = assessed_on + REASSESS_EVERY
-    text_line = f"Recorded: {match.nation.name} found {outcome} on {fmt_date(assessed_on)}."
-    [record] = store.nation_records(session=inv.session, nations=[match.nation])
+    text_line = f"Recorded: {nation.name} found {outcome} on {fmt_date(assessed_on)}."
+    [record] = store.nation_records(session=inv.session, nations=[nation])
     notes = []
     if record.coe and record.coe.active:
         notes.append(
-            f"{match.nation.name} stays under Conditions of Entry until they are lifted by public notice "
-            f"(46 U.S.C. 70110); `/ipslo status {match.nation.iso2.lower()}` shows both."
+            f"{nation.name} stays under Conditions of Entry until they are lifted by public notice "
+            f"(46 U.S.C. 70110); `/ipslo status {nation.iso2.lower()}` shows both."
         )
-    if not match.nation.in_area:
-        notes.append(f"{match.nation.name} is outside our area ({area_text(match.nation)}).")
+    if not nation.in_area:
+        notes.append(f"{nation.name} is outside our area ({area_text(nation)}).")
     return Reply(
         text_line,
         parts=(

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from commands.ids import Action
 from commands.language import Button, Buttons, Caption, CommandError, Invocation, Reply, Section, Subcommand, parse_id
-from commands.nations import fmt_date, nation_index, normalize, standing, strip_icons
+from commands.lookup import nation_lookup, normalize
+from commands.nations import fmt_date, standing, strip_icons
 from commands.visits import dates_text, officer_zone
 from commands.when import WhenError, describe, parse_date
 from storage import nations as nation_store
@@ -70,18 +71,16 @@ def check_length(text: str) -> None:
 
 def split_nation(inv: Invocation, text: str) -> tuple[Nation, str]:
     """The nation named by the first words, and the rest of the text exactly as typed."""
-    index = nation_index(session=inv.session)
+    lookup = nation_lookup(session=inv.session)
     words = list(re.finditer(r"\S+", text))
     for size in range(min(4, len(words)), 0, -1):
         if not all(normalize(w.group()) for w in words[:size]):
             continue  # a word with no Latin letters or digits ("港湾施設", "—") is never part of a nation's name
-        named = index.index.exact(" ".join(w.group() for w in words[:size]))
-        if named is not None:
-            nation = nation_store.get_nation(session=inv.session, iso2=named.iso2)
-            assert nation is not None
+        nation = lookup.exact(" ".join(w.group() for w in words[:size]))
+        if nation is not None:
             return nation, text[words[size - 1].end() :].lstrip()
     first = words[0].group() if words else ""
-    suggestions = tuple(n.name for _, n in index.ranked(first)) if first else ()
+    suggestions = tuple(n.name for _, n in lookup.ranked(first)) if first else ()
     raise CommandError(
         f"Which nation is this note about? “{first}” isn't one I know.",
         hint=f"Start with the nation's name or ISO code: {NOTE_USAGE}",
@@ -91,13 +90,13 @@ def split_nation(inv: Invocation, text: str) -> tuple[Nation, str]:
 
 def guess_nation(*, session: Session, text: str) -> str | None:
     """The nation a pasted message names (full names and aliases of four letters or more, not codes like "to" or "in")."""
-    index = nation_index(session=session)
+    lookup = nation_lookup(session=session)
     words = normalize(text).split()
     for size in (3, 2, 1):
         for start in range(len(words) - size + 1):
             typed = " ".join(words[start : start + size])
             if len(typed) >= 4:
-                nation = index.index.exact(typed)
+                nation = lookup.exact(typed)
                 if nation is not None:
                     return nation.iso2
     return None
@@ -493,7 +492,7 @@ def notes(inv: Invocation, text: str) -> Reply:
         raise CommandError(
             "Which nation's notes?", hint="`/ipslo notes <nation> [words]`, e.g. `/ipslo notes fiji pfsp`"
         )
-    match, rest = nation_index(session=inv.session).split(words)
+    match, rest = nation_lookup(session=inv.session).split(words)
     return notes_page(inv, match.nation, rest, None)
 
 
@@ -537,7 +536,7 @@ def parse_search(inv: Invocation, text: str) -> SearchFilters:
             tags = store.normalize_tags([value])
             found.tag = tags[0] if tags else None
         else:
-            found.nation = nation_index(session=inv.session).find(value.replace("_", " ")).nation
+            found.nation = nation_lookup(session=inv.session).find(value.replace("_", " ")).nation
     return found
 
 
@@ -684,7 +683,7 @@ def export(inv: Invocation, text: str) -> Export:
     text = " ".join(words[:-1] if to_channel else words)
     if not text:
         raise CommandError("Which nation?", hint=EXPORT_USAGE)
-    nation = nation_index(session=inv.session).find(text).nation
+    nation = nation_lookup(session=inv.session).find(text).nation
     [record] = nation_store.nation_records(session=inv.session, nations=[nation])
     state = standing(record, today=inv.today)
     visits = visit_store.visits_for_nation(session=inv.session, nation_iso2=nation.iso2)

@@ -21,7 +21,8 @@ from commands.language import (
     bullet_list,
     parse_id,
 )
-from commands.nations import due_text, fmt_date, nation_index, standing, strip_icons
+from commands.lookup import nation_lookup
+from commands.nations import due_text, fmt_date, standing, strip_icons
 from commands.visits import dates_text, find_visit, visit_line
 from commands.when import describe, split_when
 from storage import knowledge as knowledge_store
@@ -69,14 +70,10 @@ def remind(inv: Invocation, text: str) -> Reply:
         nation_iso2, rest = visit.nation_iso2, words[1:]
         about = f"visit #{visit.id}"
     else:
-        match, rest = nation_index(session=inv.session).split(words)
-        if not match.exact:
-            raise CommandError(
-                f"I'm not sure “{match.typed}” means {match.nation.name}; no reminder was set.",
-                hint=f"Type the name or ISO code exactly. {REMIND_USAGE}",
-                suggestions=(match.nation.name,),
-            )
-        nation_iso2, about = match.nation.iso2, match.nation.name
+        nation, rest = nation_lookup(session=inv.session).split_exact(
+            words, nothing="no reminder was set", hint=REMIND_USAGE
+        )
+        nation_iso2, about = nation.iso2, nation.name
     if not rest:
         raise CommandError("When should I remind you?", hint=f"{REMIND_USAGE}, {REMIND_EXAMPLES}")
     due_at, rest = split_when(rest, now=inv.now, tz=inv.caller.tz, default_time=MORNING)

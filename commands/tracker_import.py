@@ -19,7 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from commands.language import Caller, Caption, CommandError, Invocation, Reply, Section, Subcommand
-from commands.nations import NOT_MAINTAINING, OUTCOME_HINT, fmt_date, nation_index, normalize, split_outcome
+from commands.lookup import nation_lookup, normalize
+from commands.nations import NOT_MAINTAINING, OUTCOME_HINT, fmt_date, split_outcome
 from commands.visits import KIND_WORDS, TITLE_LIMIT, dates_text, plan_reminders
 from commands.when import WhenError, parse_date
 from storage import nations as nation_store
@@ -426,12 +427,10 @@ class Preview:
 def nation_of(lookup: Any, typed: str) -> Nation:
     if not typed:
         raise RowError("no nation")
-    named = lookup.index.exact(typed)
-    if named is None:
+    nation = lookup.exact(typed)
+    if nation is None:
         closest = ", ".join(n.name for _, n in lookup.ranked(typed))
         raise RowError(f"unknown nation “{typed}” (closest: {closest}); write its name or ISO code exactly")
-    nation = nation_store.get_nation(session=lookup.session, iso2=named.iso2)
-    assert nation is not None
     return nation
 
 
@@ -470,7 +469,7 @@ def who_is(row: Row, name: str, id_name: str, member: str | None, kept: str | No
 def plan(*, session: Session, tracker: Tracker, people: dict[str, str | None], today: dt.date) -> Preview:
     """Read every row against the database: to add, already on record (or repeated in the file), or unreadable."""
     preview = Preview(tracker.file_name, problems=list(tracker.problems))
-    lookup = nation_index(session=session)
+    lookup = nation_lookup(session=session)
     names = {o.user_id: o.name for o in session.scalars(select(Officer))}
     seen: dict[tuple, str] = {}
     for sheet in sorted(tracker.sheets, key=lambda s: (VISITS, ASSESSMENTS, NOTES).index(s.kind)):

@@ -19,7 +19,7 @@ from commands.language import (
     bullet_list,
     parse_id,
 )
-from commands.nations import nation_index, normalize
+from commands.lookup import nation_lookup, normalize
 from commands.when import describe, split_date_range
 from storage import nations as nation_store
 from storage import officers
@@ -265,20 +265,14 @@ def add(inv: Invocation, text: str) -> Reply:
     words = text.split()
     if not words:
         raise CommandError("Which nation and date?", hint=ADD_HELP)
-    match, rest = nation_index(session=inv.session).split(words)
-    if not match.exact:
-        raise CommandError(
-            f"I'm not sure “{match.typed}” means {match.nation.name}; nothing was planned.",
-            hint=f"Type the name or ISO code exactly. {ADD_USAGE}",
-            suggestions=(match.nation.name,),
-        )
+    nation, rest = nation_lookup(session=inv.session).split_exact(words, nothing="nothing was planned", hint=ADD_USAGE)
     starts_on, ends_on, rest = read_dates(rest, inv, ADD_HELP)
     kind, rest = split_kind(rest)
     title = " ".join(rest).strip(" -–—:") or None
     check_title(title)
     visit = store.add_visit(
         session=inv.session,
-        nation_iso2=match.nation.iso2,
+        nation_iso2=nation.iso2,
         starts_on=starts_on,
         ends_on=ends_on,
         kind=kind or store.COUNTRY_VISIT,
@@ -286,15 +280,15 @@ def add(inv: Invocation, text: str) -> Reply:
         lead_user_id=lead or inv.caller.user_id,
         recorded_by=inv.caller.user_id,
     )
-    pending = plan_reminders(inv, visit, match.nation.name)
-    summary = f"Planned visit #{visit.id}: {visit.kind} to {match.nation.name}, {dates_text(visit)}."
-    parts: list = [Section(":calendar: " + visit_line(visit, match.nation.name))]
-    parts += [Caption(f":warning: {warning}") for warning in visit_warnings(inv, visit, match.nation)]
+    pending = plan_reminders(inv, visit, nation.name)
+    summary = f"Planned visit #{visit.id}: {visit.kind} to {nation.name}, {dates_text(visit)}."
+    parts: list = [Section(":calendar: " + visit_line(visit, nation.name))]
+    parts += [Caption(f":warning: {warning}") for warning in visit_warnings(inv, visit, nation)]
     if kind is None:
         parts.append(
             Caption(
                 f"Kind: {store.COUNTRY_VISIT} (default); kinds: {', '.join(KINDS)}. Name one straight after the dates, "
-                f"e.g. `/ipslo visit add {match.nation.name.lower()} {starts_on:%-d %b %Y} reciprocal visit`."
+                f"e.g. `/ipslo visit add {nation.name.lower()} {starts_on:%-d %b %Y} reciprocal visit`."
             )
         )
     if visit.ends_on < inv.today:
@@ -396,7 +390,7 @@ def visits(inv: Invocation, text: str) -> Reply:
         chosen = store.visits_led_by(session=inv.session, user_id=inv.caller.user_id, since=inv.today)
         title = "Visits you lead"
     else:
-        match = nation_index(session=inv.session).find(choice)
+        match = nation_lookup(session=inv.session).find(choice)
         newest_first = store.visits_for_nation(session=inv.session, nation_iso2=match.nation.iso2)
         chosen = sorted(newest_first, key=lambda v: (v.starts_on, v.id))  # in date order, like the other lists
         title = f"Visits to {match.nation.name}"

@@ -37,7 +37,7 @@ from sqlalchemy import text
 from bot.runtime import open_database
 from bot.settings import Settings
 from commands.knowledge import ABSTAIN, KNOWLEDGE, understand
-from commands.nations import NationIndex
+from commands.lookup import NationIndex
 from storage.db import make_engine
 from storage.knowledge import load_knowledge
 from storage.nations import list_nations

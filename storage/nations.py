@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -168,6 +169,23 @@ NATION_FIELDS = (
 def read_reference(name: str) -> dict[str, Any]:
     with (REFERENCE / name).open(encoding="utf-8") as handle:
         return yaml.safe_load(handle)
+
+
+@dataclass(frozen=True)
+class AmbiguousName:
+    """A name officers type that means several places ("korea"): the ISO codes it may mean, and a note."""
+
+    means: tuple[str, ...]
+    note: str = ""
+
+
+@functools.cache
+def ambiguous_names() -> dict[str, AmbiguousName]:
+    """Names that mean several places, from the shipped nations file (never picked silently)."""
+    listed = read_reference("nations.yaml").get("ambiguous") or {}
+    return {
+        str(name).lower(): AmbiguousName(tuple(item["means"]), item.get("note") or "") for name, item in listed.items()
+    }
 
 
 def load_reference(*, session: Session) -> dict[str, int]:

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from commands.knowledge import ABSTAIN, understand
-from commands.nations import NationIndex
+from commands.lookup import NationIndex
 from storage.knowledge import KINDS, read_entries
 from storage.nations import list_nations
 

@@ -28,8 +28,8 @@ from commands.knowledge import (
     parse_intent,
 )
 from commands.language import Buttons, Caller, Invocation, Section
+from commands.lookup import NationIndex
 from commands.reminders import digest
-from commands.nations import NationIndex
 from storage import knowledge, visits
 from storage.db import utcnow
 from storage.knowledge import find_by_key, key_form, list_entries, load_knowledge, read_entries, search

@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 
 from commands.language import Caller, CommandError, Invocation
-from commands.nations import NationIndex, assess, nations, status
+from commands.lookup import Ambiguous, Exact, Guess, NationIndex, Unknown, refusal, require_exact
+from commands.nations import assess, nations, status
 from storage.nations import Nation, read_reference
 
 TODAY = dt.datetime(2026, 11, 25, 3, 0, tzinfo=dt.UTC)
@@ -53,28 +54,38 @@ def index() -> NationIndex:
     ],
 )
 def test_nation_found_from_name_alias_code_or_typo(index: NationIndex, typed: str, iso2: str, exact: bool) -> None:
-    match = index.find(typed)
-    assert (match.nation.iso2, match.exact) == (iso2, exact)
+    match = index.match(typed)
+    assert isinstance(match, Exact | Guess)
+    assert (match.named.iso2, isinstance(match, Exact)) == (iso2, exact)
 
 
 @pytest.mark.parametrize("typed", ["xyzzy", "new", "guinea", "islands"])
 def test_unknown_or_ambiguous_nation_offers_closest_three(index: NationIndex, typed: str) -> None:
-    with pytest.raises(CommandError) as raised:
-        index.find(typed)
-    assert len(raised.value.suggestions) == 3
-    assert typed in raised.value.message
+    match = index.match(typed)
+    assert isinstance(match, Ambiguous | Unknown)
+    error = refusal(match)
+    assert len(error.suggestions) == 3
+    assert typed in error.message
 
 
 def test_ambiguous_new_suggests_both_new_nations(index: NationIndex) -> None:
-    with pytest.raises(CommandError) as raised:
-        index.find("new")
-    assert {"New Zealand", "New Caledonia"} <= set(raised.value.suggestions)
+    match = index.match("new")
+    assert isinstance(match, Ambiguous)
+    assert {"New Zealand", "New Caledonia"} <= {n.name for n in match.choices}
 
 
 def test_multi_word_nation_is_split_from_the_words_after_it(index: NationIndex) -> None:
-    named, exact, typed, rest = index.split_named(["papua", "new", "guinea", "2026-10-03", "substantially"])
-    assert (named.iso2, exact, typed) == ("PG", True, "papua new guinea")
+    match, rest = index.split(["papua", "new", "guinea", "2026-10-03", "substantially"])
+    assert match == Exact(match.named, "papua new guinea") and match.named.iso2 == "PG"
     assert rest == ["2026-10-03", "substantially"]
+
+
+def test_writes_refuse_a_guess_and_name_the_suggestion(index: NationIndex) -> None:
+    assert require_exact(index.match("fiji"), nothing="nothing was recorded", hint="").named.iso2 == "FJ"
+    with pytest.raises(CommandError) as raised:
+        require_exact(index.match("fjii"), nothing="nothing was recorded", hint="Usage: x")
+    assert raised.value.message == "I'm not sure “fjii” means Fiji; nothing was recorded."
+    assert raised.value.suggestions == ("Fiji",) and "Usage: x" in (raised.value.hint or "")
 
 
 def invocation(database, caller: Caller = ADMIN, now: dt.datetime = TODAY):

@@ -1,0 +1,258 @@
+"""Finding the nation an officer named: one outcome type per result (exact, a typo forgiven, several places, unknown).
+
+Reads forgive a typo and say so; writes never guess (:func:`require_exact`). A name that means two places
+("korea", "timor") is never picked silently: it asks which, offering each.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import time
+import unicodedata
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from commands.language import CommandError
+from storage import nations as store
+from storage.nations import Nation
+
+
+def normalize(text: str) -> str:
+    """Lower case, no accents or punctuation, single spaces, no leading "the"."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    text = re.sub(r"[^a-z0-9]+", " ", text).strip()
+    return re.sub(r"^the ", "", text)
+
+
+@dataclass(frozen=True)
+class Named:
+    """A nation as the index knows it: its code and the name to show."""
+
+    iso2: str
+    name: str
+
+
+# --- the four outcomes ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Exact:
+    """Named exactly: a code, a name or an alias."""
+
+    named: Named
+    typed: str
+
+
+@dataclass(frozen=True)
+class Guess:
+    """A typo forgiven ("fjii" -> Fiji): fine for a look-up, never for a write."""
+
+    named: Named
+    typed: str
+
+
+@dataclass(frozen=True)
+class Ambiguous:
+    """A name that means several places ("korea", "timor", "guinea"): ask which."""
+
+    typed: str
+    choices: tuple[Named, ...]
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """No nation by that name; the closest three."""
+
+    typed: str
+    closest: tuple[Named, ...]
+
+
+Match = Exact | Guess | Ambiguous | Unknown
+
+WHICH_NATION = "Which nation? Type its name, alias or ISO code."
+
+
+def refusal(match: Ambiguous | Unknown) -> CommandError:
+    """What to say when a name does not lead to one nation."""
+    if isinstance(match, Ambiguous):
+        names = [n.name for n in match.choices]
+        return CommandError(
+            f"“{match.typed}” could mean more than one nation.",
+            hint=match.note or None,
+            suggestions=tuple(names),
+        )
+    if not match.typed:
+        return CommandError(WHICH_NATION, hint="Example: `/ipslo status fiji`")
+    return CommandError(
+        f"I don't know a nation or territory called “{match.typed}”.",
+        suggestions=tuple(n.name for n in match.closest),
+    )
+
+
+def require_exact(match: Match, *, nothing: str, hint: str) -> Exact:
+    """Writes never guess: a typo is refused naming the suggestion, and ``nothing`` says what was not done.
+
+    ``nothing`` is the end of the sentence, e.g. "nothing was recorded"; ``hint`` says what to type.
+    """
+    if isinstance(match, Exact):
+        return match
+    if isinstance(match, Guess):
+        raise CommandError(
+            f"I'm not sure “{match.typed}” means {match.named.name}; {nothing}.",
+            hint=f"Type the name or ISO code exactly. {hint}",
+            suggestions=(match.named.name,),
+        )
+    error = refusal(match)
+    error.hint = " ".join(h for h in (error.hint, hint) if h)
+    raise error
+
+
+# --- the index -----------------------------------------------------------------------------------
+
+
+class NationIndex:
+    """Every way of naming each nation (codes, names, aliases), for exact and forgiving look-ups."""
+
+    def __init__(self, nations: list[Nation], ambiguous: dict[str, store.AmbiguousName] | None = None):
+        self.by_key: dict[str, Named] = {}
+        for nation in nations:
+            named = Named(nation.iso2, nation.name)
+            for key in (nation.iso2, nation.iso3, nation.name, nation.official_name, *(nation.aliases or [])):
+                self.by_key.setdefault(normalize(key), named)
+        known = {n.iso2: Named(n.iso2, n.name) for n in nations}
+        self.ambiguous: dict[str, Ambiguous] = {}
+        for key, meaning in (store.ambiguous_names() if ambiguous is None else ambiguous).items():
+            choices = tuple(known[code] for code in meaning.means if code in known)
+            if len(choices) > 1:
+                self.ambiguous[normalize(key)] = Ambiguous(key, choices, meaning.note)
+
+    def exact(self, typed: str) -> Named | None:
+        """The one nation ``typed`` names exactly; None for anything else, a name of several places included."""
+        key = normalize(typed)
+        return None if key in self.ambiguous else self.by_key.get(key)
+
+    def ranked(self, typed: str, limit: int = 3) -> list[tuple[float, Named]]:
+        """The closest nations to what was typed, best first, one entry per nation."""
+        query = normalize(typed)
+        best: dict[str, tuple[float, Named]] = {}
+        for key, named in self.by_key.items():
+            if len(key) <= 3 and len(query) > 3:
+                continue  # codes only match codes
+            score = difflib.SequenceMatcher(None, query, key).ratio()
+            if len(query) >= 3 and key.startswith(query):
+                score = max(score, 0.9)
+            elif len(query) >= 4 and f" {query}" in f" {key}":
+                score = max(score, 0.85)  # a whole word of a longer name: "guinea"
+            if score > best.get(named.iso2, (0.0, named))[0]:
+                best[named.iso2] = (score, named)
+        return sorted(best.values(), key=lambda pair: (-pair[0], pair[1].name))[:limit]
+
+    def match(self, typed: str) -> Match:
+        """What ``typed`` names: exactly one nation, a forgiven typo, several places, or none."""
+        typed = typed.strip()
+        key = normalize(typed)
+        if key in self.ambiguous:
+            return Ambiguous(typed, self.ambiguous[key].choices, self.ambiguous[key].note)
+        named = self.by_key.get(key)
+        if named is not None:
+            return Exact(named, typed)
+        if not typed:
+            return Unknown("", ())
+        ranked = self.ranked(typed)
+        closest = tuple(n for _, n in ranked)
+        if ranked and len(key) >= 3:
+            top_score, top = ranked[0]
+            runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
+            if top_score >= 0.75 and top_score - runner_up >= 0.08:
+                return Guess(top, typed)
+            if top_score >= 0.75:
+                return Ambiguous(typed, closest)
+        return Unknown(typed, closest)
+
+    def split(self, words: list[str], *, max_words: int = 4) -> tuple[Match, list[str]]:
+        """The nation named by the first words (the longest exact name wins), and the words after it."""
+        for size in range(min(max_words, len(words)), 0, -1):
+            if not normalize(words[size - 1]):
+                continue  # a word with no Latin letters or digits ("日本語") is never part of a nation's name
+            typed = " ".join(words[:size])
+            key = normalize(typed)
+            if key in self.ambiguous or key in self.by_key:
+                return self.match(typed), words[size:]
+        if not words:
+            return Unknown("", ()), []
+        return self.match(words[0]), words[1:]
+
+
+# --- bound to a session --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Found:
+    """A look-up's answer: the nation loaded from the session, what was typed, and whether it was named exactly."""
+
+    nation: Nation
+    typed: str
+    exact: bool
+
+
+class NationLookup:
+    """The index bound to a session: what it finds comes back as nations loaded from that session."""
+
+    def __init__(self, index: NationIndex, session: Session):
+        self.index, self.session = index, session
+
+    def load(self, named: Named) -> Nation:
+        nation = store.get_nation(session=self.session, iso2=named.iso2)
+        assert nation is not None, named  # the index is built from the same table
+        return nation
+
+    def exact(self, typed: str) -> Nation | None:
+        """The one nation ``typed`` names exactly, or None."""
+        named = self.index.exact(typed)
+        return self.load(named) if named else None
+
+    def read(self, match: Match) -> Found:
+        """For look-ups: an exact name or a forgiven typo; several places or none are refused with suggestions."""
+        if isinstance(match, Exact | Guess):
+            return Found(self.load(match.named), match.typed, isinstance(match, Exact))
+        raise refusal(match)
+
+    def find(self, typed: str) -> Found:
+        return self.read(self.index.match(typed))
+
+    def split(self, words: list[str], *, max_words: int = 4) -> tuple[Found, list[str]]:
+        """For look-ups: the nation named by the first words, and the words after it."""
+        match, rest = self.index.split(words, max_words=max_words)
+        return self.read(match), rest
+
+    def split_exact(self, words: list[str], *, nothing: str, hint: str, max_words: int = 4) -> tuple[Nation, list[str]]:
+        """For writes: the nation named exactly by the first words (see :func:`require_exact`), and the words after."""
+        match, rest = self.index.split(words, max_words=max_words)
+        return self.load(require_exact(match, nothing=nothing, hint=hint).named), rest
+
+    def ranked(self, typed: str, limit: int = 3) -> list[tuple[float, Named]]:
+        return self.index.ranked(typed, limit)
+
+
+_indexes: dict[str, tuple[float, tuple, NationIndex]] = {}
+RECHECK_SECONDS = 30.0  # names change only when reference data loads; look for changes this often
+
+
+def nation_lookup(*, session: Session) -> NationLookup:
+    """The index of names for this database (rebuilt only when the nations table changes), bound to the session.
+
+    The index holds names and codes only; everything else about a nation is read from the session, so a change
+    (the area, a listing) shows at once in every process.
+    """
+    url = str(session.get_bind().url)
+    checked, fingerprint, index = _indexes.get(url, (0.0, (), None))
+    if index is None or time.monotonic() - checked > RECHECK_SECONDS:
+        current = store.nations_fingerprint(session=session)
+        if index is None or current != fingerprint:
+            index = NationIndex(store.list_nations(session=session))
+        _indexes[url] = (time.monotonic(), current, index)
+    return NationLookup(index, session)
