@@ -13,7 +13,7 @@ from concurrent.futures import Executor
 from slack_bolt import Ack, App, BoltContext, BoltResponse
 from slack_sdk import WebClient
 
-from bot import calendar, home, import_form, knowledge, notes, reminders, views
+from bot import calendar, coe, home, import_form, knowledge, notes, reminders, views
 from bot.runtime import COMMAND, Bot, Database, failure_reply, open_database, slack_client
 from bot.settings import Settings
 from commands import ipslo
@@ -42,6 +42,7 @@ def create_app(
     )
     bot = Bot(settings=settings, database=database, client=client, clock=clock)
     app.use(bot.identify_officer)
+    coe.register(app, bot)  # before the catch-all /ipslo listener: bare `/ipslo coe` opens its form
 
     # Each domain's buttons, modals, shortcuts and special forms of /ipslo: register(app, bot) in bot/<domain>.py.
     # Bolt runs the first listener whose matchers fit, so these come before the general /ipslo listener below.

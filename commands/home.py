@@ -1,11 +1,12 @@
-"""The officer's desk, shown on the bot's App Home tab: my next visits, my reminders, and nations that need attention."""
+"""The officer's desk on the App Home tab: my next visits, my reminders, and nations that need attention."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from commands.language import Caption, Divider, Invocation, Reply, Section, bullet_list
-from commands.nations import fmt_date, standing
+from commands.coe import confirmation_overdue
+from commands.language import Caption, Divider, Invocation, Part, Reply, Section, bullet_list
+from commands.nations import coe_as_of, fmt_date, standing
 from commands.reminders import about_text, reminder_line
 from commands.visits import visit_line
 from storage import nations as nation_store
@@ -32,16 +33,17 @@ def desk(inv: Invocation) -> Reply:
     reminder_lines = [reminder_line(r, inv.caller.tz, about_text(r, names)) for r in reminders[:SHOW]]
 
     watch = []
+    under_coe = 0
     for record in records:
-        state = standing(record, today=today)
+        state = standing(record, today=today)  # places covered by their sovereign's assessment are never due
+        under_coe += state.under_coe
         if record.nation.in_area and state.overdue:
             watch.append(f"*{record.nation.name}*: reassessment overdue since {fmt_date(state.due)}")
         elif record.nation.in_area and state.due_soon:
             watch.append(f"*{record.nation.name}*: reassessment due {fmt_date(state.due)}")
-    under_coe = [r for r in records if r.coe and r.coe.active]
-    as_of = max((r.coe.as_of for r in under_coe), default=None)
+    stale = confirmation_overdue(session=session, today=today) if inv.caller.is_admin else ""
 
-    parts = [
+    parts: list[Part] = [
         Section(
             "*Your visits, next 90 days*\n"
             + (
@@ -63,9 +65,8 @@ def desk(inv: Invocation) -> Reply:
             "*Reassessment watch* (46 U.S.C. 70108(d): at least every 3 years)\n"
             + (bullet_list(watch[:SHOW]) if watch else "No nation in our area is overdue or due within 6 months.")
         ),
-        Section(
-            f"*Conditions of Entry*: {len(under_coe)} nations (public list as of {fmt_date(as_of)}). `/ipslo nations coe`"
-        ),
+        Section(f"*Conditions of Entry*: {under_coe} nations ({coe_as_of(inv)}). `/ipslo nations coe`"),
+        *([Section(f":warning: {stale}")] if stale else []),
         Caption(
             "Type `/ipslo help` in any channel for every command. Times are shown in your Slack time zone "
             f"({inv.caller.tz.key})."

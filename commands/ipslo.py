@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import difflib
 
-from commands import calendar, knowledge, nations, notes, reminders, tracker_import, visits
+from commands import calendar, coe, knowledge, nations, notes, reminders, tracker_import, visits
 from commands.language import Caption, CommandError, Invocation, Reply, Section, Subcommand
 
 SUBCOMMANDS: tuple[Subcommand, ...] = (
     *nations.SUBCOMMANDS,
+    *coe.SUBCOMMANDS,
     *visits.SUBCOMMANDS,
     *reminders.SUBCOMMANDS,
     *knowledge.SUBCOMMANDS,

@@ -22,7 +22,7 @@ from commands.language import (
     parse_id,
 )
 from commands.lookup import Guess, NationIndex, normalize
-from commands.nations import Standing, fmt_date, standing, strip_icons
+from commands.nations import Standing, coe_as_of, fmt_date, standing, strip_icons
 from commands.visits import visit_line
 from storage import knowledge as store
 from storage import nations as nation_store
@@ -485,12 +485,17 @@ def coe_verdict(inv: Invocation, record: NationRecord, state: Standing) -> str:
             else "is under Conditions of Entry"
         )
         return f"Yes: {name} {since} ({coe.source}; public list as of {fmt_date(coe.as_of)})."
+    if coe is not None and state.coe_pending:
+        return (
+            f"Not yet: Conditions of Entry for {name} take effect {fmt_date(coe.effective_on)} "
+            f"({coe.source}; public list as of {fmt_date(coe.as_of)})."
+        )
     if coe is not None:
         return (
             f"No: {name} is no longer under Conditions of Entry; they were lifted on {fmt_date(coe.lifted_on)} "
             f"({coe.source}; public list as of {fmt_date(coe.as_of)})."
         )
-    as_of = max((c.as_of for c in nation_store.coe_listings(session=inv.session).values()), default=None)
+    as_of = nation_store.last_confirmation(session=inv.session).on
     if as_of is None:
         return f"No: {name} is not under Conditions of Entry on our records."
     return f"No: {name} is not on the public Conditions of Entry list (as of {fmt_date(as_of)})."
@@ -581,9 +586,8 @@ def coe_answer(inv: Invocation) -> Reply:
     )
     captions = []
     if listed:
-        as_of = max(r.coe.as_of for r, _ in listed)
-        sources = sorted({r.coe.source for r, _ in listed})
-        captions.append(f"Source: {'; '.join(sources)} · public list as of {fmt_date(as_of)}")
+        sources = sorted({r.coe.source for r, _ in listed if r.coe})
+        captions.append(f"Source: {'; '.join(sources)} · {coe_as_of(inv)}")
     captions.append("46 U.S.C. 70110 · `/ipslo nations coe` · what COE require: `/ipslo isps COE requirements`")
     return Reply(text, parts=(Section(text), Caption(" · ".join(captions))))
 

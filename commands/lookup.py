@@ -248,7 +248,7 @@ def nation_lookup(*, session: Session) -> NationLookup:
     The index holds names and codes only; everything else about a nation is read from the session, so a change
     (the area, a listing) shows at once in every process.
     """
-    url = str(session.get_bind().url)
+    url = str(session.get_bind().engine.url)
     checked, fingerprint, index = _indexes.get(url, (0.0, (), None))
     if index is None or time.monotonic() - checked > RECHECK_SECONDS:
         current = store.nations_fingerprint(session=session)

@@ -25,7 +25,8 @@ from commands.lookup import nation_lookup, normalize
 from commands.visits import last_and_next_lines
 from commands.when import WhenError, parse_date
 from storage import nations as store
-from storage.nations import Nation, NationRecord
+from storage.db import REFERENCE_DATA
+from storage.nations import ConditionOfEntry, Nation, NationRecord
 
 #: 46 U.S.C. 70108(d): reassess each country not less than once every 3 years.
 REASSESS_EVERY = relativedelta(years=3)
@@ -63,18 +64,29 @@ class Standing:
     overdue: bool
     due_soon: bool
     under_coe: bool
+    coe_pending: bool = False  # announced, not yet in force
+    covered_by: str | None = None  # a place not assessed on its own: whose assessment covers it
 
 
 def standing(record: NationRecord, *, today: dt.date) -> Standing:
-    assessment, coe = record.assessment, record.coe
-    due = assessment.assessed_on + REASSESS_EVERY if assessment else None
+    assessment, coe, nation = record.assessment, record.coe, record.nation
+    covered_by = nation.covered_by
+    due = assessment.assessed_on + REASSESS_EVERY if assessment and not covered_by else None
     overdue = bool(due and due < today)
     due_soon = bool(due and not overdue and due <= today + DUE_SOON)
-    under_coe = bool(coe and coe.active)
-    if under_coe:
+    under_coe = bool(coe and coe.in_force(today))
+    pending = bool(coe and coe.effective_on and coe.effective_on > today and coe.lifted_on is None)
+    if under_coe and coe is not None:
         since = f" since {fmt_date(coe.effective_on)}" if coe.effective_on else ""
-        summary = f":no_entry: Under Conditions of Entry{since}"
-        detail = f"Source: {coe.source} (public list as of {fmt_date(coe.as_of)})"
+        until = f", lifted from {fmt_date(coe.lifted_on)}" if coe.lifted_on else ""
+        summary = f":no_entry: Under Conditions of Entry{since}{until}"
+        detail = f"Source: {coe.source} ({listing_origin(coe)})"
+    elif pending and coe is not None:
+        summary = f":warning: Conditions of Entry take effect {fmt_date(coe.effective_on)}"
+        detail = f"Source: {coe.source} ({listing_origin(coe)})"
+    elif covered_by:
+        summary = f":link: Not assessed on its own: covered by {covered_by}'s assessment"
+        detail = ""
     elif assessment:
         icon = ":white_check_mark:" if assessment.outcome == SUBSTANTIALLY_IMPLEMENTING else ":warning:"
         summary = f"{icon} Found {assessment.outcome} ({fmt_date(assessment.assessed_on)})"
@@ -82,16 +94,46 @@ def standing(record: NationRecord, *, today: dt.date) -> Standing:
     else:
         summary = ":grey_question: No assessment on record"
         detail = ""
-    if coe and not coe.active:
-        detail = (
-            detail + "; " if detail else ""
-        ) + f"Conditions of Entry lifted {fmt_date(coe.lifted_on)} ({coe.source})"
-    if under_coe and assessment:
+    if coe and coe.lifted_on and not under_coe:
+        detail = (detail + "; " if detail else "") + (
+            f"Conditions of Entry lifted {fmt_date(coe.lifted_on)} ({coe.source}; {listing_origin(coe)})"
+        )
+    if (under_coe or pending) and assessment:
         detail += f"; last assessment {fmt_date(assessment.assessed_on)}: {assessment.outcome}"
-    return Standing(summary, detail, due, overdue, due_soon, under_coe)
+    return Standing(summary, detail, due, overdue, due_soon, under_coe, pending, covered_by)
+
+
+def listing_origin(coe: ConditionOfEntry) -> str:
+    """Where a listing comes from: the team's record, or the shipped public snapshot and its date."""
+    if coe.by_team:
+        return f"recorded by <@{coe.recorded_by}> on {fmt_date(coe.recorded_at.date())}"
+    return f"public list as of {fmt_date(coe.as_of)}"
+
+
+def shipped_differs(record: NationRecord) -> str:
+    """When the shipped snapshot is newer than the team's record and says something else: say so."""
+    theirs = record.shipped
+    if theirs is None:
+        return ""
+    since = f" since {fmt_date(theirs.effective_on)}" if theirs.effective_on else ""
+    said = f"lifted {fmt_date(theirs.lifted_on)}" if theirs.lifted_on else f"under Conditions of Entry{since}"
+    return (
+        f"The shipped list (as of {fmt_date(theirs.as_of)}) differs: it says {said} ({theirs.source}). "
+        "This status shows the team's record; `/ipslo coe history "
+        f"{record.nation.iso2.lower()}` shows every change."
+    )
+
+
+def exceptions_text(record: NationRecord) -> str:
+    if not record.exceptions:
+        return ""
+    names = "; ".join(e.label for e in record.exceptions)
+    return f"*Excepted port facilities* (the conditions do not apply to calls there): {names}"
 
 
 def due_text(state: Standing, *, today: dt.date) -> str:
+    if state.covered_by:
+        return f"With {state.covered_by}'s assessment (not due on its own)"
     if state.due is None:
         return "Unknown: no assessment on record"
     if state.overdue:
@@ -118,6 +160,7 @@ def kind_text(nation: Nation) -> str:
         "sovereign": "Independent state",
         "free_association": f"In free association with {nation.sovereign}",
         "territory": f"Territory of {nation.sovereign}" if nation.sovereign else "Territory",
+        "overseas_department": f"Overseas department of {nation.sovereign}",
         "us_territory": "U.S. territory",
         "us": "United States",
     }
@@ -129,7 +172,7 @@ def status(inv: Invocation, text: str) -> Reply:
     nation = match.nation
     [record] = store.nation_records(session=inv.session, nations=[nation])
     state = standing(record, today=inv.today)
-    fields = (
+    fields: tuple[tuple[str, str], ...] = (
         ("Region", nation.region),
         ("In our area", area_text(nation)),
         ("Status", state.summary),
@@ -137,7 +180,11 @@ def status(inv: Invocation, text: str) -> Reply:
     )
     fields += last_and_next_lines(session=inv.session, nation=nation, today=inv.today)
     parts: list = [Section(f"*{nation.official_name}* · {kind_text(nation)}", fields=fields)]
-    captions = [c for c in (state.detail, nation.engagement) if c]
+    if record.exceptions and (state.under_coe or state.coe_pending):
+        parts.append(Section(exceptions_text(record)))
+    if state.covered_by:
+        parts.append(Section(covering_text(inv, state.covered_by)))
+    captions = [c for c in (shipped_differs(record), state.detail, nation.engagement) if c]
     if nation.kind != "us":
         captions.append("Reassessment at least every 3 years: 46 U.S.C. 70108(d)")
     if not match.exact:
@@ -149,6 +196,16 @@ def status(inv: Invocation, text: str) -> Reply:
         Buttons((Button(":memo: Add note", Action.ADD_NOTE, nation.iso2),))
     )  # opens the note form (bot/notes.py)
     return Reply(f"{header}: {strip_icons(state.summary)}", header=header, parts=tuple(parts))
+
+
+def covering_text(inv: Invocation, sovereign: str) -> str:
+    """What covers a place not assessed on its own: the sovereign's status when we keep it."""
+    covering = next((n for n in store.list_nations(session=inv.session) if n.name == sovereign), None)
+    if covering is None:
+        return f"{sovereign}'s own assessment covers it; {sovereign} is not on our list."
+    [record] = store.nation_records(session=inv.session, nations=[covering])
+    shown = strip_icons(standing(record, today=inv.today).summary)
+    return f"{sovereign}'s assessment covers it. {sovereign}: {shown} (`/ipslo status {covering.iso2.lower()}`)."
 
 
 def strip_icons(text: str) -> str:
@@ -183,7 +240,7 @@ def nations(inv: Invocation, text: str) -> Reply:
     if choice in ("", "all", "area"):
         title, chosen = "Nations in our area", [(r, s) for r, s in states if r.nation.in_area]
     elif choice in ("coe", "conditions of entry"):
-        title, chosen = "Under Conditions of Entry", [(r, s) for r, s in states if s.under_coe]
+        title, chosen = "Under Conditions of Entry", [(r, s) for r, s in states if s.under_coe or s.coe_pending]
     elif choice in ("overdue", "due"):
         title = "Overdue for reassessment" if choice == "overdue" else "Reassessment overdue or due within 6 months"
         chosen = [(r, s) for r, s in states if r.nation.in_area and (s.overdue or (choice == "due" and s.due_soon))]
@@ -224,16 +281,38 @@ def nations(inv: Invocation, text: str) -> Reply:
     else:
         parts.append(Section("None right now."))
     captions = []
+    if choice in ("", "all", "area"):
+        captions.append(area_description())
     if choice in ("overdue", "due"):
-        unknown = sum(1 for r, s in states if r.nation.in_area and s.due is None)
-        captions.append(f"{unknown} nations in our area have no assessment on record, so no due date is known.")
-    if any(s.under_coe for _, s in chosen):
-        as_of = max(r.coe.as_of for r, s in chosen if s.under_coe)
-        captions.append(f"Conditions of Entry: public list as of {fmt_date(as_of)}.")
+        unknown = sum(1 for r, s in states if r.nation.in_area and s.due is None and not s.covered_by)
+        covered = sum(1 for r, s in states if r.nation.in_area and s.covered_by)
+        captions.append(
+            f"{unknown} nations in our area have no assessment on record, so no due date is known; "
+            f"{covered} territories are covered by their sovereign's assessment."
+        )
+    if any(s.under_coe or s.coe_pending for _, s in chosen):
+        captions.append(f"Conditions of Entry: {coe_as_of(inv)}.")
     captions.append(NATIONS_HINT)
     parts.append(Caption(" ".join(captions)))
     header = f"{title} ({len(chosen)})"
     return Reply(header, header=header, parts=tuple(parts))
+
+
+def area_description() -> str:
+    """What "our area" means and the page its description comes from (no figure a source does not give)."""
+    area = store.area_reference()
+    return (
+        f"Our area is the team's list (admins: `/ipslo area add|remove <nation>`). {area.page.capitalize()} "
+        f"speaks of “{area.description}”."
+    )
+
+
+def coe_as_of(inv: Invocation) -> str:
+    """The list's "as of": the team's last confirmation against the advisory, or the shipped snapshot's date."""
+    confirmed = store.last_confirmation(session=inv.session)
+    if confirmed.by == REFERENCE_DATA:
+        return f"public list as of {fmt_date(confirmed.on)}"
+    return f"public list as of {fmt_date(confirmed.on)} (confirmed by <@{confirmed.by}>: {confirmed.source})"
 
 
 # --- recording an assessment -------------------------------------------------------------------
@@ -272,6 +351,12 @@ def assess(inv: Invocation, text: str) -> Reply:
     nation, rest = nation_lookup(session=inv.session).split_exact(
         words, nothing="nothing was recorded", hint=ASSESS_USAGE
     )
+    if nation.covered_by:
+        raise CommandError(
+            f"{nation.name} is not assessed on its own: {nation.covered_by}'s assessment covers it; "
+            "nothing was recorded.",
+            hint=f"Record the assessment for {nation.covered_by} if we keep it. " + ASSESS_USAGE,
+        )
     assessed_on, rest = split_date(rest, today=inv.today)
     if assessed_on > inv.today:
         raise CommandError(
@@ -291,7 +376,7 @@ def assess(inv: Invocation, text: str) -> Reply:
     text_line = f"Recorded: {nation.name} found {outcome} on {fmt_date(assessed_on)}."
     [record] = store.nation_records(session=inv.session, nations=[nation])
     notes = []
-    if record.coe and record.coe.active:
+    if record.coe and record.coe.in_force(inv.today):
         notes.append(
             f"{nation.name} stays under Conditions of Entry until they are lifted by public notice "
             f"(46 U.S.C. 70110); `/ipslo status {nation.iso2.lower()}` shows both."

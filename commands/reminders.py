@@ -21,6 +21,7 @@ from commands.language import (
     bullet_list,
     parse_id,
 )
+from commands.coe import confirmation_overdue
 from commands.lookup import nation_lookup
 from commands.nations import due_text, fmt_date, standing, strip_icons
 from commands.visits import dates_text, find_visit, visit_line
@@ -396,6 +397,9 @@ def digest(*, session: Session, now: dt.datetime, tz: ZoneInfo) -> Reply:
         Section(f"*Answers marked “Not right?” last week*\n{not_right_text(session, now)}"),
         Caption(f"Weekly digest for the week of {fmt_date(today)} · `/ipslo visits` · `/ipslo nations overdue`"),
     ]
+    stale = confirmation_overdue(session=session, today=today)
+    if stale:
+        parts.insert(-1, Section(f"*Conditions of Entry list*\n{stale}"))
     header = f"IPSLO week ahead: {len(coming)} visit{'s' if len(coming) != 1 else ''}, {len(due)} reassessments due"
     return Reply(header, header=header, parts=tuple(parts), public=True)
 

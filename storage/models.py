@@ -3,7 +3,7 @@
 from storage.calendar import CalendarFeed
 from storage.db import Base
 from storage.knowledge import AskMiss, KnowledgeEntry
-from storage.nations import Assessment, ConditionOfEntry, Nation
+from storage.nations import Assessment, CoeConfirmation, CoeException, ConditionOfEntry, Nation, ReferenceChange
 from storage.notes import Note, NoteChange, NoteFollowUp
 from storage.officers import Officer
 from storage.reminders import DigestRun, Reminder
@@ -17,6 +17,8 @@ __all__ = [
     "Assessment",
     "Base",
     "CalendarFeed",
+    "CoeConfirmation",
+    "CoeException",
     "CommandReply",
     "ConditionOfEntry",
     "DigestRun",
@@ -27,6 +29,7 @@ __all__ = [
     "NoteChange",
     "NoteFollowUp",
     "Officer",
+    "ReferenceChange",
     "Reminder",
     "SlackRequest",
     "Visit",

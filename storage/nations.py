@@ -16,6 +16,9 @@ from storage.db import REFERENCE_DATA, Base, UTCDateTime, utcnow
 
 REFERENCE = Path(__file__).with_name("reference")
 
+#: Kinds of place the program does not assess on their own: their sovereign's assessment covers them.
+NOT_ASSESSED_ALONE = ("territory", "overseas_department")
+
 
 class Nation(Base):
     __tablename__ = "nations"
@@ -33,6 +36,15 @@ class Nation(Base):
     aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
     recorded_by: Mapped[str] = mapped_column(String(40))
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    #: Who last put the nation in or out of our area (``/ipslo area``); the shipped file never changes it after.
+    area_set_by: Mapped[str | None] = mapped_column(String(40))
+    area_set_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    @property
+    def covered_by(self) -> str | None:
+        """The state whose assessment covers a place not assessed on its own (a dependent territory, an overseas
+        department); None for a place assessed on its own."""
+        return self.sovereign if self.kind in NOT_ASSESSED_ALONE else None
 
 
 class Assessment(Base):
@@ -68,14 +80,96 @@ class ConditionOfEntry(Base):
     def active(self) -> bool:
         return self.lifted_on is None
 
+    @property
+    def by_team(self) -> bool:
+        """Recorded by an admin (``/ipslo coe``), not loaded from the shipped snapshot."""
+        return self.recorded_by != REFERENCE_DATA
+
+    def in_force(self, today: dt.date) -> bool:
+        """Whether the conditions apply on ``today`` (a listing may be announced before it takes effect)."""
+        started = self.effective_on is None or self.effective_on <= today
+        return started and (self.lifted_on is None or self.lifted_on > today)
+
+    def same_listing(self, other: ConditionOfEntry) -> bool:
+        return (self.effective_on, self.lifted_on) == (other.effective_on, other.lifted_on)
+
+
+class CoeException(Base):
+    """A port facility a COE listing excepts, by IMO port facility number or name. Removed ones stay, marked."""
+
+    __tablename__ = "coe_exceptions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    nation_iso2: Mapped[str] = mapped_column(ForeignKey("nations.iso2"), index=True)
+    number: Mapped[str | None] = mapped_column(String(40))
+    name: Mapped[str | None] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(300))
+    added_by: Mapped[str] = mapped_column(String(40))
+    added_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    removed_by: Mapped[str | None] = mapped_column(String(40))
+    removed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    removed_source: Mapped[str | None] = mapped_column(String(300))
+
+    @property
+    def label(self) -> str:
+        if self.name and self.number:
+            return f"{self.name} ({self.number})"
+        return self.name or self.number or "?"
+
+    def is_named(self, typed: str) -> bool:
+        """Whether ``typed`` is this facility's number or name (any case, spacing)."""
+        wanted = _facility_key(typed)
+        return wanted in (_facility_key(self.number or ""), _facility_key(self.name or ""))
+
+
+def _facility_key(text: str) -> str:
+    return " ".join(text.lower().replace("’", "'").split())
+
+
+class CoeConfirmation(Base):
+    """The team checked the whole COE list against the current advisory and found nothing changed."""
+
+    __tablename__ = "coe_confirmations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    confirmed_on: Mapped[dt.date] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(300))
+    recorded_by: Mapped[str] = mapped_column(String(40))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class ReferenceChange(Base):
+    """One change to the reference data (a listing, an exception, a confirmation, the area): who, when, what."""
+
+    __tablename__ = "reference_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject: Mapped[str] = mapped_column(String(20))
+    nation_iso2: Mapped[str | None] = mapped_column(ForeignKey("nations.iso2"), index=True)
+    before: Mapped[str | None] = mapped_column(Text)
+    after: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(String(300))
+    changed_by: Mapped[str] = mapped_column(String(40))
+    changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+#: What a ReferenceChange is about.
+LISTING, EXCEPTION, CONFIRMED, AREA = "listing", "exception", "confirmed", "area"
+
 
 @dataclass(frozen=True)
 class NationRecord:
-    """What we know of one nation, read in one go: the nation, its newest assessment and its COE listing."""
+    """What we know of one nation, read in one go: the nation, its newest assessment and its COE listing.
+
+    ``coe`` is the team's newest record when there is one, else the shipped snapshot's; ``shipped`` is the
+    shipped snapshot's listing when it is newer than the team's record and says something else.
+    """
 
     nation: Nation
     assessment: Assessment | None
     coe: ConditionOfEntry | None
+    exceptions: tuple[CoeException, ...] = ()
+    shipped: ConditionOfEntry | None = None
 
 
 # --- queries ---------------------------------------------------------------------------------
@@ -110,28 +204,182 @@ def latest_assessments(*, session: Session, iso2: str | None = None) -> dict[str
 
 
 def coe_listings(*, session: Session, iso2: str | None = None) -> dict[str, ConditionOfEntry]:
-    """Each nation's (or one nation's) current COE listing: an active one before a lifted one, then the newest."""
-    listings: dict[str, ConditionOfEntry] = {}
+    """Each nation's (or one nation's) current COE listing: the team's newest record when there is one (what the
+    team recorded always wins over the shipped snapshot), else the shipped one (active before lifted, then newest)."""
+    team, shipped = _listings(session=session, iso2=iso2)
+    return {**shipped, **team}
+
+
+def _listings(*, session: Session, iso2: str | None) -> tuple[dict[str, ConditionOfEntry], dict[str, ConditionOfEntry]]:
+    """(the team's newest record, the shipped snapshot's listing) per nation."""
+    team: dict[str, ConditionOfEntry] = {}
+    shipped: dict[str, ConditionOfEntry] = {}
     query = select(ConditionOfEntry).order_by(ConditionOfEntry.id)
     if iso2 is not None:
         query = query.where(ConditionOfEntry.nation_iso2 == iso2)
-    rows = session.scalars(query)
-    for row in rows:
-        held = listings.get(row.nation_iso2)
+    for row in session.scalars(query):
+        if row.by_team:
+            team[row.nation_iso2] = row
+            continue
+        held = shipped.get(row.nation_iso2)
         if held is None or _coe_rank(row) >= _coe_rank(held):
-            listings[row.nation_iso2] = row
-    return listings
+            shipped[row.nation_iso2] = row
+    return team, shipped
 
 
 def _coe_rank(row: ConditionOfEntry) -> tuple[bool, dt.date]:
     return (row.active, row.lifted_on or row.effective_on or dt.date.min)
 
 
+def coe_exceptions(*, session: Session, iso2: str | None = None) -> dict[str, list[CoeException]]:
+    """The port facilities each listing excepts now (removed ones left out), in the order they were added."""
+    query = select(CoeException).where(CoeException.removed_at.is_(None)).order_by(CoeException.id)
+    if iso2 is not None:
+        query = query.where(CoeException.nation_iso2 == iso2)
+    found: dict[str, list[CoeException]] = {}
+    for row in session.scalars(query):
+        found.setdefault(row.nation_iso2, []).append(row)
+    return found
+
+
 def nation_records(*, session: Session, nations: list[Nation]) -> list[NationRecord]:
     only = nations[0].iso2 if len(nations) == 1 else None
     assessments = latest_assessments(session=session, iso2=only)
-    listings = coe_listings(session=session, iso2=only)
-    return [NationRecord(n, assessments.get(n.iso2), listings.get(n.iso2)) for n in nations]
+    team, shipped = _listings(session=session, iso2=only)
+    exceptions = coe_exceptions(session=session, iso2=only)
+    records = []
+    for n in nations:
+        ours, theirs = team.get(n.iso2), shipped.get(n.iso2)
+        differs = (
+            theirs
+            if ours is not None
+            and theirs is not None
+            and theirs.as_of > ours.recorded_at.date()
+            and not theirs.same_listing(ours)
+            else None
+        )
+        records.append(
+            NationRecord(
+                n,
+                assessments.get(n.iso2),
+                ours or theirs,
+                exceptions=tuple(exceptions.get(n.iso2, ())),
+                shipped=differs,
+            )
+        )
+    return records
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """When the COE list was last checked whole, by whom and against what (the shipped snapshot's date if never)."""
+
+    on: dt.date | None
+    source: str
+    by: str
+
+
+def last_confirmation(*, session: Session) -> Confirmation:
+    row = session.scalars(
+        select(CoeConfirmation).order_by(CoeConfirmation.confirmed_on.desc(), CoeConfirmation.id.desc()).limit(1)
+    ).first()
+    shipped = session.scalar(
+        select(func.max(ConditionOfEntry.as_of)).where(ConditionOfEntry.recorded_by == REFERENCE_DATA)
+    )
+    if row is not None and (shipped is None or row.confirmed_on >= shipped):
+        return Confirmation(row.confirmed_on, row.source, row.recorded_by)
+    return Confirmation(shipped, "the shipped snapshot", REFERENCE_DATA)
+
+
+# --- the team's changes to the reference data: every one kept, with who, when, before and after -----------------
+
+
+def record_change(
+    *,
+    session: Session,
+    subject: str,
+    nation_iso2: str | None,
+    before: str | None,
+    after: str | None,
+    source: str | None,
+    changed_by: str,
+) -> ReferenceChange:
+    change = ReferenceChange(
+        subject=subject,
+        nation_iso2=nation_iso2,
+        before=before,
+        after=after,
+        source=source,
+        changed_by=changed_by,
+        changed_at=utcnow(),
+    )
+    session.add(change)
+    session.flush()
+    return change
+
+
+def record_listing(
+    *,
+    session: Session,
+    nation: Nation,
+    effective_on: dt.date | None,
+    lifted_on: dt.date | None,
+    source: str,
+    recorded_by: str,
+    as_of: dt.date,
+    note: str | None = None,
+) -> ConditionOfEntry:
+    """A new listing record for the nation (earlier ones are kept); the newest team record is the current one."""
+    row = ConditionOfEntry(
+        nation_iso2=nation.iso2,
+        effective_on=effective_on,
+        lifted_on=lifted_on,
+        source=source,
+        note=note,
+        as_of=as_of,
+        recorded_by=recorded_by,
+        recorded_at=utcnow(),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def add_exception(
+    *, session: Session, nation: Nation, number: str | None, name: str | None, source: str, added_by: str
+) -> CoeException:
+    row = CoeException(
+        nation_iso2=nation.iso2, number=number, name=name, source=source, added_by=added_by, added_at=utcnow()
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def remove_exception(*, session: Session, exception: CoeException, source: str, removed_by: str) -> None:
+    """Mark it removed; the row stays, so history and the shipped loader both still see it."""
+    exception.removed_by, exception.removed_at, exception.removed_source = removed_by, utcnow(), source
+    session.flush()
+
+
+def confirm_list(*, session: Session, confirmed_on: dt.date, source: str, recorded_by: str) -> CoeConfirmation:
+    row = CoeConfirmation(confirmed_on=confirmed_on, source=source, recorded_by=recorded_by, recorded_at=utcnow())
+    session.add(row)
+    session.flush()
+    return row
+
+
+def set_in_area(*, session: Session, nation: Nation, in_area: bool, set_by: str) -> None:
+    nation.in_area, nation.area_set_by, nation.area_set_at = in_area, set_by, utcnow()
+    session.flush()
+
+
+def reference_history(*, session: Session, iso2: str | None = None) -> list[ReferenceChange]:
+    """Every change to the reference data (or one nation's), oldest first."""
+    query = select(ReferenceChange).order_by(ReferenceChange.changed_at, ReferenceChange.id)
+    if iso2 is not None:
+        query = query.where(ReferenceChange.nation_iso2 == iso2)
+    return list(session.scalars(query))
 
 
 def record_assessment(
@@ -179,6 +427,20 @@ class AmbiguousName:
     note: str = ""
 
 
+@dataclass(frozen=True)
+class AreaReference:
+    """The shipped description of our area, and the page it quotes."""
+
+    page: str
+    description: str
+
+
+@functools.cache
+def area_reference() -> AreaReference:
+    area = read_reference("nations.yaml")["area"]
+    return AreaReference(area["page"], area["description"])
+
+
 @functools.cache
 def ambiguous_names() -> dict[str, AmbiguousName]:
     """Names that mean several places, from the shipped nations file (never picked silently)."""
@@ -189,9 +451,11 @@ def ambiguous_names() -> dict[str, AmbiguousName]:
 
 
 def load_reference(*, session: Session) -> dict[str, int]:
-    """Load the shipped nations and COE snapshot. Idempotent; rows an officer recorded are never touched.
+    """Load the shipped nations, COE snapshot and excepted port facilities. Idempotent; what the team recorded is
+    never touched: their listings, exceptions (added or removed) and the area (``/ipslo area``).
 
-    Returns how many rows were added and updated.
+    Returns how many rows were added and updated. A change to a database that already held the snapshot is kept in
+    the history, by ``reference-data``.
     """
     counts = {"added": 0, "updated": 0}
     now = utcnow()
@@ -203,7 +467,10 @@ def load_reference(*, session: Session) -> dict[str, int]:
         if nation is None:
             session.add(Nation(iso2=item["iso2"], recorded_by=REFERENCE_DATA, recorded_at=now, **values))
             counts["added"] += 1
-        elif nation.recorded_by == REFERENCE_DATA and any(getattr(nation, k) != v for k, v in values.items()):
+            continue
+        if nation.area_set_by is not None:
+            values.pop("in_area")  # the team decides the area
+        if nation.recorded_by == REFERENCE_DATA and any(getattr(nation, k) != v for k, v in values.items()):
             for key, value in values.items():
                 setattr(nation, key, value)
             nation.recorded_at = now
@@ -216,7 +483,10 @@ def load_reference(*, session: Session) -> dict[str, int]:
         row.nation_iso2: row
         for row in session.scalars(select(ConditionOfEntry).where(ConditionOfEntry.recorded_by == REFERENCE_DATA))
     }
+    first_load = not shipped
+    listed = set()
     for item in snapshot["records"]:
+        listed.add(item["iso2"])
         values = {
             "effective_on": item.get("effective_on"),
             "lifted_on": item.get("lifted_on"),
@@ -230,10 +500,69 @@ def load_reference(*, session: Session) -> dict[str, int]:
                 ConditionOfEntry(nation_iso2=item["iso2"], recorded_by=REFERENCE_DATA, recorded_at=now, **values)
             )
             counts["added"] += 1
+            if not first_load:
+                _shipped_change(session, LISTING, item["iso2"], None, _listing_words(values), values["source"])
         elif any(getattr(row, k) != v for k, v in values.items()):
+            before = _listing_words(vars(row))
             for key, value in values.items():
                 setattr(row, key, value)
             row.recorded_at = now
             counts["updated"] += 1
+            if before != _listing_words(values):
+                _shipped_change(session, LISTING, item["iso2"], before, _listing_words(values), values["source"])
+        _load_exceptions(session, item, item.get("exceptions_source") or values["source"], first_load, counts)
     session.flush()
     return counts
+
+
+def _load_exceptions(session: Session, item: dict[str, Any], source: str, first_load: bool, counts: dict) -> None:
+    """The shipped excepted facilities of one listing: new ones added, dropped ones marked removed. A facility the
+    team added or removed is never touched (it is found by number or name, removed or not)."""
+    rows = list(session.scalars(select(CoeException).where(CoeException.nation_iso2 == item["iso2"])))
+    wanted = item.get("exceptions") or []
+    for facility in wanted:
+        number, name = facility.get("number"), facility.get("name")
+        if any(row.is_named(number or "") or row.is_named(name or "") for row in rows):
+            continue
+        row = CoeException(
+            nation_iso2=item["iso2"],
+            number=number,
+            name=name,
+            source=facility.get("source") or source,
+            added_by=REFERENCE_DATA,
+            added_at=utcnow(),
+        )
+        session.add(row)
+        counts["added"] += 1
+        if not first_load:
+            _shipped_change(session, EXCEPTION, item["iso2"], None, f"Excepts {row.label}", row.source)
+    for row in rows:
+        still = any(row.is_named(f.get("number") or "") or row.is_named(f.get("name") or "") for f in wanted)
+        if row.added_by == REFERENCE_DATA and row.removed_at is None and not still:
+            remove_exception(
+                session=session, exception=row, source="dropped from the shipped list", removed_by=REFERENCE_DATA
+            )
+            counts["updated"] += 1
+            _shipped_change(session, EXCEPTION, item["iso2"], f"Excepts {row.label}", None, "the shipped list")
+
+
+def _listing_words(values: dict[str, Any]) -> str:
+    effective, lifted = values.get("effective_on"), values.get("lifted_on")
+    since = f" since {effective:%Y-%m-%d}" if effective else ""
+    if lifted:
+        return f"Conditions of Entry{since}, lifted {lifted:%Y-%m-%d}"
+    return f"Under Conditions of Entry{since}"
+
+
+def _shipped_change(
+    session: Session, subject: str, iso2: str, before: str | None, after: str | None, source: str | None
+) -> None:
+    record_change(
+        session=session,
+        subject=subject,
+        nation_iso2=iso2,
+        before=before,
+        after=after,
+        source=source,
+        changed_by=REFERENCE_DATA,
+    )

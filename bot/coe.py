@@ -1,0 +1,205 @@
+"""The Conditions of Entry and area form in Slack: bare `/ipslo coe` opens it for admins (others are told why);
+a submission is checked field by field and recorded through the same operations as the typed commands."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import views
+from bot.runtime import COMMAND, Bot
+from commands import coe as commands
+from commands.language import Caption, CommandError, Invocation, Reply, Section
+from storage import nations as nation_store
+
+log = logging.getLogger("ipslo")
+
+COE_FORM = "coe_form"
+FIELDS = ("action", "nation", "date", "facility", "source")
+
+
+def is_bare_coe(body: dict) -> bool:
+    """`/ipslo coe` with nothing after it: the form, instead of the typed command."""
+    return body.get("command") == COMMAND and (body.get("text") or "").strip().lower() == "coe"
+
+
+def plain(text: str) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text, "emoji": True}
+
+
+def option(label: str, value: str) -> dict[str, Any]:
+    return {"text": plain(views.clip(label, 75)), "value": value}
+
+
+def form_view(bot: Bot) -> dict[str, Any]:
+    with bot.database.sessions() as session:
+        nations = nation_store.list_nations(session=session)
+    nation_options = [option(f"{n.name} ({n.iso2})", n.iso2) for n in nations if n.kind not in ("us",)][:100]
+    return {
+        "type": "modal",
+        "callback_id": COE_FORM,
+        "title": plain("COE and our area"),
+        "submit": plain("Record"),
+        "close": plain("Cancel"),
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": "action",
+                "label": plain("What changed"),
+                "element": {
+                    "type": "static_select",
+                    "action_id": "value",
+                    "options": [option(label, value) for value, label in commands.FORM_ACTIONS.items()],
+                },
+            },
+            {
+                "type": "input",
+                "block_id": "nation",
+                "optional": True,
+                "label": plain("Nation (not for a whole-list confirmation)"),
+                "element": {"type": "static_select", "action_id": "value", "options": nation_options},
+            },
+            {
+                "type": "input",
+                "block_id": "date",
+                "optional": True,
+                "label": plain("Date it takes effect, or the list was checked"),
+                "element": {"type": "datepicker", "action_id": "value"},
+            },
+            {
+                "type": "input",
+                "block_id": "facility",
+                "optional": True,
+                "label": plain("Port facility: IMO number or name"),
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "value",
+                    "max_length": 200,
+                    "placeholder": plain("e.g. CMDLA-0005, or Toamasina"),
+                },
+            },
+            {
+                "type": "input",
+                "block_id": "source",
+                "optional": True,
+                "label": plain("Source (notice or advisory)"),
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "value",
+                    "max_length": 300,
+                    "placeholder": plain("e.g. PSA 1-27, 90 FR 12752"),
+                },
+            },
+            {
+                "type": "context",
+                "elements": [
+                    views.mrkdwn(
+                        "A listing needs the nation, the date and the source; an excepted facility the nation, the "
+                        "facility and the source; a confirmation the date and the source; the area only the nation. "
+                        "Every change is kept with who and when: `/ipslo coe history`."
+                    )
+                ],
+            },
+        ],
+    }
+
+
+def read_form(view: dict[str, Any]) -> commands.CoeForm:
+    values = (view.get("state") or {}).get("values") or {}
+
+    def chosen(block: str) -> str | None:
+        selected = ((values.get(block) or {}).get("value") or {}).get("selected_option") or {}
+        return selected.get("value")
+
+    def typed(block: str) -> str:
+        return ((values.get(block) or {}).get("value") or {}).get("value") or ""
+
+    day = ((values.get("date") or {}).get("value") or {}).get("selected_date")
+    return commands.CoeForm(
+        action=chosen("action"),
+        nation_iso2=chosen("nation"),
+        on=dt.date.fromisoformat(day) if day else None,
+        facility=typed("facility"),
+        source=typed("source"),
+    )
+
+
+def done_view(reply: Reply) -> dict[str, Any]:
+    """The form turned into what was recorded, so the admin sees it where they typed."""
+    return {
+        "type": "modal",
+        "callback_id": f"{COE_FORM}_done",
+        "title": plain("COE and our area"),
+        "close": plain("Close"),
+        "blocks": views.blocks(reply)[:100],
+    }
+
+
+def register(app: App, bot: Bot) -> None:
+    """Wire the form. Registered before the catch-all `/ipslo` listener, so bare `/ipslo coe` lands here."""
+
+    def open_form(ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
+        caller = context.get("caller")
+        if caller is None:  # refused by the officer middleware already
+            ack()
+            return
+        if not caller.is_admin:
+            why = Reply(
+                "Only admins may change the Conditions of Entry list or the area.",
+                parts=(
+                    Section(":lock: Only admins (IPSLO_ADMINS) may change the Conditions of Entry list or the area."),
+                    Caption(
+                        "Read it: `/ipslo nations coe`, `/ipslo status <nation>`; every change: `/ipslo coe history`. "
+                        "Ask an admin to record a change, or to add you."
+                    ),
+                ),
+                refused=True,
+            )
+            ack(**views.message(why))
+            return
+        try:
+            client.views_open(trigger_id=body["trigger_id"], view=form_view(bot))
+        except SlackApiError as error:
+            log.warning("views.open failed for the COE form: %s", error.response.get("error"))
+            typed = Reply(
+                "Slack would not open the form; type the change instead.",
+                parts=(
+                    Section(":warning: Slack would not open the form; type the change instead."),
+                    Caption(commands.COE_USAGE),
+                ),
+                refused=True,
+            )
+            ack(**views.message(typed))
+            return
+        ack()
+
+    app.command(COMMAND, matchers=[is_bare_coe])(open_form)
+
+    def save(ack: Ack, view: dict, context: BoltContext) -> None:
+        """Record it (one transaction) and answer the submission: the outcome in the form, or what to fix where."""
+        form = read_form(view)
+        problem: dict[str, str] = {}
+
+        def operation(inv: Invocation) -> Reply:
+            try:
+                return commands.save_form(inv, form)
+            except CommandError as error:
+                field = getattr(error, "field", "action")
+                hint = f" {error.hint}" if error.hint else ""
+                problem[field if field in FIELDS else "action"] = views.clip(error.message + hint, 2000)
+                return error.reply()
+
+        reply = bot.run(operation, context["caller"], "COE form")
+        if problem:
+            ack(response_action="errors", errors=problem)
+        elif reply.refused:  # something failed on our side: say so on the form, nothing was saved
+            ack(response_action="errors", errors={"action": views.clip(reply.text, 2000)})
+        else:
+            ack(response_action="update", view=done_view(reply))
+
+    app.view(COE_FORM)(save)
