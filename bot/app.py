@@ -42,7 +42,6 @@ def create_app(
     )
     bot = Bot(settings=settings, database=database, client=client, clock=clock)
     app.use(bot.identify_officer)
-    coe.register(app, bot)  # before the catch-all /ipslo listener: bare `/ipslo coe` opens its form
 
     # Each domain's buttons, modals, shortcuts and special forms of /ipslo: register(app, bot) in bot/<domain>.py.
     # Bolt runs the first listener whose matchers fit, so these come before the general /ipslo listener below.
@@ -52,6 +51,7 @@ def create_app(
     home.register(app, bot)
     notes.register(app, bot)
     knowledge.register(app, bot)
+    coe.register(app, bot)
 
     @app.command(COMMAND)
     def on_ipslo(ack: Ack, command: dict, context: BoltContext) -> None:

@@ -14,12 +14,12 @@ from slack_sdk.errors import SlackApiError
 from bot import views
 from bot.runtime import COMMAND, Bot
 from commands import coe as commands
+from commands.ids import Form
 from commands.language import Caption, CommandError, Invocation, Reply, Section
 from storage import nations as nation_store
 
 log = logging.getLogger("ipslo")
 
-COE_FORM = "coe_form"
 FIELDS = ("action", "nation", "date", "facility", "source")
 
 
@@ -42,7 +42,7 @@ def form_view(bot: Bot) -> dict[str, Any]:
     nation_options = [option(f"{n.name} ({n.iso2})", n.iso2) for n in nations if n.kind not in ("us",)][:100]
     return {
         "type": "modal",
-        "callback_id": COE_FORM,
+        "callback_id": Form.COE,
         "title": plain("COE and our area"),
         "submit": plain("Record"),
         "close": plain("Cancel"),
@@ -133,7 +133,7 @@ def done_view(reply: Reply) -> dict[str, Any]:
     """The form turned into what was recorded, so the admin sees it where they typed."""
     return {
         "type": "modal",
-        "callback_id": f"{COE_FORM}_done",
+        "callback_id": Form.COE_DONE,
         "title": plain("COE and our area"),
         "close": plain("Close"),
         "blocks": views.blocks(reply)[:100],
@@ -141,7 +141,7 @@ def done_view(reply: Reply) -> dict[str, Any]:
 
 
 def register(app: App, bot: Bot) -> None:
-    """Wire the form. Registered before the catch-all `/ipslo` listener, so bare `/ipslo coe` lands here."""
+    """Wire the form (bot/app.py registers this before the general `/ipslo` listener: bare `/ipslo coe` lands here)."""
 
     def open_form(ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
         caller = context.get("caller")
@@ -202,4 +202,4 @@ def register(app: App, bot: Bot) -> None:
         else:
             ack(response_action="update", view=done_view(reply))
 
-    app.view(COE_FORM)(save)
+    app.view(Form.COE)(save)

@@ -36,6 +36,8 @@ class Form(StrEnum):
     """``callback_id`` of a modal."""
 
     NOTE = "note_form"
+    COE = "coe_form"  # Conditions of Entry and the area (bot/coe.py): bare `/ipslo coe` opens it for admins
+    COE_DONE = "coe_form_done"  # the COE form turned into what was recorded; nothing is submitted from it
 
 
 class Shortcut(StrEnum):
