@@ -12,13 +12,13 @@ from sqlalchemy import update
 from bot.console import render
 from bot.runtime import open_database
 from bot.settings import Settings
-from bot.slack_standin import SlackStandIn
 from commands import reminders as reminder_commands
 from commands.language import Caller, Invocation
 from commands.lookup import Ambiguous, NationIndex
 from storage.db import migrate
 from storage.nations import ConditionOfEntry, Nation, read_reference
 from tests.conftest import ADMIN, OFFICER, SIGNING_SECRET, Answer, Workspace, served
+from tests.standin import CheckedSlack
 from tests.test_home import home_text, open_home
 
 UTC = dt.UTC
@@ -195,7 +195,7 @@ def test_a_newer_shipped_list_that_differs_is_mentioned_under_the_team_record(da
 # --- two processes on PostgreSQL see a change at once -----------------------------------------------
 
 
-def test_two_processes_on_postgresql_see_a_change_at_once(postgres_url: str, standin: SlackStandIn) -> None:
+def test_two_processes_on_postgresql_see_a_change_at_once(postgres_url: str, standin: CheckedSlack) -> None:
     settings = Settings(
         database_url=postgres_url,
         slack_bot_token=standin.bot_token,
