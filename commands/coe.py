@@ -127,7 +127,7 @@ def impose(inv: Invocation, nation: Nation, on: dt.date, source: str) -> Reply:
         before=before,
         after=after,
         source=source,
-        changed_by=inv.caller.user_id,
+        recorded_by=inv.caller.user_id,
     )
     when = "take effect" if on > inv.today else "in force since"
     return recorded(inv, f"Recorded: Conditions of Entry for {nation.name}, {when} {fmt_date(on)}.", nation, source)
@@ -172,7 +172,7 @@ def lift(inv: Invocation, nation: Nation, on: dt.date, source: str) -> Reply:
         before=before,
         after=listing_words(record_of(inv, nation)),
         source=source,
-        changed_by=inv.caller.user_id,
+        recorded_by=inv.caller.user_id,
     )
     return recorded(inv, f"Recorded: Conditions of Entry for {nation.name} lifted {fmt_date(on)}.", nation, source)
 
@@ -237,7 +237,7 @@ def add_exception(inv: Invocation, nation: Nation, facility: Facility, source: s
         number=facility.number,
         name=facility.name,
         source=source,
-        added_by=inv.caller.user_id,
+        recorded_by=inv.caller.user_id,
     )
     store.record_change(
         session=inv.session,
@@ -246,7 +246,7 @@ def add_exception(inv: Invocation, nation: Nation, facility: Facility, source: s
         before=None,
         after=f"Excepts {row.label}",
         source=source,
-        changed_by=inv.caller.user_id,
+        recorded_by=inv.caller.user_id,
     )
     return recorded(inv, f"Recorded: {nation.name}'s listing excepts {row.label}.", None, source)
 
@@ -273,7 +273,7 @@ def remove_exception(inv: Invocation, nation: Nation, typed: str, source: str) -
         before=f"Excepts {held.label}",
         after=None,
         source=source,
-        changed_by=inv.caller.user_id,
+        recorded_by=inv.caller.user_id,
     )
     return recorded(inv, f"Recorded: {held.label} is no longer excepted from {nation.name}'s listing.", None, source)
 
@@ -295,7 +295,7 @@ def confirm(inv: Invocation, on: dt.date, source: str) -> Reply:
         before=f"List as of {fmt_date(last.on)} ({confirmed_by(last)})",
         after=f"List as of {fmt_date(on)}",
         source=source,
-        changed_by=inv.caller.user_id,
+        recorded_by=inv.caller.user_id,
     )
     return recorded(
         inv,
@@ -322,7 +322,7 @@ def set_area(inv: Invocation, nation: Nation, in_area: bool, source: str) -> Rep
         before=before,
         after=area_words(in_area),
         source=source or None,
-        changed_by=inv.caller.user_id,
+        recorded_by=inv.caller.user_id,
     )
     text = f"Recorded: {nation.name} is now {area_words(in_area).lower()}."
     shown = Section(f":memo: {text} `/ipslo nations`, `due`, `overdue`, App Home and the digest follow it at once.")
@@ -352,9 +352,9 @@ def history(inv: Invocation, text: str) -> Reply:
     changes = store.reference_history(session=inv.session, iso2=nation.iso2 if nation else None)
     lines = []
     for change in changes:
-        who = "the shipped snapshot" if change.changed_by == REFERENCE_DATA else f"<@{change.changed_by}>"
+        who = "the shipped snapshot" if change.recorded_by == REFERENCE_DATA else f"<@{change.recorded_by}>"
         about = f" · {names.get(change.nation_iso2, change.nation_iso2)}" if change.nation_iso2 else ""
-        when = describe(change.changed_at, inv.caller.tz)
+        when = describe(change.recorded_at, inv.caller.tz)
         line = f"*{SUBJECTS.get(change.subject, change.subject)}*{about} · {when} by {who}"
         line += f"\nbefore: {change.before or 'nothing'}\nafter: {change.after or 'nothing'}"
         if change.source:

@@ -1,4 +1,4 @@
-"""Nations and territories, their assessments and Conditions of Entry: tables, queries, and the reference-data loader."""
+"""Nations and territories, their assessments and Conditions of Entry: tables, queries, the reference-data loader."""
 
 from __future__ import annotations
 
@@ -104,8 +104,8 @@ class CoeException(Base):
     number: Mapped[str | None] = mapped_column(String(40))
     name: Mapped[str | None] = mapped_column(String(200))
     source: Mapped[str] = mapped_column(String(300))
-    added_by: Mapped[str] = mapped_column(String(40))
-    added_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    recorded_by: Mapped[str] = mapped_column(String(40))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     removed_by: Mapped[str | None] = mapped_column(String(40))
     removed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     removed_source: Mapped[str | None] = mapped_column(String(300))
@@ -149,8 +149,8 @@ class ReferenceChange(Base):
     before: Mapped[str | None] = mapped_column(Text)
     after: Mapped[str | None] = mapped_column(Text)
     source: Mapped[str | None] = mapped_column(String(300))
-    changed_by: Mapped[str] = mapped_column(String(40))
-    changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    recorded_by: Mapped[str] = mapped_column(String(40))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
 #: What a ReferenceChange is about.
@@ -302,7 +302,7 @@ def record_change(
     before: str | None,
     after: str | None,
     source: str | None,
-    changed_by: str,
+    recorded_by: str,
 ) -> ReferenceChange:
     change = ReferenceChange(
         subject=subject,
@@ -310,8 +310,8 @@ def record_change(
         before=before,
         after=after,
         source=source,
-        changed_by=changed_by,
-        changed_at=utcnow(),
+        recorded_by=recorded_by,
+        recorded_at=utcnow(),
     )
     session.add(change)
     session.flush()
@@ -346,10 +346,10 @@ def record_listing(
 
 
 def add_exception(
-    *, session: Session, nation: Nation, number: str | None, name: str | None, source: str, added_by: str
+    *, session: Session, nation: Nation, number: str | None, name: str | None, source: str, recorded_by: str
 ) -> CoeException:
     row = CoeException(
-        nation_iso2=nation.iso2, number=number, name=name, source=source, added_by=added_by, added_at=utcnow()
+        nation_iso2=nation.iso2, number=number, name=name, source=source, recorded_by=recorded_by, recorded_at=utcnow()
     )
     session.add(row)
     session.flush()
@@ -376,7 +376,7 @@ def set_in_area(*, session: Session, nation: Nation, in_area: bool, set_by: str)
 
 def reference_history(*, session: Session, iso2: str | None = None) -> list[ReferenceChange]:
     """Every change to the reference data (or one nation's), oldest first."""
-    query = select(ReferenceChange).order_by(ReferenceChange.changed_at, ReferenceChange.id)
+    query = select(ReferenceChange).order_by(ReferenceChange.recorded_at, ReferenceChange.id)
     if iso2 is not None:
         query = query.where(ReferenceChange.nation_iso2 == iso2)
     return list(session.scalars(query))
@@ -529,8 +529,8 @@ def _load_exceptions(session: Session, item: dict[str, Any], source: str, first_
             number=number,
             name=name,
             source=facility.get("source") or source,
-            added_by=REFERENCE_DATA,
-            added_at=utcnow(),
+            recorded_by=REFERENCE_DATA,
+            recorded_at=utcnow(),
         )
         session.add(row)
         counts["added"] += 1
@@ -538,7 +538,7 @@ def _load_exceptions(session: Session, item: dict[str, Any], source: str, first_
             _shipped_change(session, EXCEPTION, item["iso2"], None, f"Excepts {row.label}", row.source)
     for row in rows:
         still = any(row.is_named(f.get("number") or "") or row.is_named(f.get("name") or "") for f in wanted)
-        if row.added_by == REFERENCE_DATA and row.removed_at is None and not still:
+        if row.recorded_by == REFERENCE_DATA and row.removed_at is None and not still:
             remove_exception(
                 session=session, exception=row, source="dropped from the shipped list", removed_by=REFERENCE_DATA
             )
@@ -564,5 +564,5 @@ def _shipped_change(
         before=before,
         after=after,
         source=source,
-        changed_by=REFERENCE_DATA,
+        recorded_by=REFERENCE_DATA,
     )

@@ -34,8 +34,8 @@ def upgrade() -> None:
         sa.Column("number", sa.String(length=40), nullable=True),
         sa.Column("name", sa.String(length=200), nullable=True),
         sa.Column("source", sa.String(length=300), nullable=False),
-        sa.Column("added_by", sa.String(length=40), nullable=False),
-        sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("recorded_by", sa.String(length=40), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("removed_by", sa.String(length=40), nullable=True),
         sa.Column("removed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("removed_source", sa.String(length=300), nullable=True),
@@ -63,8 +63,8 @@ def upgrade() -> None:
         sa.Column("before", sa.Text(), nullable=True),
         sa.Column("after", sa.Text(), nullable=True),
         sa.Column("source", sa.String(length=300), nullable=True),
-        sa.Column("changed_by", sa.String(length=40), nullable=False),
-        sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("recorded_by", sa.String(length=40), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["nation_iso2"], ["nations.iso2"], name=op.f("fk_reference_changes_nation_iso2_nations")
         ),
