@@ -1,7 +1,7 @@
 """conditions of entry and the area kept by the team: excepted port facilities, confirmations, change history
 
 Revision ID: 0005
-Revises: 0005s
+Revises: 0008
 Create Date: 2026-11-26 09:00:00
 
 Adds who last set each nation's place in our area (``nations.area_set_by``/``area_set_at``: the shipped file never
@@ -17,7 +17,7 @@ from alembic import op
 
 
 revision = "0005"
-down_revision = "0005s"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
