@@ -1,9 +1,11 @@
 """Measure `/ipslo ask` on the question sets: top-1, top-3 and abstention, per set and per database, in one table.
 
-The DEVELOPMENT set (tests/data/ask_questions.yaml) is what the ranking is tuned on; the HELD-OUT set
-(tests/data/ask_heldout.yaml, written by someone else) is measured and reported, never tuned on: its misses are not
-printed unless asked for. Each question has ``q``, ``expect`` (an entry id, ``data:<answer>``, a list of citations
-such as ["ISPS Code A/19.4.4"], or ``abstain``) and optionally ``kind``.
+The DEVELOPMENT sets are what the ranking is tuned on: ``dev`` (tests/data/ask_questions.yaml) and ``seen``
+(tests/data/ask_dev_seen.yaml, the former held-out set v1, read after it was measured once: a check against
+over-fitting ``dev``). The HELD-OUT set ``heldout`` (tests/data/ask_heldout.yaml, written by someone else) is measured
+and reported, never tuned on: its misses are not printed unless asked for. While tuning, name only the development
+sets (``--sets dev,seen``) so the held-out file is never read. Each question has ``q``, ``expect`` (an entry id,
+``data:<answer>``, a list of citations such as ["ISPS Code A/19.4.4"], or ``abstain``) and optionally ``kind``.
 
 - top-1 / top-3: of the answerable questions, the right answer first / among the first three.
 - abstained: of the questions marked ``expect: abstain``, how many got "I don't know".
@@ -11,7 +13,7 @@ such as ["ISPS Code A/19.4.4"], or ``abstain``) and optionally ``kind``.
 
 Each database is fresh: a temporary SQLite file, and a new schema on the PostgreSQL server (dropped afterwards).
 
-    .venv/bin/python scripts/ask_accuracy.py [--sets dev,heldout] [--database sqlite|postgresql|both] [--misses]
+    .venv/bin/python scripts/ask_accuracy.py [--sets dev,seen,heldout] [--database sqlite|postgresql|both] [--misses]
 """
 
 from __future__ import annotations
@@ -43,7 +45,13 @@ from storage.knowledge import load_knowledge
 from storage.nations import list_nations
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
-SETS = {"dev": DATA / "ask_questions.yaml", "heldout": DATA / "ask_heldout.yaml"}
+SETS = {
+    "dev": DATA / "ask_questions.yaml",
+    "seen": DATA / "ask_dev_seen.yaml",
+    "heldout": DATA / "ask_heldout.yaml",
+}
+#: The sets whose misses are always listed: development data, read and tuned on.
+DEVELOPMENT = ("dev", "seen")
 POSTGRES_URL = os.environ.get("IPSLO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
@@ -137,7 +145,11 @@ def postgres_schema(server: str) -> Iterator[str | None]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sets", default="dev,heldout", help="which sets: dev, heldout or both (comma-separated)")
+    parser.add_argument(
+        "--sets",
+        default="dev,seen,heldout",
+        help="which sets, comma-separated: dev, seen (development data), heldout (never read while tuning)",
+    )
     parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--postgres", default=POSTGRES_URL, help="PostgreSQL server (a fresh schema is made on it)")
     parser.add_argument("--dev", type=Path, default=SETS["dev"], help="the development set")
@@ -146,11 +158,11 @@ def main() -> int:
         "--knowledge", type=Path, help="measure on the entries in this folder instead of the shipped ones"
     )
     args = parser.parse_args()
-    paths = {"dev": args.dev, "heldout": SETS["heldout"]}
+    paths = {**SETS, "dev": args.dev}
     chosen = {}
     for name in (n.strip() for n in args.sets.split(",")):
         if name not in paths:
-            parser.error(f"unknown set {name!r}: use dev, heldout")
+            parser.error(f"unknown set {name!r}: use dev, seen, heldout")
         if paths[name].exists():
             chosen[name] = load(paths[name])
         else:
@@ -184,7 +196,7 @@ def main() -> int:
             kinds = ", ".join(f"{k} {r}/{n}" for k, (r, n) in sorted(s.by_kind.items()))
             print(f"\nRight first by kind, {name} on {database}: {kinds}")
     for name, database, s in rows:
-        if s.misses and (name == "dev" or args.misses):
+        if s.misses and (name in DEVELOPMENT or args.misses):
             print(f"\nMisses, {name} on {database} (question -> expected; answered):")
             for question, expected, got in s.misses:
                 print(f"  {question} -> {expected}; {', '.join(got)}")

@@ -20,6 +20,7 @@ import snowballstemmer
 import yaml
 from sqlalchemy import JSON, Date, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
+from wordfreq import zipf_frequency
 
 from storage.db import REFERENCE_DATA, Base, UTCDateTime, utcnow
 
@@ -119,6 +120,10 @@ ABBREVIATIONS: dict[str, str] = {
     "gisis": "global integrated shipping information system",
     "msci": "maritime security communications with industry",
     "psc": "port state control",
+    "psco": "port state control officer",
+    "uscg": "united states coast guard",
+    "dhs": "department of homeland security",
+    "vso": "vessel security officer",
     "sst": "state sponsor of terrorism",
     "sts": "ship to ship",
     "imo": "international maritime organization",
@@ -166,6 +171,160 @@ STOP_WORDS = frozenset(
         "okay hi hello thanks know want anyone someone after before without whether since via onto toward "
         "towards across around among"
     ).split()
+)
+
+#: Everyday short forms of general English words officers type in chat ("pls", "yrs", "govt"), read as the word. Not
+#: the field's abbreviations (those are spelled out above, beside the short form): these are just spelling.
+INFORMAL: dict[str, str] = {
+    "pls": "please",
+    "plz": "please",
+    "thx": "thanks",
+    "yr": "year",
+    "yrs": "years",
+    "mo": "month",
+    "mos": "months",
+    "mth": "month",
+    "mths": "months",
+    "wk": "week",
+    "wks": "weeks",
+    "hr": "hour",
+    "hrs": "hours",
+    "govt": "government",
+    "gov": "government",
+    "govts": "governments",
+    "dept": "department",
+    "cert": "certificate",
+    "certs": "certificates",
+    "max": "maximum",
+    "min": "minimum",
+    "info": "information",
+    "req": "requirement",
+    "reqs": "requirements",
+    "comms": "communications",
+    "org": "organization",
+    "orgs": "organizations",
+    "docs": "documents",
+    "doc": "document",
+    "regs": "regulations",
+    "reg": "regulation",
+    "mgmt": "management",
+    "approx": "approximately",
+    "sec": "security",
+    "intl": "international",
+    "natl": "national",
+    "w": "with",
+    "b4": "before",
+    "u": "you",
+    "ur": "your",
+    "r": "are",
+}
+
+#: Words that only carry the tone of a chat question ("stuff", "guy", "supposed to", "formally"): never searched, and
+#: never counted against an answer. General English only; a word naming anything an officer could ask about stays.
+FILLER = frozenset(
+    (  # noqa: SIM905 (words are easier to read as text)
+        "anything anybody anyone anywhere everything everybody everyone something somebody somewhere nothing "
+        "nobody stuff guy guys folks bit lot lots basically typically usually generally normally commonly "
+        "automatically mostly formally formal officially technically literally simply still even ever already "
+        "supposed gonna wanna gotta quick quickly quite pretty maybe perhaps probably sure "
+        "wondering wonder remind curious thought think "
+        "per according regarding re exactly precisely particular particularly specific specifically"
+    ).split()
+)
+
+#: The field's everyday words for what the texts name otherwise: a question word also matches an entry using one of
+#: these (one way: the question's word, then the texts' words). General maritime-security usage, one meaning each; a
+#: word with two meanings in the field (drill / exercise, fine, cost) is not listed.
+EVERYDAY_TERMS: dict[str, tuple[str, ...]] = {
+    "vessel": ("ship",),
+    "vessels": ("ships",),
+    "ship": ("vessel",),
+    "ships": ("vessels",),
+    "boat": ("ship", "vessel"),
+    "boats": ("ships", "vessels"),
+    "coaster": ("ship",),
+    "tanker": ("ship",),
+    "bulker": ("ship",),
+    "ferry": ("passenger", "ship"),
+    "ferries": ("passenger", "ships"),
+    "wharf": ("port", "facility"),
+    "terminal": ("port", "facility"),
+    "terminals": ("port", "facilities"),
+    "berth": ("port", "facility"),
+    "pier": ("port", "facility"),
+    "quay": ("port", "facility"),
+    "jetty": ("port", "facility"),
+    "dock": ("port", "facility"),
+    "country": ("state", "government"),
+    "countries": ("states", "governments"),
+    "nation": ("state", "government"),
+    "flag": ("administration",),
+    "captain": ("master",),
+    "skipper": ("master",),
+    "owner": ("company",),
+    "shipowner": ("company",),
+    "operator": ("company",),
+    "audit": ("verification",),
+    "audited": ("verified", "verification"),
+    "auditor": ("verification",),
+    "detain": ("detention",),
+    "detained": ("detention",),
+    "detaining": ("detention",),
+    "expel": ("expulsion",),
+    "expelled": ("expulsion",),
+    "refuse": ("deny",),
+    "deny": ("refuse",),
+    "tell": ("inform", "notify"),
+    "told": ("informed", "notified"),
+    "inform": ("notify",),
+    "notify": ("inform",),
+    "advise": ("inform", "notify"),
+    "allowed": ("permitted", "authorized"),
+    "ok": ("permitted",),
+    "okay": ("permitted",),
+    "needed": ("required",),
+    "mandatory": ("required", "compulsory"),
+    "compulsory": ("required", "mandatory"),
+    "obligatory": ("required", "mandatory"),
+    "keep": ("retain", "kept"),
+    "retain": ("keep", "kept"),
+    "logs": ("records",),
+    "log": ("record",),
+    "alarm": ("alert",),
+    "seafarers": ("crew",),
+    "seafarer": ("crew",),
+    "ask": ("request",),
+    "asks": ("request",),
+    "asked": ("requested",),
+    "expires": ("expiry", "validity"),
+    "expire": ("expiry", "validity"),
+    "expired": ("expiry", "validity"),
+    "consecutive": ("successive",),
+    "successive": ("consecutive",),
+}
+
+#: Everyday phrases read as the words the texts use ("back to back" -> "consecutive"), before the words are taken.
+EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), replacement)
+    for pattern, replacement in (
+        (r"\bback[ -]to[ -]back\b", "consecutive"),
+        (r"\bre-?flag(?:s|ged|ging)?\b", "change of flag"),
+        (r"\bsign(?:s|ed|ing)?[ -]off\b", "approve"),
+        (r"\b(?:hang|hold|hangs|holds|hanging|holding) on ?to\b", "keep"),
+        (r"\b(?:hand|hands|handing|farm|farming)(?: it)? (?:off|out|over)\b", "delegate"),
+        (r"\boutsourc(?:e|es|ed|ing)\b", "delegate"),
+        (r"\bkicks? in\b", "take effect"),
+        (r"\b(?:run|runs|running|ran) out\b", "expires"),
+        (r"\b(?:turn|turns|turned) away\b", "deny entry"),
+        (r"\b(?:kick|kicks|kicked|throw|throws|thrown) out\b", "expel"),
+        (r"\b(?:shows?|showed|turns?|turned) up\b", "arrives"),
+        (
+            r"\b(?:swap|swaps|swapped|swapping|switch|switching|rotate|rotating) (?:out )?(?:the |of )?crew\b",
+            "crew change",
+        ),
+        (r"\b(?:swap|swaps|swapped|swapping)(?: out)?\b", "change"),
+        (r"\bcoast ?guard\b", "uscg"),
+    )
 )
 
 #: A section reference: "XI-2/6", "A/16", "B/18.5", "A/2.1.9-2.1.11". One word, so the "2" of "XI-2" is not "level 2".
@@ -527,10 +686,16 @@ def question_kind(question: str) -> str | None:
     """What a question asks for: "condition" (when is X required), "precondition" (what must hold before X), "period",
     "threshold", "who", "where", "how", "yes/no", "definition"; None when its phrasing does not say."""
     text = " ".join(fold(question).replace("?", " ").split())
+    # "interim runs out next week - can the flag extend it?": the question is often the last clause, after a dash.
+    clauses = [text, *(" ".join(c.split()) for c in CLAUSE_BREAK.split(text) if c.strip())]
     for kind, pattern in QUESTION_KINDS:
-        if pattern.search(text):
+        if any(pattern.search(clause) for clause in clauses):
             return kind
     return None
+
+
+#: Where a chat question's clauses part: a dash between spaces, a comma, semicolon, colon or full stop.
+CLAUSE_BREAK = re.compile(r"\s[-–—]+\s|[,;:.!]\s")
 
 
 def analyse(text: str) -> list[str]:
@@ -578,6 +743,7 @@ class Indexed:
     names: frozenset[str]  # the terms of what it states: its title, keys, synonyms and lead
     phrases: tuple[tuple[str, ...], ...]  # its title, keys and synonyms, whole
     states_a_number: bool
+    sections: frozenset[str] = frozenset()  # the section words of its keys and ref: "a_19", "70110"
 
 
 @dataclass(frozen=True)
@@ -587,10 +753,16 @@ class Word:
     typed: str  # as read (after a spelling fix)
     stem: str
     spelled: tuple[str, ...]  # an abbreviation's words spelled out, stemmed
+    alternatives: tuple[str, ...] = ()  # the texts' words for an everyday word (EVERYDAY_TERMS), stemmed
 
     def found_in(self, stems: frozenset[str]) -> bool:
-        """The entry has the word, or all of its abbreviation spelled out ("PFSO" is not found by "port" alone)."""
-        return self.stem in stems or (bool(self.spelled) and all(s in stems for s in self.spelled))
+        """The entry has the word, or all of its abbreviation spelled out ("PFSO" is not found by "port" alone), or one
+        of the texts' words for it ("vessel" for "ship")."""
+        return (
+            self.stem in stems
+            or (bool(self.spelled) and all(s in stems for s in self.spelled))
+            or any(s in stems for s in self.alternatives)
+        )
 
 
 @dataclass(frozen=True)
@@ -641,6 +813,7 @@ class KnowledgeIndex:
                     frozenset(fields["title"] + fields["keys"] + fields["synonyms"] + fields["lead"]),
                     phrases,
                     bool(STATES_A_NUMBER.search(fold(f"{entry.lead or ''} {entry.answer}"))),
+                    frozenset(w for w in words(" ".join([entry.ref, *entry.keys])) if "_" in w or w.isdigit()),
                 )
             )
         self.words = frozenset(known_words)
@@ -664,12 +837,13 @@ class KnowledgeIndex:
 
     def weight(self, word: Word) -> float:
         """How much a question word matters: rare words in the base more, up to a cap that a word the base never
-        uses weighs too."""
-        cap = UNKNOWN_WEIGHT * math.log(1 + self.size)
+        uses weighs too; the cap is lower for words common in everyday English (:func:`everyday_share`), which say
+        little about which rule is asked, whether or not the base happens to use them."""
+        cap = UNKNOWN_WEIGHT * math.log(1 + self.size) * everyday_share(word.typed)
         if word.stem in self.idf:
             return min(self.idf[word.stem], cap)
-        known = [self.idf[s] for s in word.spelled if s in self.idf]
-        return min(sum(known) / len(known), cap) if known else cap
+        known = [self.idf[s] for s in word.spelled or word.alternatives if s in self.idf]
+        return min(sum(known) / len(known), cap) if known else cap * ABSENT_WEIGHT
 
     def correct(self, word: str) -> str | None:
         """The knowledge base's word a misspelt word was meant as, or None. Plain words only: never a section number."""
@@ -687,11 +861,14 @@ class KnowledgeIndex:
         for."""
         kind = question_kind(question)
         plain = QUESTION_FORM.sub(" ", fold(question))
+        for pattern, replacement in EVERYDAY_PHRASES:
+            plain = pattern.sub(replacement, plain)
         found: list[Word] = []
         seen: set[str] = set()
         corrections: dict[str, str] = {}
         for typed in content_words(plain):
-            if typed in seen:
+            typed = INFORMAL.get(typed, typed)
+            if typed in seen or typed in STOP_WORDS or typed in FILLER:
                 continue
             seen.add(typed)
             if len(seen) > MAX_WORDS:
@@ -709,9 +886,10 @@ class KnowledgeIndex:
                 if meant is not None:
                     corrections[typed] = word = meant
             spelled = tuple(stem(w) for w in content_words(ABBREVIATIONS.get(word, "")))
-            found.append(Word(word, stem(word), spelled))
+            alternatives = tuple(stem(w) for w in EVERYDAY_TERMS.get(word, ()))
+            found.append(Word(word, stem(word), spelled, alternatives))
         unique = list(dict.fromkeys(found))
-        terms = [t for w in unique for t in (w.stem, *w.spelled)]
+        terms = [t for w in unique for t in (w.stem, *w.spelled, *w.alternatives)]
         terms += [a for w in unique if "_" in w.stem for a in section_ancestors(w.stem)]
         return Question(tuple(unique), kind, corrections, min(len(seen), MAX_WORDS), tuple(dict.fromkeys(terms)))
 
@@ -735,6 +913,30 @@ class KnowledgeIndex:
             if word.found_in(stems):
                 covered += weight
         return covered / total if total else 0.0
+
+
+#: Everyday English, by wordfreq's Zipf scale (log10 of a word's frequency per billion words): a question word more
+#: common than EVERYDAY_FROM ("still", "back", "job", "guy") weighs less, down to EVERYDAY_FLOOR of its weight at
+#: EVERYDAY_TO ("go", "back"). The field's words are rarer than that in general English ("interim", "verification",
+#: "drill" are near 4), so this does not touch them; an everyday word of the base ("ship", "security") is frequent
+#: in the base, so its weight is low anyway.
+EVERYDAY_FROM, EVERYDAY_TO, EVERYDAY_FLOOR = 5.0, 6.0, 0.2
+#: A word no entry uses and that is not everyday English ("marpol", "lifeboats", "abandon") is most likely what the
+#: question is about: it weighs this much more than the cap, so a question on a subject the base does not hold is not
+#: answered from the words it shares with an entry ("ship", "ISSC").
+ABSENT_WEIGHT = 1.25
+
+
+@lru_cache(maxsize=65536)
+def everyday_share(word: str) -> float:
+    """The share of its weight a question word keeps for how common it is in everyday English: 1 for all but the most
+    common words."""
+    if not word.isalpha():
+        return 1.0
+    zipf = zipf_frequency(word, "en")
+    if zipf <= EVERYDAY_FROM:
+        return 1.0
+    return max(EVERYDAY_FLOOR, 1.0 - (1.0 - EVERYDAY_FLOOR) * (zipf - EVERYDAY_FROM) / (EVERYDAY_TO - EVERYDAY_FROM))
 
 
 #: A word the knowledge base never uses ("goes", "weather") weighs this share of the weight of a word only one entry
@@ -795,8 +997,14 @@ CANDIDATES = 40
 #: within KIND_MARGIN of the best.
 BM25_WEIGHT, COVER_WEIGHT, NAME_WEIGHT, PHRASE_WEIGHT, KIND_BONUS, KIND_MARGIN = 1.0, 1.0, 0.5, 0.1, 0.15, 0.35
 #: A whole section in brief answers "tell me about A/19", not a question about one of its rules ("can an interim ISSC
-#: be extended?" is settled by A/19.4.4, not by the A/19.4 overview): it weighs less when the question asks for a kind.
+#: be extended?" is settled by A/19.4.4, not by the A/19.4 overview): it weighs less unless the question names it.
 OVERVIEW_PENALTY = 0.2
+
+
+def breadth_penalty(entry: Indexed, named: frozenset[str]) -> float:
+    """What a whole section in brief loses against the paragraphs that each state one rule: OVERVIEW_PENALTY, unless
+    the question names the section ("what is 70110?")."""
+    return OVERVIEW_PENALTY if entry.kind == "overview" and not entry.sections & named else 0.0
 
 
 def contains(sequence: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
@@ -841,8 +1049,8 @@ def search(*, session: Session, question: str, limit: int = 3) -> Search:
             + PHRASE_WEIGHT * min(longest, 4)
         )
     preferred = KIND_PREFERENCE.get(asked.kind or "", frozenset())
-    if preferred:
-        base = {i: v - (OVERVIEW_PENALTY if index.entries[i].kind == "overview" else 0.0) for i, v in base.items()}
+    named = frozenset(asked.sequence)
+    base = {i: v - breadth_penalty(index.entries[i], named) for i, v in base.items()}
     best_base = max(base.values(), default=0.0)
     final = {
         i: score + (KIND_BONUS if index.entries[i].kind in preferred and score >= best_base - KIND_MARGIN else 0.0)

@@ -1,8 +1,9 @@
-"""The officer-visible quality bar of /ipslo ask on the DEVELOPMENT set (tests/data/ask_questions.yaml): the first
-answer is the right one at least 9 times in 10, and questions the base cannot answer get "I don't know", on SQLite
-and PostgreSQL.
+"""The officer-visible quality bar of /ipslo ask on the DEVELOPMENT sets, on SQLite and PostgreSQL: on the project's
+own questions (tests/data/ask_questions.yaml) the first answer is the right one at least 9 times in 10; on the former
+held-out set, written blind in officers' language and read after it was measured (tests/data/ask_dev_seen.yaml), a
+floor that keeps everyday wording answered; on both, questions the base cannot answer get "I don't know".
 
-Only the development set is asserted here: the held-out set (tests/data/ask_heldout.yaml) is measured and reported by
+Only development sets are asserted here: the held-out set (tests/data/ask_heldout.yaml) is measured and reported by
 `scripts/ask_accuracy.py`, never tuned on. The misses are listed when a bar is not met.
 """
 
@@ -20,12 +21,18 @@ from storage.knowledge import KINDS, read_entries
 from storage.nations import list_nations
 
 QUESTIONS = Path(__file__).with_name("data") / "ask_questions.yaml"
+SEEN = Path(__file__).with_name("data") / "ask_dev_seen.yaml"
 TOP_1_BAR = 0.9
 ABSTAIN_BAR = 0.8
+#: The former held-out set: measured at 48.0% top-1 with 27.6% of answerable questions wrongly "I don't know" before
+#: everyday wording was read as such; these floors keep that from coming back.
+SEEN_TOP_1_BAR = 0.58
+SEEN_ABSTAIN_BAR = 0.95
+SEEN_FALSE_DONT_KNOW_BAR = 0.16
 
 
-def load_questions() -> list[dict]:
-    return yaml.safe_load(QUESTIONS.read_text(encoding="utf-8"))["questions"]
+def load_questions(path: Path = QUESTIONS) -> list[dict]:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))["questions"]
 
 
 def test_question_set_is_large_enough_and_names_real_entries_or_citations() -> None:
@@ -68,4 +75,31 @@ def test_top_1_accuracy_is_at_least_90_percent_and_unanswerable_questions_are_ab
         pytest.fail(
             f"top-1 {top1:.1%} (bar {TOP_1_BAR:.0%}), abstained {abstained / unanswerable:.1%} (bar {ABSTAIN_BAR:.0%});"
             " misses:\n" + "\n".join(misses)
+        )
+
+
+def test_former_held_out_questions_in_everyday_wording_are_answered_and_off_topic_ones_abstained(database) -> None:
+    questions = load_questions(SEEN)
+    today = dt.date(2026, 11, 25)
+    right = answerable = abstained = unanswerable = false_dont_know = 0
+    misses = []
+    with database.sessions() as session:
+        index = NationIndex(list_nations(session=session))
+        for item in questions:
+            understood = understand(session=session, question=item["q"], today=today, index=index)
+            correct = understood.answers(item["expect"])
+            if item["expect"] == ABSTAIN:
+                unanswerable += 1
+                abstained += correct
+            else:
+                answerable += 1
+                right += correct
+                false_dont_know += understood.abstained
+            if not correct:
+                misses.append(f"{item['q']} -> expected {item['expect']}, answered {', '.join(understood.ranked[:3])}")
+    top1, abstain, dont_know = right / answerable, abstained / unanswerable, false_dont_know / answerable
+    if top1 < SEEN_TOP_1_BAR or abstain < SEEN_ABSTAIN_BAR or dont_know > SEEN_FALSE_DONT_KNOW_BAR:
+        pytest.fail(
+            f"top-1 {top1:.1%} (bar {SEEN_TOP_1_BAR:.0%}), abstained {abstain:.1%} (bar {SEEN_ABSTAIN_BAR:.0%}), "
+            f"false 'I don't know' {dont_know:.1%} (bar {SEEN_FALSE_DONT_KNOW_BAR:.0%}); misses:\n" + "\n".join(misses)
         )
