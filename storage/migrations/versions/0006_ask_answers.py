@@ -2,7 +2,7 @@
 the databases' own full-text index of the knowledge base is dropped (ranking is one in-memory BM25 index now)
 
 Revision ID: 0006
-Revises: ops1 (written on 0004; re-chained after ops merged)
+Revises: 0010 (written on 0004; re-chained after ops merged)
 Create Date: 2026-11-30 11:00:00
 
 The FTS triggers on ``knowledge_entries`` are dropped first, so SQLite's batch rebuild of the table loses nothing.
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "ops1"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

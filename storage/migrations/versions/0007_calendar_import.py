@@ -1,7 +1,7 @@
 """calendar feeds (hashed tokens) and where imported records came from
 
 Revision ID: 0007
-Revises: ops1
+Revises: 0010
 """
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """robustness: reminders retried while Slack is down
 
-Revision ID: 0008
-Revises: 0005s
+Revision ID: 0009
+Revises: 0009
 Create Date: 2026-11-30 11:00:00
 
 - ``reminders.next_attempt_at``: when a reminder Slack could not take is tried again (state ``retrying``).
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
-down_revision = "0005s"  # main's head when this branch was rebased (given as 0004)
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

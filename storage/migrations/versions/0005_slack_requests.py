@@ -1,6 +1,6 @@
 """slack requests already handled (Slack's retries are acknowledged, not redone)
 
-Revision ID: ops1
+Revision ID: 0010
 Revises: 0004
 Create Date: 2026-12-01 10:00:00
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = 'ops1'
+revision = '0005'
 down_revision = "0004"
 branch_labels = None
 depends_on = None

@@ -1,6 +1,6 @@
 """notes: a slim index of the columns search filters read (deleted, nation, author, day, tags), by note id
 
-Revision ID: 0005s
+Revision ID: 0009
 Revises: 0007
 Create Date: 2026-11-27 11:30:00
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 from alembic import op
 
 
-revision = '0005s'
+revision = '0008'
 down_revision = '0007'
 branch_labels = None
 depends_on = None

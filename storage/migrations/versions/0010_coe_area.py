@@ -1,7 +1,7 @@
 """conditions of entry and the area kept by the team: excepted port facilities, confirmations, change history
 
-Revision ID: 0005
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-11-26 09:00:00
 
 Adds who last set each nation's place in our area (``nations.area_set_by``/``area_set_at``: the shipped file never
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = "0005"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
