@@ -19,7 +19,8 @@ def check_console_options(args: argparse.Namespace) -> None:
 
     if not USER_ID.match(args.user):
         raise SettingsError(
-            f"--user must be a Slack member ID such as U0CONSOLE (capital U, then letters and digits); got {args.user!r}."
+            "--user must be a Slack member ID such as U0CONSOLE (capital U, then letters and digits); "
+            f"got {args.user!r}."
         )
     if args.tz is not None:
         try:
@@ -35,7 +36,10 @@ def main(argv: list[str] | None = None) -> int:
     verbs = parser.add_subparsers(dest="verb")
     verbs.add_parser(
         "run",
-        help="serve Slack: Socket Mode with SLACK_APP_TOKEN, else HTTP on $PORT; the console when no Slack tokens are set",
+        help=(
+            "serve Slack: Socket Mode with SLACK_APP_TOKEN, else HTTP on $PORT; "
+            "the console when no Slack tokens are set"
+        ),
     )
     console = verbs.add_parser("console", help="try the bot in this terminal, with a local stand-in for Slack")
     console.add_argument("--admin", action="store_true", help="be an admin (may record assessments)")
@@ -79,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
                 web_processes(settings)  # WEB_CONCURRENCY, WEB_THREADS, WEB_READ_TIMEOUT
         if verb == "scheduler" and not settings.slack_bot_token:
             raise SettingsError(
-                "SLACK_BOT_TOKEN is not set: the scheduler sends reminders as the bot (Bot User OAuth Token, xoxb-..., from your Slack app's OAuth & Permissions page)."
+                "SLACK_BOT_TOKEN is not set: the scheduler sends reminders as the bot "
+                "(Bot User OAuth Token, xoxb-..., from your Slack app's OAuth & Permissions page)."
             )
         if verb == "console":
             check_console_options(args)
@@ -108,7 +113,8 @@ def main(argv: list[str] | None = None) -> int:
         database = open_database(settings)
     except Exception as error:  # one line, not a stack trace, for an unreachable or broken database
         print(
-            f"ipslo-bot: cannot open the database at DATABASE_URL ({settings.database_url}): {error.__class__.__name__}: {str(error).splitlines()[0]}",
+            f"ipslo-bot: cannot open the database at DATABASE_URL ({settings.database_url}): "
+            f"{error.__class__.__name__}: {str(error).splitlines()[0]}",
             file=sys.stderr,
         )
         return 2
@@ -171,7 +177,8 @@ def main(argv: list[str] | None = None) -> int:
             error.response.get("error") if isinstance(error, SlackApiError) else f"{error.__class__.__name__}: {error}"
         )
         print(
-            f"ipslo-bot: Slack at {settings.slack_api_url} did not accept SLACK_BOT_TOKEN ({str(reason).splitlines()[0]}); "
+            f"ipslo-bot: Slack at {settings.slack_api_url} did not accept SLACK_BOT_TOKEN "
+            f"({str(reason).splitlines()[0]}); "
             "check the token, SLACK_API_URL and the network.",
             file=sys.stderr,
         )

@@ -33,7 +33,8 @@ AFTER_ACK = "ipslo-after-ack-notes"  # lazy work after the answer; the console w
 
 
 def after_ack(work: Callable[..., None]) -> Callable[..., None]:
-    """Mark a lazy listener's thread while it works, so that the console waits for it before closing (bot/console.py)."""
+    """Mark a lazy listener's thread while it works, so that the console waits for it before closing
+    (bot/console.py)."""
 
     @functools.wraps(work)  # Bolt reads the arguments it should pass from the wrapped function
     def marked(*args: Any, **kwargs: Any) -> None:

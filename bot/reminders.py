@@ -1,4 +1,5 @@
-"""Reminders on Slack: delivering one as a direct message with Done and Snooze buttons, the buttons' listener, and looking up officers named in a command."""
+"""Reminders on Slack: delivering one as a direct message with Done and Snooze buttons, the buttons' listener, and
+looking up officers named in a command."""
 
 from __future__ import annotations
 
@@ -170,7 +171,7 @@ def deliver(
             ):
                 return store.LATE if late else store.SENT
             log.warning("Reminder %s was sent, but its claim had been taken back meanwhile", reminder_id)
-            return store.get_reminder(session=session, reminder_id=reminder_id).state
+            return session.get_one(store.Reminder, reminder_id).state
     except Exception:
         log.exception(
             "Reminder %s was sent to %s (channel %s, ts %s) but recording it failed",
@@ -206,13 +207,14 @@ def _retry(bot: Bot, reminder_id: int, worker: str, reason: str, at: dt.datetime
 def _failed(bot: Bot, reminder_id: int, worker: str, reason: str) -> str:
     with bot.database.sessions.begin() as session:
         store.mark_failed(session=session, reminder_id=reminder_id, worker=worker, reason=reason)
-        return store.get_reminder(session=session, reminder_id=reminder_id).state
+        return session.get_one(store.Reminder, reminder_id).state
 
 
 def register(app: App, bot: Bot) -> None:
     @app.use
     def remember_mentioned_officers(body: dict, next: Any) -> Any:
-        """Before a command runs, know the time zone of everyone it mentions, e.g. ``lead @kim`` (cached: usually no lookup).
+        """Before a command runs, know the time zone of everyone it mentions, e.g. ``lead @kim`` (cached: usually no
+        lookup).
 
         Never in the way: if Slack or the database cannot answer, the command runs and uses the team's zone.
         """

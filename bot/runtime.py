@@ -170,7 +170,10 @@ def repeated(first: Reply) -> Reply:
 
 
 def failure_reply(reference: str) -> Reply:
-    text = f"Something went wrong on our side and nothing was saved. Please try again; if it keeps happening, give the team reference {reference}."
+    text = (
+        "Something went wrong on our side and nothing was saved. Please try again; if it keeps happening, "
+        f"give the team reference {reference}."
+    )
     return Reply(text, parts=(Section(f":construction: {text}"),), refused=True)
 
 
@@ -244,8 +247,9 @@ class Bot:
         organisation the bot is installed in. A Slack Connect user from elsewhere is refused unless listed."""
         if self.settings.officers or user_id in self.settings.admins:
             return self.settings.may_use(user_id)
-        user = body.get("user") if isinstance(body.get("user"), dict) else {}
-        event = body.get("event") if isinstance(body.get("event"), dict) else {}
+        raw_user, raw_event = body.get("user"), body.get("event")
+        user: dict = raw_user if isinstance(raw_user, dict) else {}
+        event: dict = raw_event if isinstance(raw_event, dict) else {}
         user_team = user.get("team_id") or event.get("user_team") or body.get("user_team_id")
         if not user_team:
             return True  # a slash command: Slack offers it only to members of the workspaces the app is installed in

@@ -1,4 +1,5 @@
-"""The reminder scheduler: APScheduler times each delivery precisely from the reminders table (the source of truth), and posts the weekly digest.
+"""The reminder scheduler: APScheduler times each delivery precisely from the reminders table (the source of truth),
+and posts the weekly digest.
 
 Each process runs its own BackgroundScheduler with the in-memory job store only; nothing about jobs is ever
 shared. A poll job reads the reminders due soon and schedules one date job per reminder; the job claims the
@@ -42,7 +43,8 @@ CHANGED = store.PENDING_WRITTEN
 
 
 def _note_pending_reminder(_mapper: Any, _connection: Any, reminder: Reminder) -> None:
-    """A reminder was written pending (set, snoozed, moved) in this process: its session's commit wakes the schedulers here."""
+    """A reminder was written pending (set, snoozed, moved) in this process: its session's commit wakes the schedulers
+    here."""
     session = object_session(reminder)
     if session is not None and reminder.state == store.PENDING:
         session.info[CHANGED] = True
@@ -228,6 +230,8 @@ class ReminderScheduler:
         """
         now = now or utcnow()
         channel = self.settings.digest_channel
+        if not channel:  # no IPSLO_DIGEST_CHANNEL: the digest job is never scheduled
+            return False
         scheduled_for = last_fire_time(self.digest_trigger, now) or now.replace(second=0, microsecond=0)
         sessions = self.bot.database.sessions
         with sessions.begin() as session:

@@ -31,7 +31,7 @@ class Settings:
     slack_api_url: str = SLACK_API_URL
     admins: frozenset[str] = field(default_factory=frozenset)
     officers: frozenset[str] = field(default_factory=frozenset)  # empty: every member of the workspace
-    team_tz: ZoneInfo = ZoneInfo("Asia/Tokyo")
+    team_tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Tokyo"))
     port: int = 3000
     visit_reminders: tuple[dt.timedelta, ...] = (dt.timedelta(days=30), dt.timedelta(days=7), dt.timedelta(days=1))
     reminder_grace: dt.timedelta = dt.timedelta(hours=12)
@@ -59,11 +59,13 @@ class Settings:
         """Stop start-up unless the tokens this mode needs are set."""
         if not self.slack_bot_token:
             raise SettingsError(
-                "SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-...) from your Slack app's OAuth & Permissions page."
+                "SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-...) from your Slack app's "
+                "OAuth & Permissions page."
             )
         if not self.socket_mode and not self.slack_signing_secret:
             raise SettingsError(
-                "SLACK_SIGNING_SECRET is not set: HTTP mode needs the Signing Secret from your Slack app's Basic Information page (or set SLACK_APP_TOKEN for Socket Mode)."
+                "SLACK_SIGNING_SECRET is not set: HTTP mode needs the Signing Secret from your Slack app's "
+                "Basic Information page (or set SLACK_APP_TOKEN for Socket Mode)."
             )
 
     @classmethod
@@ -87,13 +89,15 @@ class Settings:
         app_token = get("SLACK_APP_TOKEN")
         if app_token and not app_token.startswith("xapp-"):
             raise SettingsError(
-                "SLACK_APP_TOKEN must be an app-level token starting with xapp- (Basic Information > App-Level Tokens, scope connections:write)."
+                "SLACK_APP_TOKEN must be an app-level token starting with xapp- "
+                "(Basic Information > App-Level Tokens, scope connections:write)."
             )
 
         api_url = get("SLACK_API_URL") or SLACK_API_URL
         if not re.match(r"^https?://[^/\s]+(/.*)?$", api_url):
             raise SettingsError(
-                f"SLACK_API_URL must be an http(s) URL such as {SLACK_API_URL} or {GOVSLACK_API_URL} for GovSlack; got {api_url!r}."
+                f"SLACK_API_URL must be an http(s) URL such as {SLACK_API_URL} or {GOVSLACK_API_URL} for GovSlack; "
+                f"got {api_url!r}."
             )
         if not api_url.endswith("/"):
             api_url += "/"
@@ -107,7 +111,8 @@ class Settings:
             backend = make_url(normalize_url(database_url)).get_backend_name()
         except Exception:
             raise SettingsError(
-                f"DATABASE_URL is not a database URL: use sqlite:///path/to/file.db or postgresql://user@host:5432/dbname; got {database_url!r}."
+                "DATABASE_URL is not a database URL: use sqlite:///path/to/file.db or "
+                f"postgresql://user@host:5432/dbname; got {database_url!r}."
             ) from None
         if backend not in ("sqlite", "postgresql"):
             raise SettingsError(f"DATABASE_URL must name SQLite or PostgreSQL; got {backend!r}.")
@@ -148,12 +153,14 @@ class Settings:
             CronTrigger.from_crontab(digest_cron, timezone=team_tz)
         except ValueError as error:
             raise SettingsError(
-                f'IPSLO_DIGEST_CRON must be a cron line (minute hour day month weekday) such as "0 8 * * mon" (Mondays 08:00 in IPSLO_TEAM_TZ); got {digest_cron!r}: {error}.'
+                'IPSLO_DIGEST_CRON must be a cron line (minute hour day month weekday) such as "0 8 * * mon" '
+                f"(Mondays 08:00 in IPSLO_TEAM_TZ); got {digest_cron!r}: {error}."
             ) from None
         digest_channel = get("IPSLO_DIGEST_CHANNEL")
         if digest_channel and not re.match(r"^[CG][A-Z0-9]{2,}$", digest_channel):
             raise SettingsError(
-                f"IPSLO_DIGEST_CHANNEL must be a channel ID such as C012ABCDEF (channel details > About, at the bottom); got {digest_channel!r}."
+                "IPSLO_DIGEST_CHANNEL must be a channel ID such as C012ABCDEF "
+                f"(channel details > About, at the bottom); got {digest_channel!r}."
             )
 
         poll_text = get("IPSLO_POLL_SECONDS") or "10"
@@ -169,13 +176,15 @@ class Settings:
         scheduler_text = (get("IPSLO_SCHEDULER") or "on").lower()
         if scheduler_text not in ("on", "off", "true", "false", "1", "0", "yes", "no"):
             raise SettingsError(
-                f"IPSLO_SCHEDULER must be on or off (off for a web process that only writes, beside a worker); got {scheduler_text!r}."
+                "IPSLO_SCHEDULER must be on or off (off for a web process that only writes, beside a worker); "
+                f"got {scheduler_text!r}."
             )
 
         public_url = get("IPSLO_PUBLIC_URL")
         if public_url and not re.match(r"^https?://[^/\s?#]+(/[^\s?#]*)?$", public_url):
             raise SettingsError(
-                f"IPSLO_PUBLIC_URL must be the web process's public base URL, such as https://ipslo.example.org; got {public_url!r}."
+                "IPSLO_PUBLIC_URL must be the web process's public base URL, such as https://ipslo.example.org; "
+                f"got {public_url!r}."
             )
 
         return cls(
@@ -213,6 +222,7 @@ def user_ids(env: Mapping[str, str], name: str) -> frozenset[str]:
     bad = [i for i in ids if not USER_ID.match(i)]
     if bad:
         raise SettingsError(
-            f"{name} must be comma-separated Slack user IDs such as U012ABCDEF (profile > ⋮ > Copy member ID); not {', '.join(bad)}."
+            f"{name} must be comma-separated Slack user IDs such as U012ABCDEF (profile > ⋮ > Copy member ID); "
+            f"not {', '.join(bad)}."
         )
     return frozenset(ids)

@@ -1,4 +1,5 @@
-"""The officers' language for dates and times: turns "tomorrow 09:00", "12 Jan 2027" or "in 2 hours" into exact dates and UTC moments, refusing anything ambiguous."""
+"""The officers' language for dates and times: turns "tomorrow 09:00", "12 Jan 2027" or "in 2 hours" into exact dates
+and UTC moments, refusing anything ambiguous."""
 
 from __future__ import annotations
 
@@ -51,7 +52,8 @@ class _NoMatch(Exception):
 class _Names(parserinfo):
     """dateutil's name tables, with the extra abbreviations officers use."""
 
-    WEEKDAYS = [
+    # dateutil's parserinfo takes any number of names per entry; its stub allows only pairs (months: up to three).
+    WEEKDAYS: list[tuple[str, ...]] = [  # type: ignore[assignment]
         ("Mon", "Monday"),
         ("Tue", "Tues", "Tuesday"),
         ("Wed", "Weds", "Wednesday"),
@@ -60,7 +62,7 @@ class _Names(parserinfo):
         ("Sat", "Saturday"),
         ("Sun", "Sunday"),
     ]
-    MONTHS = [
+    MONTHS: list[tuple[str, ...]] = [  # type: ignore[assignment]
         ("Jan", "January"),
         ("Feb", "February"),
         ("Mar", "March"),
@@ -441,7 +443,8 @@ def _add_months(day: _dt.date, months: int) -> _dt.date:
 
 
 def _diagnose(tokens: list[str], today: _dt.date, *, future: bool) -> WhenError | None:
-    """A specific refusal for the usual near-misses ("yesterday", "next week", "in 2 months", "fryday"), saying exactly what to type; None if it is none of them."""
+    """A specific refusal for the usual near-misses ("yesterday", "next week", "in 2 months", "fryday"), saying exactly
+    what to type; None if it is none of them."""
     toks = [t for t in tokens if t != "on"]
     if not toks:
         return None
@@ -735,17 +738,18 @@ def _day_span(words: list[str], today: _dt.date) -> tuple[_dt.date, _dt.date, in
     first = words[0].lower()
     span = _DAY_SPAN_RE.fullmatch(first)
     if span:  # 12-16 Jan 2027
-        day1, tail, skipped = span[1], [span[2]] + words[1:], 0
+        day1, tail, skipped = span[1], [span[2], *words[1:]], 0
     elif (
         len(words) >= 3
-        and _DAY_RE.fullmatch(first)
+        and (first_day := _DAY_RE.fullmatch(first))
         and words[1].lower() in _RANGE_WORDS
         and _DAY_RE.fullmatch(words[2].lower())
     ):  # 12 to 16 Jan 2027
-        day1, tail, skipped = _DAY_RE.fullmatch(first)[1], words[2:], 2
-    elif len(words) >= 2 and _NAMES.month(first) and _DAY_SPAN_RE.fullmatch(words[1].lower()):  # Jan 12-16, 2027
-        span = _DAY_SPAN_RE.fullmatch(words[1].lower())
-        day1, tail, skipped = span[1], [words[0], span[2]] + words[2:], 0
+        day1, tail, skipped = first_day[1], words[2:], 2
+    elif (
+        len(words) >= 2 and _NAMES.month(first) and (span := _DAY_SPAN_RE.fullmatch(words[1].lower()))
+    ):  # Jan 12-16, 2027
+        day1, tail, skipped = span[1], [words[0], span[2], *words[2:]], 0
     else:
         return None
     found = _split_date(tail, today)
@@ -800,9 +804,9 @@ def split_date_range(words: list[str], *, today: _dt.date) -> tuple[_dt.date, _d
         raise WhenError("Please give a date, e.g. 2027-01-12 or 12 Jan 2027.")
     span = _day_span(words, today)
     if span is not None:
-        start, end, n = span
+        start, last, n = span
         rest = words[n:]
-        return start, end, rest[1:] if rest and rest[0] in _DASHES else rest
+        return start, last, rest[1:] if rest and rest[0] in _DASHES else rest
     found = _split_date(words, today)
     if found is None:
         raise _diagnose(_tokens(" ".join(words[:_MAX_WORDS])), today, future=False) or WhenError(
@@ -811,7 +815,7 @@ def split_date_range(words: list[str], *, today: _dt.date) -> tuple[_dt.date, _d
         )
     start, n = found
     rest = words[n:]
-    end = None
+    end: _dt.date | None = None
     found_end = None
     if rest and rest[0].lower() in _RANGE_WORDS:
         found_end = _split_date(rest[1:], today, anchor=start)

@@ -1,4 +1,5 @@
-"""Benchmark: `/ipslo notes` and `/ipslo search` over 100,000 notes on 50 nations, through the full Slack path, on SQLite and PostgreSQL.
+"""Benchmark: `/ipslo notes` and `/ipslo search` over 100,000 notes on 50 nations, through the full Slack path, on
+SQLite and PostgreSQL.
 
 Each database is fresh (a temporary SQLite file; a new schema on the PostgreSQL server, dropped afterwards) and
 filled with generated notes. The real app is served over HTTP; this process sends Slack-signed slash commands
@@ -259,7 +260,7 @@ def measure(name: str, database_url: str, count: int, requests: int) -> list[tup
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))  # the first paragraph
     parser.add_argument("--count", type=int, default=100_000, help="notes to generate (default 100,000)")
     parser.add_argument("--requests", type=int, default=100, help="requests per command (default 100)")
     parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")

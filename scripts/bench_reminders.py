@@ -1,4 +1,5 @@
-"""Benchmark of reminder delivery: lateness of 1,000 reminders due in one minute (one and two bot processes), and scheduler start time and memory with 100,000 pending reminders.
+"""Benchmark of reminder delivery: lateness of 1,000 reminders due in one minute (one and two bot processes), and
+scheduler start time and memory with 100,000 pending reminders.
 
     .venv/bin/python scripts/bench_reminders.py               # the full run, about 3 minutes
     .venv/bin/python scripts/bench_reminders.py --count 100 --spread 10 --pending 10000   # a quick look
@@ -224,7 +225,7 @@ def start_measures(*, url: str, database, standin: SlackStandIn, workdir: Path) 
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))  # the first paragraph
     parser.add_argument("--count", type=int, default=1000, help="reminders due in the window (default 1000)")
     parser.add_argument("--spread", type=float, default=60, help="the window, seconds (default 60)")
     parser.add_argument(

@@ -1,4 +1,5 @@
-"""Visit notes, their follow-ups and audit trail: tables, full-text search (SQLite FTS5 / PostgreSQL), and the writes that never lose or duplicate a note."""
+"""Visit notes, their follow-ups and audit trail: tables, full-text search (SQLite FTS5 / PostgreSQL), and the writes
+that never lose or duplicate a note."""
 
 from __future__ import annotations
 
@@ -112,7 +113,8 @@ class NoteChange(Base):
 
 
 def fold_map(text: str) -> tuple[str, list[int]]:
-    """Text as search sees it (lower case, no accents on Latin letters, no apostrophes), and where each character came from.
+    """Text as search sees it (lower case, no accents on Latin letters, no apostrophes), and where each character came
+    from.
 
     Japanese and Thai keep their marks: only Latin letters lose accents, so が stays が and ā becomes a.
     """
@@ -202,7 +204,8 @@ def add_note(
 ) -> tuple[Note, bool]:
     """Save a note once: a second call with the same key (or one of ``also_known_as``) returns the first note.
 
-    Returns (note, created). The insert itself skips a duplicate key, so two requests racing each other still make one note.
+    Returns (note, created). The insert itself skips a duplicate key, so two requests racing each other still make one
+    note.
     """
     for key in (idempotency_key, *also_known_as):
         existing = find_by_key(session=session, idempotency_key=key)
@@ -283,7 +286,8 @@ def edit_note(
     visit_id: int | bool | None = False,
     noted_on: dt.date | None = None,
 ) -> bool:
-    """Change a note and keep its former self in the audit trail. ``visit_id=False`` leaves the visit alone. Returns whether anything changed."""
+    """Change a note and keep its former self in the audit trail. ``visit_id=False`` leaves the visit alone. Returns
+    whether anything changed."""
     before = note.snapshot()
     if text is not None:
         if len(text) > MAX_TEXT:
@@ -292,7 +296,7 @@ def edit_note(
     if tags is not None:
         note.tags = _tags_column(tags)
     if visit_id is not False:
-        note.visit_id = visit_id  # type: ignore[assignment]
+        note.visit_id = visit_id
     if noted_on is not None:
         note.noted_on = noted_on
     if note.snapshot() == before:
@@ -341,7 +345,8 @@ def notes_for_nation(
     words: Sequence[str] = (),
     before: tuple[dt.date, int] | None = None,
 ) -> list[Note]:
-    """A nation's notes, newest first (by the day they are about), optionally only those matching ``words``; ``before`` pages on."""
+    """A nation's notes, newest first (by the day they are about), optionally only those matching ``words``; ``before``
+    pages on."""
     query = select(Note).where(Note.nation_iso2 == nation_iso2, Note.deleted_at.is_(None))
     if words and unspaced(words):
         for word in words:
@@ -627,7 +632,8 @@ def highlight_spans(original: str, marked: str) -> tuple[tuple[int, int], ...]:
     return tuple(spans)
 
 
-#: A nation's newest notes, for briefings (reminders): the same list as :func:`notes_for_nation`, under the name they use.
+#: A nation's newest notes, for briefings (reminders): the same list as :func:`notes_for_nation`, under the name they
+#: use.
 latest_notes = notes_for_nation
 
 

@@ -1,10 +1,12 @@
-"""Reminders, the source of truth for what is due and what was sent: the table, its queries, and the atomic claim that makes delivery happen once."""
+"""Reminders, the source of truth for what is due and what was sent: the table, its queries, and the atomic claim that
+makes delivery happen once."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, cast
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, and_, case, func, or_, select, update
+from sqlalchemy import CursorResult, ForeignKey, Index, Integer, String, Text, and_, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
@@ -130,7 +132,8 @@ def reschedule(
     owner_user_id: str | None = None,
     arrived: bool = False,
 ) -> bool:
-    """Pending again at a new moment (snoozed, or its visit moved, maybe with new words and lead); guarded like :func:`set_state`."""
+    """Pending again at a new moment (snoozed, or its visit moved, maybe with new words and lead); guarded like
+    :func:`set_state`."""
     changes = {key: value for key, value in (("text", text), ("owner_user_id", owner_user_id)) if value is not None}
     return _guarded(
         session,
@@ -153,11 +156,14 @@ def _guarded(session: Session, reminder: Reminder, arrived: bool, **values: obje
         seen = reminder.state
         if seen == CLAIMED and not arrived:
             return False
-        result = session.execute(
-            update(Reminder)
-            .where(Reminder.id == reminder.id, Reminder.state == seen)
-            .values(**values)
-            .execution_options(synchronize_session=False)
+        result = cast(
+            CursorResult[Any],
+            session.execute(
+                update(Reminder)
+                .where(Reminder.id == reminder.id, Reminder.state == seen)
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            ),
         )
         session.refresh(reminder)
         if result.rowcount == 1:
@@ -173,7 +179,8 @@ def _guarded(session: Session, reminder: Reminder, arrived: bool, **values: obje
 
 
 def _ready_by(moment: dt.datetime) -> ColumnElement[bool]:
-    """Waiting reminders whose time has come by ``moment``: pending ones when due, retrying ones at their next attempt."""
+    """Waiting reminders whose time has come by ``moment``: pending ones when due, retrying ones at their next
+    attempt."""
     return or_(
         and_(Reminder.state == PENDING, Reminder.due_at <= moment),
         and_(Reminder.state == RETRYING, Reminder.next_attempt_at <= moment),
@@ -195,27 +202,34 @@ def mark_missed(*, session: Session, due_before: dt.datetime) -> int:
 
     A retrying one keeps its last reason (what Slack answered) so the officer sees why it never arrived.
     """
-    result = session.execute(
-        update(Reminder)
-        .where(Reminder.state.in_(WAITING), Reminder.due_at < due_before)
-        .values(state=MISSED, next_attempt_at=None, updated_by="scheduler", updated_at=utcnow())
-        .execution_options(synchronize_session=False)
+    result = cast(
+        CursorResult[Any],
+        session.execute(
+            update(Reminder)
+            .where(Reminder.state.in_(WAITING), Reminder.due_at < due_before)
+            .values(state=MISSED, next_attempt_at=None, updated_by="scheduler", updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        ),
     )
     return result.rowcount or 0
 
 
 def fail_abandoned_claims(*, session: Session, claimed_before: dt.datetime) -> int:
-    """Claims left behind by a process that stopped while sending: failed, since Slack may or may not have the message."""
-    result = session.execute(
-        update(Reminder)
-        .where(Reminder.state == CLAIMED, Reminder.claimed_at < claimed_before)
-        .values(
-            state=FAILED,
-            failure_reason="the bot stopped while sending it; it may not have arrived",
-            updated_by="scheduler",
-            updated_at=utcnow(),
-        )
-        .execution_options(synchronize_session=False)
+    """Claims left behind by a process that stopped while sending: failed, since Slack may or may not have the
+    message."""
+    result = cast(
+        CursorResult[Any],
+        session.execute(
+            update(Reminder)
+            .where(Reminder.state == CLAIMED, Reminder.claimed_at < claimed_before)
+            .values(
+                state=FAILED,
+                failure_reason="the bot stopped while sending it; it may not have arrived",
+                updated_by="scheduler",
+                updated_at=utcnow(),
+            )
+            .execution_options(synchronize_session=False)
+        ),
     )
     return result.rowcount or 0
 
@@ -225,11 +239,14 @@ def claim(*, session: Session, reminder_id: int, claimed_by: str, now: dt.dateti
 
     Commit right after, before sending, so the others see it taken.
     """
-    result = session.execute(
-        update(Reminder)
-        .where(Reminder.id == reminder_id, _ready_by(now + dt.timedelta(seconds=1)))
-        .values(state=CLAIMED, claimed_by=claimed_by, claimed_at=now, attempts=Reminder.attempts + 1)
-        .execution_options(synchronize_session=False)
+    result = cast(
+        CursorResult[Any],
+        session.execute(
+            update(Reminder)
+            .where(Reminder.id == reminder_id, _ready_by(now + dt.timedelta(seconds=1)))
+            .values(state=CLAIMED, claimed_by=claimed_by, claimed_at=now, attempts=Reminder.attempts + 1)
+            .execution_options(synchronize_session=False)
+        ),
     )
     return result.rowcount == 1
 
@@ -307,11 +324,14 @@ def release_claim(*, session: Session, reminder_id: int, worker: str) -> bool:
 
 
 def _by_claimer(session: Session, reminder_id: int, worker: str, **values: object) -> bool:
-    result = session.execute(
-        update(Reminder)
-        .where(Reminder.id == reminder_id, Reminder.state == CLAIMED, Reminder.claimed_by == worker)
-        .values(**values, updated_by="scheduler", updated_at=utcnow())
-        .execution_options(synchronize_session=False)
+    result = cast(
+        CursorResult[Any],
+        session.execute(
+            update(Reminder)
+            .where(Reminder.id == reminder_id, Reminder.state == CLAIMED, Reminder.claimed_by == worker)
+            .values(**values, updated_by="scheduler", updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        ),
     )
     return result.rowcount == 1
 
@@ -354,7 +374,8 @@ def claim_digest(*, session: Session, channel: str, scheduled_for: dt.datetime, 
 
 
 def digest_failed(*, session: Session, channel: str, scheduled_for: dt.datetime, posted_by: str, reason: str) -> None:
-    """The digest claimed for ``scheduled_for`` could not be posted: its run says so (and keeps others from posting it late)."""
+    """The digest claimed for ``scheduled_for`` could not be posted: its run says so (and keeps others from posting it
+    late)."""
     session.execute(
         update(DigestRun)
         .where(DigestRun.channel == channel, DigestRun.scheduled_for == scheduled_for)

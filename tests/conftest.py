@@ -293,7 +293,8 @@ class _QuietHandler(WSGIRequestHandler):
 
 @dataclass
 class Answer:
-    """What Slack received in answer to a request: HTTP status, the JSON body, and the message as an officer reads it."""
+    """What Slack received in answer to a request: HTTP status, the JSON body, and the message as an officer reads
+    it."""
 
     status: int
     body: dict = field(default_factory=dict)

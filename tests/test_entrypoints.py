@@ -118,9 +118,8 @@ def test_http_mode_serves_slack_and_health_under_gunicorn(tmp_path: Path, standi
                     break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(
-                        f"the web process did not come up: {process.stdout.read() if process.poll() is not None else ''}"
-                    )
+                    output = process.stdout.read() if process.poll() is not None else ""
+                    pytest.fail(f"the web process did not come up: {output}")
                 time.sleep(0.2)
         workspace = Workspace(f"http://127.0.0.1:{port}/slack/events", standin, None, None)
         answer = workspace.command("status tonga")

@@ -25,7 +25,8 @@ AUTHOR = "U0AUTHOR"
 
 #: Everything officers paste into notes: mrkdwn, emoji, mentions, links, channels, Japanese, Thai, Tongan.
 MIXED = (
-    "*Met the DA* _today_ ~not final~ `PFSP-0042` :ship: :flag-fj: <@U0ADMIN> has the <https://example.gov/psa?x=1&amp;y=2|PSA draft> "
+    "*Met the DA* _today_ ~not final~ `PFSP-0042` :ship: :flag-fj: <@U0ADMIN> has the "
+    "<https://example.gov/psa?x=1&amp;y=2|PSA draft> "
     "(see <#C0STANDIN|ipslo-team>) &lt;draft&gt;\n"
     "日本語: 港湾施設の保安計画（PFSP）を確認しました。\n"
     "ภาษาไทย: ตรวจสอบท่าเรือแล้ว ผู้ตรวจการเห็นด้วย\n"

@@ -195,15 +195,15 @@ def start_bot(
         IPSLO_POLL_SECONDS="1",
         **extra,
     )
-    log = open(tmp_path / f"{verb}-{port}.log", "w")
-    return subprocess.Popen(
-        [sys.executable, "-m", "bot", verb],
-        cwd=tmp_path,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    with open(tmp_path / f"{verb}-{port}.log", "w") as log:  # the process keeps its own copy of the file
+        return subprocess.Popen(
+            [sys.executable, "-m", "bot", verb],
+            cwd=tmp_path,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
 
 def healthy(port: int) -> bool:

@@ -53,6 +53,6 @@ def test_malformed_setting_names_the_variable(env: dict[str, str], named: str) -
 
 
 def test_http_mode_needs_the_signing_secret() -> None:
-    with pytest.raises(SettingsError, match="^SLACK_SIGNING_SECRET"):
+    with pytest.raises(SettingsError, match=r"^SLACK_SIGNING_SECRET"):
         Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-1"}).require_slack()
     Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"}).require_slack()  # Socket Mode

@@ -1,4 +1,5 @@
-"""Alembic environment: migrates the engine handed over by ``storage.db.migrate`` (or DATABASE_URL on the command line)."""
+"""Alembic environment: migrates the engine handed over by ``storage.db.migrate`` (or DATABASE_URL on the command
+line)."""
 
 from __future__ import annotations
 
