@@ -13,7 +13,7 @@ from concurrent.futures import Executor
 from slack_bolt import Ack, App, BoltContext, BoltResponse
 from slack_sdk import WebClient
 
-from bot import calendar, coe, home, import_form, knowledge, notes, reminders, views
+from bot import calendar, coe, home, import_form, knowledge, notes, options, reminders, views
 from bot.runtime import COMMAND, Bot, Database, failure_reply, open_database, slack_client
 from bot.settings import Settings
 from commands import ipslo
@@ -52,6 +52,7 @@ def create_app(
     notes.register(app, bot)
     knowledge.register(app, bot)
     coe.register(app, bot)
+    options.register(app)  # the nation type-ahead of every form
 
     @app.command(COMMAND)
     def on_ipslo(ack: Ack, command: dict, context: BoltContext) -> None:

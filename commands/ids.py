@@ -21,6 +21,16 @@ class Action(StrEnum):
     NOT_RIGHT = "knowledge_not_right"  # under a knowledge answer; value: JSON of the question, entry id, who asked
     MISS_FIXED = "knowledge_miss_fixed"  # under `ask misses`: MISS_FIXED:<number>, value: the miss's number (admins)
     REMINDER = "reminder_"  # a reminder's Done and Snooze buttons: REMINDER + verb (see Reminder)
+    # Forms and their one-tap openers (bot/visits.py, bot/home.py); none may start with REMINDER's "reminder_".
+    NATION = "nation_choice"  # every nation menu in a form: an external_select typed ahead by bot/options.py
+    PLAN_VISIT = "visit_plan"  # value: a nation code or ""; opens the visit form
+    EDIT_VISIT = "visit_edit"  # value: a visit id; opens the visit form filled in
+    CANCEL_VISIT = "visit_cancel"  # value: a visit id; the button asks for confirmation first
+    VISIT_MENU = "visit_menu"  # an App Home visit row's overflow menu; option values "<verb>:<visit id>" (VisitVerb)
+    SET_REMINDER = "remind_open"  # value: a nation code, "visit:<id>" or ""; opens the reminder form
+    ASK_QUESTION = "ask_open"  # opens the question form
+    HOME_REMINDER = "home_remind_"  # Done and Snooze on App Home: HOME_REMINDER + ReminderVerb, value: reminder id
+    SHARE = "reply_share"  # value: the /ipslo text that made the reply; posts the same answer for the channel
 
 
 class ReminderVerb(StrEnum):
@@ -32,15 +42,30 @@ class ReminderVerb(StrEnum):
     SNOOZE_WEEK = "snooze_week"
 
 
+class VisitVerb(StrEnum):
+    """What an App Home visit row's overflow menu does (the part of the option value before ":<visit id>")."""
+
+    EDIT = "edit"
+    CANCEL = "cancel"
+    NOTE = "note"
+    REMIND = "remind"
+
+
 class Form(StrEnum):
     """``callback_id`` of a modal."""
 
     NOTE = "note_form"
     COE = "coe_form"  # Conditions of Entry and the area (bot/coe.py): bare `/ipslo coe` opens it for admins
     COE_DONE = "coe_form_done"  # the COE form turned into what was recorded; nothing is submitted from it
+    VISIT = "visit_form"
+    REMINDER = "reminder_form"
+    ASSESS = "assess_form"
+    ASK = "ask_form"
 
 
 class Shortcut(StrEnum):
     """``callback_id`` of a shortcut declared in manifest.yml."""
 
     SAVE_VISIT_NOTE = "save_visit_note"
+    PLAN_VISIT = "plan_visit"  # global shortcut: the visit form
+    SET_REMINDER = "set_reminder"  # global shortcut: the reminder form
