@@ -97,6 +97,7 @@ def blocks(reply: Reply) -> list[dict[str, Any]]:
                             "action_id": b.action_id,
                             "value": b.value,
                             **({"style": b.style} if b.style else {}),
+                            **({"confirm": confirm(b.confirm, b.label)} if b.confirm else {}),
                         }
                         for b in part.buttons
                     ],
@@ -107,6 +108,17 @@ def blocks(reply: Reply) -> list[dict[str, Any]]:
             {"type": "context", "elements": [mrkdwn("…more not shown; narrow the question.")]}
         ]
     return out
+
+
+def confirm(question: str, label: str) -> dict[str, Any]:
+    """Block Kit's confirmation dialog before a press goes through (e.g. cancelling a visit)."""
+    return {
+        "title": {"type": "plain_text", "text": "Are you sure?"},
+        "text": mrkdwn(clip(question, 300)),
+        "confirm": {"type": "plain_text", "text": clip(label.split(":")[-1].strip() or "Yes", 30)},
+        "deny": {"type": "plain_text", "text": "Keep it"},
+        "style": "danger",
+    }
 
 
 def message(reply: Reply) -> dict[str, Any]:

@@ -37,6 +37,7 @@ class Button:
     action_id: str
     value: str = ""
     style: str | None = None  # "primary" or "danger"
+    confirm: str | None = None  # a question Slack asks before sending the press (Block Kit ``confirm``)
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,14 @@ class CommandError(Exception):
         if self.hint:
             parts.append(Caption(self.hint))
         return Reply(self.message, parts=tuple(parts), refused=True)
+
+
+class FieldError(CommandError):
+    """A refusal about one field of a form (``field`` names it: "nation", "end", "title"), shown beside that field."""
+
+    def __init__(self, field_name: str, message: str, *, hint: str | None = None):
+        super().__init__(message, hint=hint)
+        self.field = field_name
 
 
 def bullet_list(lines: list[str]) -> str:

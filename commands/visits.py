@@ -12,6 +12,7 @@ from commands.language import (
     Buttons,
     Caption,
     CommandError,
+    FieldError,
     Invocation,
     Reply,
     Section,
@@ -22,7 +23,7 @@ from commands.language import (
 from commands.lookup import nation_lookup, normalize
 from commands.when import describe, split_date_range
 from storage import nations as nation_store
-from storage import officers
+from storage import officers, submissions
 from storage import reminders as reminder_store
 from storage import visits as store
 from storage.nations import Nation
@@ -250,9 +251,11 @@ def visit_warnings(inv: Invocation, visit: Visit, nation: Nation | None = None) 
 
 def check_title(title: str | None) -> None:
     if title is not None and len(title) > TITLE_LIMIT:
-        raise CommandError(
+        raise FieldError(
+            "title",
             f"That title is {len(title)} characters long; please keep it to {TITLE_LIMIT} or fewer. "
-            "Put the details in a note (the :memo: Add note button on the visit) once it is planned; nothing was planned.",
+            "Put the details in a note (the :memo: Add note button on the visit) once it is planned; "
+            "nothing was planned.",
             hint=ADD_HELP,
         )
 
@@ -269,6 +272,94 @@ def add(inv: Invocation, text: str) -> Reply:
     starts_on, ends_on, rest = read_dates(rest, inv, ADD_HELP)
     kind, rest = split_kind(rest)
     title = " ".join(rest).strip(" -–—:") or None
+    return plan_visit(
+        inv, nation_iso2=nation.iso2, starts_on=starts_on, ends_on=ends_on, kind=kind, title=title, lead=lead
+    )
+
+
+def already(inv: Invocation, earlier: submissions.FormSubmission, what: str) -> Reply:
+    """A form sent a second time: what the first one did, and nothing written again."""
+    visit = store.get_visit(session=inv.session, visit_id=earlier.record_id) if earlier.record_id else None
+    if visit is None:
+        return Reply(f"That form was already sent; nothing was {what} again.")
+    name = nation_names(inv).get(visit.nation_iso2, visit.nation_iso2)
+    summary = f"Already {what}: visit #{visit.id} to {name}, {dates_text(visit)}; nothing was {what} twice."
+    return Reply(summary, parts=(Section(":calendar: " + visit_line(visit, name)), Caption(summary)))
+
+
+def known_nation(inv: Invocation, nation_iso2: str | None) -> Nation:
+    nation = nation_store.get_nation(session=inv.session, iso2=nation_iso2) if nation_iso2 else None
+    if nation is None:
+        raise FieldError("nation", "Choose the nation from the list: type a few letters of its name or its code.")
+    return nation
+
+
+def check_visit(
+    inv: Invocation,
+    *,
+    starts_on: dt.date | None,
+    ends_on: dt.date | None,
+    kind: str,
+    allow_past: bool,
+    was: dt.date | None,
+) -> tuple[dt.date, dt.date]:
+    """The dates and kind a form or command gives, refused field by field when they cannot be a visit."""
+    if starts_on is None:
+        raise FieldError("start", "When does the visit start?")
+    ends_on = ends_on or starts_on
+    if not allow_past and starts_on < inv.today and starts_on != was:
+        raise FieldError("start", f"{starts_on:%-d %b %Y} has passed; choose today or later.")
+    if ends_on < starts_on:
+        raise FieldError("end", f"The end ({ends_on:%-d %b %Y}) is before the start ({starts_on:%-d %b %Y}).")
+    if kind not in KINDS:
+        raise FieldError("kind", f"Choose one of the kinds: {', '.join(KINDS)}.")
+    return starts_on, ends_on
+
+
+def visit_buttons(visit: Visit) -> Buttons:
+    """What an officer may do next with a visit: a note, a reminder, a change, or cancelling it (asked first)."""
+    name = str(visit.id)
+    return Buttons(
+        (
+            Button(":memo: Add note", Action.ADD_NOTE, f"visit:{visit.id}"),  # the note form (bot/notes.py)
+            Button(":alarm_clock: Remind me", Action.SET_REMINDER, f"visit:{visit.id}"),
+            Button(":pencil2: Edit", Action.EDIT_VISIT, name),
+            Button(
+                ":x: Cancel visit",
+                Action.CANCEL_VISIT,
+                name,
+                style="danger",
+                confirm=f"Cancel visit #{visit.id} ({dates_text(visit)})? Its reminders stop; it stays on record.",
+            ),
+        )
+    )
+
+
+def plan_visit(
+    inv: Invocation,
+    *,
+    nation_iso2: str | None,
+    starts_on: dt.date | None,
+    ends_on: dt.date | None = None,
+    kind: str | None = None,
+    title: str | None = None,
+    lead: str | None = None,
+    allow_past: bool = True,
+    idempotency_key: str | None = None,
+) -> Reply:
+    """Plan a visit: the one way in for `/ipslo visit add` and the visit form. Warns of overlaps, nations outside
+    our area and visits over a month; ``idempotency_key`` (a form's view id) makes a second submission a no-op."""
+    if idempotency_key:
+        earlier = submissions.claim(
+            session=inv.session, key=idempotency_key, form="visit", recorded_by=inv.caller.user_id
+        )
+        if earlier is not None:
+            return already(inv, earlier, "planned")
+    nation = known_nation(inv, nation_iso2)
+    starts_on, ends_on = check_visit(
+        inv, starts_on=starts_on, ends_on=ends_on, kind=kind or store.COUNTRY_VISIT, allow_past=allow_past, was=None
+    )
+    title = (title or "").strip() or None
     check_title(title)
     visit = store.add_visit(
         session=inv.session,
@@ -280,6 +371,8 @@ def add(inv: Invocation, text: str) -> Reply:
         lead_user_id=lead or inv.caller.user_id,
         recorded_by=inv.caller.user_id,
     )
+    if idempotency_key:
+        submissions.record(session=inv.session, key=idempotency_key, record_id=visit.id)
     pending = plan_reminders(inv, visit, nation.name)
     summary = f"Planned visit #{visit.id}: {visit.kind} to {nation.name}, {dates_text(visit)}."
     parts: list = [Section(":calendar: " + visit_line(visit, nation.name))]
@@ -298,9 +391,7 @@ def add(inv: Invocation, text: str) -> Reply:
     parts.append(
         Caption(f"Move it: `/ipslo visit move {visit.id} <date>` · cancel it: `/ipslo visit cancel {visit.id}`")
     )
-    parts.append(
-        Buttons((Button(":memo: Add note", Action.ADD_NOTE, f"visit:{visit.id}"),))
-    )  # the note form (bot/notes.py)
+    parts.append(visit_buttons(visit))
     return Reply(summary, parts=tuple(parts))
 
 
@@ -316,23 +407,101 @@ def move(inv: Invocation, text: str) -> Reply:
     starts_on, ends_on, rest = read_dates(words[1:], inv, usage)
     if rest:
         raise CommandError(f"I didn't understand “{' '.join(rest)}” after the dates.", hint=usage)
-    if (starts_on, ends_on or starts_on + (visit.ends_on - visit.starts_on)) == (visit.starts_on, visit.ends_on):
+    ends_on = ends_on or starts_on + (visit.ends_on - visit.starts_on)
+    if (starts_on, ends_on) == (visit.starts_on, visit.ends_on):
         raise CommandError(
             f"Visit #{visit.id} is already on those dates; nothing changed. It runs {dates_text(visit)}.", hint=usage
         )
-    before = dates_text(visit)
-    store.move_visit(
-        session=inv.session, visit=visit, starts_on=starts_on, ends_on=ends_on, updated_by=inv.caller.user_id
+    return edit_visit(
+        inv,
+        visit_id=visit.id,
+        nation_iso2=visit.nation_iso2,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        kind=visit.kind,
+        title=visit.title,
+        lead=visit.lead_user_id,
     )
-    name = nation_names(inv).get(visit.nation_iso2, visit.nation_iso2)
-    pending = plan_reminders(inv, visit, name)
-    summary = f"Moved visit #{visit.id} to {name}: now {dates_text(visit)} (was {before})."
+
+
+def edit_visit(
+    inv: Invocation,
+    *,
+    visit_id: int,
+    nation_iso2: str | None,
+    starts_on: dt.date | None,
+    ends_on: dt.date | None,
+    kind: str,
+    title: str | None,
+    lead: str | None,
+    allow_past: bool = True,
+    idempotency_key: str | None = None,
+) -> Reply:
+    """Change a visit: the one way in for `/ipslo visit move` and the visit form's Edit. Its reminders follow the
+    new dates and lead; the same warnings as planning."""
+    if idempotency_key:
+        earlier = submissions.claim(
+            session=inv.session, key=idempotency_key, form="visit", recorded_by=inv.caller.user_id
+        )
+        if earlier is not None:
+            return already(inv, earlier, "changed")
+    visit = store.get_visit(session=inv.session, visit_id=visit_id)
+    if visit is None:
+        raise CommandError(f"There is no visit #{visit_id}.", hint="`/ipslo visits` lists the planned visits.")
+    check_may_change(inv, visit, "change")
+    if visit.cancelled:
+        raise CommandError(f"Visit #{visit.id} was cancelled; plan a new one with `/ipslo visit add`.")
+    nation = known_nation(inv, nation_iso2)
+    starts_on, ends_on = check_visit(
+        inv, starts_on=starts_on, ends_on=ends_on, kind=kind, allow_past=allow_past, was=visit.starts_on
+    )
+    title = (title or "").strip() or None
+    check_title(title)
+    lead = lead or visit.lead_user_id
+    before_dates, before_name = dates_text(visit), nation_names(inv).get(visit.nation_iso2, visit.nation_iso2)
+    changed = []
+    if nation.iso2 != visit.nation_iso2:
+        changed.append(f"nation (was {before_name})")
+    if (starts_on, ends_on) != (visit.starts_on, visit.ends_on):
+        changed.append(f"dates (was {before_dates})")
+    if kind != visit.kind:
+        changed.append(f"kind (was {visit.kind})")
+    if title != visit.title:
+        changed.append("title")
+    if lead != visit.lead_user_id:
+        changed.append(f"lead (was <@{visit.lead_user_id}>)")
+    if idempotency_key:
+        submissions.record(session=inv.session, key=idempotency_key, record_id=visit.id)
+    if not changed:
+        summary = f"Visit #{visit.id} to {before_name} is unchanged: it runs {before_dates}."
+        return Reply(summary, parts=(Section(":calendar: " + visit_line(visit, before_name)), Caption(summary)))
+    store.update_visit(
+        session=inv.session,
+        visit=visit,
+        nation_iso2=nation.iso2,
+        kind=kind,
+        title=title,
+        lead_user_id=lead,
+        updated_by=inv.caller.user_id,
+    )
+    if (starts_on, ends_on) != (visit.starts_on, visit.ends_on):
+        store.move_visit(
+            session=inv.session, visit=visit, starts_on=starts_on, ends_on=ends_on, updated_by=inv.caller.user_id
+        )
+    pending = plan_reminders(inv, visit, nation.name)
+    if changed == [f"dates (was {before_dates})"]:
+        summary = f"Moved visit #{visit.id} to {nation.name}: now {dates_text(visit)} (was {before_dates})."
+        detail = f"\nWas {before_dates}."
+    else:
+        summary = f"Changed visit #{visit.id} to {nation.name}: " + ", ".join(changed) + "."
+        detail = "\nChanged: " + ", ".join(changed) + "."
     return Reply(
         summary,
         parts=(
-            Section(":calendar: " + visit_line(visit, name) + f"\nWas {before}."),
-            *(Caption(f":warning: {warning}") for warning in visit_warnings(inv, visit)),
+            Section(":calendar: " + visit_line(visit, nation.name) + detail),
+            *(Caption(f":warning: {warning}") for warning in visit_warnings(inv, visit, nation)),
             reminders_caption(pending, officer_zone(inv, visit.lead_user_id), visit.lead_user_id),
+            visit_buttons(visit),
         ),
     )
 
@@ -341,7 +510,16 @@ def cancel(inv: Invocation, text: str) -> Reply:
     usage = "`/ipslo visit cancel <id>`, e.g. `/ipslo visit cancel 12`"
     if not text.strip():
         raise CommandError("Which visit?", hint=usage)
-    visit = find_visit(inv, text.split()[0], usage)
+    return cancel_visit(inv, visit_id=visit_id(text.split()[0], usage))
+
+
+def cancel_visit(inv: Invocation, *, visit_id: int) -> Reply:
+    """Cancel a visit and its pending reminders; it stays on record. `/ipslo visit cancel` and the Cancel buttons."""
+    visit = store.get_visit(session=inv.session, visit_id=visit_id)
+    if visit is None:
+        raise CommandError(
+            f"There is no visit #{visit_id}.", hint="`/ipslo visits` lists the planned visits with their numbers."
+        )
     check_may_change(inv, visit, "cancel")
     name = nation_names(inv).get(visit.nation_iso2, visit.nation_iso2)
     if visit.cancelled:

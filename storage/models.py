@@ -9,6 +9,7 @@ from storage.officers import Officer
 from storage.reminders import DigestRun, Reminder
 from storage.repeats import CommandReply
 from storage.slack_requests import SlackRequest
+from storage.submissions import FormSubmission
 from storage.tracker import ImportedRecord
 from storage.visits import Visit
 
@@ -22,6 +23,7 @@ __all__ = [
     "CommandReply",
     "ConditionOfEntry",
     "DigestRun",
+    "FormSubmission",
     "ImportedRecord",
     "KnowledgeEntry",
     "Nation",

@@ -85,6 +85,23 @@ def move_visit(
     return visit
 
 
+def update_visit(
+    *,
+    session: Session,
+    visit: Visit,
+    nation_iso2: str,
+    kind: str,
+    title: str | None,
+    lead_user_id: str,
+    updated_by: str,
+) -> Visit:
+    """Change what a visit is (its dates move with :func:`move_visit`)."""
+    visit.nation_iso2, visit.kind, visit.title, visit.lead_user_id = nation_iso2, kind, title, lead_user_id
+    visit.updated_by, visit.updated_at = updated_by, utcnow()
+    session.flush()
+    return visit
+
+
 def cancel_visit(*, session: Session, visit: Visit, updated_by: str) -> Visit:
     visit.status = CANCELLED
     visit.updated_by, visit.updated_at = updated_by, utcnow()
