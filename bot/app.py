@@ -13,7 +13,7 @@ from concurrent.futures import Executor
 from slack_bolt import Ack, App, BoltContext, BoltResponse
 from slack_sdk import WebClient
 
-from bot import calendar, coe, home, import_form, knowledge, notes, options, reminders, views
+from bot import calendar, coe, forms, home, import_form, knowledge, notes, options, reminders, views, visits
 from bot.runtime import COMMAND, Bot, Database, failure_reply, open_database, slack_client
 from bot.settings import Settings
 from commands import ipslo
@@ -50,6 +50,8 @@ def create_app(
     reminders.register(app, bot)
     home.register(app, bot)
     notes.register(app, bot)
+    visits.register(app, bot)
+    forms.register(app, bot)
     knowledge.register(app, bot)
     coe.register(app, bot)
     options.register(app)  # the nation type-ahead of every form

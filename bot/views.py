@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from commands.language import Buttons, Caption, Divider, Reply, Section
+from commands.language import Button, Buttons, Caption, Divider, Menu, Reply, Section
 
 MAX_BLOCKS = 50
 SECTION_CHARS = 3000
@@ -13,6 +13,9 @@ HEADER_CHARS = 150
 FIELD_CHARS = 2000
 CONTEXT_CHARS = 3000
 BUTTON_CHARS = 75
+VALUE_CHARS = 2000  # a button's value
+MAX_ACTIONS = 25  # elements in one actions block
+MAX_OVERFLOW = 5  # choices in an overflow menu
 
 
 def clip(text: str, limit: int) -> str:
@@ -63,7 +66,7 @@ def mrkdwn(text: str) -> dict[str, Any]:
     return {"type": "mrkdwn", "text": text}
 
 
-def blocks(reply: Reply) -> list[dict[str, Any]]:
+def blocks(reply: Reply, limit: int = MAX_BLOCKS) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     if reply.header:
         out.append(
@@ -81,6 +84,10 @@ def blocks(reply: Reply) -> list[dict[str, Any]]:
                 block["fields"] = [
                     mrkdwn(clip(escape_mrkdwn(f"*{label}*\n{value}"), FIELD_CHARS)) for label, value in part.fields[:10]
                 ]
+            if isinstance(part.accessory, Button):
+                block["accessory"] = button(part.accessory)
+            elif isinstance(part.accessory, Menu):
+                block["accessory"] = overflow(part.accessory)
             out.append(block)
         elif isinstance(part, Caption):
             out.append({"type": "context", "elements": [mrkdwn(clip(escape_mrkdwn(part.text), CONTEXT_CHARS))]})
@@ -90,24 +97,35 @@ def blocks(reply: Reply) -> list[dict[str, Any]]:
             out.append(
                 {
                     "type": "actions",
-                    "elements": [
-                        {
-                            "type": "button",
-                            "text": {"type": "plain_text", "text": clip(b.label, BUTTON_CHARS), "emoji": True},
-                            "action_id": b.action_id,
-                            "value": b.value,
-                            **({"style": b.style} if b.style else {}),
-                            **({"confirm": confirm(b.confirm, b.label)} if b.confirm else {}),
-                        }
-                        for b in part.buttons
-                    ],
+                    "elements": [button(b) for b in part.buttons[:MAX_ACTIONS]],
                 }
             )
-    if len(out) > MAX_BLOCKS:
-        out = out[: MAX_BLOCKS - 1] + [
-            {"type": "context", "elements": [mrkdwn("…more not shown; narrow the question.")]}
-        ]
+    if len(out) > limit:
+        out = out[: limit - 1] + [{"type": "context", "elements": [mrkdwn("…more not shown; narrow the question.")]}]
     return out
+
+
+def button(b: Button) -> dict[str, Any]:
+    return {
+        "type": "button",
+        "text": {"type": "plain_text", "text": clip(b.label, BUTTON_CHARS), "emoji": True},
+        "action_id": b.action_id,
+        "value": clip(b.value, VALUE_CHARS),
+        **({"style": b.style} if b.style else {}),
+        **({"confirm": confirm(b.confirm, b.label)} if b.confirm else {}),
+    }
+
+
+def overflow(menu: Menu) -> dict[str, Any]:
+    """Slack's overflow menu (⋯): 2 to 5 choices."""
+    return {
+        "type": "overflow",
+        "action_id": menu.action_id,
+        "options": [
+            {"text": {"type": "plain_text", "text": clip(label, BUTTON_CHARS), "emoji": True}, "value": value}
+            for label, value in menu.choices[:MAX_OVERFLOW]
+        ],
+    }
 
 
 def confirm(question: str, label: str) -> dict[str, Any]:

@@ -5,7 +5,19 @@ from __future__ import annotations
 import datetime as dt
 
 from commands.coe import confirmation_overdue
-from commands.language import Caption, Divider, Invocation, Part, Reply, Section, bullet_list
+from commands.ids import Action, ReminderVerb, VisitVerb
+from commands.language import (
+    Button,
+    Buttons,
+    Caption,
+    Divider,
+    Invocation,
+    Menu,
+    Part,
+    Reply,
+    Section,
+    bullet_list,
+)
 from commands.nations import coe_as_of, fmt_date, standing
 from commands.reminders import about_text, reminder_line
 from commands.visits import visit_line
@@ -44,22 +56,30 @@ def desk(inv: Invocation) -> Reply:
     stale = confirmation_overdue(session=session, today=today) if inv.caller.is_admin else ""
 
     parts: list[Part] = [
+        Buttons(
+            (
+                Button(":calendar: Plan a visit", Action.PLAN_VISIT, "", style="primary"),
+                Button(":memo: Add a note", Action.ADD_NOTE, ""),
+                Button(":alarm_clock: Set a reminder", Action.SET_REMINDER, ""),
+                Button(":mag: Ask a question", Action.ASK_QUESTION, ""),
+            )
+        ),
         Section(
-            "*Your visits, next 90 days*\n"
+            "*Your visits, next 90 days*"
             + (
-                bullet_list(visit_lines)
+                ""
                 if visit_lines
-                else "None planned. Plan one: `/ipslo visit add fiji 2027-01-12 to 2027-01-16 country visit`"
+                else "\nNone planned. Plan one: `/ipslo visit add fiji 2027-01-12 to 2027-01-16 country visit`"
             )
         ),
+        *(Section(line, accessory=visit_menu(visit.id)) for line, visit in zip(visit_lines, mine, strict=False)),
+        *more(len(mine), "visits", "`/ipslo visits mine`"),
         Section(
-            "*Your reminders*\n"
-            + (
-                bullet_list(reminder_lines)
-                if reminder_lines
-                else "None open. `/ipslo remind fiji tomorrow 09:00 send agenda to the DA`"
-            )
+            "*Your reminders*"
+            + ("" if reminder_lines else "\nNone open. `/ipslo remind fiji tomorrow 09:00 send agenda to the DA`")
         ),
+        *(part for line, r in zip(reminder_lines, reminders, strict=False) for part in reminder_row(line, r.id)),
+        *more(len(reminders), "reminders", "`/ipslo reminders`"),
         Divider(),
         Section(
             "*Reassessment watch* (46 U.S.C. 70108(d): at least every 3 years)\n"
@@ -72,4 +92,39 @@ def desk(inv: Invocation) -> Reply:
             f"({inv.caller.tz.key})."
         ),
     ]
+    if inv.caller.is_admin:
+        parts.insert(-1, Buttons((Button(":memo: Record an assessment", Action.ASSESS, ""),)))
     return Reply("Your IPSLO desk", header="Your IPSLO desk", parts=tuple(parts))
+
+
+def visit_menu(visit_id: int) -> Menu:
+    """A visit row's menu (bot/visits.py answers it)."""
+    return Menu(
+        Action.VISIT_MENU,
+        (
+            ("Edit", f"{VisitVerb.EDIT}:{visit_id}"),
+            ("Cancel visit", f"{VisitVerb.CANCEL}:{visit_id}"),
+            ("Add note", f"{VisitVerb.NOTE}:{visit_id}"),
+            ("Remind me", f"{VisitVerb.REMIND}:{visit_id}"),
+        ),
+    )
+
+
+def reminder_row(line: str, reminder_id: int) -> tuple[Section, Buttons]:
+    """A reminder with Done and Snooze, as in its direct message (bot/forms.py answers them)."""
+    value = str(reminder_id)
+    return (
+        Section(line),
+        Buttons(
+            (
+                Button("Done", Action.HOME_REMINDER + ReminderVerb.DONE, value, style="primary"),
+                Button("Snooze 1 hour", Action.HOME_REMINDER + ReminderVerb.SNOOZE_HOUR, value),
+                Button("Tomorrow 09:00", Action.HOME_REMINDER + ReminderVerb.SNOOZE_TOMORROW, value),
+                Button("Next week", Action.HOME_REMINDER + ReminderVerb.SNOOZE_WEEK, value),
+            )
+        ),
+    )
+
+
+def more(count: int, what: str, command: str) -> list[Caption]:
+    return [Caption(f"…and {count - SHOW} more {what}: {command}")] if count > SHOW else []

@@ -29,6 +29,7 @@ class Action(StrEnum):
     VISIT_MENU = "visit_menu"  # an App Home visit row's overflow menu; option values "<verb>:<visit id>" (VisitVerb)
     SET_REMINDER = "remind_open"  # value: a nation code, "visit:<id>" or ""; opens the reminder form
     ASK_QUESTION = "ask_open"  # opens the question form
+    ASSESS = "assess_open"  # opens the assessment form (admins; App Home)
     HOME_REMINDER = "home_remind_"  # Done and Snooze on App Home: HOME_REMINDER + ReminderVerb, value: reminder id
     SHARE = "reply_share"  # value: the /ipslo text that made the reply; posts the same answer for the channel
 
@@ -58,6 +59,7 @@ class Form(StrEnum):
     COE = "coe_form"  # Conditions of Entry and the area (bot/coe.py): bare `/ipslo coe` opens it for admins
     COE_DONE = "coe_form_done"  # the COE form turned into what was recorded; nothing is submitted from it
     VISIT = "visit_form"
+    CANCEL_VISIT = "visit_cancel_form"  # "Cancel this visit?" asked from an App Home menu (menus have no confirm)
     REMINDER = "reminder_form"
     ASSESS = "assess_form"
     ASK = "ask_form"

@@ -12,11 +12,20 @@ from sqlalchemy.orm import Session
 
 
 @dataclass(frozen=True)
+class Menu:
+    """A menu of choices beside a section (Slack's overflow, ⋯): each choice sends ``action_id`` with its value."""
+
+    action_id: str
+    choices: tuple[tuple[str, str], ...]  # (label, value)
+
+
+@dataclass(frozen=True)
 class Section:
-    """A paragraph of Slack mrkdwn, optionally with label/value fields beside it."""
+    """A paragraph of Slack mrkdwn, optionally with label/value fields, and a button or menu beside it."""
 
     text: str = ""
     fields: tuple[tuple[str, str], ...] = ()
+    accessory: Button | Menu | None = None
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,11 @@ from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
 
-from commands.ids import Action
+from commands.follow_ups import follow_ups
 from commands.language import (
-    Button,
-    Buttons,
     Caption,
     CommandError,
+    FieldError,
     Invocation,
     Reply,
     Section,
@@ -25,6 +24,7 @@ from commands.lookup import nation_lookup, normalize
 from commands.visits import last_and_next_lines
 from commands.when import WhenError, parse_date
 from storage import nations as store
+from storage import submissions
 from storage.db import REFERENCE_DATA
 from storage.nations import ConditionOfEntry, Nation, NationRecord
 
@@ -192,9 +192,7 @@ def status(inv: Invocation, text: str) -> Reply:
     if captions:
         parts.append(Caption(" · ".join(captions)))
     header = f"{nation.name} ({nation.iso2})"
-    parts.append(
-        Buttons((Button(":memo: Add note", Action.ADD_NOTE, nation.iso2),))
-    )  # opens the note form (bot/notes.py)
+    parts.append(follow_ups(f"status {nation.iso2.lower()}", nation.iso2))
     return Reply(f"{header}: {strip_icons(state.summary)}", header=header, parts=tuple(parts))
 
 
@@ -352,19 +350,70 @@ def assess(inv: Invocation, text: str) -> Reply:
         words, nothing="nothing was recorded", hint=ASSESS_USAGE
     )
     if nation.covered_by:
-        raise CommandError(
-            f"{nation.name} is not assessed on its own: {nation.covered_by}'s assessment covers it; "
-            "nothing was recorded.",
-            hint=f"Record the assessment for {nation.covered_by} if we keep it. " + ASSESS_USAGE,
-        )
+        covered_by(nation)
     assessed_on, rest = split_date(rest, today=inv.today)
     if assessed_on > inv.today:
         raise CommandError(
             f"{fmt_date(assessed_on)} is in the future; record an assessment once it has happened.", hint=ASSESS_USAGE
         )
     outcome, rest = split_outcome(rest)
-    source = " ".join(rest) or None
-    store.record_assessment(
+    return record_assessment(
+        inv, nation_iso2=nation.iso2, assessed_on=assessed_on, outcome=outcome, source=" ".join(rest) or None
+    )
+
+
+def covered_by(nation: Nation) -> None:
+    """A place whose sovereign's assessment covers it is never assessed on its own."""
+    raise FieldError(
+        "nation",
+        f"{nation.name} is not assessed on its own: {nation.covered_by}'s assessment covers it; nothing was recorded.",
+        hint=f"Record the assessment for {nation.covered_by} if we keep it. " + ASSESS_USAGE,
+    )
+
+
+OUTCOMES = (SUBSTANTIALLY_IMPLEMENTING, NOT_MAINTAINING)
+SOURCE_LIMIT = 300  # characters: a trip report number, a notice, a letter
+
+
+def record_assessment(
+    inv: Invocation,
+    *,
+    nation_iso2: str | None,
+    assessed_on: dt.date | None,
+    outcome: str | None,
+    source: str | None,
+    idempotency_key: str | None = None,
+) -> Reply:
+    """Record an assessment outcome: the one way in for `/ipslo assess` and the assessment form. Admins only, checked
+    here too, so a forged form is refused; ``idempotency_key`` (a form's view id) makes a resend a no-op."""
+    if not inv.caller.is_admin:
+        raise CommandError(
+            "Recording an assessment sets a nation's official status, so only admins may do it; nothing was recorded.",
+            hint="Ask an admin (IPSLO_ADMINS) to record it, or to add you.",
+        )
+    if idempotency_key:
+        earlier = submissions.claim(
+            session=inv.session, key=idempotency_key, form="assessment", recorded_by=inv.caller.user_id
+        )
+        if earlier is not None:
+            return Reply("Already recorded; that form was sent twice and nothing was recorded again.")
+    nation = store.get_nation(session=inv.session, iso2=nation_iso2) if nation_iso2 else None
+    if nation is None:
+        raise FieldError("nation", "Choose the nation that was assessed.")
+    if nation.covered_by:
+        covered_by(nation)
+    if assessed_on is None:
+        raise FieldError("date", "When was it assessed?")
+    if assessed_on > inv.today:
+        raise FieldError(
+            "date", f"{fmt_date(assessed_on)} is in the future; record an assessment once it has happened."
+        )
+    if outcome not in OUTCOMES:
+        raise FieldError("outcome", "Choose the outcome. " + OUTCOME_HINT)
+    source = (source or "").strip() or None
+    if source and len(source) > SOURCE_LIMIT:
+        raise FieldError("source", f"The source is {len(source)} characters; keep it to {SOURCE_LIMIT}.")
+    assessment = store.record_assessment(
         session=inv.session,
         nation=nation,
         assessed_on=assessed_on,
@@ -372,6 +421,8 @@ def assess(inv: Invocation, text: str) -> Reply:
         source=source,
         recorded_by=inv.caller.user_id,
     )
+    if idempotency_key:
+        submissions.record(session=inv.session, key=idempotency_key, record_id=assessment.id)
     due = assessed_on + REASSESS_EVERY
     text_line = f"Recorded: {nation.name} found {outcome} on {fmt_date(assessed_on)}."
     [record] = store.nation_records(session=inv.session, nations=[nation])

@@ -14,6 +14,7 @@ from commands.language import (
     Caption,
     CommandError,
     Divider,
+    FieldError,
     Invocation,
     Reply,
     Section,
@@ -30,6 +31,7 @@ from storage import knowledge as knowledge_store
 from storage import nations as nation_store
 from storage import notes as note_store
 from storage import reminders as store
+from storage import submissions
 from storage import visits as visit_store
 from storage.reminders import Reminder
 
@@ -69,12 +71,11 @@ def remind(inv: Invocation, text: str) -> Reply:
     if words[0].lstrip("#").isdigit():
         visit = find_visit(inv, words[0], REMIND_USAGE)
         nation_iso2, rest = visit.nation_iso2, words[1:]
-        about = f"visit #{visit.id}"
     else:
         nation, rest = nation_lookup(session=inv.session).split_exact(
             words, nothing="no reminder was set", hint=REMIND_USAGE
         )
-        nation_iso2, about = nation.iso2, nation.name
+        nation_iso2 = nation.iso2
     if not rest:
         raise CommandError("When should I remind you?", hint=f"{REMIND_USAGE}, {REMIND_EXAMPLES}")
     due_at, rest = split_when(rest, now=inv.now, tz=inv.caller.tz, default_time=MORNING)
@@ -83,8 +84,50 @@ def remind(inv: Invocation, text: str) -> Reply:
         raise CommandError(
             "What should I remind you of? Add it after the time.", hint=f"{REMIND_USAGE}, {REMIND_EXAMPLES}"
         )
+    return set_reminder(inv, nation_iso2=nation_iso2, visit_id=visit.id if visit else None, due_at=due_at, text=what)
+
+
+def set_reminder(
+    inv: Invocation,
+    *,
+    nation_iso2: str | None,
+    visit_id: int | None,
+    due_at: dt.datetime | None,
+    text: str,
+    idempotency_key: str | None = None,
+) -> Reply:
+    """Set a reminder for the caller: the one way in for `/ipslo remind` and the reminder form. It is about a
+    nation or a visit (the visit's nation then); ``idempotency_key`` (a form's view id) makes a resend a no-op."""
+    if idempotency_key:
+        earlier = submissions.claim(
+            session=inv.session, key=idempotency_key, form="reminder", recorded_by=inv.caller.user_id
+        )
+        if earlier is not None:
+            found = store.get_reminder(session=inv.session, reminder_id=earlier.record_id or 0)
+            what = f"reminder #{found.id}: {found.text}" if found else "that reminder"
+            return Reply(f"Already set {what}; nothing was set twice.")
+    visit = visit_store.get_visit(session=inv.session, visit_id=visit_id) if visit_id else None
+    if visit_id and visit is None:
+        raise FieldError("visit", f"There is no visit #{visit_id}; choose one of yours or a nation.")
+    if visit is not None:
+        nation_iso2, about = visit.nation_iso2, f"visit #{visit.id}"
+    nation = nation_store.get_nation(session=inv.session, iso2=nation_iso2) if nation_iso2 else None
+    if nation is None:
+        raise FieldError("nation", "Choose the nation (or one of your visits) this reminder is about.")
+    if visit is None:
+        about = nation.name
+    if due_at is None:
+        raise FieldError("date", "When should I remind you? Choose a date and a time.")
+    if due_at <= inv.now:
+        raise FieldError(
+            "time", f"{describe(due_at, inv.caller.tz)} has passed; choose a later time (in {inv.caller.tz.key})."
+        )
+    what = text.strip()
+    if not what:
+        raise FieldError("text", "What should I remind you of?")
     if len(what) > MAX_TEXT:
-        raise CommandError(
+        raise FieldError(
+            "text",
             f"That reminder is {len(what):,} characters; keep it under {MAX_TEXT:,}.",
             hint="Put the detail in a note (`/ipslo note <nation> <text>`) and remind yourself of it.",
         )
@@ -95,10 +138,12 @@ def remind(inv: Invocation, text: str) -> Reply:
         due_at=due_at,
         text=what,
         recorded_by=inv.caller.user_id,
-        nation_iso2=nation_iso2,
+        nation_iso2=nation.iso2,
         visit_id=visit.id if visit else None,
     )
-    when = describe(due_at, inv.caller.tz) + partner_time(inv, nation_iso2, due_at)
+    if idempotency_key:
+        submissions.record(session=inv.session, key=idempotency_key, record_id=reminder.id)
+    when = describe(due_at, inv.caller.tz) + partner_time(inv, nation.iso2, due_at)
     summary = f"I'll remind you {when} ({about}): {what}"
     return Reply(
         summary,

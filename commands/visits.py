@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from commands.follow_ups import follow_ups
 from commands.ids import Action
 from commands.language import (
     Button,
@@ -559,6 +560,7 @@ def visit(inv: Invocation, text: str) -> Reply:
 def visits(inv: Invocation, text: str) -> Reply:
     choice = text.strip()
     names = nation_names(inv)
+    nation_iso2 = ""
     if not choice:
         chosen = store.visits_between(
             session=inv.session, first=inv.today, last=inv.today + dt.timedelta(days=UPCOMING_DAYS)
@@ -572,6 +574,7 @@ def visits(inv: Invocation, text: str) -> Reply:
         newest_first = store.visits_for_nation(session=inv.session, nation_iso2=match.nation.iso2)
         chosen = sorted(newest_first, key=lambda v: (v.starts_on, v.id))  # in date order, like the other lists
         title = f"Visits to {match.nation.name}"
+        nation_iso2 = match.nation.iso2
     lines = [visit_line(v, names.get(v.nation_iso2, v.nation_iso2), today=inv.today) for v in chosen]
     parts: list = []
     for start in range(0, len(lines), 20):
@@ -584,6 +587,7 @@ def visits(inv: Invocation, text: str) -> Reply:
             "`/ipslo visits mine` · `/ipslo visits <nation>` (past ones too)"
         )
     )
+    parts.append(follow_ups(f"visits {choice}".strip(), nation_iso2))
     header = f"{title} ({len(chosen)})"
     return Reply(header, header=header, parts=tuple(parts))
 

@@ -1,0 +1,368 @@
+"""What every form shares: opening one where the officer pressed, running its operation so that a refusal is shown
+beside the field it is about (``response_action: errors``, nothing typed lost), and answering where the officer is:
+a message in the channel the form came from, or the form itself turned into the answer (App Home has no channel).
+
+The reminder, assessment and question forms are wired here too (their builders are bot/reminder_form.py,
+bot/assess_form.py); the visit form's listeners are in bot/visits.py, the note form's in bot/notes.py."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import assess_form, reminder_form, views
+from bot.notes import after_ack, just_ack, tell
+from bot.runtime import COMMAND, Bot
+from commands import ipslo, knowledge, nations, reminders
+from commands.ids import Action, Form, Shortcut
+from commands.language import Buttons, Caller, Caption, CommandError, FieldError, Invocation, Reply
+
+log = logging.getLogger("ipslo")
+
+TITLE_CHARS = 24  # a modal's title
+QUESTION_CHARS = 500
+NOT_ADMIN = CommandError(
+    "Recording an assessment sets a nation's official status, so only admins may do it.",
+    hint="Ask an admin (IPSLO_ADMINS) to record it, or to add you.",
+)
+ERROR_CHARS = 300  # what we say beside a field
+
+
+def plain(text: str) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text, "emoji": True}
+
+
+def result_view(reply: Reply, title: str) -> dict[str, Any]:
+    """A reply shown in a modal (the form turned into its answer, or the answer to a press on App Home)."""
+    blocks = [b for b in views.blocks(reply) if b["type"] != "actions"][:100]  # buttons belong in messages
+    return {
+        "type": "modal",
+        "title": plain(views.clip(title, TITLE_CHARS)),
+        "close": plain("Done"),
+        "blocks": blocks or [{"type": "section", "text": views.mrkdwn(views.clip(reply.text, views.SECTION_CHARS))}],
+    }
+
+
+def verb_of(body: dict) -> tuple[str, str]:
+    verb, _, rest = (body.get("text") or "").strip().partition(" ")
+    return verb.lower(), rest.strip()
+
+
+def bare(verb: str) -> Callable[[dict], bool]:
+    """A Bolt matcher: `/ipslo <verb>` typed with nothing after it (the form instead of the syntax)."""
+
+    def matches(body: dict) -> bool:
+        return verb_of(body) == (verb, "")
+
+    matches.__name__ = f"is_bare_{verb}"
+    return matches
+
+
+def channel_of(body: dict) -> str | None:
+    """The channel a command or a message button came from (None on App Home and in forms)."""
+    channel: str | None = (
+        body.get("channel_id")
+        or (body.get("channel") or {}).get("id")
+        or (body.get("container") or {}).get("channel_id")
+    )
+    return channel
+
+
+def show(client: WebClient, body: dict, view: dict[str, Any]) -> None:
+    """Open a form for a command or a press: pushed over the form it was pressed in, opened anywhere else."""
+    if ((body.get("view") or {}).get("type")) == "modal":
+        client.views_push(trigger_id=body["trigger_id"], view=view)
+    else:
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def answer_press(client: WebClient, body: dict, respond: Respond, reply: Reply, title: str) -> None:
+    """The answer to a button or menu press, where the officer is: beside the message, or in a modal on App Home."""
+    if (body.get("container") or {}).get("type") == "message" and body.get("response_url"):
+        respond(**views.message(reply), replace_original=False)
+    else:
+        show(client, body, result_view(reply, title))
+
+
+def run_form(
+    bot: Bot,
+    caller: Caller,
+    what: str,
+    operation: Callable[[Invocation], Reply],
+    *,
+    blocks: dict[str, str],
+    first: str,
+) -> tuple[Reply, dict[str, str]]:
+    """Run a form's operation in one transaction; a refusal comes back as {block id: what to fix} for Slack to show
+    beside the field (a refusal about no one field is shown beside ``first``)."""
+    problem: dict[str, str] = {}
+
+    def operation_with_fields(inv: Invocation) -> Reply:
+        try:
+            return operation(inv)
+        except FieldError as error:
+            problem[blocks.get(error.field, first)] = views.clip(error.message, ERROR_CHARS)
+            raise
+
+    reply = bot.run(operation_with_fields, caller, what)
+    if reply.refused and not problem:
+        problem[first] = views.clip(reply.text + (f" {reply.parts[-1].text}" if hint(reply) else ""), ERROR_CHARS)
+    return reply, problem
+
+
+def hint(reply: Reply) -> bool:
+    return len(reply.parts) > 1 and isinstance(reply.parts[-1], Caption)
+
+
+def answer_submission(
+    ack: Ack, context: BoltContext, view: dict, reply: Reply, problem: dict[str, str], title: str
+) -> None:
+    """Answer a form's submission: errors beside the fields; else close it and say the answer in the channel it came
+    from (after Slack has its answer: :func:`confirm`), or turn the form into the answer when it has no channel."""
+    if problem:
+        ack(response_action="errors", errors=problem)
+        return
+    channel = json.loads(view.get("private_metadata") or "{}").get("channel")
+    if channel:
+        context["form_answer"] = {"reply": reply, "channel": channel}
+        ack()
+    else:
+        ack(response_action="update", view=result_view(reply, title))
+
+
+@after_ack
+def confirm(body: dict, context: BoltContext, client: WebClient) -> None:
+    """After a form closed: its answer (with the warnings the command would give) beside the channel's messages."""
+    answer = context.get("form_answer")
+    if answer is None:
+        return
+    try:
+        tell(client, context["caller"].user_id, answer["channel"], answer["reply"])
+    except Exception:
+        log.exception("a form's answer to %s could not be sent", context["caller"].user_id)
+
+
+def open_safely(client: WebClient, body: dict, view: dict[str, Any]) -> None:
+    try:
+        show(client, body, view)
+    except SlackApiError as error:  # the trigger expired (Slack was slow) or the view was refused: the log says which
+        log.warning("could not open a form: %s", error.response.get("error"))
+
+
+def metadata_for(body: dict) -> dict[str, Any]:
+    return {"channel": channel_of(body)} if channel_of(body) else {}
+
+
+# --- the reminder form ----------------------------------------------------------------------------
+
+
+def open_reminder_form(bot: Bot, client: WebClient, body: dict, caller: Caller, *, about: str | None) -> None:
+    """The reminder form, about ``about`` (a nation code or "visit:<id>") if given."""
+    with bot.database.sessions() as session:
+        view = reminder_form.form_view(
+            session=session,
+            officer=caller.user_id,
+            tz=caller.tz,
+            now=bot.clock(),
+            about=about,
+            metadata=metadata_for(body),
+        )
+    open_safely(client, body, view)
+
+
+def open_reminder_for_command(ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
+    """`/ipslo remind` alone: the form, opened with the command's trigger (before the ack)."""
+    open_reminder_form(context["bot"], client, body, context["caller"], about=None)
+    ack()
+
+
+@after_ack
+def open_reminder_for_press(body: dict, context: BoltContext, client: WebClient) -> None:
+    """ "Remind me" on a visit, "Set a reminder" on App Home, or the global shortcut."""
+    actions = body.get("actions") or [{}]
+    open_reminder_form(context["bot"], client, body, context["caller"], about=actions[0].get("value") or None)
+
+
+def save_reminder(ack: Ack, view: dict, context: BoltContext) -> None:
+    caller: Caller = context["caller"]
+    form = reminder_form.read_form(view, caller.tz)
+    reply, problem = run_form(
+        context["bot"],
+        caller,
+        "reminder form",
+        lambda inv: reminders.set_reminder(
+            inv,
+            nation_iso2=form.nation_iso2,
+            visit_id=form.visit_id,
+            due_at=form.due_at,
+            text=form.text,
+            idempotency_key=form.idempotency_key,
+        ),
+        blocks=reminder_form.BLOCKS,
+        first="nation",
+    )
+    answer_submission(ack, context, view, reply, problem, "Reminder")
+
+
+# --- the assessment form (admins) -----------------------------------------------------------------
+
+
+def assess_view(bot: Bot, caller: Caller, body: dict) -> dict[str, Any]:
+    with bot.database.sessions() as session:
+        return assess_form.form_view(
+            session=session, today=bot.clock().astimezone(caller.tz).date(), metadata=metadata_for(body)
+        )
+
+
+def open_assess_for_command(ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
+    """`/ipslo assess` alone: the form for an admin; anyone else is told why not, and nothing opens."""
+    bot, caller = context["bot"], context["caller"]
+    if not caller.is_admin:
+        ack(**views.message(NOT_ADMIN.reply()))
+        return
+    open_safely(client, body, assess_view(bot, caller, body))
+    ack()
+
+
+@after_ack
+def open_assess_for_press(body: dict, context: BoltContext, client: WebClient, respond: Respond) -> None:
+    """ "Record an assessment" on an admin's App Home (a forged press by anyone else is told why not)."""
+    bot, caller = context["bot"], context["caller"]
+    if not caller.is_admin:
+        answer_press(client, body, respond, NOT_ADMIN.reply(), "Assessment")
+        return
+    open_safely(client, body, assess_view(bot, caller, body))
+
+
+def save_assessment(ack: Ack, view: dict, context: BoltContext) -> None:
+    form = assess_form.read_form(view)
+    reply, problem = run_form(
+        context["bot"],
+        context["caller"],
+        "assessment form",
+        lambda inv: nations.record_assessment(
+            inv,
+            nation_iso2=form.nation_iso2,
+            assessed_on=form.assessed_on,
+            outcome=form.outcome,
+            source=form.source,
+            idempotency_key=form.idempotency_key,
+        ),
+        blocks=assess_form.BLOCKS,
+        first="nation",
+    )
+    answer_submission(ack, context, view, reply, problem, "Assessment")
+
+
+# --- a question, Share in channel, and App Home's reminder buttons -------------------------------------
+
+
+def ask_view() -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "callback_id": Form.ASK,
+        "title": plain("Ask a question"),
+        "submit": plain("Ask"),
+        "close": plain("Close"),
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": "question",
+                "label": plain("Your question"),
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "value",
+                    "multiline": True,
+                    "max_length": QUESTION_CHARS,
+                    "placeholder": plain("e.g. how long is an interim ISSC valid?"),
+                },
+            }
+        ],
+    }
+
+
+@after_ack
+def open_ask(body: dict, client: WebClient) -> None:
+    open_safely(client, body, ask_view())
+
+
+def answer_question(ack: Ack, view: dict, context: BoltContext) -> None:
+    """The answer replaces the question in the form, as `/ipslo ask` would answer it."""
+    question = ((view["state"]["values"].get("question") or {}).get("value") or {}).get("value") or ""
+    reply, problem = run_form(
+        context["bot"],
+        context["caller"],
+        "ask form",
+        lambda inv: knowledge.ask(inv, question),
+        blocks={},
+        first="question",
+    )
+    if problem:
+        ack(response_action="errors", errors=problem)
+    else:
+        ack(response_action="update", view=result_view(reply, "Answer"))
+
+
+def share_pressed(ack: Ack, action: dict, context: BoltContext) -> None:
+    """ "Share in channel": the same command run again, its answer for the channel (without its own Share button)."""
+    typed = action.get("value") or ""
+    reply = context["bot"].run(lambda inv: ipslo.run(inv, typed), context["caller"], "share button")
+    context["shared"] = reply if reply.refused else without_share(reply.shared())
+    ack()
+
+
+def without_share(reply: Reply) -> Reply:
+    parts = tuple(
+        Buttons(tuple(b for b in part.buttons if b.action_id != Action.SHARE)) if isinstance(part, Buttons) else part
+        for part in reply.parts
+    )
+    return replace(reply, parts=tuple(p for p in parts if not isinstance(p, Buttons) or p.buttons))
+
+
+@after_ack
+def post_shared(context: BoltContext, respond: Respond) -> None:
+    reply: Reply | None = context.get("shared")
+    if reply is not None:
+        respond(**views.message(reply), replace_original=False)
+
+
+def home_reminder_pressed(ack: Ack, action: dict, context: BoltContext) -> None:
+    """Done or Snooze on App Home: the same operation as in the direct message; the tab is then published again."""
+    verb = action["action_id"][len(Action.HOME_REMINDER) :]
+    reminder_id = action.get("value") or ""
+    reply = context["bot"].run(
+        lambda inv: reminders.press(inv, reminder_id, verb), context["caller"], f"home reminder {verb}"
+    )
+    context["pressed"] = reply if reply.refused else None
+    ack()
+
+
+@after_ack
+def say_refused_press(body: dict, context: BoltContext, client: WebClient, respond: Respond) -> None:
+    reply: Reply | None = context.get("pressed")
+    if reply is not None:
+        answer_press(client, body, respond, reply, "Reminder")
+
+
+def register(app: App, bot: Bot) -> None:
+    """The reminder, assessment and question forms, Share in channel, and App Home's reminder buttons. Registered
+    before the general `/ipslo` listener, so `/ipslo remind` and `/ipslo assess` alone open their forms."""
+    app.command(COMMAND, matchers=[bare("remind")])(open_reminder_for_command)
+    app.action(Action.SET_REMINDER)(ack=just_ack, lazy=[open_reminder_for_press])
+    app.shortcut(Shortcut.SET_REMINDER)(ack=just_ack, lazy=[open_reminder_for_press])
+    app.view(Form.REMINDER)(ack=save_reminder, lazy=[confirm])
+    app.command(COMMAND, matchers=[bare("assess")])(open_assess_for_command)
+    app.action(Action.ASSESS)(ack=just_ack, lazy=[open_assess_for_press])
+    app.view(Form.ASSESS)(ack=save_assessment, lazy=[confirm])
+    app.action(Action.ASK_QUESTION)(ack=just_ack, lazy=[open_ask])
+    app.view(Form.ASK)(answer_question)
+    app.action(Action.SHARE)(ack=share_pressed, lazy=[post_shared])
+    app.action(re.compile("^" + re.escape(Action.HOME_REMINDER)))(ack=home_reminder_pressed, lazy=[say_refused_press])
