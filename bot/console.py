@@ -44,6 +44,8 @@ EMOJI = {
     "zzz": "💤",
     "hourglass": "⌛",
     "outbox_tray": "📤",
+    "loudspeaker": "📢",
+    "pencil2": "✏️",
 }
 EXPORTS = Path("exports")  # where files the bot uploads are written
 AFTER_ACK = "ipslo-after-ack"  # threads doing work after the answer; the console waits for them before closing

@@ -22,6 +22,7 @@ from tests.interactions import (
     labelled,
     opened_form,
     press,
+    shortcut,
     submit,
 )
 
@@ -159,7 +160,11 @@ def test_edit_on_a_visit_reply_opens_the_form_filled_in_and_saving_moves_its_rem
     done = submit(desk, view, filled(view, start="2027-02-02", end="2027-02-05", title="PFSO seminar, Lae"))
     assert done.body == {}
     [visit] = visits(desk)
-    assert (visit.starts_on, visit.ends_on, visit.title) == (dt.date(2027, 2, 2), dt.date(2027, 2, 5), "PFSO seminar, Lae")
+    assert (visit.starts_on, visit.ends_on, visit.title) == (
+        dt.date(2027, 2, 2),
+        dt.date(2027, 2, 5),
+        "PFSO seminar, Lae",
+    )
     with desk.database.sessions() as session:
         due = sorted(r.due_at for r in session.scalars(select(Reminder)) if r.state == "pending")
     assert due[-1] == dt.datetime(2027, 2, 1, 0, 0, tzinfo=UTC)  # 09:00 Tokyo the day before the new start
@@ -213,3 +218,228 @@ def test_buttons_of_a_visits_list(desk: Workspace) -> None:
     labels = [b["text"]["text"] for b in buttons(listed.body)]
     assert any("Plan a visit" in label for label in labels)
     assert interact is not None
+
+
+# --- the reminder form ------------------------------------------------------------------------
+
+
+def reminders_of(workspace: Workspace, owner: str = OFFICER) -> list[Reminder]:
+    with workspace.database.sessions() as session:
+        return list(
+            session.scalars(
+                select(Reminder).where(Reminder.owner_user_id == owner, Reminder.kind == "adhoc").order_by(Reminder.id)
+            )
+        )
+
+
+def test_remind_alone_opens_the_form_and_the_time_is_read_in_my_zone(desk: Workspace) -> None:
+    desk.command("remind")
+    view = opened_form(desk)
+    assert view["callback_id"] == "reminder_form"
+    assert block(view, "time")["label"]["text"] == "Time (Asia/Tokyo)"
+    assert block(view, "date")["element"]["initial_date"] == "2026-11-26"  # tomorrow, in Tokyo
+    done = submit(desk, view, filled(view, nation="FJ", time="14:30", text="Send the agenda to the DA"))
+    assert done.body == {}
+    [reminder] = reminders_of(desk)
+    assert reminder.due_at == dt.datetime(2026, 11, 26, 5, 30, tzinfo=UTC)  # 14:30 in Tokyo
+    assert (reminder.nation_iso2, reminder.text) == ("FJ", "Send the agenda to the DA")
+    said = after_answer(desk, "chat.postEphemeral")[-1].args["text"]
+    assert "I'll remind you Thu 26 Nov 2026 14:30 JST (17:30 in Fiji)" in said and "(17:30 in Fiji)" in said
+
+
+def test_the_reminder_form_refuses_beside_the_field_and_sets_nothing(desk: Workspace) -> None:
+    desk.command("remind")
+    view = opened_form(desk)
+    cases = [
+        ({"text": "x"}, "nation", "Choose the nation"),
+        ({"nation": "FJ", "date": "2026-11-25", "time": "08:00", "text": "x"}, "time", "has passed"),
+        ({"nation": "FJ", "text": "x" * 1001}, "text", "1,001 characters"),
+    ]
+    for answers, field, words in cases:
+        answer = submit(desk, view, filled(view, **answers))
+        assert list(answer.body["errors"]) == [field] and words in answer.body["errors"][field], answer.body
+    assert reminders_of(desk) == []
+
+
+def test_remind_me_on_a_visit_reply_is_about_that_visit_and_set_once(desk: Workspace) -> None:
+    planned = desk.command("visit add tonga 2027-01-12")
+    press(desk, labelled(planned.body, "Remind me"))
+    view = opened_form(desk)
+    assert block(view, "visit")["element"]["initial_option"]["value"] == "1"
+    values = filled(view, text="Book the boat to ʻEua")
+    submit(desk, view, values)
+    submit(desk, view, values)
+    [reminder] = reminders_of(desk)
+    assert (reminder.visit_id, reminder.nation_iso2) == (1, "TO")
+    said = [c.args["text"] for c in after_answer(desk, "chat.postEphemeral", 2)]
+    assert "(visit #1)" in said[0] and "Already set reminder #4" in said[1]
+
+
+# --- the assessment form (admins) -------------------------------------------------------------
+
+
+def test_assess_alone_opens_the_form_for_an_admin_and_records_the_outcome(desk: Workspace) -> None:
+    desk.command("assess", user=ADMIN)
+    view = opened_form(desk)
+    assert view["callback_id"] == "assess_form"
+    done = submit(
+        desk,
+        view,
+        filled(
+            view, nation="TO", date="2026-10-03", outcome="substantially implementing the ISPS Code", source="TR 26-041"
+        ),
+        user=ADMIN,
+    )
+    assert done.body == {}
+    assert (
+        "Recorded: Tonga found substantially implementing" in after_answer(desk, "chat.postEphemeral")[-1].args["text"]
+    )
+    assert "Found substantially implementing the ISPS Code (3 Oct 2026)" in desk.command("status tonga").text
+
+
+def test_a_non_admin_is_told_why_and_a_forged_submission_records_nothing(desk: Workspace) -> None:
+    refused = desk.command("assess")
+    assert "only admins may do it" in refused.text and desk.standin.calls_to("views.open") == []
+    desk.command("assess", user=ADMIN)
+    view = opened_form(desk)
+    values = filled(view, nation="TO", outcome="not maintaining effective anti-terrorism measures")
+    forged = submit(desk, view, values, user=OFFICER)
+    assert "only admins may do it" in forged.body["errors"]["nation"]
+    assert "No assessment on record" in desk.command("status tonga").text
+
+
+def test_an_assessment_in_the_future_is_refused_beside_its_date(desk: Workspace) -> None:
+    desk.command("assess", user=ADMIN)
+    view = opened_form(desk)
+    answer = submit(
+        desk,
+        view,
+        filled(view, nation="TO", date="2026-12-01", outcome="not maintaining effective anti-terrorism measures"),
+        user=ADMIN,
+    )
+    assert "is in the future" in answer.body["errors"]["date"]
+
+
+# --- one-tap follow-ups and shortcuts ----------------------------------------------------------
+
+
+def test_share_in_channel_posts_the_same_answer_for_the_channel(desk: Workspace) -> None:
+    status = desk.command("status fiji")
+    assert status.ephemeral
+    press(desk, labelled(status.body, "Share in channel"))
+    assert desk.standin.wait_for(lambda: desk.standin.responses)
+    shared = desk.standin.responses[-1].body
+    assert shared["response_type"] == "in_channel" and shared["replace_original"] is False
+    assert shared["text"] == status.body["text"]
+    assert not [b for b in buttons(shared) if "Share" in b["text"]["text"]]  # no second Share in the channel
+
+
+def test_visits_replies_carry_share_plan_and_note(desk: Workspace) -> None:
+    desk.command("visit add fiji 2027-01-12")
+    listed = desk.command("visits fiji")
+    labels = [b["text"]["text"] for b in buttons(listed.body)]
+    assert labels == [":loudspeaker: Share in channel", ":calendar: Plan a visit", ":memo: Add note"]
+    press(desk, labelled(listed.body, "Plan a visit"))
+    assert block(opened_form(desk), "nation")["element"]["initial_option"]["value"] == "FJ"
+
+
+@pytest.mark.parametrize(("callback", "form"), [("plan_visit", "visit_form"), ("set_reminder", "reminder_form")])
+def test_global_shortcuts_open_their_forms(desk: Workspace, callback: str, form: str) -> None:
+    assert shortcut(desk, callback).status == 200
+    assert opened_form(desk)["callback_id"] == form
+
+
+# --- App Home you can act from -----------------------------------------------------------------
+
+
+def published_home(workspace: Workspace, user: str = OFFICER, *, after: int = 0) -> dict:
+    """The newest desk published for ``user`` once there are more than ``after`` publishes for them."""
+
+    def mine() -> list:
+        return [c for c in workspace.standin.calls_to("views.publish") if c.args["user_id"] == user]
+
+    assert workspace.standin.wait_for(lambda: len(mine()) > after), "the home tab was not published"
+    workspace.standin.wait_for(lambda: False, timeout=0.3)  # let a publish already under way finish
+    return mine()[-1].view()
+
+
+def home_publishes(workspace: Workspace, user: str = OFFICER) -> int:
+    return len([c for c in workspace.standin.calls_to("views.publish") if c.args["user_id"] == user])
+
+
+def test_app_home_has_buttons_and_a_menu_on_each_of_my_visits(desk: Workspace) -> None:
+    desk.command("visit add fiji 2026-12-10")
+    home = published_home(desk)  # the desk is published after the change, without opening the tab
+    labels = [(b.get("text") or {}).get("text") for b in buttons(home)]
+    for wanted in (
+        ":calendar: Plan a visit",
+        ":memo: Add a note",
+        ":alarm_clock: Set a reminder",
+        ":mag: Ask a question",
+    ):
+        assert wanted in labels
+    [menu] = [b for b in buttons(home) if b["type"] == "overflow"]
+    assert [o["text"]["text"] for o in menu["options"]] == ["Edit", "Cancel visit", "Add note", "Remind me"]
+    assert not [b for b in buttons(home) if "Record an assessment" in (b.get("text") or {}).get("text", "")]
+
+    # Edit from the menu opens the form filled in; saving from App Home turns the form into its answer.
+    edit = {**menu, "value": "edit:1", "text": {"type": "plain_text", "text": "Edit"}}
+    press(desk, edit, view=home)
+    view = opened_form(desk)
+    assert view["title"]["text"] == "Edit visit #1"
+    before = home_publishes(desk)
+    answer = submit(desk, view, filled(view, kind="bilateral meeting"))
+    assert answer.body["response_action"] == "update"
+    assert "Changed: kind (was country visit)." in answer.body["view"]["blocks"][0]["text"]["text"]
+    assert "bilateral meeting" in str(published_home(desk, after=before)["blocks"])
+
+
+def test_cancel_from_the_app_home_menu_asks_first_and_the_tab_no_longer_shows_the_visit(desk: Workspace) -> None:
+    desk.command("visit add fiji 2026-12-10")
+    home = published_home(desk)
+    [menu] = [b for b in buttons(home) if b["type"] == "overflow"]
+    press(desk, {**menu, "value": "cancel:1", "text": {"type": "plain_text", "text": "Cancel visit"}}, view=home)
+    question = opened_form(desk)
+    assert question["submit"]["text"] == "Cancel visit" and question["close"]["text"] == "Keep it"
+    assert not visits(desk)[0].cancelled  # nothing happens until the officer confirms
+    before = home_publishes(desk)
+    answer = submit(desk, question, {})
+    assert "Cancelled visit #1 to Fiji" in answer.body["view"]["blocks"][0]["text"]["text"]
+    assert visits(desk)[0].cancelled
+    assert "None planned" in str(published_home(desk, after=before)["blocks"])
+
+
+def test_done_on_app_home_marks_the_reminder_done_and_the_tab_refreshes(desk: Workspace) -> None:
+    desk.command("remind fiji tomorrow 09:00 send the agenda")
+    home = published_home(desk)
+    done = next(b for b in buttons(home) if b["action_id"] == "home_remind_done")
+    before = home_publishes(desk)
+    assert press(desk, done, view=home).status == 200
+    assert reminders_of(desk)[0].state == "done"
+    assert "send the agenda" not in str(published_home(desk, after=before)["blocks"])
+
+
+def test_an_admin_home_can_record_an_assessment(desk: Workspace) -> None:
+    desk.command("assess tonga 2023-11-12 substantially implementing", user=ADMIN)
+    home = published_home(desk, ADMIN)
+    press(desk, labelled(home, "Record an assessment"), user=ADMIN, view=home)
+    assert opened_form(desk)["callback_id"] == "assess_form"
+
+
+def test_ask_a_question_from_app_home_answers_in_the_form(desk: Workspace) -> None:
+    desk.command("visit add fiji 2026-12-10")
+    home = published_home(desk)
+    press(desk, labelled(home, "Ask a question"), view=home)
+    view = opened_form(desk)
+    answer = submit(
+        desk, view, {"question": {"value": {"type": "plain_text_input", "value": "how long is an interim ISSC valid?"}}}
+    )
+    assert answer.body["response_action"] == "update"
+    assert "6 months" in str(answer.body["view"]["blocks"])
+
+
+def test_a_reading_command_does_not_publish_the_tab(desk: Workspace) -> None:
+    desk.command("status fiji")
+    desk.command("help")
+    desk.standin.wait_for(lambda: False, timeout=0.5)
+    assert home_publishes(desk) == 0
