@@ -9,6 +9,7 @@ import secrets
 import sys
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as futures_wait
 from dataclasses import replace
@@ -20,7 +21,7 @@ from slack_bolt import BoltRequest
 from bot.app import create_app
 from bot.runtime import Database, slack_client
 from bot.settings import Settings
-from bot.slack_standin import ApiCall, ResponsePost, SlackStandIn
+from bot.slack_standin import ApiCall, ResponsePost, SlackStandIn, sign
 from storage.officers import remember_officer
 
 EMOJI = {
@@ -86,6 +87,21 @@ def render(message: dict[str, Any], names: dict[str, str] | None = None, buttons
             for field in block.get("fields", []):
                 label, _, value = field["text"].partition("\n")
                 lines.append(f"  {plain(label, names).strip('*')}: {plain(value, names)}")
+            accessory = block.get("accessory") or {}
+            choices = accessory.get("options", []) if accessory.get("type") == "overflow" else []
+            if accessory.get("type") == "button":
+                choices = [accessory]
+            labels = []
+            for choice in choices:  # an overflow menu's choices show as buttons of their own
+                label = plain(choice["text"]["text"], names)
+                if buttons is None:
+                    labels.append(f"[{label}]")
+                else:
+                    pressed = {**accessory, "selected": choice} if accessory.get("type") == "overflow" else choice
+                    buttons.append({**pressed, "block_id": block.get("block_id") or f"b{len(buttons)}"})
+                    labels.append(f"[{len(buttons)} {label}]")
+            if labels:
+                lines.append("  " + "  ".join(labels))
         elif kind == "context":
             lines.append("  " + " ".join(plain(e.get("text", ""), names) for e in block.get("elements", [])))
         elif kind == "divider":
@@ -143,9 +159,12 @@ class Console:
         tz: str | None = None,
         out: TextIO = sys.stdout,
         scheduler: bool | None = None,
+        ask: Callable[[str], str | None] | None = None,
     ):
         self.out = out
+        self.ask = ask or (lambda prompt: None)  # one answer typed at a form's prompt; None at the end of input
         self.buttons: list[dict] = []  # the last message's buttons, numbered from 1
+        self.forms: list[str] = []  # forms the bot opened, waiting to be filled in (view ids)
         self.button_message: dict[str, Any] = {}  # channel and ts of the message they belong to
         self._buttons_lock = threading.Lock()
         self.user_id = user_id
@@ -201,11 +220,8 @@ class Console:
             text = self._render(call.args, {"channel": where, "ts": call.response.get("ts") or call.args.get("ts")})
             self._print(f"\n[bot {verb} in {where}{dm}]\n" + text)
         if call.method in ("views.open", "views.push") and call.response and call.response.get("ok"):
-            title = ((call.view() or {}).get("title") or {}).get("text", "a form")
-            self._print(
-                f"\n[Slack would open the form “{title}” here; the console can't show forms. "
-                "Type the command instead, e.g. `/ipslo note fiji <text>`.]"
-            )
+            with self._buttons_lock:
+                self.forms.append(call.response["view"]["id"])  # filled in field by field (fill_forms)
         if call.method == "files.completeUploadExternal" and call.response and call.response.get("ok"):
             paths = [self._save_upload(f["id"], f["name"]) for f in call.response["files"]]
             self._print("\n[bot uploaded files, saved here]\n" + "\n".join(f"  {p}" for p in paths))
@@ -240,21 +256,28 @@ class Console:
             choice = "`click 1`" if len(buttons) == 1 else f"`click 1` to `click {len(buttons)}`"
             return f"Type {choice} to press one of the last message's buttons."
         button = buttons[int(number) - 1]
+        action: dict[str, Any] = {
+            "type": "button",
+            "action_id": button["action_id"],
+            "block_id": button["block_id"],
+            "text": button.get("text"),
+            "value": button.get("value", ""),
+            "action_ts": f"{time.time():.6f}",
+        }
+        if button.get("type") == "overflow":
+            action = {**action, "type": "overflow", "selected_option": button["selected"]}
+            action.pop("value"), action.pop("text")
+        if button.get("confirm") and not self.confirm(button["confirm"]):
+            return "Nothing was sent."
         payload: dict[str, Any] = {
             "type": "block_actions",
             "user": {"id": self.user_id, "username": "console", "name": "console", "team_id": self.standin.team_id},
-            "actions": [
-                {
-                    "type": "button",
-                    "action_id": button["action_id"],
-                    "block_id": button["block_id"],
-                    "text": button["text"],
-                    "value": button.get("value", ""),
-                    "action_ts": f"{time.time():.6f}",
-                }
-            ],
+            "actions": [action],
         }
-        if where.get("channel") and where.get("ts"):
+        if where.get("view"):  # a button on App Home
+            payload["container"] = {"type": "view", "view_id": where["view"]["id"]}
+            payload["view"] = where["view"]
+        elif where.get("channel") and where.get("ts"):
             payload["container"] = {
                 "type": "message",
                 "message_ts": where["ts"],
@@ -278,11 +301,185 @@ class Console:
             return f"(Slack would show: the button failed, HTTP {response.status})"
         return ""
 
+    def home(self) -> str:
+        """The App Home tab, as Slack would show it when the officer opens it; its buttons are pressed with click N."""
+        event = {"type": "app_home_opened", "user": self.user_id, "channel": f"D{self.user_id}", "tab": "home"}
+        body = json.dumps(
+            {
+                "type": "event_callback",
+                "team_id": self.standin.team_id,
+                "api_app_id": self.standin.app_id,
+                "event_id": f"Ev{time.time_ns()}",
+                "event_time": int(time.time()),
+                "event": {**event, "event_ts": f"{time.time():.6f}"},
+            }
+        )
+        self.app.dispatch(BoltRequest(body=body, headers=sign(body, self.signing_secret)))
+        self.after_ack.wait_idle()
+        home = next(
+            (v for v in self.standin.views.values() if v.get("type") == "home" and v.get("user_id") == self.user_id),
+            None,
+        )
+        if home is None:
+            return "(the Home tab could not be shown; see data/console.log)"
+        return self._render({"blocks": home["blocks"]}, {"view": home})
+
+    # --- forms, field by field -------------------------------------------------------------------
+
+    def confirm(self, dialog: dict[str, Any]) -> bool:
+        """Block Kit's "Are you sure?" before a press goes through."""
+        question = plain(dialog.get("text", {}).get("text", "Are you sure?"), self.names)
+        answer = self.ask(f"{question} {dialog.get('confirm', {}).get('text', 'Yes')}? [y/N] ")
+        return (answer or "").strip().lower() in ("y", "yes")
+
+    def dispatch(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Post a signed interaction to the app, as Slack would, and return its answer (JSON, or {})."""
+        payload = {
+            "user": {"id": self.user_id, "username": "console", "name": "console", "team_id": self.standin.team_id},
+            **payload,
+        }
+        body, headers = self.standin.interaction(payload, signing_secret=self.signing_secret)
+        response = self.app.dispatch(BoltRequest(body=body, headers=headers))
+        try:
+            answer: dict[str, Any] = json.loads(response.body) if response.body else {}
+        except ValueError:
+            answer = {}
+        return answer
+
+    def fill_forms(self) -> None:
+        """Every form the bot opened, one field at a time (choices listed, the default in brackets), then submitted
+        through the same view_submission listener Slack would call; a refusal asks that field again."""
+        while True:
+            with self._buttons_lock:
+                if not self.forms:
+                    return
+                view_id = self.forms.pop(0)
+            self.fill_form(view_id)
+            self.after_ack.wait_idle()
+
+    def fill_form(self, view_id: str) -> None:
+        view = self.standin.views[view_id]
+        title = (view.get("title") or {}).get("text", "Form")
+        self._print(f"\n[form: {title}] Enter keeps the value in brackets; `cancel` closes the form.")
+        for block in view["blocks"]:
+            if block["type"] != "input":
+                self._print(render({"blocks": [block]}, self.names))
+        values: dict[str, Any] = {}
+        asking = [b for b in view["blocks"] if b["type"] == "input"]
+        submit = (view.get("submit") or {}).get("text", "Submit")
+        if not asking and (self.ask(f"{submit}? [y/N] ") or "").strip().lower() not in ("y", "yes"):
+            self._print(f"[form closed: {title} was not sent]")
+            return
+        while True:
+            for block in asking:
+                state = self.ask_field(view, block)
+                if state is None:
+                    self._print(f"[form closed: {title} was not sent]")
+                    return
+                values[block["block_id"]] = {block["element"]["action_id"]: state}
+            answer = self.dispatch({"type": "view_submission", "view": {**view, "state": {"values": values}}})
+            if answer.get("response_action") == "errors":
+                errors = answer.get("errors") or {}
+                for block_id, message in errors.items():
+                    label = next(
+                        (b["label"]["text"] for b in view["blocks"] if b.get("block_id") == block_id), block_id
+                    )
+                    self._print(f"⚠️ {label}: {plain(message, self.names)}")
+                asking = [b for b in view["blocks"] if b.get("block_id") in errors] or asking
+                continue
+            if answer.get("response_action") == "update":
+                self._print(render({"blocks": answer["view"].get("blocks", [])}, self.names))
+            return
+
+    def ask_field(self, view: dict[str, Any], block: dict[str, Any]) -> dict[str, Any] | None:
+        """One field's answer as Slack puts it in the form's state; None when the officer closes the form."""
+        element, label = block["element"], block["label"]["text"]
+        kind = element["type"]
+        optional = " (optional)" if block.get("optional") else ""
+        while True:
+            if kind in ("static_select", "external_select"):
+                default = element.get("initial_option")
+                if kind == "static_select":
+                    options = element.get("options", [])
+                    self._print(f"{label}{optional}:")
+                    for number, choice in enumerate(options, 1):
+                        self._print(f"  {number}. {choice['text']['text']}")
+                    prompt = "Choose a number"
+                else:
+                    prompt = f"{label}{optional} (type a few letters)"
+                shown = f" [{default['text']['text']}]" if default else ""
+                typed = self.ask(f"{prompt}{shown}: ")
+                if typed is None or typed.strip().lower() == "cancel":
+                    return None
+                typed = typed.strip()
+                if not typed and (default or block.get("optional")):
+                    return {"type": kind, "selected_option": default}
+                if not typed:
+                    self._print("  Required: choose one.")
+                    continue
+                chosen = self.choose(view, block, typed) if kind == "external_select" else None
+                if kind == "static_select" and typed.isdigit() and 1 <= int(typed) <= len(options):
+                    chosen = options[int(typed) - 1]
+                if chosen is not None:
+                    self._print(f"  → {chosen['text']['text']}")
+                    return {"type": kind, "selected_option": chosen}
+                self._print(f"  “{typed}” is not one of the choices.")
+                continue
+            keys = {
+                "datepicker": ("selected_date", "initial_date", "YYYY-MM-DD"),
+                "timepicker": ("selected_time", "initial_time", "HH:MM"),
+                "users_select": ("selected_user", "initial_user", "a member ID"),
+            }
+            key, initial, form = keys.get(kind, ("value", "initial_value", ""))
+            default = element.get(initial)
+            shown = f" [{self.names.get(default, default) if kind == 'users_select' else default}]" if default else ""
+            typed = self.ask(f"{label}{optional}{f' ({form})' if form else ''}{shown}: ")
+            if typed is None or typed.strip().lower() == "cancel":
+                return None
+            typed = typed.strip() if kind != "plain_text_input" else typed.rstrip("\n")
+            if not typed and not default and not block.get("optional"):
+                self._print("  Required.")
+                continue
+            if not typed:
+                return {"type": kind, key: default}
+            if kind == "datepicker" and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", typed):
+                self._print("  Type the date as YYYY-MM-DD, e.g. 2027-01-12.")
+                continue
+            if kind == "timepicker" and not re.fullmatch(r"\d{1,2}:\d{2}", typed):
+                self._print("  Type the time as HH:MM, e.g. 09:00.")
+                continue
+            if kind == "timepicker":
+                typed = typed.zfill(5)
+            return {"type": kind, key: typed}
+
+    def choose(self, view: dict[str, Any], block: dict[str, Any], typed: str) -> dict[str, Any] | None:
+        """A type-ahead menu: what the bot offers for ``typed`` (a block_suggestion), the first or one picked."""
+        answer = self.dispatch(
+            {
+                "type": "block_suggestion",
+                "action_id": block["element"]["action_id"],
+                "block_id": block["block_id"],
+                "value": typed,
+                "container": {"type": "view", "view_id": view["id"]},
+                "view": view,
+            }
+        )
+        options = answer.get("options") or []
+        if len(options) <= 1:
+            return options[0] if options else None
+        shown = options[:9]
+        for number, choice in enumerate(shown, 1):
+            self._print(f"  {number}. {choice['text']['text']}")
+        picked = (self.ask(f"Choose 1-{len(shown)} [1]: ") or "").strip() or "1"
+        return shown[int(picked) - 1] if picked.isdigit() and 1 <= int(picked) <= len(shown) else None
+
     def send(self, line: str) -> str:
         """Type one line as the officer; the bot's immediate answer comes back as text."""
         line = line.strip()
         if line.lower().startswith("click"):
             return self.click(line[5:].strip())
+        if line.lower() in ("home", "/home"):
+            return self.home()
         command, _, text = line.partition(" ")
         if not command.startswith("/"):
             command, text = "/ipslo", line
@@ -323,8 +520,22 @@ def run_console(
         root.removeHandler(existing)
     root.addHandler(handler)
     root.setLevel(logging.INFO)
-    console = Console(settings=settings, database=database, user_id=user_id, admin=admin, tz=tz, out=out)
     interactive = stdin.isatty()
+
+    def ask(prompt: str) -> str | None:
+        """One answer at a form's prompt: typed at the terminal, or the next piped line (echoed)."""
+        if interactive:
+            try:
+                return input(prompt)
+            except EOFError:
+                return None
+        answer = stdin.readline()
+        if not answer:
+            return None
+        print(f"{prompt}{answer.rstrip(chr(10))}", file=out, flush=True)
+        return answer.rstrip("\n")
+
+    console = Console(settings=settings, database=database, user_id=user_id, admin=admin, tz=tz, out=out, ask=ask)
     try:
         if interactive:
             try:
@@ -359,6 +570,7 @@ def run_console(
             if not interactive:
                 print(f"{PROMPT}{line}", file=out)
             print(console.send(line), file=out, flush=True)
+            console.fill_forms()
             if not interactive:
                 print(file=out)
     except KeyboardInterrupt:

@@ -169,7 +169,7 @@ def test_edit_on_a_visit_reply_opens_the_form_filled_in_and_saving_moves_its_rem
         due = sorted(r.due_at for r in session.scalars(select(Reminder)) if r.state == "pending")
     assert due[-1] == dt.datetime(2027, 2, 1, 0, 0, tzinfo=UTC)  # 09:00 Tokyo the day before the new start
     said = after_answer(desk, "chat.postEphemeral")[-1].args["text"]
-    assert "Changed visit #1 to Papua New Guinea: dates (was Tue 12 Jan – Sat 16 Jan 2027), title." == said
+    assert said == "Changed visit #1 to Papua New Guinea: dates (was Tue 12 Jan – Sat 16 Jan 2027), title."
 
 
 def test_cancel_on_a_visit_reply_asks_first_then_cancels_it(desk: Workspace) -> None:
@@ -443,3 +443,59 @@ def test_a_reading_command_does_not_publish_the_tab(desk: Workspace) -> None:
     desk.command("help")
     desk.standin.wait_for(lambda: False, timeout=0.5)
     assert home_publishes(desk) == 0
+
+
+# --- the console shows forms too -----------------------------------------------------------------
+
+
+def piped_console(tmp_path, lines: list[str], *args: str) -> str:
+    from tests.test_entrypoints import bot
+
+    result = bot("console", *args, cwd=tmp_path, stdin="\n".join(lines) + "\n")
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_the_console_asks_for_each_field_and_submits_the_form_as_slack_would(tmp_path) -> None:
+    out = piped_console(
+        tmp_path,
+        [
+            "visit",  # the form opens
+            "fjii",  # the nation menu types ahead: Fiji
+            "2099-01-12",  # starts
+            "2099-01-10",  # ends: before the start, refused beside the field and asked again
+            "3",  # kind: capacity building
+            "PFSO seminar",  # title
+            "",  # lead: you (the default)
+            "2099-01-16",  # ends, again
+            "visits",
+        ],
+    )
+    assert "[form: Plan a visit]" in out
+    assert "→ Fiji (FJ)" in out
+    assert "3. Capacity building" in out and "Choose a number [Country visit]" in out
+    assert "⚠️ Ends (the start day if empty): The end (10 Jan 2099) is before the start (12 Jan 2099)." in out
+    assert "#1 Fiji · Mon 12 Jan – Fri 16 Jan 2099 · capacity building · “PFSO seminar” · lead @you" in out
+
+
+def test_the_console_home_tab_and_a_cancel_that_asks_first(tmp_path) -> None:
+    out = piped_console(
+        tmp_path,
+        [
+            f"visit add tonga {dt.date.today() + dt.timedelta(days=20):%Y-%m-%d}",
+            "home",
+            "click 6",
+            "y",
+            "visits mine",
+            "remind",
+            "",
+            "2",
+            "",
+            "",
+            "boat",
+        ],
+    )
+    assert "[1 📅 Plan a visit]" in out and "[5 Edit]  [6 Cancel visit]" in out
+    assert "Cancel visit? [y/N] y" in out and "Cancelled visit #1 to Tonga" in out
+    assert "Visits you lead (0)" in out
+    assert "[form: Set a reminder]" in out
