@@ -499,3 +499,25 @@ def test_the_console_home_tab_and_a_cancel_that_asks_first(tmp_path) -> None:
     assert "Cancel visit? [y/N] y" in out and "Cancelled visit #1 to Tonga" in out
     assert "Visits you lead (0)" in out
     assert "[form: Set a reminder]" in out
+
+
+# --- the manifest declares what the app uses --------------------------------------------------
+
+
+def test_the_manifest_declares_the_shortcuts_the_options_url_and_the_home_tab() -> None:
+    from pathlib import Path
+
+    import yaml
+
+    from commands.ids import Shortcut
+
+    manifest = yaml.safe_load((Path(__file__).parents[1] / "manifest.yml").read_text())
+    features, settings = manifest["features"], manifest["settings"]
+    assert {s["callback_id"] for s in features["shortcuts"]} == {str(s) for s in Shortcut}
+    assert features["app_home"]["home_tab_enabled"] is True
+    interactivity = settings["interactivity"]
+    assert interactivity["is_enabled"] is True
+    assert interactivity["message_menu_options_url"] == interactivity["request_url"]  # one endpoint, /slack/events
+    assert settings["event_subscriptions"]["bot_events"][0] == "app_home_opened"
+    scopes = manifest["oauth_config"]["scopes"]["bot"]
+    assert {"commands", "chat:write", "im:write", "users:read", "files:write"} <= set(scopes)
