@@ -9,7 +9,7 @@ import secrets
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as futures_wait
 from dataclasses import replace
@@ -314,7 +314,8 @@ class Console:
                 "event": {**event, "event_ts": f"{time.time():.6f}"},
             }
         )
-        self.app.dispatch(BoltRequest(body=body, headers=sign(body, self.signing_secret)))
+        headers: dict[str, str | Sequence[str]] = dict(sign(body, self.signing_secret))
+        self.app.dispatch(BoltRequest(body=body, headers=headers))
         self.after_ack.wait_idle()
         home = next(
             (v for v in self.standin.views.values() if v.get("type") == "home" and v.get("user_id") == self.user_id),
@@ -338,7 +339,8 @@ class Console:
             "user": {"id": self.user_id, "username": "console", "name": "console", "team_id": self.standin.team_id},
             **payload,
         }
-        body, headers = self.standin.interaction(payload, signing_secret=self.signing_secret)
+        body, signed = self.standin.interaction(payload, signing_secret=self.signing_secret)
+        headers: dict[str, str | Sequence[str]] = dict(signed)
         response = self.app.dispatch(BoltRequest(body=body, headers=headers))
         try:
             answer: dict[str, Any] = json.loads(response.body) if response.body else {}

@@ -114,12 +114,14 @@ def run_form(
 
     reply = bot.run(operation_with_fields, caller, what)
     if reply.refused and not problem:
-        problem[first] = views.clip(reply.text + (f" {reply.parts[-1].text}" if hint(reply) else ""), ERROR_CHARS)
+        problem[first] = views.clip(f"{reply.text} {hint(reply)}".strip(), ERROR_CHARS)
     return reply, problem
 
 
-def hint(reply: Reply) -> bool:
-    return len(reply.parts) > 1 and isinstance(reply.parts[-1], Caption)
+def hint(reply: Reply) -> str:
+    """What a refusal says to type instead (its closing caption), if anything."""
+    last = reply.parts[-1] if len(reply.parts) > 1 else None
+    return last.text if isinstance(last, Caption) else ""
 
 
 def answer_submission(

@@ -41,7 +41,7 @@ def plain(text: str) -> dict[str, Any]:
 
 
 def input_block(block_id: str, label: str, element: dict[str, Any], *, optional: bool = False) -> dict[str, Any]:
-    block = {"type": "input", "block_id": block_id, "label": plain(label), "element": element}
+    block: dict[str, Any] = {"type": "input", "block_id": block_id, "label": plain(label), "element": element}
     if optional:
         block["optional"] = True
     return block

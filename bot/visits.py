@@ -145,7 +145,21 @@ def save_visit(ack: Ack, view: dict, context: BoltContext) -> None:
     form = read_form(view)
 
     def operation(inv: Invocation) -> Reply:
-        fields = dict(
+        if form.visit_id is None:
+            return commands.plan_visit(
+                inv,
+                nation_iso2=form.nation_iso2,
+                starts_on=form.starts_on,
+                ends_on=form.ends_on,
+                kind=form.kind,
+                title=form.title,
+                lead=form.lead,
+                allow_past=False,
+                idempotency_key=form.idempotency_key,
+            )
+        return commands.edit_visit(
+            inv,
+            visit_id=form.visit_id,
             nation_iso2=form.nation_iso2,
             starts_on=form.starts_on,
             ends_on=form.ends_on,
@@ -155,9 +169,6 @@ def save_visit(ack: Ack, view: dict, context: BoltContext) -> None:
             allow_past=False,
             idempotency_key=form.idempotency_key,
         )
-        if form.visit_id is None:
-            return commands.plan_visit(inv, **fields)
-        return commands.edit_visit(inv, visit_id=form.visit_id, **fields)
 
     reply, problem = forms.run_form(
         runtime(context), context["caller"], "visit form", operation, blocks=BLOCKS, first="nation"
