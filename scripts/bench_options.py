@@ -19,8 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.runtime import open_database
 from bot.settings import Settings
-from bot.slack_standin import SlackStandIn
 from tests.conftest import SIGNING_SECRET, served
+from tests.standin import CheckedSlack
 
 TYPED = [
     "",
@@ -45,7 +45,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=500)
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder, SlackStandIn() as standin:
+    with tempfile.TemporaryDirectory() as folder, CheckedSlack() as standin:
         url = (
             f"sqlite:///{folder}/ipslo.db"
             if args.database == "sqlite"

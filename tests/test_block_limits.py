@@ -17,7 +17,6 @@ from bot import assess_form, forms, note_form, reminder_form, views, visit_form
 from bot.options import nation_options
 from bot.runtime import Database, open_database
 from bot.settings import Settings
-from bot.slack_standin import SlackStandIn
 from bot.visits import cancel_view
 from commands.home import desk
 from commands.language import Caller, Invocation
@@ -25,6 +24,7 @@ from storage import notes as note_store
 from storage import reminders as reminder_store
 from storage import visits as visit_store
 from tests.conftest import ADMIN, OFFICER, SIGNING_SECRET, Workspace, served
+from tests.standin import CheckedSlack
 
 NOW = dt.datetime(2026, 11, 25, 3, 0, tzinfo=dt.UTC)
 TOKYO = Caller(OFFICER, tz=ZoneInfo("Asia/Tokyo"))
@@ -175,7 +175,7 @@ def crowded(tmp_path_factory) -> Iterator[Database]:
 
 @pytest.fixture(scope="module")
 def crowded_workspace(crowded: Database) -> Iterator[Workspace]:
-    with SlackStandIn() as standin:
+    with CheckedSlack() as standin:
         standin.add_user(OFFICER, name="kim", real_name="Lt Kim", tz="Asia/Tokyo")
         standin.add_user(ADMIN, name="lee", real_name="Cdr Lee", tz="Asia/Singapore")
         settings = Settings(
