@@ -139,7 +139,6 @@ def test_daylight_saving_is_respected(settings, database, standin) -> None:
         ("fiji someday call", "couldn't find a date or time"),
         ("atlantis tomorrow call", "I don't know a nation"),
         ("99 tomorrow call", "There is no visit #99"),
-        ("", "About which nation or visit"),
     ],
 )
 def test_bad_reminders_are_refused_with_what_to_type(desk: Workspace, typed: str, says: str) -> None:
