@@ -26,7 +26,7 @@ MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
 WROTE = "ipslo.wrote"  # in session.info: the transaction changed something
 
-_publishing: dict[str, threading.Lock] = {}
+_publishing: dict[tuple[int, str], threading.Lock] = {}  # by (runtime, officer): one app never waits on another
 _publishing_guard = threading.Lock()
 
 
@@ -38,7 +38,7 @@ def home_view(bot: Bot, user_id: str) -> dict[str, Any]:
 def publish(bot: Bot, user_id: str) -> None:
     """Build the officer's desk and publish it to their Home tab (one publish at a time per officer, newest last)."""
     with _publishing_guard:
-        lock = _publishing.setdefault(user_id, threading.Lock())
+        lock = _publishing.setdefault((id(bot), user_id), threading.Lock())
     with lock:
         try:
             bot.client.views_publish(user_id=user_id, view=home_view(bot, user_id))
@@ -69,6 +69,7 @@ class DeskRefresher:
     def __init__(self, bot: Bot, submit: Callable[..., Any]):
         self.bot, self.submit = bot, submit
         self.local = threading.local()
+        self.queued: set[str] = set()
         sessions = bot.database.sessions
         if getattr(sessions, "ipslo_desks", None) is None:
             event.listen(sessions, "after_flush", wrote)
@@ -87,7 +88,21 @@ class DeskRefresher:
         if people:
             self.local.people = set()
             for user_id in sorted(people):
-                self.submit(publish, self.bot, user_id)
+                self.refresh(user_id)
+
+    def refresh(self, user_id: str) -> None:
+        """Publish the officer's desk soon; a burst of changes (thirty notes in a row) queues one publish, not
+        thirty, so the work officers wait for (a More page, a form's answer) is never stuck behind them."""
+        with _publishing_guard:
+            if user_id in self.queued:
+                return
+            self.queued.add(user_id)
+        self.submit(self.publish_queued, user_id)
+
+    def publish_queued(self, user_id: str) -> None:
+        with _publishing_guard:
+            self.queued.discard(user_id)  # a change from now on queues another publish, which reads it
+        publish(self.bot, user_id)
 
 
 def wrote(session: Session, *args: Any) -> None:

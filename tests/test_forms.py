@@ -358,7 +358,7 @@ def published_home(workspace: Workspace, user: str = OFFICER, *, after: int = 0)
     def mine() -> list:
         return [c for c in workspace.standin.calls_to("views.publish") if c.args["user_id"] == user]
 
-    assert workspace.standin.wait_for(lambda: len(mine()) > after), "the home tab was not published"
+    assert workspace.standin.wait_for(lambda: len(mine()) > after, timeout=15), "the home tab was not published"
     workspace.standin.wait_for(lambda: False, timeout=0.3)  # let a publish already under way finish
     return mine()[-1].view()
 
