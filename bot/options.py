@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot import views
 from commands.ids import Action
-from commands.nations import normalize
+from commands.lookup import normalize
 from storage import nations as nation_store
 from storage.nations import Nation
 

@@ -1,7 +1,7 @@
 """form submissions already acted on (a form sent twice writes once)
 
 Revision ID: forms1
-Revises: 0005s
+Revises: 0010
 """
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "forms1"
-down_revision = "0005s"  # after main's newest; the lead re-chains on merge
+down_revision = "0010"  # after main's newest; the lead re-chains on merge
 branch_labels = None
 depends_on = None
 
