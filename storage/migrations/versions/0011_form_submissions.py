@@ -1,6 +1,6 @@
 """form submissions already acted on (a form sent twice writes once)
 
-Revision ID: forms1
+Revision ID: 0011
 Revises: 0010
 """
 from __future__ import annotations
@@ -8,8 +8,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "forms1"
-down_revision = "0010"  # after main's newest; the lead re-chains on merge
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
