@@ -10,13 +10,14 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
 
 from bot import views
+from bot.options import NATION_MENU, nation_select
 from bot.runtime import COMMAND, Bot
 from commands import coe as commands
 from commands.ids import Form
 from commands.language import Caption, CommandError, Invocation, Reply, Section
-from storage import nations as nation_store
 
 log = logging.getLogger("ipslo")
 
@@ -38,8 +39,10 @@ def option(label: str, value: str) -> dict[str, Any]:
 
 def form_view(bot: Bot) -> dict[str, Any]:
     with bot.database.sessions() as session:
-        nations = nation_store.list_nations(session=session)
-    nation_options = [option(f"{n.name} ({n.iso2})", n.iso2) for n in nations if n.kind not in ("us",)][:100]
+        return view_with(session)
+
+
+def view_with(session: Session) -> dict[str, Any]:
     return {
         "type": "modal",
         "callback_id": Form.COE,
@@ -62,7 +65,7 @@ def form_view(bot: Bot) -> dict[str, Any]:
                 "block_id": "nation",
                 "optional": True,
                 "label": plain("Nation (not for a whole-list confirmation)"),
-                "element": {"type": "static_select", "action_id": "value", "options": nation_options},
+                "element": nation_select(session=session, nation_iso2=None),
             },
             {
                 "type": "input",
@@ -113,8 +116,8 @@ def read_form(view: dict[str, Any]) -> commands.CoeForm:
     values = (view.get("state") or {}).get("values") or {}
 
     def chosen(block: str) -> str | None:
-        selected = ((values.get(block) or {}).get("value") or {}).get("selected_option") or {}
-        return selected.get("value")
+        element = (values.get(block) or {}).get("value") or (values.get(block) or {}).get(NATION_MENU) or {}
+        return (element.get("selected_option") or {}).get("value")
 
     def typed(block: str) -> str:
         return ((values.get(block) or {}).get("value") or {}).get("value") or ""

@@ -11,11 +11,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot import views
+from bot import options, views
 from commands import notes as commands
 from commands.ids import Action, Form
 from commands.visits import dates_text
-from storage import nations as nation_store
 from storage import visits as visit_store
 
 NOTE_FORM = Form.NOTE
@@ -62,7 +61,6 @@ def form_view(
     metadata: dict[str, Any],
 ) -> dict[str, Any]:
     """The note form: nation, visit, date, text, tags and follow-ups (the nation's visits read with ``session``)."""
-    nations = nation_store.list_nations(session=session)
     visits = (
         visit_store.visits_for_nation(session=session, nation_iso2=nation_iso2, include_cancelled=False)
         if nation_iso2
@@ -71,16 +69,9 @@ def form_view(
     if nation_iso2 and visit_id is None:
         current = visit_store.current_or_recent_visit(session=session, nation_iso2=nation_iso2, today=today)
         visit_id = current.id if current else None
-    nation_options = [option(f"{n.name} ({n.iso2})", n.iso2) for n in nations][:MAX_OPTIONS]
-    nation_select: dict[str, Any] = {
-        "type": "static_select",
-        "action_id": NATION_PICKED,
-        "options": nation_options,
-        "placeholder": {"type": "plain_text", "text": "Choose a nation"},
-    }
-    chosen = next((o for o in nation_options if o["value"] == nation_iso2), None)
-    if chosen:
-        nation_select["initial_option"] = chosen
+    # Typed ahead (bot/options.py answers the menu); picking one offers that nation's visits (NATION_PICKED).
+    nation_select = options.nation_select(session=session, nation_iso2=nation_iso2, placeholder="Type a nation")
+    nation_select["action_id"] = NATION_PICKED
     visit_options = [option("Not part of a visit", NO_VISIT)]
     visit_options += [option(f"#{v.id} {dates_text(v)} · {v.kind}", str(v.id)) for v in visits][: MAX_OPTIONS - 1]
     visit_select: dict[str, Any] = {

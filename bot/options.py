@@ -126,3 +126,4 @@ def answer(ack: Ack, payload: dict, context: BoltContext) -> None:
 
 def register(app: App) -> None:
     app.options(NATION_MENU)(answer)
+    app.options(Action.NOTE_NATION_PICKED)(answer)  # the note form's menu, which also offers the nation's visits

@@ -237,7 +237,7 @@ def submit(workspace: Workspace, view: dict, user: str = ADMIN, **answers: str) 
         if block["type"] != "input":
             continue
         kind, answer = block["element"]["type"], answers.get(block["block_id"])
-        if kind == "static_select":
+        if kind in ("static_select", "external_select"):
             state = {
                 "selected_option": {"text": {"type": "plain_text", "text": answer}, "value": answer} if answer else None
             }
@@ -245,7 +245,7 @@ def submit(workspace: Workspace, view: dict, user: str = ADMIN, **answers: str) 
             state = {"selected_date": answer}
         else:
             state = {"value": answer}
-        values[block["block_id"]] = {"value": {"type": kind, **state}}
+        values[block["block_id"]] = {block["element"]["action_id"]: {"type": kind, **state}}
     return interact(workspace, {"type": "view_submission", "view": {**view, "state": {"values": values}}}, user)
 
 

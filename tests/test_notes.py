@@ -109,7 +109,7 @@ def filled(view: dict, **answers) -> dict:
         element, block_id = block["element"], block["block_id"]
         answer = answers.get(block_id)
         kind = element["type"]
-        if kind == "static_select":
+        if kind in ("static_select", "external_select"):
             chosen = answer if answer is not None else (element.get("initial_option") or {}).get("value")
             state = {
                 "selected_option": {"text": {"type": "plain_text", "text": chosen or ""}, "value": chosen}
