@@ -1,4 +1,5 @@
-"""The local console: the real Bolt app, driven through the local Slack stand-in, text in and text out, no Slack needed."""
+"""The local console: the real Bolt app, driven through the local Slack stand-in, text in and text out, no Slack
+needed."""
 
 from __future__ import annotations
 
@@ -294,7 +295,8 @@ class Console:
                 "is_ephemeral": True,
             }
             payload["channel"] = {"id": "C0STANDIN", "name": "ipslo-team"}
-        body, headers = self.standin.interaction(payload, signing_secret=self.signing_secret)
+        body, signed = self.standin.interaction(payload, signing_secret=self.signing_secret)
+        headers: dict[str, str | Sequence[str]] = dict(signed)
         response = self.app.dispatch(BoltRequest(body=body, headers=headers))
         self.after_ack.wait_idle()
         if response.status != 200:
@@ -487,9 +489,10 @@ class Console:
             command, text = "/ipslo", line
         if command != "/ipslo":
             return f"This app has one command, /ipslo (you typed {command}). Try `/ipslo help`."
-        body, headers = self.standin.slash_command(
+        body, signed = self.standin.slash_command(
             command=command, text=text, user_id=self.user_id, signing_secret=self.signing_secret
         )
+        headers: dict[str, str | Sequence[str]] = dict(signed)
         response = self.app.dispatch(BoltRequest(body=body, headers=headers))
         self.after_ack.wait_idle()
         if response.status != 200:

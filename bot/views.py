@@ -101,7 +101,7 @@ def blocks(reply: Reply, limit: int = MAX_BLOCKS) -> list[dict[str, Any]]:
                 }
             )
     if len(out) > limit:
-        out = out[: limit - 1] + [{"type": "context", "elements": [mrkdwn("…more not shown; narrow the question.")]}]
+        out = [*out[: limit - 1], {"type": "context", "elements": [mrkdwn("…more not shown; narrow the question.")]}]
     return out
 
 

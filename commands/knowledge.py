@@ -1,4 +1,5 @@
-"""Answering officers' questions: `/ipslo ask` (the knowledge base, or our own records for data questions) and `/ipslo isps` (a section or term)."""
+"""Answering officers' questions: `/ipslo ask` (the knowledge base, or our own records for data questions) and
+`/ipslo isps` (a section or term)."""
 
 from __future__ import annotations
 
@@ -64,7 +65,8 @@ POST_HOLDER = "post holder"
 
 @dataclass(frozen=True)
 class Intent:
-    """What a question asks for: a knowledge entry, or one of the data answers (with the nation, subject or period it names)."""
+    """What a question asks for: a knowledge entry, or one of the data answers (with the nation, subject or period it
+    names)."""
 
     name: str
     nation: Nation | None = None
@@ -260,7 +262,8 @@ def find_period(text: str, today: dt.date) -> tuple[tuple[dt.date, dt.date], str
 
 
 def parse_intent(question: str, *, session, index: NationIndex, today: dt.date) -> Intent:
-    """Which kind of answer a question wants. Data questions name our records; everything else is for the knowledge base."""
+    """Which kind of answer a question wants. Data questions name our records; everything else is for the knowledge
+    base."""
     text = normalize(question)
     nation = find_nation(question, index, session)
     if NOTE_WORDS.search(text) and re.search(r"\b(we|i|our|my|you|team|anyone|somebody|someone)\b", text):
@@ -465,7 +468,8 @@ def missing_section_reply(missing: store.MissingSection) -> Reply:
 
 
 def spelling_note(search: Search) -> tuple[str, ...]:
-    """Which typed words were read as others; only plain words (a section number is never corrected, nor shown as a key)."""
+    """Which typed words were read as others; only plain words (a section number is never corrected, nor shown as a
+    key)."""
     fixed = ", ".join(
         f"“{typed}” as “{meant}”" for typed, meant in search.corrections.items() if typed.isalpha() and meant.isalpha()
     )
@@ -476,9 +480,10 @@ def spelling_note(search: Search) -> tuple[str, ...]:
 
 
 def coe_verdict(inv: Invocation, record: NationRecord, state: Standing) -> str:
-    """Yes or no first: whether a nation is under Conditions of Entry, dated and sourced (the facts of /ipslo status)."""
+    """Yes or no first: whether a nation is under Conditions of Entry, dated and sourced (the facts of /ipslo
+    status)."""
     name, coe = record.nation.name, record.coe
-    if state.under_coe:
+    if coe is not None and state.under_coe:
         since = (
             f"has been under Conditions of Entry since {fmt_date(coe.effective_on)}"
             if coe.effective_on
@@ -531,7 +536,8 @@ def nation_status_answer(inv: Invocation, nation: Nation, *, typed: str = "", co
 
 
 def post_holder_answer(inv: Invocation, intent: Intent) -> Reply:
-    """Who holds a post is not in the knowledge base: say so plainly, offer our notes, and say what the post is, labelled as such."""
+    """Who holds a post is not in the knowledge base: say so plainly, offer our notes, and say what the post is,
+    labelled as such."""
     post = intent.subject
     text = f"I don't know who the {post} {intent.place} is: the bot keeps no list of who holds which post."
     nation = intent.nation
@@ -648,7 +654,7 @@ def notes_answer(inv: Invocation, intent: Intent) -> Reply:
             hit.note for hit in note_store.search(session=inv.session, words=words, limit=NOTES_SHOWN, nation_iso2=iso2)
         ]
     if not found and len(words) > 1:  # no note has every word: those with most of them
-        matched: dict[int, tuple[int, object]] = {}
+        matched: dict[int, tuple[int, note_store.Note]] = {}
         for word in words:
             for hit in note_store.search(session=inv.session, words=[word], limit=NOTES_SHOWN, nation_iso2=iso2):
                 count, _ = matched.get(hit.note.id, (0, hit.note))
@@ -691,6 +697,7 @@ def ask(inv: Invocation, text: str) -> Reply:
     understood = understand(session=inv.session, question=question, today=inv.today)
     intent = understood.intent
     if intent.name == NATION_STATUS:
+        assert intent.nation is not None  # parse_intent names the nation of every status question
         return nation_status_answer(inv, intent.nation, typed=intent.nation_typed, coe_question=intent.coe_question)
     if intent.name == POST_HOLDER:
         return post_holder_answer(inv, intent)

@@ -1,4 +1,5 @@
-"""The shared vocabulary of commands: who is asking, what a subcommand is, and what it answers (plain data, no Slack)."""
+"""The shared vocabulary of commands: who is asking, what a subcommand is, and what it answers (plain data, no
+Slack)."""
 
 from __future__ import annotations
 
@@ -101,12 +102,16 @@ def bullet_list(lines: list[str]) -> str:
     return "\n".join(f"• {line}" for line in lines)
 
 
+#: The zone of an officer whose own zone we do not know.
+DEFAULT_ZONE = ZoneInfo("UTC")
+
+
 @dataclass(frozen=True)
 class Caller:
     """The officer running a command."""
 
     user_id: str
-    tz: ZoneInfo = ZoneInfo("UTC")
+    tz: ZoneInfo = DEFAULT_ZONE
     is_admin: bool = False
 
 

@@ -1,4 +1,5 @@
-"""Nations in the officers' words: finding a nation from what was typed, its status, the area list, recording assessments."""
+"""Nations in the officers' words: finding a nation from what was typed, its status, the area list, recording
+assessments."""
 
 from __future__ import annotations
 
@@ -315,7 +316,10 @@ def coe_as_of(inv: Invocation) -> str:
 
 # --- recording an assessment -------------------------------------------------------------------
 
-ASSESS_USAGE = "`/ipslo assess <nation> <date> <outcome> [source]`, e.g. `/ipslo assess fiji 2026-10-03 substantially implementing trip report 26-041`"
+ASSESS_USAGE = (
+    "`/ipslo assess <nation> <date> <outcome> [source]`, "
+    "e.g. `/ipslo assess fiji 2026-10-03 substantially implementing trip report 26-041`"
+)
 
 
 def split_date(words: list[str], *, today: dt.date) -> tuple[dt.date, list[str]]:

@@ -1,4 +1,5 @@
-"""Visit notes in the officers' words: writing them (quick or by form), listing, searching, editing with an audit trail, and exporting a nation's briefing."""
+"""Visit notes in the officers' words: writing them (quick or by form), listing, searching, editing with an audit trail,
+and exporting a nation's briefing."""
 
 from __future__ import annotations
 
@@ -51,7 +52,8 @@ MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
 
 def command_keys(user_id: str, text: str, now: dt.datetime) -> tuple[str, str]:
-    """Idempotency keys for a typed note: this minute's and the last minute's, so a repeat within a minute is the same note."""
+    """Idempotency keys for a typed note: this minute's and the last minute's, so a repeat within a minute is the same
+    note."""
     minute = int(now.timestamp() // 60)
 
     def key(m: int) -> str:
@@ -89,7 +91,8 @@ def split_nation(inv: Invocation, text: str) -> tuple[Nation, str]:
 
 
 def guess_nation(*, session: Session, text: str) -> str | None:
-    """The nation a pasted message names (full names and aliases of four letters or more, not codes like "to" or "in")."""
+    """The nation a pasted message names (full names and aliases of four letters or more, not codes like "to" or
+    "in")."""
     lookup = nation_lookup(session=session)
     words = normalize(text).split()
     for size in (3, 2, 1):
@@ -242,7 +245,8 @@ def save_form(inv: Invocation, form: NoteForm) -> Reply:
 
 
 def schedule_follow_up(inv: Invocation, note: Note, nation: Nation, follow_up: FollowUp) -> reminder_store.Reminder:
-    """A follow-up becomes a reminder for its owner at 09:00 (their zone) on its due date, or in a minute if that has passed."""
+    """A follow-up becomes a reminder for its owner at 09:00 (their zone) on its due date, or in a minute if that has
+    passed."""
     tz = officer_zone(inv, follow_up.owner_user_id)
     due_at = dt.datetime.combine(follow_up.due_on, FOLLOW_UP_AT, tzinfo=tz).astimezone(dt.UTC)
     due_at = max(due_at, inv.now + dt.timedelta(minutes=1))
@@ -659,7 +663,8 @@ class ExportFile:
 
 @dataclass(frozen=True)
 class Export:
-    """What ``/ipslo export`` answers: the reply, the files, and whether they go to the channel (``share``) or to the officer alone."""
+    """What ``/ipslo export`` answers: the reply, the files, and whether they go to the channel (``share``) or to the
+    officer alone."""
 
     reply: Reply
     files: tuple[ExportFile, ...]
@@ -676,7 +681,8 @@ def plain_mentions(text: str, names: dict[str, str]) -> str:
 def export(inv: Invocation, text: str) -> Export:
     """A nation's briefing as Markdown and its status, visits and notes as CSV, written from the database.
 
-    The files hold every note, so they go to the officer's direct message; ``share`` at the end sends them to the channel.
+    The files hold every note, so they go to the officer's direct message; ``share`` at the end sends them to the
+    channel.
     """
     words = text.split()
     to_channel = bool(words) and words[-1].lower() in ("share", "public")
@@ -807,7 +813,8 @@ SUBCOMMANDS = (
         reads_share=True,
         aliases=("find",),
     ),
-    # In Slack, bot/notes.py answers `/ipslo export` itself so that it can send the files; this line gives help its entry.
+    # In Slack, bot/notes.py answers `/ipslo export` itself so that it can send the files; this line gives help its
+    # entry.
     Subcommand(
         "export",
         "export <nation> [share]",

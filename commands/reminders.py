@@ -1,4 +1,5 @@
-"""Reminders in the officers' words: setting and listing them, the message a reminder brings (with its briefing), Done and Snooze, and the weekly digest."""
+"""Reminders in the officers' words: setting and listing them, the message a reminder brings (with its briefing), Done
+and Snooze, and the weekly digest."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
+from commands.coe import confirmation_overdue
 from commands.ids import Action, ReminderVerb
 from commands.language import (
     Button,
@@ -22,7 +24,6 @@ from commands.language import (
     bullet_list,
     parse_id,
 )
-from commands.coe import confirmation_overdue
 from commands.lookup import nation_lookup
 from commands.nations import due_text, fmt_date, standing, strip_icons
 from commands.visits import dates_text, find_visit, visit_line
@@ -150,7 +151,8 @@ def set_reminder(
         parts=(
             Section(f":alarm_clock: I'll remind you *{when}* by direct message ({about}):\n>{what}"),
             Caption(
-                f"Reminder #{reminder.id} · cancel it: `/ipslo reminder cancel {reminder.id}` · all yours: `/ipslo reminders`"
+                f"Reminder #{reminder.id} · cancel it: `/ipslo reminder cancel {reminder.id}` · "
+                "all yours: `/ipslo reminders`"
             ),
         ),
     )
@@ -173,7 +175,10 @@ def partner_time(inv: Invocation, nation_iso2: str | None, moment: dt.datetime) 
 
 
 def reminder_line(reminder: Reminder, tz: ZoneInfo, about: str) -> str:
-    line = f"#{reminder.id} {STATE_WORDS.get(reminder.state, reminder.state)} {describe(reminder.due_at, tz)} · {about}: {reminder.text}"
+    line = (
+        f"#{reminder.id} {STATE_WORDS.get(reminder.state, reminder.state)} {describe(reminder.due_at, tz)} · "
+        f"{about}: {reminder.text}"
+    )
     if reminder.state == store.FAILED and reminder.failure_reason:
         line += f"\n      _Slack refused it: {reminder.failure_reason}_"
     elif reminder.state == store.RETRYING and reminder.next_attempt_at:
@@ -192,7 +197,7 @@ def about_text(reminder: Reminder, names: dict[str, str]) -> str:
 
 def at_most(lines: list[str], limit: int) -> list[str]:
     """The first ``limit`` lines, and how many more there are, so a cut list never looks complete."""
-    return lines if len(lines) <= limit else lines[:limit] + [f"…and {len(lines) - limit} more"]
+    return lines if len(lines) <= limit else [*lines[:limit], f"…and {len(lines) - limit} more"]
 
 
 def names_of(session: Session) -> dict[str, str]:
@@ -280,7 +285,7 @@ def briefing(session: Session, nation_iso2: str | None, *, today: dt.date) -> li
         return []
     [record] = nation_store.nation_records(session=session, nations=[nation])
     state = standing(record, today=today)
-    last, upcoming = visit_store.last_and_next_visit(session=session, nation_iso2=nation_iso2, today=today)
+    last, _ = visit_store.last_and_next_visit(session=session, nation_iso2=nation_iso2, today=today)
     fields = [("Status", state.summary), ("Reassessment due", due_text(state, today=today))]
     if last:
         fields.append(("Last visit", f"{dates_text(last)} · {last.kind}"))
@@ -388,7 +393,7 @@ def press(inv: Invocation, reminder_id: str, action: str) -> Reply:
         ):
             raise busy(found, inv.caller.tz)
         outcome = f":zzz: Snoozed: I'll remind you again {describe(until, inv.caller.tz)} (reminder #{found.id})."
-        return Reply(message.text, header=message.header, parts=message.parts[:-1] + (Section(outcome),))
+        return Reply(message.text, header=message.header, parts=(*message.parts[:-1], Section(outcome)))
     message = reminder_message(
         session=inv.session, reminder=found, tz=inv.caller.tz, now=inv.now, late=late, outcome=outcome
     )
@@ -399,7 +404,8 @@ def press(inv: Invocation, reminder_id: str, action: str) -> Reply:
 
 
 def digest(*, session: Session, now: dt.datetime, tz: ZoneInfo) -> Reply:
-    """The team's week: visits in the next 14 days, reassessments overdue or due within 6 months, reminders missed last week."""
+    """The team's week: visits in the next 14 days, reassessments overdue or due within 6 months, reminders missed last
+    week."""
     today = now.astimezone(tz).date()
     names = names_of(session)
     coming = visit_store.visits_between(session=session, first=today, last=today + dt.timedelta(days=DIGEST_VISIT_DAYS))

@@ -1,4 +1,5 @@
-"""Visits in the officers' words: planning, moving and cancelling them, listing them, and the reminders each visit brings."""
+"""Visits in the officers' words: planning, moving and cancelling them, listing them, and the reminders each visit
+brings."""
 
 from __future__ import annotations
 
@@ -46,7 +47,10 @@ KIND_WORDS: dict[str, str] = {
 }
 KINDS_HINT = "Kinds: " + ", ".join(f"`{k}`" for k in KINDS) + " (country visit when none is given)."
 ADD_USAGE = "`/ipslo visit add <nation> <date> [to <date>] [kind] [title] [lead @someone]`"
-ADD_EXAMPLES = "e.g. `/ipslo visit add fiji 2027-01-12 to 2027-01-16 country visit` or `/ipslo visit add png 12 Jan 2027 capacity building PFSO seminar in Port Moresby`"
+ADD_EXAMPLES = (
+    "e.g. `/ipslo visit add fiji 2027-01-12 to 2027-01-16 country visit` "
+    "or `/ipslo visit add png 12 Jan 2027 capacity building PFSO seminar in Port Moresby`"
+)
 ADD_HELP = f"{ADD_USAGE}, {ADD_EXAMPLES}. {KINDS_HINT}"
 VISIT_USAGE = ADD_USAGE + ", `/ipslo visit move <id> <date> [to <date>]`, `/ipslo visit cancel <id>`"
 LEAD = re.compile(r"\blead(?:s|\s+by)?\s+<@([UW][A-Z0-9]+)(?:\|[^>]*)?>", re.IGNORECASE)
@@ -168,7 +172,8 @@ def reminder_text(visit: Visit, nation_name: str, days_before: int) -> str:
 
 
 def plan_reminders(inv: Invocation, visit: Visit, nation_name: str) -> list[reminder_store.Reminder]:
-    """Bring the visit's reminders in line with its dates: pending ones move, passed ones are not sent, missing ones are added.
+    """Bring the visit's reminders in line with its dates: pending ones move, passed ones are not sent, missing ones are
+    added.
 
     Returns the pending reminders, soonest first.
     """

@@ -473,7 +473,8 @@ def get_entries(*, session: Session, ids: list[str]) -> list[KnowledgeEntry]:
 
 
 def key_form(typed: str) -> str:
-    """A section or term as typed, in one canonical form: "isps a 16" -> "a/16", "SOLAS XI-2 reg 6" -> "xi-2/6", "46 USC 70110" -> "70110"."""
+    """A section or term as typed, in one canonical form: "isps a 16" -> "a/16", "SOLAS XI-2 reg 6" -> "xi-2/6",
+    "46 USC 70110" -> "70110"."""
     form = " ".join(fold(typed).replace("§", " ").split()).strip(" .?")
     form = re.sub(r"^(?:(?:the|isps|code|solas|section|sec\.?|regulation|reg\.?|chapter|ch\.?)\s+)+", "", form)
     match = re.fullmatch(r"(?:part\s*)?([ab])\s*[/ .-]?\s*(\d+(?:\.\d+)*(?:-\d+(?:\.\d+)*)?)", form)
@@ -507,7 +508,8 @@ def find_by_key(*, session: Session, typed: str) -> KnowledgeEntry | None:
     return key_index(list_entries(session=session)).get(key_form(typed))
 
 
-#: The numbered families of sections, by how their keys begin in :func:`key_form`: what to call them and how to show a number.
+#: The numbered families of sections, by how their keys begin in :func:`key_form`: what to call them and how to show a
+#: number.
 SECTION_FAMILIES: dict[str, tuple[str, str]] = {
     "a/": ("Part A", "A/"),
     "b/": ("Part B", "B/"),
@@ -521,7 +523,8 @@ SECTION_FORM = re.compile(
 
 
 def section_numbers(form: str) -> tuple[str, tuple[int, ...]] | None:
-    """A section reference in :func:`key_form` as its family and numbers: "a/19.4" -> ("a/", (19, 4)), "70108(d)" -> ("usc", (70108, 4))."""
+    """A section reference in :func:`key_form` as its family and numbers: "a/19.4" -> ("a/", (19, 4)),
+    "70108(d)" -> ("usc", (70108, 4))."""
     match = SECTION_FORM.fullmatch(form)
     if match is None:
         return None
@@ -532,7 +535,8 @@ def section_numbers(form: str) -> tuple[str, tuple[int, ...]] | None:
 
 @dataclass(frozen=True)
 class MissingSection:
-    """A section reference with no entry: how to show it, the range its family's entries cover, and the nearest real ones."""
+    """A section reference with no entry: how to show it, the range its family's entries cover, and the nearest real
+    ones."""
 
     shown: str  # "A/99", "46 U.S.C. 70199"
     family: str  # "Part A"
@@ -542,8 +546,9 @@ class MissingSection:
 
 
 def missing_section(*, session: Session, typed: str, limit: int = 3) -> MissingSection | None:
-    """When ``typed`` is a section number the knowledge base has no entry for: what to say about it, with the nearest real
-    sections (the same depth first: A/19, A/18, A/17 for A/99). None when it is no section number, or one that exists."""
+    """When ``typed`` is a section number the knowledge base has no entry for: what to say about it, with the nearest
+    real sections (the same depth first: A/19, A/18, A/17 for A/99). None when it is no section number, or one that
+    exists."""
     form = key_form(typed)
     wanted = section_numbers(form)
     if wanted is None or wanted[0] not in SECTION_FAMILIES or find_by_key(session=session, typed=typed) is not None:
@@ -564,7 +569,7 @@ def missing_section(*, session: Session, typed: str, limit: int = 3) -> MissingS
         other = item[0]
         size = max(len(other), len(numbers))
         padded = [(other + (0,) * size)[:size], (numbers + (0,) * size)[:size]]
-        return (len(other) != len(numbers), [abs(a - b) for a, b in zip(*padded)], other)
+        return (len(other) != len(numbers), [abs(a - b) for a, b in zip(*padded, strict=True)], other)
 
     nearest: list[tuple[str, KnowledgeEntry]] = []
     for _, key, entry in sorted(known.values(), key=distance):
@@ -993,8 +998,8 @@ class Search:
 MIN_COVERAGE = 0.5
 CANDIDATES = 40
 #: How the signals add up: BM25 (scaled so the best candidate scores 1), how much of the question the entry covers and
-#: how much its statement (title, lead, keys, synonyms) covers, the longest name of the entry found whole in the question, and a bonus for the kind of fact asked for, given only among candidates
-#: within KIND_MARGIN of the best.
+#: how much its statement (title, lead, keys, synonyms) covers, the longest name of the entry found whole in the
+#: question, and a bonus for the kind of fact asked for, given only among candidates within KIND_MARGIN of the best.
 BM25_WEIGHT, COVER_WEIGHT, NAME_WEIGHT, PHRASE_WEIGHT, KIND_BONUS, KIND_MARGIN = 1.0, 1.0, 0.5, 0.1, 0.15, 0.35
 #: A whole section in brief answers "tell me about A/19", not a question about one of its rules ("can an interim ISSC
 #: be extended?" is settled by A/19.4.4, not by the A/19.4 overview): it weighs less unless the question names it.

@@ -28,6 +28,7 @@ def open_home(workspace, user: str) -> dict:
             },
         }
     )
+
     def mine() -> list:  # a change an officer made publishes their desk too (bot/home.py), perhaps just now
         return [c for c in workspace.standin.calls_to("views.publish") if c.args["user_id"] == user]
 

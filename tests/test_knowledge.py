@@ -1,4 +1,5 @@
-"""The knowledge base and /ipslo ask | isps: loading, section look-ups, cited answers, "I don't know", and data questions."""
+"""The knowledge base and /ipslo ask | isps: loading, section look-ups, cited answers, "I don't know", and data
+questions."""
 
 from __future__ import annotations
 

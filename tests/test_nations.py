@@ -186,7 +186,7 @@ def test_nations_lists_the_area_coe_and_regions(database) -> None:
 
 def test_assess_without_an_outcome_asks_for_one(database) -> None:
     session, inv = invocation(database)
-    with session, pytest.raises(CommandError, match="^Which outcome"):
+    with session, pytest.raises(CommandError, match=r"^Which outcome"):
         assess(inv, "fiji 2026-10-03")
 
 
