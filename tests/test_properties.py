@@ -380,6 +380,6 @@ def test_any_coe_form_is_recorded_or_refused_beside_a_field(database: Database, 
         answered_or_told(reply)
 
 
-@pytest.mark.parametrize("text", ["", " ", "\x00", "help", "HELP visit"])
+@pytest.mark.parametrize("text", ["", " ", "\x00", "help", "HELP visit", "ask _", "isps _"])
 def test_a_few_edge_texts_by_hand(database: Database, text: str) -> None:
     answered_or_told(bot_on(database).run(lambda inv: ipslo.run(inv, clean_input(text)), caller(False), "edge"))
