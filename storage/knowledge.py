@@ -904,7 +904,8 @@ class KnowledgeIndex:
         if not terms:
             return total
         for name, retriever in self.fields.items():
-            known = [t for t in terms if t in retriever.vocab_dict]
+            # "" is bm25s' stand-in for an entry without words in a field, not a word: "_" alone must not reach it
+            known = [t for t in terms if t and t in retriever.vocab_dict]
             if known:
                 total += FIELD_WEIGHTS[name] * np.asarray(retriever.get_scores(known), dtype=float)
         return total

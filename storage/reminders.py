@@ -26,7 +26,7 @@ FAILED = "failed"  # Slack refused it for good (failure_reason says why)
 DONE = "done"  # the officer pressed Done
 CANCELLED = "cancelled"  # cancelled by the officer, or its visit was cancelled or moved past it
 
-OPEN_STATES = (PENDING, RETRYING, LATE, MISSED, FAILED)  # what /ipslo reminders shows
+OPEN_STATES = (PENDING, RETRYING, CLAIMED, LATE, MISSED, FAILED)  # what /ipslo reminders shows (claimed: being sent)
 WAITING = (PENDING, RETRYING)  # not sent yet, and still to be sent
 DELIVERED = (SENT, LATE)
 

@@ -19,6 +19,7 @@ from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.engine import make_url
 
@@ -30,6 +31,12 @@ from bot.serve import wsgi_app
 from bot.settings import Settings
 from storage.db import Base, make_engine, make_sessions, migrate, normalize_url
 from tests.standin import CheckedSlack
+
+# Property tests (tests/test_properties.py): the same inputs on every CI run, so a red run can be replayed; new
+# inputs on a developer's machine (HYPOTHESIS_PROFILE=ci to replay CI's).
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+hypothesis_settings.register_profile("dev", print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
 
 POSTGRES_URL = os.environ.get("IPSLO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 SIGNING_SECRET = "test-signing-secret"

@@ -74,6 +74,7 @@ def test_help_needs_no_database(down: Workspace) -> None:
     assert "/ipslo status <nation>" in down.command("help").text
 
 
+@pytest.mark.fault
 def test_commands_work_again_once_postgresql_is_back(postgres_url: str, standin: SlackStandIn) -> None:
     database = open_database(Settings(database_url=postgres_url))
     try:

@@ -82,6 +82,7 @@ def test_stopping_while_sending_leaves_nothing_claimed_and_the_next_process_send
     assert states(database)[store.CLAIMED] == 0
 
 
+@pytest.mark.fault
 def test_sigterm_while_sending_exits_cleanly_without_a_traceback(
     database_url: str, tmp_path: Path, standin: SlackStandIn
 ) -> None:
