@@ -214,3 +214,20 @@ def test_the_standin_answers_files_info_and_downloads_as_slack_does(desk: Worksp
     with pytest.raises(SlackApiError) as missing:
         client.files_info(file="F0NOTHERE")
     assert missing.value.response["error"] == "file_not_found"
+
+
+def test_the_console_form_asks_for_a_file_path_then_confirms(tmp_path: Path) -> None:
+    from tests.test_entrypoints import bot
+
+    path = tmp_path / "visits.csv"
+    path.write_text(VISITS_CSV, encoding="utf-8")
+    lines = ["import", str(tmp_path / "nothere.csv"), str(path), "y", "visits"]
+    result = bot("console", "--admin", cwd=tmp_path, stdin="\n".join(lines) + "\n")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "[form: Import the tracker]" in out and "(a file path)" in out
+    assert "No file at" in out
+    assert "visits.csv: Would add: 4 visits." in out and "! row 4: unknown nation “Fijji”" in out
+    assert "Confirm import? [y/N]" in out
+    assert "visits.csv: Added: 4 visits." in out
+    assert "Traceback" not in out + result.stderr
