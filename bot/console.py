@@ -223,6 +223,10 @@ class Console:
         if call.method in ("views.open", "views.push") and call.response and call.response.get("ok"):
             with self._buttons_lock:
                 self.forms.append(call.response["view"]["id"])  # filled in field by field (fill_forms)
+        if call.method == "views.update" and call.response and (call.view() or {}).get("type") == "modal":
+            self._print(
+                "\n[the form now shows]\n" + render({"blocks": (call.view() or {}).get("blocks", [])}, self.names)
+            )
         if call.method == "files.completeUploadExternal" and call.response and call.response.get("ok"):
             paths = [self._save_upload(f["id"], f["name"]) for f in call.response["files"]]
             self._print("\n[bot uploaded files, saved here]\n" + "\n".join(f"  {p}" for p in paths))
@@ -391,7 +395,10 @@ class Console:
                     self._print(f"⚠️ {label}: {plain(message, self.names)}")
                 asking = [b for b in view["blocks"] if b.get("block_id") in errors] or asking
                 continue
-            if answer.get("response_action") == "update":
+            if answer.get("response_action") == "update" and answer["view"].get("submit"):
+                self.standin.views[view_id].update(answer["view"])  # the form goes on (the import's Confirm import)
+                self.fill_form(view_id)
+            elif answer.get("response_action") == "update":
                 self._print(render({"blocks": answer["view"].get("blocks", [])}, self.names))
             return
 
@@ -429,6 +436,16 @@ class Console:
                     return {"type": kind, "selected_option": chosen}
                 self._print(f"  “{typed}” is not one of the choices.")
                 continue
+            if kind == "file_input":  # the console attaches a file from disk, as Slack would from the computer
+                typed = self.ask(f"{label}{optional} (a file path): ")
+                if typed is None or typed.strip().lower() == "cancel":
+                    return None
+                path = Path(typed.strip()).expanduser()
+                if not path.is_file():
+                    self._print(f"  No file at {path}.")
+                    continue
+                attached = self.standin.add_file(path.name, path.read_bytes(), user=self.user_id)
+                return self.standin.file_input_state(attached)
             keys = {
                 "datepicker": ("selected_date", "initial_date", "YYYY-MM-DD"),
                 "timepicker": ("selected_time", "initial_time", "HH:MM"),

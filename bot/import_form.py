@@ -1,10 +1,13 @@
-"""The tracker in Slack and on the command line: ``/ipslo export all`` (the team's workbook, by direct message),
+"""The tracker in Slack and on the command line: ``/ipslo export all`` (the team's workbook, by direct message), the
+import form (bare ``/ipslo import``, admins: a file field, its preview, then Confirm import),
 ``python -m bot import FILE [--dry-run]``, and the directory that asks Slack who a lead named in the tracker is."""
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
+import urllib.request
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -17,7 +20,8 @@ from bot.notes import after_ack
 from bot.runtime import COMMAND, Bot, Database, slack_client
 from bot.settings import Settings
 from commands import tracker_import as commands
-from commands.language import CommandError, Invocation, Reply
+from commands.ids import Form
+from commands.language import Caption, CommandError, Invocation, Reply, Section
 from commands.nations import normalize
 from storage.db import utcnow
 
@@ -119,9 +123,265 @@ def send_workbook(body: dict, context: BoltContext, client: WebClient, respond: 
             log.exception("could not tell %s that the workbook failed", body.get("user_id"))
 
 
+# --- the import form: a file, its preview, Confirm import ------------------------------------------------------
+
+FILE_BLOCK = "file"  # the file field's block and action id
+TITLE = "Import the tracker"
+VIEW_BLOCKS = 95  # of Slack's 100 per modal, for the preview's text
+PREVIEW_ROWS = 20  # rows to add and rows on record shown in the preview (every unreadable row is shown, up to ...)
+PREVIEW_PROBLEMS = 400
+DOWNLOAD_SECONDS = 20
+
+
+def plain(text: str) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text, "emoji": True}
+
+
+def is_bare_import(body: dict) -> bool:
+    """`/ipslo import` with nothing after it: the form."""
+    return (body.get("text") or "").strip().lower() == "import"
+
+
+def upload_view() -> dict[str, Any]:
+    """The form: one file field (CSV or .xlsx, one file); submitting it shows the preview."""
+    return {
+        "type": "modal",
+        "callback_id": Form.IMPORT,
+        "title": plain(TITLE),
+        "submit": plain("Preview"),
+        "close": plain("Cancel"),
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": FILE_BLOCK,
+                "label": plain("The tracker: CSV or Excel (.xlsx), up to 5 MB"),
+                "element": {
+                    "type": "file_input",
+                    "action_id": FILE_BLOCK,
+                    "filetypes": ["csv", "xlsx"],
+                    "max_files": 1,
+                },
+            },
+            {
+                "type": "context",
+                "elements": [
+                    views.mrkdwn(
+                        "Sheets of visits, assessments and notes, with the columns the README names (Nation or "
+                        "Country, Start, End, Lead or POC, Date, Outcome, Note, …). *Preview* shows what it would add, "
+                        "what is on record already and every row it cannot read; nothing is written until you press "
+                        "*Confirm import*."
+                    )
+                ],
+            },
+        ],
+    }
+
+
+def attached_file(view: dict[str, Any]) -> str | None:
+    """The id of the file attached to the form (Slack's view state: ``{"type": "file_input", "files": [...]}``)."""
+    element = ((view.get("state") or {}).get("values") or {}).get(FILE_BLOCK, {}).get(FILE_BLOCK) or {}
+    files = element.get("files") or []
+    return files[0].get("id") if files and isinstance(files[0], dict) else None
+
+
+def text_blocks(lines: list[str]) -> list[dict[str, Any]]:
+    """Lines as sections within Slack's limits (3000 characters a section, 100 blocks a modal)."""
+    pieces = views.split_text(views.escape_mrkdwn("\n".join(lines)))
+    out: list[dict[str, Any]] = [{"type": "section", "text": views.mrkdwn(piece)} for piece in pieces[:VIEW_BLOCKS]]
+    if len(pieces) > VIEW_BLOCKS:
+        out.append({"type": "context", "elements": [views.mrkdwn("…more than a form can show; see the command line.")]})
+    return out
+
+
+def preview_view(preview: commands.Preview, *, file_id: str) -> dict[str, Any]:
+    """The form turned into the preview; its submit button is Confirm import (when there is anything to add)."""
+    lines = preview.lines(
+        dry_run=True,
+        limit=PREVIEW_ROWS,
+        problem_limit=PREVIEW_PROBLEMS,
+        closing=commands.PREVIEW_CLOSING if preview.added else "Nothing to add: every row is on record or unreadable.",
+    )
+    view: dict[str, Any] = {
+        "type": "modal",
+        "callback_id": Form.IMPORT_PREVIEW,
+        "title": plain(TITLE),
+        "close": plain("Cancel"),
+        "blocks": text_blocks(lines),
+        "private_metadata": json.dumps({"file": file_id}),
+    }
+    if preview.added:
+        view["submit"] = plain("Confirm import")
+    return view
+
+
+def done_view(lines: list[str]) -> dict[str, Any]:
+    """The preview turned into what was written (or why nothing was)."""
+    return {
+        "type": "modal",
+        "callback_id": Form.IMPORT_DONE,
+        "title": plain(TITLE),
+        "close": plain("Done"),
+        "blocks": text_blocks(lines),
+    }
+
+
+def said(reply: Reply) -> str:
+    """A refusal as one line for beside the field: what is wrong, then what to do instead."""
+    return " ".join(part.text for part in reply.parts if isinstance(part, Section | Caption)) or reply.text
+
+
+def fetch_upload(client: WebClient, file_id: str) -> commands.Tracker:
+    """The attached file, as Slack gives it to the bot: ``files.info`` names it and gives ``url_private_download``,
+    fetched with the bot token (Slack answers a sign-in page without it), then read. CommandError says what is wrong."""
+    try:
+        info = client.files_info(file=file_id)["file"]
+    except SlackApiError as error:
+        log.warning("files.info failed for an attached tracker: %s", error.response.get("error"))
+        raise CommandError(
+            f"Slack would not give me the file ({error.response.get('error')}).", hint="Attach it again."
+        ) from None
+    name = info.get("name") or info.get("title") or file_id
+    commands.check_upload(file_name=name, filetype=info.get("filetype") or "", size=int(info.get("size") or 0))
+    url = info.get("url_private_download") or info.get("url_private")
+    if not url:
+        raise CommandError(f"Slack gave no address to download {name} from.", hint="Attach it again.")
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {client.token}"})
+    try:
+        with urllib.request.urlopen(request, timeout=DOWNLOAD_SECONDS) as response:
+            kind = response.headers.get("Content-Type") or ""
+            data = response.read(commands.MAX_UPLOAD_BYTES + 1)
+    except OSError as error:
+        log.warning("downloading an attached tracker failed: %s", error)
+        raise CommandError(f"I could not download {name} from Slack just now.", hint="Try again in a minute.") from None
+    if kind.startswith("text/html"):
+        log.error("url_private_download answered a web page: is the files:read scope granted?")
+        raise CommandError(
+            f"Slack sent a sign-in page instead of {name}.",
+            hint="The app needs the files:read scope: reinstall it from manifest.yml, then attach the file again.",
+        )
+    commands.check_upload(file_name=name, filetype=info.get("filetype") or "", size=len(data))
+    return commands.read_tracker(name, data)
+
+
+def open_import_form(ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
+    """Bare `/ipslo import`: the form for admins (opened before the ack: a trigger lasts 3 seconds); others told why."""
+    caller = context.get("caller")
+    if caller is None:  # refused by the officer middleware already
+        ack()
+        return
+    if not caller.is_admin:
+        ack(**views.message(commands.NOT_ADMIN.reply()))
+        return
+    try:
+        client.views_open(trigger_id=body["trigger_id"], view=upload_view())
+    except SlackApiError as error:
+        log.warning("views.open failed for the import form: %s", error.response.get("error"))
+        why = CommandError(
+            "Slack would not open the import form.", hint=f"Type `/ipslo import` again, or {commands.IMPORT_USAGE}."
+        )
+        ack(**views.message(why.reply()))
+        return
+    ack()
+
+
+def preview_import(ack: Ack, view: dict, context: BoltContext, client: WebClient) -> None:
+    """The file submitted: fetched, read and planned (nothing written); the form becomes the preview. What is wrong
+    with the file (not CSV or .xlsx, too large, unreadable) is said beside the field."""
+    bot: Bot = context["bot"]
+    caller = context["caller"]
+    file_id = attached_file(view)
+    if not caller.is_admin:
+        ack(response_action="errors", errors={FILE_BLOCK: views.clip(said(commands.NOT_ADMIN.reply()), 2000)})
+        return
+    if not file_id:
+        ack(response_action="errors", errors={FILE_BLOCK: "Attach the tracker: one CSV or .xlsx file."})
+        return
+    try:
+        tracker = fetch_upload(client, file_id)
+    except CommandError as error:
+        ack(response_action="errors", errors={FILE_BLOCK: views.clip(said(error.reply()), 2000)})
+        return
+    people = commands.resolve_people(commands.people_in(tracker), SlackDirectory(client))  # Slack: before the session
+    made: list[commands.Preview] = []
+
+    def operation(inv: Invocation) -> Reply:
+        made.append(commands.preview_upload(inv, tracker=tracker, people=people))
+        return Reply(made[0].lines(dry_run=True)[0])
+
+    reply = bot.run(operation, caller, "import form: preview")
+    if reply.refused or not made:
+        ack(response_action="errors", errors={FILE_BLOCK: views.clip(said(reply), 2000)})
+        return
+    ack(response_action="update", view=preview_view(made[0], file_id=file_id))
+
+
+def confirm_import(ack: Ack, view: dict, context: BoltContext) -> None:
+    """Confirm import, answered at once: the preview becomes "Importing…" and the writing follows after Slack has its
+    answer (``write_import``: a large file takes longer than the 3 seconds Slack waits). Officers are refused."""
+    caller = context["caller"]
+    if not caller.is_admin:
+        log.warning("an import confirmation from %s, who is not an admin, was refused", caller.user_id)
+        ack(response_action="update", view=done_view([said(commands.NOT_ADMIN.reply()), "Nothing was written."]))
+        return
+    file_id = json.loads(view.get("private_metadata") or "{}").get("file")
+    if not file_id:
+        lost = ["This form has lost its file; nothing was written.", "Type `/ipslo import` again."]
+        ack(response_action="update", view=done_view(lost))
+        return
+    context["import_file"] = file_id
+    ack(response_action="update", view=done_view([":hourglass_flowing_sand: Importing… this form shows the result."]))
+
+
+@after_ack
+def write_import(body: dict, context: BoltContext, client: WebClient) -> None:
+    """The confirmed file fetched again and written under the team's import lock, imported by the caller; a second
+    press finds its rows on record and adds nothing. The form shows what was written."""
+    file_id: str | None = context.get("import_file")
+    if file_id is None:
+        return
+    bot: Bot = context["bot"]
+    caller = context["caller"]
+    lines: list[str]
+    try:
+        tracker = fetch_upload(client, file_id)
+    except CommandError as error:
+        lines = [said(error.reply()), "Nothing was written."]
+    else:
+        people = commands.resolve_people(commands.people_in(tracker), SlackDirectory(client))
+        made: list[commands.Preview] = []
+
+        def operation(inv: Invocation) -> Reply:
+            made.append(commands.confirm_upload(inv, tracker=tracker, people=people))
+            return Reply(made[0].lines(dry_run=False)[0])
+
+        reply = bot.run(operation, caller, "import form: confirm")
+        if reply.refused or not made:
+            lines = [said(reply), "Nothing was written."]
+        else:
+            preview = made[0]
+            log.info("import form: %s imported %s (%d added)", caller.user_id, preview.file_name, len(preview.added))
+            closing = (
+                f"Imported by <@{caller.user_id}>: each record keeps the file and row it came from. Importing it "
+                "again adds nothing."
+                if preview.added
+                else "Nothing added: every row was on record already (imported before?) or unreadable."
+            )
+            lines = preview.lines(dry_run=False, limit=PREVIEW_ROWS, problem_limit=PREVIEW_PROBLEMS, closing=closing)
+    try:
+        client.views_update(view_id=body["view"]["id"], view=done_view(lines))
+    except SlackApiError as error:  # the form was closed: say it by direct message
+        log.info(
+            "import form: views.update failed (%s); telling %s directly", error.response.get("error"), caller.user_id
+        )
+        client.chat_postMessage(channel=caller.user_id, text=views.escape_mrkdwn(views.clip("\n".join(lines), 3000)))
+
+
 def register(app: App, bot: Bot) -> None:
     """Registered before bot/notes.py, whose `/ipslo export <nation>` would otherwise take `export all`."""
     app.command(COMMAND, matchers=[is_export_all])(ack=answer_export_all, lazy=[send_workbook])
+    app.command(COMMAND, matchers=[is_bare_import])(open_import_form)
+    app.view(Form.IMPORT)(preview_import)
+    app.view(Form.IMPORT_PREVIEW)(ack=confirm_import, lazy=[write_import])
 
 
 def run_import(

@@ -16,7 +16,7 @@ from email.parser import BytesParser
 from email.policy import HTTP as _HTTP_POLICY
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, quote, urlsplit
 from zoneinfo import ZoneInfo
 
 __all__ = ["ApiCall", "ResponsePost", "SlackStandIn", "sign"]
@@ -177,6 +177,7 @@ class SlackStandIn:
         self.violations: list[str] = []
         self.internal_errors: list[str] = []  # stand-in bugs / callback exceptions
         self.uploaded_files: dict[str, dict] = {}
+        self.downloads: list[tuple[str, bool]] = []  # (file id, sent with the bot token) for each url_private fetch
         self.ephemeral_messages: list[dict] = []
         self.views: dict[str, dict] = {}
         self.users: dict[str, dict] = {}
@@ -396,6 +397,66 @@ class SlackStandIn:
             self.internal_errors.clear()
             self._messages.clear()
             self.ephemeral_messages.clear()
+            self.downloads.clear()
+
+    def add_file(self, name: str, content: bytes, *, user: str) -> dict:
+        """A file a member attached in Slack (a form's file field): kept like an upload; its object as Slack shows it
+        (a form's view state carries it as ``{"type": "file_input", "files": [this]}``)."""
+        with self._lock:
+            file_id = self._new_id("F")
+            self.uploaded_files[file_id] = {
+                "filename": name,
+                "title": name,
+                "content": content,
+                "channel_id": None,
+                "length": len(content),
+                "completed": True,
+                "user": user,
+            }
+            return self._file_object(file_id)
+
+    @staticmethod
+    def file_input_state(*files: dict) -> dict:
+        """A file_input element's state in a view_submission, as Slack sends it."""
+        return {"type": "file_input", "files": [dict(f) for f in files]}
+
+    def _file_object(self, file_id: str) -> dict:
+        rec = self.uploaded_files[file_id]
+        name = rec["filename"]
+        extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+        filetype, mimetype, pretty = _FILE_TYPES.get(extension, ("binary", "application/octet-stream", "Binary"))
+        created = int(rec.setdefault("created", time.time()))
+        return {
+            "id": file_id,
+            "created": created,
+            "timestamp": created,
+            "name": name,
+            "title": rec.get("title") or name,
+            "mimetype": mimetype,
+            "filetype": filetype,
+            "pretty_type": pretty,
+            "user": rec.get("user") or self.bot_user_id,
+            "user_team": self.team_id,
+            "editable": False,
+            "size": len(rec["content"] or b""),
+            "mode": "hosted",
+            "is_external": False,
+            "external_type": "",
+            "is_public": False,
+            "public_url_shared": False,
+            "display_as_bot": False,
+            "username": "",
+            "url_private": f"{self.base_url}/files-pri/{self.team_id}-{file_id}/{quote(name)}",
+            "url_private_download": f"{self.base_url}/files-pri/{self.team_id}-{file_id}/download/{quote(name)}",
+            "permalink": f"{PERMALINK_HOST}/files/{rec.get('user') or self.bot_user_id}/{file_id}/{name}",
+            "comments_count": 0,
+            "is_starred": False,
+            "shares": {},
+            "channels": [rec["channel_id"]] if rec.get("channel_id") else [],
+            "groups": [],
+            "ims": [],
+            "has_rich_preview": False,
+        }
 
     # ------------------------------------------------------------------ request handling
     def _next_ts(self) -> str:
@@ -875,6 +936,29 @@ class SlackStandIn:
             self._messages[(cid, ts)] = msg
         return {"ok": True, "files": out}
 
+    def _m_files_info(self, args: dict) -> dict:
+        rec = self.uploaded_files.get(str(args.get("file") or ""))
+        if rec is None or rec["content"] is None:
+            return {"ok": False, "error": "file_not_found"}
+        file = self._file_object(str(args["file"]))
+        return {"ok": True, "file": file, "comments": [], "response_metadata": {"next_cursor": ""}}
+
+    def _handle_download(self, file_id: str, token: str | None) -> _Reply:
+        """``url_private`` / ``url_private_download``: the bytes for a request with the bot token in an Authorization
+        header; without it, Slack's sign-in page (HTML), as Slack answers a browser that is not signed in."""
+        with self._lock:
+            rec = self.uploaded_files.get(file_id)
+            authorized = token == self.bot_token
+            self.downloads.append((file_id, authorized))
+            if rec is None or rec["content"] is None:
+                return _Reply(404, b"<html><body>File not found</body></html>", {"Content-Type": "text/html"})
+            if not authorized:
+                page = b"<!DOCTYPE html><html><head><title>Slack</title></head><body>Sign in to Slack</body></html>"
+                return _Reply(200, page, {"Content-Type": "text/html; charset=utf-8"})
+            mimetype = self._file_object(file_id)["mimetype"]
+            disposition = f'attachment; filename="{rec["filename"]}"'
+            return _Reply(200, bytes(rec["content"]), {"Content-Type": mimetype, "Content-Disposition": disposition})
+
     def _handle_upload(self, file_id: str, content_type: str, raw: bytes) -> _Reply:
         with self._lock:
             rec = self.uploaded_files.get(file_id)
@@ -914,6 +998,18 @@ class SlackStandIn:
         self._run_callback(self.on_response, post)
         return _Reply(200, b"ok", {"Content-Type": "text/html"})
 
+
+#: filetype, mimetype and pretty_type as files.info gives them, by file name extension.
+_FILE_TYPES = {
+    "csv": ("csv", "text/csv", "CSV"),
+    "xlsx": ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "Excel Spreadsheet"),
+    "xls": ("xls", "application/vnd.ms-excel", "Excel Spreadsheet"),
+    "txt": ("text", "text/plain", "Plain Text"),
+    "pdf": ("pdf", "application/pdf", "PDF"),
+    "png": ("png", "image/png", "PNG"),
+    "md": ("markdown", "text/plain", "Markdown (raw)"),
+    "ics": ("text", "text/calendar", "Plain Text"),
+}
 
 _ADD_USER_KW = {"name", "tz", "tz_offset", "deleted", "is_admin", "real_name", "display_name", "email", "is_bot"}
 
@@ -968,6 +1064,12 @@ class _Handler(BaseHTTPRequestHandler):
         m = re.fullmatch(r"/upload/([A-Za-z0-9]+)", path)
         if m and self.command == "POST":
             return self.standin._handle_upload(m.group(1), content_type, raw)
+        m = re.fullmatch(r"/files-pri/[A-Za-z0-9]+-([A-Za-z0-9]+)/(?:download/)?[^/]+", path)
+        if m and self.command == "GET":
+            auth = self.headers.get("Authorization", "")
+            return self.standin._handle_download(
+                m.group(1), auth[7:].strip() if auth.lower().startswith("bearer ") else None
+            )
         m = re.fullmatch(r"/response/([A-Za-z0-9_-]+)", path)
         if m and self.command == "POST":
             return self.standin._handle_response_url(m.group(1), content_type, raw)

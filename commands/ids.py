@@ -63,6 +63,9 @@ class Form(StrEnum):
     REMINDER = "reminder_form"
     ASSESS = "assess_form"
     ASK = "ask_form"
+    IMPORT = "import_form"  # the tracker import (bot/import_form.py): bare `/ipslo import` opens it for admins
+    IMPORT_PREVIEW = "import_preview"  # the import form turned into its preview; submitting it is Confirm import
+    IMPORT_DONE = "import_done"  # the preview turned into what was written; nothing is submitted from it
 
 
 class Shortcut(StrEnum):

@@ -391,7 +391,9 @@ class Preview:
         said = [f"{n} {SHEET_TITLES[kind].lower()[:-1]}{'' if n == 1 else 's'}" for kind, n in counts if n]
         return ", ".join(said) or "nothing"
 
-    def lines(self, *, dry_run: bool, limit: int | None = None) -> list[str]:
+    def lines(
+        self, *, dry_run: bool, limit: int | None = None, problem_limit: int | None = None, closing: str | None = None
+    ) -> list[str]:
         def capped(items: list[str]) -> list[str]:
             if limit is None or len(items) <= limit:
                 return items
@@ -404,7 +406,15 @@ class Preview:
         out += capped([f"  = {p.row.where()}: {p.line}: the same as {p.matches}" for p in self.already])
         if self.problems:
             out.append(f"Cannot read {len(self.problems)} row{'' if len(self.problems) == 1 else 's'}:")
-            out += capped([f"  ! {p.where}: {p.reason}" for p in self.problems])
+            problems = [f"  ! {p.where}: {p.reason}" for p in self.problems]
+            out += (
+                problems
+                if problem_limit is None or len(problems) <= problem_limit
+                else [
+                    *problems[:problem_limit],
+                    f"  … and {len(problems) - problem_limit} more: `python -m bot import FILE --dry-run` lists all",
+                ]
+            )
         else:
             out.append("Every row could be read.")
         if self.kept_as_text:
@@ -412,12 +422,14 @@ class Preview:
                 "Kept as text (Slack has no member by that name or address; the records stay under the importer):"
             )
             out += capped([f"  ? “{who}” ({', '.join(where)})" for who, where in sorted(self.kept_as_text.items())])
-        if dry_run:
+        if closing is not None:
+            out.append(closing)
+        elif dry_run:
             out.append("Dry run: nothing was written. Run it again without --dry-run to write the rows to add.")
         return out
 
-    def reply(self, *, dry_run: bool, limit: int = 15) -> Reply:
-        lines = self.lines(dry_run=dry_run, limit=limit)
+    def reply(self, *, dry_run: bool, limit: int = 15, closing: str | None = None) -> Reply:
+        lines = self.lines(dry_run=dry_run, limit=limit, closing=closing)
         summary = lines[0]
         body = "\n".join(lines)
         chunks = [body[i : i + 2900] for i in range(0, min(len(body), 2900 * 10), 2900)]
@@ -869,10 +881,55 @@ def export_all(inv: Invocation) -> Workbook:
 
 def import_help(inv: Invocation, text: str) -> Reply:
     raise CommandError(
-        "Imports of the tracker run from the command line on the bot's server for now.",
-        hint=f"{IMPORT_USAGE}. The README lists the columns it reads; `/ipslo export all` (admins) writes the team's "
-        "records as a workbook that imports back.",
+        "`/ipslo import` takes no words after it: it opens a form where you attach the tracker file.",
+        hint=f"Type `/ipslo import` alone, or on the bot's server {IMPORT_USAGE}. The README lists the columns it "
+        "reads; `/ipslo export all` (admins) writes the team's records as a workbook that imports back.",
     )
+
+
+# --- the import form in Slack (bot/import_form.py): a file, its preview, and the write once confirmed ----------
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+UPLOAD_TYPES = ("csv", "xlsx")
+NOT_ADMIN = CommandError(
+    "Only admins may import the tracker: an import writes visits, assessments and notes for the whole team.",
+    hint="Ask an admin (IPSLO_ADMINS) to import it, or to add you. `/ipslo export all` is admins' too; "
+    "`/ipslo export <nation>` exports one nation.",
+)
+PREVIEW_CLOSING = "Nothing is written until you press Confirm import. Importing the same file again adds nothing."
+
+
+def check_upload(*, file_name: str, filetype: str, size: int) -> None:
+    """A file attached to the form, before it is fetched: a CSV or .xlsx file of at most 5 MB."""
+    kind = (filetype or PurePath(file_name).suffix.lstrip(".")).lower()
+    if kind not in UPLOAD_TYPES and PurePath(file_name).suffix.lower() not in (".csv", ".xlsx"):
+        raise CommandError(
+            f"{file_name} is not a CSV or .xlsx file.",
+            hint="Attach the tracker saved from Excel as .xlsx (Excel Workbook) or as CSV UTF-8.",
+        )
+    if size > MAX_UPLOAD_BYTES:
+        raise CommandError(
+            f"{file_name} is {size / 1024 / 1024:.1f} MB; the form takes files of at most "
+            f"{MAX_UPLOAD_BYTES // 1024 // 1024} MB.",
+            hint=f"Split it into a file per sheet, or on the bot's server run {IMPORT_USAGE}.",
+        )
+
+
+def preview_upload(inv: Invocation, *, tracker: Tracker, people: dict[str, str | None]) -> Preview:
+    """The form's preview: what the file would add, what is on record already, every row it cannot read."""
+    if not inv.caller.is_admin:
+        raise NOT_ADMIN
+    return plan(session=inv.session, tracker=tracker, people=people, today=inv.today)
+
+
+def confirm_upload(inv: Invocation, *, tracker: Tracker, people: dict[str, str | None]) -> Preview:
+    """Confirm pressed: the plan made again under the team's import lock and written, imported by the caller. A second
+    press (or a second admin with the same file) waits for the first and finds its rows on record: it adds nothing."""
+    if not inv.caller.is_admin:
+        raise NOT_ADMIN
+    store.hold_imports(session=inv.session)
+    preview = plan(session=inv.session, tracker=tracker, people=people, today=inv.today)
+    return apply(inv, preview)
 
 
 SUBCOMMANDS = (

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from sqlalchemy import Index, Integer, String, select
+from sqlalchemy import Index, Integer, String, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from storage.db import Base, UTCDateTime, utcnow
@@ -97,6 +97,20 @@ def provenance(*, session: Session, record: str, ids: Iterable[int] | None = Non
             return {}
         query = query.where(ImportedRecord.record_id.in_(wanted))
     return {row.record_id: row for row in session.scalars(query.order_by(ImportedRecord.id))}
+
+
+def hold_imports(*, session: Session) -> None:
+    """Take the team's import lock for this transaction, before reading what is on record: two imports (a Confirm
+    pressed twice, two admins with the same file) run one after the other, so the second finds the first's rows and
+    adds nothing. PostgreSQL: a transaction advisory lock; SQLite: its write lock, taken by an empty update."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": IMPORT_LOCK})
+    else:
+        session.execute(text("UPDATE imported_records SET row_number = row_number WHERE 0 = 1"))
+
+
+#: The advisory lock an import holds on PostgreSQL (any number the app uses for nothing else).
+IMPORT_LOCK = 0x1B5_10_14
 
 
 # --- matching a row to a record already there ---------------------------------------------------
