@@ -130,7 +130,10 @@ def read_form(view: dict[str, Any], tz: ZoneInfo) -> ReminderForm:
     due_at = None
     if day and time:
         local = dt.datetime.combine(dt.date.fromisoformat(day), dt.time.fromisoformat(time), tzinfo=tz)
-        due_at = local.astimezone(dt.UTC)
+        try:
+            due_at = local.astimezone(dt.UTC)
+        except OverflowError:  # the calendar's last day, west of UTC: as far away as can be, refused as such
+            due_at = dt.datetime.max.replace(tzinfo=dt.UTC)
     return ReminderForm(
         idempotency_key=f"view:{view['id']}",
         nation_iso2=chosen_nation(values, "nation"),

@@ -11,19 +11,24 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot import assess_form, forms, note_form, reminder_form, views, visit_form
 from bot import coe as coe_form
-from bot import note_form, views
+from bot.options import NATION_MENU
 from bot.runtime import Bot, Database, clean_input, unescape_slack
 from bot.settings import Settings
 from commands import coe as coe_commands
 from commands import ipslo
+from commands import nations as nation_commands
 from commands import notes as note_commands
+from commands import reminders as reminder_commands
+from commands import visits as visit_commands
 from commands.language import Caller, CommandError, Invocation, Reply
 from commands.when import WhenError, parse_date, parse_when, split_date_range, split_when
 from tests.conftest import ADMIN, OFFICER
@@ -383,3 +388,151 @@ def test_any_coe_form_is_recorded_or_refused_beside_a_field(database: Database, 
 @pytest.mark.parametrize("text", ["", " ", "\x00", "help", "HELP visit", "ask _", "isps _"])
 def test_a_few_edge_texts_by_hand(database: Database, text: str) -> None:
     answered_or_told(bot_on(database).run(lambda inv: ipslo.run(inv, clean_input(text)), caller(False), "edge"))
+
+
+# --- the visit, reminder and assessment forms (bot/forms.py runs each through the one boundary) ---------------
+
+picked_times = st.one_of(st.none(), st.times().map(lambda t: t.strftime("%H:%M")))
+VISIT_KINDS = ["country visit", "reciprocal visit", "capacity building", "bilateral meeting", "other", "country_visit"]
+
+
+def nation_menu(iso: str | None) -> dict:
+    return {NATION_MENU: {"type": "external_select", "selected_option": None if iso is None else {"value": iso}}}
+
+
+def with_id(draw: st.DrawFn, values: dict, metadata: dict | None = None) -> dict:
+    view_id = draw(st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=6, max_size=11))
+    return {"id": f"V{view_id}", "state": {"values": values}, "private_metadata": json.dumps(metadata or {})}
+
+
+@st.composite
+def visit_views(draw: st.DrawFn) -> dict:
+    values = {
+        "nation": nation_menu(draw(isos)),
+        "start": input_value("date", draw(picked_dates)),
+        "end": input_value("date", draw(picked_dates)),
+        "kind": input_value("select", draw(st.one_of(st.none(), st.sampled_from(VISIT_KINDS)))),
+        "title": input_value("text", draw(typed)),
+        "lead": input_value("user", draw(st.sampled_from([None, OFFICER, ADMIN, "U0GONE"]))),
+    }
+    return with_id(draw, values, {"visit_id": draw(st.sampled_from([None, 1, 2, 999]))})
+
+
+@st.composite
+def reminder_views(draw: st.DrawFn) -> dict:
+    values = {
+        "nation": nation_menu(draw(isos)),
+        "visit": input_value("select", draw(st.sampled_from([None, "none", "1", "999"]))),
+        "date": input_value("date", draw(picked_dates)),
+        "time": {"value": {"type": "timepicker", "selected_time": draw(picked_times)}},
+        "text": input_value("text", draw(typed)),
+    }
+    return with_id(draw, values)
+
+
+@st.composite
+def assess_views(draw: st.DrawFn) -> dict:
+    outcomes = st.one_of(st.none(), st.sampled_from(["substantially_implementing", "not_maintaining", "other"]))
+    values = {
+        "nation": nation_menu(draw(isos)),
+        "date": input_value("date", draw(picked_dates)),
+        "outcome": input_value("select", draw(outcomes)),
+        "source": input_value("text", draw(typed)),
+    }
+    return with_id(draw, values)
+
+
+def visit_operation(form: visit_form.VisitForm) -> Callable[[Invocation], Reply]:
+    def operation(inv: Invocation) -> Reply:
+        changes = dict(
+            nation_iso2=form.nation_iso2,
+            starts_on=form.starts_on,
+            ends_on=form.ends_on,
+            kind=form.kind,
+            title=form.title,
+            lead=form.lead,
+            allow_past=False,
+            idempotency_key=form.idempotency_key,
+        )
+        if form.visit_id is None:
+            return visit_commands.plan_visit(inv, **changes)
+        return visit_commands.edit_visit(inv, visit_id=form.visit_id, **changes)
+
+    return operation
+
+
+def submitted(database: Database, admin: bool, what: str, operation, blocks: dict[str, str]) -> None:
+    """The form's operation through bot/forms.run_form: answered, or refused beside one of the form's fields."""
+    reply, problem = forms.run_form(bot_on(database), caller(admin), what, operation, blocks=blocks, first="nation")
+    assert GENERIC not in reply.text, reply.text
+    if reply.refused:
+        assert problem and set(problem) <= set(blocks.values()) and all(problem.values()), (reply.text, problem)
+    else:
+        answered_or_told(reply)
+
+
+@FEW
+@given(view=visit_views(), admin=st.booleans())
+def test_any_visit_form_is_saved_or_refused_beside_a_field(database: Database, view: dict, admin: bool) -> None:
+    form = visit_form.read_form(clean_input(view))
+    submitted(database, admin, "visit form", visit_operation(form), visit_form.BLOCKS)
+
+
+@FEW
+@given(view=reminder_views(), admin=st.booleans(), tz=zones)
+def test_any_reminder_form_is_saved_or_refused_beside_a_field(
+    database: Database, view: dict, admin: bool, tz: ZoneInfo
+) -> None:
+    form = reminder_form.read_form(clean_input(view), tz)
+
+    def operation(inv: Invocation) -> Reply:
+        return reminder_commands.set_reminder(
+            inv,
+            nation_iso2=form.nation_iso2,
+            visit_id=form.visit_id,
+            due_at=form.due_at,
+            text=form.text,
+            idempotency_key=form.idempotency_key,
+        )
+
+    submitted(database, admin, "reminder form", operation, reminder_form.BLOCKS)
+
+
+@FEW
+@given(view=assess_views(), admin=st.booleans())
+def test_any_assessment_form_is_saved_or_refused_beside_a_field(database: Database, view: dict, admin: bool) -> None:
+    form = assess_form.read_form(clean_input(view))
+
+    def operation(inv: Invocation) -> Reply:
+        return nation_commands.record_assessment(
+            inv,
+            nation_iso2=form.nation_iso2,
+            assessed_on=form.assessed_on,
+            outcome=form.outcome,
+            source=form.source,
+            idempotency_key=form.idempotency_key,
+        )
+
+    submitted(database, admin, "assessment form", operation, assess_form.BLOCKS)
+
+
+def test_a_reminder_form_on_the_calendars_last_day_west_of_utc_is_refused_beside_the_date(database: Database) -> None:
+    values = {
+        "nation": nation_menu("FJ"),
+        "date": input_value("date", "9999-12-31"),
+        "time": {"value": {"type": "timepicker", "selected_time": "23:59"}},
+        "text": input_value("text", "far away"),
+    }
+    view = {"id": "VFAR", "state": {"values": values}, "private_metadata": "{}"}
+    form = reminder_form.read_form(view, ZoneInfo("Pacific/Pago_Pago"))  # 10000-01-01 in UTC: no such date
+    reply, problem = forms.run_form(
+        bot_on(database),
+        caller(False),
+        "reminder form",
+        lambda inv: reminder_commands.set_reminder(
+            inv, nation_iso2=form.nation_iso2, visit_id=None, due_at=form.due_at, text=form.text, idempotency_key="k"
+        ),
+        blocks=reminder_form.BLOCKS,
+        first="nation",
+    )
+    assert reply.refused and "years ahead" in problem["date"], problem
