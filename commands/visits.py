@@ -23,7 +23,7 @@ from commands.language import (
     parse_id,
 )
 from commands.lookup import nation_lookup, normalize
-from commands.when import describe, split_date_range
+from commands.when import date_window, describe, split_date_range
 from storage import nations as nation_store
 from storage import officers, submissions
 from storage import reminders as reminder_store
@@ -317,6 +317,14 @@ def check_visit(
         raise FieldError("start", f"{starts_on:%-d %b %Y} has passed; choose today or later.")
     if ends_on < starts_on:
         raise FieldError("end", f"The end ({ends_on:%-d %b %Y}) is before the start ({starts_on:%-d %b %Y}).")
+    first, last = date_window(inv.today)
+    for field, day in (("start", starts_on), ("end", ends_on)):
+        if not first <= day <= last:
+            raise FieldError(
+                field,
+                f"{day:%-d %b %Y} is more than 10 years away; "
+                f"choose a date from {first:%-d %b %Y} to {last:%-d %b %Y}.",
+            )
     if kind not in KINDS:
         raise FieldError("kind", f"Choose one of the kinds: {', '.join(KINDS)}.")
     return starts_on, ends_on

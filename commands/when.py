@@ -353,6 +353,11 @@ def _window(today: _dt.date) -> tuple[_dt.date, _dt.date]:
     return _add_months(today, -12 * WINDOW_YEARS), _add_months(today, 12 * WINDOW_YEARS)
 
 
+def date_window(today: _dt.date) -> tuple[_dt.date, _dt.date]:
+    """The first and last dates we take (:data:`WINDOW_YEARS` either side of today), for dates picked in a form."""
+    return _window(today)
+
+
 def _check_window(found: _dt.date, today: _dt.date, typed: str) -> None:
     first, last = _window(today)
     if not first <= found <= last:

@@ -97,6 +97,7 @@ def test_the_form_points_at_the_field_at_fault_and_plans_nothing(desk: Workspace
         ({"start": "2027-01-12"}, "nation", "Choose the nation"),
         ({"nation": "FJ", "start": "2026-11-01"}, "start", "has passed"),
         ({"nation": "FJ", "start": "2027-01-12", "end": "2027-01-10"}, "end", "is before the start"),
+        ({"nation": "FJ", "start": "9999-12-31"}, "start", "more than 10 years away"),
         ({"nation": "FJ", "start": "2027-01-12", "title": "x" * 201}, "title", "201 characters"),
         ({"nation": "ZZ", "start": "2027-01-12"}, "nation", "Choose the nation"),  # a forged code
     ]
@@ -457,25 +458,28 @@ def piped_console(tmp_path, lines: list[str], *args: str) -> str:
 
 
 def test_the_console_asks_for_each_field_and_submits_the_form_as_slack_would(tmp_path) -> None:
+    year = dt.date.today().year + 2  # ahead of today, within the 10 years dates may be
     out = piped_console(
         tmp_path,
         [
             "visit",  # the form opens
             "fjii",  # the nation menu types ahead: Fiji
-            "2099-01-12",  # starts
-            "2099-01-10",  # ends: before the start, refused beside the field and asked again
+            f"{year}-01-12",  # starts
+            f"{year}-01-10",  # ends: before the start, refused beside the field and asked again
             "3",  # kind: capacity building
             "PFSO seminar",  # title
             "",  # lead: you (the default)
-            "2099-01-16",  # ends, again
+            f"{year}-01-16",  # ends, again
             "visits",
         ],
     )
     assert "[form: Plan a visit]" in out
     assert "→ Fiji (FJ)" in out
     assert "3. Capacity building" in out and "Choose a number [Country visit]" in out
-    assert "⚠️ Ends (the start day if empty): The end (10 Jan 2099) is before the start (12 Jan 2099)." in out
-    assert "#1 Fiji · Mon 12 Jan – Fri 16 Jan 2099 · capacity building · “PFSO seminar” · lead @you" in out
+    assert f"⚠️ Ends (the start day if empty): The end (10 Jan {year}) is before the start (12 Jan {year})." in out
+    start, end = dt.date(year, 1, 12), dt.date(year, 1, 16)
+    dates = f"{start:%a %-d %b} – {end:%a %-d %b %Y}"
+    assert f"#1 Fiji · {dates} · capacity building · “PFSO seminar” · lead @you" in out
 
 
 def test_the_console_home_tab_and_a_cancel_that_asks_first(tmp_path) -> None:
