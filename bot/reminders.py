@@ -14,7 +14,7 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
-from bot import views
+from bot import observability, views
 from bot.runtime import Bot
 from commands import reminders
 from commands.language import Reply
@@ -125,6 +125,7 @@ def deliver(
             return None
         claimed = session.get_one(store.Reminder, reminder_id)
         owner, attempts, retrying = claimed.owner_user_id, claimed.attempts, claimed.next_attempt_at is not None
+        due_at = claimed.due_at
     channel: str | None = None
     try:
         tz = bot.caller_for(owner).tz  # may ask Slack, and opens its own session
@@ -169,6 +170,7 @@ def deliver(
                 sent_at=utcnow(),
                 late=late,
             ):
+                observability.delivery_sent((utcnow() - due_at).total_seconds())
                 return store.LATE if late else store.SENT
             log.warning("Reminder %s was sent, but its claim had been taken back meanwhile", reminder_id)
             return session.get_one(store.Reminder, reminder_id).state
@@ -189,9 +191,11 @@ def _retry(bot: Bot, reminder_id: int, worker: str, reason: str, at: dt.datetime
         reminder = session.get_one(store.Reminder, reminder_id)
         if at > reminder.due_at + bot.settings.reminder_grace:
             log.warning("Reminder %s missed: %s until its grace period ended", reminder_id, reason)
+            observability.delivery_failed("missed")
             store.mark_failed(session=session, reminder_id=reminder_id, worker=worker, reason=reason, missed=True)
         else:
             log.warning("Reminder %s not sent (%s); trying again at %s", reminder_id, reason, f"{at:%H:%M:%S}")
+            observability.delivery_retried("temporary")
             store.mark_retrying(
                 session=session,
                 reminder_id=reminder_id,
@@ -205,6 +209,7 @@ def _retry(bot: Bot, reminder_id: int, worker: str, reason: str, at: dt.datetime
 
 
 def _failed(bot: Bot, reminder_id: int, worker: str, reason: str) -> str:
+    observability.delivery_failed("refused")
     with bot.database.sessions.begin() as session:
         store.mark_failed(session=session, reminder_id=reminder_id, worker=worker, reason=reason)
         return session.get_one(store.Reminder, reminder_id).state

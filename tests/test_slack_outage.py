@@ -141,3 +141,19 @@ def test_what_counts_as_temporary() -> None:
     assert temporary_failure(TimeoutError("timed out")) is not None
     assert temporary_failure(ConnectionRefusedError()) is not None
     assert temporary_failure(ValueError("a bug")) is None
+
+
+def counted(name: str, **labels: str) -> float:
+    from prometheus_client import REGISTRY
+
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+def test_operators_see_retries_and_deliveries_in_the_metrics(database, standin: SlackStandIn, scheduler) -> None:
+    retried = counted("ipslo_reminder_deliveries_retried_total", reason="temporary")
+    sent = counted("ipslo_reminder_delivery_lateness_seconds_count")
+    standin.fail_next("chat.postMessage", status=503, times=2)
+    reminder_id = add(database, due_at=utcnow() + dt.timedelta(seconds=1), text="counted")
+    assert standin.wait_for(lambda: reminder(database, reminder_id).state == store.SENT, timeout=30)
+    assert counted("ipslo_reminder_deliveries_retried_total", reason="temporary") == retried + 2
+    assert counted("ipslo_reminder_delivery_lateness_seconds_count") == sent + 1
