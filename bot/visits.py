@@ -8,6 +8,7 @@ bot/visit_form.py."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -17,7 +18,7 @@ from bot import forms
 from bot.notes import after_ack, just_ack, runtime
 from bot.notes import open_form as open_note_form
 from bot.runtime import COMMAND, Bot
-from bot.visit_form import BLOCKS, VISIT_FORM, form_view, read_form
+from bot.visit_form import BLOCKS, VISIT_FORM, VisitForm, form_view, read_form
 from commands import visits as commands
 from commands.ids import Action, Form, Shortcut, VisitVerb
 from commands.language import Caller, CommandError, Invocation, Reply
@@ -140,26 +141,12 @@ def cancel_confirmed(ack: Ack, view: dict, context: BoltContext) -> None:
     ack(response_action="update", view=forms.result_view(reply, "Visit cancelled"))
 
 
-def save_visit(ack: Ack, view: dict, context: BoltContext) -> None:
-    """Plan or change the visit (one transaction) and answer: beside the field at fault, or close and say so."""
-    form = read_form(view)
+def visit_operation(form: VisitForm) -> Callable[[Invocation], Reply]:
+    """What a submitted visit form does: plan a new visit, or change the one it edits (the same operations as the
+    typed commands, so the same warnings and refusals)."""
 
     def operation(inv: Invocation) -> Reply:
-        if form.visit_id is None:
-            return commands.plan_visit(
-                inv,
-                nation_iso2=form.nation_iso2,
-                starts_on=form.starts_on,
-                ends_on=form.ends_on,
-                kind=form.kind,
-                title=form.title,
-                lead=form.lead,
-                allow_past=False,
-                idempotency_key=form.idempotency_key,
-            )
-        return commands.edit_visit(
-            inv,
-            visit_id=form.visit_id,
+        changes: dict[str, Any] = dict(
             nation_iso2=form.nation_iso2,
             starts_on=form.starts_on,
             ends_on=form.ends_on,
@@ -169,6 +156,17 @@ def save_visit(ack: Ack, view: dict, context: BoltContext) -> None:
             allow_past=False,
             idempotency_key=form.idempotency_key,
         )
+        if form.visit_id is None:
+            return commands.plan_visit(inv, **changes)
+        return commands.edit_visit(inv, visit_id=form.visit_id, **changes)
+
+    return operation
+
+
+def save_visit(ack: Ack, view: dict, context: BoltContext) -> None:
+    """Plan or change the visit (one transaction) and answer: beside the field at fault, or close and say so."""
+    form = read_form(view)
+    operation = visit_operation(form)
 
     reply, problem = forms.run_form(
         runtime(context), context["caller"], "visit form", operation, blocks=BLOCKS, first="nation"

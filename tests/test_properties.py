@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -20,6 +19,7 @@ from hypothesis import strategies as st
 
 from bot import assess_form, forms, note_form, reminder_form, views, visit_form
 from bot import coe as coe_form
+from bot import visits as visits_bot
 from bot.options import NATION_MENU
 from bot.runtime import Bot, Database, clean_input, unescape_slack
 from bot.settings import Settings
@@ -28,7 +28,6 @@ from commands import ipslo
 from commands import nations as nation_commands
 from commands import notes as note_commands
 from commands import reminders as reminder_commands
-from commands import visits as visit_commands
 from commands.language import Caller, CommandError, Invocation, Reply
 from commands.when import WhenError, parse_date, parse_when, split_date_range, split_when
 from tests.conftest import ADMIN, OFFICER
@@ -442,25 +441,6 @@ def assess_views(draw: st.DrawFn) -> dict:
     return with_id(draw, values)
 
 
-def visit_operation(form: visit_form.VisitForm) -> Callable[[Invocation], Reply]:
-    def operation(inv: Invocation) -> Reply:
-        changes = dict(
-            nation_iso2=form.nation_iso2,
-            starts_on=form.starts_on,
-            ends_on=form.ends_on,
-            kind=form.kind,
-            title=form.title,
-            lead=form.lead,
-            allow_past=False,
-            idempotency_key=form.idempotency_key,
-        )
-        if form.visit_id is None:
-            return visit_commands.plan_visit(inv, **changes)
-        return visit_commands.edit_visit(inv, visit_id=form.visit_id, **changes)
-
-    return operation
-
-
 def submitted(database: Database, admin: bool, what: str, operation, blocks: dict[str, str]) -> None:
     """The form's operation through bot/forms.run_form: answered, or refused beside one of the form's fields."""
     reply, problem = forms.run_form(bot_on(database), caller(admin), what, operation, blocks=blocks, first="nation")
@@ -475,7 +455,7 @@ def submitted(database: Database, admin: bool, what: str, operation, blocks: dic
 @given(view=visit_views(), admin=st.booleans())
 def test_any_visit_form_is_saved_or_refused_beside_a_field(database: Database, view: dict, admin: bool) -> None:
     form = visit_form.read_form(clean_input(view))
-    submitted(database, admin, "visit form", visit_operation(form), visit_form.BLOCKS)
+    submitted(database, admin, "visit form", visits_bot.visit_operation(form), visit_form.BLOCKS)
 
 
 @FEW
