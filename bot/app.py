@@ -13,9 +13,10 @@ from concurrent.futures import Executor
 from slack_bolt import Ack, App, BoltContext, BoltResponse
 from slack_sdk import WebClient
 
-from bot import calendar, coe, forms, home, import_form, knowledge, notes, options, reminders, views, visits
+from bot import calendar, coe, forms, home, import_form, knowledge, notes, options, reminders, visits
 from bot.runtime import COMMAND, Bot, Database, failure_reply, open_database, slack_client
 from bot.settings import Settings
+from bot.views import Style, Views
 from commands import ipslo
 from storage.db import utcnow
 
@@ -29,7 +30,9 @@ def create_app(
     client: WebClient | None = None,
     clock: Callable[[], dt.datetime] = utcnow,
     listener_executor: Executor | None = None,
+    style: Style | None = None,
 ) -> App:
+    """The app; ``style`` draws replies (Slack's mrkdwn unless told otherwise: the console asks for plain text)."""
     client = client or slack_client(settings)
     app = App(
         listener_executor=listener_executor,  # runs lazy listeners (work after the ack); the console waits on it
@@ -40,7 +43,7 @@ def create_app(
         token_verification_enabled=False,  # auth.test is called once, lazily, on the first request
         raise_error_for_unhandled_request=False,
     )
-    bot = Bot(settings=settings, database=database, client=client, clock=clock)
+    bot = Bot(settings=settings, database=database, client=client, clock=clock, views=Views(style))
     app.use(bot.identify_officer)
 
     # Each domain's buttons, modals, shortcuts and special forms of /ipslo: register(app, bot) in bot/<domain>.py.
@@ -61,7 +64,7 @@ def create_app(
         text = command.get("text", "")
         verb = text.split()[0].lower()[:20] if text.split() else "help"  # never log what the officer wrote
         reply = bot.run(lambda inv: ipslo.run(inv, text), context["caller"], f"/ipslo {verb}", repeat=text)
-        ack(**views.message(reply))
+        ack(**bot.views.message(reply))
 
     @app.error
     def on_error(error: Exception, body: dict, logger: logging.Logger) -> BoltResponse:
@@ -72,7 +75,7 @@ def create_app(
             return BoltResponse(status=200, body="")
         reply = failure_reply(reference)
         return BoltResponse(
-            status=200, body=json.dumps(views.message(reply)), headers={"content-type": "application/json"}
+            status=200, body=json.dumps(bot.views.message(reply)), headers={"content-type": "application/json"}
         )
 
     return app

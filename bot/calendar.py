@@ -11,7 +11,6 @@ from urllib.parse import urlencode, urlsplit
 
 from slack_bolt import Ack, App, BoltContext
 
-from bot import views
 from bot.runtime import COMMAND, Bot, Database
 from bot.settings import Settings
 from commands import calendar as commands
@@ -51,7 +50,7 @@ def answer_calendar(ack: Ack, body: dict, context: BoltContext) -> None:
         context["caller"],
         "/ipslo calendar",
     )
-    ack(**views.message(reply))
+    ack(**bot.views.message(reply))
 
 
 def register(app: App, bot: Bot) -> None:

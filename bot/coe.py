@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session
 from bot import views
 from bot.options import NATION_MENU, nation_select
 from bot.runtime import COMMAND, Bot
+from bot.views import SLACK, Views
 from commands import coe as commands
 from commands.ids import Form
-from commands.language import Caption, CommandError, Invocation, Reply, Section
+from commands.language import Caption, CommandError, Icon, Invocation, Reply, Section, Typed, plain_text, words
 
 log = logging.getLogger("ipslo")
 
@@ -39,10 +40,10 @@ def option(label: str, value: str) -> dict[str, Any]:
 
 def form_view(bot: Bot) -> dict[str, Any]:
     with bot.database.sessions() as session:
-        return view_with(session)
+        return view_with(session, bot.views)
 
 
-def view_with(session: Session) -> dict[str, Any]:
+def view_with(session: Session, views: Views = SLACK) -> dict[str, Any]:
     return {
         "type": "modal",
         "callback_id": Form.COE,
@@ -101,10 +102,14 @@ def view_with(session: Session) -> dict[str, Any]:
             {
                 "type": "context",
                 "elements": [
-                    views.mrkdwn(
-                        "A listing needs the nation, the date and the source; an excepted facility the nation, the "
-                        "facility and the source; a confirmation the date and the source; the area only the nation. "
-                        "Every change is kept with who and when: `/ipslo coe history`."
+                    views.text(
+                        words(
+                            "A listing needs the nation, the date and the source; an excepted facility the nation, "
+                            "the facility and the source; a confirmation the date and the source; the area only the "
+                            "nation. Every change is kept with who and when: ",
+                            Typed("/ipslo coe history"),
+                            ".",
+                        )
                     )
                 ],
             },
@@ -132,7 +137,7 @@ def read_form(view: dict[str, Any]) -> commands.CoeForm:
     )
 
 
-def done_view(reply: Reply) -> dict[str, Any]:
+def done_view(reply: Reply, views: Views = SLACK) -> dict[str, Any]:
     """The form turned into what was recorded, so the admin sees it where they typed."""
     return {
         "type": "modal",
@@ -155,15 +160,25 @@ def register(app: App, bot: Bot) -> None:
             why = Reply(
                 "Only admins may change the Conditions of Entry list or the area.",
                 parts=(
-                    Section(":lock: Only admins (IPSLO_ADMINS) may change the Conditions of Entry list or the area."),
+                    Section(
+                        "Only admins (IPSLO_ADMINS) may change the Conditions of Entry list or the area.",
+                        icon=Icon.LOCKED,
+                    ),
                     Caption(
-                        "Read it: `/ipslo nations coe`, `/ipslo status <nation>`; every change: `/ipslo coe history`. "
-                        "Ask an admin to record a change, or to add you."
+                        words(
+                            "Read it: ",
+                            Typed("/ipslo nations coe"),
+                            ", ",
+                            Typed("/ipslo status <nation>"),
+                            "; every change: ",
+                            Typed("/ipslo coe history"),
+                            ". Ask an admin to record a change, or to add you.",
+                        )
                     ),
                 ),
                 refused=True,
             )
-            ack(**views.message(why))
+            ack(**bot.views.message(why))
             return
         try:
             client.views_open(trigger_id=body["trigger_id"], view=form_view(bot))
@@ -172,12 +187,12 @@ def register(app: App, bot: Bot) -> None:
             typed = Reply(
                 "Slack would not open the form; type the change instead.",
                 parts=(
-                    Section(":warning: Slack would not open the form; type the change instead."),
+                    Section("Slack would not open the form; type the change instead.", icon=Icon.WARNING),
                     Caption(commands.COE_USAGE),
                 ),
                 refused=True,
             )
-            ack(**views.message(typed))
+            ack(**bot.views.message(typed))
             return
         ack()
 
@@ -193,7 +208,7 @@ def register(app: App, bot: Bot) -> None:
                 return commands.save_form(inv, form)
             except CommandError as error:
                 field = getattr(error, "field", "action")
-                hint = f" {error.hint}" if error.hint else ""
+                hint = f" {plain_text(error.hint)}" if error.hint else ""
                 problem[field if field in FIELDS else "action"] = views.clip(error.message + hint, 2000)
                 return error.reply()
 
@@ -201,8 +216,8 @@ def register(app: App, bot: Bot) -> None:
         if problem:
             ack(response_action="errors", errors=problem)
         elif reply.refused:  # something failed on our side: say so on the form, nothing was saved
-            ack(response_action="errors", errors={"action": views.clip(reply.text, 2000)})
+            ack(response_action="errors", errors={"action": views.clip(plain_text(reply.text), 2000)})
         else:
-            ack(response_action="update", view=done_view(reply))
+            ack(response_action="update", view=done_view(reply, bot.views))
 
     app.view(Form.COE)(save)

@@ -23,32 +23,9 @@ from bot.app import create_app
 from bot.runtime import Database, slack_client
 from bot.settings import Settings
 from bot.slack_standin import ApiCall, ResponsePost, SlackStandIn, sign
+from bot.views import PlainStyle
 from storage.officers import remember_officer
 
-EMOJI = {
-    "white_check_mark": "✅",
-    "warning": "⚠️",
-    "no_entry": "⛔",
-    "grey_question": "❔",
-    "red_circle": "🔴",
-    "large_orange_circle": "🟠",
-    "memo": "📝",
-    "thinking_face": "🤔",
-    "construction": "🚧",
-    "bell": "🔔",
-    "calendar": "📅",
-    "alarm_clock": "⏰",
-    "mag": "🔍",
-    "books": "📚",
-    "link": "🔗",
-    "ship": "🚢",
-    "x": "❌",
-    "zzz": "💤",
-    "hourglass": "⌛",
-    "outbox_tray": "📤",
-    "loudspeaker": "📢",
-    "pencil2": "✏️",
-}
 EXPORTS = Path("exports")  # where files the bot uploads are written
 AFTER_ACK = "ipslo-after-ack"  # threads doing work after the answer; the console waits for them before closing
 PROMPT = "ipslo> "
@@ -57,44 +34,33 @@ Type a command such as `/ipslo status fiji` (the `/ipslo` may be left out), `hel
 Buttons show as [1 Done]: type `click 1` to press one. Reminders arrive here as direct messages."""
 
 
-def plain(text: str, names: dict[str, str]) -> str:
-    """Slack mrkdwn as terminal text: mentions by name, emoji as characters, links as "label (url)"."""
-    text = re.sub(r"<@([UW][A-Z0-9]+)>", lambda m: "@" + names.get(m.group(1), m.group(1)), text)
-    text = re.sub(r"<(https?://[^|>]+)\|([^>]+)>", r"\2 (\1)", text)
-    text = re.sub(r"<(https?://[^>]+)>", r"\1", text)
-    text = re.sub(r":([a-z0-9_+-]+):", lambda m: EMOJI.get(m.group(1), m.group(0)), text)
-    text = re.sub(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])", r"\1", text)  # *bold*
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-
-def render(message: dict[str, Any], names: dict[str, str] | None = None, buttons: list[dict] | None = None) -> str:
-    """A Slack message (text and Block Kit blocks) as readable lines; with ``buttons``, buttons are numbered and
-    collected there."""
-    names = names or {}
+def render(message: dict[str, Any], buttons: list[dict] | None = None) -> str:
+    """A message from the app (rendered in plain text for the console: ``PlainStyle``) as lines for the terminal;
+    with ``buttons``, buttons are numbered and collected there."""
     blocks = message.get("blocks")
     if isinstance(blocks, str):
         blocks = json.loads(blocks)
     if not blocks:
-        return plain(message.get("text", ""), names)
+        return message.get("text", "")
     lines: list[str] = []
     for block in blocks:
         kind = block.get("type")
         if kind == "header":
-            title = plain(block["text"]["text"], names)
+            title = block["text"]["text"]
             lines += [title, "=" * min(len(title), 60)]
         elif kind == "section":
             if "text" in block:
-                lines.append(plain(block["text"]["text"], names))
+                lines.append(block["text"]["text"])
             for field in block.get("fields", []):
                 label, _, value = field["text"].partition("\n")
-                lines.append(f"  {plain(label, names).strip('*')}: {plain(value, names)}")
+                lines.append(f"  {label}: {value}")
             accessory = block.get("accessory") or {}
             choices = accessory.get("options", []) if accessory.get("type") == "overflow" else []
             if accessory.get("type") == "button":
                 choices = [accessory]
             labels = []
             for choice in choices:  # an overflow menu's choices show as buttons of their own
-                label = plain(choice["text"]["text"], names)
+                label = choice["text"]["text"]
                 if buttons is None:
                     labels.append(f"[{label}]")
                 else:
@@ -104,7 +70,7 @@ def render(message: dict[str, Any], names: dict[str, str] | None = None, buttons
             if labels:
                 lines.append("  " + "  ".join(labels))
         elif kind == "context":
-            lines.append("  " + " ".join(plain(e.get("text", ""), names) for e in block.get("elements", [])))
+            lines.append("  " + " ".join(e.get("text", "") for e in block.get("elements", [])))
         elif kind == "divider":
             lines.append("-" * 40)
         elif kind == "actions":
@@ -112,7 +78,7 @@ def render(message: dict[str, Any], names: dict[str, str] | None = None, buttons
             for element in block.get("elements", []):
                 if "text" not in element:
                     continue
-                label = plain(element["text"]["text"], names)
+                label = element["text"]["text"]
                 if buttons is None:
                     labels.append(f"[{label}]")
                 else:
@@ -172,6 +138,7 @@ class Console:
         self.standin = SlackStandIn(on_call=self._on_call, on_response=self._on_response).start()
         self.standin.add_user(user_id, name="console officer", tz=tz or settings.team_tz.key)
         self.names = {user_id: "you"}
+        self.style = PlainStyle(name_of=self.name_of)  # the app draws its replies as plain text for the terminal
         self.signing_secret = secrets.token_hex(16)
         self.settings = replace(
             settings,
@@ -188,6 +155,7 @@ class Console:
             database=database,
             client=slack_client(self.settings),
             listener_executor=self.after_ack,
+            style=self.style,
         )
         with database.sessions.begin() as session:  # the console officer's zone is the one chosen here
             remember_officer(session=session, user_id=user_id, name="console officer", tz=tz or settings.team_tz.key)
@@ -195,7 +163,13 @@ class Console:
         if settings.scheduler if scheduler is None else scheduler:  # reminders arrive while you type
             from bot.scheduler import ReminderScheduler
 
-            self.scheduler = ReminderScheduler(settings=self.settings, database=database, name="console").start()
+            self.scheduler = ReminderScheduler(
+                settings=self.settings, database=database, name="console", style=self.style
+            ).start()
+
+    def name_of(self, user_id: str) -> str | None:
+        """How the terminal names a member: "you", or the name the stand-in knows."""
+        return self.names.get(user_id) or (self.standin.users.get(user_id) or {}).get("name")
 
     def close(self) -> None:
         self.after_ack.wait_idle()
@@ -224,9 +198,7 @@ class Console:
             with self._buttons_lock:
                 self.forms.append(call.response["view"]["id"])  # filled in field by field (fill_forms)
         if call.method == "views.update" and call.response and (call.view() or {}).get("type") == "modal":
-            self._print(
-                "\n[the form now shows]\n" + render({"blocks": (call.view() or {}).get("blocks", [])}, self.names)
-            )
+            self._print("\n[the form now shows]\n" + render({"blocks": (call.view() or {}).get("blocks", [])}))
         if call.method == "files.completeUploadExternal" and call.response and call.response.get("ok"):
             paths = [self._save_upload(f["id"], f["name"]) for f in call.response["files"]]
             self._print("\n[bot uploaded files, saved here]\n" + "\n".join(f"  {p}" for p in paths))
@@ -244,7 +216,7 @@ class Console:
     def _render(self, message: dict[str, Any], where: dict[str, Any]) -> str:
         """Render a message; if it has buttons, they become the ones ``click N`` presses."""
         buttons: list[dict] = []
-        text = render(message, self.names, buttons)
+        text = render(message, buttons)
         with self._buttons_lock:
             replaces_pressed = where.get("ts") and where.get("ts") == self.button_message.get("ts")
             if buttons or replaces_pressed:  # an updated message takes its old buttons away
@@ -335,7 +307,7 @@ class Console:
 
     def confirm(self, dialog: dict[str, Any]) -> bool:
         """Block Kit's "Are you sure?" before a press goes through."""
-        question = plain(dialog.get("text", {}).get("text", "Are you sure?"), self.names)
+        question = dialog.get("text", {}).get("text", "Are you sure?")
         answer = self.ask(f"{question} {dialog.get('confirm', {}).get('text', 'Yes')}? [y/N] ")
         return (answer or "").strip().lower() in ("y", "yes")
 
@@ -371,7 +343,7 @@ class Console:
         self._print(f"\n[form: {title}] Enter keeps the value in brackets; `cancel` closes the form.")
         for block in view["blocks"]:
             if block["type"] != "input":
-                self._print(render({"blocks": [block]}, self.names))
+                self._print(render({"blocks": [block]}))
         values: dict[str, Any] = {}
         asking = [b for b in view["blocks"] if b["type"] == "input"]
         submit = (view.get("submit") or {}).get("text", "Submit")
@@ -392,14 +364,14 @@ class Console:
                     label = next(
                         (b["label"]["text"] for b in view["blocks"] if b.get("block_id") == block_id), block_id
                     )
-                    self._print(f"⚠️ {label}: {plain(message, self.names)}")
+                    self._print(f"⚠️ {label}: {message}")
                 asking = [b for b in view["blocks"] if b.get("block_id") in errors] or asking
                 continue
             if answer.get("response_action") == "update" and answer["view"].get("submit"):
                 self.standin.views[view_id].update(answer["view"])  # the form goes on (the import's Confirm import)
                 self.fill_form(view_id)
             elif answer.get("response_action") == "update":
-                self._print(render({"blocks": answer["view"].get("blocks", [])}, self.names))
+                self._print(render({"blocks": answer["view"].get("blocks", [])}))
             return
 
     def ask_field(self, view: dict[str, Any], block: dict[str, Any]) -> dict[str, Any] | None:

@@ -18,12 +18,13 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import assess_form, reminder_form, views
+from bot import assess_form, reminder_form
 from bot.notes import after_ack, just_ack, tell
 from bot.runtime import COMMAND, Bot
+from bot.views import SECTION_CHARS, SLACK, Views, clip
 from commands import ipslo, knowledge, nations, reminders
 from commands.ids import Action, Form, Shortcut
-from commands.language import Buttons, Caller, Caption, CommandError, FieldError, Invocation, Reply
+from commands.language import Buttons, Caller, Caption, CommandError, FieldError, Invocation, Reply, plain_text
 
 log = logging.getLogger("ipslo")
 
@@ -40,14 +41,14 @@ def plain(text: str) -> dict[str, Any]:
     return {"type": "plain_text", "text": text, "emoji": True}
 
 
-def result_view(reply: Reply, title: str) -> dict[str, Any]:
+def result_view(reply: Reply, title: str, views: Views = SLACK) -> dict[str, Any]:
     """A reply shown in a modal (the form turned into its answer, or the answer to a press on App Home)."""
     blocks = [b for b in views.blocks(reply) if b["type"] != "actions"][:100]  # buttons belong in messages
     return {
         "type": "modal",
-        "title": plain(views.clip(title, TITLE_CHARS)),
+        "title": plain(clip(title, TITLE_CHARS)),
         "close": plain("Done"),
-        "blocks": blocks or [{"type": "section", "text": views.mrkdwn(views.clip(reply.text, views.SECTION_CHARS))}],
+        "blocks": blocks or [{"type": "section", "text": views.text(plain_text(reply.text)[:SECTION_CHARS])}],
     }
 
 
@@ -84,12 +85,12 @@ def show(client: WebClient, body: dict, view: dict[str, Any]) -> None:
         client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
-def answer_press(client: WebClient, body: dict, respond: Respond, reply: Reply, title: str) -> None:
+def answer_press(views: Views, client: WebClient, body: dict, respond: Respond, reply: Reply, title: str) -> None:
     """The answer to a button or menu press, where the officer is: beside the message, or in a modal on App Home."""
     if (body.get("container") or {}).get("type") == "message" and body.get("response_url"):
         respond(**views.message(reply), replace_original=False)
     else:
-        show(client, body, result_view(reply, title))
+        show(client, body, result_view(reply, title, views))
 
 
 def run_form(
@@ -109,19 +110,19 @@ def run_form(
         try:
             return operation(inv)
         except FieldError as error:
-            problem[blocks.get(error.field, first)] = views.clip(error.message, ERROR_CHARS)
+            problem[blocks.get(error.field, first)] = clip(error.message, ERROR_CHARS)
             raise
 
     reply = bot.run(operation_with_fields, caller, what)
     if reply.refused and not problem:
-        problem[first] = views.clip(f"{reply.text} {hint(reply)}".strip(), ERROR_CHARS)
+        problem[first] = clip(f"{plain_text(reply.text)} {hint(reply)}".strip(), ERROR_CHARS)
     return reply, problem
 
 
 def hint(reply: Reply) -> str:
     """What a refusal says to type instead (its closing caption), if anything."""
     last = reply.parts[-1] if len(reply.parts) > 1 else None
-    return last.text if isinstance(last, Caption) else ""
+    return plain_text(last.text) if isinstance(last, Caption) else ""
 
 
 def answer_submission(
@@ -137,7 +138,7 @@ def answer_submission(
         context["form_answer"] = {"reply": reply, "channel": channel}
         ack()
     else:
-        ack(response_action="update", view=result_view(reply, title))
+        ack(response_action="update", view=result_view(reply, title, context["bot"].views))
 
 
 @after_ack
@@ -147,7 +148,7 @@ def confirm(body: dict, context: BoltContext, client: WebClient) -> None:
     if answer is None:
         return
     try:
-        tell(client, context["caller"].user_id, answer["channel"], answer["reply"])
+        tell(context["bot"].views, client, context["caller"].user_id, answer["channel"], answer["reply"])
     except Exception:
         log.exception("a form's answer to %s could not be sent", context["caller"].user_id)
 
@@ -228,7 +229,7 @@ def open_assess_for_command(ack: Ack, body: dict, context: BoltContext, client: 
     """`/ipslo assess` alone: the form for an admin; anyone else is told why not, and nothing opens."""
     bot, caller = context["bot"], context["caller"]
     if not caller.is_admin:
-        ack(**views.message(NOT_ADMIN.reply()))
+        ack(**bot.views.message(NOT_ADMIN.reply()))
         return
     open_safely(client, body, assess_view(bot, caller, body))
     ack()
@@ -239,7 +240,7 @@ def open_assess_for_press(body: dict, context: BoltContext, client: WebClient, r
     """ "Record an assessment" on an admin's App Home (a forged press by anyone else is told why not)."""
     bot, caller = context["bot"], context["caller"]
     if not caller.is_admin:
-        answer_press(client, body, respond, NOT_ADMIN.reply(), "Assessment")
+        answer_press(bot.views, client, body, respond, NOT_ADMIN.reply(), "Assessment")
         return
     open_safely(client, body, assess_view(bot, caller, body))
 
@@ -310,7 +311,7 @@ def answer_question(ack: Ack, view: dict, context: BoltContext) -> None:
     if problem:
         ack(response_action="errors", errors=problem)
     else:
-        ack(response_action="update", view=result_view(reply, "Answer"))
+        ack(response_action="update", view=result_view(reply, "Answer", context["bot"].views))
 
 
 def share_pressed(ack: Ack, action: dict, context: BoltContext) -> None:
@@ -333,7 +334,7 @@ def without_share(reply: Reply) -> Reply:
 def post_shared(context: BoltContext, respond: Respond) -> None:
     reply: Reply | None = context.get("shared")
     if reply is not None:
-        respond(**views.message(reply), replace_original=False)
+        respond(**context["bot"].views.message(reply), replace_original=False)
 
 
 def home_reminder_pressed(ack: Ack, action: dict, context: BoltContext) -> None:
@@ -351,7 +352,7 @@ def home_reminder_pressed(ack: Ack, action: dict, context: BoltContext) -> None:
 def say_refused_press(body: dict, context: BoltContext, client: WebClient, respond: Respond) -> None:
     reply: Reply | None = context.get("pressed")
     if reply is not None:
-        answer_press(client, body, respond, reply, "Reminder")
+        answer_press(context["bot"].views, client, body, respond, reply, "Reminder")
 
 
 def register(app: App, bot: Bot) -> None:

@@ -15,7 +15,6 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from bot import views
 from bot.runtime import Bot
 from commands.home import desk
 
@@ -32,7 +31,7 @@ _publishing_guard = threading.Lock()
 
 def home_view(bot: Bot, user_id: str) -> dict[str, Any]:
     reply = bot.run(desk, bot.caller_for(user_id), "App Home")
-    return {"type": "home", "blocks": views.blocks(reply, limit=MAX_HOME_BLOCKS)}
+    return {"type": "home", "blocks": bot.views.blocks(reply, limit=MAX_HOME_BLOCKS)}
 
 
 def publish(bot: Bot, user_id: str) -> None:

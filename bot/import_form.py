@@ -8,6 +8,7 @@ import json
 import logging
 import sys
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -19,9 +20,24 @@ from bot import views
 from bot.notes import after_ack
 from bot.runtime import COMMAND, Bot, Database, slack_client
 from bot.settings import Settings
+from bot.views import SLACK, Views, split_text
 from commands import tracker_import as commands
 from commands.ids import Form
-from commands.language import Caption, CommandError, Invocation, Reply, Section
+from commands.language import (
+    Caption,
+    CommandError,
+    Icon,
+    Invocation,
+    Mention,
+    Reply,
+    Section,
+    Strong,
+    Text,
+    Typed,
+    plain_text,
+    words,
+)
+from commands.language import lines as one_per_line
 from commands.nations import normalize
 from storage.db import utcnow
 
@@ -99,7 +115,7 @@ def answer_export_all(ack: Ack, body: dict, context: BoltContext) -> None:
     reply = bot.run(operation, context["caller"], "/ipslo export all")
     if made and not reply.refused:
         context["workbook"] = made[0]
-    ack(**views.message(reply))
+    ack(**bot.views.message(reply))
 
 
 @after_ack
@@ -142,7 +158,7 @@ def is_bare_import(body: dict) -> bool:
     return (body.get("text") or "").strip().lower() == "import"
 
 
-def upload_view() -> dict[str, Any]:
+def upload_view(views: Views = SLACK) -> dict[str, Any]:
     """The form: one file field (CSV or .xlsx, one file); submitting it shows the preview."""
     return {
         "type": "modal",
@@ -165,11 +181,16 @@ def upload_view() -> dict[str, Any]:
             {
                 "type": "context",
                 "elements": [
-                    views.mrkdwn(
-                        "Sheets of visits, assessments and notes, with the columns the README names (Nation or "
-                        "Country, Start, End, Lead or POC, Date, Outcome, Note, …). *Preview* shows what it would add, "
-                        "what is on record already and every row it cannot read; nothing is written until you press "
-                        "*Confirm import*."
+                    views.text(
+                        words(
+                            "Sheets of visits, assessments and notes, with the columns the README names (Nation or "
+                            "Country, Start, End, Lead or POC, Date, Outcome, Note, …). ",
+                            Strong("Preview"),
+                            " shows what it would add, what is on record already and every row it cannot read; "
+                            "nothing is written until you press ",
+                            Strong("Confirm import"),
+                            ".",
+                        )
                     )
                 ],
             },
@@ -184,16 +205,18 @@ def attached_file(view: dict[str, Any]) -> str | None:
     return files[0].get("id") if files and isinstance(files[0], dict) else None
 
 
-def text_blocks(lines: list[str]) -> list[dict[str, Any]]:
+def text_blocks(lines: Sequence[Text], views: Views = SLACK) -> list[dict[str, Any]]:
     """Lines as sections within Slack's limits (3000 characters a section, 100 blocks a modal)."""
-    pieces = views.split_text(views.escape_mrkdwn("\n".join(lines)))
-    out: list[dict[str, Any]] = [{"type": "section", "text": views.mrkdwn(piece)} for piece in pieces[:VIEW_BLOCKS]]
+    pieces = split_text(views.style.text(one_per_line(lines)))
+    out: list[dict[str, Any]] = [
+        {"type": "section", "text": {"type": views.style.rich, "text": piece}} for piece in pieces[:VIEW_BLOCKS]
+    ]
     if len(pieces) > VIEW_BLOCKS:
-        out.append({"type": "context", "elements": [views.mrkdwn("…more than a form can show; see the command line.")]})
+        out.append({"type": "context", "elements": [views.text("…more than a form can show; see the command line.")]})
     return out
 
 
-def preview_view(preview: commands.Preview, *, file_id: str) -> dict[str, Any]:
+def preview_view(preview: commands.Preview, *, file_id: str, views: Views = SLACK) -> dict[str, Any]:
     """The form turned into the preview; its submit button is Confirm import (when there is anything to add)."""
     lines = preview.lines(
         dry_run=True,
@@ -206,7 +229,7 @@ def preview_view(preview: commands.Preview, *, file_id: str) -> dict[str, Any]:
         "callback_id": Form.IMPORT_PREVIEW,
         "title": plain(TITLE),
         "close": plain("Cancel"),
-        "blocks": text_blocks(lines),
+        "blocks": text_blocks(lines, views),
         "private_metadata": json.dumps({"file": file_id}),
     }
     if preview.added:
@@ -214,20 +237,21 @@ def preview_view(preview: commands.Preview, *, file_id: str) -> dict[str, Any]:
     return view
 
 
-def done_view(lines: list[str]) -> dict[str, Any]:
+def done_view(lines: Sequence[Text], views: Views = SLACK) -> dict[str, Any]:
     """The preview turned into what was written (or why nothing was)."""
     return {
         "type": "modal",
         "callback_id": Form.IMPORT_DONE,
         "title": plain(TITLE),
         "close": plain("Done"),
-        "blocks": text_blocks(lines),
+        "blocks": text_blocks(lines, views),
     }
 
 
 def said(reply: Reply) -> str:
     """A refusal as one line for beside the field: what is wrong, then what to do instead."""
-    return " ".join(part.text for part in reply.parts if isinstance(part, Section | Caption)) or reply.text
+    said = " ".join(plain_text(part.text) for part in reply.parts if isinstance(part, Section | Caption))
+    return said or plain_text(reply.text)
 
 
 def fetch_upload(client: WebClient, file_id: str) -> commands.Tracker:
@@ -269,17 +293,19 @@ def open_import_form(ack: Ack, body: dict, context: BoltContext, client: WebClie
     if caller is None:  # refused by the officer middleware already
         ack()
         return
+    bot: Bot = context["bot"]
     if not caller.is_admin:
-        ack(**views.message(commands.NOT_ADMIN.reply()))
+        ack(**bot.views.message(commands.NOT_ADMIN.reply()))
         return
     try:
-        client.views_open(trigger_id=body["trigger_id"], view=upload_view())
+        client.views_open(trigger_id=body["trigger_id"], view=upload_view(bot.views))
     except SlackApiError as error:
         log.warning("views.open failed for the import form: %s", error.response.get("error"))
         why = CommandError(
-            "Slack would not open the import form.", hint=f"Type `/ipslo import` again, or {commands.IMPORT_USAGE}."
+            "Slack would not open the import form.",
+            hint=words("Type ", Typed("/ipslo import"), " again, or ", commands.IMPORT_USAGE, "."),
         )
-        ack(**views.message(why.reply()))
+        ack(**bot.views.message(why.reply()))
         return
     ack()
 
@@ -312,24 +338,29 @@ def preview_import(ack: Ack, view: dict, context: BoltContext, client: WebClient
     if reply.refused or not made:
         ack(response_action="errors", errors={FILE_BLOCK: views.clip(said(reply), 2000)})
         return
-    ack(response_action="update", view=preview_view(made[0], file_id=file_id))
+    ack(response_action="update", view=preview_view(made[0], file_id=file_id, views=bot.views))
 
 
 def confirm_import(ack: Ack, view: dict, context: BoltContext) -> None:
     """Confirm import, answered at once: the preview becomes "Importing…" and the writing follows after Slack has its
     answer (``write_import``: a large file takes longer than the 3 seconds Slack waits). Officers are refused."""
-    caller = context["caller"]
+    caller, views = context["caller"], context["bot"].views
     if not caller.is_admin:
         log.warning("an import confirmation from %s, who is not an admin, was refused", caller.user_id)
-        ack(response_action="update", view=done_view([said(commands.NOT_ADMIN.reply()), "Nothing was written."]))
+        refused = [said(commands.NOT_ADMIN.reply()), "Nothing was written."]
+        ack(response_action="update", view=done_view(refused, views))
         return
     file_id = json.loads(view.get("private_metadata") or "{}").get("file")
     if not file_id:
-        lost = ["This form has lost its file; nothing was written.", "Type `/ipslo import` again."]
-        ack(response_action="update", view=done_view(lost))
+        lost: list[Text] = [
+            "This form has lost its file; nothing was written.",
+            words("Type ", Typed("/ipslo import"), " again."),
+        ]
+        ack(response_action="update", view=done_view(lost, views))
         return
     context["import_file"] = file_id
-    ack(response_action="update", view=done_view([":hourglass_flowing_sand: Importing… this form shows the result."]))
+    working = words(Icon.WORKING, " Importing… this form shows the result.")
+    ack(response_action="update", view=done_view([working], views))
 
 
 @after_ack
@@ -341,7 +372,7 @@ def write_import(body: dict, context: BoltContext, client: WebClient) -> None:
         return
     bot: Bot = context["bot"]
     caller = context["caller"]
-    lines: list[str]
+    lines: Sequence[Text]
     try:
         tracker = fetch_upload(client, file_id)
     except CommandError as error:
@@ -361,19 +392,24 @@ def write_import(body: dict, context: BoltContext, client: WebClient) -> None:
             preview = made[0]
             log.info("import form: %s imported %s (%d added)", caller.user_id, preview.file_name, len(preview.added))
             closing = (
-                f"Imported by <@{caller.user_id}>: each record keeps the file and row it came from. Importing it "
-                "again adds nothing."
+                words(
+                    "Imported by ",
+                    Mention(caller.user_id),
+                    ": each record keeps the file and row it came from. Importing it again adds nothing.",
+                )
                 if preview.added
                 else "Nothing added: every row was on record already (imported before?) or unreadable."
             )
             lines = preview.lines(dry_run=False, limit=PREVIEW_ROWS, problem_limit=PREVIEW_PROBLEMS, closing=closing)
     try:
-        client.views_update(view_id=body["view"]["id"], view=done_view(lines))
+        client.views_update(view_id=body["view"]["id"], view=done_view(lines, bot.views))
     except SlackApiError as error:  # the form was closed: say it by direct message
         log.info(
             "import form: views.update failed (%s); telling %s directly", error.response.get("error"), caller.user_id
         )
-        client.chat_postMessage(channel=caller.user_id, text=views.escape_mrkdwn(views.clip("\n".join(lines), 3000)))
+        client.chat_postMessage(
+            channel=caller.user_id, text=views.clip(bot.views.style.text(one_per_line(lines)), 3000)
+        )
 
 
 def register(app: App, bot: Bot) -> None:
@@ -413,7 +449,7 @@ def run_import(
             commands.apply(inv, preview)
             session.commit()
     for line in preview.lines(dry_run=dry_run):
-        print(line, file=out)
+        print(plain_text(line), file=out)
     if not dry_run:
         print(f"Written to {settings.database_url} as imported by {user_id}.", file=out)
     return 0

@@ -9,7 +9,6 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot import views
 from bot.runtime import Bot
 from commands import knowledge
 from commands.language import Invocation, Reply
@@ -25,7 +24,7 @@ def register(app: App, bot: Bot) -> None:
         def lazy(action: dict, context: Any, respond: Any) -> None:
             value = action.get("value", "")
             reply = bot.run(lambda inv: operation(inv, value), context["caller"], what)  # a refusal is its reply
-            respond(**{**views.message(reply), "response_type": "ephemeral"}, replace_original=False)
+            respond(**{**bot.views.message(reply), "response_type": "ephemeral"}, replace_original=False)
 
         return lazy
 

@@ -11,9 +11,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot import options, views
+from bot import options
+from bot.views import SLACK, Views, clip
 from commands import notes as commands
 from commands.ids import Action, Form
+from commands.language import Strong, words
 from commands.visits import dates_text
 from storage import visits as visit_store
 
@@ -29,7 +31,7 @@ NO_VISIT = "none"
 
 
 def option(label: str, value: str) -> dict[str, Any]:
-    return {"text": {"type": "plain_text", "text": views.clip(label, 75), "emoji": True}, "value": value}
+    return {"text": {"type": "plain_text", "text": clip(label, 75), "emoji": True}, "value": value}
 
 
 def exact_pieces(text: str, limit: int = TEXT_CHARS) -> list[str]:
@@ -59,6 +61,7 @@ def form_view(
     today: dt.date,
     text: str = "",
     metadata: dict[str, Any],
+    views: Views = SLACK,
 ) -> dict[str, Any]:
     """The note form: nation, visit, date, text, tags and follow-ups (the nation's visits read with ``session``)."""
     visits = (
@@ -139,8 +142,11 @@ def form_view(
         {
             "type": "context",
             "elements": [
-                views.mrkdwn(
-                    "*Follow-up actions* (optional): each becomes a reminder for its owner at 09:00 on its due date."
+                views.text(
+                    words(
+                        Strong("Follow-up actions"),
+                        " (optional): each becomes a reminder for its owner at 09:00 on its due date.",
+                    )
                 )
             ],
         }

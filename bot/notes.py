@@ -18,9 +18,9 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import views
 from bot.note_form import NATION_PICKED, NOTE_FORM, error_block, form_view, read_form
 from bot.runtime import COMMAND, Bot
+from bot.views import Views
 from commands import notes as commands
 from commands.ids import Action, Shortcut
 from commands.language import Caller, Invocation, Reply
@@ -71,7 +71,13 @@ def open_form(
     today = bot.clock().astimezone(caller.tz).date()
     with bot.database.sessions() as session:
         view = form_view(
-            session=session, nation_iso2=nation_iso2, visit_id=visit_id, today=today, text=text, metadata=metadata
+            session=session,
+            nation_iso2=nation_iso2,
+            visit_id=visit_id,
+            today=today,
+            text=text,
+            metadata=metadata,
+            views=bot.views,
         )
     client.views_open(trigger_id=trigger_id, view=view)
 
@@ -113,7 +119,7 @@ def answer_export(ack: Ack, body: dict, context: BoltContext) -> None:
     reply = runtime(context).run(operation, context["caller"], "/ipslo export")
     if exported and not reply.refused:
         context["export"] = exported[0]
-    ack(**views.message(reply))
+    ack(**runtime(context).views.message(reply))
 
 
 @after_ack
@@ -189,7 +195,13 @@ def offer_the_nations_visits(body: dict, action: dict, context: BoltContext, cli
     today = bot.clock().astimezone(context["caller"].tz).date()
     with bot.database.sessions() as session:
         fresh = form_view(
-            session=session, nation_iso2=nation_iso2, visit_id=None, today=today, text=text, metadata=metadata
+            session=session,
+            nation_iso2=nation_iso2,
+            visit_id=None,
+            today=today,
+            text=text,
+            metadata=metadata,
+            views=bot.views,
         )
     client.views_update(view_id=view["id"], hash=view.get("hash"), view=fresh)
 
@@ -238,7 +250,7 @@ def save_note(ack: Ack, view: dict, context: BoltContext) -> None:
     ack()
 
 
-def tell(client: WebClient, user_id: str, channel: str | None, reply: Reply) -> None:
+def tell(views: Views, client: WebClient, user_id: str, channel: str | None, reply: Reply) -> None:
     message = {k: v for k, v in views.message(reply).items() if k != "response_type"}
     if channel:
         try:
@@ -258,7 +270,7 @@ def confirm_saved(view: dict, context: BoltContext, client: WebClient) -> None:
         return
     channel = json.loads(view.get("private_metadata") or "{}").get("channel")
     try:
-        tell(client, context["caller"].user_id, channel, reply)
+        tell(runtime(context).views, client, context["caller"].user_id, channel, reply)
     except Exception:
         log.exception("the note form's confirmation to %s could not be sent", context["caller"].user_id)
 
@@ -268,7 +280,7 @@ def next_notes(action: dict, context: BoltContext, respond: Respond) -> None:
     reply = runtime(context).run(
         lambda inv: commands.more_notes(inv, action["value"]), context["caller"], "notes: More"
     )
-    respond(**views.message(reply), replace_original=False)
+    respond(**runtime(context).views.message(reply), replace_original=False)
 
 
 @after_ack
@@ -276,7 +288,7 @@ def next_matches(action: dict, context: BoltContext, respond: Respond) -> None:
     reply = runtime(context).run(
         lambda inv: commands.more_search(inv, action["value"]), context["caller"], "search: More"
     )
-    respond(**views.message(reply), replace_original=False)
+    respond(**runtime(context).views.message(reply), replace_original=False)
 
 
 def register(app: App, bot: Bot) -> None:

@@ -14,8 +14,9 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
-from bot import observability, views
+from bot import observability
 from bot.runtime import Bot
+from bot.views import SLACK, Views
 from commands import reminders
 from commands.language import Reply
 from storage import reminders as store
@@ -43,7 +44,7 @@ PERMANENT_ERRORS = {
 }
 
 
-def slack_message(reply: Reply) -> dict[str, Any]:
+def slack_message(reply: Reply, views: Views = SLACK) -> dict[str, Any]:
     """``chat.postMessage`` / ``chat.update`` arguments for a reply (no ``response_type``: that is for responses)."""
     message = views.message(reply)
     message.pop("response_type", None)
@@ -142,7 +143,7 @@ def deliver(
         posted = _already_sent(bot, channel, reminder) if retrying else None
         if posted is None:
             metadata = {"event_type": METADATA_EVENT, "event_payload": {"reminder_id": reminder_id}}
-            answer = bot.client.chat_postMessage(channel=channel, metadata=metadata, **slack_message(reply))
+            answer = bot.client.chat_postMessage(channel=channel, metadata=metadata, **slack_message(reply, bot.views))
             posted = {"channel": answer["channel"], "ts": answer["ts"]}
         else:
             log.info("Reminder %s had reached Slack on an earlier attempt; not sent again", reminder_id)
@@ -239,7 +240,7 @@ def register(app: App, bot: Bot) -> None:
         reply = bot.run(
             lambda inv: reminders.press(inv, reminder_id, verb), context["caller"], f"reminder button {verb}"
         )
-        context["pressed"] = {"refused": reply.refused, "message": views.message(reply)}  # copied for show_pressed
+        context["pressed"] = {"refused": reply.refused, "message": bot.views.message(reply)}  # copied for show_pressed
         ack()
 
     def show_pressed(body: dict, context: Any, respond: Any) -> None:

@@ -26,6 +26,7 @@ from sqlalchemy.orm import sessionmaker
 
 from bot import observability
 from bot.settings import Settings
+from bot.views import Views
 from commands.language import Button, Buttons, Caller, Caption, CommandError, Divider, Invocation, Reply, Section
 from storage import officers, repeats
 from storage.db import make_engine, make_sessions, migrate, utcnow
@@ -185,6 +186,7 @@ class Bot:
     database: Database
     client: WebClient
     clock: Callable[[], dt.datetime] = utcnow
+    views: Views = field(default_factory=Views)  # how replies are drawn: Slack's mrkdwn, or plain text (the console)
     _callers: dict[str, tuple[float, Caller]] = field(default_factory=dict)
     _home: tuple[str | None, str | None] | None = None
 

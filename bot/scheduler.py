@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, object_session
 from bot.reminders import RETRY_FIRST, deliver, slack_message
 from bot.runtime import Bot, Database
 from bot.settings import Settings
+from bot.views import Style, Views
 from commands.reminders import digest
 from storage import reminders as store
 from storage.backup import backup_to_folder, scheduled_backups
@@ -75,9 +76,13 @@ class ReminderScheduler:
         client: WebClient | None = None,
         name: str | None = None,
         retry_first: dt.timedelta = RETRY_FIRST,
+        style: Style | None = None,
     ):
+        """``style`` draws the messages it sends (Slack's mrkdwn unless told otherwise: the console's is plain)."""
         self.settings = settings
-        self.bot = Bot(settings=settings, database=database, client=client or delivery_client(settings))
+        self.bot = Bot(
+            settings=settings, database=database, client=client or delivery_client(settings), views=Views(style)
+        )
         self.retry_first = retry_first
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"
         self.scheduler = BackgroundScheduler(
@@ -242,7 +247,7 @@ class ReminderScheduler:
         try:
             with sessions() as session:
                 reply = digest(session=session, now=now, tz=self.settings.team_tz)
-            self.bot.client.chat_postMessage(channel=channel, **slack_message(reply))
+            self.bot.client.chat_postMessage(channel=channel, **slack_message(reply, self.bot.views))
             return True
         except SlackApiError as error:
             reason = f"Slack answered {error.response.get('error')}"

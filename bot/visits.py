@@ -55,7 +55,7 @@ def open_for_press(body: dict, client: WebClient, respond: Respond, context: Bol
     try:
         view = visit_form(bot, caller, body, **which)
     except CommandError as error:
-        forms.answer_press(client, body, respond, error.reply(), "Visit")
+        forms.answer_press(bot.views, client, body, respond, error.reply(), "Visit")
         return
     forms.open_safely(client, body, view)
 
@@ -90,7 +90,7 @@ def cancel_pressed(ack: Ack, action: dict, context: BoltContext) -> None:
 def say_cancelled(body: dict, context: BoltContext, client: WebClient, respond: Respond) -> None:
     reply: Reply | None = context.get("visit_answer")
     if reply is not None:
-        forms.answer_press(client, body, respond, reply, "Visit cancelled")
+        forms.answer_press(runtime(context).views, client, body, respond, reply, "Visit cancelled")
 
 
 @after_ack
@@ -138,7 +138,7 @@ def cancel_confirmed(ack: Ack, view: dict, context: BoltContext) -> None:
     reply = runtime(context).run(
         lambda inv: commands.cancel_visit(inv, visit_id=visit_id), context["caller"], "visit cancel form"
     )
-    ack(response_action="update", view=forms.result_view(reply, "Visit cancelled"))
+    ack(response_action="update", view=forms.result_view(reply, "Visit cancelled", runtime(context).views))
 
 
 def visit_operation(form: VisitForm) -> Callable[[Invocation], Reply]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from dateutil.relativedelta import relativedelta
 from sqlalchemy.orm import Session
 
-from commands.language import Caption, CommandError, Invocation, Reply, Section, Subcommand
+from commands.language import Caption, CommandError, Invocation, Reply, Section, Subcommand, Text
 from commands.lookup import nation_lookup
 from commands.nations import fmt_date, standing, strip_icons
 from commands.when import WhenError, describe, parse_date
@@ -36,7 +36,7 @@ ADMINS_ONLY = "Ask an admin (IPSLO_ADMINS) to record it, or to add you. Every ch
 class Refusal(CommandError):
     """A refusal tied to one field of the form (the nation, the date, the facility or the source)."""
 
-    def __init__(self, message: str, *, field: str, hint: str | None = None, suggestions: tuple[str, ...] = ()):
+    def __init__(self, message: Text, *, field: str, hint: Text | None = None, suggestions: tuple[str, ...] = ()):
         super().__init__(message, hint=hint, suggestions=suggestions)
         self.field = field
 

@@ -4,12 +4,159 @@ Slack)."""
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from typing import TypeAlias
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
+
+# ---- What a reply says, as meaning: bot/views.py turns it into Slack's mrkdwn, the console into plain text. ----
+
+
+class Icon(enum.Enum):
+    """What a small picture before a line means; each surface draws its own (Slack an emoji, the console a
+    character)."""
+
+    OK = "ok"  # done, recorded, substantially implementing
+    WARNING = "warning"  # a refusal, a caution
+    BARRED = "barred"  # under Conditions of Entry
+    UNKNOWN = "unknown"  # no record; "I don't know"
+    OVERDUE = "overdue"  # past due; a missed reminder
+    DUE_SOON = "due_soon"  # due within months
+    COVERED = "covered"  # covered by another nation's assessment
+    NOTE = "note"  # a note, a record written
+    PUZZLED = "puzzled"  # a command not understood
+    VISIT = "visit"  # a visit, a calendar
+    REMINDER = "reminder"  # a reminder to come
+    DELIVERED = "delivered"  # a reminder sent
+    SENDING = "sending"  # a reminder being sent
+    RETRYING = "retrying"  # a reminder Slack has not taken yet
+    LATE = "late"  # sent later than due
+    CANCELLED = "cancelled"
+    SNOOZED = "snoozed"
+    DELETED = "deleted"
+    RESTORED = "restored"
+    FILE = "file"  # an export, an import summary
+    KNOWLEDGE = "knowledge"  # an answer from the knowledge base
+    SEARCH = "search"
+    SHARE = "share"
+    EDIT = "edit"
+    LOCKED = "locked"  # only admins may
+    WORKING = "working"  # under way; the result follows
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A person, by Slack member ID: Slack shows their name and may notify them; the console shows the name."""
+
+    user_id: str
+
+
+@dataclass(frozen=True)
+class Strong:
+    """Emphasis that matters when skimming: a date due, a record number, a heading."""
+
+    text: Text
+
+
+@dataclass(frozen=True)
+class Aside:
+    """A quiet remark beside the main text ("outside our area")."""
+
+    text: Text
+
+
+@dataclass(frozen=True)
+class Typed:
+    """Something the officer can type as it is: a command, a value (Slack shows it in code style)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Link:
+    url: str
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Quote:
+    """Someone's own words set apart (a reminder's text, an excerpt), as a block of its own lines."""
+
+    text: Text
+
+
+Inline: TypeAlias = str | Icon | Mention | Strong | Aside | Typed | Link | Quote
+#: Text with meaning: plain strings (shown exactly as written, whoever wrote them) and the parts above.
+Text: TypeAlias = str | tuple[Inline, ...]
+
+
+def bullet_list(lines: list[str]) -> str:
+    """Transitional: plain lines as a bulleted list (replies move to ``bullets``)."""
+    return "\n".join(f"• {line}" for line in lines)
+
+
+def words(*parts: Text | Inline | None) -> tuple[Inline, ...]:
+    """One text from pieces, flattened, in order (``None`` and empty strings are left out)."""
+    out: list[Inline] = []
+    for part in parts:
+        if part is None or part == "":
+            continue
+        if isinstance(part, tuple):
+            out.extend(words(*part))
+        else:
+            out.append(part)
+    return tuple(out)
+
+
+def joined(items: Iterable[Text | Inline], separator: Text = ", ") -> tuple[Inline, ...]:
+    """Pieces with ``separator`` between them (``"a, b, c"``)."""
+    out: list[Text | Inline] = []
+    for item in items:
+        if out:
+            out.append(separator)
+        out.append(item)
+    return words(*out)
+
+
+def lines(items: Iterable[Text | Inline]) -> tuple[Inline, ...]:
+    """Pieces one to a line."""
+    return joined(items, "\n")
+
+
+def bullets(items: Iterable[Text | Inline]) -> tuple[Inline, ...]:
+    """Pieces as a bulleted list, one to a line."""
+    return joined((words("• ", item) for item in items), "\n")
+
+
+def plain_text(text: Text | Inline | None) -> str:
+    """The words alone, without pictures or emphasis: for one-line summaries, logs, files and search."""
+    if text is None:
+        return ""
+    if isinstance(text, str):
+        return text
+    if isinstance(text, tuple):
+        out: list[str] = []
+        after_icon = False
+        for part in text:
+            piece = plain_text(part)
+            if after_icon and piece.startswith(" "):
+                piece = piece[1:]  # the space that stood after a picture
+            after_icon = isinstance(part, Icon) or (after_icon and not piece)
+            out.append(piece)
+        return "".join(out)
+    if isinstance(text, Icon):
+        return ""
+    if isinstance(text, Mention):
+        return f"@{text.user_id}"
+    if isinstance(text, Typed):
+        return text.text
+    if isinstance(text, Link):
+        return text.label or text.url
+    return plain_text(text.text)
 
 
 @dataclass(frozen=True)
@@ -22,18 +169,20 @@ class Menu:
 
 @dataclass(frozen=True)
 class Section:
-    """A paragraph of Slack mrkdwn, optionally with label/value fields, and a button or menu beside it."""
+    """A paragraph, optionally with a picture before it, label/value fields, and a button or menu beside it."""
 
-    text: str = ""
-    fields: tuple[tuple[str, str], ...] = ()
+    text: Text = ""
+    fields: tuple[tuple[str, Text], ...] = ()
     accessory: Button | Menu | None = None
+    icon: Icon | None = None
 
 
 @dataclass(frozen=True)
 class Caption:
     """Small print: sources, "as of" dates, hints."""
 
-    text: str
+    text: Text
+    icon: Icon | None = None
 
 
 @dataclass(frozen=True)
@@ -48,6 +197,7 @@ class Button:
     value: str = ""
     style: str | None = None  # "primary" or "danger"
     confirm: str | None = None  # a question Slack asks before sending the press (Block Kit ``confirm``)
+    icon: Icon | None = None
 
 
 @dataclass(frozen=True)
@@ -62,7 +212,7 @@ Part = Section | Caption | Divider | Buttons
 class Reply:
     """A command's answer. ``text`` is the one-line summary (notifications, screen readers, the console)."""
 
-    text: str
+    text: Text
     header: str | None = None
     parts: tuple[Part, ...] = ()
     public: bool = False
@@ -75,16 +225,17 @@ class Reply:
 class CommandError(Exception):
     """Input we refuse, with a friendly sentence and what to type instead."""
 
-    def __init__(self, message: str, *, hint: str | None = None, suggestions: tuple[str, ...] = ()):
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: Text, *, hint: Text | None = None, suggestions: tuple[str, ...] = ()):
+        super().__init__(plain_text(message))
+        self.message = plain_text(message)  # the sentence alone (logs, a form's error beside a field)
+        self.said = message
         self.hint = hint
         self.suggestions = suggestions
 
     def reply(self) -> Reply:
-        parts: list[Part] = [Section(f":warning: {self.message}")]
+        parts: list[Part] = [Section(self.said, icon=Icon.WARNING)]
         if self.suggestions:
-            parts.append(Section("Did you mean: " + ", ".join(f"`{s}`" for s in self.suggestions) + "?"))
+            parts.append(Section(words("Did you mean: ", joined(Typed(s) for s in self.suggestions), "?")))
         if self.hint:
             parts.append(Caption(self.hint))
         return Reply(self.message, parts=tuple(parts), refused=True)
@@ -93,13 +244,9 @@ class CommandError(Exception):
 class FieldError(CommandError):
     """A refusal about one field of a form (``field`` names it: "nation", "end", "title"), shown beside that field."""
 
-    def __init__(self, field_name: str, message: str, *, hint: str | None = None):
+    def __init__(self, field_name: str, message: Text, *, hint: Text | None = None):
         super().__init__(message, hint=hint)
         self.field = field_name
-
-
-def bullet_list(lines: list[str]) -> str:
-    return "\n".join(f"• {line}" for line in lines)
 
 
 #: The zone of an officer whose own zone we do not know.

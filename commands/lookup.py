@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from commands.language import CommandError
+from commands.language import CommandError, words
 from storage import nations as store
 from storage.nations import Nation
 
@@ -107,7 +107,7 @@ def require_exact(match: Match, *, nothing: str, hint: str) -> Exact:
             suggestions=(match.named.name,),
         )
     error = refusal(match)
-    error.hint = " ".join(h for h in (error.hint, hint) if h)
+    error.hint = words(error.hint, " " if error.hint and hint else "", hint)
     raise error
 
 

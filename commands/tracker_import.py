@@ -18,7 +18,19 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from commands.language import Caller, Caption, CommandError, Invocation, Reply, Section, Subcommand
+from commands.language import (
+    Caller,
+    Caption,
+    CommandError,
+    Invocation,
+    Reply,
+    Section,
+    Subcommand,
+    Text,
+    Typed,
+    lines,
+    words,
+)
 from commands.lookup import nation_lookup, normalize
 from commands.nations import NOT_MAINTAINING, OUTCOME_HINT, fmt_date, split_outcome
 from commands.visits import KIND_WORDS, TITLE_LIMIT, dates_text, plan_reminders
@@ -392,15 +404,15 @@ class Preview:
         return ", ".join(said) or "nothing"
 
     def lines(
-        self, *, dry_run: bool, limit: int | None = None, problem_limit: int | None = None, closing: str | None = None
-    ) -> list[str]:
+        self, *, dry_run: bool, limit: int | None = None, problem_limit: int | None = None, closing: Text | None = None
+    ) -> list[Text]:
         def capped(items: list[str]) -> list[str]:
             if limit is None or len(items) <= limit:
                 return items
             return [*items[:limit], f"  … and {len(items) - limit} more"]
 
         verb = "Would add" if dry_run else ("Added" if self.written else "To add")
-        out = [f"{self.file_name}: {verb}: {self.count(self.added)}."]
+        out: list[Text] = [f"{self.file_name}: {verb}: {self.count(self.added)}."]
         out += capped([f"  + {p.row.where()}: {p.line}" for p in self.added])
         out.append(f"Already on record: {self.count(self.already)}.")
         out += capped([f"  = {p.row.where()}: {p.line}: the same as {p.matches}" for p in self.already])
@@ -412,7 +424,11 @@ class Preview:
                 if problem_limit is None or len(problems) <= problem_limit
                 else [
                     *problems[:problem_limit],
-                    f"  … and {len(problems) - problem_limit} more: `python -m bot import FILE --dry-run` lists all",
+                    words(
+                        f"  … and {len(problems) - problem_limit} more: ",
+                        Typed("python -m bot import FILE --dry-run"),
+                        " lists all",
+                    ),
                 ]
             )
         else:
@@ -428,12 +444,9 @@ class Preview:
             out.append("Dry run: nothing was written. Run it again without --dry-run to write the rows to add.")
         return out
 
-    def reply(self, *, dry_run: bool, limit: int = 15, closing: str | None = None) -> Reply:
-        lines = self.lines(dry_run=dry_run, limit=limit, closing=closing)
-        summary = lines[0]
-        body = "\n".join(lines)
-        chunks = [body[i : i + 2900] for i in range(0, min(len(body), 2900 * 10), 2900)]
-        return Reply(summary, parts=tuple(Section(chunk) for chunk in chunks))
+    def reply(self, *, dry_run: bool, limit: int = 15, closing: Text | None = None) -> Reply:
+        said = self.lines(dry_run=dry_run, limit=limit, closing=closing)
+        return Reply(said[0], parts=(Section(lines(said)),))
 
 
 def nation_of(lookup: Any, typed: str) -> Nation:

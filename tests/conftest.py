@@ -25,11 +25,11 @@ from sqlalchemy.engine import make_url
 
 import storage.models  # noqa: F401  (every table in Base.metadata)
 from bot.app import create_app
-from bot.console import render
 from bot.runtime import Database, open_database, slack_client
 from bot.serve import wsgi_app
 from bot.settings import Settings
 from storage.db import Base, make_engine, make_sessions, migrate, normalize_url
+from tests.reading import render
 from tests.standin import CheckedSlack
 
 # Property tests (tests/test_properties.py): the same inputs on every CI run, so a red run can be replayed; new

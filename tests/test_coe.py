@@ -9,7 +9,6 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import update
 
-from bot.console import render
 from bot.runtime import open_database
 from bot.settings import Settings
 from commands import reminders as reminder_commands
@@ -18,6 +17,7 @@ from commands.lookup import Ambiguous, NationIndex
 from storage.db import migrate
 from storage.nations import ConditionOfEntry, Nation, read_reference
 from tests.conftest import ADMIN, OFFICER, SIGNING_SECRET, Answer, Workspace, served
+from tests.reading import render
 from tests.standin import CheckedSlack
 from tests.test_home import home_text, open_home
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from sqlalchemy import delete
 
-from bot.console import render
 from storage.knowledge import KnowledgeEntry
 from tests.conftest import OFFICER, SIGNING_SECRET
+from tests.reading import render
 
 
 def press(workspace, action_id: str, value: str) -> None:

@@ -83,7 +83,7 @@ def test_visit_alone_opens_the_form_and_planning_gives_the_commands_warnings(des
     assert said.args["channel"] == "C0STANDIN" and said.args["user"] == OFFICER
     text = said.args["text"]
     assert "Planned visit #2" in text
-    from bot.console import render
+    from tests.reading import render
 
     shown = render(said.args)
     assert "You already have #1 to Fiji" in shown  # the overlap warning the command gives

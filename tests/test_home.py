@@ -41,7 +41,7 @@ def open_home(workspace, user: str) -> dict:
 
 
 def home_text(view: dict) -> str:
-    from bot.console import render
+    from tests.reading import render
 
     return render({"blocks": view["blocks"]})
 

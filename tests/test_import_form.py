@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.console import render
 from bot.runtime import Database
 from storage.tracker import ImportedRecord
 from storage.visits import Visit
 from tests.conftest import ADMIN, OFFICER, SIGNING_SECRET, Answer, Workspace, served
+from tests.reading import render
 from tests.test_tracker_import import BOB, KIM_EMAIL, NOW, VISITS_CSV
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"

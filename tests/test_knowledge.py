@@ -12,7 +12,6 @@ import pytest
 import yaml
 from dateutil.relativedelta import relativedelta
 
-from bot.console import render
 from bot.runtime import open_database
 from bot.settings import Settings
 from bot.views import message as slack_message
@@ -36,6 +35,7 @@ from storage.db import utcnow
 from storage.knowledge import find_by_key, key_form, list_entries, load_knowledge, read_entries, search
 from storage.nations import ConditionOfEntry, list_nations
 from tests.conftest import ADMIN, OFFICER, SIGNING_SECRET
+from tests.reading import render
 
 TODAY = dt.datetime(2026, 11, 25, 3, 0, tzinfo=dt.UTC)
 DEV_SET = Path(__file__).with_name("data") / "ask_questions.yaml"

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import event, select
 
-from bot.console import Console, render
+from bot.console import Console
 from bot.reminders import deliver, slack_message
 from bot.runtime import Bot, open_database, slack_client
 from bot.scheduler import ReminderScheduler, last_fire_time
@@ -25,6 +25,7 @@ from storage.db import utcnow
 from storage.nations import Nation, record_assessment
 from storage.reminders import DigestRun, Reminder
 from tests.conftest import ADMIN, OFFICER, SIGNING_SECRET, Workspace, served
+from tests.reading import render
 from tests.standin import eventually
 
 UTC = dt.UTC

@@ -19,7 +19,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.console import render
 from bot.runtime import open_database
 from bot.scheduler import ReminderScheduler
 from bot.settings import Settings
@@ -27,6 +26,7 @@ from storage import reminders as store
 from storage.db import utcnow
 from storage.reminders import Reminder
 from tests.conftest import OFFICER, SIGNING_SECRET, Workspace
+from tests.reading import render
 from tests.standin import CheckedSlack as SlackStandIn
 
 DM = f"D{OFFICER}"
