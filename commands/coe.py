@@ -10,9 +10,24 @@ from dataclasses import dataclass
 from dateutil.relativedelta import relativedelta
 from sqlalchemy.orm import Session
 
-from commands.language import Caption, CommandError, Invocation, Reply, Section, Subcommand, Text
+from commands.language import (
+    Caption,
+    CommandError,
+    Icon,
+    Invocation,
+    Mention,
+    Reply,
+    Section,
+    Strong,
+    Subcommand,
+    Text,
+    Typed,
+    joined,
+    lines,
+    words,
+)
 from commands.lookup import nation_lookup
-from commands.nations import fmt_date, standing, strip_icons
+from commands.nations import fmt_date, standing
 from commands.when import WhenError, describe, parse_date
 from storage import nations as store
 from storage.db import REFERENCE_DATA
@@ -21,16 +36,20 @@ from storage.nations import CoeException, Nation, NationRecord
 #: The list is checked against the current advisory at least this often; older, App Home and the digest say so.
 CONFIRM_EVERY = dt.timedelta(days=90)
 
-COE_USAGE = (
-    "`/ipslo coe <nation> imposed|lifted <date> <source>` · "
-    "`/ipslo coe <nation> exception [remove] <facility number or “name”> <source>` · "
-    "`/ipslo coe confirmed <date> <source>` · `/ipslo coe history [nation]`"
+COE_FORMS = (
+    "/ipslo coe <nation> imposed|lifted <date> <source>",
+    "/ipslo coe <nation> exception [remove] <facility number or “name”> <source>",
+    "/ipslo coe confirmed <date> <source>",
+    "/ipslo coe history [nation]",
 )
+COE_USAGE = joined((Typed(form) for form in COE_FORMS), " · ")
 COE_EXAMPLE = "/ipslo coe nigeria lifted 2027-03-01 PSA 1-27"
-AREA_USAGE = "`/ipslo area add <nation> [source]` or `/ipslo area remove <nation> [source]`"
+AREA_USAGE = words(Typed("/ipslo area add <nation> [source]"), " or ", Typed("/ipslo area remove <nation> [source]"))
 FACILITY_NUMBER = re.compile(r"^[A-Za-z]{2}[A-Za-z0-9]{3}-\d{4}(?:/\d{4})?$")  # CMDLA-0005, CM394-0001
 QUOTED = re.compile(r"^[\"“”'‘’](?P<name>[^\"“”'‘’]+)[\"“”'‘’]\s*(?P<rest>.*)$")
-ADMINS_ONLY = "Ask an admin (IPSLO_ADMINS) to record it, or to add you. Every change is kept: `/ipslo coe history`."
+ADMINS_ONLY = words(
+    "Ask an admin (IPSLO_ADMINS) to record it, or to add you. Every change is kept: ", Typed("/ipslo coe history"), "."
+)
 
 
 class Refusal(CommandError):
@@ -63,11 +82,17 @@ def record_of(inv: Invocation, nation: Nation) -> NationRecord:
     return record
 
 
-def need_source(source: str, usage: str) -> str:
+def need_source(source: str, usage: Text) -> str:
     source = source.strip()
     if not source:
         raise Refusal(
-            "Which source? Name the notice or advisory (e.g. `PSA 1-27`, `90 FR 12752`); nothing was recorded.",
+            words(
+                "Which source? Name the notice or advisory (e.g. ",
+                Typed("PSA 1-27"),
+                ", ",
+                Typed("90 FR 12752"),
+                "); nothing was recorded.",
+            ),
             field="source",
             hint=usage,
         )
@@ -84,15 +109,16 @@ def check_date(on: dt.date, inv: Invocation, *, future_ok: bool) -> None:
 
 
 def recorded(inv: Invocation, text: str, nation: Nation | None, source: str) -> Reply:
-    shown = [Section(f":memo: {text}")]
+    shown = [Section(text, icon=Icon.NOTE)]
     if nation is not None:
         state = standing(record_of(inv, nation), today=inv.today)
-        shown.append(
-            Section(
-                f"`/ipslo status {nation.iso2.lower()}` now says: {strip_icons(state.summary)}",
-            )
-        )
-    captions = f"Source: {source} · recorded by <@{inv.caller.user_id}> · every change: `/ipslo coe history`"
+        shown.append(Section(words(Typed(f"/ipslo status {nation.iso2.lower()}"), f" now says: {state.summary}")))
+    captions = words(
+        f"Source: {source} · recorded by ",
+        Mention(inv.caller.user_id),
+        " · every change: ",
+        Typed("/ipslo coe history"),
+    )
     return Reply(text, parts=(*shown, Caption(captions)))
 
 
@@ -107,7 +133,7 @@ def impose(inv: Invocation, nation: Nation, on: dt.date, source: str) -> Reply:
         raise Refusal(
             f"{nation.name} is already recorded under Conditions of Entry since {fmt_date(on)}; nothing changed.",
             field="date",
-            hint=f"`/ipslo coe history {nation.iso2.lower()}` shows every change.",
+            hint=words(Typed(f"/ipslo coe history {nation.iso2.lower()}"), " shows every change."),
         )
     before = listing_words(record)
     store.record_listing(
@@ -141,7 +167,9 @@ def lift(inv: Invocation, nation: Nation, on: dt.date, source: str) -> Reply:
         raise Refusal(
             f"{nation.name} is not under Conditions of Entry on our records; nothing was recorded.",
             field="nation",
-            hint=f"To record a listing: `/ipslo coe {nation.iso2.lower()} imposed <date> <source>`.",
+            hint=words(
+                "To record a listing: ", Typed(f"/ipslo coe {nation.iso2.lower()} imposed <date> <source>"), "."
+            ),
         )
     if coe.lifted_on == on:
         raise Refusal(
@@ -196,13 +224,13 @@ class Facility:
         return Facility(name=typed)
 
 
-def split_facility(words: list[str]) -> tuple[Facility, str]:
+def split_facility(tokens: list[str]) -> tuple[Facility, str]:
     """The facility (a number, a quoted name, or a name before `;`) and the source after it."""
-    text = " ".join(words).strip()
+    text = " ".join(tokens).strip()
     if not text:
         raise Refusal("Which port facility?", field="facility", hint=COE_USAGE)
-    if FACILITY_NUMBER.match(words[0]):
-        return Facility.read(words[0]), " ".join(words[1:])
+    if FACILITY_NUMBER.match(tokens[0]):
+        return Facility.read(tokens[0]), " ".join(tokens[1:])
     quoted = QUOTED.match(text)
     if quoted:
         return Facility.read(quoted["name"]), quoted["rest"]
@@ -212,8 +240,15 @@ def split_facility(words: list[str]) -> tuple[Facility, str]:
     raise Refusal(
         f"Where does the facility's name end in “{text[:60]}”?",
         field="facility",
-        hint="Give its IMO port facility number (`CMDLA-0005 PSA 1-17`), or its name in quotes "
-        "(`“Al Maqal Terminal 14” PSA 1-18`) or before a semicolon (`Toamasina; PSA 10-09`).",
+        hint=words(
+            "Give its IMO port facility number (",
+            Typed("CMDLA-0005 PSA 1-17"),
+            "), or its name in quotes (",
+            Typed("“Al Maqal Terminal 14” PSA 1-18"),
+            ") or before a semicolon (",
+            Typed("Toamasina; PSA 10-09"),
+            ").",
+        ),
     )
 
 
@@ -224,7 +259,9 @@ def add_exception(inv: Invocation, nation: Nation, facility: Facility, source: s
             f"{nation.name} is not under Conditions of Entry on our records, so no facility is excepted; "
             "nothing was recorded.",
             field="nation",
-            hint=f"Record the listing first: `/ipslo coe {nation.iso2.lower()} imposed <date> <source>`.",
+            hint=words(
+                "Record the listing first: ", Typed(f"/ipslo coe {nation.iso2.lower()} imposed <date> <source>"), "."
+            ),
         )
     if not facility.label or len(facility.label) > 200:
         raise Refusal("Name the port facility in up to 200 characters.", field="facility", hint=COE_USAGE)
@@ -259,8 +296,11 @@ def remove_exception(inv: Invocation, nation: Nation, typed: str, source: str) -
         raise Refusal(
             f"{nation.name}'s listing excepts no facility “{typed}”; nothing was removed.",
             field="facility",
-            hint="Type its IMO port facility number or its whole name as listed by `/ipslo status "
-            f"{nation.iso2.lower()}`."
+            hint=words(
+                "Type its IMO port facility number or its whole name as listed by ",
+                Typed(f"/ipslo status {nation.iso2.lower()}"),
+                ".",
+            )
             if listed
             else f"{nation.name}'s listing excepts no facility.",
             suggestions=listed[:5],
@@ -325,15 +365,27 @@ def set_area(inv: Invocation, nation: Nation, in_area: bool, source: str) -> Rep
         recorded_by=inv.caller.user_id,
     )
     text = f"Recorded: {nation.name} is now {area_words(in_area).lower()}."
-    shown = Section(f":memo: {text} `/ipslo nations`, `due`, `overdue`, App Home and the digest follow it at once.")
-    caption = f"Source: {source or 'not given'} · recorded by <@{inv.caller.user_id}> · `/ipslo coe history`"
+    shown = Section(
+        words(
+            f"{text} ",
+            joined((Typed("/ipslo nations"), Typed("due"), Typed("overdue"))),
+            ", App Home and the digest follow it at once.",
+        ),
+        icon=Icon.NOTE,
+    )
+    caption = words(
+        f"Source: {source or 'not given'} · recorded by ",
+        Mention(inv.caller.user_id),
+        " · ",
+        Typed("/ipslo coe history"),
+    )
     return Reply(text, parts=(shown, Caption(caption)))
 
 
-def confirmed_by(confirmation: store.Confirmation) -> str:
+def confirmed_by(confirmation: store.Confirmation) -> Text:
     if confirmation.by == REFERENCE_DATA:
         return "the shipped snapshot"
-    return f"confirmed by <@{confirmation.by}>: {confirmation.source}"
+    return words("confirmed by ", Mention(confirmation.by), f": {confirmation.source}")
 
 
 # --- history ---------------------------------------------------------------------------------------
@@ -350,27 +402,30 @@ def history(inv: Invocation, text: str) -> Reply:
     nation = nation_lookup(session=inv.session).find(text).nation if text.strip() else None
     names = {n.iso2: n.name for n in store.list_nations(session=inv.session)}
     changes = store.reference_history(session=inv.session, iso2=nation.iso2 if nation else None)
-    lines = []
+    said_lines: list[Text] = []
     for change in changes:
-        who = "the shipped snapshot" if change.recorded_by == REFERENCE_DATA else f"<@{change.recorded_by}>"
+        who = "the shipped snapshot" if change.recorded_by == REFERENCE_DATA else Mention(change.recorded_by)
         about = f" · {names.get(change.nation_iso2, change.nation_iso2)}" if change.nation_iso2 else ""
         when = describe(change.recorded_at, inv.caller.tz)
-        line = f"*{SUBJECTS.get(change.subject, change.subject)}*{about} · {when} by {who}"
-        line += f"\nbefore: {change.before or 'nothing'}\nafter: {change.after or 'nothing'}"
-        if change.source:
-            line += f"\nsource: {change.source}"
-        lines.append(line)
+        line = words(
+            Strong(SUBJECTS.get(change.subject, change.subject)),
+            f"{about} · {when} by ",
+            who,
+            f"\nbefore: {change.before or 'nothing'}\nafter: {change.after or 'nothing'}",
+            f"\nsource: {change.source}" if change.source else "",
+        )
+        said_lines.append(line)
     whose = f" for {nation.name}" if nation else ""
     header = f"Changes to Conditions of Entry and the area{whose}"
-    shown = lines[-40:]
+    shown = said_lines[-40:]
     parts: list = [Section(line) for line in shown]
-    if not lines:
+    if not said_lines:
         last = store.last_confirmation(session=inv.session)
         parts.append(
             Section(f"No changes recorded since the shipped snapshot (public list as of {fmt_date(last.on)}).")
         )
-    more = f"The newest 40 of {len(lines)}. " if len(lines) > 40 else ""
-    parts.append(Caption(f"{more}Oldest first; nothing is ever deleted. Admins: {COE_USAGE}"))
+    more = f"The newest 40 of {len(said_lines)}. " if len(said_lines) > 40 else ""
+    parts.append(Caption(words(f"{more}Oldest first; nothing is ever deleted. Admins: ", COE_USAGE)))
     return Reply(header, header=header[:150], parts=tuple(parts))
 
 
@@ -382,15 +437,17 @@ EXCEPTION_VERBS = ("exception", "exceptions", "except")
 
 def refuse_officers(inv: Invocation, what: str) -> None:
     if not inv.caller.is_admin:
-        raise CommandError(f"`/ipslo coe {what}` records official status, so only admins may run it.", hint=ADMINS_ONLY)
+        raise CommandError(
+            words(Typed(f"/ipslo coe {what}"), " records official status, so only admins may run it."), hint=ADMINS_ONLY
+        )
 
 
-def split_date(words: list[str], inv: Invocation) -> tuple[dt.date, list[str]]:
-    """A date named by the first words (the longest that reads as one), and the words after it."""
+def split_date(tokens: list[str], inv: Invocation) -> tuple[dt.date, list[str]]:
+    """A date named by the first words (the longest that reads as one), and the tokens after it."""
     last_error: WhenError | None = None
-    for size in range(min(4, len(words)), 0, -1):
+    for size in range(min(4, len(tokens)), 0, -1):
         try:
-            return parse_date(" ".join(words[:size]), today=inv.today), words[size:]
+            return parse_date(" ".join(tokens[:size]), today=inv.today), tokens[size:]
         except WhenError as error:
             last_error = error
     if last_error is None:
@@ -399,33 +456,38 @@ def split_date(words: list[str], inv: Invocation) -> tuple[dt.date, list[str]]:
 
 
 def coe(inv: Invocation, text: str) -> Reply:
-    words = text.split()
-    if not words:
+    tokens = text.split()
+    if not tokens:
         return Reply(
             "Keep the Conditions of Entry list current",
             parts=(
                 Section(
-                    "*Keep the Conditions of Entry list current* (admins; in Slack, `/ipslo coe` alone opens a form)"
+                    words(
+                        Strong("Keep the Conditions of Entry list current"),
+                        " (admins; in Slack, ",
+                        Typed("/ipslo coe"),
+                        " alone opens a form)",
+                    )
                 ),
-                Section(COE_USAGE.replace(" · ", "\n")),
-                Caption(f"e.g. `{COE_EXAMPLE}` · the area: {AREA_USAGE}"),
+                Section(lines(Typed(form) for form in COE_FORMS)),
+                Caption(words("e.g. ", Typed(COE_EXAMPLE), " · the area: ", AREA_USAGE)),
             ),
         )
-    verb = words[0].lower()
+    verb = tokens[0].lower()
     if verb == "history":
-        return history(inv, " ".join(words[1:]))
-    refuse_officers(inv, " ".join(words[:3]))
+        return history(inv, " ".join(tokens[1:]))
+    refuse_officers(inv, " ".join(tokens[:3]))
     if verb in ("confirmed", "confirm"):
-        on, rest = split_date(words[1:], inv)
+        on, rest = split_date(tokens[1:], inv)
         return confirm(inv, on, need_source(" ".join(rest), COE_USAGE))
     if verb in LISTING_VERBS or verb in EXCEPTION_VERBS:  # the verb first: `/ipslo coe lifted nigeria ...`
-        rest_words = words[1:]
+        rest_words = tokens[1:]
         nation, after = nation_lookup(session=inv.session).split_exact(
             rest_words, nothing="nothing was recorded", hint=COE_USAGE
         )
-        return listing_verb(inv, nation, [words[0], *after])
+        return listing_verb(inv, nation, [tokens[0], *after])
     lookup = nation_lookup(session=inv.session)
-    nation, rest = lookup.split_exact(words, nothing="nothing was recorded", hint=COE_USAGE)
+    nation, rest = lookup.split_exact(tokens, nothing="nothing was recorded", hint=COE_USAGE)
     return listing_verb(inv, nation, rest)
 
 
@@ -444,19 +506,21 @@ def listing_verb(inv: Invocation, nation: Nation, rest: list[str]) -> Reply:
     typed = " ".join(rest[:2]) or "nothing"
     raise CommandError(
         f"What happened to {nation.name}'s listing? I don't know “{typed}”.",
-        hint=f"{COE_USAGE}. To read it: `/ipslo status {nation.iso2.lower()}`.",
+        hint=words(COE_USAGE, ". To read it: ", Typed(f"/ipslo status {nation.iso2.lower()}"), "."),
     )
 
 
 def area(inv: Invocation, text: str) -> Reply:
-    words = text.split()
-    verb = words[0].lower() if words else ""
+    tokens = text.split()
+    verb = tokens[0].lower() if tokens else ""
     if verb not in ("add", "remove"):
         raise CommandError(
-            "Add or remove which nation?" if not words else f"I don't know “{words[0]}” for the area.",
+            "Add or remove which nation?" if not tokens else f"I don't know “{tokens[0]}” for the area.",
             hint=AREA_USAGE,
         )
-    nation, rest = nation_lookup(session=inv.session).split_exact(words[1:], nothing="nothing changed", hint=AREA_USAGE)
+    nation, rest = nation_lookup(session=inv.session).split_exact(
+        tokens[1:], nothing="nothing changed", hint=AREA_USAGE
+    )
     return set_area(inv, nation, verb == "add", " ".join(rest).strip()[:300])
 
 
@@ -512,7 +576,9 @@ def save_form(inv: Invocation, form: CoeForm) -> Reply:
         raise Refusal("Give the port facility's IMO number or name.", field="facility")
     source = form.source.strip()
     if form.action not in (AREA_ADD, AREA_REMOVE):
-        source = need_source(source, "Name the notice or advisory, e.g. `PSA 1-27` or `90 FR 12752`.")
+        source = need_source(
+            source, words("Name the notice or advisory, e.g. ", Typed("PSA 1-27"), " or ", Typed("90 FR 12752"), ".")
+        )
     if form.action == CONFIRMED:
         assert form.on is not None
         return confirm(inv, form.on, source)
@@ -530,16 +596,18 @@ def save_form(inv: Invocation, form: CoeForm) -> Reply:
 # --- overdue confirmation, for App Home and the digest ---------------------------------------------
 
 
-def confirmation_overdue(*, session: Session, today: dt.date) -> str:
+def confirmation_overdue(*, session: Session, today: dt.date) -> Text:
     """A sentence when the list was last confirmed more than 90 days ago; empty otherwise."""
     last = store.last_confirmation(session=session)
     if last.on is not None and today - last.on <= CONFIRM_EVERY:
         return ""
     since = fmt_date(last.on) if last.on else "never"
-    return (
-        f"The Conditions of Entry list was last confirmed {since} ({confirmed_by(last)}), over 90 days ago: "
-        "check it against the current Port Security Advisory, then `/ipslo coe confirmed <date> <source>` "
-        "or record the changes."
+    return words(
+        f"The Conditions of Entry list was last confirmed {since} (",
+        confirmed_by(last),
+        "), over 90 days ago: check it against the current Port Security Advisory, then ",
+        Typed("/ipslo coe confirmed <date> <source>"),
+        " or record the changes.",
     )
 
 

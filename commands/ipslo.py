@@ -5,7 +5,19 @@ from __future__ import annotations
 import difflib
 
 from commands import calendar, coe, knowledge, nations, notes, reminders, tracker_import, visits
-from commands.language import Caption, CommandError, Invocation, Reply, Section, Subcommand
+from commands.language import (
+    Caption,
+    CommandError,
+    Icon,
+    Invocation,
+    Reply,
+    Section,
+    Subcommand,
+    Text,
+    Typed,
+    lines,
+    words,
+)
 
 SUBCOMMANDS: tuple[Subcommand, ...] = (
     *nations.SUBCOMMANDS,
@@ -30,25 +42,31 @@ def find_subcommand(name: str) -> Subcommand | None:
 
 
 def help_reply(*, unknown: str | None = None, is_admin: bool = True) -> Reply:
-    lines = []
+    listed: list[Text] = []
     for sub in SUBCOMMANDS:
         if sub.admin_only and not is_admin:
             continue
-        lines.append(f"`/ipslo {sub.usage}`  {sub.summary}\n      e.g. `{sub.example}`")
-    lines.append("`/ipslo help`  This list")
+        listed.append(words(Typed(f"/ipslo {sub.usage}"), f"  {sub.summary}\n      e.g. ", Typed(sub.example)))
+    listed.append(words(Typed("/ipslo help"), "  This list"))
     parts: list = []
-    text = "What /ipslo can do"
+    text: Text = "What /ipslo can do"
     if unknown is not None:
         names = [s.name for s in SUBCOMMANDS] + [a for s in SUBCOMMANDS for a in s.aliases] + ["help"]
         close = difflib.get_close_matches(unknown.lower(), names, n=1, cutoff=0.5)
         found = find_subcommand(close[0]) if close and close[0] != "help" else None
         closest = found.name if found else (close[0] if close else None)
-        suggestion = f" Did you mean `/ipslo {closest}`?" if closest else ""
-        text = f"I don't know the command “{unknown}”.{suggestion}"
-        parts.append(Section(f":thinking_face: {text}"))
-    parts.append(Section("\n".join(lines)))
+        suggestion = words(" Did you mean ", Typed(f"/ipslo {closest}"), "?") if closest else ""
+        text = words(f"I don't know the command “{unknown}”.", suggestion)
+        parts.append(Section(text, icon=Icon.PUZZLED))
+    parts.append(Section(lines(listed)))
     parts.append(
-        Caption("Replies are only visible to you; add `share` at the end of status or nations to post for the channel.")
+        Caption(
+            words(
+                "Replies are only visible to you; add ",
+                Typed("share"),
+                " at the end of status or nations to post for the channel.",
+            )
+        )
     )
     return Reply(text, header=None if unknown else "IPSLO bot: commands", parts=tuple(parts))
 
@@ -57,14 +75,20 @@ HELP_WORDS = ("help", "?", "-h", "--help")
 
 
 def subcommand_help(sub: Subcommand) -> Reply:
-    text = f"`/ipslo {sub.usage}`: {sub.summary}"
-    return Reply(text, parts=(Section(f"{text}\ne.g. `{sub.example}`"), Caption("`/ipslo help` lists every command.")))
+    said = words(Typed(f"/ipslo {sub.usage}"), f": {sub.summary}")
+    return Reply(
+        said,
+        parts=(
+            Section(words(said, "\ne.g. ", Typed(sub.example))),
+            Caption(words(Typed("/ipslo help"), " lists every command.")),
+        ),
+    )
 
 
 def split_share(sub: Subcommand, text: str) -> tuple[str, bool]:
-    words = text.split()
-    if sub.shareable and words and words[-1].lower() in SHARE_WORDS:
-        return " ".join(words[:-1]), True
+    tokens = text.split()
+    if sub.shareable and tokens and tokens[-1].lower() in SHARE_WORDS:
+        return " ".join(tokens[:-1]), True
     return text, False
 
 
@@ -81,19 +105,28 @@ def run(inv: Invocation, text: str) -> Reply:
         return help_reply(unknown=name, is_admin=inv.caller.is_admin)
     if sub.admin_only and not inv.caller.is_admin:
         raise CommandError(
-            f"`/ipslo {sub.name}` records official status, so only admins may run it.",
+            words(Typed(f"/ipslo {sub.name}"), " records official status, so only admins may run it."),
             hint="Ask an admin (IPSLO_ADMINS) to record it, or to add you.",
         )
     rest, share = split_share(sub, rest)
     if not sub.shareable and not sub.reads_share and rest.split() and rest.split()[-1].lower() == "share":
         raise CommandError(
-            f"`share` works with `status` and `nations`; `/ipslo {sub.name}` answers only you.",
-            hint=f"Usage: `/ipslo {sub.usage}`",
+            words(
+                Typed("share"),
+                " works with ",
+                Typed("status"),
+                " and ",
+                Typed("nations"),
+                "; ",
+                Typed(f"/ipslo {sub.name}"),
+                " answers only you.",
+            ),
+            hint=words("Usage: ", Typed(f"/ipslo {sub.usage}")),
         )
     try:
         reply = sub.run(inv, rest.strip())
     except CommandError as error:
         if not error.hint:  # the refusal is turned into a reply by the one boundary (Bot.run); we add the usage
-            error.hint = f"Usage: `/ipslo {sub.usage}`, e.g. `{sub.example}`"
+            error.hint = words("Usage: ", Typed(f"/ipslo {sub.usage}"), ", e.g. ", Typed(sub.example))
         raise
     return reply.shared() if share else reply

@@ -15,15 +15,22 @@ from commands.language import (
     Buttons,
     Caption,
     CommandError,
+    Icon,
     Invocation,
+    Mention,
     Reply,
     Section,
+    Strong,
     Subcommand,
-    bullet_list,
+    Text,
+    Typed,
+    bullets,
+    joined,
     parse_id,
+    words,
 )
 from commands.lookup import Guess, NationIndex, normalize
-from commands.nations import Standing, coe_as_of, fmt_date, standing, strip_icons
+from commands.nations import Standing, coe_as_of, fmt_date, standing
 from commands.visits import visit_line
 from storage import knowledge as store
 from storage import nations as nation_store
@@ -381,8 +388,8 @@ def cite(entry: KnowledgeEntry) -> str:
     return f"Source: {entry.source}{as_of}"
 
 
-def entry_link(entry: KnowledgeEntry) -> str:
-    return f"`/ipslo isps {entry.key}` {entry.title}"
+def entry_link(entry: KnowledgeEntry) -> Text:
+    return words(Typed(f"/ipslo isps {entry.key}"), f" {entry.title}")
 
 
 def not_right_button(question: str, entry_id: str | None, asked_by: str) -> Button:
@@ -411,14 +418,14 @@ def entry_reply(
     if not entry.lead and rule.startswith(lead):
         rule = rule[len(lead) :].strip()
     as_of = f" · as of {fmt_date(entry.as_of)}" if entry.as_of else ""
-    parts: list = [Section(f":books: *{lead}*")]
+    parts: list = [Section(words(Strong(lead)), icon=Icon.KNOWLEDGE)]
     if rule:
         parts.append(Section(rule))
-    citation = f"*{entry.ref}* · Source: {entry.source}{as_of}"
-    parts.append(Caption(citation if question is None else f"{citation} · {entry.title}"))
+    citation = words(Strong(entry.ref), f" · Source: {entry.source}{as_of}")
+    parts.append(Caption(citation if question is None else words(citation, f" · {entry.title}")))
     neighbours = store.get_entries(session=inv.session, ids=entry.see_also)
     if neighbours:
-        parts.append(Section("*See also*\n" + bullet_list([entry_link(n) for n in neighbours])))
+        parts.append(Section(words(Strong("See also"), "\n", bullets(entry_link(n) for n in neighbours))))
     buttons = [Button(n.key[:75], f"{SHOW_ENTRY}:{n.id}", n.id) for n in neighbours[:5]]
     if question is not None:
         buttons.append(not_right_button(question, entry.id, inv.caller.user_id))
@@ -426,7 +433,7 @@ def entry_reply(
         parts.append(Buttons(tuple(buttons)))
     extra = [o for o in others if o.id != entry.id and o.id not in entry.see_also]
     if extra:
-        parts.append(Caption("Other entries that may help: " + " · ".join(entry_link(o) for o in extra)))
+        parts.append(Caption(words("Other entries that may help: ", joined((entry_link(o) for o in extra), " · "))))
     if notes:
         parts.append(Caption(" ".join(notes)))
     text = " ".join(p for p in (lead, rule) if p) + f" ({entry.ref}; {entry.source}{as_of.replace(' ·', ',')})"
@@ -437,13 +444,17 @@ def dont_know(search: Search, typed: str, *, asked_by: str | None = None) -> Rep
     """Nothing answers well: say so plainly, and offer the three nearest entries (and "Not right?" when asked)."""
     shown = typed if len(typed) <= 200 else typed[:199] + "…"
     text = f"I don't know: nothing in the knowledge base answers “{shown}” well, and I won't guess."
-    parts: list = [Section(f":grey_question: {text}")]
+    parts: list = [Section(text, icon=Icon.UNKNOWN)]
     if search.hits:
-        parts.append(Section("*Nearest entries*\n" + bullet_list([entry_link(h.entry) for h in search.hits])))
+        parts.append(Section(words(Strong("Nearest entries"), "\n", bullets(entry_link(h.entry) for h in search.hits))))
     parts.append(
         Caption(
-            "Try other words, a section such as `/ipslo isps A/16`, or ask about a nation: "
-            "`/ipslo ask when was Fiji last assessed?`"
+            words(
+                "Try other words, a section such as ",
+                Typed("/ipslo isps A/16"),
+                ", or ask about a nation: ",
+                Typed("/ipslo ask when was Fiji last assessed?"),
+            )
         )
     )
     if asked_by is not None:
@@ -457,12 +468,12 @@ def missing_section_reply(missing: store.MissingSection) -> Reply:
         text = f"There is no entry for {missing.shown}; the only {missing.family} entry is {missing.first}."
     else:
         text = f"There is no entry for {missing.shown}; {missing.family} entries run {missing.first}–{missing.last}."
-    links = [f"`/ipslo isps {key}` {entry.title}" for key, entry in missing.nearest]
+    links = [words(Typed(f"/ipslo isps {key}"), f" {entry.title}") for key, entry in missing.nearest]
     parts = (
-        Section(f":grey_question: {text}"),
-        Section("*Nearest sections*\n" + bullet_list(links)),
+        Section(text, icon=Icon.UNKNOWN),
+        Section(words(Strong("Nearest sections"), "\n", bullets(links))),
         Buttons(tuple(Button(key[:75], f"{SHOW_ENTRY}:{entry.id}", entry.id) for key, entry in missing.nearest)),
-        Caption("Or ask in words: `/ipslo ask who approves the PFSP?`"),
+        Caption(words("Or ask in words: ", Typed("/ipslo ask who approves the PFSP?"))),
     )
     return Reply(text, parts=parts)
 
@@ -522,17 +533,21 @@ def nation_status_answer(inv: Invocation, nation: Nation, *, typed: str = "", co
     else:
         sentences.append(f"No assessment of {nation.name} is on record.")
     if state.under_coe and not coe_question:
-        sentences.append(f"{nation.name} is {strip_icons(state.summary)[0].lower()}{strip_icons(state.summary)[1:]}.")
+        sentences.append(f"{nation.name} is {state.summary[0].lower()}{state.summary[1:]}.")
     text = " ".join(sentences)
-    captions = [
+    captions: list[Text] = [
         c for c in (state.detail,) if c and not (coe_question and record.coe)
     ]  # the verdict cites the COE source
     if typed:
         captions.insert(0, f"Showing {nation.name} for “{typed}”.")
     captions.append(
-        f"Full status: `/ipslo status {nation.name.lower()}` · reassessment at least every 3 years: 46 U.S.C. 70108(d)"
+        words(
+            "Full status: ",
+            Typed(f"/ipslo status {nation.name.lower()}"),
+            " · reassessment at least every 3 years: 46 U.S.C. 70108(d)",
+        )
     )
-    return Reply(text, parts=(Section(text), Caption(" · ".join(captions))))
+    return Reply(text, parts=(Section(text), Caption(joined(captions, " · "))))
 
 
 def post_holder_answer(inv: Invocation, intent: Intent) -> Reply:
@@ -546,15 +561,18 @@ def post_holder_answer(inv: Invocation, intent: Intent) -> Reply:
     search = " ".join([post, *place_words])
     if nation is not None:
         search += f" nation:{nation.name.lower() if ' ' not in nation.name else nation.iso2.lower()}"
-    parts: list = [Section(f":grey_question: {text}"), Section(f"Our notes may say: `/ipslo search {search}`")]
+    parts: list = [
+        Section(text, icon=Icon.UNKNOWN),
+        Section(words("Our notes may say: ", Typed(f"/ipslo search {search}"))),
+    ]
     spelled = {full: short for short, full in store.ABBREVIATIONS.items()}
     entry = store.find_by_key(
         session=inv.session, typed=spelled.get(post.rstrip("s"), post.rstrip("s")) if " " in post else post
     )
     if entry is not None:
         article = "an" if (post[0] in "AEFHILMNORSX" if post.isupper() else post[0] in "aeiou") else "a"
-        parts.append(Section(f"*What {article} {post} is:* {entry.direct_answer}"))
-        parts.append(Caption(f"{cite(entry)} · `/ipslo isps {entry.key}`"))
+        parts.append(Section(words(Strong(f"What {article} {post} is:"), f" {entry.direct_answer}")))
+        parts.append(Caption(words(f"{cite(entry)} · ", Typed(f"/ipslo isps {entry.key}"))))
     return Reply(text, parts=tuple(parts))
 
 
@@ -574,9 +592,10 @@ def overdue_answer(inv: Invocation, intent: Intent) -> Reply:
         soon = [(r, s) for r, s in states if s.due_soon]
         names = ", ".join(f"{r.nation.name} (due {fmt_date(s.due)})" for r, s in soon) or "none"
         text += f" Due within 6 months: {names}."
-    caption = (
+    caption = words(
         f"{unknown} nations in our area have no assessment on record, so no due date is known. "
-        "Reassessment at least every 3 years: 46 U.S.C. 70108(d). The list: `/ipslo nations due`"
+        "Reassessment at least every 3 years: 46 U.S.C. 70108(d). The list: ",
+        Typed("/ipslo nations due"),
     )
     return Reply(text, parts=(Section(text), Caption(caption)))
 
@@ -590,12 +609,19 @@ def coe_answer(inv: Invocation) -> Reply:
         if listed
         else "No nation is under Conditions of Entry on our records."
     )
-    captions = []
+    captions: list[Text] = []
     if listed:
         sources = sorted({r.coe.source for r, _ in listed if r.coe})
-        captions.append(f"Source: {'; '.join(sources)} · {coe_as_of(inv)}")
-    captions.append("46 U.S.C. 70110 · `/ipslo nations coe` · what COE require: `/ipslo isps COE requirements`")
-    return Reply(text, parts=(Section(text), Caption(" · ".join(captions))))
+        captions.append(words(f"Source: {'; '.join(sources)} · ", coe_as_of(inv)))
+    captions.append(
+        words(
+            "46 U.S.C. 70110 · ",
+            Typed("/ipslo nations coe"),
+            " · what COE require: ",
+            Typed("/ipslo isps COE requirements"),
+        )
+    )
+    return Reply(text, parts=(Section(text), Caption(joined(captions, " · "))))
 
 
 def visits_answer(inv: Invocation, intent: Intent) -> Reply:
@@ -611,20 +637,27 @@ def visits_answer(inv: Invocation, intent: Intent) -> Reply:
         text = f"No visits{where} are planned {intent.period_name} ({fmt_date(first)} – {fmt_date(last)})."
         return Reply(
             text,
-            parts=(Section(text), Caption("Plan one: `/ipslo visit add fiji 2027-01-12 to 2027-01-16 country visit`")),
+            parts=(
+                Section(text),
+                Caption(words("Plan one: ", Typed("/ipslo visit add fiji 2027-01-12 to 2027-01-16 country visit"))),
+            ),
         )
-    lines = [visit_line(v, names.get(v.nation_iso2, v.nation_iso2), today=inv.today) for v in chosen]
+    said_lines = [visit_line(v, names.get(v.nation_iso2, v.nation_iso2), today=inv.today) for v in chosen]
     text = f"{len(chosen)} visit{'s' if len(chosen) != 1 else ''}{where} planned {intent.period_name}."
     return Reply(
-        text, parts=(Section(f"{text}\n{bullet_list(lines)}"), Caption("From our visit records · `/ipslo visits`"))
+        text,
+        parts=(
+            Section(words(text, "\n", bullets(said_lines))),
+            Caption(words("From our visit records · ", Typed("/ipslo visits"))),
+        ),
     )
 
 
 def last_and_next_visit_answer(inv: Invocation, nation: Nation) -> Reply:
     last, upcoming = visit_store.last_and_next_visit(session=inv.session, nation_iso2=nation.iso2, today=inv.today)
-    lines = [
-        f"Last: {visit_line(last, nation.name, today=inv.today) if last else 'none on record'}",
-        f"Next: {visit_line(upcoming, nation.name, today=inv.today) if upcoming else 'none planned'}",
+    said_lines = [
+        words("Last: ", visit_line(last, nation.name, today=inv.today) if last else "none on record"),
+        words("Next: ", visit_line(upcoming, nation.name, today=inv.today) if upcoming else "none planned"),
     ]
     text = (
         f"{nation.name}: last visit {fmt_date(last.starts_on) if last else 'none on record'}; "
@@ -633,8 +666,8 @@ def last_and_next_visit_answer(inv: Invocation, nation: Nation) -> Reply:
     return Reply(
         text,
         parts=(
-            Section(f"{text}\n{bullet_list(lines)}"),
-            Caption(f"From our visit records · `/ipslo visits {nation.name.lower()}`"),
+            Section(words(text, "\n", bullets(said_lines))),
+            Caption(words("From our visit records · ", Typed(f"/ipslo visits {nation.name.lower()}"))),
         ),
     )
 
@@ -642,20 +675,21 @@ def last_and_next_visit_answer(inv: Invocation, nation: Nation) -> Reply:
 def notes_answer(inv: Invocation, intent: Intent) -> Reply:
     """What officers noted about a place, a nation or a subject, newest or best first, from the notes themselves."""
     nation = intent.nation
-    words = [w for w in note_store.search_words(intent.subject) if w not in store.STOP_WORDS]
+    tokens = [w for w in note_store.search_words(intent.subject) if w not in store.STOP_WORDS]
     if nation is not None:
         named = set(note_store.search_words(" ".join([nation.name, *(nation.aliases or [])])))
-        words = [w for w in words if w not in named]
+        tokens = [w for w in tokens if w not in named]
     iso2 = nation.iso2 if nation else None
-    if nation is not None and not words:
+    if nation is not None and not tokens:
         found = note_store.notes_for_nation(session=inv.session, nation_iso2=nation.iso2, limit=NOTES_SHOWN)
     else:
         found = [
-            hit.note for hit in note_store.search(session=inv.session, words=words, limit=NOTES_SHOWN, nation_iso2=iso2)
+            hit.note
+            for hit in note_store.search(session=inv.session, words=tokens, limit=NOTES_SHOWN, nation_iso2=iso2)
         ]
-    if not found and len(words) > 1:  # no note has every word: those with most of them
+    if not found and len(tokens) > 1:  # no note has every word: those with most of them
         matched: dict[int, tuple[int, note_store.Note]] = {}
-        for word in words:
+        for word in tokens:
             for hit in note_store.search(session=inv.session, words=[word], limit=NOTES_SHOWN, nation_iso2=iso2):
                 count, _ = matched.get(hit.note.id, (0, hit.note))
                 matched[hit.note.id] = (count + 1, hit.note)
@@ -664,12 +698,21 @@ def notes_answer(inv: Invocation, intent: Intent) -> Reply:
     if not found:
         text = f"We have no notes about {about}."
         return Reply(
-            text, parts=(Section(text), Caption("Write one: `/ipslo note fiji met the DA about the PFSP review`"))
+            text,
+            parts=(
+                Section(text),
+                Caption(words("Write one: ", Typed("/ipslo note fiji met the DA about the PFSP review"))),
+            ),
         )
     names = {n.iso2: n.name for n in nation_store.list_nations(session=inv.session)}
-    lines = [
-        f"*{names.get(n.nation_iso2, n.nation_iso2)}* · {fmt_date(n.noted_on)} · <@{n.author_user_id}>: "
-        + (n.text if len(n.text) <= 200 else n.text[:199] + "…")
+    said_lines = [
+        words(
+            Strong(names.get(n.nation_iso2, n.nation_iso2)),
+            f" · {fmt_date(n.noted_on)} · ",
+            Mention(n.author_user_id),
+            ": ",
+            n.text if len(n.text) <= 200 else n.text[:199] + "…",
+        )
         for n in found
     ]
     more = f" (the first {NOTES_SHOWN})" if len(found) == NOTES_SHOWN else ""
@@ -677,8 +720,10 @@ def notes_answer(inv: Invocation, intent: Intent) -> Reply:
     return Reply(
         text,
         parts=(
-            Section(f"{text}\n{bullet_list(lines)}"),
-            Caption("From our notes · more: `/ipslo search <words>` · `/ipslo notes <nation>`"),
+            Section(words(text, "\n", bullets(said_lines))),
+            Caption(
+                words("From our notes · more: ", Typed("/ipslo search <tokens>"), " · ", Typed("/ipslo notes <nation>"))
+            ),
         ),
     )
 
@@ -689,7 +734,9 @@ def notes_answer(inv: Invocation, intent: Intent) -> Reply:
 def ask(inv: Invocation, text: str) -> Reply:
     question = text.strip()
     if not question:
-        raise CommandError("What would you like to know?", hint="e.g. " + " · ".join(f"`{e}`" for e in ASK_EXAMPLES))
+        raise CommandError(
+            "What would you like to know?", hint=words("e.g. ", joined((Typed(e) for e in ASK_EXAMPLES), " · "))
+        )
     wants_misses = MISSES.fullmatch(question)
     if wants_misses:
         return misses(inv, wants_misses["rest"] or "")
@@ -733,7 +780,8 @@ def show_entry(inv: Invocation, entry_id: str) -> Reply:
     found = store.get_entries(session=inv.session, ids=[entry_id])
     if not found:
         raise CommandError(
-            "That entry is no longer in the knowledge base.", hint="Try `/ipslo isps <section or term>`."
+            "That entry is no longer in the knowledge base.",
+            hint=words("Try ", Typed("/ipslo isps <section or term>"), "."),
         )
     return entry_reply(inv, found[0])
 
@@ -742,7 +790,7 @@ def isps(inv: Invocation, text: str) -> Reply:
     typed = text.strip()
     if not typed:
         raise CommandError(
-            "Which section or term?", hint="e.g. " + ", ".join(f"`/ipslo isps {e}`" for e in ISPS_EXAMPLES)
+            "Which section or term?", hint=words("e.g. ", joined(Typed(f"/ipslo isps {e}") for e in ISPS_EXAMPLES))
         )
     entry = store.find_by_key(session=inv.session, typed=typed)
     if entry is not None:
@@ -768,7 +816,9 @@ def isps(inv: Invocation, text: str) -> Reply:
 # --- answers marked "Not right?" ------------------------------------------------------------------------
 
 MISSES = re.compile(r"misses(?:\s+(?P<rest>.*))?", re.IGNORECASE | re.DOTALL)
-MISSES_USAGE = "`/ipslo ask misses` · `/ipslo ask misses all` · `/ipslo ask misses fixed 12`"
+MISSES_USAGE = joined(
+    (Typed("/ipslo ask misses"), Typed("/ipslo ask misses all"), Typed("/ipslo ask misses fixed 12")), " · "
+)
 MISSES_SHOWN = 25
 
 
@@ -780,7 +830,13 @@ def not_right(inv: Invocation, value: str) -> Reply:
     except (ValueError, KeyError, TypeError):
         raise CommandError(
             "That button is out of date, so nothing was recorded.",
-            hint="Ask again with `/ipslo ask <question>` and press *Not right?* under the new answer.",
+            hint=words(
+                "Ask again with ",
+                Typed("/ipslo ask <question>"),
+                " and press ",
+                Strong("Not right?"),
+                " under the new answer.",
+            ),
         ) from None
     if not question.strip():
         raise CommandError("That button carries no question, so nothing was recorded.", hint="Ask again.")
@@ -792,15 +848,16 @@ def not_right(inv: Invocation, value: str) -> Reply:
         recorded_by=inv.caller.user_id,
         now=inv.now,
     )
-    given = f"`{miss.entry_ref}`" if miss.entry_ref else "“I don't know”"
+    given = Typed(miss.entry_ref) if miss.entry_ref else "“I don't know”"
     if not created:
-        text = f"Already recorded as #{miss.id}: “{clip(miss.question)}” answered with {given}. Thank you."
+        text = words(f"Already recorded as #{miss.id}: “{clip(miss.question)}” answered with ", given, ". Thank you.")
     else:
-        text = (
-            f"Recorded as #{miss.id}: “{clip(miss.question)}” answered with {given}. Thank you: an admin will "
-            "look at it and fix the knowledge base."
+        text = words(
+            f"Recorded as #{miss.id}: “{clip(miss.question)}” answered with ",
+            given,
+            ". Thank you: an admin will look at it and fix the knowledge base.",
         )
-    return Reply(text, parts=(Section(f":memo: {text}"),))
+    return Reply(text, parts=(Section(text, icon=Icon.NOTE),))
 
 
 def clip(text: str, limit: int = 200) -> str:
@@ -811,32 +868,37 @@ def require_admin(inv: Invocation) -> None:
     if not inv.caller.is_admin:
         raise CommandError(
             "Only admins can review answers marked “Not right?”.",
-            hint="To report a wrong answer, press *Not right?* under it; admins are those in IPSLO_ADMINS.",
+            hint=words(
+                "To report a wrong answer, press ", Strong("Not right?"), " under it; admins are those in IPSLO_ADMINS."
+            ),
         )
 
 
 def misses(inv: Invocation, rest: str) -> Reply:
     """`/ipslo ask misses [all]` lists answers marked "Not right?" newest first; `misses fixed N` marks one fixed."""
     require_admin(inv)
-    words = rest.split()
-    if not words or [w.lower() for w in words] == ["all"]:
-        return misses_list(inv, include_fixed=bool(words))
-    if words[0].lower() == "fixed" and len(words) == 2:
-        return miss_fixed(inv, words[1])
+    tokens = rest.split()
+    if not tokens or [w.lower() for w in tokens] == ["all"]:
+        return misses_list(inv, include_fixed=bool(tokens))
+    if tokens[0].lower() == "fixed" and len(tokens) == 2:
+        return miss_fixed(inv, tokens[1])
     raise CommandError(f"I can't read “misses {rest.strip()}”.", hint=MISSES_USAGE)
 
 
-def miss_line(inv: Invocation, miss: store.AskMiss) -> str:
+def miss_line(inv: Invocation, miss: store.AskMiss) -> Text:
     def day(moment: dt.datetime) -> str:
         return fmt_date(moment.astimezone(inv.caller.tz).date())
 
-    given = f"`{miss.entry_ref}`" if miss.entry_ref else "“I don't know”"
-    line = f"*#{miss.id}* · {day(miss.recorded_at)} · <@{miss.asked_by}> asked “{clip(miss.question)}” → {given}"
-    if miss.recorded_by != miss.asked_by:
-        line += f" (marked by <@{miss.recorded_by}>)"
-    if miss.fixed_at is not None:
-        line += f" · fixed by <@{miss.fixed_by}> on {day(miss.fixed_at)}"
-    return line
+    given = Typed(miss.entry_ref) if miss.entry_ref else "“I don't know”"
+    return words(
+        Strong(f"#{miss.id}"),
+        f" · {day(miss.recorded_at)} · ",
+        Mention(miss.asked_by),
+        f" asked “{clip(miss.question)}” → ",
+        given,
+        words(" (marked by ", Mention(miss.recorded_by), ")") if miss.recorded_by != miss.asked_by else None,
+        words(" · fixed by ", Mention(miss.fixed_by or ""), f" on {day(miss.fixed_at)}") if miss.fixed_at else None,
+    )
 
 
 def misses_list(inv: Invocation, *, include_fixed: bool) -> Reply:
@@ -849,7 +911,7 @@ def misses_list(inv: Invocation, *, include_fixed: bool) -> Reply:
     text = f"{still_open} open; the {what}, newest first" + (
         f" (the newest {MISSES_SHOWN})." if len(found) == MISSES_SHOWN else "."
     )
-    parts: list = [Section(f"{text}\n" + bullet_list([miss_line(inv, m) for m in found]))]
+    parts: list = [Section(words(text, "\n", bullets(miss_line(inv, m) for m in found)))]
     to_fix = [m for m in found if m.fixed_at is None][:5]
     if to_fix:
         parts.append(Buttons(tuple(Button(f"Fixed #{m.id}", f"{MISS_FIXED}:{m.id}", str(m.id)) for m in to_fix)))
@@ -863,13 +925,17 @@ def miss_fixed(inv: Invocation, typed: str) -> Reply:
     number = parse_id(typed, what="miss", hint=MISSES_USAGE)
     miss = store.get_miss(session=inv.session, miss_id=number)
     if miss is None:
-        raise CommandError(f"There is no miss #{number}.", hint="See them with `/ipslo ask misses all`.")
+        raise CommandError(
+            f"There is no miss #{number}.", hint=words("See them with ", Typed("/ipslo ask misses all"), ".")
+        )
     if not store.mark_miss_fixed(session=inv.session, miss=miss, fixed_by=inv.caller.user_id, now=inv.now):
         when = fmt_date(miss.fixed_at.astimezone(inv.caller.tz).date()) if miss.fixed_at else ""
-        text = f"#{miss.id} was already marked fixed by <@{miss.fixed_by}> on {when}; nothing changed."
+        text: Text = words(
+            f"#{miss.id} was already marked fixed by ", Mention(miss.fixed_by or ""), f" on {when}; nothing changed."
+        )
     else:
         text = f"Marked #{miss.id} fixed: “{clip(miss.question)}”."
-    return Reply(text, parts=(Section(f":white_check_mark: {text}"), Caption(MISSES_USAGE)))
+    return Reply(text, parts=(Section(text, icon=Icon.OK), Caption(MISSES_USAGE)))
 
 
 SUBCOMMANDS = (

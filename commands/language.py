@@ -292,7 +292,7 @@ class Subcommand:
     aliases: tuple[str, ...] = ()
 
 
-def parse_id(typed: str, *, what: str, hint: str) -> int:
+def parse_id(typed: str, *, what: str, hint: Text) -> int:
     """A record number as officers type it ("12" or "#12"); anything else, or absurdly long, is refused kindly."""
     cleaned = typed.strip().lstrip("#")
     if not re.fullmatch(r"[0-9]{1,9}", cleaned):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from commands.language import CommandError, words
+from commands.language import CommandError, Text, Typed, words
 from storage import nations as store
 from storage.nations import Nation
 
@@ -86,14 +86,14 @@ def refusal(match: Ambiguous | Unknown) -> CommandError:
             suggestions=tuple(names),
         )
     if not match.typed:
-        return CommandError(WHICH_NATION, hint="Example: `/ipslo status fiji`")
+        return CommandError(WHICH_NATION, hint=words("Example: ", Typed("/ipslo status fiji")))
     return CommandError(
         f"I don't know a nation or territory called “{match.typed}”.",
         suggestions=tuple(n.name for n in match.closest),
     )
 
 
-def require_exact(match: Match, *, nothing: str, hint: str) -> Exact:
+def require_exact(match: Match, *, nothing: str, hint: Text) -> Exact:
     """Writes never guess: a typo is refused naming the suggestion, and ``nothing`` says what was not done.
 
     ``nothing`` is the end of the sentence, e.g. "nothing was recorded"; ``hint`` says what to type.
@@ -103,7 +103,7 @@ def require_exact(match: Match, *, nothing: str, hint: str) -> Exact:
     if isinstance(match, Guess):
         raise CommandError(
             f"I'm not sure “{match.typed}” means {match.named.name}; {nothing}.",
-            hint=f"Type the name or ISO code exactly. {hint}",
+            hint=words("Type the name or ISO code exactly. ", hint),
             suggestions=(match.named.name,),
         )
     error = refusal(match)
@@ -229,7 +229,9 @@ class NationLookup:
         match, rest = self.index.split(words, max_words=max_words)
         return self.read(match), rest
 
-    def split_exact(self, words: list[str], *, nothing: str, hint: str, max_words: int = 4) -> tuple[Nation, list[str]]:
+    def split_exact(
+        self, words: list[str], *, nothing: str, hint: Text, max_words: int = 4
+    ) -> tuple[Nation, list[str]]:
         """For writes: the nation named exactly by the first words (see :func:`require_exact`), and the words after."""
         match, rest = self.index.split(words, max_words=max_words)
         return self.load(require_exact(match, nothing=nothing, hint=hint).named), rest

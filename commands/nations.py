@@ -5,21 +5,30 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import re
 from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
 
 from commands.follow_ups import follow_ups
 from commands.language import (
+    Aside,
     Caption,
     CommandError,
     FieldError,
+    Icon,
     Invocation,
+    Mention,
     Reply,
     Section,
+    Strong,
     Subcommand,
-    bullet_list,
+    Text,
+    Typed,
+    bullets,
+    joined,
+    lines,
+    plain_text,
+    words,
 )
 from commands.lookup import nation_lookup, normalize
 from commands.visits import last_and_next_lines
@@ -49,7 +58,13 @@ OUTCOME_WORDS: dict[str, str] = {
     "ineffective": NOT_MAINTAINING,
     "negative": NOT_MAINTAINING,
 }
-OUTCOME_HINT = "Outcomes: `substantially implementing` or `not maintaining` (effective anti-terrorism measures)."
+OUTCOME_HINT = words(
+    "Outcomes: ",
+    Typed("substantially implementing"),
+    " or ",
+    Typed("not maintaining"),
+    " (effective anti-terrorism measures).",
+)
 
 
 # --- status ------------------------------------------------------------------------------------
@@ -59,14 +74,20 @@ OUTCOME_HINT = "Outcomes: `substantially implementing` or `not maintaining` (eff
 class Standing:
     """A nation's status as of a day: the sentence, and whether reassessment is overdue or due soon."""
 
-    summary: str
-    detail: str
+    summary: str  # plain words: "Under Conditions of Entry since 12 Apr 2019"
+    detail: Text
     due: dt.date | None
     overdue: bool
     due_soon: bool
     under_coe: bool
     coe_pending: bool = False  # announced, not yet in force
     covered_by: str | None = None  # a place not assessed on its own: whose assessment covers it
+    icon: Icon = Icon.UNKNOWN
+
+    @property
+    def said(self) -> Text:
+        """The summary with its picture, for display."""
+        return words(self.icon, " ", self.summary)
 
 
 def standing(record: NationRecord, *, today: dt.date) -> Standing:
@@ -80,67 +101,76 @@ def standing(record: NationRecord, *, today: dt.date) -> Standing:
     if under_coe and coe is not None:
         since = f" since {fmt_date(coe.effective_on)}" if coe.effective_on else ""
         until = f", lifted from {fmt_date(coe.lifted_on)}" if coe.lifted_on else ""
-        summary = f":no_entry: Under Conditions of Entry{since}{until}"
-        detail = f"Source: {coe.source} ({listing_origin(coe)})"
+        summary, icon = f"Under Conditions of Entry{since}{until}", Icon.BARRED
+        detail: Text = words(f"Source: {coe.source} (", listing_origin(coe), ")")
     elif pending and coe is not None:
-        summary = f":warning: Conditions of Entry take effect {fmt_date(coe.effective_on)}"
-        detail = f"Source: {coe.source} ({listing_origin(coe)})"
+        summary, icon = f"Conditions of Entry take effect {fmt_date(coe.effective_on)}", Icon.WARNING
+        detail = words(f"Source: {coe.source} (", listing_origin(coe), ")")
     elif covered_by:
-        summary = f":link: Not assessed on its own: covered by {covered_by}'s assessment"
+        summary, icon = f"Not assessed on its own: covered by {covered_by}'s assessment", Icon.COVERED
         detail = ""
     elif assessment:
-        icon = ":white_check_mark:" if assessment.outcome == SUBSTANTIALLY_IMPLEMENTING else ":warning:"
-        summary = f"{icon} Found {assessment.outcome} ({fmt_date(assessment.assessed_on)})"
-        detail = f"Source: {assessment.source or 'not given'}; recorded by <@{assessment.recorded_by}>"
+        icon = Icon.OK if assessment.outcome == SUBSTANTIALLY_IMPLEMENTING else Icon.WARNING
+        summary = f"Found {assessment.outcome} ({fmt_date(assessment.assessed_on)})"
+        detail = words(
+            f"Source: {assessment.source or 'not given'}; recorded by ", Mention(assessment.recorded_by or "")
+        )
     else:
-        summary = ":grey_question: No assessment on record"
+        summary, icon = "No assessment on record", Icon.UNKNOWN
         detail = ""
     if coe and coe.lifted_on and not under_coe:
-        detail = (detail + "; " if detail else "") + (
-            f"Conditions of Entry lifted {fmt_date(coe.lifted_on)} ({coe.source}; {listing_origin(coe)})"
+        detail = words(
+            detail,
+            "; " if detail else "",
+            f"Conditions of Entry lifted {fmt_date(coe.lifted_on)} ({coe.source}; ",
+            listing_origin(coe),
+            ")",
         )
     if (under_coe or pending) and assessment:
-        detail += f"; last assessment {fmt_date(assessment.assessed_on)}: {assessment.outcome}"
-    return Standing(summary, detail, due, overdue, due_soon, under_coe, pending, covered_by)
+        detail = words(detail, f"; last assessment {fmt_date(assessment.assessed_on)}: {assessment.outcome}")
+    return Standing(summary, detail, due, overdue, due_soon, under_coe, pending, covered_by, icon)
 
 
-def listing_origin(coe: ConditionOfEntry) -> str:
+def listing_origin(coe: ConditionOfEntry) -> Text:
     """Where a listing comes from: the team's record, or the shipped public snapshot and its date."""
     if coe.by_team:
-        return f"recorded by <@{coe.recorded_by}> on {fmt_date(coe.recorded_at.date())}"
+        return words("recorded by ", Mention(coe.recorded_by), f" on {fmt_date(coe.recorded_at.date())}")
     return f"public list as of {fmt_date(coe.as_of)}"
 
 
-def shipped_differs(record: NationRecord) -> str:
+def shipped_differs(record: NationRecord) -> Text:
     """When the shipped snapshot is newer than the team's record and says something else: say so."""
     theirs = record.shipped
     if theirs is None:
         return ""
     since = f" since {fmt_date(theirs.effective_on)}" if theirs.effective_on else ""
     said = f"lifted {fmt_date(theirs.lifted_on)}" if theirs.lifted_on else f"under Conditions of Entry{since}"
-    return (
+    return words(
         f"The shipped list (as of {fmt_date(theirs.as_of)}) differs: it says {said} ({theirs.source}). "
-        "This status shows the team's record; `/ipslo coe history "
-        f"{record.nation.iso2.lower()}` shows every change."
+        "This status shows the team's record; ",
+        Typed(f"/ipslo coe history {record.nation.iso2.lower()}"),
+        " shows every change.",
     )
 
 
-def exceptions_text(record: NationRecord) -> str:
+def exceptions_text(record: NationRecord) -> Text:
     if not record.exceptions:
         return ""
     names = "; ".join(e.label for e in record.exceptions)
-    return f"*Excepted port facilities* (the conditions do not apply to calls there): {names}"
+    return words(Strong("Excepted port facilities"), f" (the conditions do not apply to calls there): {names}")
 
 
-def due_text(state: Standing, *, today: dt.date) -> str:
+def due_text(state: Standing, *, today: dt.date) -> Text:
     if state.covered_by:
         return f"With {state.covered_by}'s assessment (not due on its own)"
     if state.due is None:
         return "Unknown: no assessment on record"
     if state.overdue:
-        return f":red_circle: *Overdue* since {fmt_date(state.due)} ({(today - state.due).days} days)"
+        return words(
+            Icon.OVERDUE, " ", Strong("Overdue"), f" since {fmt_date(state.due)} ({(today - state.due).days} days)"
+        )
     if state.due_soon:
-        return f":large_orange_circle: {fmt_date(state.due)} (within 6 months)"
+        return words(Icon.DUE_SOON, f" {fmt_date(state.due)} (within 6 months)")
     return fmt_date(state.due)
 
 
@@ -173,42 +203,46 @@ def status(inv: Invocation, text: str) -> Reply:
     nation = match.nation
     [record] = store.nation_records(session=inv.session, nations=[nation])
     state = standing(record, today=inv.today)
-    fields: tuple[tuple[str, str], ...] = (
+    fields: tuple[tuple[str, Text], ...] = (
         ("Region", nation.region),
         ("In our area", area_text(nation)),
-        ("Status", state.summary),
+        ("Status", state.said),
         ("Reassessment due", due_text(state, today=inv.today)),
     )
     fields += last_and_next_lines(session=inv.session, nation=nation, today=inv.today)
-    parts: list = [Section(f"*{nation.official_name}* · {kind_text(nation)}", fields=fields)]
+    parts: list = [Section(words(Strong(nation.official_name), f" · {kind_text(nation)}"), fields=fields)]
     if record.exceptions and (state.under_coe or state.coe_pending):
         parts.append(Section(exceptions_text(record)))
     if state.covered_by:
         parts.append(Section(covering_text(inv, state.covered_by)))
-    captions = [c for c in (shipped_differs(record), state.detail, nation.engagement) if c]
+    captions: list[Text] = [c for c in (shipped_differs(record), state.detail, nation.engagement) if c]
     if nation.kind != "us":
         captions.append("Reassessment at least every 3 years: 46 U.S.C. 70108(d)")
     if not match.exact:
         captions.insert(0, f"Showing {nation.name} for “{match.typed}”.")
     if captions:
-        parts.append(Caption(" · ".join(captions)))
+        parts.append(Caption(joined(captions, " · ")))
     header = f"{nation.name} ({nation.iso2})"
     parts.append(follow_ups(f"status {nation.iso2.lower()}", nation.iso2))
-    return Reply(f"{header}: {strip_icons(state.summary)}", header=header, parts=tuple(parts))
+    return Reply(f"{header}: {state.summary}", header=header, parts=tuple(parts))
 
 
-def covering_text(inv: Invocation, sovereign: str) -> str:
+def covering_text(inv: Invocation, sovereign: str) -> Text:
     """What covers a place not assessed on its own: the sovereign's status when we keep it."""
     covering = next((n for n in store.list_nations(session=inv.session) if n.name == sovereign), None)
     if covering is None:
         return f"{sovereign}'s own assessment covers it; {sovereign} is not on our list."
     [record] = store.nation_records(session=inv.session, nations=[covering])
-    shown = strip_icons(standing(record, today=inv.today).summary)
-    return f"{sovereign}'s assessment covers it. {sovereign}: {shown} (`/ipslo status {covering.iso2.lower()}`)."
+    shown = standing(record, today=inv.today).summary
+    return words(
+        f"{sovereign}'s assessment covers it. {sovereign}: {shown} (",
+        Typed(f"/ipslo status {covering.iso2.lower()}"),
+        ").",
+    )
 
 
-def strip_icons(text: str) -> str:
-    return re.sub(r":[a-z_]+: ", "", text)
+#: Transitional: replies now carry icons as meaning (``Standing.icon``); what used to strip them reads the words.
+strip_icons = plain_text
 
 
 # --- the area at a glance ----------------------------------------------------------------------
@@ -223,8 +257,12 @@ REGION_WORDS = {
     "wio": "western indian ocean",
     "south pacific": "oceania",
 }
-NATIONS_HINT = (
-    "Try `/ipslo nations`, `/ipslo nations coe`, `/ipslo nations overdue` or a region such as `/ipslo nations oceania`."
+NATIONS_HINT = words(
+    "Try ",
+    joined((Typed("/ipslo nations"), Typed("/ipslo nations coe"), Typed("/ipslo nations overdue"))),
+    " or a region such as ",
+    Typed("/ipslo nations oceania"),
+    ".",
 )
 
 
@@ -258,28 +296,32 @@ def nations(inv: Invocation, text: str) -> Reply:
         in_area_regions = sorted({n.region for n in all_nations if n.in_area})
         raise CommandError(
             f"I can't list nations by “{text.strip()}”.",
-            hint="Choose `coe`, `overdue`, `due` or a region: "
-            + ", ".join(f"`{r.lower()}`" for r in in_area_regions)
-            + ".",
+            hint=words(
+                "Choose ",
+                joined((Typed("coe"), Typed("overdue"), Typed("due"))),
+                " or a region: ",
+                joined(Typed(r.lower()) for r in in_area_regions),
+                ".",
+            ),
             suggestions=tuple(f"/ipslo nations {c}" for c in dict.fromkeys(close)),
         )
 
-    lines = []
+    listed: list[Text] = []
     for record, state in chosen:
-        due = ""
+        due: Text = ""
         if state.overdue:
-            due = f" · :red_circle: reassessment overdue since {fmt_date(state.due)}"
+            due = words(" · ", Icon.OVERDUE, f" reassessment overdue since {fmt_date(state.due)}")
         elif state.due_soon:
             due = f" · reassessment due {fmt_date(state.due)}"
-        outside = "" if record.nation.in_area else " · _outside our area_"
-        lines.append(f"*{record.nation.name}* ({record.nation.iso2}) · {strip_icons(state.summary)}{due}{outside}")
+        outside = words(" · ", Aside("outside our area")) if not record.nation.in_area else ""
+        listed.append(words(Strong(record.nation.name), f" ({record.nation.iso2}) · {state.summary}", due, outside))
     parts: list = []
-    if lines:
-        for start in range(0, len(lines), 25):  # Slack sections hold 3,000 characters
-            parts.append(Section(bullet_list(lines[start : start + 25])))
+    if listed:
+        for start in range(0, len(listed), 25):  # Slack sections hold 3,000 characters
+            parts.append(Section(bullets(listed[start : start + 25])))
     else:
         parts.append(Section("None right now."))
-    captions = []
+    captions: list[Text] = []
     if choice in ("", "all", "area"):
         captions.append(area_description())
     if choice in ("overdue", "due"):
@@ -290,68 +332,72 @@ def nations(inv: Invocation, text: str) -> Reply:
             f"{covered} territories are covered by their sovereign's assessment."
         )
     if any(s.under_coe or s.coe_pending for _, s in chosen):
-        captions.append(f"Conditions of Entry: {coe_as_of(inv)}.")
+        captions.append(words("Conditions of Entry: ", coe_as_of(inv), "."))
     captions.append(NATIONS_HINT)
-    parts.append(Caption(" ".join(captions)))
+    parts.append(Caption(joined(captions, " ")))
     header = f"{title} ({len(chosen)})"
     return Reply(header, header=header, parts=tuple(parts))
 
 
-def area_description() -> str:
+def area_description() -> Text:
     """What "our area" means and the page its description comes from (no figure a source does not give)."""
     area = store.area_reference()
-    return (
-        f"Our area is the team's list (admins: `/ipslo area add|remove <nation>`). {area.page.capitalize()} "
-        f"speaks of “{area.description}”."
+    return words(
+        "Our area is the team's list (admins: ",
+        Typed("/ipslo area add|remove <nation>"),
+        f"). {area.page.capitalize()} speaks of “{area.description}”.",
     )
 
 
-def coe_as_of(inv: Invocation) -> str:
+def coe_as_of(inv: Invocation) -> Text:
     """The list's "as of": the team's last confirmation against the advisory, or the shipped snapshot's date."""
     confirmed = store.last_confirmation(session=inv.session)
     if confirmed.by == REFERENCE_DATA:
         return f"public list as of {fmt_date(confirmed.on)}"
-    return f"public list as of {fmt_date(confirmed.on)} (confirmed by <@{confirmed.by}>: {confirmed.source})"
+    return words(
+        f"public list as of {fmt_date(confirmed.on)} (confirmed by ", Mention(confirmed.by), f": {confirmed.source})"
+    )
 
 
 # --- recording an assessment -------------------------------------------------------------------
 
-ASSESS_USAGE = (
-    "`/ipslo assess <nation> <date> <outcome> [source]`, "
-    "e.g. `/ipslo assess fiji 2026-10-03 substantially implementing trip report 26-041`"
+ASSESS_USAGE = words(
+    Typed("/ipslo assess <nation> <date> <outcome> [source]"),
+    ", e.g. ",
+    Typed("/ipslo assess fiji 2026-10-03 substantially implementing trip report 26-041"),
 )
 
 
-def split_date(words: list[str], *, today: dt.date) -> tuple[dt.date, list[str]]:
-    """A date named by the first words (the longest that reads as a date), and the words after it."""
-    for size in range(min(4, len(words)), 0, -1):
+def split_date(tokens: list[str], *, today: dt.date) -> tuple[dt.date, list[str]]:
+    """A date named by the first tokens (the longest that reads as a date), and the tokens after it."""
+    for size in range(min(4, len(tokens)), 0, -1):
         try:
-            return parse_date(" ".join(words[:size]), today=today), words[size:]
+            return parse_date(" ".join(tokens[:size]), today=today), tokens[size:]
         except WhenError as error:
             last_error = error
-    if not words:
+    if not tokens:
         raise CommandError("Which date?", hint=ASSESS_USAGE)
     raise CommandError(str(last_error), hint=last_error.hint)
 
 
-def split_outcome(words: list[str]) -> tuple[str, list[str]]:
-    if not words:
-        raise CommandError("Which outcome?", hint=OUTCOME_HINT + " " + ASSESS_USAGE)
-    lowered = [normalize(w) for w in words]
-    for size in range(min(6, len(words)), 0, -1):
+def split_outcome(tokens: list[str]) -> tuple[str, list[str]]:
+    if not tokens:
+        raise CommandError("Which outcome?", hint=words(OUTCOME_HINT, " ", ASSESS_USAGE))
+    lowered = [normalize(w) for w in tokens]
+    for size in range(min(6, len(tokens)), 0, -1):
         outcome = OUTCOME_WORDS.get(" ".join(lowered[:size]))
         if outcome:
-            return outcome, words[size:]
-    typed = " ".join(words[:3]) or "nothing"
-    raise CommandError(f"I don't know the outcome “{typed}”.", hint=OUTCOME_HINT + " " + ASSESS_USAGE)
+            return outcome, tokens[size:]
+    typed = " ".join(tokens[:3]) or "nothing"
+    raise CommandError(f"I don't know the outcome “{typed}”.", hint=words(OUTCOME_HINT, " ", ASSESS_USAGE))
 
 
 def assess(inv: Invocation, text: str) -> Reply:
-    words = text.split()
-    if not words:
+    tokens = text.split()
+    if not tokens:
         raise CommandError("Which nation, date and outcome?", hint=ASSESS_USAGE)
     nation, rest = nation_lookup(session=inv.session).split_exact(
-        words, nothing="nothing was recorded", hint=ASSESS_USAGE
+        tokens, nothing="nothing was recorded", hint=ASSESS_USAGE
     )
     if nation.covered_by:
         covered_by(nation)
@@ -371,7 +417,7 @@ def covered_by(nation: Nation) -> None:
     raise FieldError(
         "nation",
         f"{nation.name} is not assessed on its own: {nation.covered_by}'s assessment covers it; nothing was recorded.",
-        hint=f"Record the assessment for {nation.covered_by} if we keep it. " + ASSESS_USAGE,
+        hint=words(f"Record the assessment for {nation.covered_by} if we keep it. ", ASSESS_USAGE),
     )
 
 
@@ -413,7 +459,7 @@ def record_assessment(
             "date", f"{fmt_date(assessed_on)} is in the future; record an assessment once it has happened."
         )
     if outcome not in OUTCOMES:
-        raise FieldError("outcome", "Choose the outcome. " + OUTCOME_HINT)
+        raise FieldError("outcome", words("Choose the outcome. ", OUTCOME_HINT))
     source = (source or "").strip() or None
     if source and len(source) > SOURCE_LIMIT:
         raise FieldError("source", f"The source is {len(source)} characters; keep it to {SOURCE_LIMIT}.")
@@ -430,19 +476,25 @@ def record_assessment(
     due = assessed_on + REASSESS_EVERY
     text_line = f"Recorded: {nation.name} found {outcome} on {fmt_date(assessed_on)}."
     [record] = store.nation_records(session=inv.session, nations=[nation])
-    notes = []
+    notes: list[Text] = []
     if record.coe and record.coe.in_force(inv.today):
         notes.append(
-            f"{nation.name} stays under Conditions of Entry until they are lifted by public notice "
-            f"(46 U.S.C. 70110); `/ipslo status {nation.iso2.lower()}` shows both."
+            words(
+                f"{nation.name} stays under Conditions of Entry until they are lifted by public notice "
+                "(46 U.S.C. 70110); ",
+                Typed(f"/ipslo status {nation.iso2.lower()}"),
+                " shows both.",
+            )
         )
     if not nation.in_area:
         notes.append(f"{nation.name} is outside our area ({area_text(nation)}).")
     return Reply(
         text_line,
         parts=(
-            Section(f":memo: {text_line}\nReassessment due by *{fmt_date(due)}*." + "".join(f"\n{n}" for n in notes)),
-            Caption(f"Source: {source or 'not given'} · recorded by <@{inv.caller.user_id}>"),
+            Section(
+                lines([text_line, words("Reassessment due by ", Strong(fmt_date(due)), "."), *notes]), icon=Icon.NOTE
+            ),
+            Caption(words(f"Source: {source or 'not given'} · recorded by ", Mention(inv.caller.user_id))),
         ),
     )
 
