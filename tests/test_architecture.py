@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -97,3 +98,80 @@ def test_layers_point_down() -> None:
 def test_the_cycle_finder_finds_a_cycle() -> None:
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert find_cycle({"a": {"b"}, "b": set()}) is None
+
+
+# --- commands/ speaks the officer's language, not Slack's ------------------------------------------------------
+
+#: Slack's markup in a string: an emoji code, a mention or special mention, a channel, a link, a backtick code
+#: span, single-asterisk bold, underscore italics, a quote at the start of a line.
+SLACK_MARKUP = {
+    "emoji code": re.compile(r"(?<![\w:`]):[a-z][a-z0-9_+-]*:(?![\w`])"),
+    "mention or link": re.compile(r"<[@!#]|<https?:|<mailto:"),
+    "code span": re.compile(r"`"),
+    "bold": re.compile(r"(?<![\w*])\*[^*\s][^*\n]*(?<=[^*\s])\*(?![\w*])|(?<![\w*])\*[^*\s]\*(?![\w*])"),
+    "italics": re.compile(r"(?<![\w_])_[^_\s][^_\n]*(?<=[^_\s])_(?![\w_])"),
+    "quote": re.compile(r"\A>|\n>"),
+}
+
+
+def shown_strings(path: Path) -> list[tuple[int, str, bool]]:
+    """Every string constant in a module except docstrings, and whether it is a regular expression (``re.*(...)``).
+    An f-string's literal pieces are checked too, but a piece does not start a line (``f"<@{who}>"`` is no quote)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    pieces = {id(value) for node in ast.walk(tree) if isinstance(node, ast.JoinedStr) for value in node.values}
+    patterns = {
+        id(arg)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and ast.unparse(node.func).startswith("re.")
+        for arg in node.args
+    }
+    return sorted(
+        (node.lineno, " " + node.value if id(node) in pieces else node.value, id(node) in patterns)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
+    )
+
+
+def markup_in(path: Path, root: Path = ROOT) -> list[str]:
+    found = []
+    for line, text, is_pattern in shown_strings(path):
+        for what, pattern in SLACK_MARKUP.items():
+            if is_pattern and what != "mention or link":  # a pattern's "*" is no emphasis; Slack's mentions are
+                continue  # read in bot/ (commands/ never parses Slack's syntax)
+            if pattern.search(text):
+                found.append(f"{path.relative_to(root)}:{line}: {what} in {text[:60]!r}")
+    return found
+
+
+def test_commands_write_no_slack_markup() -> None:
+    """Replies carry meaning (Icon, Mention, Strong, Typed, Quote...); bot/views.py decides how Slack shows it."""
+    found = [hit for path in sorted((ROOT / "commands").rglob("*.py")) for hit in markup_in(path)]
+    assert found == []
+
+
+def test_the_markup_finder_finds_markup(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        '"""Docstrings may say `this` and :func:`that`."""\n'
+        'A = ":warning: careful"\n'
+        'B = f"by <@{who}>"\n'
+        'C = "type `/ipslo help`"\n'
+        'D = "*Overdue* since"\n'
+        'E = "a * b, 2*3, **kwargs, snake_case_name, 10:30:00, x > 3"\n'
+        'F = "_outside our area_"\n'
+        'G = ">quoted"\n'
+        'H = re.compile(r"^(?:is|are)\\b.*\\b(?:under)\\b.*$")\n'
+        'I = re.compile(r"<@([UW][A-Z0-9]+)>")\n',
+        encoding="utf-8",
+    )
+    found = [hit.split(": ", 1)[1] for hit in markup_in(sample, root=tmp_path)]
+    kinds = [hit.split(" in ")[0] for hit in found]
+    assert kinds == ["emoji code", "mention or link", "code span", "bold", "italics", "quote", "mention or link"]
