@@ -26,8 +26,19 @@ from sqlalchemy.orm import sessionmaker
 
 from bot import observability
 from bot.settings import Settings
-from bot.views import Views
-from commands.language import Button, Buttons, Caller, Caption, CommandError, Divider, Invocation, Reply, Section
+from bot.views import SLACK_MENTION, Views
+from commands.language import (
+    Button,
+    Buttons,
+    Caller,
+    Caption,
+    CommandError,
+    Divider,
+    Invocation,
+    Reply,
+    Section,
+    member,
+)
 from storage import officers, repeats
 from storage.db import make_engine, make_sessions, migrate, utcnow
 from storage.knowledge import load_knowledge
@@ -82,9 +93,12 @@ def clean_input(value: Any) -> Any:
 
 
 def unescape_slack(text: str) -> str:
-    """What the officer wrote, from Slack's escaped text (``&amp;`` ``&lt;`` ``&gt;``); a mention, a channel and a
-    link (``<@U123>``, ``<#C123|name>``, ``<https://…|label>``) stay markup, shown as such again by bot/views.py."""
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    """What the officer wrote, from Slack's text: ``&amp;`` ``&lt;`` ``&gt;`` unescaped, and each person mentioned
+    (``<@U123|lee>``) written as the officer's language writes a person (``@U123``: commands/ never reads Slack's
+    syntax). A channel and a link (``<#C123|name>``, ``<https://…|label>``) stay markup, shown as such again by
+    bot/views.py, which turns ``@U123`` back into a mention."""
+    text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return SLACK_MENTION.sub(lambda found: member(found[1]), text)
 
 
 def keep_for_lazy_listeners(req: BoltRequest, body: dict) -> None:

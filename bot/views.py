@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from commands.language import (
+    MEMBER,
     Aside,
     Button,
     Buttons,
@@ -92,16 +93,18 @@ def plain(text: str) -> dict[str, Any]:
     return {"type": "plain_text", "text": text, "emoji": True}
 
 
-#: A person's mention as Slack writes it in what officers type (``<@U123>``, ``<@U123|dana>``).
-MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^<>\n]*)?>")
+#: A person's mention as Slack writes it (``<@U123>``, ``<@U123|dana>``). Officers' text is stored with ``@U123``
+#: instead (see bot/runtime.py:unescape_slack); records written before that (the audit trail) may still hold these.
+SLACK_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^<>\n]*)?>")
+PEOPLE = re.compile(f"{SLACK_MENTION.pattern}|{MEMBER.pattern}")
 
 
 def mentions_in(text: str) -> tuple[Inline, ...]:
     """Officers' own words (a note, a reminder) with the people they mentioned as ``Mention`` parts."""
     out: list[Inline] = []
     start = 0
-    for found in MENTION.finditer(text):
-        out += [text[start : found.start()], Mention(found.group(1))]
+    for found in PEOPLE.finditer(text):
+        out += [text[start : found.start()], Mention(found[1] or found[2])]
         start = found.end()
     out.append(text[start:])
     return tuple(piece for piece in out if piece != "")
@@ -145,7 +148,9 @@ class SlackStyle:
         if text is None:
             return ""
         if isinstance(text, str):
-            return escape_mrkdwn(text)
+            return (
+                MEMBER.sub(lambda found: f"<@{found[1]}>", escape_mrkdwn(text)) if "@" in text else escape_mrkdwn(text)
+            )
         if isinstance(text, tuple):
             return "".join(self.text(part) for part in text)
         if isinstance(text, Icon):
@@ -223,7 +228,9 @@ class PlainStyle:
         if text is None:
             return ""
         if isinstance(text, str):
-            return "".join(self.text(part) for part in mentions_in(text)) if "<@" in text else text
+            if "@" not in text:
+                return text
+            return "".join(part if isinstance(part, str) else self.text(part) for part in mentions_in(text))
         if isinstance(text, tuple):
             return "".join(self.text(part) for part in text)
         if isinstance(text, Icon):

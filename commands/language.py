@@ -99,6 +99,16 @@ def bullet_list(lines: list[str]) -> str:
     return "\n".join(f"• {line}" for line in lines)
 
 
+#: A person in what officers write: ``@`` and their Slack member ID (``@U0123ABC``). bot/ turns Slack's own mention
+#: syntax into this on the way in, and back into a mention (or a name, in the console) on the way out.
+MEMBER = re.compile(r"(?<![\w@<&])@([UW][A-Z0-9]{2,})\b")
+
+
+def member(user_id: str) -> str:
+    """A person as written in officers' text (``@U0123ABC``)."""
+    return f"@{user_id}"
+
+
 def words(*parts: Text | Inline | None) -> tuple[Inline, ...]:
     """One text from pieces, flattened, in order (``None`` and empty strings are left out)."""
     out: list[Inline] = []

@@ -115,3 +115,10 @@ def test_a_reply_renders_as_block_kit_in_either_style() -> None:
 
 def test_every_icon_has_a_picture_in_both_styles() -> None:
     assert set(SlackStyle.ICONS) == set(Icon) == set(PlainStyle.ICONS)
+
+
+def test_people_in_officers_words_are_mentions_in_slack_and_names_in_the_console() -> None:
+    """Officers' text keeps a person as ``@U0LEE`` (bot/ reads Slack's ``<@U0LEE|lee>`` on the way in)."""
+    written = "met @U0LEE and @U0OTHER; mail lee@U0LEE.gov; older record <@U0LEE|lee>"
+    assert SLACK.text(written) == ("met <@U0LEE> and <@U0OTHER>; mail lee@U0LEE.gov; older record <@U0LEE|lee>")
+    assert PLAIN.text(written) == "met @Lee and @U0OTHER; mail lee@U0LEE.gov; older record @Lee"
