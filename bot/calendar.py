@@ -58,8 +58,11 @@ def register(app: App, bot: Bot) -> None:
     app.command(COMMAND, matchers=[is_calendar])(answer_calendar)
 
 
-def feed_app(database: Database) -> Callable[..., Iterable[bytes]]:
-    """The WSGI app for /calendar/<token>.ics: the feed, or 404 with no hint whether the address ever existed."""
+def feed_app(
+    database: Database, may_use: Callable[[str], bool] = lambda user_id: True
+) -> Callable[..., Iterable[bytes]]:
+    """The WSGI app for /calendar/<token>.ics: the feed, or 404 with no hint whether the address ever existed.
+    An officer no longer allowed to use the bot (``may_use``: IPSLO_OFFICERS) gets 404 too, at once."""
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET").upper()
@@ -69,7 +72,7 @@ def feed_app(database: Database) -> Callable[..., Iterable[bytes]]:
             now = utcnow()
             with database.sessions() as session:
                 feed = store.find_feed(session=session, token=match[1])
-                if feed is not None:
+                if feed is not None and may_use(feed.user_id):
                     body = commands.feed_bytes(session=session, feed=feed, now=now)
                     store.mark_fetched(session=session, feed=feed, at=now)
                     session.commit()

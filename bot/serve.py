@@ -277,8 +277,9 @@ def schema_is_current(engine: Engine) -> bool:
         return set(MigrationContext.configure(connection).get_current_heads()) == heads
 
 
-def wsgi_app(app: App, database: Database) -> WSGIApp:
-    """Slack's requests at /slack/events; /healthz (alive), /readyz (database and schema ready), /metrics; 404 else."""
+def wsgi_app(app: App, database: Database, may_use: Callable[[str], bool] = lambda user_id: True) -> WSGIApp:
+    """Slack's requests at /slack/events; /healthz (alive), /readyz (database and schema ready), /metrics; calendar
+    feeds of officers who may use the bot (``may_use``: IPSLO_OFFICERS); 404 else."""
     slack = SlackRequestHandler(app)
     secret = getattr(app, "_signing_secret", "") or ""
     remembered = {"count": 0}
@@ -373,7 +374,7 @@ def wsgi_app(app: App, database: Database) -> WSGIApp:
         except Exception as error:
             log.warning("Could not forget a failed Slack request (%s)", error.__class__.__name__)
 
-    feeds = calendar.feed_app(database)  # /calendar/<token>.ics
+    feeds = calendar.feed_app(database, may_use)  # /calendar/<token>.ics
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -513,7 +514,7 @@ def serve_http(
     )
     # The app was built before the fork: each worker opens its own database connections.
     run_gunicorn(
-        wsgi_app(app, database),
+        wsgi_app(app, database, settings.may_use),
         port=settings.port,
         workers=workers,
         threads=threads,

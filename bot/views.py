@@ -165,7 +165,8 @@ class SlackStyle:
             return "`" + escape_mrkdwn(text.text.replace("`", "'")) + "`" if text.text else ""
         if isinstance(text, Link):
             label = plain_text(text.label).replace("|", "/").replace(">", "›") if text.label else ""
-            return f"<{text.url}|{escape_mrkdwn(label)}>" if label else f"<{text.url}>"
+            url = text.url.replace("&", "&amp;")  # as Slack asks; the markup itself stays
+            return f"<{url}|{escape_mrkdwn(label)}>" if label else f"<{url}>"
         if isinstance(text, Quote):
             return "\n".join(">" + line for line in self.text(text.text).split("\n"))
         raise TypeError(f"cannot render {text!r}")

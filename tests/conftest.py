@@ -347,9 +347,13 @@ class Workspace:
         return self.post(body, headers)
 
 
-def serve(app, database: Database) -> tuple[str, _ThreadingWSGIServer]:
+def serve(app, database: Database, may_use: Any = lambda user_id: True) -> tuple[str, _ThreadingWSGIServer]:
     server = make_server(
-        "127.0.0.1", 0, wsgi_app(app, database), server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
+        "127.0.0.1",
+        0,
+        wsgi_app(app, database, may_use),
+        server_class=_ThreadingWSGIServer,
+        handler_class=_QuietHandler,
     )
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     return f"http://127.0.0.1:{server.server_address[1]}", server
@@ -370,7 +374,7 @@ def settings(database_url: str, standin: CheckedSlack) -> Settings:
 def served(settings: Settings, database: Database, standin: CheckedSlack, **app_options: Any) -> Iterator[Workspace]:
     """The real app (``create_app`` options such as ``clock``) served over HTTP for the length of the block."""
     app = create_app(settings=settings, database=database, client=slack_client(settings), **app_options)
-    base, server = serve(app, database)
+    base, server = serve(app, database, settings.may_use)
     try:
         yield Workspace(f"{base}/slack/events", standin, database, settings)
     finally:

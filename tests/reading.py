@@ -104,3 +104,35 @@ def render(message: dict[str, Any], names: dict[str, str] | None = None, buttons
                     labels.append(f"[{len(buttons)} {label}]")
             lines.append("  " + "  ".join(labels))
     return "\n".join(lines)
+
+
+def slack_text(reply: Any) -> str:
+    """A reply (``commands.language.Reply``) as Slack shows it: its summary and every block's mrkdwn, one a line."""
+    from bot.views import SLACK
+
+    message = SLACK.message(reply)
+    out = [message["text"]]
+    for block in message["blocks"]:
+        if isinstance(block.get("text"), dict):
+            out.append(block["text"]["text"])
+        out += [field["text"] for field in block.get("fields", [])]
+        out += [
+            element["text"] if isinstance(element.get("text"), str) else element["text"]["text"]
+            for element in block.get("elements", [])
+            if "text" in element
+        ]
+    return "\n".join(out)
+
+
+def part_text(part: Any) -> str:
+    """One section or caption of a reply as Slack's mrkdwn (its icon first)."""
+    from bot.views import SLACK, with_icon
+
+    return SLACK.style.text(with_icon(part.icon, part.text))
+
+
+def mrkdwn_of(text: Any) -> str:
+    """Text with meaning (``commands.language.Text``: a refusal's hint, a caption) as Slack's mrkdwn."""
+    from bot.views import SLACK
+
+    return SLACK.style.text(text)

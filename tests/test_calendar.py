@@ -156,6 +156,17 @@ def test_reset_stops_the_old_address_at_once_and_a_wrong_token_gets_a_plain_404(
     assert fetch(desk, new_team)[0] == 404 and fetch(desk, newest_team)[0] == 200 and fetch(desk, new_mine)[0] == 200
 
 
+def test_an_officer_removed_from_the_officers_list_loses_their_feed_at_once(
+    settings, database, standin, desk: Workspace
+) -> None:
+    [mine, team] = addresses(desk.command("calendar").text)
+    assert fetch(desk, mine)[0] == 200
+    without_me = replace(settings, public_url=PUBLIC, officers=frozenset({ADMIN}), admins=frozenset({ADMIN}))
+    with served(without_me, database, standin, clock=lambda: NOW) as after:
+        assert fetch(after, mine)[0] == 404 and fetch(after, team)[0] == 404  # both of the removed officer's addresses
+    assert fetch(desk, mine)[0] == 200  # still on the list where they are
+
+
 def test_tokens_are_long_random_and_stored_only_hashed(desk: Workspace) -> None:
     [mine, team] = addresses(desk.command("calendar").text)
     with desk.database.engine.connect() as connection:

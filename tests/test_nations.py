@@ -10,6 +10,7 @@ from commands.language import Caller, CommandError, Invocation
 from commands.lookup import Ambiguous, Exact, Guess, NationIndex, Unknown, refusal, require_exact
 from commands.nations import assess, nations, status
 from storage.nations import Nation, read_reference
+from tests.reading import mrkdwn_of, slack_text
 
 TODAY = dt.datetime(2026, 11, 25, 3, 0, tzinfo=dt.UTC)
 ADMIN = Caller("U0ADMIN", is_admin=True)
@@ -88,7 +89,7 @@ def test_writes_refuse_a_guess_and_name_the_suggestion(index: NationIndex) -> No
     with pytest.raises(CommandError) as raised:
         require_exact(index.match("fjii"), nothing="nothing was recorded", hint="Usage: x")
     assert raised.value.message == "I'm not sure “fjii” means Fiji; nothing was recorded."
-    assert raised.value.suggestions == ("Fiji",) and "Usage: x" in (raised.value.hint or "")
+    assert raised.value.suggestions == ("Fiji",) and "Usage: x" in mrkdwn_of(raised.value.hint)
 
 
 def invocation(database, caller: Caller = ADMIN, now: dt.datetime = TODAY):
@@ -100,7 +101,7 @@ def test_status_of_a_nation_with_no_assessment(database) -> None:
     session, inv = invocation(database)
     with session:
         reply = status(inv, "fiji")
-    text = reply.text + str(reply.parts)
+    text = reply.text + slack_text(reply)
     assert reply.header == "Fiji (FJ)"
     assert "Republic of Fiji" in text and "Oceania" in text
     assert "No assessment on record" in text
@@ -110,7 +111,7 @@ def test_status_under_conditions_of_entry_shows_date_source_and_as_of(database) 
     session, inv = invocation(database)
     with session:
         reply = status(inv, "FSM")
-    text = str(reply.parts)
+    text = slack_text(reply)
     assert "Under Conditions of Entry since 5 Sep 2017" in text
     assert "82 FR 39609" in text and "as of 30 Sep 2025" in text
 
@@ -120,8 +121,8 @@ def test_recorded_assessment_sets_status_and_due_date(database) -> None:
     with session:
         reply = assess(inv, "fiji 2026-10-03 substantially implementing trip report 26-041")
         session.commit()
-        assert "Reassessment due by *3 Oct 2029*" in str(reply.parts)
-        shown = str(status(inv, "fiji").parts)
+        assert "Reassessment due by *3 Oct 2029*" in slack_text(reply)
+        shown = slack_text(status(inv, "fiji"))
     assert "Found substantially implementing the ISPS Code (3 Oct 2026)" in shown
     assert "trip report 26-041" in shown and "<@U0ADMIN>" in shown
     assert "3 Oct 2029" in shown and "Overdue" not in shown
@@ -132,18 +133,18 @@ def test_assessment_older_than_three_years_is_flagged_overdue(database) -> None:
     with session:
         assess(inv, "tonga 12 Nov 2023 substantially implementing")
         session.commit()
-        shown = str(status(inv, "tonga").parts)
+        shown = slack_text(status(inv, "tonga"))
         overdue = nations(inv, "overdue")
     assert "*Overdue* since 12 Nov 2026 (13 days)" in shown
     assert overdue.header == "Overdue for reassessment (1)"
-    assert "Tonga" in str(overdue.parts)
+    assert "Tonga" in slack_text(overdue)
 
 
 def test_due_within_six_months_is_marked(database) -> None:
     session, inv = invocation(database)
     with session:
         assess(inv, "vanuatu 2024-02-01 substantially implementing")
-        shown = str(status(inv, "vanuatu").parts)
+        shown = slack_text(status(inv, "vanuatu"))
     assert "1 Feb 2027 (within 6 months)" in shown
 
 
@@ -164,7 +165,7 @@ def test_assess_refuses_bad_input_and_records_nothing(database, typed: str, refu
             assess(inv, typed)
         assert refusal in raised.value.message
         assert raised.value.hint  # always says what to type instead
-        assert "No assessment on record" in str(status(inv, "fiji").parts)
+        assert "No assessment on record" in slack_text(status(inv, "fiji"))
 
 
 def test_nations_lists_the_area_coe_and_regions(database) -> None:
@@ -177,10 +178,10 @@ def test_nations_lists_the_area_coe_and_regions(database) -> None:
             nations(inv, "overdew")
     assert area.header == "Nations in our area (52)"
     assert coe.header == "Under Conditions of Entry (22)"
-    assert "Nauru" in str(coe.parts) and "Djibouti" not in str(coe.parts)
-    assert "Fiji" in str(oceania.parts) and "Japan" not in str(oceania.parts)
-    assert "Guam" not in str(oceania.parts)  # a U.S. territory: domestic, not a partner
-    assert "*Cuba* (CU) · Under Conditions of Entry since 2 Apr 2025 · _outside our area_" in str(coe.parts)
+    assert "Nauru" in slack_text(coe) and "Djibouti" not in slack_text(coe)
+    assert "Fiji" in slack_text(oceania) and "Japan" not in slack_text(oceania)
+    assert "Guam" not in slack_text(oceania)  # a U.S. territory: domestic, not a partner
+    assert "*Cuba* (CU) · Under Conditions of Entry since 2 Apr 2025 · _outside our area_" in slack_text(coe)
     assert "/ipslo nations overdue" in raised.value.suggestions
 
 
@@ -194,8 +195,8 @@ def test_assessing_a_nation_under_coe_says_the_coe_stays(database) -> None:
     session, inv = invocation(database)
     with session:
         reply = assess(inv, "nauru 2026-11-01 substantially implementing")
-        shown = str(status(inv, "nauru").parts)
-    assert "Nauru stays under Conditions of Entry until they are lifted" in str(reply.parts)
+        shown = slack_text(status(inv, "nauru"))
+    assert "Nauru stays under Conditions of Entry until they are lifted" in slack_text(reply)
     assert "Under Conditions of Entry since 14 Apr 2017" in shown
     assert "last assessment 1 Nov 2026: substantially implementing the ISPS Code" in shown
 
@@ -207,4 +208,4 @@ def test_everyday_region_names_and_a_list_of_choices(database) -> None:
         with pytest.raises(CommandError) as raised:
             nations(inv, "foo")
     assert pacific.header == "Nations in Oceania (24)"
-    assert "`oceania`" in raised.value.hint and "`southeast asia`" in raised.value.hint
+    assert "`oceania`" in mrkdwn_of(raised.value.hint) and "`southeast asia`" in mrkdwn_of(raised.value.hint)

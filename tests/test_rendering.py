@@ -122,3 +122,23 @@ def test_people_in_officers_words_are_mentions_in_slack_and_names_in_the_console
     written = "met @U0LEE and @U0OTHER; mail lee@U0LEE.gov; older record <@U0LEE|lee>"
     assert SLACK.text(written) == ("met <@U0LEE> and <@U0OTHER>; mail lee@U0LEE.gov; older record <@U0LEE|lee>")
     assert PLAIN.text(written) == "met @Lee and @U0OTHER; mail lee@U0LEE.gov; older record @Lee"
+
+
+def test_a_reply_kept_for_a_repeated_command_comes_back_whole() -> None:
+    from bot.runtime import reply_from_json, reply_to_json
+
+    reply = Reply(
+        words("Saved note ", Strong("#12")),
+        parts=(
+            Section(words("by ", Mention("U0LEE"), ": ", Quote("gate logs")), icon=Icon.NOTE),
+            Caption(words("Show it: ", Typed("/ipslo note 12"), " · ", Link("https://x.gov", "PSA"), Aside("!"))),
+            Buttons((Button("Edit", "note_edit", "12", icon=Icon.EDIT),)),
+        ),
+    )
+    assert reply_from_json(reply_to_json(reply)) == reply
+    older = '{"text": "Saved", "header": null, "public": false, "refused": false, "parts": [{"kind": "Section", '
+    older += '"text": ":memo: Saved", "fields": [], "accessory": null}, {"kind": "Buttons", "buttons": [{"label": '
+    older += '"Edit", "action_id": "note_edit", "value": "12", "style": null, "confirm": null}]}]}'
+    assert reply_from_json(older) == Reply(
+        "Saved", parts=(Section(":memo: Saved"), Buttons((Button("Edit", "note_edit", "12"),)))
+    )
