@@ -10,7 +10,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -28,15 +28,23 @@ from bot import observability
 from bot.settings import Settings
 from bot.views import SLACK_MENTION, Views
 from commands.language import (
+    Aside,
     Button,
     Buttons,
     Caller,
     Caption,
     CommandError,
     Divider,
+    Icon,
     Invocation,
+    Link,
+    Mention,
+    Menu,
+    Quote,
     Reply,
     Section,
+    Strong,
+    Typed,
     member,
 )
 from storage import officers, repeats
@@ -150,32 +158,47 @@ def unavailable_reply() -> Reply:
 #: A command repeated within this long of the officer's last write is answered with its first reply.
 REPEAT_WINDOW = dt.timedelta(minutes=5)
 
-_PARTS: dict[str, type] = {kind.__name__: kind for kind in (Section, Caption, Divider, Buttons)}
+#: What a stored reply may hold, by name: its parts and, inside their text, the parts of meaning.
+_KINDS: dict[str, type] = {
+    kind.__name__: kind
+    for kind in (Section, Caption, Divider, Buttons, Button, Menu, Mention, Strong, Aside, Typed, Link, Quote)
+}
+
+
+def _encoded(value: Any) -> Any:
+    """A reply's piece as JSON data: a part or a piece of text as ``{"kind": ..., fields}``, an icon by name."""
+    if isinstance(value, Icon):
+        return {"kind": "Icon", "value": value.value}
+    if is_dataclass(value) and not isinstance(value, type):
+        return {"kind": type(value).__name__, **{f.name: _encoded(getattr(value, f.name)) for f in fields(value)}}
+    if isinstance(value, tuple | list):
+        return [_encoded(item) for item in value]
+    return value
+
+
+def _decoded(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(_decoded(item) for item in value)
+    if not isinstance(value, dict):
+        return value
+    if value.get("kind") == "Icon":
+        return Icon(value["value"])
+    data = {name: _decoded(item) for name, item in value.items() if name != "kind"}
+    if "kind" not in value:  # a button as replies were stored before text had parts
+        return Button(**data)
+    return _KINDS[value["kind"]](**data)
 
 
 def reply_to_json(reply: Reply) -> str:
     """A reply as JSON, to answer a repeat of its command with (see :func:`reply_from_json`)."""
-
-    def part(value: Any) -> dict[str, Any]:
-        fields = {name: getattr(value, name) for name in value.__dataclass_fields__}
-        if isinstance(value, Buttons):
-            fields["buttons"] = [asdict(button) for button in value.buttons]
-        return {"kind": type(value).__name__, **fields}
-
-    return json.dumps({**asdict(reply), "parts": [part(p) for p in reply.parts]})
+    data = _encoded(reply)
+    del data["kind"]
+    return json.dumps(data)
 
 
 def reply_from_json(stored: str) -> Reply:
     data = json.loads(stored)
-    parts: list[Any] = []
-    for item in data.pop("parts"):
-        kind = _PARTS[item.pop("kind")]
-        if kind is Buttons:
-            item["buttons"] = tuple(Button(**button) for button in item["buttons"])
-        if kind is Section:
-            item["fields"] = tuple(tuple(field) for field in item.get("fields") or ())
-        parts.append(kind(**item))
-    return Reply(**data, parts=tuple(parts))
+    return Reply(**{name: _decoded(item) for name, item in data.items()})
 
 
 def repeated(first: Reply) -> Reply:
