@@ -10,7 +10,19 @@ from icalendar import Alarm, Calendar, Event
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from commands.language import Caption, CommandError, Invocation, Reply, Section, Subcommand
+from commands.language import (
+    Caption,
+    CommandError,
+    Icon,
+    Invocation,
+    Reply,
+    Section,
+    Strong,
+    Subcommand,
+    Typed,
+    lines,
+    words,
+)
 from commands.nations import REASSESS_EVERY, fmt_date
 from commands.when import describe
 from storage import calendar as store
@@ -28,11 +40,17 @@ UID_DOMAIN = "ipslo-bot"
 REMINDER_MINUTES = 15  # how long a reminder's event lasts in the calendar
 REFRESH = dt.timedelta(hours=1)  # how often a calendar is asked to read the feed again
 
-USAGE = "`/ipslo calendar` (your subscription addresses) · `/ipslo calendar reset [mine|team]` (new addresses)"
-PUBLIC_URL_HINT = (
+USAGE = words(
+    Typed("/ipslo calendar"),
+    " (your subscription addresses) · ",
+    Typed("/ipslo calendar reset [mine|team]"),
+    " (new addresses)",
+)
+PUBLIC_URL_HINT = words(
     "Set IPSLO_PUBLIC_URL to the web process's public address, the one Slack sends requests to without "
-    "/slack/events (e.g. IPSLO_PUBLIC_URL=https://ipslo.example.org), and restart. Meanwhile "
-    "`python -m bot calendar --user <your member ID> > my.ics` writes your calendar to a file."
+    "/slack/events (e.g. IPSLO_PUBLIC_URL=https://ipslo.example.org), and restart. Meanwhile ",
+    Typed("python -m bot calendar --user <your member ID> > my.ics"),
+    " writes your calendar to a file.",
 )
 HOW_TO_SUBSCRIBE = (
     "Outlook: Add calendar → Subscribe from web, paste the address. iPhone/iPad: Settings → Calendar → Accounts → "
@@ -52,12 +70,12 @@ def feed_url(public_url: str, token: str) -> str:
 
 def calendar(inv: Invocation, text: str, *, public_url: str | None, slack_link: str | None = None) -> Reply:
     """The officer's private subscription addresses: made (and shown, once) the first time, or anew with ``reset``."""
-    words = text.lower().split()
-    resetting = bool(words) and words[0] in ("reset", "new", "renew", "regenerate", "revoke")
-    rest = words[1:] if resetting else words
+    typed = text.lower().split()
+    resetting = bool(typed) and typed[0] in ("reset", "new", "renew", "regenerate", "revoke")
+    rest = typed[1:] if resetting else typed
     if rest and (len(rest) > 1 or rest[0] not in SCOPE_WORDS):
         raise CommandError(f"I don't know “{' '.join(rest)}” here.", hint=USAGE)
-    if words and not resetting and not rest:
+    if typed and not resetting and not rest:
         raise CommandError(f"I don't know “{text.strip()}” here.", hint=USAGE)
     if not public_url:
         raise CommandError(
@@ -79,10 +97,16 @@ def calendar(inv: Invocation, text: str, *, public_url: str | None, slack_link: 
             made[scope] = token
     parts: list = []
     if made:
-        lines = [f"*{SCOPE_TITLES[scope]}*\n`{feed_url(public_url, token)}`" for scope, token in made.items()]
+        addresses = [
+            words(Strong(SCOPE_TITLES[scope]), "\n", Typed(feed_url(public_url, token)))
+            for scope, token in made.items()
+        ]
         intro = "New calendar addresses" if resetting else "Your calendar addresses"
         parts.append(
-            Section(f":calendar: {intro} (private: anyone with an address can read that calendar)\n" + "\n".join(lines))
+            Section(
+                lines([f"{intro} (private: anyone with an address can read that calendar)", *addresses]),
+                icon=Icon.VISIT,
+            )
         )
         if resetting:
             parts.append(Caption("The old addresses stopped working just now: subscribe again with these."))
@@ -99,13 +123,20 @@ def calendar(inv: Invocation, text: str, *, public_url: str | None, slack_link: 
         )
         parts.append(
             Section(
-                f":calendar: *{SCOPE_TITLES[scope]}*: you have this address since "
-                f"{describe(since, inv.caller.tz)} ({read}). "
-                "I keep only a fingerprint of it, so I can't show it again."
+                words(
+                    Strong(SCOPE_TITLES[scope]),
+                    f": you have this address since {describe(since, inv.caller.tz)} ({read}). "
+                    "I keep only a fingerprint of it, so I can't show it again.",
+                ),
+                icon=Icon.VISIT,
             )
         )
     if kept:
-        parts.append(Caption("`/ipslo calendar reset` gives you new addresses; the old ones stop working at once."))
+        parts.append(
+            Caption(
+                words(Typed("/ipslo calendar reset"), " gives you new addresses; the old ones stop working at once.")
+            )
+        )
     summary = (
         f"{'New c' if resetting else 'C'}alendar address{'es' if len(made) != 1 else ''} made: "
         + ", ".join(SCOPE_TITLES[s].lower() for s in made)

@@ -15,9 +15,32 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from commands.ids import Action
-from commands.language import Button, Buttons, Caption, CommandError, Invocation, Reply, Section, Subcommand, parse_id
+from commands.language import (
+    MEMBER,
+    Button,
+    Buttons,
+    Caption,
+    CommandError,
+    Icon,
+    Invocation,
+    Link,
+    Mention,
+    Quote,
+    Reply,
+    Section,
+    Strong,
+    Subcommand,
+    Text,
+    Typed,
+    bullets,
+    joined,
+    lines,
+    parse_id,
+    plain_text,
+    words,
+)
 from commands.lookup import nation_lookup, normalize
-from commands.nations import fmt_date, standing, strip_icons
+from commands.nations import fmt_date, standing
 from commands.visits import dates_text, officer_zone
 from commands.when import WhenError, describe, parse_date
 from storage import nations as nation_store
@@ -38,14 +61,23 @@ ADD_NOTE = Action.ADD_NOTE
 NOTES_MORE = Action.NOTES_MORE
 SEARCH_MORE = Action.SEARCH_MORE
 
-NOTE_USAGE = "`/ipslo note <nation> <text>`, e.g. `/ipslo note fiji Met the DA; PFSP review for Suva still pending`"
-NOTE_VERBS_HINT = (
-    "`/ipslo note <id>` shows one, `/ipslo note edit <id> <text>`, `/ipslo note delete <id>`, "
-    "`/ipslo note history <id>`; admins: `/ipslo note restore <id>`"
+NOTE_USAGE = words(
+    Typed("/ipslo note <nation> <text>"),
+    ", e.g. ",
+    Typed("/ipslo note fiji Met the DA; PFSP review for Suva still pending"),
 )
-SEARCH_USAGE = "`/ipslo search <words> [by:@someone] [since:<date>] [tag:<tag>] [nation:<nation>]`"
-HASHTAG = re.compile(r"(?<![<\w&])#([A-Za-z][\w-]{0,39})")
-MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+NOTE_VERBS_HINT = words(
+    Typed("/ipslo note <id>"),
+    " shows one, ",
+    joined(Typed(f"/ipslo note {verb}") for verb in ("edit <id> <text>", "delete <id>", "history <id>")),
+    "; admins: ",
+    Typed("/ipslo note restore <id>"),
+)
+SEARCH_USAGE = words(Typed("/ipslo search <words> [by:@someone] [since:<date>] [tag:<tag>] [nation:<nation>]"))
+#: A #hashtag in a note's text (not a channel's ``<#C…>``, nor ``&#39;``): it becomes a tag.
+HASHTAG = re.compile(r"(?:^|(?<=[^<\w&]))#([A-Za-z][\w-]{0,39})")
+#: What a snippet keeps whole, never cut nor bolded inside: a link or a channel as Slack wrote it in a note.
+KEPT_WHOLE = re.compile(r"<[^<>]*>")
 
 
 # --- writing -----------------------------------------------------------------------------------
@@ -74,18 +106,18 @@ def check_length(text: str) -> None:
 def split_nation(inv: Invocation, text: str) -> tuple[Nation, str]:
     """The nation named by the first words, and the rest of the text exactly as typed."""
     lookup = nation_lookup(session=inv.session)
-    words = list(re.finditer(r"\S+", text))
-    for size in range(min(4, len(words)), 0, -1):
-        if not all(normalize(w.group()) for w in words[:size]):
+    tokens = list(re.finditer(r"\S+", text))
+    for size in range(min(4, len(tokens)), 0, -1):
+        if not all(normalize(w.group()) for w in tokens[:size]):
             continue  # a word with no Latin letters or digits ("港湾施設", "—") is never part of a nation's name
-        nation = lookup.exact(" ".join(w.group() for w in words[:size]))
+        nation = lookup.exact(" ".join(w.group() for w in tokens[:size]))
         if nation is not None:
-            return nation, text[words[size - 1].end() :].lstrip()
-    first = words[0].group() if words else ""
+            return nation, text[tokens[size - 1].end() :].lstrip()
+    first = tokens[0].group() if tokens else ""
     suggestions = tuple(n.name for _, n in lookup.ranked(first)) if first else ()
     raise CommandError(
         f"Which nation is this note about? “{first}” isn't one I know.",
-        hint=f"Start with the nation's name or ISO code: {NOTE_USAGE}",
+        hint=words("Start with the nation's name or ISO code: ", NOTE_USAGE),
         suggestions=suggestions,
     )
 
@@ -94,10 +126,10 @@ def guess_nation(*, session: Session, text: str) -> str | None:
     """The nation a pasted message names (full names and aliases of four letters or more, not codes like "to" or
     "in")."""
     lookup = nation_lookup(session=session)
-    words = normalize(text).split()
+    tokens = normalize(text).split()
     for size in (3, 2, 1):
-        for start in range(len(words) - size + 1):
-            typed = " ".join(words[start : start + size])
+        for start in range(len(tokens) - size + 1):
+            typed = " ".join(tokens[start : start + size])
             if len(typed) >= 4:
                 nation = lookup.exact(typed)
                 if nation is not None:
@@ -116,30 +148,50 @@ def saved_reply(inv: Invocation, note: Note, created: bool, *, follow_ups: int =
     nation = nation_store.get_nation(session=inv.session, iso2=note.nation_iso2)
     name = nation.name if nation else note.nation_iso2
     visit = visit_store.get_visit(session=inv.session, visit_id=note.visit_id) if note.visit_id else None
-    where = f"*{name}*" + (f", {visit_words(visit)}" if visit else "")
+    where = words(Strong(name), f", {visit_words(visit)}" if visit else None)
+    text: Text
     if created:
         text = f"Saved note #{note.id} under {name}" + (f", visit #{visit.id}" if visit else "") + "."
-        lines = [f":memo: Saved note *#{note.id}* under {where}."]
+        said: list[Text] = [words("Saved note ", Strong(f"#{note.id}"), " under ", where, ".")]
     elif note.deleted_at is not None:
-        text = (
+        text = words(
             f"The same text was saved as note #{note.id} a moment ago and then deleted, so nothing new was added. "
-            f"An admin can bring it back with `/ipslo note restore {note.id}`, or send it again in a minute."
+            "An admin can bring it back with ",
+            Typed(f"/ipslo note restore {note.id}"),
+            ", or send it again in a minute.",
         )
-        lines = [f":memo: {text}"]
+        said = [text]
     else:
         text = f"Already saved as note #{note.id}; nothing new was added."
-        lines = [f":memo: This is already saved as note *#{note.id}* under {where}; nothing new was added."]
+        said = [
+            words("This is already saved as note ", Strong(f"#{note.id}"), " under ", where, "; nothing new was added.")
+        ]
     if follow_ups:
-        lines.append(
+        said.append(
             f"{follow_ups} follow-up{'s' if follow_ups != 1 else ''}"
             + (", each a reminder for its owner" if reminders == follow_ups else f" ({reminders} with reminders)")
         )
-    tags = " ".join(f"`{t}`" for t in note.tag_list)
-    caption = f"Tags: {tags} · " if tags else ""
+    tags = tag_words(note)
     return Reply(
         text,
-        parts=(Section("\n".join(lines)), Caption(f"{caption}Show it: `/ipslo note {note.id}` · {NOTE_VERBS_HINT}")),
+        parts=(
+            Section(lines(said), icon=Icon.NOTE),
+            Caption(
+                words(
+                    words("Tags: ", tags, " · ") if tags else None,
+                    "Show it: ",
+                    Typed(f"/ipslo note {note.id}"),
+                    " · ",
+                    NOTE_VERBS_HINT,
+                )
+            ),
+        ),
     )
+
+
+def tag_words(note: Note) -> Text:
+    """A note's tags, each as something to type (``tag:`` finds them)."""
+    return joined((Typed(t) for t in note.tag_list), " ")
 
 
 def add_quick(inv: Invocation, text: str) -> Reply:
@@ -273,19 +325,21 @@ def looks_numbered(word: str) -> bool:
 
 
 def find_note(inv: Invocation, typed: str, *, deleted_ok: bool = False) -> Note:
-    number = parse_id(typed, what="note", hint=f"Note numbers are shown as #12. {NOTE_VERBS_HINT}")
+    number = parse_id(typed, what="note", hint=words("Note numbers are shown as #12. ", NOTE_VERBS_HINT))
     note = store.get_note(session=inv.session, note_id=number)
     if note is None or (note.deleted and not deleted_ok):
         raise CommandError(
             f"There is no note #{number}" + (" (it was deleted)." if note is not None else "."),
-            hint="`/ipslo notes <nation>` lists a nation's notes with their numbers.",
+            hint=words(Typed("/ipslo notes <nation>"), " lists a nation's notes with their numbers."),
         )
     return note
 
 
 def may_change(inv: Invocation, note: Note, what: str) -> None:
     if note.author_user_id != inv.caller.user_id and not inv.caller.is_admin:
-        raise CommandError(f"Only the author (<@{note.author_user_id}>) or an admin may {what} note #{note.id}.")
+        raise CommandError(
+            words("Only the author (", Mention(note.author_user_id), f") or an admin may {what} note #{note.id}.")
+        )
 
 
 def nation_name(inv: Invocation, iso2: str) -> str:
@@ -293,16 +347,16 @@ def nation_name(inv: Invocation, iso2: str) -> str:
     return nation.name if nation else iso2
 
 
-def about_line(inv: Invocation, note: Note, *, with_nation: bool = True) -> str:
-    bits = [f"*#{note.id}*"]
+def about_line(inv: Invocation, note: Note, *, with_nation: bool = True) -> Text:
+    bits: list[Text | Strong | Mention] = [Strong(f"#{note.id}")]
     if with_nation:
         bits.append(nation_name(inv, note.nation_iso2))
-    bits += [note.noted_on.strftime("%a %-d %b %Y"), f"<@{note.author_user_id}>"]
+    bits += [note.noted_on.strftime("%a %-d %b %Y"), Mention(note.author_user_id)]
     if note.visit_id:
         bits.append(f"visit #{note.visit_id}")
     if note.tag_list:
-        bits.append(" ".join(f"`{t}`" for t in note.tag_list))
-    return " · ".join(bits)
+        bits.append(tag_words(note))
+    return joined(bits, " · ")
 
 
 def show(inv: Invocation, typed: str) -> Reply:
@@ -312,19 +366,29 @@ def show(inv: Invocation, typed: str) -> Reply:
     parts: list = [Section(note.text)]
     follow = store.follow_ups(session=inv.session, note_id=note.id)
     if follow:
-        lines = [f"• {f.text} · <@{f.owner_user_id}> · due {fmt_date(f.due_on)}" for f in follow]
-        parts.append(Section("*Follow-ups*\n" + "\n".join(lines)))
-    caption = [f"{note.noted_on:%a %-d %b %Y}", f"by <@{note.author_user_id}>", visit_words(visit)]
+        said = bullets(words(f.text, " · ", Mention(f.owner_user_id), f" · due {fmt_date(f.due_on)}") for f in follow)
+        parts.append(Section(words(Strong("Follow-ups"), "\n", said)))
+    caption: list[Text] = [
+        f"{note.noted_on:%a %-d %b %Y}",
+        words("by ", Mention(note.author_user_id)),
+        visit_words(visit),
+    ]
     if note.tag_list:
-        caption.append("tags " + " ".join(f"`{t}`" for t in note.tag_list))
+        caption.append(words("tags ", tag_words(note)))
     if note.message_author_id or note.source_permalink:
-        link = f"<{note.source_permalink}|a message>" if note.source_permalink else "a message"
-        caption.append(f"from {link}" + (f" by <@{note.message_author_id}>" if note.message_author_id else ""))
+        link = Link(note.source_permalink, "a message") if note.source_permalink else "a message"
+        caption.append(
+            words("from ", link, words(" by ", Mention(note.message_author_id)) if note.message_author_id else None)
+        )
     if note.updated_at:
-        caption.append(f"edited {describe(note.updated_at, inv.caller.tz)} by <@{note.updated_by}>")
+        caption.append(words(f"edited {describe(note.updated_at, inv.caller.tz)} by ", Mention(str(note.updated_by))))
     if note.deleted_at:
-        caption.append(f":wastebasket: deleted {describe(note.deleted_at, inv.caller.tz)} by <@{note.deleted_by}>")
-    parts.append(Caption(" · ".join(caption)))
+        caption.append(
+            words(
+                Icon.DELETED, f" deleted {describe(note.deleted_at, inv.caller.tz)} by ", Mention(str(note.deleted_by))
+            )
+        )
+    parts.append(Caption(joined(caption, " · ")))
     header = f"Note #{note.id} · {name}"
     return Reply(f"{header}: {note.text[:150]}", header=header, parts=tuple(parts))
 
@@ -345,7 +409,10 @@ def edit(inv: Invocation, text: str) -> Reply:
     summary = f"Note #{note.id} updated." if changed else f"Note #{note.id} already says that; nothing changed."
     return Reply(
         summary,
-        parts=(Section(f":pencil2: {summary}"), Caption(f"The earlier text is kept: `/ipslo note history {note.id}`")),
+        parts=(
+            Section(summary, icon=Icon.EDIT),
+            Caption(words("The earlier text is kept: ", Typed(f"/ipslo note history {note.id}"))),
+        ),
     )
 
 
@@ -363,8 +430,14 @@ def delete(inv: Invocation, text: str) -> Reply:
     return Reply(
         summary,
         parts=(
-            Section(f":wastebasket: {summary} It no longer shows in lists or search."),
-            Caption(f"An admin can bring it back with `/ipslo note restore {note.id}`; its history is kept."),
+            Section(f"{summary} It no longer shows in lists or search.", icon=Icon.DELETED),
+            Caption(
+                words(
+                    "An admin can bring it back with ",
+                    Typed(f"/ipslo note restore {note.id}"),
+                    "; its history is kept.",
+                )
+            ),
         ),
     )
 
@@ -374,35 +447,45 @@ def restore(inv: Invocation, text: str) -> Reply:
         raise CommandError("Only an admin may restore a deleted note.", hint="Ask an admin (IPSLO_ADMINS).")
     note = find_note(inv, text, deleted_ok=True)
     if not note.deleted:
-        raise CommandError(f"Note #{note.id} is not deleted.", hint=f"`/ipslo note {note.id}` shows it.")
+        raise CommandError(
+            f"Note #{note.id} is not deleted.", hint=words(Typed(f"/ipslo note {note.id}"), " shows it.")
+        )
     store.restore_note(session=inv.session, note=note, changed_by=inv.caller.user_id)
     summary = f"Note #{note.id} restored."
-    return Reply(summary, parts=(Section(f":recycle: {summary}"),))
+    return Reply(summary, parts=(Section(summary, icon=Icon.RESTORED),))
 
 
-def quote(text: str, limit: int = 300) -> str:
+def quote(text: str, limit: int = 300) -> Quote:
     text = text if len(text) <= limit else text[: limit - 1] + "…"
-    return "\n".join("> " + line for line in text.splitlines() or [""])
+    return Quote(" " + "\n ".join(text.splitlines() or [""]))
 
 
 def history(inv: Invocation, text: str) -> Reply:
     note = find_note(
         inv, text, deleted_ok=inv.caller.is_admin
     )  # a deleted note's words are for admins only, as in show
-    lines = []
+    changes: list[Text] = []
     for change in store.history(session=inv.session, note_id=note.id):
-        line = f"*{change.action}* {describe(change.changed_at, inv.caller.tz)} by <@{change.changed_by}>"
+        line = words(
+            Strong(change.action), f" {describe(change.changed_at, inv.caller.tz)} by ", Mention(change.changed_by)
+        )
         before, after = change.before or {}, change.after or {}
         if change.action == store.EDITED:
             for key in ("text", "tags", "visit_id", "noted_on"):
                 if before.get(key) != after.get(key):
                     if key == "text":
-                        line += f"\nbefore:\n{quote(before.get('text', ''))}\nafter:\n{quote(after.get('text', ''))}"
+                        line = words(
+                            line,
+                            "\nbefore:\n",
+                            quote(before.get("text", "")),
+                            "\nafter:\n",
+                            quote(after.get("text", "")),
+                        )
                     else:
-                        line += f"\n{key.replace('_', ' ')}: {before.get(key)} → {after.get(key)}"
-        lines.append(line)
+                        line = words(line, f"\n{key.replace('_', ' ')}: {before.get(key)} → {after.get(key)}")
+        changes.append(line)
     header = f"History of note #{note.id}"
-    parts = tuple(Section(line) for line in lines[-40:]) or (Section("No changes recorded."),)
+    parts = tuple(Section(line) for line in changes[-40:]) or (Section("No changes recorded."),)
     return Reply(header, header=header, parts=parts)
 
 
@@ -422,7 +505,7 @@ def note(inv: Invocation, text: str) -> Reply:
     if not stripped:
         raise CommandError(
             "What should the note say, and about which nation?",
-            hint=f"{NOTE_USAGE}. In Slack, `/ipslo note` alone opens a form.",
+            hint=words(NOTE_USAGE, ". In Slack, ", Typed("/ipslo note"), " alone opens a form."),
         )
     verb, _, rest = stripped.partition(" ")
     if looks_numbered(verb):
@@ -430,7 +513,9 @@ def note(inv: Invocation, text: str) -> Reply:
     operation = NOTE_VERBS.get(verb.lower())
     if operation is not None and (looks_numbered((rest.split() or [""])[0]) or not rest.strip()):
         if not rest.strip():
-            raise CommandError(f"Which note? Give its number, e.g. `/ipslo note {verb.lower()} 12`.")
+            raise CommandError(
+                words("Which note? Give its number, e.g. ", Typed(f"/ipslo note {verb.lower()} 12"), ".")
+            )
         return operation(inv, rest)
     return add_quick(inv, text)
 
@@ -446,30 +531,33 @@ def preview(text: str, limit: int = PREVIEW_CHARS) -> str:
     return text[:cut].rstrip() + " …"
 
 
-def notes_page(inv: Invocation, nation: Nation, words: list[str], before: tuple[dt.date, int] | None) -> Reply:
+def notes_page(inv: Invocation, nation: Nation, terms: list[str], before: tuple[dt.date, int] | None) -> Reply:
     found = store.notes_for_nation(
         session=inv.session,
         nation_iso2=nation.iso2,
         limit=PAGE + 1,
-        words=store.search_words(" ".join(words)),
+        words=store.search_words(" ".join(terms)),
         before=before,
     )
     page, more = found[:PAGE], len(found) > PAGE
-    about = f" matching “{' '.join(words)}”" if words else ""
+    about = f" matching “{' '.join(terms)}”" if terms else ""
     title = f"Notes on {nation.name}{about}" + (" (continued)" if before else "")
     parts: list = []
     for item in page:
         text = preview(item.text)
-        if len(item.text) > len(text):
-            text += f" (`/ipslo note {item.id}` for all of it)"
-        parts.append(Section(about_line(inv, item, with_nation=False) + "\n" + text))
+        rest = words(" (", Typed(f"/ipslo note {item.id}"), " for all of it)") if len(item.text) > len(text) else None
+        parts.append(Section(words(about_line(inv, item, with_nation=False), "\n", text, rest)))
     if not page:
-        empty = (
+        empty: Text = (
             "No more notes."
             if before
             else (
-                f"No notes on {nation.name} match; `/ipslo notes {nation.iso2.lower()}` lists them all."
-                if words
+                words(
+                    f"No notes on {nation.name} match; ",
+                    Typed(f"/ipslo notes {nation.iso2.lower()}"),
+                    " lists them all.",
+                )
+                if terms
                 else "No notes yet."
             )
         )
@@ -477,26 +565,31 @@ def notes_page(inv: Invocation, nation: Nation, words: list[str], before: tuple[
     if more:
         last = page[-1]
         value = json.dumps(
-            {"n": nation.iso2, "w": " ".join(words)[:500], "b": [last.noted_on.isoformat(), last.id]},
+            {"n": nation.iso2, "w": " ".join(terms)[:500], "b": [last.noted_on.isoformat(), last.id]},
             ensure_ascii=False,
         )  # a button's value holds 2,000 characters
         parts.append(Buttons((Button("More", NOTES_MORE, value),)))
     parts.append(
         Caption(
-            f"Newest first. Add one: `/ipslo note {nation.iso2.lower()} <text>` · "
-            "search all notes: `/ipslo search <words>`"
+            words(
+                "Newest first. Add one: ",
+                Typed(f"/ipslo note {nation.iso2.lower()} <text>"),
+                " · search all notes: ",
+                Typed("/ipslo search <words>"),
+            )
         )
     )
     return Reply(title, header=title[:150], parts=tuple(parts))
 
 
 def notes(inv: Invocation, text: str) -> Reply:
-    words = text.split()
-    if not words:
+    typed = text.split()
+    if not typed:
         raise CommandError(
-            "Which nation's notes?", hint="`/ipslo notes <nation> [words]`, e.g. `/ipslo notes fiji pfsp`"
+            "Which nation's notes?",
+            hint=words(Typed("/ipslo notes <nation> [words]"), ", e.g. ", Typed("/ipslo notes fiji pfsp")),
         )
-    match, rest = nation_lookup(session=inv.session).split(words)
+    match, rest = nation_lookup(session=inv.session).split(typed)
     return notes_page(inv, match.nation, rest, None)
 
 
@@ -528,14 +621,16 @@ def parse_search(inv: Invocation, text: str) -> SearchFilters:
             found.words.append(word)
             continue
         if not value:
-            raise CommandError(f"`{word}` needs a value after the colon.", hint=SEARCH_USAGE)
+            raise CommandError(words(Typed(word), " needs a value after the colon."), hint=SEARCH_USAGE)
         if name in ("by", "from"):
             found.author = author_id(inv, value)
         elif name in ("since", "after"):
             try:
                 found.since = parse_date(value.replace("_", " "), today=inv.today)
             except WhenError as error:
-                raise CommandError(f"since: {error}", hint="e.g. `since:2026-01-31` or `since:monday`") from None
+                raise CommandError(
+                    f"since: {error}", hint=words("e.g. ", Typed("since:2026-01-31"), " or ", Typed("since:monday"))
+                ) from None
         elif name == "tag":
             tags = store.normalize_tags([value])
             found.tag = tags[0] if tags else None
@@ -545,9 +640,7 @@ def parse_search(inv: Invocation, text: str) -> SearchFilters:
 
 
 def author_id(inv: Invocation, typed: str) -> str:
-    mention = MENTION.fullmatch(typed)
-    if mention:
-        return mention.group(1)
+    """Who ``by:`` names: a person mentioned (``@U123``, as bot/ writes Slack's mention), ``me``, or a name."""
     bare = typed.lstrip("@")
     if bare.lower() in ("me", "myself"):
         return inv.caller.user_id
@@ -558,51 +651,54 @@ def author_id(inv: Invocation, typed: str) -> str:
         if officer.name.lower() == wanted or officer.name.lower().split()[-1:] == [wanted]:
             return officer.user_id
     raise CommandError(
-        f"I don't know who “{typed}” is.", hint="Mention them: `by:@name` (pick from the list), or `by:me`."
+        f"I don't know who “{typed}” is.",
+        hint=words("Mention them: ", Typed("by:@name"), " (pick from the list), or ", Typed("by:me"), "."),
     )
 
 
-def snippet(text: str, spans: tuple[tuple[int, int], ...], width: int = SNIPPET_CHARS) -> str:
+def snippet(text: str, spans: tuple[tuple[int, int], ...], width: int = SNIPPET_CHARS) -> Text:
     """A stretch of the note around its first matched word, matched words in bold, links and mentions left whole."""
     if not spans:
         return preview(text, width)
     start = max(0, spans[0][0] - width // 4)
     end = min(len(text), start + width)
     start = max(0, min(start, end - width))
-    # never cut inside <...> (links, mentions, channels)
-    opening = text.rfind("<", 0, start)
-    if opening != -1 and text.find(">", opening) >= start:
-        start = opening
-    opening = text.rfind("<", 0, end)
-    if opening != -1 and opening < end <= text.find(">", opening):
-        end = text.find(">", opening) + 1
+    whole = [(m.start(), m.end()) for m in KEPT_WHOLE.finditer(text)]
+    for opening, closing in whole:
+        if opening < start < closing:
+            start = opening
+        if opening < end < closing:
+            end = closing
     if start > 0:
         space = text.find(" ", start, spans[0][0])
         start = space + 1 if space != -1 else start
     if end < len(text):
         space = text.rfind(" ", spans[0][1], end)
         end = space if space != -1 else end
-    out, position = [], start
+    out: list[str | Strong] = []
+    position = start
     for a, b in spans:
         if a < position or b > end:
             continue
-        inside_markup = text.rfind("<", 0, a) > text.rfind(">", 0, a)
-        out.append(text[position:a])
-        out.append(text[a:b] if inside_markup or "*" in text[a:b] else f"*{text[a:b]}*")
+        inside_markup = any(opening < a < closing for opening, closing in whole)
+        out.append(text[position:a].replace("\n", " "))
+        word = text[a:b].replace("\n", " ")
+        out.append(word if inside_markup or "*" in word else Strong(word))
         position = b
-    out.append(text[position:end])
-    body = "".join(out).replace("\n", " ")
-    return ("…" if start > 0 else "") + body + ("…" if end < len(text) else "")
+    out.append(text[position:end].replace("\n", " "))
+    return words("…" if start > 0 else None, *out, "…" if end < len(text) else None)
 
 
 def search_page(inv: Invocation, text: str, offset: int) -> Reply:
     filters = parse_search(inv, text)
-    words = store.search_words(" ".join(filters.words))
-    if not words and not (filters.author or filters.since or filters.tag or filters.nation):
-        raise CommandError("Search for what?", hint=f"{SEARCH_USAGE}, e.g. `/ipslo search pfsp suva since:2026-01-01`")
+    terms = store.search_words(" ".join(filters.words))
+    if not terms and not (filters.author or filters.since or filters.tag or filters.nation):
+        raise CommandError(
+            "Search for what?", hint=words(SEARCH_USAGE, ", e.g. ", Typed("/ipslo search pfsp suva since:2026-01-01"))
+        )
     hits: list[Hit] = store.search(
         session=inv.session,
-        words=words,
+        words=terms,
         limit=PAGE + 1,
         offset=offset,
         nation_iso2=filters.nation.iso2 if filters.nation else None,
@@ -614,29 +710,38 @@ def search_page(inv: Invocation, text: str, offset: int) -> Reply:
     title = f"Notes matching “{text.strip()}”" + (" (continued)" if offset else "")
     parts: list = []
     for hit in page:
-        parts.append(Section(about_line(inv, hit.note) + "\n" + snippet(hit.note.text, hit.spans)))
+        parts.append(Section(words(about_line(inv, hit.note), "\n", snippet(hit.note.text, hit.spans))))
     if not page:
         parts.append(
             Section(
                 "No more matches."
                 if offset
-                else "No notes match. Fewer words find more; words match whatever their ending "
-                "(`inspect` finds “inspections”), accents and capitals don't matter."
+                else words(
+                    "No notes match. Fewer words find more; words match whatever their ending (",
+                    Typed("inspect"),
+                    " finds “inspections”), accents and capitals don't matter.",
+                )
             )
         )
     if more:
         value = json.dumps({"q": text.strip()[:1000], "o": offset + PAGE}, ensure_ascii=False)
         parts.append(Buttons((Button("More", SEARCH_MORE, value),)))
-    order = "best match first" if words else "newest first"
-    if page and page[0].among_newest:
-        order += (
-            f", among the newest {page[0].among_newest:,} notes with these words (there are more: add a word, "
-            "`nation:` or `since:` to reach older ones)"
+    order = "Best match first" if terms else "Newest first"
+    among = (
+        words(
+            f", among the newest {page[0].among_newest:,} notes with these words (there are more: add a word, ",
+            Typed("nation:"),
+            " or ",
+            Typed("since:"),
+            " to reach older ones)",
         )
+        if page and page[0].among_newest
+        else None
+    )
+    filters_typed = joined((Typed(f) for f in ("by:@someone", "since:<date>", "tag:<tag>", "nation:<nation>")), " ")
     parts.append(
         Caption(
-            f"{order.capitalize()}. Filters: `by:@someone` `since:<date>` `tag:<tag>` `nation:<nation>` · "
-            "`/ipslo note <id>` shows a whole note"
+            words(order, among, ". Filters: ", filters_typed, " · ", Typed("/ipslo note <id>"), " shows a whole note")
         )
     )
     return Reply(title, header=title[:150], parts=tuple(parts))
@@ -671,11 +776,13 @@ class Export:
     to_channel: bool = False
 
 
-EXPORT_USAGE = "`/ipslo export <nation> [share]`, e.g. `/ipslo export fiji`"
+EXPORT_USAGE = words(Typed("/ipslo export <nation> [share]"), ", e.g. ", Typed("/ipslo export fiji"))
 
 
-def plain_mentions(text: str, names: dict[str, str]) -> str:
-    return MENTION.sub(lambda m: "@" + names.get(m.group(1), m.group(1)), text)
+def plain_mentions(text: Text, names: dict[str, str]) -> str:
+    """Text for a file: the words alone, people by name (``@Dana Lee``, whether a ``Mention`` or ``@U123`` in an
+    officer's words)."""
+    return MEMBER.sub(lambda m: "@" + names.get(m.group(1), m.group(1)), plain_text(text))
 
 
 def export(inv: Invocation, text: str) -> Export:
@@ -684,9 +791,9 @@ def export(inv: Invocation, text: str) -> Export:
     The files hold every note, so they go to the officer's direct message; ``share`` at the end sends them to the
     channel.
     """
-    words = text.split()
-    to_channel = bool(words) and words[-1].lower() in ("share", "public")
-    text = " ".join(words[:-1] if to_channel else words)
+    typed = text.split()
+    to_channel = bool(typed) and typed[-1].lower() in ("share", "public")
+    text = " ".join(typed[:-1] if to_channel else typed)
     if not text:
         raise CommandError("Which nation?", hint=EXPORT_USAGE)
     nation = nation_lookup(session=inv.session).find(text).nation
@@ -704,7 +811,7 @@ def export(inv: Invocation, text: str) -> Export:
         "",
         "## Status",
         "",
-        f"- {strip_icons(state.summary)}",
+        f"- {plain_text(state.summary)}",
     ]
     if state.due:
         md.append(f"- Reassessment due: {fmt_date(state.due)}" + (" (overdue)" if state.overdue else ""))
@@ -734,7 +841,9 @@ def export(inv: Invocation, text: str) -> Export:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["record", "id", "date", "end_date", "nation", "kind_or_author", "visit", "tags", "text", "source"])
-    writer.writerow(["status", "", day, "", nation.iso2, "", "", "", strip_icons(state.summary), state.detail])
+    writer.writerow(
+        ["status", "", day, "", nation.iso2, "", "", "", plain_text(state.summary), plain_text(state.detail)]
+    )
     for v in visits:
         writer.writerow(
             [
@@ -775,10 +884,18 @@ def export(inv: Invocation, text: str) -> Export:
         else "Sending the files to you in a direct message from the bot."
     )
     summary = f"Export of {nation.name}: {plural(len(visits), 'visit')} and {plural(len(all_notes), 'note')}. {where}"
-    caption = "Files: " + ", ".join(f.filename for f in files)
-    if not to_channel:
-        caption += f" · add `share` to post them in the channel instead: `/ipslo export {nation.iso2.lower()} share`"
-    reply = Reply(summary, parts=(Section(f":page_facing_up: {summary}"), Caption(caption)))
+    caption = words(
+        "Files: " + ", ".join(f.filename for f in files),
+        None
+        if to_channel
+        else words(
+            " · add ",
+            Typed("share"),
+            " to post them in the channel instead: ",
+            Typed(f"/ipslo export {nation.iso2.lower()} share"),
+        ),
+    )
+    reply = Reply(summary, parts=(Section(summary, icon=Icon.FILE), Caption(caption)))
     return Export(reply, files, to_channel)
 
 
@@ -790,8 +907,8 @@ SUBCOMMANDS = (
     Subcommand(
         "note",
         "note <nation> <text>",
-        "Write a note, filed under the nation and its current visit (`note` alone opens a form; "
-        "`note <id>`, `note edit|delete|history <id>`)",
+        "Write a note, filed under the nation and its current visit (“note” alone opens a form; "
+        "“note <id>”, “note edit|delete|history <id>”)",
         "/ipslo note fiji Met the DA; PFSP review for Suva still pending",
         note,
         reads_share=True,  # "share" at the end of a note is part of its text
@@ -819,7 +936,7 @@ SUBCOMMANDS = (
         "export",
         "export <nation> [share]",
         "A nation's briefing (Markdown) and records (CSV) as files, sent to you in a direct message "
-        "(`share`: to the channel)",
+        "(“share”: to the channel)",
         "/ipslo export fiji",
         lambda inv, text: export(inv, text).reply,
         reads_share=True,  # export's own `share`: the files go to the channel

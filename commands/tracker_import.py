@@ -22,6 +22,7 @@ from commands.language import (
     Caller,
     Caption,
     CommandError,
+    Icon,
     Invocation,
     Reply,
     Section,
@@ -29,6 +30,7 @@ from commands.language import (
     Text,
     Typed,
     lines,
+    plain_text,
     words,
 )
 from commands.lookup import nation_lookup, normalize
@@ -134,7 +136,7 @@ CANCELLED_WORDS = ("cancelled", "canceled", "cancel", "called off")
 MEMBER_ID = re.compile(r"^<?@?([UW][A-Z0-9]{6,})(?:\|[^>]*)?>?$")
 EMAIL = re.compile(r"[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+")
 YEAR = re.compile(r"\b\d{4}\b")
-IMPORT_USAGE = "`python -m bot import FILE --dry-run` (then without `--dry-run` to write)"
+IMPORT_USAGE = words(Typed("python -m bot import FILE --dry-run"), " (then without ", Typed("--dry-run"), " to write)")
 
 
 def column_names(name: str) -> str:
@@ -159,7 +161,7 @@ class Row:
 @dataclass(frozen=True)
 class Problem:
     where: str
-    reason: str
+    reason: Text
 
 
 @dataclass
@@ -302,6 +304,10 @@ def read_tracker(file_name: str, data: bytes) -> Tracker:
 class RowError(Exception):
     """Why a row cannot be read."""
 
+    def __init__(self, reason: Text):
+        super().__init__(plain_text(reason))
+        self.reason = reason
+
 
 def cell_text(value: Any) -> str:
     if value is None:
@@ -406,7 +412,7 @@ class Preview:
     def lines(
         self, *, dry_run: bool, limit: int | None = None, problem_limit: int | None = None, closing: Text | None = None
     ) -> list[Text]:
-        def capped(items: list[str]) -> list[str]:
+        def capped(items: list[Text]) -> list[Text]:
             if limit is None or len(items) <= limit:
                 return items
             return [*items[:limit], f"  … and {len(items) - limit} more"]
@@ -418,7 +424,7 @@ class Preview:
         out += capped([f"  = {p.row.where()}: {p.line}: the same as {p.matches}" for p in self.already])
         if self.problems:
             out.append(f"Cannot read {len(self.problems)} row{'' if len(self.problems) == 1 else 's'}:")
-            problems = [f"  ! {p.where}: {p.reason}" for p in self.problems]
+            problems: list[Text] = [words(f"  ! {p.where}: ", p.reason) for p in self.problems]
             out += (
                 problems
                 if problem_limit is None or len(problems) <= problem_limit
@@ -502,7 +508,7 @@ def plan(*, session: Session, tracker: Tracker, people: dict[str, str | None], t
             try:
                 planned = plan_row(session, lookup, sheet.kind, row, people, names, today)
             except RowError as error:
-                preview.problems.append(Problem(row.where(), str(error)))
+                preview.problems.append(Problem(row.where(), error.reason))
                 continue
             key = (sheet.kind, *planned.values["key"])
             if planned.matches is None and key in seen:
@@ -568,13 +574,13 @@ def plan_row(
             raise RowError(f"assessment date {fmt_date(assessed_on)} is in the future")
         typed = cell_text(cells.get("outcome"))
         if not typed:
-            raise RowError("no outcome. " + OUTCOME_HINT)
+            raise RowError(words("no outcome. ", OUTCOME_HINT))
         try:
             outcome, _rest = split_outcome(typed.split())
         except CommandError:
-            raise RowError(f"unknown outcome “{typed}”. {OUTCOME_HINT}") from None
+            raise RowError(words(f"unknown outcome “{typed}”. ", OUTCOME_HINT)) from None
         if outcome != NOT_MAINTAINING and normalize(typed).startswith("not "):
-            raise RowError(f"unknown outcome “{typed}”. {OUTCOME_HINT}")
+            raise RowError(words(f"unknown outcome “{typed}”. ", OUTCOME_HINT))
         source = cell_text(cells.get("source")) or None
         line = f"{nation.name}, {fmt_date(assessed_on)}, found {outcome}"
         values = dict(
@@ -872,8 +878,11 @@ class Workbook:
 def export_all(inv: Invocation) -> Workbook:
     if not inv.caller.is_admin:
         raise CommandError(
-            "`/ipslo export all` holds every note of the team, so only admins may run it.",
-            hint="`/ipslo export <nation>` exports one nation; ask an admin (IPSLO_ADMINS) for the whole team's.",
+            words(Typed("/ipslo export all"), " holds every note of the team, so only admins may run it."),
+            hint=words(
+                Typed("/ipslo export <nation>"),
+                " exports one nation; ask an admin (IPSLO_ADMINS) for the whole team's.",
+            ),
         )
     content, counts = team_workbook(session=inv.session)
     day = inv.today.isoformat()
@@ -885,8 +894,14 @@ def export_all(inv: Invocation) -> Workbook:
     reply = Reply(
         summary,
         parts=(
-            Section(f":page_facing_up: {summary}"),
-            Caption(f"File: {filename} · `python -m bot import {filename}` reads it back to the same records."),
+            Section(summary, icon=Icon.FILE),
+            Caption(
+                words(
+                    f"File: {filename} · ",
+                    Typed(f"python -m bot import {filename}"),
+                    " reads it back to the same records.",
+                )
+            ),
         ),
     )
     return Workbook(reply, filename, f"IPSLO team records {day}", content)
@@ -894,9 +909,16 @@ def export_all(inv: Invocation) -> Workbook:
 
 def import_help(inv: Invocation, text: str) -> Reply:
     raise CommandError(
-        "`/ipslo import` takes no words after it: it opens a form where you attach the tracker file.",
-        hint=f"Type `/ipslo import` alone, or on the bot's server {IMPORT_USAGE}. The README lists the columns it "
-        "reads; `/ipslo export all` (admins) writes the team's records as a workbook that imports back.",
+        words(Typed("/ipslo import"), " takes no words after it: it opens a form where you attach the tracker file."),
+        hint=words(
+            "Type ",
+            Typed("/ipslo import"),
+            " alone, or on the bot's server ",
+            IMPORT_USAGE,
+            ". The README lists the columns it reads; ",
+            Typed("/ipslo export all"),
+            " (admins) writes the team's records as a workbook that imports back.",
+        ),
     )
 
 
@@ -906,8 +928,13 @@ MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 UPLOAD_TYPES = ("csv", "xlsx")
 NOT_ADMIN = CommandError(
     "Only admins may import the tracker: an import writes visits, assessments and notes for the whole team.",
-    hint="Ask an admin (IPSLO_ADMINS) to import it, or to add you. `/ipslo export all` is admins' too; "
-    "`/ipslo export <nation>` exports one nation.",
+    hint=words(
+        "Ask an admin (IPSLO_ADMINS) to import it, or to add you. ",
+        Typed("/ipslo export all"),
+        " is admins' too; ",
+        Typed("/ipslo export <nation>"),
+        " exports one nation.",
+    ),
 )
 PREVIEW_CLOSING = "Nothing is written until you press Confirm import. Importing the same file again adds nothing."
 
@@ -924,7 +951,7 @@ def check_upload(*, file_name: str, filetype: str, size: int) -> None:
         raise CommandError(
             f"{file_name} is {size / 1024 / 1024:.1f} MB; the form takes files of at most "
             f"{MAX_UPLOAD_BYTES // 1024 // 1024} MB.",
-            hint=f"Split it into a file per sheet, or on the bot's server run {IMPORT_USAGE}.",
+            hint=words("Split it into a file per sheet, or on the bot's server run ", IMPORT_USAGE, "."),
         )
 
 
@@ -949,7 +976,7 @@ SUBCOMMANDS = (
     Subcommand(
         "import",
         "import",
-        "Bring in the team's tracker spreadsheet (admins; `export all` writes the team's records as one workbook)",
+        "Bring in the team's tracker spreadsheet (admins; “export all” writes the team's records as one workbook)",
         "python -m bot import tracker.xlsx --dry-run",
         import_help,
         admin_only=True,

@@ -36,8 +36,10 @@ MIXED = (
 
 
 def written(slack_text: str) -> str:
-    """What the officer wrote, from text as Slack sends it (``&amp;`` ``&lt;`` ``&gt;`` escaped)."""
-    return slack_text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    """What the officer wrote, as it is kept: from text as Slack sends it (``&amp;`` ``&lt;`` ``&gt;`` escaped), each
+    person mentioned written as the officer's language writes a person (``<@U0ADMIN>`` is ``@U0ADMIN``)."""
+    text = re.sub(r"<@([UW][A-Z0-9]+)(?:\|[^<>\n]*)?>", r"@\1", slack_text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 @pytest.fixture
