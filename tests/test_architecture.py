@@ -106,7 +106,7 @@ def test_the_cycle_finder_finds_a_cycle() -> None:
 #: span, single-asterisk bold, underscore italics, a quote at the start of a line.
 SLACK_MARKUP = {
     "emoji code": re.compile(r"(?<![\w:`]):[a-z][a-z0-9_+-]*:(?![\w`])"),
-    "mention or link": re.compile(r"<[@!#]|<https?:|<mailto:"),
+    "mention or link": re.compile(r"<@(?:[UW]|$|\()|<#(?:C|$)|<![a-z]|<https?:|<mailto:"),
     "code span": re.compile(r"`"),
     "bold": re.compile(r"(?<![\w*])\*[^*\s][^*\n]*(?<=[^*\s])\*(?![\w*])|(?<![\w*])\*[^*\s]\*(?![\w*])"),
     "italics": re.compile(r"(?<![\w_])_[^_\s][^_\n]*(?<=[^_\s])_(?![\w_])"),
