@@ -10,6 +10,7 @@ import re
 from zoneinfo import ZoneInfo
 
 from dateutil.parser import parserinfo
+from dateutil.relativedelta import MO, relativedelta, weekday
 
 from commands.language import CommandError
 
@@ -79,9 +80,7 @@ class _Names(parserinfo):
 
 
 _NAMES = _Names()
-_DAY_ABBR = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 _DAY_NAME = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-_MONTH_ABBR = [""] + [m[0] for m in _Names.MONTHS]
 _MONTH_NAME = [""] + [m[-1] for m in _Names.MONTHS]
 
 _UTC = _dt.UTC
@@ -165,7 +164,7 @@ def _quote(words: list[str], limit: int = 5) -> str:
 
 
 def _fmt_date(d: _dt.date) -> str:
-    return f"{_DAY_ABBR[d.weekday()]} {d.day} {_MONTH_ABBR[d.month]} {d.year}"
+    return f"{d:%a %-d %b %Y}"
 
 
 def _zone_abbr(local: _dt.datetime) -> str:
@@ -189,10 +188,6 @@ def _zone_key(tz: ZoneInfo) -> str:
 
 
 # ---------------------------------------------------------------- dates
-
-
-def _next_weekday(today: _dt.date, wd: int) -> _dt.date:
-    return today + _dt.timedelta(days=(wd - today.weekday()) % 7 or 7)
 
 
 def _make_date(year: int, month: int, day: int, typed: str) -> _dt.date:
@@ -223,8 +218,8 @@ def _check_numeric(tok: str) -> None:
         if len(readings) == 2:
             r1, r2 = readings
             raise WhenError(
-                f"“{tok}” is ambiguous: it could be {r1.isoformat()} ({r1.day} {_MONTH_NAME[r1.month]})"
-                f" or {r2.isoformat()} ({r2.day} {_MONTH_NAME[r2.month]}). "
+                f"“{tok}” is ambiguous: it could be {r1.isoformat()} ({r1:%-d %B})"
+                f" or {r2.isoformat()} ({r2:%-d %B}). "
                 "Please write the date as YYYY-MM-DD."
             )
         if readings:
@@ -350,7 +345,7 @@ WINDOW_YEARS = 10
 
 
 def _window(today: _dt.date) -> tuple[_dt.date, _dt.date]:
-    return _add_months(today, -12 * WINDOW_YEARS), _add_months(today, 12 * WINDOW_YEARS)
+    return today - relativedelta(years=WINDOW_YEARS), today + relativedelta(years=WINDOW_YEARS)
 
 
 def date_window(today: _dt.date) -> tuple[_dt.date, _dt.date]:
@@ -364,7 +359,7 @@ def _check_window(found: _dt.date, today: _dt.date, typed: str) -> None:
         raise WhenError(
             f"“{typed}” is more than {WINDOW_YEARS} years {'ahead' if found > today else 'ago'}; "
             f"I take dates from {first.isoformat()} to {last.isoformat()}. "
-            f"Please check the year, e.g. “{_add_months(today, 1).isoformat()}”."
+            f"Please check the year, e.g. “{(today + relativedelta(months=1)).isoformat()}”."
         )
 
 
@@ -380,12 +375,12 @@ def _any_date(tokens: list[str], today: _dt.date, anchor: _dt.date | None = None
             return today + _dt.timedelta(days=1), False
         wd = _NAMES.weekday(first)
         if wd is not None:
-            return _next_weekday(today, wd), False
+            return today + relativedelta(days=1, weekday=wd), False  # the next one after today
     if first == "next":
         wd = _NAMES.weekday(toks[1]) if len(toks) == 2 else None
         if wd is None:
             raise _NoMatch
-        return _next_weekday(today, wd), False
+        return today + relativedelta(days=1, weekday=wd), False
     if first == "in":
         amounts = _relative(toks)
         if set(amounts) - {"days", "weeks"}:
@@ -399,9 +394,7 @@ def _any_date(tokens: list[str], today: _dt.date, anchor: _dt.date | None = None
     if wd is not None:  # "Tue 12 Jan 2027": the weekday must agree
         d = _absolute(toks[1:], today, anchor)
         if d.weekday() != wd:
-            raise WhenError(
-                f"{d.day} {_MONTH_NAME[d.month]} {d.year} is a {_DAY_NAME[d.weekday()]}, not a {_DAY_NAME[wd]}."
-            )
+            raise WhenError(f"{d:%-d %B %Y} is a {d:%A}, not a {_DAY_NAME[wd]}.")
         return d, False
     return _absolute(toks, today, anchor), False
 
@@ -441,12 +434,6 @@ _LONG_UNITS = {
 _AHEAD = "“tomorrow 09:00” or “in 2 hours”"
 
 
-def _add_months(day: _dt.date, months: int) -> _dt.date:
-    month0 = day.month - 1 + months
-    year, month = day.year + month0 // 12, month0 % 12 + 1
-    return _dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
 def _diagnose(tokens: list[str], today: _dt.date, *, future: bool) -> WhenError | None:
     """A specific refusal for the usual near-misses ("yesterday", "next week", "in 2 months", "fryday"), saying exactly
     what to type; None if it is none of them."""
@@ -467,7 +454,7 @@ def _diagnose(tokens: list[str], today: _dt.date, *, future: bool) -> WhenError 
     if first == "last":
         wd = _NAMES.weekday(second) if second else None
         if wd is not None:
-            return past(today - _dt.timedelta(days=(today.weekday() - wd) % 7 or 7))
+            return past(today + relativedelta(days=-1, weekday=weekday(wd, -1)))  # the last one before today
         if second in ("week", "month", "year"):
             return past(today - _dt.timedelta(days=7))
     if "ago" in toks[:4]:
@@ -475,15 +462,13 @@ def _diagnose(tokens: list[str], today: _dt.date, *, future: bool) -> WhenError 
         return past(today - _dt.timedelta(days=7))
     if first == "next" and second in ("week", "wk", "month", "year"):
         if second in ("week", "wk"):
-            week, monday = today + _dt.timedelta(days=7), _next_weekday(today, 0)
+            week, monday = today + _dt.timedelta(days=7), today + relativedelta(days=1, weekday=MO)
             return WhenError(
                 f"“next week” isn't one day: type “in 1 week” ({_fmt_date(week)}) or a day, "
                 f"e.g. “next monday” ({_fmt_date(monday)})."
             )
-        later = _add_months(today, 1 if second == "month" else 12)
-        return WhenError(
-            f"“next {second}” isn't one day: type the date, e.g. “{later.day} {_MONTH_ABBR[later.month]} {later.year}”."
-        )
+        later = today + relativedelta(months=1 if second == "month" else 12)
+        return WhenError(f"“next {second}” isn't one day: type the date, e.g. “{later:%-d %b %Y}”.")
     if first == "in" and len(toks) >= 3:
         count, unit = toks[1], toks[2]
         counted = f"in {count} {unit}"
@@ -497,10 +482,10 @@ def _diagnose(tokens: list[str], today: _dt.date, *, future: bool) -> WhenError 
                 return WhenError(
                     f"“{counted}” is too far ahead to plan; please give a date within ten years, e.g. “2027-01-12”."
                 )
-            later = _add_months(today, months)
+            later = today + relativedelta(months=months)
             return WhenError(
                 f"I count in days and weeks, not months or years: type the date itself, "
-                f"e.g. “{later.day} {_MONTH_ABBR[later.month]} {later.year}” for “{counted}”."
+                f"e.g. “{later:%-d %b %Y}” for “{counted}”."
             )
     for tok in toks[:3]:
         if len(tok) < 4 or not tok.isalpha() or _NAMES.weekday(tok) is not None or _NAMES.month(tok):
