@@ -1,0 +1,114 @@
+"""Near misses ("yesterday", "next week", "in 2 months", "fryday"): a refusal that says what to type."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+import re
+
+from dateutil.relativedelta import MO, relativedelta, weekday
+
+from commands.when.display import fmt_date
+from commands.when.errors import WhenError
+from commands.when.grammar import DAY_NAME, DAY_RE, MONTH_NAME, NAMES, YEAR_RE
+
+#: The names a misspelt word is compared with ("fryday" -> friday, "janaury" -> january).
+_SPELLINGS = [name.lower() for name in DAY_NAME + MONTH_NAME[1:]] + ["today", "tomorrow", "tonight"]
+
+
+def short_year(tokens: list[str], typed: str) -> WhenError | None:
+    """ "12 Jan 27" / "Jan 12 27": a two-digit year (only refused when it is the whole text)."""
+    toks = [t for t in tokens if t not in ("on", "of")]
+    if (
+        len(toks) == 3
+        and re.fullmatch(r"\d{2}", toks[2])
+        and (
+            (NAMES.month(toks[0]) and DAY_RE.fullmatch(toks[1])) or (NAMES.month(toks[1]) and DAY_RE.fullmatch(toks[0]))
+        )
+    ):
+        return WhenError(f"Please write the year in full in “{typed}”, e.g. “12 Jan 2027”.")
+    return None
+
+
+def explain(tokens: list[str], what: str, typed: str, today: _dt.date, *, future: bool) -> WhenError:
+    """The refusal for text that is none of our forms, as specific as we can make it."""
+    toks = [t for t in tokens if t not in ("on", "of")]
+    months = [t for t in toks if NAMES.month(t)]
+    if months and len(toks) <= 2 and all(NAMES.month(t) or YEAR_RE.fullmatch(t) for t in toks):
+        return WhenError(f"“{typed}” needs a day of the month too, e.g. “12 {months[0].capitalize()} 2027”.")
+    return (
+        diagnose(tokens, today, future=future)
+        or short_year(tokens, typed)
+        or WhenError(f"I couldn't read “{typed}” as {what}.")
+    )
+
+
+_LONG_UNITS = {
+    **dict.fromkeys(["mo", "mos", "month", "months"], 1),
+    **dict.fromkeys(["y", "yr", "yrs", "year", "years"], 12),
+}
+_AHEAD = "“tomorrow 09:00” or “in 2 hours”"
+
+
+def diagnose(tokens: list[str], today: _dt.date, *, future: bool) -> WhenError | None:
+    """A specific refusal for the usual near-misses ("yesterday", "next week", "in 2 months", "fryday"), saying exactly
+    what to type; None if it is none of them."""
+    toks = [t for t in tokens if t != "on"]
+    if not toks:
+        return None
+    first, second = toks[0], (toks[1] if len(toks) > 1 else "")
+    phrase = " ".join(toks[:2])
+
+    def past(example: _dt.date) -> WhenError:
+        if future:
+            return WhenError(f"“{phrase}” is in the past; please give a time ahead, e.g. {_AHEAD}.")
+        return WhenError(f"“{phrase}” is in the past: please type the date itself, e.g. “{example.isoformat()}”.")
+
+    if first == "yesterday":
+        phrase = first
+        return past(today - _dt.timedelta(days=1))
+    if first == "last":
+        wd = NAMES.weekday(second) if second else None
+        if wd is not None:
+            return past(today + relativedelta(days=-1, weekday=weekday(wd, -1)))  # the last one before today
+        if second in ("week", "month", "year"):
+            return past(today - _dt.timedelta(days=7))
+    if "ago" in toks[:4]:
+        phrase = " ".join(toks[: toks.index("ago") + 1])
+        return past(today - _dt.timedelta(days=7))
+    if first == "next" and second in ("week", "wk", "month", "year"):
+        if second in ("week", "wk"):
+            week, monday = today + _dt.timedelta(days=7), today + relativedelta(days=1, weekday=MO)
+            return WhenError(
+                f"“next week” isn't one day: type “in 1 week” ({fmt_date(week)}) or a day, "
+                f"e.g. “next monday” ({fmt_date(monday)})."
+            )
+        later = today + relativedelta(months=1 if second == "month" else 12)
+        return WhenError(f"“next {second}” isn't one day: type the date, e.g. “{later:%-d %b %Y}”.")
+    if first == "in" and len(toks) >= 3:
+        count, unit = toks[1], toks[2]
+        counted = f"in {count} {unit}"
+        if re.fullmatch(r"[-−–]\d+", count) or count == "minus":
+            return WhenError(
+                f"“{counted}” counts backwards; please give a time ahead, e.g. “in 5 minutes” or “in 3 days”."
+            )
+        if count.isdigit() and unit in _LONG_UNITS:
+            months = int(count) * _LONG_UNITS[unit]
+            if months > 120:
+                return WhenError(
+                    f"“{counted}” is too far ahead to plan; please give a date within ten years, e.g. “2027-01-12”."
+                )
+            later = today + relativedelta(months=months)
+            return WhenError(
+                f"I count in days and weeks, not months or years: type the date itself, "
+                f"e.g. “{later:%-d %b %Y}” for “{counted}”."
+            )
+    for tok in toks[:3]:
+        if len(tok) < 4 or not tok.isalpha() or NAMES.weekday(tok) is not None or NAMES.month(tok):
+            continue
+        if tok in _SPELLINGS or tok in ("next", "noon", "midday", "midnight"):
+            continue
+        close = difflib.get_close_matches(tok, _SPELLINGS, n=1, cutoff=0.75)
+        if close:
+            return WhenError(f"I don't know “{tok}”: did you mean {close[0]}? Please type “{close[0]}”.")
+    return None

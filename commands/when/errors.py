@@ -1,0 +1,30 @@
+"""The refusal a date or time earns (WhenError, whose hint lists the forms we read) and NoMatch."""
+
+from __future__ import annotations
+
+from commands.language import CommandError
+
+ACCEPTED_FORMS = """\
+Dates I understand:
+  • 2027-01-12 · 12 Jan 2027 · Jan 12 2027 · January 12, 2027
+  • 12 Jan (the next 12 January) · today · tomorrow
+  • tuesday or next tuesday (the next Tuesday after today) · in 3 days · in 2 weeks
+Times, after or before a date (or alone, meaning the next one):
+  • 09:00 · 14:30 · 0900 · 9am · 9:30pm · noon
+  • tomorrow 09:00 · next tuesday at 9am · 2027-01-12 14:30 · 12 Jan 2027 9am
+From now: in 90 seconds · in 15 minutes · in an hour · in 2 hours 30 minutes · in 3 days
+Tonight: tonight (20:00) · tonight 22:30
+Date ranges: 2027-01-12 to 2027-01-16 · 12 Jan 2027 - 16 Jan · 12-16 Jan 2027
+Numeric dates must be YYYY-MM-DD: 03/04/2027 could be March or April, so I won't guess.
+Times are read in your own time zone."""
+
+
+class WhenError(CommandError):
+    """A date or time the officer typed that we refuse: a refusal like any other (the hint lists the forms we read)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, hint=ACCEPTED_FORMS)
+
+
+class NoMatch(Exception):
+    """The words are not one of our forms at all (unlike WhenError: a recognised form we refuse)."""

@@ -1,0 +1,155 @@
+"""Moments ahead ("tomorrow 09:00", "in 2 hours", "tonight"), read in the officer's zone: parse_when, split_when."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from zoneinfo import ZoneInfo
+
+from commands.when.dates import check_window, read_date
+from commands.when.diagnosis import diagnose, explain, short_year
+from commands.when.display import describe, zone_key
+from commands.when.errors import NoMatch, WhenError
+from commands.when.grammar import MAX_WORDS, quote, tokenize
+from commands.when.times import durations, local_to_utc, read_time
+
+_TONIGHT = _dt.time(20, 0)
+
+
+def _both(first, second):
+    """Both parts must have a recognised shape before either part's refusal counts."""
+    results, errors = [], []
+    for part in (first, second):
+        try:
+            results.append(part())
+        except WhenError as err:
+            results.append(None)
+            errors.append(err)
+    if errors:
+        raise errors[0]
+    return results
+
+
+def _when(tokens: list[str], now: _dt.datetime, tz: ZoneInfo, default_time: _dt.time) -> _dt.datetime:
+    """A future moment in UTC; NoMatch if the tokens are none of our forms."""
+    if not tokens:
+        raise NoMatch
+    local_now = now.astimezone(tz)
+    today = local_now.date()
+    errors: list[WhenError] = []
+    moment: _dt.datetime | None = None
+
+    def relative() -> _dt.datetime:
+        amounts = durations(tokens)
+        days = amounts.get("days", 0) + 7 * amounts.get("weeks", 0)
+        try:
+            elapsed = _dt.timedelta(
+                hours=amounts.get("hours", 0), minutes=amounts.get("minutes", 0), seconds=amounts.get("seconds", 0)
+            )
+            base = now.astimezone(_dt.UTC)
+            if days:  # calendar days keep the wall clock in tz
+                base = local_to_utc(today + _dt.timedelta(days=days), local_now.time(), tz)
+            return base + elapsed
+        except OverflowError:
+            raise WhenError(f"“{' '.join(tokens)}” is too far in the future.") from None
+
+    def tonight() -> _dt.datetime:
+        if tokens[0] != "tonight":
+            raise NoMatch
+        if len(tokens) == 1:
+            return local_to_utc(today, _TONIGHT, tz)
+        t = read_time(tokens[1:])
+        if t.hour < 12:
+            raise WhenError(f"“{' '.join(tokens)}” mixes tonight with a morning time; please pick one.")
+        return local_to_utc(today, t, tz)
+
+    def date_then_time(i: int):
+        def attempt() -> _dt.datetime:
+            rest = tokens[i:]
+            (d, _), t = _both(lambda: read_date(tokens[:i], today), lambda: read_time(rest) if rest else default_time)
+            return local_to_utc(d, t, tz)
+
+        return attempt
+
+    def time_first() -> _dt.datetime:
+        j = 2 if tokens[0] == "at" else 1
+        if len(tokens) > j:
+            t, (d, _) = _both(lambda: read_time(tokens[:j]), lambda: read_date(tokens[j:], today))
+            return local_to_utc(d, t, tz)
+        t = read_time(tokens)  # a time alone: the next one
+        m = local_to_utc(today, t, tz)
+        return m if m > now else local_to_utc(today + _dt.timedelta(days=1), t, tz)
+
+    attempts = [relative, tonight] + [date_then_time(i) for i in range(len(tokens), 0, -1)] + [time_first]
+    for attempt in attempts:
+        try:
+            moment = attempt()
+            break
+        except NoMatch:
+            continue
+        except WhenError as err:
+            errors.append(err)
+    if moment is None:
+        if errors:
+            raise errors[0]
+        raise NoMatch
+    if moment <= now:
+        raise WhenError(f"That time has already passed: {describe(moment, tz)} ({zone_key(tz)}).")
+    check_window(moment.astimezone(tz).date(), today, " ".join(tokens))
+    return moment
+
+
+def _check_now(now: _dt.datetime) -> None:
+    if not isinstance(now, _dt.datetime) or now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("now must be a timezone-aware datetime")
+
+
+def parse_when(
+    text: str,
+    *,
+    now: _dt.datetime,
+    tz: ZoneInfo,
+    default_time: _dt.time = _dt.time(9, 0),
+) -> _dt.datetime:
+    """A future moment the officer typed, read in their zone tz; returned aware, in UTC. Raises WhenError."""
+    _check_now(now)
+    tokens = tokenize(text or "")
+    if not tokens:
+        raise WhenError("Please say when, e.g. “tomorrow 09:00” or “in 2 hours”.")
+    short = short_year(tokens, text.strip())
+    if short:  # not "12:00 on Jan 27"
+        raise short
+    try:
+        return _when(tokens, now, tz, default_time)
+    except NoMatch:
+        raise explain(tokens, "a date or time", text.strip(), now.astimezone(tz).date(), future=True) from None
+
+
+def split_when(
+    words: list[str],
+    *,
+    now: _dt.datetime,
+    tz: ZoneInfo,
+    default_time: _dt.time = _dt.time(9, 0),
+) -> tuple[_dt.datetime, list[str]]:
+    """(moment in UTC, remaining words) for the longest leading words that form a moment.
+
+    A leading form we recognise but refuse (a past time, 25:00, 03/04/2027) raises WhenError
+    rather than falling back to a shorter prefix.
+    """
+    _check_now(now)
+    words = [w for w in words if w]
+    if not words:
+        raise WhenError("Please say when, e.g. “tomorrow 09:00” or “in 2 hours”.")
+    near_miss = diagnose(tokenize(" ".join(words[:MAX_WORDS])), now.astimezone(tz).date(), future=True)
+    for n in range(min(len(words), MAX_WORDS), 0, -1):
+        try:
+            moment = _when(tokenize(" ".join(words[:n])), now, tz, default_time)
+        except NoMatch:
+            continue
+        except WhenError as error:  # "12 janaury": the near miss, not "Is 12 a time?"
+            raise near_miss or error from None
+        return moment, words[n:]
+    raise near_miss or WhenError(
+        f"I couldn't find a date or time at the start of {quote(words)}. "
+        "Start with when, e.g. “tomorrow 09:00 …” or “in 2 hours …”."
+    )

@@ -1,0 +1,127 @@
+"""Times of day ("09:00", "9am", "noon") and amounts of time from now ("in 2 hours")."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from zoneinfo import ZoneInfo
+
+from commands.when.errors import NoMatch, WhenError
+
+_UNITS = {
+    **dict.fromkeys(["s", "sec", "secs", "second", "seconds"], "seconds"),
+    **dict.fromkeys(["m", "min", "mins", "minute", "minutes"], "minutes"),
+    **dict.fromkeys(["h", "hr", "hrs", "hour", "hours"], "hours"),
+    **dict.fromkeys(["d", "day", "days"], "days"),
+    **dict.fromkeys(["w", "wk", "wks", "week", "weeks"], "weeks"),
+}
+_COUNT_WORDS = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+}
+
+
+def durations(toks: list[str]) -> dict[str, int]:
+    """ "in 2 hours", "in an hour", "in 1 week and 2 days", "in 90s" -> {unit: count}."""
+    if len(toks) < 2 or toks[0] != "in":
+        raise NoMatch
+    expanded: list[str] = []
+    text = " ".join(toks[1:])
+    if text in ("half an hour", "half hour"):
+        return {"minutes": 30}
+    for tok in toks[1:]:
+        m = re.fullmatch(r"(\d+)([a-z]+)", tok)
+        if m and m[2] in _UNITS:
+            expanded += [m[1], m[2]]
+        else:
+            expanded.append(tok)
+    amounts: dict[str, int] = {}
+    fractional = False
+    i = 0
+    while i < len(expanded):
+        if amounts and expanded[i] == "and":
+            i += 1
+        if i + 1 >= len(expanded):
+            raise NoMatch
+        count_tok, unit = expanded[i], _UNITS.get(expanded[i + 1])
+        if unit is None or unit in amounts:
+            raise NoMatch
+        if count_tok.isdigit():
+            count = int(count_tok)
+        elif count_tok in _COUNT_WORDS:
+            count = _COUNT_WORDS[count_tok]
+        elif re.fullmatch(r"\d*[.,]\d+|\d+/\d+", count_tok):
+            fractional, count = True, 0
+        else:
+            raise NoMatch
+        amounts[unit] = count
+        i += 2
+    if not amounts:
+        raise NoMatch
+    if fractional:
+        raise WhenError(
+            f"Please use whole numbers in “{' '.join(toks)}”, e.g. “in 90 minutes” rather than “in 1.5 hours”."
+        )
+    if not any(amounts.values()):
+        raise WhenError(f"“{' '.join(toks)}” is right now; please give a time in the future.")
+    return amounts
+
+
+def read_time(toks: list[str]) -> _dt.time:
+    """One time of day, optionally after "at": 09:00, 14:30:15, 0900, 0900h, 9am, 9:30pm, noon."""
+    if toks[:1] == ["at"]:
+        toks = toks[1:]
+    if len(toks) != 1:
+        raise NoMatch
+    tok = toks[0]
+    if tok in ("noon", "midday"):
+        return _dt.time(12, 0)
+    if tok == "midnight":
+        raise WhenError("“midnight” is ambiguous: please write 00:00 with the day it starts, or 23:59.")
+    m = re.fullmatch(r"(\d{1,2}):(\d{2})(?::(\d{2}))?", tok)
+    if m:
+        h, mi, s = int(m[1]), int(m[2]), int(m[3] or 0)
+        if h > 23 or mi > 59 or s > 59:
+            raise WhenError(f"“{tok}” isn't a time of day: hours go from 00 to 23 and minutes from 00 to 59.")
+        return _dt.time(h, mi, s)
+    m = re.fullmatch(r"(\d{1,2})(?::(\d{2}))?(am|pm)", tok)
+    if m:
+        h, mi = int(m[1]), int(m[2] or 0)
+        if not 1 <= h <= 12 or mi > 59:
+            raise WhenError(f"“{tok}” isn't a time of day: with am/pm the hour goes from 1 to 12.")
+        return _dt.time(h % 12 + (12 if m[3] == "pm" else 0), mi)
+    m = re.fullmatch(r"(\d{2})(\d{2})(h|hrs)?", tok)
+    if m:
+        h, mi = int(m[1]), int(m[2])
+        if h <= 23 and mi <= 59:
+            return _dt.time(h, mi)
+        if m[3]:
+            raise WhenError(f"“{tok}” isn't a time of day: hours go from 00 to 23 and minutes from 00 to 59.")
+        raise NoMatch
+    if re.fullmatch(r"\d{1,2}", tok) and int(tok) <= 23:
+        h = int(tok)
+        choices = f"{h}am, {h}pm or {h:02d}:00" if 1 <= h <= 12 else f"{h:02d}:00"
+        raise WhenError(f"Is “{tok}” a time? Please write {choices}.")
+    raise NoMatch
+
+
+def local_to_utc(d: _dt.date, t: _dt.time, tz: ZoneInfo) -> _dt.datetime:
+    """Wall-clock d t in tz, as UTC.
+
+    PEP 495 fold=0: a time skipped by a spring-forward gap moves forward by the gap
+    (02:30 on 14 Mar 2027 in New York is 03:30 EDT); a time repeated at fall-back is
+    the first occurrence (01:30 on 7 Nov 2027 is 01:30 EDT).
+    """
+    return _dt.datetime.combine(d, t, tzinfo=tz).astimezone(_dt.UTC)
