@@ -248,7 +248,7 @@ class CommandError(Exception):
             parts.append(Section(words("Did you mean: ", joined(Typed(s) for s in self.suggestions), "?")))
         if self.hint:
             parts.append(Caption(self.hint))
-        return Reply(self.message, parts=tuple(parts), refused=True)
+        return Reply(self.said, parts=tuple(parts), refused=True)
 
 
 class FieldError(CommandError):
