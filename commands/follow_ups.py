@@ -4,7 +4,7 @@ add a note. Each button's listener is in bot/ (bot/forms.py, bot/visits.py, bot/
 from __future__ import annotations
 
 from commands.ids import Action
-from commands.language import Button, Buttons
+from commands.language import Button, Buttons, Icon
 
 
 def follow_ups(typed: str, nation_iso2: str = "") -> Buttons:
@@ -12,8 +12,8 @@ def follow_ups(typed: str, nation_iso2: str = "") -> Buttons:
     the nation the form opens with, if the reply is about one."""
     return Buttons(
         (
-            Button(":loudspeaker: Share in channel", Action.SHARE, typed),
-            Button(":calendar: Plan a visit", Action.PLAN_VISIT, nation_iso2),
-            Button(":memo: Add note", Action.ADD_NOTE, nation_iso2),
+            Button("Share in channel", Action.SHARE, typed, icon=Icon.SHARE),
+            Button("Plan a visit", Action.PLAN_VISIT, nation_iso2, icon=Icon.VISIT),
+            Button("Add note", Action.ADD_NOTE, nation_iso2, icon=Icon.NOTE),
         )
     )

@@ -11,16 +11,21 @@ from commands.language import (
     Buttons,
     Caption,
     Divider,
+    Icon,
     Invocation,
     Menu,
     Part,
     Reply,
     Section,
-    bullet_list,
+    Strong,
+    Text,
+    Typed,
+    bullets,
+    words,
 )
 from commands.nations import coe_as_of, fmt_date, standing
-from commands.reminders import about_text, reminder_line
-from commands.visits import visit_line
+from commands.reminders import LIST_REMINDERS, REMIND_EXAMPLE, about_text, reminder_line
+from commands.visits import PLAN_ONE, visit_line
 from storage import nations as nation_store
 from storage import reminders as reminder_store
 from storage import visits as visit_store
@@ -44,56 +49,65 @@ def desk(inv: Invocation) -> Reply:
     reminders = reminder_store.reminders_of(session=session, owner_user_id=me)
     reminder_lines = [reminder_line(r, inv.caller.tz, about_text(r, names)) for r in reminders[:SHOW]]
 
-    watch = []
+    watch: list[Text] = []
     under_coe = 0
     for record in records:
         state = standing(record, today=today)  # places covered by their sovereign's assessment are never due
         under_coe += state.under_coe
         if record.nation.in_area and state.overdue:
-            watch.append(f"*{record.nation.name}*: reassessment overdue since {fmt_date(state.due)}")
+            watch.append(words(Strong(record.nation.name), f": reassessment overdue since {fmt_date(state.due)}"))
         elif record.nation.in_area and state.due_soon:
-            watch.append(f"*{record.nation.name}*: reassessment due {fmt_date(state.due)}")
+            watch.append(words(Strong(record.nation.name), f": reassessment due {fmt_date(state.due)}"))
     stale = confirmation_overdue(session=session, today=today) if inv.caller.is_admin else ""
 
     parts: list[Part] = [
         Buttons(
             (
-                Button(":calendar: Plan a visit", Action.PLAN_VISIT, "", style="primary"),
-                Button(":memo: Add a note", Action.ADD_NOTE, ""),
-                Button(":alarm_clock: Set a reminder", Action.SET_REMINDER, ""),
-                Button(":mag: Ask a question", Action.ASK_QUESTION, ""),
+                Button("Plan a visit", Action.PLAN_VISIT, "", style="primary", icon=Icon.VISIT),
+                Button("Add a note", Action.ADD_NOTE, "", icon=Icon.NOTE),
+                Button("Set a reminder", Action.SET_REMINDER, "", icon=Icon.REMINDER),
+                Button("Ask a question", Action.ASK_QUESTION, "", icon=Icon.SEARCH),
             )
         ),
         Section(
-            "*Your visits, next 90 days*"
-            + (
-                ""
-                if visit_lines
-                else "\nNone planned. Plan one: `/ipslo visit add fiji 2027-01-12 to 2027-01-16 country visit`"
+            words(
+                Strong("Your visits, next 90 days"),
+                None if visit_lines else words("\nNone planned. Plan one: ", PLAN_ONE),
             )
         ),
         *(Section(line, accessory=visit_menu(visit.id)) for line, visit in zip(visit_lines, mine, strict=False)),
-        *more(len(mine), "visits", "`/ipslo visits mine`"),
-        Section(
-            "*Your reminders*"
-            + ("" if reminder_lines else "\nNone open. `/ipslo remind fiji tomorrow 09:00 send agenda to the DA`")
-        ),
+        *more(len(mine), "visits", Typed("/ipslo visits mine")),
+        Section(words(Strong("Your reminders"), None if reminder_lines else words("\nNone open. ", REMIND_EXAMPLE))),
         *(part for line, r in zip(reminder_lines, reminders, strict=False) for part in reminder_row(line, r.id)),
-        *more(len(reminders), "reminders", "`/ipslo reminders`"),
+        *more(len(reminders), "reminders", LIST_REMINDERS),
         Divider(),
         Section(
-            "*Reassessment watch* (46 U.S.C. 70108(d): at least every 3 years)\n"
-            + (bullet_list(watch[:SHOW]) if watch else "No nation in our area is overdue or due within 6 months.")
+            words(
+                Strong("Reassessment watch"),
+                " (46 U.S.C. 70108(d): at least every 3 years)\n",
+                bullets(watch[:SHOW]) if watch else "No nation in our area is overdue or due within 6 months.",
+            )
         ),
-        Section(f"*Conditions of Entry*: {under_coe} nations ({coe_as_of(inv)}). `/ipslo nations coe`"),
-        *([Section(f":warning: {stale}")] if stale else []),
+        Section(
+            words(
+                Strong("Conditions of Entry"),
+                f": {under_coe} nations (",
+                coe_as_of(inv),
+                "). ",
+                Typed("/ipslo nations coe"),
+            )
+        ),
+        *([Section(stale, icon=Icon.WARNING)] if stale else []),
         Caption(
-            "Type `/ipslo help` in any channel for every command. Times are shown in your Slack time zone "
-            f"({inv.caller.tz.key})."
+            words(
+                "Type ",
+                Typed("/ipslo help"),
+                f" in any channel for every command. Times are shown in your Slack time zone ({inv.caller.tz.key}).",
+            )
         ),
     ]
     if inv.caller.is_admin:
-        parts.insert(-1, Buttons((Button(":memo: Record an assessment", Action.ASSESS, ""),)))
+        parts.insert(-1, Buttons((Button("Record an assessment", Action.ASSESS, "", icon=Icon.NOTE),)))
     return Reply("Your IPSLO desk", header="Your IPSLO desk", parts=tuple(parts))
 
 
@@ -110,7 +124,7 @@ def visit_menu(visit_id: int) -> Menu:
     )
 
 
-def reminder_row(line: str, reminder_id: int) -> tuple[Section, Buttons]:
+def reminder_row(line: Text, reminder_id: int) -> tuple[Section, Buttons]:
     """A reminder with Done and Snooze, as in its direct message (bot/forms.py answers them)."""
     value = str(reminder_id)
     return (
@@ -126,5 +140,5 @@ def reminder_row(line: str, reminder_id: int) -> tuple[Section, Buttons]:
     )
 
 
-def more(count: int, what: str, command: str) -> list[Caption]:
-    return [Caption(f"…and {count - SHOW} more {what}: {command}")] if count > SHOW else []
+def more(count: int, what: str, command: Typed) -> list[Caption]:
+    return [Caption(words(f"…and {count - SHOW} more {what}: ", command))] if count > SHOW else []

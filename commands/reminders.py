@@ -11,21 +11,29 @@ from sqlalchemy.orm import Session
 from commands.coe import confirmation_overdue
 from commands.ids import Action, ReminderVerb
 from commands.language import (
+    Aside,
     Button,
     Buttons,
     Caption,
     CommandError,
     Divider,
     FieldError,
+    Icon,
     Invocation,
+    Mention,
+    Quote,
     Reply,
     Section,
+    Strong,
     Subcommand,
-    bullet_list,
+    Text,
+    Typed,
+    bullets,
     parse_id,
+    words,
 )
 from commands.lookup import nation_lookup
-from commands.nations import due_text, fmt_date, standing, strip_icons
+from commands.nations import due_text, fmt_date, standing
 from commands.visits import dates_text, find_visit, visit_line
 from commands.when import WINDOW_YEARS, _window, describe, split_when
 from storage import knowledge as knowledge_store
@@ -36,23 +44,25 @@ from storage import submissions
 from storage import visits as visit_store
 from storage.reminders import Reminder
 
-REMIND_USAGE = "`/ipslo remind <nation or visit number> <when> <what>`"
-REMIND_EXAMPLES = (
-    "e.g. `/ipslo remind fiji tomorrow 09:00 send agenda to the DA` or `/ipslo remind 12 in 2 hours confirm transport`"
-)
+REMIND_SYNTAX = "/ipslo remind <nation or visit number> <when> <what>"
+REMIND_USAGE = words(Typed(REMIND_SYNTAX))
+REMIND_EXAMPLE = Typed("/ipslo remind fiji tomorrow 09:00 send agenda to the DA")
+REMIND_EXAMPLES = words("e.g. ", REMIND_EXAMPLE, " or ", Typed("/ipslo remind 12 in 2 hours confirm transport"))
+REMIND_HELP = words(REMIND_USAGE, ", ", REMIND_EXAMPLES)
+LIST_REMINDERS = Typed("/ipslo reminders")
 MORNING = dt.time(9, 0)
 DIGEST_VISIT_DAYS = 14
 
-STATE_WORDS = {
-    store.PENDING: ":alarm_clock: due",
-    store.RETRYING: ":repeat: *retrying* (Slack is not taking it yet), was due",
-    store.CLAIMED: ":outbox_tray: being sent",
-    store.SENT: ":bell: sent",
-    store.LATE: ":hourglass: sent late, was due",
-    store.MISSED: ":red_circle: *missed*, was due",
-    store.FAILED: ":warning: *failed*, was due",
-    store.DONE: ":white_check_mark: done, was due",
-    store.CANCELLED: ":x: cancelled, was due",
+STATE_WORDS: dict[str, Text] = {
+    store.PENDING: (Icon.REMINDER, " due"),
+    store.RETRYING: (Icon.RETRYING, " ", Strong("retrying"), " (Slack is not taking it yet), was due"),
+    store.CLAIMED: (Icon.SENDING, " being sent"),
+    store.SENT: (Icon.DELIVERED, " sent"),
+    store.LATE: (Icon.LATE, " sent late, was due"),
+    store.MISSED: (Icon.OVERDUE, " ", Strong("missed"), ", was due"),
+    store.FAILED: (Icon.WARNING, " ", Strong("failed"), ", was due"),
+    store.DONE: (Icon.OK, " done, was due"),
+    store.CANCELLED: (Icon.CANCELLED, " cancelled, was due"),
 }
 
 DONE, SNOOZE_HOUR, SNOOZE_TOMORROW, SNOOZE_WEEK = ReminderVerb
@@ -65,26 +75,24 @@ MAX_TEXT = 1000  # characters of a reminder's text
 
 
 def remind(inv: Invocation, text: str) -> Reply:
-    words = text.split()
-    if not words:
-        raise CommandError("About which nation or visit, when, and what?", hint=f"{REMIND_USAGE}, {REMIND_EXAMPLES}")
+    tokens = text.split()
+    if not tokens:
+        raise CommandError("About which nation or visit, when, and what?", hint=REMIND_HELP)
     visit = None
-    if words[0].lstrip("#").isdigit():
-        visit = find_visit(inv, words[0], REMIND_USAGE)
-        nation_iso2, rest = visit.nation_iso2, words[1:]
+    if tokens[0].lstrip("#").isdigit():
+        visit = find_visit(inv, tokens[0], REMIND_USAGE)
+        nation_iso2, rest = visit.nation_iso2, tokens[1:]
     else:
         nation, rest = nation_lookup(session=inv.session).split_exact(
-            words, nothing="no reminder was set", hint=REMIND_USAGE
+            tokens, nothing="no reminder was set", hint=REMIND_USAGE
         )
         nation_iso2 = nation.iso2
     if not rest:
-        raise CommandError("When should I remind you?", hint=f"{REMIND_USAGE}, {REMIND_EXAMPLES}")
+        raise CommandError("When should I remind you?", hint=REMIND_HELP)
     due_at, rest = split_when(rest, now=inv.now, tz=inv.caller.tz, default_time=MORNING)
     what = " ".join(rest).strip()
     if not what:
-        raise CommandError(
-            "What should I remind you of? Add it after the time.", hint=f"{REMIND_USAGE}, {REMIND_EXAMPLES}"
-        )
+        raise CommandError("What should I remind you of? Add it after the time.", hint=REMIND_HELP)
     return set_reminder(inv, nation_iso2=nation_iso2, visit_id=visit.id if visit else None, due_at=due_at, text=what)
 
 
@@ -135,7 +143,9 @@ def set_reminder(
         raise FieldError(
             "text",
             f"That reminder is {len(what):,} characters; keep it under {MAX_TEXT:,}.",
-            hint="Put the detail in a note (`/ipslo note <nation> <text>`) and remind yourself of it.",
+            hint=words(
+                "Put the detail in a note (", Typed("/ipslo note <nation> <text>"), ") and remind yourself of it."
+            ),
         )
     reminder = store.add_reminder(
         session=inv.session,
@@ -154,10 +164,17 @@ def set_reminder(
     return Reply(
         summary,
         parts=(
-            Section(f":alarm_clock: I'll remind you *{when}* by direct message ({about}):\n>{what}"),
+            Section(
+                words("I'll remind you ", Strong(when), f" by direct message ({about}):\n", Quote(what)),
+                icon=Icon.REMINDER,
+            ),
             Caption(
-                f"Reminder #{reminder.id} · cancel it: `/ipslo reminder cancel {reminder.id}` · "
-                "all yours: `/ipslo reminders`"
+                words(
+                    f"Reminder #{reminder.id} · cancel it: ",
+                    Typed(f"/ipslo reminder cancel {reminder.id}"),
+                    " · all yours: ",
+                    LIST_REMINDERS,
+                )
             ),
         ),
     )
@@ -179,19 +196,21 @@ def partner_time(inv: Invocation, nation_iso2: str | None, moment: dt.datetime) 
     return f" ({there:%H:%M}{day} in {nation.name})"
 
 
-def reminder_line(reminder: Reminder, tz: ZoneInfo, about: str) -> str:
-    line = (
-        f"#{reminder.id} {STATE_WORDS.get(reminder.state, reminder.state)} {describe(reminder.due_at, tz)} · "
-        f"{about}: {reminder.text}"
+def reminder_line(reminder: Reminder, tz: ZoneInfo, about: str) -> Text:
+    line = words(
+        f"#{reminder.id} ",
+        STATE_WORDS.get(reminder.state, reminder.state),
+        f" {describe(reminder.due_at, tz)} · {about}: {reminder.text}",
     )
+    remark = None
     if reminder.state == store.FAILED and reminder.failure_reason:
-        line += f"\n      _Slack refused it: {reminder.failure_reason}_"
+        remark = f"Slack refused it: {reminder.failure_reason}"
     elif reminder.state == store.RETRYING and reminder.next_attempt_at:
         reason = reminder.failure_reason or "Slack did not take it"
-        line += f"\n      _{reason}; trying again {describe(reminder.next_attempt_at, tz)}_"
+        remark = f"{reason}; trying again {describe(reminder.next_attempt_at, tz)}"
     elif reminder.state == store.MISSED and reminder.failure_reason:
-        line += f"\n      _never sent: {reminder.failure_reason} until it was too late_"
-    return line
+        remark = f"never sent: {reminder.failure_reason} until it was too late"
+    return words(line, "\n      ", Aside(remark)) if remark else line
 
 
 def about_text(reminder: Reminder, names: dict[str, str]) -> str:
@@ -200,9 +219,9 @@ def about_text(reminder: Reminder, names: dict[str, str]) -> str:
     return names.get(reminder.nation_iso2 or "", "") or "no nation"
 
 
-def at_most(lines: list[str], limit: int) -> list[str]:
+def at_most(items: list[Text], limit: int) -> list[Text]:
     """The first ``limit`` lines, and how many more there are, so a cut list never looks complete."""
-    return lines if len(lines) <= limit else [*lines[:limit], f"…and {len(lines) - limit} more"]
+    return items if len(items) <= limit else [*items[:limit], f"…and {len(items) - limit} more"]
 
 
 def names_of(session: Session) -> dict[str, str]:
@@ -216,45 +235,45 @@ def reminders(inv: Invocation, text: str) -> Reply:
     trouble = [r for r in mine if r.state != store.PENDING]
     parts: list = []
     if trouble:
-        parts.append(
-            Section(
-                "*Need your attention*\n"
-                + bullet_list(at_most([reminder_line(r, inv.caller.tz, about_text(r, names)) for r in trouble], 20))
-            )
-        )
+        rows = [reminder_line(r, inv.caller.tz, about_text(r, names)) for r in trouble]
+        parts.append(Section(words(Strong("Need your attention"), "\n", bullets(at_most(rows, 20)))))
     if waiting:
-        parts.append(
-            Section(
-                "*Coming up*\n"
-                + bullet_list(at_most([reminder_line(r, inv.caller.tz, about_text(r, names)) for r in waiting], 40))
-            )
-        )
+        rows = [reminder_line(r, inv.caller.tz, about_text(r, names)) for r in waiting]
+        parts.append(Section(words(Strong("Coming up"), "\n", bullets(at_most(rows, 40)))))
     if not mine:
         parts.append(Section("You have no reminders waiting."))
     parts.append(
         Caption(
-            "Set one: `/ipslo remind fiji tomorrow 09:00 send agenda to the DA` · "
-            "cancel: `/ipslo reminder cancel <number>`. Visits bring their own reminders."
+            words(
+                "Set one: ",
+                REMIND_EXAMPLE,
+                " · cancel: ",
+                Typed("/ipslo reminder cancel <number>"),
+                ". Visits bring their own reminders.",
+            )
         )
     )
     header = f"Your reminders ({len(waiting)} coming up" + (f", {len(trouble)} need attention)" if trouble else ")")
     return Reply(header, header=header, parts=tuple(parts))
 
 
-def find_own(inv: Invocation, typed: str, usage: str) -> Reminder:
-    number = parse_id(typed, what="reminder", hint=f"`/ipslo reminders` shows the numbers. {usage}".strip())
+def find_own(inv: Invocation, typed: str, usage: Text) -> Reminder:
+    number = parse_id(
+        typed, what="reminder", hint=words(LIST_REMINDERS, " shows the numbers.", " " if usage else "", usage)
+    )
     reminder = store.get_reminder(session=inv.session, reminder_id=number)
     if reminder is None or (reminder.owner_user_id != inv.caller.user_id and not inv.caller.is_admin):
-        raise CommandError(f"You have no reminder #{number}.", hint="`/ipslo reminders` lists yours.")
+        raise CommandError(f"You have no reminder #{number}.", hint=words(LIST_REMINDERS, " lists yours."))
     return reminder
 
 
 def reminder(inv: Invocation, text: str) -> Reply:
-    usage = "`/ipslo reminder cancel <number>`, e.g. `/ipslo reminder cancel 7`"
+    usage = words(Typed("/ipslo reminder cancel <number>"), ", e.g. ", Typed("/ipslo reminder cancel 7"))
     verb, _, rest = text.strip().partition(" ")
     if verb.lower() not in ("cancel", "delete", "remove", "stop"):
         raise CommandError(
-            "Cancel which reminder?" if not verb else f"I don't know `/ipslo reminder {verb}`.", hint=usage
+            "Cancel which reminder?" if not verb else words("I don't know ", Typed(f"/ipslo reminder {verb}"), "."),
+            hint=usage,
         )
     if not rest.strip():
         raise CommandError("Which reminder?", hint=usage)
@@ -264,7 +283,7 @@ def reminder(inv: Invocation, text: str) -> Reply:
     if not store.set_state(session=inv.session, reminder=found, state=store.CANCELLED, updated_by=inv.caller.user_id):
         raise busy(found, inv.caller.tz)
     summary = f"Cancelled reminder #{found.id}: {found.text}"
-    return Reply(summary, parts=(Section(f":x: {summary}"),))
+    return Reply(summary, parts=(Section(summary, icon=Icon.CANCELLED),))
 
 
 def busy(found: Reminder, tz: ZoneInfo) -> CommandError:
@@ -272,9 +291,12 @@ def busy(found: Reminder, tz: ZoneInfo) -> CommandError:
     if found.state == store.CLAIMED:
         return CommandError(f"Reminder #{found.id} is being sent right now; press Done on it when it arrives.")
     return CommandError(
-        f"Reminder #{found.id} changed just now ({STATE_WORDS.get(found.state, found.state)} "
-        f"{describe(found.due_at, tz)}); nothing was changed.",
-        hint="`/ipslo reminders` shows it as it is.",
+        words(
+            f"Reminder #{found.id} changed just now (",
+            STATE_WORDS.get(found.state, found.state),
+            f" {describe(found.due_at, tz)}); nothing was changed.",
+        ),
+        hint=words(LIST_REMINDERS, " shows it as it is."),
     )
 
 
@@ -291,10 +313,10 @@ def briefing(session: Session, nation_iso2: str | None, *, today: dt.date) -> li
     [record] = nation_store.nation_records(session=session, nations=[nation])
     state = standing(record, today=today)
     last, _ = visit_store.last_and_next_visit(session=session, nation_iso2=nation_iso2, today=today)
-    fields = [("Status", state.summary), ("Reassessment due", due_text(state, today=today))]
+    fields: list[tuple[str, Text]] = [("Status", state.summary), ("Reassessment due", due_text(state, today=today))]
     if last:
         fields.append(("Last visit", f"{dates_text(last)} · {last.kind}"))
-    parts: list = [Section(f"*{nation.name} briefing*", fields=tuple(fields))]
+    parts: list = [Section(words(Strong(f"{nation.name} briefing")), fields=tuple(fields))]
     parts += notes_briefing(session, nation_iso2)
     return parts
 
@@ -305,11 +327,14 @@ def notes_briefing(session: Session, nation_iso2: str) -> list:
     follow_ups = note_store.open_follow_ups(session=session, nation_iso2=nation_iso2)
     parts: list = []
     if latest:
-        lines = [f"{fmt_date(note.noted_on)}: {first_line(note.text)}" for note in latest]
-        parts.append(Section("*Latest notes*\n" + bullet_list(lines)))
+        noted = [f"{fmt_date(note.noted_on)}: {first_line(note.text)}" for note in latest]
+        parts.append(Section(words(Strong("Latest notes"), "\n", bullets(noted))))
     if follow_ups:
-        lines = [f"{first_line(item.text)} · <@{item.owner_user_id}> by {fmt_date(item.due_on)}" for item in follow_ups]
-        parts.append(Section("*Open follow-ups*\n" + bullet_list(at_most(lines, 10))))
+        owed: list[Text] = [
+            words(f"{first_line(item.text)} · ", Mention(item.owner_user_id), f" by {fmt_date(item.due_on)}")
+            for item in follow_ups
+        ]
+        parts.append(Section(words(Strong("Open follow-ups"), "\n", bullets(at_most(owed, 10)))))
     return parts
 
 
@@ -337,7 +362,7 @@ def reminder_message(
     tz: ZoneInfo,
     now: dt.datetime,
     late: bool = False,
-    outcome: str | None = None,
+    outcome: Text | None = None,
 ) -> Reply:
     """The direct message a reminder brings; ``outcome`` (done, snoozed) replaces the buttons once pressed."""
     today = now.astimezone(tz).date()
@@ -347,16 +372,16 @@ def reminder_message(
     parts: list = []
     if reminder.kind == store.VISIT and visit is not None:
         header = f"Reminder: {reminder.text}"
-        parts.append(Section(":bell: " + visit_line(visit, name, today=today)))
+        parts.append(Section(visit_line(visit, name, today=today), icon=Icon.DELIVERED))
     else:
         header = "Reminder" + (f" · {name}" if name else "")
-        parts.append(Section(f":bell: {reminder.text}"))
+        parts.append(Section(reminder.text, icon=Icon.DELIVERED))
         if visit is not None:
-            parts.append(Caption("About " + visit_line(visit, name, today=today)))
+            parts.append(Caption(words("About ", visit_line(visit, name, today=today))))
     parts += briefing(session, reminder.nation_iso2, today=today)
     due = describe(reminder.due_at, tz)
     if late:
-        parts.append(Caption(f":hourglass: Late: this was due {due}; the bot could not send it then."))
+        parts.append(Caption(f"Late: this was due {due}; the bot could not send it then.", icon=Icon.LATE))
     else:
         parts.append(Caption(f"Due {due} · reminder #{reminder.id}"))
     parts.append(Divider())
@@ -379,17 +404,20 @@ def snooze_until(action: str, now: dt.datetime, tz: ZoneInfo) -> dt.datetime:
 def press(inv: Invocation, reminder_id: str, action: str) -> Reply:
     """Done or Snooze pressed on a reminder message: the message as it should now read."""
     if action not in ACTIONS:
-        raise CommandError("That button is not one I know; try `/ipslo reminders`.")
+        raise CommandError(words("That button is not one I know; try ", LIST_REMINDERS, "."))
     found = find_own(inv, reminder_id, "")
     late = found.state == store.LATE
+    outcome: Text
     if found.state in (store.CANCELLED,):
-        outcome = ":x: This reminder was cancelled."
+        outcome = (Icon.CANCELLED, " This reminder was cancelled.")
     elif action == DONE:
         if found.state != store.DONE and not store.set_state(
             session=inv.session, reminder=found, state=store.DONE, updated_by=inv.caller.user_id, arrived=True
         ):
             raise busy(found, inv.caller.tz)
-        outcome = f":white_check_mark: Done · marked by <@{inv.caller.user_id}> {describe(inv.now, inv.caller.tz)}"
+        outcome = words(
+            Icon.OK, " Done · marked by ", Mention(inv.caller.user_id), f" {describe(inv.now, inv.caller.tz)}"
+        )
     else:
         until = snooze_until(action, inv.now, inv.caller.tz)
         message = reminder_message(session=inv.session, reminder=found, tz=inv.caller.tz, now=inv.now, late=late)
@@ -397,7 +425,9 @@ def press(inv: Invocation, reminder_id: str, action: str) -> Reply:
             session=inv.session, reminder=found, due_at=until, updated_by=inv.caller.user_id, arrived=True
         ):
             raise busy(found, inv.caller.tz)
-        outcome = f":zzz: Snoozed: I'll remind you again {describe(until, inv.caller.tz)} (reminder #{found.id})."
+        outcome = words(
+            Icon.SNOOZED, f" Snoozed: I'll remind you again {describe(until, inv.caller.tz)} (reminder #{found.id})."
+        )
         return Reply(message.text, header=message.header, parts=(*message.parts[:-1], Section(outcome)))
     message = reminder_message(
         session=inv.session, reminder=found, tz=inv.caller.tz, now=inv.now, late=late, outcome=outcome
@@ -420,52 +450,71 @@ def digest(*, session: Session, now: dt.datetime, tz: ZoneInfo) -> Reply:
     for record in records:
         state = standing(record, today=today)
         if state.overdue or state.due_soon:
-            due.append((state.due, record.nation.name, strip_icons(due_text(state, today=today))))
+            due.append((state.due, record.nation.name, without_icon(due_text(state, today=today))))
     missed = store.missed_between(session=session, first=now - dt.timedelta(days=7), last=now)
+    visit_rows = [visit_line(v, names.get(v.nation_iso2, v.nation_iso2)) for v in coming]
+    due_rows: list[Text] = [words(Strong(name), " · ", text) for _, name, text in sorted(due, key=lambda d: d[:2])]
+    missed_rows: list[Text] = [
+        words(
+            Mention(r.owner_user_id),
+            f" · {describe(r.due_at, tz)} · {r.text}",
+            f" ({r.failure_reason})" if r.failure_reason else "",
+        )
+        for r in missed
+    ]
     parts: list = [
         Section(
-            f"*Visits in the next {DIGEST_VISIT_DAYS} days*\n"
-            + (
-                bullet_list(at_most([visit_line(v, names.get(v.nation_iso2, v.nation_iso2)) for v in coming], 25))
-                or "None planned."
+            words(
+                Strong(f"Visits in the next {DIGEST_VISIT_DAYS} days"),
+                "\n",
+                bullets(at_most(visit_rows, 25)) or "None planned.",
             )
         ),
         Section(
-            "*Reassessment overdue or due within 6 months*\n"
-            + (bullet_list(at_most([f"*{name}* · {text}" for _, name, text in sorted(due)], 40)) or "None.")
-        ),
-        Section(
-            "*Reminders missed last week*\n"
-            + (
-                bullet_list(
-                    at_most(
-                        [
-                            f"<@{r.owner_user_id}> · {describe(r.due_at, tz)} · {r.text}"
-                            + (f" ({r.failure_reason})" if r.failure_reason else "")
-                            for r in missed
-                        ],
-                        25,
-                    )
-                )
-                or "None: every reminder arrived."
+            words(
+                Strong("Reassessment overdue or due within 6 months"), "\n", bullets(at_most(due_rows, 40)) or "None."
             )
         ),
-        Section(f"*Answers marked “Not right?” last week*\n{not_right_text(session, now)}"),
-        Caption(f"Weekly digest for the week of {fmt_date(today)} · `/ipslo visits` · `/ipslo nations overdue`"),
+        Section(
+            words(
+                Strong("Reminders missed last week"),
+                "\n",
+                bullets(at_most(missed_rows, 25)) or "None: every reminder arrived.",
+            )
+        ),
+        Section(words(Strong("Answers marked “Not right?” last week"), "\n", not_right_text(session, now))),
+        Caption(
+            words(
+                f"Weekly digest for the week of {fmt_date(today)} · ",
+                Typed("/ipslo visits"),
+                " · ",
+                Typed("/ipslo nations overdue"),
+            )
+        ),
     ]
     stale = confirmation_overdue(session=session, today=today)
     if stale:
-        parts.insert(-1, Section(f"*Conditions of Entry list*\n{stale}"))
+        parts.insert(-1, Section(words(Strong("Conditions of Entry list"), "\n", stale)))
     header = f"IPSLO week ahead: {len(coming)} visit{'s' if len(coming) != 1 else ''}, {len(due)} reassessments due"
     return Reply(header, header=header, parts=tuple(parts), public=True)
 
 
-def not_right_text(session: Session, now: dt.datetime) -> str:
+def without_icon(text: Text) -> Text:
+    """The text without the picture before it (the digest's lines carry none)."""
+    if not (isinstance(text, tuple) and text and isinstance(text[0], Icon)):
+        return text
+    rest = list(text[1:])
+    if rest and isinstance(rest[0], str):
+        rest[0] = rest[0].lstrip()
+    return words(*rest)
+
+
+def not_right_text(session: Session, now: dt.datetime) -> Text:
     """How many answers officers marked "Not right?" in the last 7 days, for the digest."""
     count = knowledge_store.count_misses(session=session, since=now - dt.timedelta(days=7))
     if not count:
         return "None."
-    return f"{count} new: an admin can review them with `/ipslo ask misses`."
+    return words(f"{count} new: an admin can review them with ", Typed("/ipslo ask misses"), ".")
 
 
 SUBCOMMANDS = (

@@ -15,12 +15,19 @@ from commands.language import (
     Caption,
     CommandError,
     FieldError,
+    Icon,
     Invocation,
+    Mention,
     Reply,
     Section,
+    Strong,
     Subcommand,
-    bullet_list,
+    Text,
+    Typed,
+    bullets,
+    joined,
     parse_id,
+    words,
 )
 from commands.lookup import nation_lookup, normalize
 from commands.when import date_window, describe, split_date_range
@@ -45,14 +52,21 @@ KIND_WORDS: dict[str, str] = {
     "bilateral": store.BILATERAL_MEETING,
     "meeting": store.BILATERAL_MEETING,
 }
-KINDS_HINT = "Kinds: " + ", ".join(f"`{k}`" for k in KINDS) + " (country visit when none is given)."
-ADD_USAGE = "`/ipslo visit add <nation> <date> [to <date>] [kind] [title] [lead @someone]`"
-ADD_EXAMPLES = (
-    "e.g. `/ipslo visit add fiji 2027-01-12 to 2027-01-16 country visit` "
-    "or `/ipslo visit add png 12 Jan 2027 capacity building PFSO seminar in Port Moresby`"
+KINDS_HINT = words("Kinds: ", joined(Typed(k) for k in KINDS), " (country visit when none is given).")
+ADD_SYNTAX = "/ipslo visit add <nation> <date> [to <date>] [kind] [title] [lead @someone]"
+ADD_USAGE = words(Typed(ADD_SYNTAX))
+ADD_EXAMPLES = words(
+    "e.g. ",
+    Typed("/ipslo visit add fiji 2027-01-12 to 2027-01-16 country visit"),
+    " or ",
+    Typed("/ipslo visit add png 12 Jan 2027 capacity building PFSO seminar in Port Moresby"),
 )
-ADD_HELP = f"{ADD_USAGE}, {ADD_EXAMPLES}. {KINDS_HINT}"
-VISIT_USAGE = ADD_USAGE + ", `/ipslo visit move <id> <date> [to <date>]`, `/ipslo visit cancel <id>`"
+ADD_HELP = words(ADD_USAGE, ", ", ADD_EXAMPLES, ". ", KINDS_HINT)
+VISIT_USAGE = words(
+    ADD_USAGE, ", ", Typed("/ipslo visit move <id> <date> [to <date>]"), ", ", Typed("/ipslo visit cancel <id>")
+)
+PLAN_ONE = Typed("/ipslo visit add fiji 2027-01-12 to 2027-01-16 country visit")
+LIST_VISITS = Typed("/ipslo visits")
 LEAD = re.compile(r"\blead(?:s|\s+by)?\s+<@([UW][A-Z0-9]+)(?:\|[^>]*)?>", re.IGNORECASE)
 PLAIN_LEAD = re.compile(r"\blead(?:s|\s+by)?\s+(@\S+)", re.IGNORECASE)  # "lead @bob" typed without Slack's autocomplete
 TITLE_LIMIT = 200  # characters; longer detail belongs in a note
@@ -62,14 +76,14 @@ LONG_VISIT_DAYS = 31  # a longer visit is usually a mistyped end date
 # --- reading what was typed --------------------------------------------------------------------
 
 
-def split_kind(words: list[str]) -> tuple[str | None, list[str]]:
+def split_kind(tokens: list[str]) -> tuple[str | None, list[str]]:
     """A visit kind named by the first words (longest first), and the words after it."""
-    lowered = [normalize(w) for w in words]
-    for size in range(min(4, len(words)), 0, -1):
+    lowered = [normalize(w) for w in tokens]
+    for size in range(min(4, len(tokens)), 0, -1):
         kind = KIND_WORDS.get(" ".join(lowered[:size]))
         if kind:
-            return kind, words[size:]
-    return None, words
+            return kind, tokens[size:]
+    return None, tokens
 
 
 def split_lead(text: str) -> tuple[str | None, str]:
@@ -79,25 +93,28 @@ def split_lead(text: str) -> tuple[str | None, str]:
         plain = PLAIN_LEAD.search(text)
         if plain:
             raise CommandError(
-                f"Please pick the lead from Slack's @-mention list: type `lead @`, then choose the person as Slack "
-                f"suggests them, so Slack sends me their ID. “{plain[1]}” reached me as plain text, so I can't tell "
-                "who that is; nothing was planned.",
+                words(
+                    "Please pick the lead from Slack's @-mention list: type ",
+                    Typed("lead @"),
+                    ", then choose the person as Slack suggests them, so Slack sends me their ID. "
+                    f"“{plain[1]}” reached me as plain text, so I can't tell who that is; nothing was planned.",
+                ),
                 hint=ADD_HELP,
             )
         return None, text
     return match[1], (text[: match.start()] + " " + text[match.end() :]).strip()
 
 
-def visit_id(typed: str, usage: str) -> int:
-    return parse_id(typed, what="visit", hint=f"Visit numbers are shown as #12 in `/ipslo visits`. {usage}")
+def visit_id(typed: str, usage: Text) -> int:
+    return parse_id(typed, what="visit", hint=words("Visit numbers are shown as #12 in ", LIST_VISITS, ". ", usage))
 
 
-def find_visit(inv: Invocation, typed: str, usage: str) -> Visit:
+def find_visit(inv: Invocation, typed: str, usage: Text) -> Visit:
     visit = store.get_visit(session=inv.session, visit_id=visit_id(typed, usage))
     if visit is None:
         raise CommandError(
             f"There is no visit #{typed.strip().lstrip('#')}.",
-            hint="`/ipslo visits` lists the planned visits with their numbers.",
+            hint=words(LIST_VISITS, " lists the planned visits with their numbers."),
         )
     return visit
 
@@ -106,17 +123,19 @@ def check_may_change(inv: Invocation, visit: Visit, verb: str) -> None:
     """Only the visit's lead or an admin may move or cancel it (its lead's reminders go with it)."""
     if inv.caller.user_id == visit.lead_user_id or inv.caller.is_admin:
         return
+    lead = Mention(visit.lead_user_id)
     raise CommandError(
-        f"Visit #{visit.id} is led by <@{visit.lead_user_id}>; only its lead or an admin may {verb} it. "
-        "Nothing changed.",
-        hint=f"Ask <@{visit.lead_user_id}> or an admin to {verb} it; `/ipslo visits mine` lists the visits you lead.",
+        words(f"Visit #{visit.id} is led by ", lead, f"; only its lead or an admin may {verb} it. Nothing changed."),
+        hint=words(
+            "Ask ", lead, f" or an admin to {verb} it; ", Typed("/ipslo visits mine"), " lists the visits you lead."
+        ),
     )
 
 
-def read_dates(words: list[str], inv: Invocation, usage: str) -> tuple[dt.date, dt.date | None, list[str]]:
-    if not words:
+def read_dates(tokens: list[str], inv: Invocation, usage: Text) -> tuple[dt.date, dt.date | None, list[str]]:
+    if not tokens:
         raise CommandError("Which date?", hint=usage)
-    return split_date_range(words, today=inv.today)
+    return split_date_range(tokens, today=inv.today)
 
 
 # --- showing visits ----------------------------------------------------------------------------
@@ -131,13 +150,18 @@ def dates_text(visit: Visit) -> str:
     return f"{start:%a %-d %b %Y} – {end:%a %-d %b %Y}"
 
 
-def visit_line(visit: Visit, nation_name: str, *, today: dt.date | None = None) -> str:
+def visit_line(visit: Visit, nation_name: str, *, today: dt.date | None = None) -> Text:
     title = f" · “{visit.title}”" if visit.title else ""
-    line = f"#{visit.id} *{nation_name}* · {dates_text(visit)} · {visit.kind}{title} · lead <@{visit.lead_user_id}>"
+    line = words(
+        f"#{visit.id} ",
+        Strong(nation_name),
+        f" · {dates_text(visit)} · {visit.kind}{title} · lead ",
+        Mention(visit.lead_user_id),
+    )
     if visit.cancelled:
-        return f"~{line}~ (cancelled)"
+        return words("~", line, "~ (cancelled)")  # struck through in Slack (no word for it in commands.language yet)
     if today is not None and visit.ends_on < today:
-        return f"{line} (past)"
+        return words(line, " (past)")
     return line
 
 
@@ -227,12 +251,12 @@ def reminders_caption(pending: list[reminder_store.Reminder], tz: ZoneInfo, lead
     if not pending:
         return Caption("No reminders: every reminder time for this visit has already passed.")
     times = ", ".join(describe(r.due_at, tz) for r in pending)
-    return Caption(f":alarm_clock: Reminders to <@{lead}> by direct message: {times}.")
+    return Caption(words("Reminders to ", Mention(lead), f" by direct message: {times}."), icon=Icon.REMINDER)
 
 
-def visit_warnings(inv: Invocation, visit: Visit, nation: Nation | None = None) -> list[str]:
+def visit_warnings(inv: Invocation, visit: Visit, nation: Nation | None = None) -> list[Text]:
     """What an officer should double-check about a visit just planned or moved (it is written all the same)."""
-    warnings = []
+    warnings: list[Text] = []
     if nation is not None and nation.kind in ("us_territory", "us"):
         what = " a U.S. territory," if nation.kind == "us_territory" else ""
         warnings.append(f"{nation.name} is{what} not a partner nation in our area: check you meant it.")
@@ -244,13 +268,21 @@ def visit_warnings(inv: Invocation, visit: Visit, nation: Nation | None = None) 
     for other in store.visits_between(session=inv.session, first=visit.starts_on, last=visit.ends_on):
         if other.nation_iso2 == visit.nation_iso2 and other.id != visit.id:
             warnings.append(
-                f"You already have #{other.id} to {name} on those dates ({other.kind}, {dates_text(other)}); "
-                f"if one is a duplicate, `/ipslo visit cancel <id>`."
+                words(
+                    f"You already have #{other.id} to {name} on those dates ({other.kind}, {dates_text(other)}); "
+                    "if one is a duplicate, ",
+                    Typed("/ipslo visit cancel <id>"),
+                    ".",
+                )
             )
     days = (visit.ends_on - visit.starts_on).days + 1
     if days > LONG_VISIT_DAYS:
         warnings.append(
-            f"That is {days} days long; check the end date (`/ipslo visit move {visit.id} <date> to <date>` fixes it)."
+            words(
+                f"That is {days} days long; check the end date (",
+                Typed(f"/ipslo visit move {visit.id} <date> to <date>"),
+                " fixes it).",
+            )
         )
     return warnings
 
@@ -259,9 +291,12 @@ def check_title(title: str | None) -> None:
     if title is not None and len(title) > TITLE_LIMIT:
         raise FieldError(
             "title",
-            f"That title is {len(title)} characters long; please keep it to {TITLE_LIMIT} or fewer. "
-            "Put the details in a note (the :memo: Add note button on the visit) once it is planned; "
-            "nothing was planned.",
+            words(
+                f"That title is {len(title)} characters long; please keep it to {TITLE_LIMIT} or fewer. "
+                "Put the details in a note (the ",
+                Icon.NOTE,
+                " Add note button on the visit) once it is planned; nothing was planned.",
+            ),
             hint=ADD_HELP,
         )
 
@@ -271,10 +306,10 @@ def check_title(title: str | None) -> None:
 
 def add(inv: Invocation, text: str) -> Reply:
     lead, text = split_lead(text)
-    words = text.split()
-    if not words:
+    tokens = text.split()
+    if not tokens:
         raise CommandError("Which nation and date?", hint=ADD_HELP)
-    nation, rest = nation_lookup(session=inv.session).split_exact(words, nothing="nothing was planned", hint=ADD_USAGE)
+    nation, rest = nation_lookup(session=inv.session).split_exact(tokens, nothing="nothing was planned", hint=ADD_USAGE)
     starts_on, ends_on, rest = read_dates(rest, inv, ADD_HELP)
     kind, rest = split_kind(rest)
     title = " ".join(rest).strip(" -–—:") or None
@@ -290,7 +325,7 @@ def already(inv: Invocation, earlier: submissions.FormSubmission, what: str) -> 
         return Reply(f"That form was already sent; nothing was {what} again.")
     name = nation_names(inv).get(visit.nation_iso2, visit.nation_iso2)
     summary = f"Already {what}: visit #{visit.id} to {name}, {dates_text(visit)}; nothing was {what} twice."
-    return Reply(summary, parts=(Section(":calendar: " + visit_line(visit, name)), Caption(summary)))
+    return Reply(summary, parts=(Section(visit_line(visit, name), icon=Icon.VISIT), Caption(summary)))
 
 
 def known_nation(inv: Invocation, nation_iso2: str | None) -> Nation:
@@ -335,15 +370,16 @@ def visit_buttons(visit: Visit) -> Buttons:
     name = str(visit.id)
     return Buttons(
         (
-            Button(":memo: Add note", Action.ADD_NOTE, f"visit:{visit.id}"),  # the note form (bot/notes.py)
-            Button(":alarm_clock: Remind me", Action.SET_REMINDER, f"visit:{visit.id}"),
-            Button(":pencil2: Edit", Action.EDIT_VISIT, name),
+            Button("Add note", Action.ADD_NOTE, f"visit:{visit.id}", icon=Icon.NOTE),  # the note form (bot/notes.py)
+            Button("Remind me", Action.SET_REMINDER, f"visit:{visit.id}", icon=Icon.REMINDER),
+            Button("Edit", Action.EDIT_VISIT, name, icon=Icon.EDIT),
             Button(
-                ":x: Cancel visit",
+                "Cancel visit",
                 Action.CANCEL_VISIT,
                 name,
                 style="danger",
                 confirm=f"Cancel visit #{visit.id} ({dates_text(visit)})? Its reminders stop; it stays on record.",
+                icon=Icon.CANCELLED,
             ),
         )
     )
@@ -389,13 +425,17 @@ def plan_visit(
         submissions.record(session=inv.session, key=idempotency_key, record_id=visit.id)
     pending = plan_reminders(inv, visit, nation.name)
     summary = f"Planned visit #{visit.id}: {visit.kind} to {nation.name}, {dates_text(visit)}."
-    parts: list = [Section(":calendar: " + visit_line(visit, nation.name))]
-    parts += [Caption(f":warning: {warning}") for warning in visit_warnings(inv, visit, nation)]
+    parts: list = [Section(visit_line(visit, nation.name), icon=Icon.VISIT)]
+    parts += [Caption(warning, icon=Icon.WARNING) for warning in visit_warnings(inv, visit, nation)]
     if kind is None:
         parts.append(
             Caption(
-                f"Kind: {store.COUNTRY_VISIT} (default); kinds: {', '.join(KINDS)}. Name one straight after the dates, "
-                f"e.g. `/ipslo visit add {nation.name.lower()} {starts_on:%-d %b %Y} reciprocal visit`."
+                words(
+                    f"Kind: {store.COUNTRY_VISIT} (default); kinds: {', '.join(KINDS)}. Name one straight after the "
+                    "dates, e.g. ",
+                    Typed(f"/ipslo visit add {nation.name.lower()} {starts_on:%-d %b %Y} reciprocal visit"),
+                    ".",
+                )
             )
         )
     if visit.ends_on < inv.today:
@@ -403,22 +443,35 @@ def plan_visit(
     else:
         parts.append(reminders_caption(pending, officer_zone(inv, visit.lead_user_id), visit.lead_user_id))
     parts.append(
-        Caption(f"Move it: `/ipslo visit move {visit.id} <date>` · cancel it: `/ipslo visit cancel {visit.id}`")
+        Caption(
+            words(
+                "Move it: ",
+                Typed(f"/ipslo visit move {visit.id} <date>"),
+                " · cancel it: ",
+                Typed(f"/ipslo visit cancel {visit.id}"),
+            )
+        )
     )
     parts.append(visit_buttons(visit))
     return Reply(summary, parts=tuple(parts))
 
 
 def move(inv: Invocation, text: str) -> Reply:
-    usage = "`/ipslo visit move <id> <date> [to <date>]`, e.g. `/ipslo visit move 12 2027-02-02 to 2027-02-05`"
-    words = text.split()
-    if not words:
+    usage = words(
+        Typed("/ipslo visit move <id> <date> [to <date>]"),
+        ", e.g. ",
+        Typed("/ipslo visit move 12 2027-02-02 to 2027-02-05"),
+    )
+    tokens = text.split()
+    if not tokens:
         raise CommandError("Which visit, and to when?", hint=usage)
-    visit = find_visit(inv, words[0], usage)
+    visit = find_visit(inv, tokens[0], usage)
     check_may_change(inv, visit, "move")
     if visit.cancelled:
-        raise CommandError(f"Visit #{visit.id} was cancelled; plan a new one with `/ipslo visit add`.")
-    starts_on, ends_on, rest = read_dates(words[1:], inv, usage)
+        raise CommandError(
+            words(f"Visit #{visit.id} was cancelled; plan a new one with ", Typed("/ipslo visit add"), ".")
+        )
+    starts_on, ends_on, rest = read_dates(tokens[1:], inv, usage)
     if rest:
         raise CommandError(f"I didn't understand “{' '.join(rest)}” after the dates.", hint=usage)
     ends_on = ends_on or starts_on + (visit.ends_on - visit.starts_on)
@@ -461,10 +514,12 @@ def edit_visit(
             return already(inv, earlier, "changed")
     visit = store.get_visit(session=inv.session, visit_id=visit_id)
     if visit is None:
-        raise CommandError(f"There is no visit #{visit_id}.", hint="`/ipslo visits` lists the planned visits.")
+        raise CommandError(f"There is no visit #{visit_id}.", hint=words(LIST_VISITS, " lists the planned visits."))
     check_may_change(inv, visit, "change")
     if visit.cancelled:
-        raise CommandError(f"Visit #{visit.id} was cancelled; plan a new one with `/ipslo visit add`.")
+        raise CommandError(
+            words(f"Visit #{visit.id} was cancelled; plan a new one with ", Typed("/ipslo visit add"), ".")
+        )
     nation = known_nation(inv, nation_iso2)
     starts_on, ends_on = check_visit(
         inv, starts_on=starts_on, ends_on=ends_on, kind=kind, allow_past=allow_past, was=visit.starts_on
@@ -473,7 +528,7 @@ def edit_visit(
     check_title(title)
     lead = lead or visit.lead_user_id
     before_dates, before_name = dates_text(visit), nation_names(inv).get(visit.nation_iso2, visit.nation_iso2)
-    changed = []
+    changed: list[Text] = []
     if nation.iso2 != visit.nation_iso2:
         changed.append(f"nation (was {before_name})")
     if (starts_on, ends_on) != (visit.starts_on, visit.ends_on):
@@ -483,12 +538,12 @@ def edit_visit(
     if title != visit.title:
         changed.append("title")
     if lead != visit.lead_user_id:
-        changed.append(f"lead (was <@{visit.lead_user_id}>)")
+        changed.append(words("lead (was ", Mention(visit.lead_user_id), ")"))
     if idempotency_key:
         submissions.record(session=inv.session, key=idempotency_key, record_id=visit.id)
     if not changed:
-        summary = f"Visit #{visit.id} to {before_name} is unchanged: it runs {before_dates}."
-        return Reply(summary, parts=(Section(":calendar: " + visit_line(visit, before_name)), Caption(summary)))
+        unchanged = f"Visit #{visit.id} to {before_name} is unchanged: it runs {before_dates}."
+        return Reply(unchanged, parts=(Section(visit_line(visit, before_name), icon=Icon.VISIT), Caption(unchanged)))
     store.update_visit(
         session=inv.session,
         visit=visit,
@@ -503,17 +558,18 @@ def edit_visit(
             session=inv.session, visit=visit, starts_on=starts_on, ends_on=ends_on, updated_by=inv.caller.user_id
         )
     pending = plan_reminders(inv, visit, nation.name)
+    summary: Text
     if changed == [f"dates (was {before_dates})"]:
         summary = f"Moved visit #{visit.id} to {nation.name}: now {dates_text(visit)} (was {before_dates})."
-        detail = f"\nWas {before_dates}."
+        detail: Text = f"\nWas {before_dates}."
     else:
-        summary = f"Changed visit #{visit.id} to {nation.name}: " + ", ".join(changed) + "."
-        detail = "\nChanged: " + ", ".join(changed) + "."
+        summary = words(f"Changed visit #{visit.id} to {nation.name}: ", joined(changed), ".")
+        detail = words("\nChanged: ", joined(changed), ".")
     return Reply(
         summary,
         parts=(
-            Section(":calendar: " + visit_line(visit, nation.name) + detail),
-            *(Caption(f":warning: {warning}") for warning in visit_warnings(inv, visit, nation)),
+            Section(words(visit_line(visit, nation.name), detail), icon=Icon.VISIT),
+            *(Caption(warning, icon=Icon.WARNING) for warning in visit_warnings(inv, visit, nation)),
             reminders_caption(pending, officer_zone(inv, visit.lead_user_id), visit.lead_user_id),
             visit_buttons(visit),
         ),
@@ -521,7 +577,7 @@ def edit_visit(
 
 
 def cancel(inv: Invocation, text: str) -> Reply:
-    usage = "`/ipslo visit cancel <id>`, e.g. `/ipslo visit cancel 12`"
+    usage = words(Typed("/ipslo visit cancel <id>"), ", e.g. ", Typed("/ipslo visit cancel 12"))
     if not text.strip():
         raise CommandError("Which visit?", hint=usage)
     return cancel_visit(inv, visit_id=visit_id(text.split()[0], usage))
@@ -532,13 +588,15 @@ def cancel_visit(inv: Invocation, *, visit_id: int) -> Reply:
     visit = store.get_visit(session=inv.session, visit_id=visit_id)
     if visit is None:
         raise CommandError(
-            f"There is no visit #{visit_id}.", hint="`/ipslo visits` lists the planned visits with their numbers."
+            f"There is no visit #{visit_id}.", hint=words(LIST_VISITS, " lists the planned visits with their numbers.")
         )
     check_may_change(inv, visit, "cancel")
     name = nation_names(inv).get(visit.nation_iso2, visit.nation_iso2)
     if visit.cancelled:
         summary = f"Visit #{visit.id} to {name} ({dates_text(visit)}) was already cancelled; nothing changed."
-        return Reply(summary, parts=(Section(summary), Caption("Plan it again with `/ipslo visit add`.")))
+        return Reply(
+            summary, parts=(Section(summary), Caption(words("Plan it again with ", Typed("/ipslo visit add"), ".")))
+        )
     store.cancel_visit(session=inv.session, visit=visit, updated_by=inv.caller.user_id)
     stopped, sending = 0, []
     for reminder in reminder_store.reminders_for_visit(session=inv.session, visit_id=visit.id):
@@ -553,7 +611,7 @@ def cancel_visit(inv: Invocation, *, visit_id: int) -> Reply:
     caption = f"{stopped} pending reminder{'s' if stopped != 1 else ''} cancelled. The visit stays on record."
     if sending:
         caption += f" Reminder {', '.join(sending)} was being sent at that moment; ignore it."
-    return Reply(summary, parts=(Section(f":x: {summary}"), Caption(caption)))
+    return Reply(summary, parts=(Section(summary, icon=Icon.CANCELLED), Caption(caption)))
 
 
 VISIT_VERBS = {"add": add, "plan": add, "new": add, "move": move, "reschedule": move, "cancel": cancel}
@@ -564,8 +622,8 @@ def visit(inv: Invocation, text: str) -> Reply:
     operation = VISIT_VERBS.get(verb.lower())
     if operation is None:
         raise CommandError(
-            f"I don't know `/ipslo visit {verb}`." if verb else "Add, move or cancel a visit?",
-            hint=f"{VISIT_USAGE}. {KINDS_HINT} `/ipslo visits` lists them.",
+            words("I don't know ", Typed(f"/ipslo visit {verb}"), ".") if verb else "Add, move or cancel a visit?",
+            hint=words(VISIT_USAGE, ". ", KINDS_HINT, " ", LIST_VISITS, " lists them."),
         )
     return operation(inv, rest)
 
@@ -588,16 +646,23 @@ def visits(inv: Invocation, text: str) -> Reply:
         chosen = sorted(newest_first, key=lambda v: (v.starts_on, v.id))  # in date order, like the other lists
         title = f"Visits to {match.nation.name}"
         nation_iso2 = match.nation.iso2
-    lines = [visit_line(v, names.get(v.nation_iso2, v.nation_iso2), today=inv.today) for v in chosen]
+    rows = [visit_line(v, names.get(v.nation_iso2, v.nation_iso2), today=inv.today) for v in chosen]
     parts: list = []
-    for start in range(0, len(lines), 20):
-        parts.append(Section(bullet_list(lines[start : start + 20])))
-    if not lines:
+    for start in range(0, len(rows), 20):
+        parts.append(Section(bullets(rows[start : start + 20])))
+    if not rows:
         parts.append(Section("None on record."))
     parts.append(
         Caption(
-            "Plan one: `/ipslo visit add fiji 2027-01-12 to 2027-01-16 country visit` · "
-            "`/ipslo visits mine` · `/ipslo visits <nation>` (past ones too)"
+            words(
+                "Plan one: ",
+                PLAN_ONE,
+                " · ",
+                Typed("/ipslo visits mine"),
+                " · ",
+                Typed("/ipslo visits <nation>"),
+                " (past ones too)",
+            )
         )
     )
     parts.append(follow_ups(f"visits {choice}".strip(), nation_iso2))
@@ -605,14 +670,14 @@ def visits(inv: Invocation, text: str) -> Reply:
     return Reply(header, header=header, parts=tuple(parts))
 
 
-def last_and_next_lines(*, session, nation: Nation, today: dt.date) -> tuple[tuple[str, str], tuple[str, str]]:
+def last_and_next_lines(*, session, nation: Nation, today: dt.date) -> tuple[tuple[str, Text], tuple[str, Text]]:
     """The "Last visit" and "Next visit" fields of a nation's status."""
     last, upcoming = store.last_and_next_visit(session=session, nation_iso2=nation.iso2, today=today)
 
-    def line(v: Visit | None) -> str:
+    def line(v: Visit | None) -> Text:
         if v is None:
             return "None on record"
-        return f"{dates_text(v)} · {v.kind} (#{v.id}, lead <@{v.lead_user_id}>)"
+        return words(f"{dates_text(v)} · {v.kind} (#{v.id}, lead ", Mention(v.lead_user_id), ")")
 
     return ("Last visit", line(last)), ("Next visit", line(upcoming))
 
