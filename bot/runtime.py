@@ -44,6 +44,7 @@ from commands.language import (
     Reply,
     Section,
     Strong,
+    Struck,
     Typed,
     member,
 )
@@ -196,7 +197,22 @@ def reply_from_json(stored: str) -> Reply:
 
 _KINDS: dict[str, type] = {
     kind.__name__: kind
-    for kind in (Reply, Section, Caption, Divider, Buttons, Button, Menu, Mention, Strong, Aside, Typed, Link, Quote)
+    for kind in (
+        Reply,
+        Section,
+        Caption,
+        Divider,
+        Buttons,
+        Button,
+        Menu,
+        Mention,
+        Strong,
+        Aside,
+        Struck,
+        Typed,
+        Link,
+        Quote,
+    )
 }
 
 

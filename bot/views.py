@@ -24,6 +24,7 @@ from commands.language import (
     Reply,
     Section,
     Strong,
+    Struck,
     Text,
     Typed,
     plain_text,
@@ -161,6 +162,8 @@ class SlackStyle:
             return self._wrap("*", self.text(text.text))
         if isinstance(text, Aside):
             return self._wrap("_", self.text(text.text))
+        if isinstance(text, Struck):
+            return self._wrap("~", self.text(text.text))
         if isinstance(text, Typed):
             return "`" + escape_mrkdwn(text.text.replace("`", "'")) + "`" if text.text else ""
         if isinstance(text, Link):
@@ -238,7 +241,7 @@ class PlainStyle:
             return self.ICONS[text]
         if isinstance(text, Mention):
             return "@" + (self.name_of(text.user_id) or text.user_id)
-        if isinstance(text, Strong | Aside):
+        if isinstance(text, Strong | Aside | Struck):
             return self.text(text.text)
         if isinstance(text, Typed):
             return f"`{text.text}`" if text.text else ""

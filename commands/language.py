@@ -70,6 +70,13 @@ class Aside:
 
 
 @dataclass(frozen=True)
+class Struck:
+    """Something no longer so, left readable (a cancelled visit)."""
+
+    text: Text
+
+
+@dataclass(frozen=True)
 class Typed:
     """Something the officer can type as it is: a command, a value (Slack shows it in code style)."""
 
@@ -89,14 +96,9 @@ class Quote:
     text: Text
 
 
-Inline: TypeAlias = str | Icon | Mention | Strong | Aside | Typed | Link | Quote
+Inline: TypeAlias = str | Icon | Mention | Strong | Aside | Struck | Typed | Link | Quote
 #: Text with meaning: plain strings (shown exactly as written, whoever wrote them) and the parts above.
 Text: TypeAlias = str | tuple[Inline, ...]
-
-
-def bullet_list(lines: list[str]) -> str:
-    """Transitional: plain lines as a bulleted list (replies move to ``bullets``)."""
-    return "\n".join(f"• {line}" for line in lines)
 
 
 #: A person in what officers write: ``@`` and their Slack member ID (``@U0123ABC``). bot/ turns Slack's own mention

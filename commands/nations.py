@@ -27,7 +27,6 @@ from commands.language import (
     bullets,
     joined,
     lines,
-    plain_text,
     words,
 )
 from commands.lookup import nation_lookup, normalize
@@ -239,10 +238,6 @@ def covering_text(inv: Invocation, sovereign: str) -> Text:
         Typed(f"/ipslo status {covering.iso2.lower()}"),
         ").",
     )
-
-
-#: Transitional: replies now carry icons as meaning (``Standing.icon``); what used to strip them reads the words.
-strip_icons = plain_text
 
 
 # --- the area at a glance ----------------------------------------------------------------------

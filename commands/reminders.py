@@ -35,7 +35,7 @@ from commands.language import (
 from commands.lookup import nation_lookup
 from commands.nations import due_text, fmt_date, standing
 from commands.visits import dates_text, find_visit, visit_line
-from commands.when import WINDOW_YEARS, _window, describe, split_when
+from commands.when import WINDOW_YEARS, date_window, describe, split_when
 from storage import knowledge as knowledge_store
 from storage import nations as nation_store
 from storage import notes as note_store
@@ -127,7 +127,7 @@ def set_reminder(
         about = nation.name
     if due_at is None:
         raise FieldError("date", "When should I remind you? Choose a date and a time.")
-    last = _window(inv.today)[1]
+    last = date_window(inv.today)[1]
     if due_at.date() > last:  # in UTC: the far end of the calendar has no room for a zone
         raise FieldError(
             "date", f"That is more than {WINDOW_YEARS} years ahead; choose a date up to {last.isoformat()}."

@@ -21,6 +21,7 @@ from commands.language import (
     Reply,
     Section,
     Strong,
+    Struck,
     Subcommand,
     Text,
     Typed,
@@ -67,7 +68,8 @@ VISIT_USAGE = words(
 )
 PLAN_ONE = Typed("/ipslo visit add fiji 2027-01-12 to 2027-01-16 country visit")
 LIST_VISITS = Typed("/ipslo visits")
-LEAD = re.compile(r"\blead(?:s|\s+by)?\s+<@([UW][A-Z0-9]+)(?:\|[^>]*)?>", re.IGNORECASE)
+#: "lead @U0LEE": a person as the officer's language writes one (bot/ reads Slack's mention into this form).
+LEAD = re.compile(r"\blead(?:s|\s+by)?\s+@([UW][A-Z0-9]{2,})\b", re.IGNORECASE)
 PLAIN_LEAD = re.compile(r"\blead(?:s|\s+by)?\s+(@\S+)", re.IGNORECASE)  # "lead @bob" typed without Slack's autocomplete
 TITLE_LIMIT = 200  # characters; longer detail belongs in a note
 LONG_VISIT_DAYS = 31  # a longer visit is usually a mistyped end date
@@ -87,7 +89,7 @@ def split_kind(tokens: list[str]) -> tuple[str | None, list[str]]:
 
 
 def split_lead(text: str) -> tuple[str | None, str]:
-    """``lead <@U123|name>`` anywhere in the text: the lead's user id, and the text without it."""
+    """``lead @U123`` anywhere in the text: the lead's user id, and the text without it."""
     match = LEAD.search(text)
     if not match:
         plain = PLAIN_LEAD.search(text)
@@ -159,7 +161,7 @@ def visit_line(visit: Visit, nation_name: str, *, today: dt.date | None = None) 
         Mention(visit.lead_user_id),
     )
     if visit.cancelled:
-        return words("~", line, "~ (cancelled)")  # struck through in Slack (no word for it in commands.language yet)
+        return words(Struck(line), " (cancelled)")
     if today is not None and visit.ends_on < today:
         return words(line, " (past)")
     return line

@@ -110,6 +110,7 @@ SLACK_MARKUP = {
     "code span": re.compile(r"`"),
     "bold": re.compile(r"(?<![\w*])\*[^*\s][^*\n]*(?<=[^*\s])\*(?![\w*])|(?<![\w*])\*[^*\s]\*(?![\w*])"),
     "italics": re.compile(r"(?<![\w_])_[^_\s][^_\n]*(?<=[^_\s])_(?![\w_])"),
+    "strike": re.compile(r"(?<![\w~])~[^~\s]|(?<=[^~\s])~(?![\w~])"),
     "quote": re.compile(r"\A>|\n>"),
 }
 
@@ -166,7 +167,7 @@ def test_the_markup_finder_finds_markup(tmp_path: Path) -> None:
         'C = "type `/ipslo help`"\n'
         'D = "*Overdue* since"\n'
         'E = "a * b, 2*3, **kwargs, snake_case_name, 10:30:00, x > 3"\n'
-        'F = "_outside our area_"\n'
+        'F = "_outside our area_ ~gone~"\n'
         'G = ">quoted"\n'
         'H = re.compile(r"^(?:is|are)\\b.*\\b(?:under)\\b.*$")\n'
         'I = re.compile(r"<@([UW][A-Z0-9]+)>")\n',
@@ -174,4 +175,13 @@ def test_the_markup_finder_finds_markup(tmp_path: Path) -> None:
     )
     found = [hit.split(": ", 1)[1] for hit in markup_in(sample, root=tmp_path)]
     kinds = [hit.split(" in ")[0] for hit in found]
-    assert kinds == ["emoji code", "mention or link", "code span", "bold", "italics", "quote", "mention or link"]
+    assert kinds == [
+        "emoji code",
+        "mention or link",
+        "code span",
+        "bold",
+        "italics",
+        "strike",
+        "quote",
+        "mention or link",
+    ]

@@ -26,5 +26,3 @@ __all__ = [
     "split_date_range",
     "split_when",
 ]
-
-_window = date_window  # the name commands/reminders.py imports
