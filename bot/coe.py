@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 
 from bot import views
 from bot.options import NATION_MENU, nation_select
-from bot.runtime import COMMAND, Bot
+from bot.runtime import COMMAND, Bot, notice_view
 from bot.views import SLACK, Views
 from commands import coe as commands
-from commands.ids import Form
+from commands.ids import Action, Form
 from commands.language import Caption, CommandError, Icon, Invocation, Reply, Section, Typed, plain_text, words
 
 log = logging.getLogger("ipslo")
@@ -197,6 +197,24 @@ def register(app: App, bot: Bot) -> None:
         ack()
 
     app.command(COMMAND, matchers=[is_bare_coe])(open_form)
+
+    def open_form_for_press(ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
+        """ "Update the list" beside App Home's "last confirmed over 90 days ago": the same form, for admins; anyone
+        else pressing a forged button is told why not, in a modal (App Home has no channel)."""
+        ack()
+        caller = context.get("caller")
+        if caller is None:
+            return
+        if caller.is_admin:
+            view = form_view(bot)
+        else:
+            view = notice_view("Only admins (IPSLO_ADMINS) may change the Conditions of Entry list or the area.")
+        try:
+            client.views_open(trigger_id=body["trigger_id"], view=view)
+        except SlackApiError as error:
+            log.warning("views.open failed for the COE form: %s", error.response.get("error"))
+
+    app.action(Action.COE_FORM)(open_form_for_press)
 
     def save(ack: Ack, view: dict, context: BoltContext) -> None:
         """Record it (one transaction) and answer the submission: the outcome in the form, or what to fix where."""

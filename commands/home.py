@@ -97,7 +97,11 @@ def desk(inv: Invocation) -> Reply:
                 Typed("/ipslo nations coe"),
             )
         ),
-        *([Section(stale, icon=Icon.WARNING)] if stale else []),
+        *(
+            [Section(stale, icon=Icon.WARNING, accessory=Button("Update the list", Action.COE_FORM, ""))]
+            if stale
+            else []
+        ),
         Caption(
             words(
                 "Type ",

@@ -30,6 +30,7 @@ class Action(StrEnum):
     SET_REMINDER = "remind_open"  # value: a nation code, "visit:<id>" or ""; opens the reminder form
     ASK_QUESTION = "ask_open"  # opens the question form
     ASSESS = "assess_open"  # opens the assessment form (admins; App Home)
+    COE_FORM = "coe_open"  # opens the COE and area form (admins; App Home, beside "last confirmed over 90 days ago")
     HOME_REMINDER = "home_remind_"  # Done and Snooze on App Home: HOME_REMINDER + ReminderVerb, value: reminder id
     SHARE = "reply_share"  # value: the /ipslo text that made the reply; posts the same answer for the channel
 

@@ -4,6 +4,7 @@ snapshot never overwriting the team, every process seeing a change at once, and 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -16,7 +17,9 @@ from commands.language import Caller, Invocation
 from commands.lookup import Ambiguous, NationIndex
 from storage.db import migrate
 from storage.nations import ConditionOfEntry, Nation, read_reference
+from tests import interactions
 from tests.conftest import ADMIN, OFFICER, SIGNING_SECRET, Answer, Workspace, served
+from tests.interactions import labelled, press
 from tests.reading import render
 from tests.standin import CheckedSlack
 from tests.test_home import home_text, open_home
@@ -349,6 +352,13 @@ def test_an_unconfirmed_list_is_flagged_for_admins_and_in_the_digest(desk: Works
     with desk.database.sessions() as session:
         digest = reminder_commands.digest(session=session, now=NOW, tz=UTC)
     assert stale in render_reply(digest)
+    # the form, one tap away from the warning
+    pressed = press(desk, labelled(open_home(desk, ADMIN), "Update the list"), ADMIN, view={"id": "V0HOME"})
+    assert (
+        pressed.status == 200 and interactions.opened_form(desk)["callback_id"] == "coe_form"
+    )  # the form, one tap away
+    press(desk, {"action_id": "coe_open", "value": ""}, OFFICER, view={"id": "V0HOME"})  # forged: no such button
+    assert "Only admins" in json.dumps(interactions.opened_form(desk, 2)["blocks"])
     desk.command("coe confirmed 2026-11-24 PSA 2-26", user=ADMIN)
     assert "over 90 days ago" not in home_text(open_home(desk, ADMIN))
     with desk.database.sessions() as session:
