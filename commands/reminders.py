@@ -204,7 +204,8 @@ def reminder_line(reminder: Reminder, tz: ZoneInfo, about: str) -> Text:
     )
     remark = None
     if reminder.state == store.FAILED and reminder.failure_reason:
-        remark = f"Slack refused it: {reminder.failure_reason}"
+        reason = reminder.failure_reason
+        remark = reason if reason == store.STOPPED_WHILE_SENDING else f"Slack refused it: {reason}"
     elif reminder.state == store.RETRYING and reminder.next_attempt_at:
         reason = reminder.failure_reason or "Slack did not take it"
         remark = f"{reason}; trying again {describe(reminder.next_attempt_at, tz)}"

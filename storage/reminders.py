@@ -22,7 +22,9 @@ CLAIMED = "claimed"  # one process has taken it and is sending it now
 SENT = "sent"  # delivered on time
 LATE = "late"  # delivered after its time (the bot was down); due_at keeps the original time
 MISSED = "missed"  # fell due more than the grace period before the bot (or Slack) could take it: never sent
-FAILED = "failed"  # Slack refused it for good (failure_reason says why)
+FAILED = "failed"  # Slack refused it for good, or the bot stopped mid-send (failure_reason says which)
+#: Why a reminder failed when the process sending it stopped before it knew whether Slack took it (not Slack's doing).
+STOPPED_WHILE_SENDING = "the bot stopped while sending it; it may not have arrived"
 DONE = "done"  # the officer pressed Done
 CANCELLED = "cancelled"  # cancelled by the officer, or its visit was cancelled or moved past it
 
@@ -224,7 +226,7 @@ def fail_abandoned_claims(*, session: Session, claimed_before: dt.datetime) -> i
             .where(Reminder.state == CLAIMED, Reminder.claimed_at < claimed_before)
             .values(
                 state=FAILED,
-                failure_reason="the bot stopped while sending it; it may not have arrived",
+                failure_reason=STOPPED_WHILE_SENDING,
                 updated_by="scheduler",
                 updated_at=utcnow(),
             )

@@ -234,4 +234,5 @@ def test_a_worker_killed_while_slack_takes_a_reminder_leaves_it_reported_not_dro
         assert failed.failure_reason and "stopped while sending" in failed.failure_reason
         listed = workspace.command("reminders").text
     assert "failed" in listed and "killed mid-send" in listed and "stopped while sending" in listed
+    assert "Slack refused" not in listed  # Slack refused nothing: the bot stopped
     assert len(standin.calls_to("chat.postMessage")) == 1  # not sent a second time on a guess
