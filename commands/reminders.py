@@ -313,10 +313,12 @@ def briefing(session: Session, nation_iso2: str | None, *, today: dt.date) -> li
         return []
     [record] = nation_store.nation_records(session=session, nations=[nation])
     state = standing(record, today=today)
-    last, _ = visit_store.last_and_next_visit(session=session, nation_iso2=nation_iso2, today=today)
-    fields: list[tuple[str, Text]] = [("Status", state.summary), ("Reassessment due", due_text(state, today=today))]
+    last, upcoming = visit_store.last_and_next_visit(session=session, nation_iso2=nation_iso2, today=today)
+    fields: list[tuple[str, Text]] = [("Status", state.said), ("Reassessment due", due_text(state, today=today))]
     if last:
         fields.append(("Last visit", f"{dates_text(last)} · {last.kind}"))
+    if upcoming:
+        fields.append(("Next visit", f"{dates_text(upcoming)} · {upcoming.kind} (#{upcoming.id})"))
     parts: list = [Section(words(Strong(f"{nation.name} briefing")), fields=tuple(fields))]
     parts += notes_briefing(session, nation_iso2)
     return parts

@@ -327,6 +327,7 @@ def test_a_visit_reminder_arrives_as_a_direct_message_with_a_briefing(workspace:
             lead_user_id=OFFICER,
             recorded_by=OFFICER,
         )
+        visit_id = visit.id
         reminder = store.add_reminder(
             session=session,
             kind=store.VISIT,
@@ -361,6 +362,7 @@ def test_a_visit_reminder_arrives_as_a_direct_message_with_a_briefing(workspace:
     assert "“PFSA review”" in text and "lead @U0OFFICER" in text
     assert "Fiji briefing" in text and "Found substantially implementing the ISPS Code (1 Mar 2023)" in text
     assert "Reassessment due" in text and "1 Mar 2026" in text
+    assert "Next visit: " in text and f"· country visit (#{visit_id})" in text  # the visit this reminder is about
     assert "Latest notes" in text and "2 Oct 2026: Met the DA in Suva." in text and "Long detail" not in text
     assert "Open follow-ups" in text and "send the PFSP template · @U0OFFICER by 1 Dec 2026" in text
     assert "[Done]  [Snooze 1 hour]  [Tomorrow 09:00]  [Next week]" in text
