@@ -5,7 +5,6 @@ cancelled a minute ago. Its buttons and menus open the same forms as the command
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -16,12 +15,12 @@ from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from bot.runtime import Bot
+from bot.views import people_named
 from commands.home import desk
 
 log = logging.getLogger("ipslo")
 
 MAX_HOME_BLOCKS = 100
-MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
 WROTE = "ipslo.wrote"  # in session.info: the transaction changed something
 
@@ -52,7 +51,7 @@ def touched(body: dict) -> set[str]:
     user = body.get("user_id") or (body.get("user") or {}).get("id")
     if body.get("type") in ("block_suggestion", "event_callback", "view_closed") or not user:
         return set()
-    people = {user, *MENTION.findall(body.get("text") or "")}
+    people = {user, *people_named(body.get("text") or "")}
     values = ((body.get("view") or {}).get("state") or {}).get("values") or {}
     people |= {e.get("selected_user") for block in values.values() for e in block.values() if isinstance(e, dict)}
     return {p for p in people if p}

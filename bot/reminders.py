@@ -16,7 +16,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import observability
 from bot.runtime import Bot
-from bot.views import SLACK, Views
+from bot.views import SLACK, Views, people_named
 from commands import reminders
 from commands.language import Reply
 from storage import reminders as store
@@ -27,7 +27,6 @@ log = logging.getLogger("ipslo.reminders")
 #: A reminder sent more than this after its time is marked late (it fell due while the bot was down or busy).
 LATE_AFTER = dt.timedelta(minutes=1)
 
-MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
 #: Slack's error codes for a direct message that can never arrive, in the officers' words.
 PERMANENT_ERRORS = {
@@ -225,7 +224,7 @@ def register(app: App, bot: Bot) -> None:
         Never in the way: if Slack or the database cannot answer, the command runs and uses the team's zone.
         """
         if body.get("command"):
-            for user_id in dict.fromkeys(MENTION.findall(body.get("text") or "")):
+            for user_id in people_named(body.get("text") or ""):
                 try:
                     bot.caller_for(user_id)
                 except Exception:

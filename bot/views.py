@@ -100,6 +100,11 @@ SLACK_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^<>\n]*)?>")
 PEOPLE = re.compile(f"{SLACK_MENTION.pattern}|{MEMBER.pattern}")
 
 
+def people_named(text: str) -> list[str]:
+    """The member IDs of everyone ``text`` names, in order, once each (``@U123`` or Slack's ``<@U123|name>``)."""
+    return list(dict.fromkeys(found[1] or found[2] for found in PEOPLE.finditer(text)))
+
+
 def mentions_in(text: str) -> tuple[Inline, ...]:
     """Officers' own words (a note, a reminder) with the people they mentioned as ``Mention`` parts."""
     out: list[Inline] = []
