@@ -178,7 +178,8 @@ def test_postgresql_connections_killed_under_load_get_clear_replies_and_lose_not
         assert down, "every command got through: the connections were not killed while in use"
         # Back without a restart: the same process answers and saves.
         assert "Saved note #" in workspace.command("note fiji after the trouble").text
-        assert "note under load" in workspace.command("notes fiji").text
+        if saved:  # on a loaded machine every one of the 40 may have met a killed connection
+            assert "note under load" in workspace.command("notes fiji").text
         with database.sessions() as session:
             stored = set(session.scalars(select(Note.text)))
         assert saved <= stored, saved - stored  # every note the bot said it saved is there
