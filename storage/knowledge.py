@@ -1005,12 +1005,34 @@ BM25_WEIGHT, COVER_WEIGHT, NAME_WEIGHT, PHRASE_WEIGHT, KIND_BONUS, KIND_MARGIN =
 #: A whole section in brief answers "tell me about A/19", not a question about one of its rules ("can an interim ISSC
 #: be extended?" is settled by A/19.4.4, not by the A/19.4 overview): it weighs less unless the question names it.
 OVERVIEW_PENALTY = 0.2
+#: Coverages closer than this are the same (a paragraph must cover more of the question than its section's entry).
+COVERAGE_TIE = 0.01
 
 
-def breadth_penalty(entry: Indexed, named: frozenset[str]) -> float:
-    """What a whole section in brief loses against the paragraphs that each state one rule: OVERVIEW_PENALTY, unless
-    the question names the section ("what is 70110?")."""
-    return OVERVIEW_PENALTY if entry.kind == "overview" and not entry.sections & named else 0.0
+def breadth_penalty(entry: Indexed, named: frozenset[str], narrower_covers_more: bool = False) -> float:
+    """What a broad entry loses against the paragraphs that each state one rule, unless the question names its section
+    ("what is 70110?"): OVERVIEW_PENALTY for a whole section in brief; the same for any entry citing a whole section
+    (a role, a regulation) when an entry on one of its paragraphs covers more of the question ("who approves the
+    SSP?" is settled by A/9.1, not by the A/9 entry or the Administration's role)."""
+    if entry.sections & named:
+        return 0.0
+    return OVERVIEW_PENALTY if entry.kind == "overview" or narrower_covers_more else 0.0
+
+
+def narrower_covering_more(order: list[int], index: KnowledgeIndex, covered: dict[int, float]) -> set[int]:
+    """The candidates citing a section that another candidate's paragraph falls within ("A/9" for "A/9.1"), where that
+    paragraph's entry covers more of the question."""
+    within: dict[str, float] = {}  # an enclosing section -> the best coverage of a candidate within it
+    for i in order:
+        for section in index.entries[i].sections:
+            if "_" in section:
+                for ancestor in section_ancestors(section):
+                    within[ancestor] = max(within.get(ancestor, 0.0), covered[i])
+    return {
+        i
+        for i in order
+        if any(within.get(section, 0.0) > covered[i] + COVERAGE_TIE for section in index.entries[i].sections)
+    }
 
 
 def contains(sequence: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
@@ -1042,21 +1064,24 @@ def search(*, session: Session, question: str, limit: int = 3) -> Search:
     top = float(scores[order[0]]) if order else 1.0
     sequence, spelled = asked.sequence, asked.spelled_sequence
     base: dict[int, float] = {}
+    covered: dict[int, float] = {}
     for i in order:
         entry = index.entries[i]
         longest = max(
             (len(p) for p in entry.phrases if contains(sequence, p) or contains(spelled, p)),
             default=0,
         )
+        covered[i] = index.coverage(asked, entry.stems)
         base[i] = (
             BM25_WEIGHT * float(scores[i]) / top
-            + COVER_WEIGHT * index.coverage(asked, entry.stems)
+            + COVER_WEIGHT * covered[i]
             + NAME_WEIGHT * index.coverage(asked, entry.names)
             + PHRASE_WEIGHT * min(longest, 4)
         )
     preferred = KIND_PREFERENCE.get(asked.kind or "", frozenset())
     named = frozenset(asked.sequence)
-    base = {i: v - breadth_penalty(index.entries[i], named) for i, v in base.items()}
+    broader = narrower_covering_more(order, index, covered)
+    base = {i: v - breadth_penalty(index.entries[i], named, i in broader) for i, v in base.items()}
     best_base = max(base.values(), default=0.0)
     final = {
         i: score + (KIND_BONUS if index.entries[i].kind in preferred and score >= best_base - KIND_MARGIN else 0.0)
