@@ -640,7 +640,8 @@ QUESTION_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "threshold",
         re.compile(
-            r"\bhow (?:many|much|big|large)\b|\bwhat (?:tonnage|percentage|percent|proportion|share|size|number)\b"
+            r"\bhow (?:many|much(?! of)|big|large)\b"  # "how much of the Code applies" asks for scope, not an amount
+            r"|\bwhat (?:tonnage|percentage|percent|proportion|share|size|number)\b"
             r"|\b(?:tonnage|percentage|minimum number|maximum number)\b"
         ),
     ),
@@ -683,8 +684,21 @@ QUESTION_FORM = re.compile(r"\bhow (?:long|often|soon|frequently|quickly|many|mu
 #: An entry states a number or a period: it can answer "how long" and "how many" questions.
 STATES_A_NUMBER = re.compile(
     r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|once|twice|annual(?:ly)?|yearly|monthly|weekly|"
-    r"daily|immediately|without delay|no fixed|not fix|does not set|sets no)\b"
+    r"daily|immediately|without delay|no fixed|not fix|does not set|sets no|periodic(?:ally)?|intervals?|before|"
+    r"prior to)\b"
 )
+#: References are not numbers an entry states: a section or regulation ("A/19.1.2", "XI-2/6", "70110(b)", "Pub. L.
+#: 109-347", "MSC/Circ.1074", "regulation 9.1.3").
+REFERENCE = re.compile(
+    r"\b(?:xi-?[12]|[ab])/[\d.()a-z-]+|\bxi-[12]\b|\b701\d\d(?:\([a-z0-9]+\))*|\bpub\. ?l\. ?[\d-]+"
+    r"|\bmsc[./][\w()/.]+|\b(?:regulation|section|paragraph|paragraphs|sec\.)\s+[\d.()a-z-]+"
+)
+
+
+def states_a_number(text: str) -> bool:
+    """Whether a text states a number or a period ("3 years", "annually", "before entry", "periodically"), not
+    merely a reference to a section or document that has digits in it."""
+    return bool(STATES_A_NUMBER.search(REFERENCE.sub(" ", fold(text))))
 
 
 def question_kind(question: str) -> str | None:
@@ -788,6 +802,24 @@ class Question:
     def spelled_sequence(self) -> tuple[str, ...]:
         return tuple(s for w in self.words for s in (w.spelled or (w.stem,)))
 
+    @property
+    def spelled_owners(self) -> tuple[int, ...]:
+        """For each term of :attr:`spelled_sequence`, which of the question's words it comes from."""
+        return tuple(k for k, w in enumerate(self.words) for _ in (w.spelled or (w.stem,)))
+
+    def phrase_length(self, phrase: tuple[str, ...]) -> int:
+        """How many of the question's words a name of an entry spans where the question has it whole: its length as
+        typed; spelled out, the question's words it spans, none for one abbreviation alone ("PFSO" is one word the
+        question shares with every entry naming the PFSO, which coverage already counts)."""
+        size = len(phrase)
+        sequence, spelled, owners = self.sequence, self.spelled_sequence, self.spelled_owners
+        if contains(sequence, phrase):
+            return size
+        spans = [
+            len(set(owners[i : i + size])) for i in range(len(spelled) - size + 1) if spelled[i : i + size] == phrase
+        ]
+        return max((span for span in spans if span > 1), default=0)
+
 
 class KnowledgeIndex:
     """The knowledge base's words and one BM25 index per field, built from the entries."""
@@ -817,7 +849,7 @@ class KnowledgeIndex:
                     stems,
                     frozenset(fields["title"] + fields["keys"] + fields["synonyms"] + fields["lead"]),
                     phrases,
-                    bool(STATES_A_NUMBER.search(fold(f"{entry.lead or ''} {entry.answer}"))),
+                    states_a_number(f"{entry.lead or ''} {entry.answer}"),
                     frozenset(w for w in words(" ".join([entry.ref, *entry.keys])) if "_" in w or w.isdigit()),
                 )
             )
@@ -1062,15 +1094,11 @@ def search(*, session: Session, question: str, limit: int = 3) -> Search:
     scores = index.bm25(asked.terms)
     order = [int(i) for i in np.argsort(-scores, kind="stable")[:CANDIDATES] if scores[i] > 0]
     top = float(scores[order[0]]) if order else 1.0
-    sequence, spelled = asked.sequence, asked.spelled_sequence
     base: dict[int, float] = {}
     covered: dict[int, float] = {}
     for i in order:
         entry = index.entries[i]
-        longest = max(
-            (len(p) for p in entry.phrases if contains(sequence, p) or contains(spelled, p)),
-            default=0,
-        )
+        longest = max((asked.phrase_length(p) for p in entry.phrases), default=0)
         covered[i] = index.coverage(asked, entry.stems)
         base[i] = (
             BM25_WEIGHT * float(scores[i]) / top
