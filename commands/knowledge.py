@@ -302,11 +302,12 @@ ABSTAIN = "abstain"
 
 def cites(entry: KnowledgeEntry, citation: str) -> bool:
     """Whether an entry's ref cites a paragraph or one of its sub-paragraphs: "ISPS Code A/19.4.4" cites "ISPS Code
-    A/19.4"; "46 U.S.C. 70110(a)(3)" cites "46 U.S.C. 70110"; "ISPS Code A/1" does not cite "ISPS Code A/19"."""
+    A/19.4"; "46 U.S.C. 70110(a)(3)" cites "46 U.S.C. 70110"; "Port Security Advisory (paragraph C)" cites "Port
+    Security Advisory"; "ISPS Code A/1" does not cite "ISPS Code A/19"."""
     wanted = " ".join(citation.split())
     for ref in entry.citations:
         ref = " ".join(ref.split())
-        if ref == wanted or (ref.startswith(wanted) and ref[len(wanted)] in ".("):
+        if ref == wanted or (ref.startswith(wanted) and ref[len(wanted) :].startswith((".", "(", " ("))):
             return True
     return False
 
