@@ -201,6 +201,7 @@ INFORMAL: dict[str, str] = {
     "req": "requirement",
     "reqs": "requirements",
     "comms": "communications",
+    "ops": "operations",
     "org": "organization",
     "orgs": "organizations",
     "docs": "documents",
@@ -324,6 +325,7 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         ),
         (r"\b(?:swap|swaps|swapped|swapping)(?: out)?\b", "change"),
         (r"\bcoast ?guard\b", "uscg"),
+        (r"\bsl ?-?([123])\b", r"security level \1"),
     )
 )
 
