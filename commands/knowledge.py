@@ -22,7 +22,7 @@ from commands.language import (
     bullet_list,
     parse_id,
 )
-from commands.lookup import Guess, NationIndex, normalize
+from commands.lookup import NationIndex, normalize
 from commands.nations import Standing, coe_as_of, fmt_date, standing, strip_icons
 from commands.visits import visit_line
 from storage import knowledge as store
@@ -186,9 +186,9 @@ def guess_nation(question: str, index: NationIndex, session) -> tuple[Nation, st
                 or VISIT_WORDS.search(lowered)
             ):
                 continue
-            match = index.match(phrase)
-            if isinstance(match, Guess):
-                nation = nation_store.get_nation(session=session, iso2=match.named.iso2)
+            guessed = index.guess(phrase)
+            if guessed is not None:
+                nation = nation_store.get_nation(session=session, iso2=guessed.iso2)
                 if nation is not None:
                     return nation, re.sub(r"(?i)^the\s+", "", phrase)
     return None

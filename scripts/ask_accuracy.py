@@ -11,6 +11,7 @@ so the held-out file is never read. Each question has ``q``, ``expect`` (an entr
 - top-1 / top-3: of the answerable questions, the right answer first / among the first three.
 - abstained: of the questions marked ``expect: abstain``, how many got "I don't know".
 - false "don't know": of the answerable knowledge questions, how many got "I don't know".
+- ms/q, p95 ms: the mean and 95th-percentile time to understand one question, in process.
 
 Each database is fresh: a temporary SQLite file, and a new schema on the PostgreSQL server (dropped afterwards).
 
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import math
 import os
 import sys
 import tempfile
@@ -70,12 +72,21 @@ class Score:
     unanswerable: int = 0
     abstained: int = 0
     seconds: float = 0.0
+    timings: list[float] = field(default_factory=list)  # seconds per question
     by_kind: dict[str, list[int]] = field(default_factory=dict)  # kind -> [right first, asked]
     misses: list[tuple[str, object, tuple[str, ...]]] = field(default_factory=list)
 
     @property
     def questions(self) -> int:
         return self.answerable + self.unanswerable
+
+    @property
+    def p95_ms(self) -> float:
+        """The 95th percentile of the time to understand one question, in milliseconds."""
+        if not self.timings:
+            return 0.0
+        ordered = sorted(self.timings)
+        return 1000 * ordered[min(len(ordered) - 1, math.ceil(0.95 * len(ordered)) - 1)]
 
 
 def rate(part: int, whole: int) -> str:
@@ -99,7 +110,9 @@ def measure(database_url: str, questions: list[dict], today: dt.date, knowledge:
             started = time.perf_counter()
             for item in questions:
                 expected = item["expect"]
+                asked = time.perf_counter()
                 understood = understand(session=session, question=item["q"], today=today, index=index)
+                score.timings.append(time.perf_counter() - asked)
                 right = understood.answers(expected)
                 kind = item.get("kind") or ("abstain" if expected == ABSTAIN else "")
                 if kind:
@@ -187,14 +200,15 @@ def main() -> int:
 
     print(
         f"{'set':<8} {'database':<11} {'questions':>9} {'top-1':>7} {'top-3':>7} {'abstained':>11} "
-        f"{'false dont-know':>15} {'ms/q':>6}"
+        f"{'false dont-know':>15} {'ms/q':>6} {'p95 ms':>6}"
     )
     for name, database, s in rows:
         abstained = f"{rate(s.abstained, s.unanswerable)} of {s.unanswerable}"
         print(
             f"{name:<8} {database:<11} {s.questions:>9} {rate(s.top1, s.answerable):>7} "
             f"{rate(s.top3, s.answerable):>7} "
-            f"{abstained:>11} {rate(s.false_abstentions, s.knowledge):>15} {1000 * s.seconds / s.questions:>6.1f}"
+            f"{abstained:>11} {rate(s.false_abstentions, s.knowledge):>15} {1000 * s.seconds / s.questions:>6.1f} "
+            f"{s.p95_ms:>6.1f}"
         )
     for name, database, s in rows:
         if s.by_kind:

@@ -10,7 +10,7 @@ import re
 import threading
 import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -611,6 +611,8 @@ FIELD_WEIGHTS: dict[str, float] = {
 
 #: At most this many distinct meaningful words of a question are considered, the first ones (issue 12).
 MAX_WORDS = 24
+#: An entry's name is matched whole in a question up to this many terms long (the longest names are 17).
+MAX_PHRASE = 20
 #: Spelling is corrected for at most this many words of a question, each against words of about its length.
 MAX_CORRECTIONS = 8
 
@@ -804,23 +806,30 @@ class Question:
     def spelled_sequence(self) -> tuple[str, ...]:
         return tuple(s for w in self.words for s in (w.spelled or (w.stem,)))
 
-    @property
-    def spelled_owners(self) -> tuple[int, ...]:
-        """For each term of :attr:`spelled_sequence`, which of the question's words it comes from."""
-        return tuple(k for k, w in enumerate(self.words) for _ in (w.spelled or (w.stem,)))
+    @cached_property
+    def phrases(self) -> dict[tuple[str, ...], int]:
+        """Every run of the question's terms, as typed (stems) and with abbreviations spelled out, by how many of the
+        question's words it spans: as typed, its length; spelled out, the words it spans, and only when more than
+        one ("PFSO" alone is one word the question shares with every entry naming the PFSO, which coverage already
+        counts)."""
+        runs: dict[tuple[str, ...], int] = {}
+        sequence = self.sequence
+        for start in range(len(sequence)):
+            for end in range(start + 2, min(len(sequence), start + MAX_PHRASE) + 1):
+                runs[sequence[start:end]] = end - start
+        spelled = [(s, k) for k, w in enumerate(self.words) for s in (w.spelled or (w.stem,))]
+        for start in range(len(spelled)):
+            for end in range(start + 2, min(len(spelled), start + MAX_PHRASE) + 1):
+                span = len({k for _, k in spelled[start:end]})
+                phrase = tuple(s for s, _ in spelled[start:end])
+                if span > 1 and span > runs.get(phrase, 0):
+                    runs[phrase] = span
+        return runs
 
     def phrase_length(self, phrase: tuple[str, ...]) -> int:
-        """How many of the question's words a name of an entry spans where the question has it whole: its length as
-        typed; spelled out, the question's words it spans, none for one abbreviation alone ("PFSO" is one word the
-        question shares with every entry naming the PFSO, which coverage already counts)."""
-        size = len(phrase)
-        sequence, spelled, owners = self.sequence, self.spelled_sequence, self.spelled_owners
-        if contains(sequence, phrase):
-            return size
-        spans = [
-            len(set(owners[i : i + size])) for i in range(len(spelled) - size + 1) if spelled[i : i + size] == phrase
-        ]
-        return max((span for span in spans if span > 1), default=0)
+        """How many of the question's words a name of an entry spans where the question has it whole (see
+        :attr:`phrases`); 0 when the question does not have it."""
+        return self.phrases.get(phrase, 0)
 
 
 class KnowledgeIndex:
