@@ -90,8 +90,11 @@ LAST_OR_NEXT = re.compile(r"\b(next|last|latest|previous|most recent|upcoming)\b
 OVERDUE_WORDS = re.compile(r"\b(overdue|due (?:for|soon)|coming due|late for|behind on)\b")
 DUE_SOON_WORDS = re.compile(r"\b(due soon|coming due|next six months|next 6 months)\b")
 COE_WORDS = re.compile(r"\b(coe|conditions? of entry)\b")
+#: Who is on a list: "who is under COE", "who's on the COE list", "who has COE"; not "who can guard the gangway under
+#: the COE" or "who does the ship report its COE actions to", which ask what the advisory says.
 WHO_WORDS = re.compile(
-    r"\b(who|which (?:countries|nations|states|ones)|what (?:countries|nations|states)|"
+    r"\b(who(?:'s| is| are)? (?:now |currently |still )?(?:under|on|subject to|listed|has|have)\b|"
+    r"which (?:countries|nations|states|ones)|what (?:countries|nations|states)|"
     r"list(?: of)? (?:the )?(?:countries|nations)|(?:countries|nations) (?:are )?(?:on|under|with|subject to))\b"
 )
 HISTORY_WORDS = re.compile(r"\b(added|removed|lifted|re added|relisted|delisted|taken off|get off|history|changes?)\b")
