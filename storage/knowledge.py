@@ -628,7 +628,7 @@ QUESTION_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "precondition",
         re.compile(
-            r"\b(?:preconditions?|prerequisites?|conditions (?:for|of|to|before))\b"
+            r"\b(?:preconditions?|prerequisites?|conditions (?:for|of(?! entry)|to|before))\b"
             r"|\bwhat (?:has|have|needs?|must) to (?:be )?(?:in place|done|met|happen|verified|checked)\b"
             r"|\b(?:before|prior to) .*\b(?:issues?|issued|issuing|grants?|granted|approves?|approved|certif\w*)\b"
         ),
