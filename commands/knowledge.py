@@ -287,7 +287,10 @@ def parse_intent(question: str, *, session, index: NationIndex, today: dt.date) 
         return Intent(VISITS, nation=nation, period=period[0], period_name=period[1])
     has_coe = HAS_COE.search(text)
     coe_question = bool(UNDER_COE.search(text) or (has_coe and index.exact(has_coe["nation"])))
-    if (STATUS_WORDS.search(text) or coe_question) and not HISTORY_WORDS.search(text):
+    # The United States is where the ships are bound ("foreign ports ships sail from to the US"), not a nation the
+    # program assesses: a question naming it asks about the law, not our records.
+    home = nation is not None and nation.kind == "us"
+    if (STATUS_WORDS.search(text) or coe_question) and not HISTORY_WORDS.search(text) and not home:
         if nation is not None:
             return Intent(NATION_STATUS, nation=nation, coe_question=coe_question)
         guessed = guess_nation(question, index, session)
