@@ -29,7 +29,7 @@ from commands.language import (
     parse_id,
     words,
 )
-from commands.lookup import Guess, NationIndex, normalize
+from commands.lookup import NationIndex, normalize
 from commands.nations import Standing, coe_as_of, fmt_date, standing
 from commands.visits import visit_line
 from storage import knowledge as store
@@ -97,8 +97,11 @@ LAST_OR_NEXT = re.compile(r"\b(next|last|latest|previous|most recent|upcoming)\b
 OVERDUE_WORDS = re.compile(r"\b(overdue|due (?:for|soon)|coming due|late for|behind on)\b")
 DUE_SOON_WORDS = re.compile(r"\b(due soon|coming due|next six months|next 6 months)\b")
 COE_WORDS = re.compile(r"\b(coe|conditions? of entry)\b")
+#: Who is on a list: "who is under COE", "who's on the COE list", "who has COE"; not "who can guard the gangway under
+#: the COE" or "who does the ship report its COE actions to", which ask what the advisory says.
 WHO_WORDS = re.compile(
-    r"\b(who|which (?:countries|nations|states|ones)|what (?:countries|nations|states)|"
+    r"\b(who(?:'s| is| are)? (?:now |currently |still )?(?:under|on|subject to|listed|has|have)\b|"
+    r"which (?:countries|nations|states|ones)|what (?:countries|nations|states)|"
     r"list(?: of)? (?:the )?(?:countries|nations)|(?:countries|nations) (?:are )?(?:on|under|with|subject to))\b"
 )
 HISTORY_WORDS = re.compile(r"\b(added|removed|lifted|re added|relisted|delisted|taken off|get off|history|changes?)\b")
@@ -193,9 +196,9 @@ def guess_nation(question: str, index: NationIndex, session) -> tuple[Nation, st
                 or VISIT_WORDS.search(lowered)
             ):
                 continue
-            match = index.match(phrase)
-            if isinstance(match, Guess):
-                nation = nation_store.get_nation(session=session, iso2=match.named.iso2)
+            guessed = index.guess(phrase)
+            if guessed is not None:
+                nation = nation_store.get_nation(session=session, iso2=guessed.iso2)
                 if nation is not None:
                     return nation, re.sub(r"(?i)^the\s+", "", phrase)
     return None
@@ -291,7 +294,10 @@ def parse_intent(question: str, *, session, index: NationIndex, today: dt.date) 
         return Intent(VISITS, nation=nation, period=period[0], period_name=period[1])
     has_coe = HAS_COE.search(text)
     coe_question = bool(UNDER_COE.search(text) or (has_coe and index.exact(has_coe["nation"])))
-    if (STATUS_WORDS.search(text) or coe_question) and not HISTORY_WORDS.search(text):
+    # The United States is where the ships are bound ("foreign ports ships sail from to the US"), not a nation the
+    # program assesses: a question naming it asks about the law, not our records.
+    home = nation is not None and nation.kind == "us"
+    if (STATUS_WORDS.search(text) or coe_question) and not HISTORY_WORDS.search(text) and not home:
         if nation is not None:
             return Intent(NATION_STATUS, nation=nation, coe_question=coe_question)
         guessed = guess_nation(question, index, session)
@@ -309,11 +315,12 @@ ABSTAIN = "abstain"
 
 def cites(entry: KnowledgeEntry, citation: str) -> bool:
     """Whether an entry's ref cites a paragraph or one of its sub-paragraphs: "ISPS Code A/19.4.4" cites "ISPS Code
-    A/19.4"; "46 U.S.C. 70110(a)(3)" cites "46 U.S.C. 70110"; "ISPS Code A/1" does not cite "ISPS Code A/19"."""
+    A/19.4"; "46 U.S.C. 70110(a)(3)" cites "46 U.S.C. 70110"; "Port Security Advisory (paragraph C)" cites "Port
+    Security Advisory"; "ISPS Code A/1" does not cite "ISPS Code A/19"."""
     wanted = " ".join(citation.split())
     for ref in entry.citations:
         ref = " ".join(ref.split())
-        if ref == wanted or (ref.startswith(wanted) and ref[len(wanted)] in ".("):
+        if ref == wanted or (ref.startswith(wanted) and ref[len(wanted) :].startswith((".", "(", " ("))):
             return True
     return False
 

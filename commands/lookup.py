@@ -114,6 +114,11 @@ def require_exact(match: Match, *, nothing: str, hint: Text) -> Exact:
 # --- the index -----------------------------------------------------------------------------------
 
 
+#: A typo is taken for a nation when its closest name scores at least GUESS_SCORE and the next nation's is at least
+#: GUESS_MARGIN lower.
+GUESS_SCORE, GUESS_MARGIN = 0.75, 0.08
+
+
 class NationIndex:
     """Every way of naming each nation (codes, names, aliases), for exact and forgiving look-ups."""
 
@@ -135,21 +140,41 @@ class NationIndex:
         key = normalize(typed)
         return None if key in self.ambiguous else self.by_key.get(key)
 
-    def ranked(self, typed: str, limit: int = 3) -> list[tuple[float, Named]]:
-        """The closest nations to what was typed, best first, one entry per nation."""
+    def ranked(self, typed: str, limit: int = 3, floor: float = 0.0) -> list[tuple[float, Named]]:
+        """The closest nations to what was typed, best first, one entry per nation; with a ``floor``, only those
+        scoring at least that (the others are not compared in full, which is what makes it quick)."""
         query = normalize(typed)
         best: dict[str, tuple[float, Named]] = {}
         for key, named in self.by_key.items():
             if len(key) <= 3 and len(query) > 3:
                 continue  # codes only match codes
-            score = difflib.SequenceMatcher(None, query, key).ratio()
             if len(query) >= 3 and key.startswith(query):
-                score = max(score, 0.9)
+                score = 0.9
             elif len(query) >= 4 and f" {query}" in f" {key}":
-                score = max(score, 0.85)  # a whole word of a longer name: "guinea"
-            if score > best.get(named.iso2, (0.0, named))[0]:
+                score = 0.85  # a whole word of a longer name: "guinea"
+            else:
+                score = 0.0
+            matcher = difflib.SequenceMatcher(None, query, key)
+            if score < floor and (matcher.real_quick_ratio() < floor or matcher.quick_ratio() < floor):
+                continue  # cannot reach the floor: ratio() is at most these bounds
+            score = max(score, matcher.ratio())
+            if score >= floor and score > best.get(named.iso2, (0.0, named))[0]:
                 best[named.iso2] = (score, named)
         return sorted(best.values(), key=lambda pair: (-pair[0], pair[1].name))[:limit]
+
+    def guess(self, typed: str) -> Named | None:
+        """The one nation a typo is close enough to (what :meth:`match` calls a Guess), or None; quicker than
+        :meth:`match` since nations too far to matter are not compared in full."""
+        typed = typed.strip()
+        key = normalize(typed)
+        if not typed or len(key) < 3 or key in self.ambiguous or key in self.by_key:
+            return None
+        ranked = self.ranked(typed, floor=GUESS_SCORE - GUESS_MARGIN)
+        if not ranked:
+            return None
+        top_score, top = ranked[0]
+        runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
+        return top if top_score >= GUESS_SCORE and top_score - runner_up >= GUESS_MARGIN else None
 
     def match(self, typed: str) -> Match:
         """What ``typed`` names: exactly one nation, a forgiven typo, several places, or none."""
@@ -167,9 +192,9 @@ class NationIndex:
         if ranked and len(key) >= 3:
             top_score, top = ranked[0]
             runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
-            if top_score >= 0.75 and top_score - runner_up >= 0.08:
+            if top_score >= GUESS_SCORE and top_score - runner_up >= GUESS_MARGIN:
                 return Guess(top, typed)
-            if top_score >= 0.75:
+            if top_score >= GUESS_SCORE:
                 return Ambiguous(typed, closest)
         return Unknown(typed, closest)
 

@@ -10,7 +10,7 @@ import re
 import threading
 import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -201,6 +201,7 @@ INFORMAL: dict[str, str] = {
     "req": "requirement",
     "reqs": "requirements",
     "comms": "communications",
+    "ops": "operations",
     "org": "organization",
     "orgs": "organizations",
     "docs": "documents",
@@ -324,6 +325,7 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         ),
         (r"\b(?:swap|swaps|swapped|swapping)(?: out)?\b", "change"),
         (r"\bcoast ?guard\b", "uscg"),
+        (r"\bsl ?-?([123])\b", r"security level \1"),
     )
 )
 
@@ -609,6 +611,8 @@ FIELD_WEIGHTS: dict[str, float] = {
 
 #: At most this many distinct meaningful words of a question are considered, the first ones (issue 12).
 MAX_WORDS = 24
+#: An entry's name is matched whole in a question up to this many terms long (the longest names are 17).
+MAX_PHRASE = 20
 #: Spelling is corrected for at most this many words of a question, each against words of about its length.
 MAX_CORRECTIONS = 8
 
@@ -624,7 +628,7 @@ QUESTION_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "precondition",
         re.compile(
-            r"\b(?:preconditions?|prerequisites?|conditions (?:for|of|to|before))\b"
+            r"\b(?:preconditions?|prerequisites?|conditions (?:for|of(?! entry)|to|before))\b"
             r"|\bwhat (?:has|have|needs?|must) to (?:be )?(?:in place|done|met|happen|verified|checked)\b"
             r"|\b(?:before|prior to) .*\b(?:issues?|issued|issuing|grants?|granted|approves?|approved|certif\w*)\b"
         ),
@@ -640,7 +644,8 @@ QUESTION_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "threshold",
         re.compile(
-            r"\bhow (?:many|much|big|large)\b|\bwhat (?:tonnage|percentage|percent|proportion|share|size|number)\b"
+            r"\bhow (?:many|much(?! of)|big|large)\b"  # "how much of the Code applies" asks for scope, not an amount
+            r"|\bwhat (?:tonnage|percentage|percent|proportion|share|size|number)\b"
             r"|\b(?:tonnage|percentage|minimum number|maximum number)\b"
         ),
     ),
@@ -683,8 +688,21 @@ QUESTION_FORM = re.compile(r"\bhow (?:long|often|soon|frequently|quickly|many|mu
 #: An entry states a number or a period: it can answer "how long" and "how many" questions.
 STATES_A_NUMBER = re.compile(
     r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|once|twice|annual(?:ly)?|yearly|monthly|weekly|"
-    r"daily|immediately|without delay|no fixed|not fix|does not set|sets no)\b"
+    r"daily|immediately|without delay|no fixed|not fix|does not set|sets no|periodic(?:ally)?|intervals?|before|"
+    r"prior to)\b"
 )
+#: References are not numbers an entry states: a section or regulation ("A/19.1.2", "XI-2/6", "70110(b)", "Pub. L.
+#: 109-347", "MSC/Circ.1074", "regulation 9.1.3").
+REFERENCE = re.compile(
+    r"\b(?:xi-?[12]|[ab])/[\d.()a-z-]+|\bxi-[12]\b|\b701\d\d(?:\([a-z0-9]+\))*|\bpub\. ?l\. ?[\d-]+"
+    r"|\bmsc[./][\w()/.]+|\b(?:regulation|section|paragraph|paragraphs|sec\.)\s+[\d.()a-z-]+"
+)
+
+
+def states_a_number(text: str) -> bool:
+    """Whether a text states a number or a period ("3 years", "annually", "before entry", "periodically"), not
+    merely a reference to a section or document that has digits in it."""
+    return bool(STATES_A_NUMBER.search(REFERENCE.sub(" ", fold(text))))
 
 
 def question_kind(question: str) -> str | None:
@@ -788,6 +806,31 @@ class Question:
     def spelled_sequence(self) -> tuple[str, ...]:
         return tuple(s for w in self.words for s in (w.spelled or (w.stem,)))
 
+    @cached_property
+    def phrases(self) -> dict[tuple[str, ...], int]:
+        """Every run of the question's terms, as typed (stems) and with abbreviations spelled out, by how many of the
+        question's words it spans: as typed, its length; spelled out, the words it spans, and only when more than
+        one ("PFSO" alone is one word the question shares with every entry naming the PFSO, which coverage already
+        counts)."""
+        runs: dict[tuple[str, ...], int] = {}
+        sequence = self.sequence
+        for start in range(len(sequence)):
+            for end in range(start + 2, min(len(sequence), start + MAX_PHRASE) + 1):
+                runs[sequence[start:end]] = end - start
+        spelled = [(s, k) for k, w in enumerate(self.words) for s in (w.spelled or (w.stem,))]
+        for start in range(len(spelled)):
+            for end in range(start + 2, min(len(spelled), start + MAX_PHRASE) + 1):
+                span = len({k for _, k in spelled[start:end]})
+                phrase = tuple(s for s, _ in spelled[start:end])
+                if span > 1 and span > runs.get(phrase, 0):
+                    runs[phrase] = span
+        return runs
+
+    def phrase_length(self, phrase: tuple[str, ...]) -> int:
+        """How many of the question's words a name of an entry spans where the question has it whole (see
+        :attr:`phrases`); 0 when the question does not have it."""
+        return self.phrases.get(phrase, 0)
+
 
 class KnowledgeIndex:
     """The knowledge base's words and one BM25 index per field, built from the entries."""
@@ -817,7 +860,7 @@ class KnowledgeIndex:
                     stems,
                     frozenset(fields["title"] + fields["keys"] + fields["synonyms"] + fields["lead"]),
                     phrases,
-                    bool(STATES_A_NUMBER.search(fold(f"{entry.lead or ''} {entry.answer}"))),
+                    states_a_number(f"{entry.lead or ''} {entry.answer}"),
                     frozenset(w for w in words(" ".join([entry.ref, *entry.keys])) if "_" in w or w.isdigit()),
                 )
             )
@@ -1005,12 +1048,34 @@ BM25_WEIGHT, COVER_WEIGHT, NAME_WEIGHT, PHRASE_WEIGHT, KIND_BONUS, KIND_MARGIN =
 #: A whole section in brief answers "tell me about A/19", not a question about one of its rules ("can an interim ISSC
 #: be extended?" is settled by A/19.4.4, not by the A/19.4 overview): it weighs less unless the question names it.
 OVERVIEW_PENALTY = 0.2
+#: Coverages closer than this are the same (a paragraph must cover more of the question than its section's entry).
+COVERAGE_TIE = 0.01
 
 
-def breadth_penalty(entry: Indexed, named: frozenset[str]) -> float:
-    """What a whole section in brief loses against the paragraphs that each state one rule: OVERVIEW_PENALTY, unless
-    the question names the section ("what is 70110?")."""
-    return OVERVIEW_PENALTY if entry.kind == "overview" and not entry.sections & named else 0.0
+def breadth_penalty(entry: Indexed, named: frozenset[str], narrower_covers_more: bool = False) -> float:
+    """What a broad entry loses against the paragraphs that each state one rule, unless the question names its section
+    ("what is 70110?"): OVERVIEW_PENALTY for a whole section in brief; the same for any entry citing a whole section
+    (a role, a regulation) when an entry on one of its paragraphs covers more of the question ("who approves the
+    SSP?" is settled by A/9.1, not by the A/9 entry or the Administration's role)."""
+    if entry.sections & named:
+        return 0.0
+    return OVERVIEW_PENALTY if entry.kind == "overview" or narrower_covers_more else 0.0
+
+
+def narrower_covering_more(order: list[int], index: KnowledgeIndex, covered: dict[int, float]) -> set[int]:
+    """The candidates citing a section that another candidate's paragraph falls within ("A/9" for "A/9.1"), where that
+    paragraph's entry covers more of the question."""
+    within: dict[str, float] = {}  # an enclosing section -> the best coverage of a candidate within it
+    for i in order:
+        for section in index.entries[i].sections:
+            if "_" in section:
+                for ancestor in section_ancestors(section):
+                    within[ancestor] = max(within.get(ancestor, 0.0), covered[i])
+    return {
+        i
+        for i in order
+        if any(within.get(section, 0.0) > covered[i] + COVERAGE_TIE for section in index.entries[i].sections)
+    }
 
 
 def contains(sequence: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
@@ -1040,23 +1105,22 @@ def search(*, session: Session, question: str, limit: int = 3) -> Search:
     scores = index.bm25(asked.terms)
     order = [int(i) for i in np.argsort(-scores, kind="stable")[:CANDIDATES] if scores[i] > 0]
     top = float(scores[order[0]]) if order else 1.0
-    sequence, spelled = asked.sequence, asked.spelled_sequence
     base: dict[int, float] = {}
+    covered: dict[int, float] = {}
     for i in order:
         entry = index.entries[i]
-        longest = max(
-            (len(p) for p in entry.phrases if contains(sequence, p) or contains(spelled, p)),
-            default=0,
-        )
+        longest = max((asked.phrase_length(p) for p in entry.phrases), default=0)
+        covered[i] = index.coverage(asked, entry.stems)
         base[i] = (
             BM25_WEIGHT * float(scores[i]) / top
-            + COVER_WEIGHT * index.coverage(asked, entry.stems)
+            + COVER_WEIGHT * covered[i]
             + NAME_WEIGHT * index.coverage(asked, entry.names)
             + PHRASE_WEIGHT * min(longest, 4)
         )
     preferred = KIND_PREFERENCE.get(asked.kind or "", frozenset())
     named = frozenset(asked.sequence)
-    base = {i: v - breadth_penalty(index.entries[i], named) for i, v in base.items()}
+    broader = narrower_covering_more(order, index, covered)
+    base = {i: v - breadth_penalty(index.entries[i], named, i in broader) for i, v in base.items()}
     best_base = max(base.values(), default=0.0)
     final = {
         i: score + (KIND_BONUS if index.entries[i].kind in preferred and score >= best_base - KIND_MARGIN else 0.0)

@@ -1,10 +1,11 @@
 """The officer-visible quality bar of /ipslo ask on the DEVELOPMENT sets, on SQLite and PostgreSQL: on the project's
 own questions (tests/data/ask_questions.yaml) the first answer is the right one at least 9 times in 10; on the former
-held-out set, written blind in officers' language and read after it was measured (tests/data/ask_dev_seen.yaml), a
-floor that keeps everyday wording answered; on both, questions the base cannot answer get "I don't know".
+held-out sets, written blind in officers' language and read after each was measured once (tests/data/ask_dev_seen.yaml,
+v1; tests/data/ask_dev_seen_v2.yaml, v2), floors that keep everyday wording answered; on all, questions the base cannot
+answer get "I don't know".
 
-Only development sets are asserted here: the held-out set (tests/data/ask_heldout.yaml) is measured and reported by
-`scripts/ask_accuracy.py`, never tuned on. The misses are listed when a bar is not met.
+Only development sets are asserted here: the held-out set (tests/data/ask_heldout_v3.yaml) is measured and reported by
+`scripts/ask_accuracy.py`, never tuned on and never read here. The misses are listed when a bar is not met.
 """
 
 from __future__ import annotations
@@ -22,13 +23,18 @@ from storage.nations import list_nations
 
 QUESTIONS = Path(__file__).with_name("data") / "ask_questions.yaml"
 SEEN = Path(__file__).with_name("data") / "ask_dev_seen.yaml"
+SEEN_V2 = Path(__file__).with_name("data") / "ask_dev_seen_v2.yaml"
 TOP_1_BAR = 0.9
 ABSTAIN_BAR = 0.8
-#: The former held-out set: measured at 48.0% top-1 with 27.6% of answerable questions wrongly "I don't know" before
-#: everyday wording was read as such; these floors keep that from coming back.
-SEEN_TOP_1_BAR = 0.58
-SEEN_ABSTAIN_BAR = 0.95
-SEEN_FALSE_DONT_KNOW_BAR = 0.16
+#: The former held-out sets and their floors (top-1 at least, off-topic abstained at least, answerable questions
+#: wrongly "I don't know" at most). v1 was measured at 48.0% top-1 with 27.6% wrongly "I don't know" before everyday
+#: wording was read as such; v2 at 60.9% top-1, 92.0% abstained, 12.7% wrongly "I don't know". After the paragraph
+#: entries and ranking changes read from their misses: v1 72.4% / 96.7% / 11.8%, v2 77.3% / 92.0% / 8.2%. The floors
+#: keep what was gained from coming back.
+FORMER_HELD_OUT = {
+    "v1": (SEEN, 0.67, 0.95, 0.14),
+    "v2": (SEEN_V2, 0.72, 0.9, 0.1),
+}
 
 
 def load_questions(path: Path = QUESTIONS) -> list[dict]:
@@ -78,8 +84,12 @@ def test_top_1_accuracy_is_at_least_90_percent_and_unanswerable_questions_are_ab
         )
 
 
-def test_former_held_out_questions_in_everyday_wording_are_answered_and_off_topic_ones_abstained(database) -> None:
-    questions = load_questions(SEEN)
+@pytest.mark.parametrize("version", sorted(FORMER_HELD_OUT))
+def test_former_held_out_questions_in_everyday_wording_are_answered_and_off_topic_ones_abstained(
+    database, version: str
+) -> None:
+    path, top1_bar, abstain_bar, dont_know_bar = FORMER_HELD_OUT[version]
+    questions = load_questions(path)
     today = dt.date(2026, 11, 25)
     right = answerable = abstained = unanswerable = false_dont_know = 0
     misses = []
@@ -98,8 +108,8 @@ def test_former_held_out_questions_in_everyday_wording_are_answered_and_off_topi
             if not correct:
                 misses.append(f"{item['q']} -> expected {item['expect']}, answered {', '.join(understood.ranked[:3])}")
     top1, abstain, dont_know = right / answerable, abstained / unanswerable, false_dont_know / answerable
-    if top1 < SEEN_TOP_1_BAR or abstain < SEEN_ABSTAIN_BAR or dont_know > SEEN_FALSE_DONT_KNOW_BAR:
+    if top1 < top1_bar or abstain < abstain_bar or dont_know > dont_know_bar:
         pytest.fail(
-            f"top-1 {top1:.1%} (bar {SEEN_TOP_1_BAR:.0%}), abstained {abstain:.1%} (bar {SEEN_ABSTAIN_BAR:.0%}), "
-            f"false 'I don't know' {dont_know:.1%} (bar {SEEN_FALSE_DONT_KNOW_BAR:.0%}); misses:\n" + "\n".join(misses)
+            f"top-1 {top1:.1%} (bar {top1_bar:.0%}), abstained {abstain:.1%} (bar {abstain_bar:.0%}), "
+            f"false 'I don't know' {dont_know:.1%} (bar {dont_know_bar:.0%}); misses:\n" + "\n".join(misses)
         )
