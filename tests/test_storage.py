@@ -7,10 +7,11 @@ import datetime as dt
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, select
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, select, text
 
 import storage.models
-from storage.db import REFERENCE_DATA, Base, make_engine, migrate
+from storage.db import REFERENCE_DATA, Base, alembic_config, at_head, head_revision, make_engine, migrate
 from storage.nations import Assessment, ConditionOfEntry, Nation, load_reference
 from storage.officers import get_officer, remember_officer
 
@@ -29,6 +30,23 @@ def test_migrating_an_empty_database_leaves_no_difference_from_the_models(databa
             assert compare_metadata(context, Base.metadata) == []
         migrate(engine)  # a second start changes nothing
         assert {"nations", "assessments", "conditions_of_entry", "officers"} <= set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_a_start_skips_alembic_only_when_the_schema_is_at_alembics_head(database_url: str) -> None:
+    assert head_revision() == ScriptDirectory.from_config(alembic_config(None)).get_current_head()
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            assert not at_head(connection)  # an empty database: no version table yet
+        migrate(engine, "0011")
+        with engine.connect() as connection:
+            assert not at_head(connection)  # one migration behind: a start applies it
+        migrate(engine)
+        with engine.connect() as connection:
+            assert at_head(connection)
+            assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == head_revision()
     finally:
         engine.dispose()
 
