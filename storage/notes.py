@@ -118,18 +118,44 @@ def fold_map(text: str) -> tuple[str, list[int]]:
 
     Japanese and Thai keep their marks: only Latin letters lose accents, so が stays が and ā becomes a.
     """
+    if text.isascii():  # most notes: lower case, apostrophes dropped, nothing else moves
+        if "'" not in text and "`" not in text:
+            return text.lower(), list(range(len(text)))
+        kept = [i for i, char in enumerate(text) if char not in _APOSTROPHES]
+        return "".join(text[i] for i in kept).lower(), kept
     out: list[str] = []
     origin: list[int] = []
     previous_latin = False
     for i, char in enumerate(text):
-        if char in _APOSTROPHES:
+        folded = _FOLDED.get(char) or _fold_char(char)
+        if folded is _APOSTROPHE:
             continue
-        if unicodedata.combining(char):
+        if folded is _COMBINING:
             if previous_latin:
                 continue  # an accent typed separately after a Latin letter
             out.append(char)
             origin.append(i)
             continue
+        out.append(folded[0])
+        origin.append(i)
+        previous_latin = folded[1]
+    return "".join(out), origin
+
+
+#: What :func:`fold_map` makes of each character it has met: (the folded character, whether it is Latin), or one of
+#: the two markers below.
+_FOLDED: dict[str, tuple[str, bool]] = {}
+_APOSTROPHE = ("'", False)
+_COMBINING = ("\u0301", False)
+
+
+def _fold_char(original: str) -> tuple[str, bool]:
+    char = original
+    if char in _APOSTROPHES:
+        folded = _APOSTROPHE
+    elif unicodedata.combining(char):
+        folded = _COMBINING
+    else:
         decomposed = unicodedata.normalize("NFD", char)
         base = decomposed[0]
         if len(decomposed) > 1 and base < _LATIN_END and all(unicodedata.combining(c) for c in decomposed[1:]):
@@ -137,10 +163,10 @@ def fold_map(text: str) -> tuple[str, list[int]]:
         lower = char.lower()
         if len(lower) != 1:
             lower = char
-        out.append(lower)
-        origin.append(i)
-        previous_latin = char < _LATIN_END or "\u1e00" <= char <= "\u1eff"
-    return "".join(out), origin
+        folded = (lower, char < _LATIN_END or "\u1e00" <= char <= "\u1eff")
+    if len(_FOLDED) < 100_000:  # every character officers write, once
+        _FOLDED[original] = folded
+    return folded
 
 
 def fold(text: str) -> str:
