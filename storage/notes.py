@@ -495,13 +495,13 @@ def search(
         filters.append("n.tags LIKE :tag")
         params["tag"] = f"% {tag} %"
     by_characters = bool(words) and unspaced(words)
-    if by_characters:
-        for number, word in enumerate(words):
-            escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            filters.append(f"n.search_text LIKE :part{number} ESCAPE '\\'")
-            params[f"part{number}"] = f"%{escaped}%"
-    where = " AND ".join(filters)
     postgres = _is_postgres(session)
+    if by_characters:  # the characters anywhere in the folded text (both are folded: no case to ignore)
+        find = "strpos" if postgres else "instr"
+        for number, word in enumerate(words):
+            filters.append(f"{find}(n.search_text, :part{number}) > 0")
+            params[f"part{number}"] = word
+    where = " AND ".join(filters)
     if not words:
         sql = (
             f"SELECT n.id, 0.0 AS rank, 0 AS pool FROM notes n WHERE {where} "
