@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, DateTime, Engine, MetaData, create_engine, event, inspect, text
+from sqlalchemy import Connection, DateTime, Engine, MetaData, String, create_engine, event, inspect, select, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import DeclarativeBase, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 #: What ``recorded_by`` says for rows that came from the shipped reference data.
@@ -55,6 +56,41 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+# --- the shipped reference data: loaded again only when it changed ---------------------------------------
+
+STORAGE = Path(__file__).parent
+
+
+class ReferenceLoad(Base):
+    """What shipped reference data this database last loaded: a digest of the files and of their loaders. A start
+    that finds the same digest has nothing to load (loading is idempotent, so skipping it changes nothing)."""
+
+    __tablename__ = "reference_loads"
+    __table_args__ = {"info": {"backup": False}}  # a restored database loads the reference data again
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64))
+    loaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+def reference_digest() -> str:
+    """A digest of every file under ``storage/reference`` and of the modules that load them (``nations.py``,
+    ``knowledge.py``, this one): any change to what would be loaded, or to how, changes it."""
+    digest = hashlib.sha256()
+    files = sorted((STORAGE / "reference").rglob("*.yaml"))
+    for path in [*files, STORAGE / "nations.py", STORAGE / "knowledge.py", Path(__file__)]:
+        digest.update(str(path.relative_to(STORAGE)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def reference_is_loaded(*, session: Session, digest: str) -> bool:
+    return session.scalar(select(ReferenceLoad.digest).where(ReferenceLoad.name == "shipped")) == digest
+
+
+def record_reference_load(*, session: Session, digest: str) -> None:
+    session.merge(ReferenceLoad(name="shipped", digest=digest, loaded_at=utcnow()))
 
 
 def normalize_url(url: str) -> str:
