@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import Connection, Engine, MetaData, Table, func, inspect, select, text
+from sqlalchemy import Connection, Engine, MetaData, Table, delete, func, inspect, select, text
 from sqlalchemy import types as sqltypes
 
 from storage.db import REFERENCE_DATA, Base, ReferenceLoad, migrate, utcnow
@@ -287,7 +287,7 @@ def restore(engine: Engine, backup: Backup, *, replace: bool = False) -> dict[st
         if connection.dialect.name == "postgresql":
             reset_sequences(connection, tables)
         if inspect(connection).has_table(ReferenceLoad.__tablename__):  # (a backup's older schema may lack it)
-            connection.execute(ReferenceLoad.__table__.delete())  # the next start loads the shipped data again
+            connection.execute(delete(ReferenceLoad))  # the next start loads the shipped data again
     migrate(engine)
     return loaded
 
