@@ -517,8 +517,13 @@ def search(
     else:
         params["q"] = " ".join(words) if postgres else _fts5_query(words)
         sql = _best_first_sql(postgres, where if len(filters) > 1 else None)
-    if postgres:  # a search reads a few thousand rows at most: starting parallel workers costs more than it saves
-        session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+    if postgres:
+        # A search reads a few hundred rows at most: starting parallel workers costs more than it saves. And each
+        # search is planned for its own words: psycopg prepares a statement run five times, after which PostgreSQL
+        # may settle on one generic plan for every word, which for a common word reads every note that has it.
+        session.execute(
+            text("SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL plan_cache_mode = force_custom_plan")
+        )
     rows = session.execute(text(sql), params).all()
     ranked = [(row.id, float(row.rank)) for row in rows]
     capped = bool(words) and any(row.pool >= RANK_POOL for row in rows)
