@@ -49,6 +49,7 @@ from commands.language import (
 )
 from storage import officers, repeats
 from storage.db import (
+    hold_start_lock,
     make_engine,
     make_sessions,
     migrate,
@@ -80,6 +81,7 @@ def open_database(settings: Settings) -> Database:
     sessions = make_sessions(engine)
     digest = reference_digest()
     with sessions.begin() as session:
+        hold_start_lock(session)  # one process loads changed reference data; the others then find it loaded
         if not reference_is_loaded(session=session, digest=digest):
             load_reference(session=session)
             load_knowledge(session=session)

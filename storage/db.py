@@ -136,6 +136,14 @@ def alembic_config(engine: Engine) -> Any:
     return config
 
 
+def hold_start_lock(connection: Connection | Session) -> None:
+    """On PostgreSQL, wait for any other process that is migrating or loading the reference data, until the end of
+    this transaction (SQLite serves one process)."""
+    dialect = connection.get_bind().dialect if isinstance(connection, Session) else connection.dialect
+    if dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(7270001)"))
+
+
 @lru_cache(maxsize=1)
 def head_revision() -> str | None:
     """The newest migration's revision, read from the files in ``migrations/versions`` without Alembic (importing it
@@ -168,9 +176,7 @@ def at_head(connection: Connection) -> bool:
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Bring the database to ``revision`` (the newest schema by default)."""
     with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            # Several processes may start at once: one migrates, the others wait for it.
-            connection.execute(text("SELECT pg_advisory_xact_lock(7270001)"))
+        hold_start_lock(connection)  # several processes may start at once: one migrates, the others wait for it
         if revision == "head" and at_head(connection):
             return
         from alembic import command
