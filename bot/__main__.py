@@ -154,11 +154,13 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_scheduler(settings=settings, database=database)
 
-    from bot.console import run_console
-
     if verb == "console":
+        from bot.console import run_console
+
         return run_console(settings=settings, database=database, admin=args.admin, user_id=args.user, tz=args.tz)
     if not settings.has_slack_tokens:
+        from bot.console import run_console  # (the Slack stand-in and its web server: only without Slack)
+
         print(
             "No Slack tokens set (SLACK_BOT_TOKEN, SLACK_APP_TOKEN): starting the local console instead.",
             file=sys.stderr,

@@ -49,7 +49,16 @@ from commands.language import (
     member,
 )
 from storage import officers, repeats
-from storage.db import make_engine, make_sessions, migrate, utcnow
+from storage.db import (
+    hold_start_lock,
+    make_engine,
+    make_sessions,
+    migrate,
+    record_reference_load,
+    reference_digest,
+    reference_is_loaded,
+    utcnow,
+)
 from storage.knowledge import load_knowledge
 from storage.nations import load_reference
 
@@ -66,13 +75,18 @@ class Database:
 
 
 def open_database(settings: Settings) -> Database:
-    """Connect, migrate to the newest schema and load the shipped reference data (all idempotent)."""
+    """Connect, migrate to the newest schema and load the shipped reference data (all idempotent; the reference data
+    only when it changed since this database last loaded it)."""
     engine = make_engine(settings.database_url)
     migrate(engine)
     sessions = make_sessions(engine)
+    digest = reference_digest()
     with sessions.begin() as session:
-        load_reference(session=session)
-        load_knowledge(session=session)
+        hold_start_lock(session)  # one process loads changed reference data; the others then find it loaded
+        if not reference_is_loaded(session=session, digest=digest):
+            load_reference(session=session)
+            load_knowledge(session=session)
+            record_reference_load(session=session, digest=digest)
     return Database(engine, sessions)
 
 

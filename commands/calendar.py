@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from icalendar import Alarm, Calendar, Event
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -34,6 +34,9 @@ from storage.nations import Assessment, Nation
 from storage.officers import Officer
 from storage.reminders import Reminder
 from storage.visits import Visit
+
+if TYPE_CHECKING:  # icalendar is imported where a feed is written, not at start-up
+    from icalendar import Calendar, Event
 
 PRODID = "-//USCG FEACT IPSLO//ipslo-bot//EN"
 UID_DOMAIN = "ipslo-bot"
@@ -163,6 +166,8 @@ def changes(created: dt.datetime, updated: dt.datetime | None) -> int:
 
 
 def visit_event(visit: Visit, ctx: FeedContext, *, busy: bool) -> Event:
+    from icalendar import Event
+
     nation = ctx.nations.get(visit.nation_iso2)
     nation_name = nation.name if nation else visit.nation_iso2
     imported = ctx.imported.get(visit.id)
@@ -204,6 +209,8 @@ def visit_event(visit: Visit, ctx: FeedContext, *, busy: bool) -> Event:
 
 
 def reminder_event(reminder: Reminder, ctx: FeedContext) -> Event:
+    from icalendar import Alarm, Event
+
     first = reminder.text.strip().splitlines()[0] if reminder.text.strip() else "Reminder"
     event = Event()
     event.add("uid", f"reminder-{reminder.id}@{UID_DOMAIN}")
@@ -238,6 +245,8 @@ def reminder_event(reminder: Reminder, ctx: FeedContext) -> Event:
 
 def reassessment_events(session: Session, ctx: FeedContext) -> list[Event]:
     """Each area nation's reassessment deadline (3 years after its newest assessment, 46 U.S.C. 70108(d))."""
+    from icalendar import Event
+
     latest = nation_store.latest_assessments(session=session)
     changed = {
         row.nation_iso2: (row.newest_id, row.newest_at)
@@ -283,6 +292,8 @@ def reassessment_events(session: Session, ctx: FeedContext) -> list[Event]:
 
 def feed_calendar(*, session: Session, feed: CalendarFeed, now: dt.datetime) -> Calendar:
     """The calendar a feed serves, read from the database as it is now."""
+    from icalendar import Calendar
+
     nations = {n.iso2: n for n in nation_store.list_nations(session=session)}
     names = {o.user_id: o.name for o in session.scalars(select(Officer))}
     owner = names.get(feed.user_id, feed.user_id)

@@ -30,10 +30,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import Connection, Engine, MetaData, Table, func, select, text
+from sqlalchemy import Connection, Engine, MetaData, Table, delete, func, inspect, select, text
 from sqlalchemy import types as sqltypes
 
-from storage.db import REFERENCE_DATA, Base, migrate, utcnow
+from storage.db import REFERENCE_DATA, Base, ReferenceLoad, migrate, utcnow
 
 FORMAT = "ipslo-backup"
 VERSION = 1
@@ -286,6 +286,8 @@ def restore(engine: Engine, backup: Backup, *, replace: bool = False) -> dict[st
             loaded[table.name] = len(records)
         if connection.dialect.name == "postgresql":
             reset_sequences(connection, tables)
+        if inspect(connection).has_table(ReferenceLoad.__tablename__):  # (a backup's older schema may lack it)
+            connection.execute(delete(ReferenceLoad))  # the next start loads the shipped data again
     migrate(engine)
     return loaded
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
+from sqlalchemy import Connection, DateTime, Engine, MetaData, String, create_engine, event, inspect, select, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import DeclarativeBase, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 #: What ``recorded_by`` says for rows that came from the shipped reference data.
@@ -55,6 +58,41 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+# --- the shipped reference data: loaded again only when it changed ---------------------------------------
+
+STORAGE = Path(__file__).parent
+
+
+class ReferenceLoad(Base):
+    """What shipped reference data this database last loaded: a digest of the files and of their loaders. A start
+    that finds the same digest has nothing to load (loading is idempotent, so skipping it changes nothing)."""
+
+    __tablename__ = "reference_loads"
+    __table_args__ = {"info": {"backup": False}}  # a restored database loads the reference data again
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64))
+    loaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+def reference_digest() -> str:
+    """A digest of every file under ``storage/reference`` and of the modules that load them (``nations.py``,
+    ``knowledge.py``, this one): any change to what would be loaded, or to how, changes it."""
+    digest = hashlib.sha256()
+    files = sorted((STORAGE / "reference").rglob("*.yaml"))
+    for path in [*files, STORAGE / "nations.py", STORAGE / "knowledge.py", Path(__file__)]:
+        digest.update(str(path.relative_to(STORAGE)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def reference_is_loaded(*, session: Session, digest: str) -> bool:
+    return session.scalar(select(ReferenceLoad.digest).where(ReferenceLoad.name == "shipped")) == digest
+
+
+def record_reference_load(*, session: Session, digest: str) -> None:
+    session.merge(ReferenceLoad(name="shipped", digest=digest, loaded_at=utcnow()))
+
+
 def normalize_url(url: str) -> str:
     """Accept the ``postgres://`` URLs hosting platforms hand out, and use the psycopg 3 driver for PostgreSQL."""
     if url.startswith("postgres://"):
@@ -98,15 +136,52 @@ def alembic_config(engine: Engine) -> Any:
     return config
 
 
+def hold_start_lock(connection: Connection | Session) -> None:
+    """On PostgreSQL, wait for any other process that is migrating or loading the reference data, until the end of
+    this transaction (SQLite serves one process)."""
+    dialect = connection.get_bind().dialect if isinstance(connection, Session) else connection.dialect
+    if dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(7270001)"))
+
+
+@lru_cache(maxsize=1)
+def head_revision() -> str | None:
+    """The newest migration's revision, read from the files in ``migrations/versions`` without Alembic (importing it
+    and its scripts takes a third of a second); None when they do not form one line."""
+    revisions: set[str] = set()
+    replaced: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        if path.name == "__init__.py" or path.name.startswith(".#"):  # what Alembic skips too
+            continue
+        source = path.read_text(encoding="utf-8")
+        revision = re.search(r"""^revision\b[^=\n]*=\s*["']([^"']+)["']""", source, re.MULTILINE)
+        down = re.search(r"""^down_revision\b[^=\n]*=\s*(?:["']([^"']+)["']|None)""", source, re.MULTILINE)
+        if revision is None or down is None:
+            return None
+        revisions.add(revision[1])
+        if down[1]:
+            replaced.add(down[1])
+    heads = revisions - replaced
+    return heads.pop() if len(heads) == 1 else None
+
+
+def at_head(connection: Connection) -> bool:
+    """Whether the database's schema is already the newest (a start that finds nothing to do need not run Alembic)."""
+    head = head_revision()
+    if head is None or not inspect(connection).has_table("alembic_version"):
+        return False
+    return [row[0] for row in connection.execute(text("SELECT version_num FROM alembic_version"))] == [head]
+
+
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Bring the database to ``revision`` (the newest schema by default)."""
-    from alembic import command
-
-    config = alembic_config(engine)
     with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            # Several processes may start at once: one migrates, the others wait for it.
-            connection.execute(text("SELECT pg_advisory_xact_lock(7270001)"))
+        hold_start_lock(connection)  # several processes may start at once: one migrates, the others wait for it
+        if revision == "head" and at_head(connection):
+            return
+        from alembic import command
+
+        config = alembic_config(engine)
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 

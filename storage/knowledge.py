@@ -12,17 +12,20 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import bm25s
-import numpy as np
-import snowballstemmer
 import yaml
 from sqlalchemy import JSON, Date, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
-from wordfreq import zipf_frequency
 
 from storage.db import REFERENCE_DATA, Base, UTCDateTime, utcnow
+
+if TYPE_CHECKING:  # bm25s, numpy, snowballstemmer and wordfreq are imported where used: only `ask` needs them
+    import bm25s
+    import numpy as np
+
+#: libyaml's loader when PyYAML has it (ten times faster at start-up), else the pure-Python one: the same data.
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 KNOWLEDGE = Path(__file__).with_name("reference") / "knowledge"
 
@@ -355,7 +358,12 @@ def words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9_]+", text)
 
 
-STEMMER = snowballstemmer.stemmer("english")
+@lru_cache(maxsize=1)
+def stemmer() -> Any:
+    """The English Snowball stemmer, made on first use."""
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")
 
 
 @lru_cache(maxsize=65536)
@@ -365,7 +373,7 @@ def stem(word: str) -> str:
     word = NUMBER_WORDS.get(word, word)
     if "_" in word or not word.isalpha():
         return word
-    return STEMMER.stemWord(word)
+    return stemmer().stemWord(word)
 
 
 def content_words(text: str) -> list[str]:
@@ -393,7 +401,7 @@ def read_entries(folder: Path = KNOWLEDGE) -> list[dict[str, Any]]:
     entries: list[dict[str, Any]] = []
     for path in sorted(folder.glob("*.yaml")):
         with path.open(encoding="utf-8") as handle:
-            items = (yaml.safe_load(handle) or {}).get("entries") or []
+            items = (yaml.load(handle, Loader=YAML_LOADER) or {}).get("entries") or []
         for item in items:
             missing = [name for name in REQUIRED if not item.get(name)]
             if missing:
@@ -871,6 +879,8 @@ class KnowledgeIndex:
         for word in sorted(self.words):
             if word.isalpha() and len(word) >= 3:
                 self.by_start.setdefault(word[0], []).append(word)
+        import bm25s
+
         self.fields: dict[str, bm25s.BM25] = {}
         for name, corpus in tokens.items():
             if self.size and any(corpus):
@@ -943,6 +953,8 @@ class KnowledgeIndex:
 
     def bm25(self, terms: tuple[str, ...]) -> np.ndarray:
         """Every entry's weighted BM25 score for the terms."""
+        import numpy as np
+
         total = np.zeros(self.size)
         if not terms:
             return total
@@ -982,6 +994,8 @@ def everyday_share(word: str) -> float:
     common words."""
     if not word.isalpha():
         return 1.0
+    from wordfreq import zipf_frequency
+
     zipf = zipf_frequency(word, "en")
     if zipf <= EVERYDAY_FROM:
         return 1.0
@@ -1100,6 +1114,8 @@ def answers_well(question: Question, entry: Indexed, index: KnowledgeIndex) -> b
 def search(*, session: Session, question: str, limit: int = 3) -> Search:
     """The entries that best answer a question in plain English, best first; always ``limit`` of them when there are
     that many. ``confident`` says whether the best one settles the question well enough to be shown as its answer."""
+    import numpy as np
+
     index = knowledge_index(session=session)
     asked = index.read(question)
     scores = index.bm25(asked.terms)

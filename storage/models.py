@@ -1,7 +1,7 @@
 """Every table of the bot, imported in one place so the metadata (and Alembic's autogenerate) sees them all."""
 
 from storage.calendar import CalendarFeed
-from storage.db import Base
+from storage.db import Base, ReferenceLoad
 from storage.knowledge import AskMiss, KnowledgeEntry
 from storage.nations import Assessment, CoeConfirmation, CoeException, ConditionOfEntry, Nation, ReferenceChange
 from storage.notes import Note, NoteChange, NoteFollowUp
@@ -32,6 +32,7 @@ __all__ = [
     "NoteFollowUp",
     "Officer",
     "ReferenceChange",
+    "ReferenceLoad",
     "Reminder",
     "SlackRequest",
     "Visit",

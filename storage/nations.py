@@ -416,7 +416,7 @@ NATION_FIELDS = (
 
 def read_reference(name: str) -> dict[str, Any]:
     with (REFERENCE / name).open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+        return yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml's when there
 
 
 @dataclass(frozen=True)

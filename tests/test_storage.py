@@ -7,10 +7,23 @@ import datetime as dt
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, select
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, select, text, update
 
 import storage.models
-from storage.db import REFERENCE_DATA, Base, make_engine, migrate
+from bot.runtime import open_database
+from bot.settings import Settings
+from storage.db import (
+    REFERENCE_DATA,
+    Base,
+    ReferenceLoad,
+    alembic_config,
+    at_head,
+    head_revision,
+    make_engine,
+    migrate,
+    reference_digest,
+)
 from storage.nations import Assessment, ConditionOfEntry, Nation, load_reference
 from storage.officers import get_officer, remember_officer
 
@@ -31,6 +44,46 @@ def test_migrating_an_empty_database_leaves_no_difference_from_the_models(databa
         assert {"nations", "assessments", "conditions_of_entry", "officers"} <= set(inspect(engine).get_table_names())
     finally:
         engine.dispose()
+
+
+def test_a_start_skips_alembic_only_when_the_schema_is_at_alembics_head(database_url: str) -> None:
+    assert head_revision() == ScriptDirectory.from_config(alembic_config(None)).get_current_head()
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            assert not at_head(connection)  # an empty database: no version table yet
+        migrate(engine, "0011")
+        with engine.connect() as connection:
+            assert not at_head(connection)  # one migration behind: a start applies it
+        migrate(engine)
+        with engine.connect() as connection:
+            assert at_head(connection)
+            assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == head_revision()
+    finally:
+        engine.dispose()
+
+
+def test_a_start_loads_the_shipped_data_again_only_when_it_changed(database_url: str) -> None:
+    settings = Settings(database_url=database_url)
+    first = open_database(settings)
+    with first.sessions.begin() as session:  # a shipped row as an older version of the files had it
+        session.get(Nation, "FJ").official_name = "Dominion of Fiji"
+    first.engine.dispose()
+
+    same = open_database(settings)  # the same files: nothing to load, so nothing is touched
+    with same.sessions() as session:
+        assert session.get(Nation, "FJ").official_name == "Dominion of Fiji"
+        session.execute(update(ReferenceLoad).values(digest="files of an older version"))
+        session.commit()
+    same.engine.dispose()
+
+    changed = open_database(settings)  # other files (or loaders): loaded again, as every start did before
+    try:
+        with changed.sessions() as session:
+            assert session.get(Nation, "FJ").official_name == "Republic of Fiji"
+            assert session.get(ReferenceLoad, "shipped").digest == reference_digest()
+    finally:
+        changed.engine.dispose()
 
 
 def test_reference_data_loads_once_and_again_changes_nothing(database) -> None:
