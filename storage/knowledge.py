@@ -17,12 +17,11 @@ from typing import Any
 import bm25s
 import numpy as np
 import snowballstemmer
-import yaml
 from sqlalchemy import JSON, Date, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from wordfreq import zipf_frequency
 
-from storage.db import REFERENCE_DATA, Base, UTCDateTime, utcnow
+from storage.db import REFERENCE_DATA, Base, UTCDateTime, read_yaml, utcnow
 
 KNOWLEDGE = Path(__file__).with_name("reference") / "knowledge"
 
@@ -390,8 +389,7 @@ def read_entries(folder: Path = KNOWLEDGE) -> list[dict[str, Any]]:
     resolve. Raises ValueError naming the file and entry."""
     entries: list[dict[str, Any]] = []
     for path in sorted(folder.glob("*.yaml")):
-        with path.open(encoding="utf-8") as handle:
-            items = (yaml.safe_load(handle) or {}).get("entries") or []
+        items = (read_yaml(path) or {}).get("entries") or []
         for item in items:
             missing = [name for name in REQUIRED if not item.get(name)]
             if missing:
