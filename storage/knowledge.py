@@ -470,6 +470,7 @@ def get_entries(*, session: Session, ids: list[str]) -> list[KnowledgeEntry]:
     return [found[i] for i in ids if i in found]
 
 
+@lru_cache(maxsize=65536)  # every look-up puts every entry's keys, titles and refs in this form
 def key_form(typed: str) -> str:
     """A section or term as typed, in one canonical form: "isps a 16" -> "a/16", "SOLAS XI-2 reg 6" -> "xi-2/6",
     "46 USC 70110" -> "70110"."""
