@@ -483,7 +483,9 @@ def serve(app, database: Database) -> tuple[str, _ThreadingWSGIServer]:
     server = make_server(
         "127.0.0.1", 0, wsgi_app(app, database), server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
     )
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    # Stopping the server (server.shutdown()) waits until its thread next looks, up to poll_interval: every test
+    # that is served stops one.
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.005}, daemon=True).start()
     return f"http://127.0.0.1:{server.server_address[1]}", server
 
 
