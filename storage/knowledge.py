@@ -9,10 +9,11 @@ import math
 import re
 import threading
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import bm25s
 import numpy as np
@@ -24,6 +25,8 @@ from wordfreq import zipf_frequency
 from storage.db import REFERENCE_DATA, Base, UTCDateTime, read_yaml, utcnow
 
 KNOWLEDGE = Path(__file__).with_name("reference") / "knowledge"
+
+T = TypeVar("T")
 
 #: What kind of fact an entry states, so "how long", "who", "can" questions can prefer the entry stating that property.
 KINDS = (
@@ -504,7 +507,10 @@ def key_index(entries: list[KnowledgeEntry]) -> dict[str, KnowledgeEntry]:
 
 def find_by_key(*, session: Session, typed: str) -> KnowledgeEntry | None:
     """The entry a section number, abbreviation or title names exactly, e.g. "A/16", "XI-2/6", "70110", "DoS"."""
-    return key_index(list_entries(session=session)).get(key_form(typed))
+    entry_id = _built(session, "keys", lambda entries: {form: e.id for form, e in key_index(entries).items()}).get(
+        key_form(typed)
+    )
+    return session.get(KnowledgeEntry, entry_id) if entry_id is not None else None
 
 
 #: The numbered families of sections, by how their keys begin in :func:`key_form`: what to call them and how to show a
@@ -949,25 +955,32 @@ def everyday_share(word: str) -> float:
 #: something the base never mentions must not be answered.
 UNKNOWN_WEIGHT = 0.75
 
-_INDEXES: dict[str, tuple[tuple, KnowledgeIndex]] = {}
+#: (database, what) -> (the entries' signature, what was built from them): the search index, the entries by key.
+_INDEXES: dict[tuple[str, str], tuple[tuple, Any]] = {}
 _INDEX_LOCK = threading.Lock()
+
+
+def _built(session: Session, what: str, build: Callable[[list[KnowledgeEntry]], T]) -> T:
+    """What ``build`` makes of the entries in this database, made once and again when an entry is added, changed or
+    removed (their count or newest change differs)."""
+    count, latest = session.execute(select(func.count(), func.max(KnowledgeEntry.recorded_at))).one()
+    key = (str(session.get_bind().engine.url), what)
+    signature = (count, latest)
+    with _INDEX_LOCK:
+        cached = _INDEXES.get(key)
+        if cached is not None and cached[0] == signature:
+            return cached[1]
+    built = build(list_entries(session=session))
+    with _INDEX_LOCK:
+        if len(_INDEXES) > 32:
+            _INDEXES.clear()
+        _INDEXES[key] = (signature, built)
+    return built
 
 
 def knowledge_index(*, session: Session) -> KnowledgeIndex:
     """The index of the entries in this database, built once and rebuilt when an entry is added, changed or removed."""
-    count, latest = session.execute(select(func.count(), func.max(KnowledgeEntry.recorded_at))).one()
-    database = str(session.get_bind().engine.url)
-    signature = (count, latest)
-    with _INDEX_LOCK:
-        cached = _INDEXES.get(database)
-        if cached is not None and cached[0] == signature:
-            return cached[1]
-    index = KnowledgeIndex(list_entries(session=session))
-    with _INDEX_LOCK:
-        if len(_INDEXES) > 16:
-            _INDEXES.clear()
-        _INDEXES[database] = (signature, index)
-    return index
+    return _built(session, "search", KnowledgeIndex)
 
 
 @dataclass(frozen=True)

@@ -102,18 +102,20 @@ def postgres_schema_url() -> Generator[str, None, None]:
 # transaction; a copy whose structure a test changed (a dropped table) is dropped.
 
 
-def _knowledge_index(url: str) -> tuple[Any, Any]:
-    """The search index of the knowledge base at ``url``, as ``storage.knowledge`` keeps it: (signature, index).
+def _knowledge_indexes(url: str) -> dict[str, Any]:
+    """What ``storage.knowledge`` builds from the knowledge entries at ``url`` and keeps (the search index, the entries
+    by key), each as (signature, what was built).
 
-    A copy of the template holds the template's knowledge entries, so its index is the template's: the ``database``
-    fixture hands it to each copy instead of building the same index again (a second or more of work) the first time
-    a test asks a question. It is keyed, as in production, by the entries' count and newest change, so a test that
-    edits the knowledge base gets a new index built from its own entries."""
+    A copy of the template holds the template's knowledge entries, so what is built from them is the template's: the
+    ``database`` fixture hands it to each copy instead of building the same again (a second or more of work) the
+    first time a test asks a question. It is kept, as in production, by the entries' count and newest change, so a
+    test that edits the knowledge base gets it built again from its own entries."""
     engine = make_engine(url)
     try:
         with make_sessions(engine)() as session:
             knowledge.knowledge_index(session=session)
-        return knowledge._INDEXES[str(engine.url)]
+            knowledge.find_by_key(session=session, typed="A/16")
+        return {what: built for (database, what), built in knowledge._INDEXES.items() if database == str(engine.url)}
     finally:
         engine.dispose()
 
@@ -125,7 +127,7 @@ class SqliteTemplate:
         with database.engine.connect() as connection:
             connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         database.engine.dispose()
-        self.knowledge = _knowledge_index(f"sqlite:///{self.path}")
+        self.knowledge = _knowledge_indexes(f"sqlite:///{self.path}")
 
     def copy_to(self, url: str) -> None:
         target = Path(make_url(url).database or "")
@@ -155,7 +157,7 @@ class PostgresTemplate:
         engine.dispose()
         database = open_database(Settings(database_url=_schema_url(self.schema)))  # loads the data, as at start
         database.engine.dispose()
-        self.knowledge = _knowledge_index(_schema_url(self.schema))
+        self.knowledge = _knowledge_indexes(_schema_url(self.schema))
 
         with admin.connect() as connection:
             tables = connection.execute(
@@ -405,7 +407,8 @@ def database(
     if database_url not in getattr(template, "filled", ()):
         template.copy_to(database_url)
     engine = make_engine(database_url)
-    knowledge._INDEXES[str(engine.url)] = template.knowledge  # the copy's entries are the template's
+    for what, built in template.knowledge.items():  # the copy's knowledge entries are the template's
+        knowledge._INDEXES[(str(engine.url), what)] = built
     database = Database(engine, make_sessions(engine))
     yield database
     database.engine.dispose()
