@@ -35,6 +35,9 @@ def create_app(
     """The app; ``style`` draws replies (Slack's mrkdwn unless told otherwise: the console asks for plain text)."""
     client = client or slack_client(settings)
     app = App(
+        # Bolt's loggers are named after the app ("app.py:..."); named here, Bolt does not walk the whole call stack
+        # (inspect.stack() reads the source of every frame) each time an app is made.
+        name="app.py",
         listener_executor=listener_executor,  # runs lazy listeners (work after the ack); the console waits on it
         client=client,
         signing_secret=settings.slack_signing_secret or "",

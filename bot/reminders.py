@@ -151,7 +151,9 @@ def deliver(
         if temporary is not None:
             reason, least = temporary
             wait = max(least, min(retry_first * 2 ** max(attempts - 1, 0), RETRY_MOST))
-            return _retry(bot, reminder_id, worker, reason, now + wait, channel)
+            # From Slack's answer, not from the claim: Retry-After counts from the 429, and the calls before it
+            # (the officer's time zone, opening the DM) may have taken a while.
+            return _retry(bot, reminder_id, worker, reason, utcnow() + wait, channel)
         if isinstance(error, SlackApiError):
             reason = failure_reason(error)
             log.warning("Reminder %s to %s failed: %s", reminder_id, owner, reason)

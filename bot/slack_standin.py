@@ -151,6 +151,9 @@ def _text_of(obj: Any) -> str:
 class SlackStandIn:
     """A local, in-memory Slack Web API. Use as a context manager or start()/stop()."""
 
+    #: How often the server's thread looks whether stop() was called: stop() waits up to this long.
+    poll_interval = 0.05
+
     def __init__(
         self,
         *,
@@ -208,7 +211,7 @@ class SlackStandIn:
         self._server = server
         self.port = server.server_address[1]
         self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="slack-standin", daemon=True
+            target=server.serve_forever, kwargs={"poll_interval": self.poll_interval}, name="slack-standin", daemon=True
         )
         self._thread.start()
         return self

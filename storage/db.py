@@ -9,6 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import yaml
 from sqlalchemy import Connection, DateTime, Engine, MetaData, String, create_engine, event, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
@@ -18,6 +19,17 @@ from sqlalchemy.types import TypeDecorator
 REFERENCE_DATA = "reference-data"
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+
+#: libyaml's safe loader where PyYAML was built with it (the same results, ten times faster: every start reads the
+#: reference data and knowledge base), else PyYAML's own.
+SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def read_yaml(path: Path) -> Any:
+    """A YAML file (the shipped reference data), read with the safe loader."""
+    with path.open(encoding="utf-8") as handle:
+        return yaml.load(handle, Loader=SAFE_LOADER)
+
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",

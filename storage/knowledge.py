@@ -9,25 +9,26 @@ import math
 import re
 import threading
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import yaml
 from sqlalchemy import JSON, Date, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from storage.db import REFERENCE_DATA, Base, UTCDateTime, utcnow
+from storage.db import REFERENCE_DATA, Base, UTCDateTime, read_yaml, utcnow
 
 if TYPE_CHECKING:  # bm25s, numpy, snowballstemmer and wordfreq are imported where used: only `ask` needs them
     import bm25s
     import numpy as np
 
 #: libyaml's loader when PyYAML has it (ten times faster at start-up), else the pure-Python one: the same data.
-YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 KNOWLEDGE = Path(__file__).with_name("reference") / "knowledge"
+
+T = TypeVar("T")
 
 #: What kind of fact an entry states, so "how long", "who", "can" questions can prefer the entry stating that property.
 KINDS = (
@@ -400,8 +401,7 @@ def read_entries(folder: Path = KNOWLEDGE) -> list[dict[str, Any]]:
     resolve. Raises ValueError naming the file and entry."""
     entries: list[dict[str, Any]] = []
     for path in sorted(folder.glob("*.yaml")):
-        with path.open(encoding="utf-8") as handle:
-            items = (yaml.load(handle, Loader=YAML_LOADER) or {}).get("entries") or []
+        items = (read_yaml(path) or {}).get("entries") or []
         for item in items:
             missing = [name for name in REQUIRED if not item.get(name)]
             if missing:
@@ -482,6 +482,7 @@ def get_entries(*, session: Session, ids: list[str]) -> list[KnowledgeEntry]:
     return [found[i] for i in ids if i in found]
 
 
+@lru_cache(maxsize=65536)  # every look-up puts every entry's keys, titles and refs in this form
 def key_form(typed: str) -> str:
     """A section or term as typed, in one canonical form: "isps a 16" -> "a/16", "SOLAS XI-2 reg 6" -> "xi-2/6",
     "46 USC 70110" -> "70110"."""
@@ -515,7 +516,10 @@ def key_index(entries: list[KnowledgeEntry]) -> dict[str, KnowledgeEntry]:
 
 def find_by_key(*, session: Session, typed: str) -> KnowledgeEntry | None:
     """The entry a section number, abbreviation or title names exactly, e.g. "A/16", "XI-2/6", "70110", "DoS"."""
-    return key_index(list_entries(session=session)).get(key_form(typed))
+    entry_id = _built(session, "keys", lambda entries: {form: e.id for form, e in key_index(entries).items()}).get(
+        key_form(typed)
+    )
+    return session.get(KnowledgeEntry, entry_id) if entry_id is not None else None
 
 
 #: The numbered families of sections, by how their keys begin in :func:`key_form`: what to call them and how to show a
@@ -1007,25 +1011,32 @@ def everyday_share(word: str) -> float:
 #: something the base never mentions must not be answered.
 UNKNOWN_WEIGHT = 0.75
 
-_INDEXES: dict[str, tuple[tuple, KnowledgeIndex]] = {}
+#: (database, what) -> (the entries' signature, what was built from them): the search index, the entries by key.
+_INDEXES: dict[tuple[str, str], tuple[tuple, Any]] = {}
 _INDEX_LOCK = threading.Lock()
+
+
+def _built(session: Session, what: str, build: Callable[[list[KnowledgeEntry]], T]) -> T:
+    """What ``build`` makes of the entries in this database, made once and again when an entry is added, changed or
+    removed (their count or newest change differs)."""
+    count, latest = session.execute(select(func.count(), func.max(KnowledgeEntry.recorded_at))).one()
+    key = (str(session.get_bind().engine.url), what)
+    signature = (count, latest)
+    with _INDEX_LOCK:
+        cached = _INDEXES.get(key)
+        if cached is not None and cached[0] == signature:
+            return cached[1]
+    built = build(list_entries(session=session))
+    with _INDEX_LOCK:
+        if len(_INDEXES) > 32:
+            _INDEXES.clear()
+        _INDEXES[key] = (signature, built)
+    return built
 
 
 def knowledge_index(*, session: Session) -> KnowledgeIndex:
     """The index of the entries in this database, built once and rebuilt when an entry is added, changed or removed."""
-    count, latest = session.execute(select(func.count(), func.max(KnowledgeEntry.recorded_at))).one()
-    database = str(session.get_bind().engine.url)
-    signature = (count, latest)
-    with _INDEX_LOCK:
-        cached = _INDEXES.get(database)
-        if cached is not None and cached[0] == signature:
-            return cached[1]
-    index = KnowledgeIndex(list_entries(session=session))
-    with _INDEX_LOCK:
-        if len(_INDEXES) > 16:
-            _INDEXES.clear()
-        _INDEXES[database] = (signature, index)
-    return index
+    return _built(session, "search", KnowledgeIndex)
 
 
 @dataclass(frozen=True)

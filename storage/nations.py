@@ -8,11 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from storage.db import REFERENCE_DATA, Base, UTCDateTime, utcnow
+from storage.db import REFERENCE_DATA, Base, UTCDateTime, read_yaml, utcnow
 
 REFERENCE = Path(__file__).with_name("reference")
 
@@ -415,8 +414,7 @@ NATION_FIELDS = (
 
 
 def read_reference(name: str) -> dict[str, Any]:
-    with (REFERENCE / name).open(encoding="utf-8") as handle:
-        return yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml's when there
+    return read_yaml(REFERENCE / name)
 
 
 @dataclass(frozen=True)

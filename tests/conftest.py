@@ -28,6 +28,7 @@ from bot.app import create_app
 from bot.runtime import Database, open_database, slack_client
 from bot.serve import wsgi_app
 from bot.settings import Settings
+from storage import knowledge
 from storage.db import Base, make_engine, make_sessions, migrate, normalize_url
 from tests.reading import render
 from tests.standin import CheckedSlack
@@ -95,6 +96,28 @@ def postgres_schema_url() -> Generator[str, None, None]:
 # SQLite copies the template file; PostgreSQL replays the statements the migrations ran into the test's own
 # schema and copies every row from the template schema (the search triggers fill the search tables as they
 # would on a real start). Each test still has a database of its own that any process can connect to.
+# A PostgreSQL copy a test has finished with is reset rather than dropped (creating and dropping a schema's
+# hundred tables and indexes for each test cost the server half a second): if its structure is still the
+# template's, every table is emptied and refilled from the template and every sequence set back, in one
+# transaction; a copy whose structure a test changed (a dropped table) is dropped.
+
+
+def _knowledge_indexes(url: str) -> dict[str, Any]:
+    """What ``storage.knowledge`` builds from the knowledge entries at ``url`` and keeps (the search index, the entries
+    by key), each as (signature, what was built).
+
+    A copy of the template holds the template's knowledge entries, so what is built from them is the template's: the
+    ``database`` fixture hands it to each copy instead of building the same again (a second or more of work) the
+    first time a test asks a question. It is kept, as in production, by the entries' count and newest change, so a
+    test that edits the knowledge base gets it built again from its own entries."""
+    engine = make_engine(url)
+    try:
+        with make_sessions(engine)() as session:
+            knowledge.knowledge_index(session=session)
+            knowledge.find_by_key(session=session, typed="A/16")
+        return {what: built for (database, what), built in knowledge._INDEXES.items() if database == str(engine.url)}
+    finally:
+        engine.dispose()
 
 
 class SqliteTemplate:
@@ -104,6 +127,7 @@ class SqliteTemplate:
         with database.engine.connect() as connection:
             connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         database.engine.dispose()
+        self.knowledge = _knowledge_indexes(f"sqlite:///{self.path}")
 
     def copy_to(self, url: str) -> None:
         target = Path(make_url(url).database or "")
@@ -112,7 +136,8 @@ class SqliteTemplate:
 
 
 class PostgresTemplate:
-    """A schema migrated and loaded by ``open_database`` once, and the SQL that makes a copy of it in another schema."""
+    """A schema migrated and loaded by ``open_database`` once, the SQL that makes a copy of it in another schema, and
+    the SQL that turns a copy a test has finished with back into the template's rows."""
 
     def __init__(self, admin: Engine) -> None:
         self.admin = admin
@@ -132,26 +157,40 @@ class PostgresTemplate:
         engine.dispose()
         database = open_database(Settings(database_url=_schema_url(self.schema)))  # loads the data, as at start
         database.engine.dispose()
+        self.knowledge = _knowledge_indexes(_schema_url(self.schema))
 
-        copy = [f'DELETE FROM "{table.name}"' for table in reversed(Base.metadata.sorted_tables)]
-        for table in Base.metadata.sorted_tables:
-            columns = ", ".join(f'"{column.name}"' for column in table.columns)
-            copy.append(f'INSERT INTO "{table.name}" ({columns}) SELECT {columns} FROM "{self.schema}"."{table.name}"')
         with admin.connect() as connection:
-            for name, value in connection.execute(
-                text("SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = :s"), {"s": self.schema}
-            ):
-                if value is not None:
-                    copy.append(f"SELECT setval('{name}', {int(value)})")
+            tables = connection.execute(
+                text("SELECT tablename FROM pg_tables WHERE schemaname = :s"), {"s": self.schema}
+            ).scalars()
+            # Tables the migrations made outside the models (alembic_version, the notes' search table), emptied first.
+            others = sorted(set(tables) - {table.name for table in Base.metadata.sorted_tables})
+            sequences = [
+                f"SELECT setval('{name}', {int(value)})" if value is not None else f"SELECT setval('{name}', 1, false)"
+                for name, value in connection.execute(
+                    text("SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = :s"), {"s": self.schema}
+                )
+            ]
+        empty = [f'DELETE FROM "{name}"' for name in others]
+        empty += [f'DELETE FROM "{table.name}"' for table in reversed(Base.metadata.sorted_tables)]
+        fill = []
+        for table in Base.metadata.sorted_tables:  # the search triggers fill the search tables as on a real start
+            columns = ", ".join(f'"{column.name}"' for column in table.columns)
+            fill.append(f'INSERT INTO "{table.name}" ({columns}) SELECT {columns} FROM "{self.schema}"."{table.name}"')
+        fill.append(f'INSERT INTO alembic_version SELECT * FROM "{self.schema}".alembic_version')
         # Runs of statements without parameters go to the server as one script; any with parameters on their own.
         self.scripts: list[tuple[str, Any]] = []
-        for statement, parameters in [*statements, *((c, None) for c in copy)]:
+        for statement, parameters in [*statements, *((c, None) for c in [*empty, *fill, *sequences])]:
             if parameters is None and self.scripts and self.scripts[-1][1] is None:
                 self.scripts[-1] = (f"{self.scripts[-1][0]};\n{statement}", None)
             else:
                 self.scripts.append((statement, parameters))
-        self._check_a_copy_is_whole()
+        self.reset_script = ";\n".join([*empty, *fill, *sequences])
+        with admin.begin() as connection:
+            self.structure = self._structure(connection, self.schema)
         self.filled: set[str] = set()
+        self._spare: list[str] = []  # copies given back unchanged in structure and reset to the template's rows
+        self._check_a_copy_is_whole()
         self._helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="test-schemas")
         self._next: Future[str] | None = None
 
@@ -162,25 +201,108 @@ class PostgresTemplate:
             for script, parameters in self.scripts:
                 connection.exec_driver_sql(script, parameters)
 
-    def _row_counts(self, connection: Connection, schema: str) -> dict[str, int]:
+    def _reset(self, url: str) -> bool:
+        """Turn a copy a test has used back into the template, if its tables, columns, indexes, constraints,
+        triggers and functions are still the template's (a test may drop a table): the rows of every table and the
+        sequences become the template's again. False, changing nothing, if the structure differs."""
+        with self.admin.begin() as connection:
+            if self._structure(connection, _schema_of(url)) != self.structure:
+                return False
+            connection.exec_driver_sql(self.reset_script)
+        return True
+
+    @staticmethod
+    def _structure(connection: Connection, schema: str) -> list[str]:
+        """Everything a test could change in a schema's definition, named as seen from inside it: the tables and
+        sequences (found through their dependency on the schema, an indexed look-up however many schemas the
+        server holds) with their columns, indexes, constraints and triggers, and the schema's functions."""
+        connection.exec_driver_sql(f'SET LOCAL search_path TO "{schema}"')
+        structure = text(
+            """
+            WITH relations AS (
+                SELECT c.oid, c.relname, c.relkind FROM pg_depend d JOIN pg_class c ON c.oid = d.objid
+                 WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_namespace'::regclass
+                   AND d.refobjid = to_regnamespace(:schema)
+            )
+            SELECT concat_ws(' ', 'column', r.relname, r.relkind, a.attname, format_type(a.atttypid, a.atttypmod),
+                             a.attnotnull, pg_get_expr(ad.adbin, ad.adrelid))
+              FROM relations r JOIN pg_attribute a ON a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped
+              LEFT JOIN pg_attrdef ad ON ad.adrelid = r.oid AND ad.adnum = a.attnum
+            UNION ALL
+            SELECT concat_ws(' ', 'index', replace(pg_get_indexdef(i.indexrelid), :qualified, ''))
+              FROM relations r JOIN pg_index i ON i.indrelid = r.oid
+            UNION ALL
+            SELECT concat_ws(' ', 'constraint', r.relname, c.conname, pg_get_constraintdef(c.oid))
+              FROM relations r JOIN pg_constraint c ON c.conrelid = r.oid
+            UNION ALL
+            SELECT concat_ws(' ', 'trigger', r.relname, t.tgname, t.tgenabled,
+                             replace(pg_get_triggerdef(t.oid), :qualified, ''))
+              FROM relations r JOIN pg_trigger t ON t.tgrelid = r.oid AND NOT t.tgisinternal
+            UNION ALL
+            SELECT concat_ws(' ', 'function', p.proname, pg_get_function_arguments(p.oid), md5(p.prosrc))
+              FROM pg_depend d JOIN pg_proc p ON p.oid = d.objid
+             WHERE d.classid = 'pg_proc'::regclass AND d.refclassid = 'pg_namespace'::regclass
+               AND d.refobjid = to_regnamespace(:schema)
+            ORDER BY 1"""
+        )
+        return list(connection.execute(structure, {"schema": schema, "qualified": f"{schema}."}).scalars())
+
+    def _contents(self, connection: Connection, schema: str) -> dict[str, Any]:
+        """Every table's rows (as one digest) and every sequence's position."""
         tables = connection.execute(
             text("SELECT tablename FROM pg_tables WHERE schemaname = :s ORDER BY tablename"), {"s": schema}
         ).scalars()
-        return {t: connection.exec_driver_sql(f'SELECT count(*) FROM "{schema}"."{t}"').scalar_one() for t in tables}
+        contents: dict[str, Any] = {
+            t: connection.exec_driver_sql(
+                f'SELECT count(*), md5(string_agg(r::text, \',\' ORDER BY r::text)) FROM "{schema}"."{t}" r'
+            ).one()
+            for t in tables
+        }
+        for name, value in connection.execute(
+            text("SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = :s"), {"s": schema}
+        ):
+            contents[f"sequence {name}"] = value
+        return contents
 
     def _check_a_copy_is_whole(self) -> None:
-        """Once per run: a copy has every table and row of the template (a table the copy missed fails loudly)."""
+        """Once per run: a copy has every table, row and sequence of the template, and so does a copy a test has
+        written to, once reset (a table the copy or the reset missed fails loudly)."""
         urls = postgres_schema_url()
         url = next(urls)
+        schema = _schema_of(url)
         try:
             self.copy_to(url)
+            with self.admin.begin() as connection:
+                expected = self._contents(connection, self.schema)
+                assert self._contents(connection, schema) == expected
+                assert self._structure(connection, schema) == self.structure
+            engine = make_engine(url)  # a test's writes: a visit, a note (and its search row), a changed nation
+            with engine.begin() as connection:
+                connection.execute(
+                    text(
+                        "INSERT INTO visits (nation_iso2, starts_on, ends_on, kind, title, lead_user_id, status,"
+                        " recorded_by, recorded_at) VALUES ('FJ', '2030-01-01', '2030-01-02', 'visit', 't', 'U1',"
+                        " 'planned', 'U1', now())"
+                    )
+                )
+                connection.execute(
+                    text(
+                        "INSERT INTO notes (nation_iso2, noted_on, text, search_text, tags, author_user_id,"
+                        " idempotency_key, created_by, created_at)"
+                        " VALUES ('FJ', '2030-01-01', 'n', 'n', '', 'U1', 'k', 'U1', now())"
+                    )
+                )
+                connection.execute(text("UPDATE nations SET name = 'changed' WHERE iso2 = 'FJ'"))
+            engine.dispose()
             with self.admin.connect() as connection:
-                expected = self._row_counts(connection, self.schema)
-                assert self._row_counts(connection, _schema_of(url)) == expected
+                assert self._contents(connection, schema) != expected
+            assert self._reset(url)
+            with self.admin.connect() as connection:
+                assert self._contents(connection, schema) == expected
         finally:
             urls.close()
 
-    # A helper thread makes the next test's copy and drops the last one's while tests run (the server does the work).
+    # A helper thread makes the next test's copy and resets the last one's while tests run (the server does the work).
 
     def take(self) -> str:
         """A schema holding a copy of the template, made ahead of time; hand it back with :meth:`give_back`."""
@@ -193,14 +315,23 @@ class PostgresTemplate:
 
     def give_back(self, url: str) -> None:
         self.filled.discard(url)
-        self._helper.submit(self._drop, url)
+        self._helper.submit(self._recycle, url)
 
     def _make(self) -> str:
+        if self._spare:
+            return self._spare.pop()
         schema = f"tc_{uuid.uuid4().hex[:12]}"
         with self.admin.begin() as connection:
             connection.execute(text(f'CREATE SCHEMA "{schema}"'))
         self.copy_to(_schema_url(schema))
         return _schema_url(schema)
+
+    def _recycle(self, url: str) -> None:
+        """A schema a test has finished with: reset for another test, or dropped if the test changed its structure."""
+        if self._reset(url):
+            self._spare.append(url)
+        else:
+            self._drop(url)
 
     def _drop(self, url: str) -> None:
         with self.admin.begin() as connection:
@@ -210,6 +341,8 @@ class PostgresTemplate:
         if self._next is not None:
             self._drop(self._next.result())
         self._helper.shutdown(wait=True)
+        for url in self._spare:
+            self._drop(url)
         with self.admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{self.schema}" CASCADE'))
         self.admin.dispose()
@@ -274,6 +407,8 @@ def database(
     if database_url not in getattr(template, "filled", ()):
         template.copy_to(database_url)
     engine = make_engine(database_url)
+    for what, built in template.knowledge.items():  # the copy's knowledge entries are the template's
+        knowledge._INDEXES[(str(engine.url), what)] = built
     database = Database(engine, make_sessions(engine))
     yield database
     database.engine.dispose()
@@ -355,7 +490,9 @@ def serve(app, database: Database, may_use: Any = lambda user_id: True) -> tuple
         server_class=_ThreadingWSGIServer,
         handler_class=_QuietHandler,
     )
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    # Stopping the server (server.shutdown()) waits until its thread next looks, up to poll_interval: every test
+    # that is served stops one.
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.005}, daemon=True).start()
     return f"http://127.0.0.1:{server.server_address[1]}", server
 
 

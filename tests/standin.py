@@ -76,6 +76,8 @@ def eventually(predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
 class CheckedSlack(SlackStandIn):
     """The stand-in that checks every call against Slack's API description and can play an outage."""
 
+    poll_interval = 0.005  # every test stops one: stopping takes up to this long
+
     def __init__(self, **options: Any) -> None:
         self._failures: dict[str, list[_Failure]] = {}
         super().__init__(**options)
