@@ -72,6 +72,8 @@ _INNER_GT = re.compile(r"(?m)(?!^)>")  # a ">" starting a line is a quote and st
 def escape_mrkdwn(text: str) -> str:
     """Text for a mrkdwn field as Slack asks: ``&``, ``<`` and ``>`` escaped except in a person's mention, a channel
     and a link, so that no text an officer wrote can notify the channel (``<!channel>``, ``<!here>``...)."""
+    if "&" not in text and "<" not in text and ">" not in text:
+        return text  # most pieces of a reply: nothing to escape
     out, start = [], 0
     for markup in SLACK_MARKUP.finditer(text):
         out.append(_escape(text[start : markup.start()]))
