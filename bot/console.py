@@ -34,33 +34,36 @@ Type a command such as `/ipslo status fiji` (the `/ipslo` may be left out), `hel
 Buttons show as [1 Done]: type `click 1` to press one. Reminders arrive here as direct messages."""
 
 
-def render(message: dict[str, Any], buttons: list[dict] | None = None) -> str:
+def render(
+    message: dict[str, Any], buttons: list[dict] | None = None, read: Callable[[str], str] = lambda text: text
+) -> str:
     """A message from the app (rendered in plain text for the console: ``PlainStyle``) as lines for the terminal;
-    with ``buttons``, buttons are numbered and collected there."""
+    with ``buttons``, buttons are numbered and collected there. ``read`` turns each text in it into the words shown
+    (the tests pass one that reads Slack's mrkdwn)."""
     blocks = message.get("blocks")
     if isinstance(blocks, str):
         blocks = json.loads(blocks)
     if not blocks:
-        return message.get("text", "")
+        return read(message.get("text", ""))
     lines: list[str] = []
     for block in blocks:
         kind = block.get("type")
         if kind == "header":
-            title = block["text"]["text"]
+            title = read(block["text"]["text"])
             lines += [title, "=" * min(len(title), 60)]
         elif kind == "section":
             if "text" in block:
-                lines.append(block["text"]["text"])
+                lines.append(read(block["text"]["text"]))
             for field in block.get("fields", []):
                 label, _, value = field["text"].partition("\n")
-                lines.append(f"  {label}: {value}")
+                lines.append(f"  {read(label)}: {read(value)}")
             accessory = block.get("accessory") or {}
             choices = accessory.get("options", []) if accessory.get("type") == "overflow" else []
             if accessory.get("type") == "button":
                 choices = [accessory]
             labels = []
             for choice in choices:  # an overflow menu's choices show as buttons of their own
-                label = choice["text"]["text"]
+                label = read(choice["text"]["text"])
                 if buttons is None:
                     labels.append(f"[{label}]")
                 else:
@@ -70,7 +73,7 @@ def render(message: dict[str, Any], buttons: list[dict] | None = None) -> str:
             if labels:
                 lines.append("  " + "  ".join(labels))
         elif kind == "context":
-            lines.append("  " + " ".join(e.get("text", "") for e in block.get("elements", [])))
+            lines.append("  " + " ".join(read(e.get("text", "")) for e in block.get("elements", [])))
         elif kind == "divider":
             lines.append("-" * 40)
         elif kind == "actions":
@@ -78,7 +81,7 @@ def render(message: dict[str, Any], buttons: list[dict] | None = None) -> str:
             for element in block.get("elements", []):
                 if "text" not in element:
                     continue
-                label = element["text"]["text"]
+                label = read(element["text"]["text"])
                 if buttons is None:
                     labels.append(f"[{label}]")
                 else:

@@ -5,7 +5,6 @@ them; the tests read them back here. The console does not need this: its app ren
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -52,58 +51,11 @@ def plain(text: str, names: dict[str, str]) -> str:
 
 
 def render(message: dict[str, Any], names: dict[str, str] | None = None, buttons: list[dict] | None = None) -> str:
-    """A Slack message (text and Block Kit blocks) as readable lines; with ``buttons``, buttons are numbered and
-    collected there."""
-    names = names or {}
-    blocks = message.get("blocks")
-    if isinstance(blocks, str):
-        blocks = json.loads(blocks)
-    if not blocks:
-        return plain(message.get("text", ""), names)
-    lines: list[str] = []
-    for block in blocks:
-        kind = block.get("type")
-        if kind == "header":
-            title = plain(block["text"]["text"], names)
-            lines += [title, "=" * min(len(title), 60)]
-        elif kind == "section":
-            if "text" in block:
-                lines.append(plain(block["text"]["text"], names))
-            for field in block.get("fields", []):
-                label, _, value = field["text"].partition("\n")
-                lines.append(f"  {plain(label, names).strip('*')}: {plain(value, names)}")
-            accessory = block.get("accessory") or {}
-            choices = accessory.get("options", []) if accessory.get("type") == "overflow" else []
-            if accessory.get("type") == "button":
-                choices = [accessory]
-            labels = []
-            for choice in choices:  # an overflow menu's choices show as buttons of their own
-                label = plain(choice["text"]["text"], names)
-                if buttons is None:
-                    labels.append(f"[{label}]")
-                else:
-                    pressed = {**accessory, "selected": choice} if accessory.get("type") == "overflow" else choice
-                    buttons.append({**pressed, "block_id": block.get("block_id") or f"b{len(buttons)}"})
-                    labels.append(f"[{len(buttons)} {label}]")
-            if labels:
-                lines.append("  " + "  ".join(labels))
-        elif kind == "context":
-            lines.append("  " + " ".join(plain(e.get("text", ""), names) for e in block.get("elements", [])))
-        elif kind == "divider":
-            lines.append("-" * 40)
-        elif kind == "actions":
-            labels = []
-            for element in block.get("elements", []):
-                if "text" not in element:
-                    continue
-                label = plain(element["text"]["text"], names)
-                if buttons is None:
-                    labels.append(f"[{label}]")
-                else:
-                    buttons.append({**element, "block_id": block.get("block_id") or f"b{len(buttons)}"})
-                    labels.append(f"[{len(buttons)} {label}]")
-            lines.append("  " + "  ".join(labels))
-    return "\n".join(lines)
+    """A Slack message (text and Block Kit blocks) as readable lines, laid out as the console lays them out; with
+    ``buttons``, buttons are numbered and collected there."""
+    from bot.console import render as lay_out
+
+    return lay_out(message, buttons, read=lambda text: plain(text, names or {}))
 
 
 def slack_text(reply: Any) -> str:
