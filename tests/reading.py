@@ -8,36 +8,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-EMOJI = {
-    "repeat": "🔁",
-    "wastebasket": "🗑️",
-    "recycle": "♻️",
-    "page_facing_up": "📄",
-    "lock": "🔒",
-    "hourglass_flowing_sand": "⏳",
-    "white_check_mark": "✅",
-    "warning": "⚠️",
-    "no_entry": "⛔",
-    "grey_question": "❔",
-    "red_circle": "🔴",
-    "large_orange_circle": "🟠",
-    "memo": "📝",
-    "thinking_face": "🤔",
-    "construction": "🚧",
-    "bell": "🔔",
-    "calendar": "📅",
-    "alarm_clock": "⏰",
-    "mag": "🔍",
-    "books": "📚",
-    "link": "🔗",
-    "ship": "🚢",
-    "x": "❌",
-    "zzz": "💤",
-    "hourglass": "⌛",
-    "outbox_tray": "📤",
-    "loudspeaker": "📢",
-    "pencil2": "✏️",
-}
+from bot.views import PlainStyle, SlackStyle
+
+#: Each emoji code the app sends, as the console draws the same icon.
+EMOJI = {SlackStyle.ICONS[icon].strip(":"): PlainStyle.ICONS[icon] for icon in SlackStyle.ICONS}
 
 
 def plain(text: str, names: dict[str, str]) -> str:
