@@ -3,8 +3,8 @@
 The DEVELOPMENT sets are what the ranking is tuned on: ``dev`` (tests/data/ask_questions.yaml), ``seen``
 (tests/data/ask_dev_seen.yaml, the former held-out set v1) and ``seen2`` (tests/data/ask_dev_seen_v2.yaml, the former
 held-out set v2), each read after it was measured once: checks against over-fitting ``dev``. The HELD-OUT set
-``heldout`` (tests/data/ask_heldout_v3.yaml, written blind by someone else) is measured and reported, never tuned on:
-its misses are not printed unless asked for. While tuning, name only the development sets (``--sets dev,seen,seen2``)
+``heldout`` (tests/data/ask_heldout_v4.yaml, written blind before this round's tuning) is measured and reported, never tuned on:
+its misses are not printed unless asked for. While tuning, name only the development sets (``--sets dev,seen,seen2,seen3``)
 so the held-out file is never read. Each question has ``q``, ``expect`` (an entry id,
 ``data:<answer>``, a list of citations such as ["ISPS Code A/19.4.4"], or ``abstain`` (or an empty list, with
 ``kind: unanswerable``)) and optionally ``kind``.
@@ -16,7 +16,7 @@ so the held-out file is never read. Each question has ``q``, ``expect`` (an entr
 
 Each database is fresh: a temporary SQLite file, and a new schema on the PostgreSQL server (dropped afterwards).
 
-    .venv/bin/python scripts/ask_accuracy.py [--sets dev,seen,seen2,heldout] [--database sqlite|postgresql|both]
+    .venv/bin/python scripts/ask_accuracy.py [--sets dev,seen,seen2,seen3,heldout] [--database sqlite|postgresql|both]
         [--misses]
 """
 
@@ -54,10 +54,11 @@ SETS = {
     "dev": DATA / "ask_questions.yaml",
     "seen": DATA / "ask_dev_seen.yaml",
     "seen2": DATA / "ask_dev_seen_v2.yaml",
-    "heldout": DATA / "ask_heldout_v3.yaml",
+    "seen3": DATA / "ask_dev_seen_v3.yaml",
+    "heldout": DATA / "ask_heldout_v4.yaml",
 }
 #: The sets whose misses are always listed: development data, read and tuned on.
-DEVELOPMENT = ("dev", "seen", "seen2")
+DEVELOPMENT = ("dev", "seen", "seen2", "seen3")
 POSTGRES_URL = os.environ.get("IPSLO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
@@ -166,8 +167,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--sets",
-        default="dev,seen,seen2,heldout",
-        help="which sets, comma-separated: dev, seen, seen2 (development data), heldout (never read while tuning)",
+        default="dev,seen,seen2,seen3,heldout",
+        help="which sets, comma-separated: dev, seen, seen2, seen3 (development data), heldout (never read while tuning)",
     )
     parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--postgres", default=POSTGRES_URL, help="PostgreSQL server (a fresh schema is made on it)")
