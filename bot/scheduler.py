@@ -25,7 +25,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import event
 from sqlalchemy.orm import Session, object_session
 
-from bot.reminders import RETRY_FIRST, deliver, slack_message
+from bot.reminders import deliver, slack_message
 from bot.runtime import Bot, Database
 from bot.settings import Settings
 from bot.views import Style, Views
@@ -75,7 +75,7 @@ class ReminderScheduler:
         database: Database,
         client: WebClient | None = None,
         name: str | None = None,
-        retry_first: dt.timedelta = RETRY_FIRST,
+        retry_first: dt.timedelta | None = None,
         style: Style | None = None,
     ):
         """``style`` draws the messages it sends (Slack's mrkdwn unless told otherwise: the console's is plain)."""
@@ -83,7 +83,7 @@ class ReminderScheduler:
         self.bot = Bot(
             settings=settings, database=database, client=client or delivery_client(settings), views=Views(style)
         )
-        self.retry_first = retry_first
+        self.retry_first = retry_first or dt.timedelta(seconds=settings.retry_seconds)
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"
         self.scheduler = BackgroundScheduler(
             timezone=dt.UTC,

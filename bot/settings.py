@@ -38,6 +38,7 @@ class Settings:
     digest_channel: str | None = None
     digest_cron: str = "0 8 * * mon"
     poll_seconds: float = 10.0
+    retry_seconds: float = 15.0  # the first wait after Slack fails a delivery; it doubles with each attempt
     scheduler: bool = True
     public_url: str | None = None  # the web process's public base URL (calendar subscription addresses)
 
@@ -173,6 +174,17 @@ class Settings:
                 f"IPSLO_POLL_SECONDS must be a number of seconds between 0.1 and 3600, such as 10; got {poll_text!r}."
             )
 
+        retry_text = get("IPSLO_RETRY_SECONDS") or "15"
+        try:
+            retry_seconds = float(retry_text)
+        except ValueError:
+            retry_seconds = 0.0
+        if not 1 <= retry_seconds <= 600:
+            raise SettingsError(
+                "IPSLO_RETRY_SECONDS must be a number of seconds between 1 and 600 (the first wait before a reminder "
+                f"Slack did not take is tried again), such as 15; got {retry_text!r}."
+            )
+
         scheduler_text = (get("IPSLO_SCHEDULER") or "on").lower()
         if scheduler_text not in ("on", "off", "true", "false", "1", "0", "yes", "no"):
             raise SettingsError(
@@ -202,6 +214,7 @@ class Settings:
             digest_channel=digest_channel,
             digest_cron=digest_cron,
             poll_seconds=poll_seconds,
+            retry_seconds=retry_seconds,
             scheduler=scheduler_text in ("on", "true", "1", "yes"),
             public_url=public_url.rstrip("/") if public_url else None,
         )

@@ -80,7 +80,11 @@ def start_worker(
     started: list[subprocess.Popen], *, database_url: str, standin: CheckedSlack, tmp_path: Path
 ) -> tuple[subprocess.Popen, Path]:
     port = free_port()
-    worker = start_bot("scheduler", database_url=database_url, standin=standin, tmp_path=tmp_path, port=port)
+    # The first retry after a failure waits 5 s instead of 15: the same path, sooner (time enough to see every
+    # reminder waiting for its retry before it is tried again).
+    worker = start_bot(
+        "scheduler", database_url=database_url, standin=standin, tmp_path=tmp_path, port=port, IPSLO_RETRY_SECONDS="5"
+    )
     started.append(worker)
     log = tmp_path / f"scheduler-{port}.log"
     assert eventually(lambda: "started: polling" in log.read_text() or worker.poll() is not None, timeout=60)

@@ -12,6 +12,7 @@ def test_defaults_run_the_console_on_a_local_sqlite_file() -> None:
     assert settings.database_url == "sqlite:///data/ipslo.db"
     assert not settings.has_slack_tokens
     assert settings.port == 3000
+    assert settings.retry_seconds == 15  # a reminder Slack did not take is first tried again after 15 s
     assert settings.may_use("U0ANYONE")  # no officer list: every member of the workspace
 
 
@@ -43,6 +44,8 @@ def test_govslack_and_lists_of_people() -> None:
         ({"PORT": "eighty"}, "PORT"),
         ({"IPSLO_ADMINS": "lee@uscg.mil"}, "IPSLO_ADMINS"),
         ({"IPSLO_TEAM_TZ": "Tokyo"}, "IPSLO_TEAM_TZ"),
+        ({"IPSLO_RETRY_SECONDS": "soon"}, "IPSLO_RETRY_SECONDS"),
+        ({"IPSLO_RETRY_SECONDS": "0"}, "IPSLO_RETRY_SECONDS"),
     ],
 )
 def test_malformed_setting_names_the_variable(env: dict[str, str], named: str) -> None:
