@@ -222,6 +222,10 @@ INFORMAL: dict[str, str] = {
     "u": "you",
     "ur": "your",
     "r": "are",
+    "1st": "first",
+    "2nd": "second",
+    "3rd": "third",
+    "4th": "fourth",
 }
 
 #: Words that only carry the tone of a chat question ("stuff", "guy", "supposed to", "formally"): never searched, and
@@ -680,6 +684,9 @@ QUESTION_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "yes/no",
         re.compile(
             r"^(?:can|could|may|might|must|is|are|was|were|does|do|did|should|shall|has|have|will|need|needs)\b"
+            # a chat question's last clause alone: "... - allowed?", "... - covered or too small?"
+            r"|^(?:(?:is )?(?:that |it |this )?(?:allowed|permitted|possible|legal|ok|okay|required|mandatory|needed|"
+            r"covered|exempt|in scope|out of scope)\b[\w\s]{0,20})$"
         ),
     ),
     ("definition", re.compile(r"^(?:what(?:'s| is| are)|whats|define|definition|meaning)\b|\bstand for\b")),
