@@ -451,6 +451,8 @@ def dont_know(search: Search, typed: str, *, asked_by: str | None = None) -> Rep
     """Nothing answers well: say so plainly, and offer the three nearest entries (and "Not right?" when asked)."""
     shown = typed if len(typed) <= 200 else typed[:199] + "…"
     text = f"I don't know: nothing in the knowledge base answers “{shown}” well, and I won't guess."
+    if search.live:
+        text += " It holds the rules and a few facts as of a date, not how things stand right now."
     parts: list = [Section(text, icon=Icon.UNKNOWN)]
     if search.hits:
         parts.append(Section(words(Strong("Nearest entries"), "\n", bullets(entry_link(h.entry) for h in search.hits))))

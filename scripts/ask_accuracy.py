@@ -1,11 +1,11 @@
 """Measure `/ipslo ask` on the question sets: top-1, top-3 and abstention, per set and per database, in one table.
 
-The DEVELOPMENT sets are what the ranking is tuned on: ``dev`` (tests/data/ask_questions.yaml), ``seen``
-(tests/data/ask_dev_seen.yaml, the former held-out set v1) and ``seen2`` (tests/data/ask_dev_seen_v2.yaml, the former
-held-out set v2), each read after it was measured once: checks against over-fitting ``dev``. The HELD-OUT set
-``heldout`` (tests/data/ask_heldout_v4.yaml, written blind before this round's tuning) is measured and reported, never tuned on:
-its misses are not printed unless asked for. While tuning, name only the development sets (``--sets dev,seen,seen2,seen3``)
-so the held-out file is never read. Each question has ``q``, ``expect`` (an entry id,
+The DEVELOPMENT sets are what the ranking is tuned on: ``dev`` (tests/data/ask_questions.yaml), and ``seen``, ``seen2``
+and ``seen3`` (tests/data/ask_dev_seen.yaml, ask_dev_seen_v2.yaml, ask_dev_seen_v3.yaml: the former held-out sets v1,
+v2 and v3), each read only after it was measured once: checks against over-fitting ``dev``. The HELD-OUT set
+``heldout`` (tests/data/ask_heldout_v4.yaml, written blind before this round's tuning) is measured and reported, never
+tuned on: its misses are not printed unless asked for. While tuning, name only the development sets
+(``--sets dev,seen,seen2,seen3``) so the held-out file is never read. Each question has ``q``, ``expect`` (an entry id,
 ``data:<answer>``, a list of citations such as ["ISPS Code A/19.4.4"], or ``abstain`` (or an empty list, with
 ``kind: unanswerable``)) and optionally ``kind``.
 
@@ -168,7 +168,8 @@ def main() -> int:
     parser.add_argument(
         "--sets",
         default="dev,seen,seen2,seen3,heldout",
-        help="which sets, comma-separated: dev, seen, seen2, seen3 (development data), heldout (never read while tuning)",
+        help="which sets, comma-separated: dev, seen, seen2, seen3 (development data), heldout (never read while "
+        "tuning)",
     )
     parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--postgres", default=POSTGRES_URL, help="PostgreSQL server (a fresh schema is made on it)")

@@ -736,6 +736,14 @@ def question_kind(question: str) -> str | None:
     return None
 
 
+#: A question about how things stand right now: a level set today, a list as it is this month, a rate this year.
+#: The base states rules and a few facts as of a date; only a dated entry can answer such a question.
+LIVE = re.compile(
+    r"\b(?:right now|today|tonight|currently|at the moment|at present|presently|these days|nowadays|as of now|"
+    r"this (?:week|month|year)|so far this)\b"
+)
+
+
 #: Where a chat question's clauses part: a dash between spaces, a comma, semicolon, colon or full stop.
 CLAUSE_BREAK = re.compile(r"\s[-–—]+\s|[,;:.!]\s")
 
@@ -786,6 +794,7 @@ class Indexed:
     phrases: tuple[tuple[str, ...], ...]  # its title, keys and synonyms, whole
     states_a_number: bool
     sections: frozenset[str] = frozenset()  # the section words of its keys and ref: "a_19", "70110"
+    dated: bool = False  # a fact as of a date (a list, a figure), not a rule
 
 
 @dataclass(frozen=True)
@@ -816,6 +825,7 @@ class Question:
     corrections: dict[str, str]
     considered: int  # distinct meaningful words considered (at most MAX_WORDS)
     terms: tuple[str, ...]  # what is searched
+    live: bool = False  # asks how things stand right now ("today", "at the moment"), see LIVE
 
     @property
     def sequence(self) -> tuple[str, ...]:
@@ -881,6 +891,7 @@ class KnowledgeIndex:
                     phrases,
                     states_a_number(f"{entry.lead or ''} {entry.answer}"),
                     frozenset(w for w in words(" ".join([entry.ref, *entry.keys])) if "_" in w or w.isdigit()),
+                    entry.as_of is not None,
                 )
             )
         self.words = frozenset(known_words)
@@ -960,7 +971,8 @@ class KnowledgeIndex:
         unique = list(dict.fromkeys(found))
         terms = [t for w in unique for t in (w.stem, *w.spelled, *w.alternatives)]
         terms += [a for w in unique if "_" in w.stem for a in section_ancestors(w.stem)]
-        return Question(tuple(unique), kind, corrections, min(len(seen), MAX_WORDS), tuple(dict.fromkeys(terms)))
+        live = bool(LIVE.search(fold(question)))
+        return Question(tuple(unique), kind, corrections, min(len(seen), MAX_WORDS), tuple(dict.fromkeys(terms)), live)
 
     def bm25(self, terms: tuple[str, ...]) -> np.ndarray:
         """Every entry's weighted BM25 score for the terms."""
@@ -1063,6 +1075,7 @@ class Search:
     corrections: dict[str, str] = field(default_factory=dict)
     kind: str | None = None  # what the question asks for (see QUESTION_KINDS)
     considered: int = 0  # distinct meaningful words of the question considered
+    live: bool = False  # the question asks how things stand right now (see LIVE)
 
     @property
     def best(self) -> KnowledgeEntry | None:
@@ -1126,7 +1139,8 @@ def answers_well(question: Question, entry: Indexed, index: KnowledgeIndex) -> b
         return False  # one word in common, and not what the entry is about: "reset my password" is no SSAS question
     if question.kind in ("period", "threshold") and entry.kind is not None:
         return entry.kind in ("period", "threshold") or entry.states_a_number
-    return True
+    # "what level is Singapore at today?": the base holds rules, not how things stand right now
+    return not question.live or entry.dated
 
 
 def search(*, session: Session, question: str, limit: int = 3) -> Search:
@@ -1170,7 +1184,9 @@ def search(*, session: Session, question: str, limit: int = 3) -> Search:
         hits += nearest_by_title(
             list_entries(session=session), shown, exclude={h.entry.id for h in hits}, limit=limit - len(hits)
         )
-    return Search(question, asked.terms, tuple(hits), confident, asked.corrections, asked.kind, asked.considered)
+    return Search(
+        question, asked.terms, tuple(hits), confident, asked.corrections, asked.kind, asked.considered, asked.live
+    )
 
 
 def nearest_by_title(entries: list[KnowledgeEntry], question: str, *, exclude: set[str], limit: int) -> list[Hit]:

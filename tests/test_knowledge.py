@@ -32,7 +32,15 @@ from commands.lookup import NationIndex
 from commands.reminders import digest
 from storage import knowledge, visits
 from storage.db import utcnow
-from storage.knowledge import find_by_key, key_form, list_entries, load_knowledge, read_entries, search
+from storage.knowledge import (
+    find_by_key,
+    key_form,
+    list_entries,
+    load_knowledge,
+    question_kind,
+    read_entries,
+    search,
+)
 from storage.nations import ConditionOfEntry, list_nations
 from tests.conftest import ADMIN, OFFICER, SIGNING_SECRET
 from tests.reading import mrkdwn_of, part_text, render, slack_text
@@ -625,6 +633,40 @@ def test_a_neighbouring_rule_is_not_stretched_into_an_answer(database, question:
     assert reply.text.startswith("I don't know")
     buttons = [b for p in reply.parts if isinstance(p, Buttons) for b in p.buttons]
     assert [b.label for b in buttons] == ["Not right?"]  # an "I don't know" can be reported too
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what security level is the port of Suva at right now?",
+        "which RSOs does Vanuatu currently authorise for ISSC audits?",
+        "which states are on the state sponsors of terrorism list at the moment?",
+    ],
+)
+def test_how_things_stand_right_now_is_not_answered_from_a_rule(database, question: str) -> None:
+    session, inv = invocation(database)
+    with session:
+        reply = ask(inv, question)
+    assert reply.text.startswith("I don't know")
+    assert "not how things stand right now" in reply.text
+
+
+def test_a_dated_fact_still_answers_how_things_stand_now(database) -> None:
+    with database.sessions() as session:
+        found = search(session=session, question="which countries are listed under conditions of entry at the moment?")
+    assert found.live and found.best is not None and found.best.id == "coe-list" and found.best.as_of is not None
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("company wants a 2nd interim right after the first one expires - allowed?", "yes/no"),
+        ("150 GT passenger boat on an international run - covered or too small?", "yes/no"),
+        ("what is allowed at security level 3?", "definition"),
+    ],
+)
+def test_a_last_clause_alone_says_what_is_asked(question: str, kind: str) -> None:
+    assert question_kind(question) == kind
 
 
 def test_a_cost_is_not_read_as_a_coast_nor_a_section_number_corrected(database) -> None:
