@@ -948,7 +948,7 @@ class KnowledgeIndex:
         corrections: dict[str, str] = {}
         for typed in content_words(plain):
             typed = INFORMAL.get(typed, typed)
-            if typed in seen or typed in STOP_WORDS or typed in FILLER:
+            if typed in seen or typed in STOP_WORDS or typed in FILLER or stem(typed) in quiet_stems():
                 continue
             seen.add(typed)
             if len(seen) > MAX_WORDS:
@@ -963,7 +963,8 @@ class KnowledgeIndex:
                 and len(corrections) < MAX_CORRECTIONS
             ):
                 meant = self.correct(typed)
-                if meant is not None:
+                # an English word is not a misspelling ("drone" is not "done"), but a British spelling is the same word
+                if meant is not None and (not is_english(typed) or american(typed) == meant):
                     corrections[typed] = word = meant
             spelled = tuple(stem(w) for w in content_words(ABBREVIATIONS.get(word, "")))
             alternatives = tuple(stem(w) for w in EVERYDAY_TERMS.get(word, ()))
@@ -1009,6 +1010,35 @@ EVERYDAY_FROM, EVERYDAY_TO, EVERYDAY_FLOOR = 5.0, 6.0, 0.2
 #: question is about: it weighs this much more than the cap, so a question on a subject the base does not hold is not
 #: answered from the words it shares with an entry ("ship", "ISSC").
 ABSENT_WEIGHT = 1.25
+
+
+#: A word at least this common in English (wordfreq's Zipf scale: "drone" 4.0, "ballast" 3.2) is a word, not a
+#: misspelling: it is never "corrected" into a word of the base ("drone" is not "done"). Common misspellings sit below
+#: it ("recieve" 2.8, "goverment" 2.7, "assesment" 1.8).
+ENGLISH_FROM = 3.0
+
+
+@lru_cache(maxsize=65536)
+def is_english(word: str) -> bool:
+    """Whether a word is an English word in its own right, so no spelling fix applies to it."""
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(word, "en") >= ENGLISH_FROM
+
+
+def american(word: str) -> str:
+    """A British spelling as the texts' American one: "authorised" -> "authorized", "harbour" -> "harbor",
+    "centre" -> "center"."""
+    word = re.sub(r"(?<=[a-z]{2})is(e|ed|es|ing|ation|ations)$", r"iz\1", word)
+    word = re.sub(r"(?<=[a-z]{2})our(s|ed|ing)?$", r"or\1", word)
+    return re.sub(r"(?<=[a-z]{3})re(s)?$", r"er\1", word)
+
+
+@lru_cache(maxsize=1)
+def quiet_stems() -> frozenset[str]:
+    """The stop words longer than three letters that are their own stem ("want", "need", "tell"): their other forms
+    ("wants", "needs", "tells") are as quiet."""
+    return frozenset(w for w in STOP_WORDS if w.isalpha() and len(w) > 3 and stem(w) == w)
 
 
 @lru_cache(maxsize=65536)

@@ -242,6 +242,17 @@ def test_misspelling_is_read_as_the_word_meant_and_said_so(database) -> None:
     assert "Read “assesment” as “assessment”." in slack_text(reply)
 
 
+def test_an_english_word_is_not_corrected_into_another_but_a_british_spelling_is_read(database) -> None:
+    with database.sessions() as session:
+        drones = search(session=session, question="are there coast guard rules on counter-drone systems at terminals?")
+        destination = search(session=session, question="can the master change destination before control measures?")
+        british = search(session=session, question="which RSOs has the flag authorised to issue an ISSC?")
+    assert "drone" not in drones.corrections and "counter" not in drones.corrections
+    assert drones.best is None  # nothing in the base is about drones: "I don't know", not a country-visit entry
+    assert "destination" not in destination.corrections  # not "designation"
+    assert british.corrections == {"authorised": "authorized"}
+
+
 @pytest.mark.parametrize(
     "question",
     [
