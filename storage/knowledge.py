@@ -168,7 +168,7 @@ STOP_WORDS = frozenset(
         "can could did do does doing done during each else ever few for from further get gets got had has "
         "have having he her here hers him his how i i'd i'm if in into is isn't it it's its itself just let "
         "me more mine my myself need needs no nor not now of on once only or other our ours out over own "
-        "please same say says she should so some such tell than that that's the their theirs them then there "
+        "please same say says she should so some such than that that's the their theirs them then there "
         "these they this those through to too under until up upon us very was wasn't we were what what's "
         "whats when where which while who whom whose why will with would you your yours like rule rules mean "
         "means meaning happen happens thing things kind sort exactly actually really may must shall might ok "
@@ -316,6 +316,7 @@ EVERYDAY_TERMS: dict[str, tuple[str, ...]] = {
 EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern), replacement)
     for pattern, replacement in (
+        (r"\b(?:(?:can|could|would) you )?(?:please )?tell me\b", " "),  # "tell me about": a way of asking
         (r"\bback[ -]to[ -]back\b", "consecutive"),
         (r"\bre-?flag(?:s|ged|ging)?\b", "change of flag"),
         (r"\bsign(?:s|ed|ing)?[ -]off\b", "approve"),
@@ -948,6 +949,8 @@ class KnowledgeIndex:
         corrections: dict[str, str] = {}
         for typed in content_words(plain):
             typed = INFORMAL.get(typed, typed)
+            if typed not in ABBREVIATIONS and typed.endswith("s") and typed[:-1] in ABBREVIATIONS:
+                typed = typed[:-1]  # "RSOs" is the plural of "RSO"
             if typed in seen or typed in STOP_WORDS or typed in FILLER or stem(typed) in quiet_stems():
                 continue
             seen.add(typed)
