@@ -214,6 +214,7 @@ INFORMAL: dict[str, str] = {
     "reg": "regulation",
     "mgmt": "management",
     "approx": "approximately",
+    "admin": "administration",
     "sec": "security",
     "intl": "international",
     "natl": "national",
@@ -309,6 +310,8 @@ EVERYDAY_TERMS: dict[str, tuple[str, ...]] = {
     "expire": ("expiry", "validity"),
     "expired": ("expiry", "validity"),
     "consecutive": ("successive",),
+    "gap": ("between", "interval"),
+    "gaps": ("between", "intervals"),
     "successive": ("consecutive",),
 }
 
@@ -323,6 +326,7 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\b(?:hang|hold|hangs|holds|hanging|holding) on ?to\b", "keep"),
         (r"\b(?:hand|hands|handing|farm|farming)(?: it)? (?:off|out|over)\b", "delegate"),
         (r"\boutsourc(?:e|es|ed|ing)\b", "delegate"),
+        (r"\bhand(?:s|ed|ing)?\b(?=(?: \w+){0,6} to\b)", "delegate"),  # "hand the job of X to an RSO"
         (r"\bkicks? in\b", "take effect"),
         (r"\b(?:run|runs|running|ran) out\b", "expires"),
         (r"\b(?:turn|turns|turned) away\b", "deny entry"),
@@ -709,7 +713,8 @@ QUESTION_FORM = re.compile(r"\bhow (?:long|often|soon|frequently|quickly|many|mu
 STATES_A_NUMBER = re.compile(
     r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|once|twice|annual(?:ly)?|yearly|monthly|weekly|"
     r"daily|immediately|without delay|no fixed|not fix|does not set|sets no|periodic(?:ally)?|intervals?|before|"
-    r"prior to)\b"
+    r"prior to|left to the|not specified|does not (?:specify|fix)|(?:as|where) (?:the )?(?:government|administration) "
+    r"(?:decides|sets|determines|requires|specifies))\b"
 )
 #: References are not numbers an entry states: a section or regulation ("A/19.1.2", "XI-2/6", "70110(b)", "Pub. L.
 #: 109-347", "MSC/Circ.1074", "regulation 9.1.3").
@@ -924,7 +929,11 @@ class KnowledgeIndex:
         if word.stem in self.idf:
             return min(self.idf[word.stem], cap)
         known = [self.idf[s] for s in word.spelled or word.alternatives if s in self.idf]
-        return min(sum(known) / len(known), cap) if known else cap * ABSENT_WEIGHT
+        if known:
+            return min(sum(known) / len(known), cap)
+        if word.stem.isdigit():
+            return cap * EVERYDAY_FLOOR  # "a 350 GT ship": the case asked about, compared with the rule's "500"
+        return cap * ABSENT_WEIGHT
 
     def correct(self, word: str) -> str | None:
         """The knowledge base's word a misspelt word was meant as, or None. Plain words only: never a section number."""
