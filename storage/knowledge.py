@@ -176,6 +176,16 @@ STOP_WORDS = frozenset(
         "towards across around among"
     ).split()
 )
+#: Words are read without their apostrophes ("don't" is "dont"): the stop words are kept in both spellings, and the
+#: other negated auxiliaries too ("don't", "won't": the question's subject is what they are about). "Can't" is not
+#: among them: it is the texts' "cannot" (INFORMAL).
+STOP_WORDS = (
+    STOP_WORDS
+    | {w.replace("'", "") for w in STOP_WORDS}
+    | frozenset(
+        "dont doesnt didnt wont wouldnt shouldnt isnt arent wasnt werent hasnt havent hadnt".split()  # noqa: SIM905
+    )
+)
 
 #: Everyday short forms of general English words officers type in chat ("pls", "yrs", "govt"), read as the word. Not
 #: the field's abbreviations (those are spelled out above, beside the short form): these are just spelling.
@@ -215,6 +225,9 @@ INFORMAL: dict[str, str] = {
     "mgmt": "management",
     "approx": "approximately",
     "admin": "administration",
+    "cg": "uscg",
+    "cant": "cannot",
+    "couldnt": "cannot",
     "sec": "security",
     "intl": "international",
     "natl": "national",
