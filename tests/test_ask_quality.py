@@ -1,10 +1,10 @@
 """The officer-visible quality bar of /ipslo ask on the DEVELOPMENT sets, on SQLite and PostgreSQL: on the project's
 own questions (tests/data/ask_questions.yaml) the first answer is the right one at least 9 times in 10; on the former
 held-out sets, written blind in officers' language and read after each was measured once (tests/data/ask_dev_seen.yaml,
-v1; tests/data/ask_dev_seen_v2.yaml, v2), floors that keep everyday wording answered; on all, questions the base cannot
-answer get "I don't know".
+v1; ask_dev_seen_v2.yaml, v2; ask_dev_seen_v3.yaml, v3), floors that keep everyday wording answered; on all, questions
+the base cannot answer get "I don't know".
 
-Only development sets are asserted here: the held-out set (tests/data/ask_heldout_v3.yaml) is measured and reported by
+Only development sets are asserted here: the held-out set (tests/data/ask_heldout_v4.yaml) is measured and reported by
 `scripts/ask_accuracy.py`, never tuned on and never read here. The misses are listed when a bar is not met.
 """
 
@@ -24,16 +24,19 @@ from storage.nations import list_nations
 QUESTIONS = Path(__file__).with_name("data") / "ask_questions.yaml"
 SEEN = Path(__file__).with_name("data") / "ask_dev_seen.yaml"
 SEEN_V2 = Path(__file__).with_name("data") / "ask_dev_seen_v2.yaml"
+SEEN_V3 = Path(__file__).with_name("data") / "ask_dev_seen_v3.yaml"
 TOP_1_BAR = 0.9
 ABSTAIN_BAR = 0.8
 #: The former held-out sets and their floors (top-1 at least, off-topic abstained at least, answerable questions
 #: wrongly "I don't know" at most). v1 was measured at 48.0% top-1 with 27.6% wrongly "I don't know" before everyday
 #: wording was read as such; v2 at 60.9% top-1, 92.0% abstained, 12.7% wrongly "I don't know". After the paragraph
-#: entries and ranking changes read from their misses: v1 72.4% / 96.7% / 11.8%, v2 77.3% / 92.0% / 8.2%. The floors
-#: keep what was gained from coming back.
+#: entries and ranking changes read from their misses: v1 72.4% / 96.7% / 11.8%, v2 77.3% / 92.0% / 8.2%. v3 was
+#: measured once at 43.5% / 77.4% / 31.3%; after its misses were read, 52.2% / 90.3% / 24.3%. The floors keep what was
+#: gained from coming back.
 FORMER_HELD_OUT = {
     "v1": (SEEN, 0.67, 0.95, 0.14),
     "v2": (SEEN_V2, 0.72, 0.9, 0.1),
+    "v3": (SEEN_V3, 0.5, 0.87, 0.26),
 }
 
 
@@ -96,6 +99,8 @@ def test_former_held_out_questions_in_everyday_wording_are_answered_and_off_topi
     with database.sessions() as session:
         index = NationIndex(list_nations(session=session))
         for item in questions:
+            if item["expect"] == [] or item.get("kind") == "unanswerable":
+                item["expect"] = ABSTAIN  # v3 marks a question nothing in the base answers with an empty list
             understood = understand(session=session, question=item["q"], today=today, index=index)
             correct = understood.answers(item["expect"])
             if item["expect"] == ABSTAIN:
