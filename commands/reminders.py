@@ -32,7 +32,7 @@ from commands.language import (
     parse_id,
     words,
 )
-from commands.lookup import nation_lookup
+from commands.lookup import Exact, NationLookup, nation_lookup
 from commands.nations import due_text, fmt_date, standing
 from commands.visits import dates_text, find_visit, visit_line
 from commands.when import WINDOW_YEARS, date_window, describe, split_when
@@ -74,8 +74,17 @@ MAX_TEXT = 1000  # characters of a reminder's text
 # --- setting and listing -----------------------------------------------------------------------
 
 
+#: Words officers put before what a reminder is about: "remind me about fiji ...", "remind me re visit 12 ...".
+LEADING = ("me", "us")
+ABOUT = ("about", "re", "regarding", "for", "on")
+
+
 def remind(inv: Invocation, text: str) -> Reply:
     tokens = text.split()
+    if tokens and tokens[0].lower() in LEADING:
+        tokens = tokens[1:]
+    if tokens and tokens[0].lower() in ABOUT:
+        tokens = tokens[1:]
     if not tokens:
         raise CommandError("About which nation or visit, when, and what?", hint=REMIND_HELP)
     visit = None
@@ -83,9 +92,11 @@ def remind(inv: Invocation, text: str) -> Reply:
         visit = find_visit(inv, tokens[0], REMIND_USAGE)
         nation_iso2, rest = visit.nation_iso2, tokens[1:]
     else:
-        nation, rest = nation_lookup(session=inv.session).split_exact(
-            tokens, nothing="no reminder was set", hint=REMIND_USAGE
-        )
+        lookup = nation_lookup(session=inv.session)
+        named = lookup.index.split(tokens)[0]
+        if not isinstance(named, Exact) and (found := _when_first(inv, tokens, lookup)) is not None:
+            return found
+        nation, rest = lookup.split_exact(tokens, nothing="no reminder was set", hint=REMIND_USAGE)
         nation_iso2 = nation.iso2
     if not rest:
         raise CommandError("When should I remind you?", hint=REMIND_HELP)
@@ -94,6 +105,33 @@ def remind(inv: Invocation, text: str) -> Reply:
     if not what:
         raise CommandError("What should I remind you of? Add it after the time.", hint=REMIND_HELP)
     return set_reminder(inv, nation_iso2=nation_iso2, visit_id=visit.id if visit else None, due_at=due_at, text=what)
+
+
+def _when_first(inv: Invocation, tokens: list[str], lookup: NationLookup) -> Reply | None:
+    """ "remind me tomorrow 9am call the DA about fiji": when first, the nation named at the end after "about" (or
+    "re", "for"). Sets the reminder; refuses, saying to name the nation first, when none is named there; None when
+    the words do not start with a date or time (the nation look-up then says what it could not find)."""
+    try:
+        due_at, rest = split_when(tokens, now=inv.now, tz=inv.caller.tz, default_time=MORNING)
+    except CommandError:
+        return None
+    for start in range(len(rest) - 1, 0, -1):
+        if rest[start - 1].lower() in ABOUT:
+            named, after = lookup.index.split(rest[start:])
+            if isinstance(named, Exact) and not after:
+                what = " ".join(rest[: start - 1]).strip()
+                if what:
+                    nation = lookup.load(named.named)
+                    return set_reminder(inv, nation_iso2=nation.iso2, visit_id=None, due_at=due_at, text=what)
+    raise CommandError(
+        "Which nation or visit is this reminder about? Name it first.",
+        hint=words(
+            "e.g. ",
+            Typed(f"/ipslo remind fiji {' '.join(tokens)}"),
+            " or ",
+            Typed(f"/ipslo remind 12 {' '.join(tokens)}"),
+        ),
+    )
 
 
 def set_reminder(

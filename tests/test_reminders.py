@@ -109,6 +109,22 @@ def test_reminders_are_read_in_the_officers_zone_and_stored_in_utc(
     assert reminder.recorded_by == OFFICER
 
 
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "me about fiji tomorrow 09:00 call the DA",
+        "me tomorrow 09:00 call the DA about fiji",
+        "tomorrow 09:00 call the DA re Fiji",
+    ],
+)
+def test_remind_me_as_officers_say_it(desk: Workspace, typed: str) -> None:
+    answer = desk.command(f"remind {typed}")
+    assert "I'll remind you" in answer.text, answer.text
+    [reminder] = all_reminders(desk)
+    tomorrow_9am_tokyo = dt.datetime(2026, 11, 26, 0, 0, tzinfo=UTC)
+    assert (reminder.nation_iso2, reminder.text, reminder.due_at) == ("FJ", "call the DA", tomorrow_9am_tokyo)
+
+
 def test_a_reminder_about_a_visit_by_its_number(desk: Workspace) -> None:
     desk.command("visit add fiji 2027-01-12 to 2027-01-16")
     answer = desk.command("remind 1 in 2 hours confirm transport")
@@ -140,6 +156,8 @@ def test_daylight_saving_is_respected(settings, database, standin) -> None:
         ("fiji someday call", "couldn't find a date or time"),
         ("atlantis tomorrow call", "I don't know a nation"),
         ("99 tomorrow call", "There is no visit #99"),
+        ("me tomorrow 09:00 call the DA", "Which nation or visit is this reminder about? Name it first."),
+        ("tomorrow 09:00 call the DA about atlantis", "Which nation or visit is this reminder about?"),
     ],
 )
 def test_bad_reminders_are_refused_with_what_to_type(desk: Workspace, typed: str, says: str) -> None:
