@@ -484,6 +484,11 @@ RANGE_OK = [
     ("Jan 12-16, 2027 seminar", D(2027, 1, 12), D(2027, 1, 16), "seminar"),
     ("12-16 Jan seminar", D(2027, 1, 12), D(2027, 1, 16), "seminar"),
     ("1st-3rd Feb 2027", D(2027, 2, 1), D(2027, 2, 3), ""),
+    # a weekday ending a range is the next one after the range's start, not after today
+    ("next tuesday to friday reciprocal visit", D(2026, 12, 8), D(2026, 12, 11), "reciprocal visit"),
+    ("thursday to next monday", D(2026, 12, 3), D(2026, 12, 7), ""),
+    ("2027-01-12 to friday seminar", D(2027, 1, 12), D(2027, 1, 15), "seminar"),
+    ("friday to friday", D(2026, 12, 4), D(2026, 12, 11), ""),
 ]
 
 

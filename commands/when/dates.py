@@ -149,13 +149,13 @@ def _any_date(tokens: list[str], today: _dt.date, anchor: _dt.date | None = None
         if first == "tomorrow":
             return today + _dt.timedelta(days=1), False
         wd = NAMES.weekday(first)
-        if wd is not None:
-            return today + relativedelta(days=1, weekday=wd), False  # the next one after today
+        if wd is not None:  # the next one after today; the end of a range: the next one after its start
+            return (anchor or today) + relativedelta(days=1, weekday=wd), False
     if first == "next":
         wd = NAMES.weekday(toks[1]) if len(toks) == 2 else None
         if wd is None:
             raise NoMatch
-        return today + relativedelta(days=1, weekday=wd), False
+        return (anchor or today) + relativedelta(days=1, weekday=wd), False
     if first == "in":
         amounts = durations(toks)
         if set(amounts) - {"days", "weeks"}:
