@@ -31,7 +31,7 @@ AFTER_ACK = "ipslo-after-ack"  # threads doing work after the answer; the consol
 PROMPT = "ipslo> "
 WELCOME = """IPSLO bot console: the real app, with a local stand-in for Slack. Nothing leaves this machine.
 Type a command such as `/ipslo status fiji` (the `/ipslo` may be left out), `help`, or `quit`.
-Buttons show as [1 Done]: type `click 1` to press one. Reminders arrive here as direct messages."""
+Buttons show as [1 Done]: type `1` (or `click 1`) to press one. Reminders arrive here as direct messages."""
 
 
 def render(
@@ -474,6 +474,8 @@ class Console:
         line = line.strip()
         if line.lower().startswith("click"):
             return self.click(line[5:].strip())
+        if line.isdigit() and self.buttons:  # "2" under [1 Share] [2 Plan a visit]: the button, as a click
+            return self.click(line)
         if line.lower() in ("home", "/home"):
             return self.home()
         command, _, text = line.partition(" ")
