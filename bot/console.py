@@ -201,7 +201,12 @@ class Console:
             with self._buttons_lock:
                 self.forms.append(call.response["view"]["id"])  # filled in field by field (fill_forms)
         if call.method == "views.update" and call.response and (call.view() or {}).get("type") == "modal":
-            self._print("\n[the form now shows]\n" + render({"blocks": (call.view() or {}).get("blocks", [])}))
+            shown = call.view() or {}
+            if call.response.get("ok") and (shown.get("submit") or any(b["type"] == "input" for b in shown["blocks"])):
+                with self._buttons_lock:  # the form goes on (the import's preview, then Confirm import)
+                    self.forms.append(call.response["view"]["id"])
+            else:
+                self._print("\n[the form now shows]\n" + render({"blocks": shown.get("blocks", [])}))
         if call.method == "files.completeUploadExternal" and call.response and call.response.get("ok"):
             paths = [self._save_upload(f["id"], f["name"]) for f in call.response["files"]]
             self._print("\n[bot uploaded files, saved here]\n" + "\n".join(f"  {p}" for p in paths))

@@ -20,7 +20,7 @@ from bot import views
 from bot.notes import after_ack
 from bot.runtime import COMMAND, Bot, Database, slack_client
 from bot.settings import Settings
-from bot.views import SLACK, Views, split_text
+from bot.views import SLACK, Views, split_text, with_icon
 from commands import tracker_import as commands
 from commands.ids import Form
 from commands.language import (
@@ -158,9 +158,10 @@ def is_bare_import(body: dict) -> bool:
     return (body.get("text") or "").strip().lower() == "import"
 
 
-def upload_view(views: Views = SLACK) -> dict[str, Any]:
-    """The form: one file field (CSV or .xlsx, one file); submitting it shows the preview."""
-    return {
+def upload_view(views: Views = SLACK, *, problem: Text | None = None) -> dict[str, Any]:
+    """The form: one file field (CSV or .xlsx, one file); submitting it shows the preview. ``problem``: what was wrong
+    with the file attached before, shown above the field."""
+    view = {
         "type": "modal",
         "callback_id": Form.IMPORT,
         "title": plain(TITLE),
@@ -196,6 +197,9 @@ def upload_view(views: Views = SLACK) -> dict[str, Any]:
             },
         ],
     }
+    if problem is not None:
+        view["blocks"] = [{"type": "section", "text": views.text(with_icon(Icon.WARNING, problem))}, *view["blocks"]]
+    return view
 
 
 def attached_file(view: dict[str, Any]) -> str | None:
@@ -310,9 +314,10 @@ def open_import_form(ack: Ack, body: dict, context: BoltContext, client: WebClie
     ack()
 
 
-def preview_import(ack: Ack, view: dict, context: BoltContext, client: WebClient) -> None:
-    """The file submitted: fetched, read and planned (nothing written); the form becomes the preview. What is wrong
-    with the file (not CSV or .xlsx, too large, unreadable) is said beside the field."""
+def preview_import(ack: Ack, view: dict, context: BoltContext) -> None:
+    """The form submitted: who and whether a file is attached are checked at once (said beside the field); then the
+    form says it is reading the file, and the preview follows after Slack has its answer (:func:`show_preview`: a
+    large tracker takes longer to fetch and read than Slack's 3 seconds)."""
     bot: Bot = context["bot"]
     caller = context["caller"]
     file_id = attached_file(view)
@@ -322,10 +327,25 @@ def preview_import(ack: Ack, view: dict, context: BoltContext, client: WebClient
     if not file_id:
         ack(response_action="errors", errors={FILE_BLOCK: "Attach the tracker: one CSV or .xlsx file."})
         return
+    context["import_file"] = file_id
+    reading = words(Icon.WORKING, " Reading the file… the preview shows here in a moment.")
+    ack(response_action="update", view=done_view([reading], bot.views))
+
+
+@after_ack
+def show_preview(body: dict, context: BoltContext, client: WebClient) -> None:
+    """The attached file fetched, read and planned (nothing written); the form becomes the preview. What is wrong
+    with the file (not CSV or .xlsx, too large, unreadable) is said on the form, its file field offered again."""
+    file_id: str | None = context.get("import_file")
+    if file_id is None:
+        return
+    bot: Bot = context["bot"]
+    caller = context["caller"]
+    view_id = body["view"]["id"]
     try:
         tracker = fetch_upload(client, file_id)
     except CommandError as error:
-        ack(response_action="errors", errors={FILE_BLOCK: views.clip(said(error.reply()), 2000)})
+        _show(client, view_id, upload_view(bot.views, problem=said(error.reply())))
         return
     people = commands.resolve_people(commands.people_in(tracker), SlackDirectory(client))  # Slack: before the session
     made: list[commands.Preview] = []
@@ -336,9 +356,18 @@ def preview_import(ack: Ack, view: dict, context: BoltContext, client: WebClient
 
     reply = bot.run(operation, caller, "import form: preview")
     if reply.refused or not made:
-        ack(response_action="errors", errors={FILE_BLOCK: views.clip(said(reply), 2000)})
+        _show(client, view_id, upload_view(bot.views, problem=said(reply)))
         return
-    ack(response_action="update", view=preview_view(made[0], file_id=file_id, views=bot.views))
+    _show(client, view_id, preview_view(made[0], file_id=file_id, views=bot.views))
+
+
+def _show(client: WebClient, view_id: str, view: dict[str, Any]) -> None:
+    """The form shows ``view``; when the officer has closed it meanwhile there is nothing to show it in (and nothing
+    was written)."""
+    try:
+        client.views_update(view_id=view_id, view=view)
+    except SlackApiError as error:
+        log.info("import form: views.update failed (%s); the form was closed", error.response.get("error"))
 
 
 def confirm_import(ack: Ack, view: dict, context: BoltContext) -> None:
@@ -416,7 +445,7 @@ def register(app: App, bot: Bot) -> None:
     """Registered before bot/notes.py, whose `/ipslo export <nation>` would otherwise take `export all`."""
     app.command(COMMAND, matchers=[is_export_all])(ack=answer_export_all, lazy=[send_workbook])
     app.command(COMMAND, matchers=[is_bare_import])(open_import_form)
-    app.view(Form.IMPORT)(preview_import)
+    app.view(Form.IMPORT)(ack=preview_import, lazy=[show_preview])
     app.view(Form.IMPORT_PREVIEW)(ack=confirm_import, lazy=[write_import])
 
 

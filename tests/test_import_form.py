@@ -51,10 +51,17 @@ def attach(workspace: Workspace, form: dict, *files: dict, user: str = ADMIN) ->
     return interact(workspace, {"type": "view_submission", "view": {**form, "state": {"values": values}}}, user)
 
 
-def updated(form: dict, answer: Answer) -> dict:
-    """The view after Slack applied ``response_action: update``: the same view id, the new contents."""
-    assert answer.body.get("response_action") == "update", answer.body
-    return {**answer.body["view"], "id": form["id"], "hash": form.get("hash"), "state": {"values": {}}}
+def previewed(workspace: Workspace, form: dict, *files: dict) -> dict:
+    """Submit the form with the files: Slack has its answer at once (the form says it is reading the file), then the
+    form shows what came of it (``views.update`` after the answer): the preview, or the field again with the problem."""
+    before = len(workspace.standin.calls_to("views.update"))
+    answer = attach(workspace, form, *files)
+    assert answer.body["response_action"] == "update" and "Reading the file…" in shown(answer.body["view"])
+    assert not answer.body["view"].get("submit")  # nothing to press while it reads
+    assert workspace.standin.wait_for(lambda: len(results(workspace, before)) == 1)
+    call = workspace.standin.calls_to("views.update")[-1]
+    assert call.args["view_id"] == form["id"] and call.response["ok"], call.response
+    return workspace.standin.views[form["id"]]
 
 
 def confirm(workspace: Workspace, preview: dict, user: str = ADMIN) -> Answer:
@@ -97,7 +104,7 @@ def test_an_admin_previews_the_file_then_confirms_and_it_is_written_once(desk: W
     assert field["element"] == {"type": "file_input", "action_id": "file", "filetypes": ["csv", "xlsx"], "max_files": 1}
     upload = desk.standin.add_file("visits.csv", VISITS_CSV.encode(), user=ADMIN)
 
-    preview = updated(form, attach(desk, form, upload))
+    preview = previewed(desk, form, upload)
     text = shown(preview)
     assert "visits.csv: Would add: 3 visits." in text
     assert "+ row 2: Fiji, Tue 12 Jan – Sat 16 Jan 2027, country visit “Port facility visits”, lead @Lt Kim" in text
@@ -131,12 +138,13 @@ def test_an_admin_previews_the_file_then_confirms_and_it_is_written_once(desk: W
 
 def test_two_confirms_at_once_write_once(desk: Workspace) -> None:
     form = opened_form(desk)
-    preview = updated(form, attach(desk, form, desk.standin.add_file("visits.csv", VISITS_CSV.encode(), user=ADMIN)))
+    preview = previewed(desk, form, desk.standin.add_file("visits.csv", VISITS_CSV.encode(), user=ADMIN))
+    before = len(desk.standin.calls_to("views.update"))
     with ThreadPoolExecutor(2) as pool:
         answers = list(pool.map(lambda _: confirm(desk, preview), range(2)))
     assert all("Importing…" in shown(a.body["view"]) for a in answers)
-    assert desk.standin.wait_for(lambda: len(results(desk, 0)) == 2)
-    said = sorted(text.splitlines()[0] for text in results(desk, 0))
+    assert desk.standin.wait_for(lambda: len(results(desk, before)) == 2)
+    said = sorted(text.splitlines()[0] for text in results(desk, before))
     assert said == ["visits.csv: Added: 4 visits.", "visits.csv: Added: nothing."]
     assert len(visits(desk.database)) == 4 and len(imported(desk.database)) == 4
 
@@ -144,7 +152,7 @@ def test_two_confirms_at_once_write_once(desk: Workspace) -> None:
 def test_the_sample_workbook_imports_through_the_form(desk: Workspace) -> None:
     form = opened_form(desk)
     upload = desk.standin.add_file("tracker.xlsx", (EXAMPLES / "tracker.xlsx").read_bytes(), user=ADMIN)
-    preview = updated(form, attach(desk, form, upload))
+    preview = previewed(desk, form, upload)
     assert "tracker.xlsx: Would add:" in shown(preview)
     assert "tracker.xlsx: Added:" in confirmed(desk, preview)
     assert imported(desk.database) and all(r.imported_by == ADMIN for r in imported(desk.database))
@@ -163,7 +171,7 @@ def test_officers_are_told_why_and_a_forged_submission_writes_nothing(desk: Work
     assert "Only admins may import the tracker" in refused.body["errors"]["file"]
     assert desk.standin.calls_to("files.info") == []
 
-    preview = updated(form, attach(desk, form, upload))
+    preview = previewed(desk, form, upload)
     forged = confirm(desk, preview, user=OFFICER)
     assert "Only admins may import the tracker" in shown(forged.body["view"])
     assert "Nothing was written." in shown(forged.body["view"])
@@ -179,11 +187,14 @@ def test_officers_are_told_why_and_a_forged_submission_writes_nothing(desk: Work
         ("huge.csv", b"Nation,Start\n" + b"Fiji,2027-01-12\n" * 400_000, "huge.csv is 6.1 MB; the form takes files of"),
     ],
 )
-def test_a_file_it_cannot_take_is_refused_beside_the_field(desk: Workspace, name: str, content: bytes, said: str):
+def test_a_file_it_cannot_take_is_said_on_the_form_with_the_field_offered_again(
+    desk: Workspace, name: str, content: bytes, said: str
+):
     form = opened_form(desk)
-    answer = attach(desk, form, desk.standin.add_file(name, content, user=ADMIN))
-    assert answer.body["response_action"] == "errors"
-    assert said in answer.body["errors"]["file"]
+    again = previewed(desk, form, desk.standin.add_file(name, content, user=ADMIN))
+    assert said in shown(again).splitlines()[0]  # the problem first, above the field
+    assert [b["element"]["type"] for b in again["blocks"] if b["type"] == "input"] == ["file_input"]
+    assert again["submit"]["text"] == "Preview"  # attach another file and preview it
     assert visits(desk.database) == []
 
 
