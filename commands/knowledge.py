@@ -29,7 +29,7 @@ from commands.language import (
     parse_id,
     words,
 )
-from commands.lookup import NationIndex, normalize
+from commands.lookup import NationIndex, nation_lookup, normalize
 from commands.nations import Standing, coe_as_of, fmt_date, standing
 from commands.visits import visit_line
 from storage import knowledge as store
@@ -379,7 +379,7 @@ def bounded(question: str) -> str:
 
 def understand(*, session, question: str, today: dt.date, index: NationIndex | None = None) -> Understanding:
     question = bounded(question)
-    index = index or NationIndex(nation_store.list_nations(session=session))
+    index = index or nation_lookup(session=session).index  # built once per database, checked for changes
     intent = parse_intent(question, session=session, index=index, today=today)
     if intent.name != KNOWLEDGE:
         return Understanding(intent)

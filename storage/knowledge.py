@@ -913,6 +913,7 @@ class KnowledgeIndex:
                     entry.as_of is not None,
                 )
             )
+        self.titles = [(entry.id, fold(entry.title)) for entry in entries]  # for nearest_by_title
         self.words = frozenset(known_words)
         self.stems = frozenset(frequency)
         self.idf = {term: math.log(1 + self.size / n) for term, n in frequency.items()}
@@ -1236,24 +1237,36 @@ def search(*, session: Session, question: str, limit: int = 3) -> Search:
     hits = [Hit(e, final[ranked[chosen.index(e.id)]]) for e in entries]
     if len(hits) < limit:
         shown = " ".join(w.typed for w in asked.words) or fold(question)[:200]
-        hits += nearest_by_title(
-            list_entries(session=session), shown, exclude={h.entry.id for h in hits}, limit=limit - len(hits)
-        )
+        hits += nearest_by_title(session, index, shown, exclude={h.entry.id for h in hits}, limit=limit - len(hits))
     return Search(
         question, asked.terms, tuple(hits), confident, asked.corrections, asked.kind, asked.considered, asked.live
     )
 
 
-def nearest_by_title(entries: list[KnowledgeEntry], question: str, *, exclude: set[str], limit: int) -> list[Hit]:
-    """When the ranking finds too little: the entries whose titles look most like what was typed."""
+def nearest_by_title(
+    session: Session, index: KnowledgeIndex, question: str, *, exclude: set[str], limit: int
+) -> list[Hit]:
+    """When the ranking finds too little: the entries whose titles look most like what was typed (difflib's ratio).
+    Titles are tried best bound first (``quick_ratio`` is never below the ratio), so most are never compared in full."""
     typed = fold(question)[:200]
-    scored = [
-        Hit(e, 0.01 * difflib.SequenceMatcher(None, typed, fold(e.title)).ratio())
-        for e in entries
-        if e.id not in exclude
-    ]
-    scored.sort(key=lambda hit: (-hit.score, hit.entry.id))
-    return scored[:limit]
+    matcher = difflib.SequenceMatcher(None)
+    matcher.set_seq2(typed)  # the typed text is the side difflib indexes, once
+    bounds = []
+    for entry_id, title in index.titles:
+        if entry_id not in exclude:
+            matcher.set_seq1(title)
+            bounds.append((matcher.quick_ratio(), entry_id, title))
+    bounds.sort(key=lambda b: (-b[0], b[1]))
+    best: list[tuple[float, str]] = []
+    for bound, entry_id, title in bounds:
+        if len(best) >= limit and bound < best[limit - 1][0]:
+            break
+        matcher.set_seq1(title)
+        best.append((matcher.ratio(), entry_id))
+        best.sort(key=lambda b: (-b[0], b[1]))
+    chosen = best[:limit]
+    entries = {e.id: e for e in get_entries(session=session, ids=[entry_id for _, entry_id in chosen])}
+    return [Hit(entries[entry_id], 0.01 * ratio) for ratio, entry_id in chosen if entry_id in entries]
 
 
 # --- answers marked "Not right?" ---------------------------------------------------------------------
