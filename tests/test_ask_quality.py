@@ -31,12 +31,12 @@ ABSTAIN_BAR = 0.8
 #: wrongly "I don't know" at most). v1 was measured at 48.0% top-1 with 27.6% wrongly "I don't know" before everyday
 #: wording was read as such; v2 at 60.9% top-1, 92.0% abstained, 12.7% wrongly "I don't know". After the paragraph
 #: entries and ranking changes read from their misses: v1 72.4% / 96.7% / 11.8%, v2 77.3% / 92.0% / 8.2%. v3 was
-#: measured once at 43.5% / 77.4% / 31.3%; after its misses were read, 52.2% / 90.3% / 24.3%. The floors keep what was
-#: gained from coming back.
+#: measured once at 43.5% / 77.4% / 31.3%. With everyday synonyms on the paragraph entries (2026-11-30): v1 79.5% /
+#: 96.7% / 4.7%, v2 85.5% / 92.0% / 3.6%, v3 68.7% / 90.3% / 13.0%. The floors keep what was gained from coming back.
 FORMER_HELD_OUT = {
-    "v1": (SEEN, 0.67, 0.95, 0.14),
-    "v2": (SEEN_V2, 0.72, 0.9, 0.1),
-    "v3": (SEEN_V3, 0.5, 0.87, 0.26),
+    "v1": (SEEN, 0.75, 0.95, 0.08),
+    "v2": (SEEN_V2, 0.8, 0.9, 0.06),
+    "v3": (SEEN_V3, 0.64, 0.87, 0.16),
 }
 
 
