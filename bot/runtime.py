@@ -103,15 +103,19 @@ def slack_client(settings: Settings) -> WebClient:
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
-def clean_input(value: Any) -> Any:
-    """``value`` (a request body, a form, a string) with control characters removed from every string, in place."""
+def clean_input(value: Any, changed: list[str] | None = None) -> Any:
+    """``value`` (a request body, a form, a string) with control characters removed from every string, in place;
+    each string that changed is added to ``changed`` when it is given."""
     if isinstance(value, str):
-        return CONTROL_CHARACTERS.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+        cleaned = CONTROL_CHARACTERS.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+        if changed is not None and cleaned != value:
+            changed.append(value)
+        return cleaned
     if isinstance(value, dict):
         for key, item in value.items():
-            value[key] = clean_input(item)
+            value[key] = clean_input(item, changed)
     elif isinstance(value, list):
-        value[:] = [clean_input(item) for item in value]
+        value[:] = [clean_input(item, changed) for item in value]
     return value
 
 
@@ -361,13 +365,16 @@ class Bot:
 
         First of all, what the officer typed or picked is cleaned of control characters (see :func:`clean_input`).
         """
-        clean_input(body)
-        if body.get("command") and isinstance(body.get("text"), str):  # slash command text comes escaped
-            body["text"] = unescape_slack(body["text"])
+        changed: list[str] = []
+        clean_input(body, changed)
         message = body.get("message") if body.get("type") == "message_action" else None
-        if isinstance(message, dict) and isinstance(message.get("text"), str):  # so does a message's text
-            message["text"] = unescape_slack(message["text"])
-        if req is not None:
+        for holder in (body if body.get("command") else None, message):  # their text comes escaped
+            if isinstance(holder, dict) and isinstance(holder.get("text"), str):
+                text = unescape_slack(holder["text"])
+                if text != holder["text"]:
+                    changed.append(holder["text"])
+                    holder["text"] = text
+        if req is not None and changed:  # otherwise the raw body already reads as the body
             keep_for_lazy_listeners(req, body)
         context["bot"] = self
         user_id = body.get("user_id") or (body.get("user") or {}).get("id") or context.user_id
