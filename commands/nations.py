@@ -229,11 +229,11 @@ def status(inv: Invocation, text: str) -> Reply:
 
 def covering_text(inv: Invocation, sovereign: str) -> Text:
     """What covers a place not assessed on its own: the sovereign's status when we keep it."""
-    covering = next((n for n in store.list_nations(session=inv.session) if n.name == sovereign), None)
-    if covering is None:
+    covering = store.nation_named(session=inv.session, name=sovereign)
+    found = store.nation_status(session=inv.session, iso2=covering.iso2, today=inv.today) if covering else None
+    if covering is None or found is None:
         return f"{sovereign}'s own assessment covers it; {sovereign} is not on our list."
-    [record] = store.nation_records(session=inv.session, nations=[covering])
-    shown = standing(record, today=inv.today).summary
+    shown = standing(found.record, today=inv.today).summary
     return words(
         f"{sovereign}'s assessment covers it. {sovereign}: {shown} (",
         Typed(f"/ipslo status {covering.iso2.lower()}"),

@@ -186,6 +186,11 @@ def get_nation(*, session: Session, iso2: str) -> Nation | None:
     return session.get(Nation, iso2.upper())
 
 
+def nation_named(*, session: Session, name: str) -> Nation | None:
+    """The nation whose name (not an alias or code) is exactly ``name``."""
+    return session.scalars(select(Nation).where(Nation.name == name).order_by(Nation.iso2).limit(1)).first()
+
+
 def nations_fingerprint(*, session: Session) -> tuple[int, Any]:
     """Changes whenever a nation is added or updated: how many there are, and the newest write."""
     count, newest = session.execute(select(func.count(), func.max(Nation.recorded_at))).one()
@@ -280,10 +285,10 @@ class NationStatus:
 
 @functools.cache
 def _status_query() -> Select:
-    """One row for one nation (``:iso2``) as of a day (``:today``): the nation, its newest assessment, the team's
-    newest COE record, the shipped snapshot's listing (as :func:`coe_listings` picks them) and the last and next
-    planned visits, each joined by the id its own ordered ``LIMIT 1`` subquery picks. Built once; every request
-    reads the database afresh."""
+    """One nation (``:iso2``) as of a day (``:today``): the nation, its newest assessment, the team's newest COE
+    record, the shipped snapshot's listing (as :func:`coe_listings` picks them) and the last and next planned
+    visits, each joined by the id its own ordered ``LIMIT 1`` subquery picks; then its excepted port facilities, a
+    row each (one row with none when there are none). Built once; every request reads the database afresh."""
     iso2, today = bindparam("iso2", type_=String), bindparam("today", type_=Date)
     team, shipped = aliased(ConditionOfEntry, name="team_coe"), aliased(ConditionOfEntry, name="shipped_coe")
     last, upcoming = aliased(Visit, name="last_visit"), aliased(Visit, name="next_visit")
@@ -311,27 +316,29 @@ def _status_query() -> Select:
     last_visit = first(Visit.id, *planned, Visit.starts_on <= today, order=(Visit.starts_on.desc(), Visit.id.desc()))
     next_visit = first(Visit.id, *planned, Visit.starts_on > today, order=(Visit.starts_on, Visit.id))
     return (
-        select(Nation, Assessment, team, shipped, last, upcoming)
+        select(Nation, Assessment, team, shipped, last, upcoming, CoeException)
         .select_from(Nation)
         .outerjoin(Assessment, Assessment.id == newest_assessment)
         .outerjoin(team, team.id == team_listing)
         .outerjoin(shipped, shipped.id == shipped_listing)
         .outerjoin(last, last.id == last_visit)
         .outerjoin(upcoming, upcoming.id == next_visit)
+        .outerjoin(CoeException, (CoeException.nation_iso2 == iso2) & CoeException.removed_at.is_(None))
         .where(Nation.iso2 == iso2)
+        .order_by(CoeException.id)
     )
 
 
 def nation_status(*, session: Session, iso2: str, today: dt.date) -> NationStatus | None:
-    """One nation's record and its last and next planned visits (as :func:`nation_records` and
-    ``storage.visits.last_and_next_visit`` give them) in one query; the excepted port facilities in a second one,
-    only when the nation has a COE listing for them to except from. None for an unknown code."""
-    row = session.execute(_status_query(), {"iso2": iso2.upper(), "today": today}).one_or_none()
-    if row is None:
+    """One nation's record and its last and next planned visits, as :func:`nation_records` and
+    ``storage.visits.last_and_next_visit`` give them, in one query (a row per excepted port facility). None for an
+    unknown code."""
+    rows = session.execute(_status_query(), {"iso2": iso2.upper(), "today": today}).all()
+    if not rows:
         return None
-    nation, assessment, ours, theirs, last, upcoming = row
-    exceptions = coe_exceptions(session=session, iso2=nation.iso2).get(nation.iso2, []) if ours or theirs else []
-    record = NationRecord(nation, assessment, ours or theirs, tuple(exceptions), _differs(ours, theirs))
+    nation, assessment, ours, theirs, last, upcoming, _ = rows[0]
+    exceptions = tuple(row[-1] for row in rows if row[-1] is not None)
+    record = NationRecord(nation, assessment, ours or theirs, exceptions, _differs(ours, theirs))
     return NationStatus(record, last, upcoming)
 
 

@@ -218,7 +218,7 @@ def test_status_read_in_one_query_agrees_with_the_general_reads(database) -> Non
     from storage import nations as store
     from storage import visits as visit_store
     from storage.db import REFERENCE_DATA, utcnow
-    from storage.nations import Assessment, ConditionOfEntry
+    from storage.nations import Assessment, CoeException, ConditionOfEntry
     from storage.visits import CANCELLED, PLANNED, Visit
 
     today = TODAY.date()
@@ -250,6 +250,17 @@ def test_status_read_in_one_query_agrees_with_the_general_reads(database) -> Non
                         recorded_at=now - dt.timedelta(days=400),
                     )
                 )
+            for k in range(number % 3):  # excepted port facilities, the second one removed
+                session.add(
+                    CoeException(
+                        nation_iso2=nation.iso2,
+                        number=f"{nation.iso2}-000{k}",
+                        source="notice",
+                        recorded_by="U0ADMIN",
+                        recorded_at=now,
+                        removed_at=now if k == 1 else None,
+                    )
+                )
             for k in range(number % 8):  # two on today, two tomorrow: the ties
                 starts = today + (k - 2) * 10 * day if k != 3 else today
                 session.add(
@@ -276,8 +287,7 @@ def test_status_read_in_one_query_agrees_with_the_general_reads(database) -> Non
                 expected.coe,
                 expected.shipped,
             ), nation.iso2
-            if got.coe is not None:
-                assert got.exceptions == expected.exceptions
+            assert got.exceptions == expected.exceptions, nation.iso2
             last, upcoming = visit_store.last_and_next_visit(session=session, nation_iso2=nation.iso2, today=today)
             assert (found.last_visit, found.next_visit) == (last, upcoming), nation.iso2
         assert store.nation_status(session=session, iso2="XX", today=today) is None
