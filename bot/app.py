@@ -16,7 +16,7 @@ from slack_bolt import Ack, App, BoltContext, BoltResponse
 from slack_sdk import WebClient
 
 from bot import calendar, coe, forms, home, import_form, knowledge, notes, options, reminders, visits
-from bot.runtime import COMMAND, Bot, Database, failure_reply, open_database, slack_client
+from bot.runtime import COMMAND, Bot, Database, Direct, failure_reply, open_database, slack_client
 from bot.settings import Settings
 from bot.views import Style, Views
 from commands import ipslo
@@ -122,7 +122,7 @@ def create_app(
         raise_error_for_unhandled_request=False,
     )
     bot = Bot(settings=settings, database=database, client=client, clock=clock, views=Views(style))
-    app.use(bot.identify_officer)
+    app.use(Direct(bot.identify_officer))
 
     # Each domain's buttons, modals, shortcuts and special forms of /ipslo: register(app, bot) in bot/<domain>.py.
     # Bolt runs the first listener whose matchers fit: the general /ipslo listener below is added first and takes

@@ -4,6 +4,7 @@ who is asking) and the one error boundary that turns a refusal into a reply. ``b
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import json
 import logging
 import re
@@ -16,6 +17,7 @@ from urllib.parse import parse_qs, urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_bolt import BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
@@ -139,6 +141,25 @@ def keep_for_lazy_listeners(req: BoltRequest, body: dict) -> None:
         req.raw_body = urlencode({"payload": json.dumps(body)})
     elif all(isinstance(value, str) for value in body.values()):
         req.raw_body = urlencode(body)
+
+
+class Direct(Middleware):
+    """A global middleware that Bolt calls as it is, with what it names of ``body``, ``context``, ``next`` and ``req``:
+    Bolt builds a function middleware's keyword arguments from everything it knows at each request (about 5 µs)."""
+
+    def __init__(self, func: Callable[..., Any]):
+        self.func = func
+        self.names = tuple(inspect.signature(func).parameters)
+        if not set(self.names) <= {"body", "context", "next", "req"}:
+            raise ValueError(f"{func.__name__} takes only body, context, next and req")
+
+    def process(self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]) -> Any:
+        given = {"body": req.body, "context": req.context, "next": next, "req": req}
+        return self.func(**{name: given[name] for name in self.names})
+
+    @property
+    def name(self) -> str:
+        return f"{self.func.__module__}.{self.func.__qualname__}"
 
 
 def json_response(payload: dict[str, Any]) -> BoltResponse:
