@@ -14,7 +14,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from bot.runtime import Bot
+from bot.runtime import Bot, Direct
 from bot.views import people_named
 from commands.home import desk
 
@@ -133,4 +133,4 @@ def register(app: App, bot: Bot) -> None:
 
     refresher = DeskRefresher(bot, app.listener_runner.listener_executor.submit)
     app.event("app_home_opened")(ack=acknowledge, lazy=[publish_desk])
-    app.use(refresher.note)
+    app.use(Direct(refresher.note))

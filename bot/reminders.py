@@ -15,7 +15,7 @@ from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
 from bot import observability
-from bot.runtime import Bot
+from bot.runtime import Bot, Direct
 from bot.views import SLACK, Views, people_named
 from commands import reminders
 from commands.language import Reply
@@ -218,7 +218,6 @@ def _failed(bot: Bot, reminder_id: int, worker: str, reason: str) -> str:
 
 
 def register(app: App, bot: Bot) -> None:
-    @app.use
     def remember_mentioned_officers(body: dict, next: Any) -> Any:
         """Before a command runs, know the time zone of everyone it mentions, e.g. ``lead @kim`` (cached: usually no
         lookup).
@@ -232,6 +231,8 @@ def register(app: App, bot: Bot) -> None:
                 except Exception:
                     log.exception("Looking up %s before a command failed; going on without", user_id)
         return next()
+
+    app.use(Direct(remember_mentioned_officers))
 
     def press_button(ack: Any, action: dict, context: Any) -> None:
         """The database change, in the request: quick, and the officer's reply depends on it."""

@@ -249,6 +249,13 @@ class NationLookup:
     def find(self, typed: str) -> Found:
         return self.read(self.index.match(typed))
 
+    def identify(self, typed: str) -> Exact | Guess:
+        """As :meth:`find`, without loading the nation: for a caller that reads it with more in one query."""
+        match = self.index.match(typed)
+        if isinstance(match, Exact | Guess):
+            return match
+        raise refusal(match)
+
     def split(self, words: list[str], *, max_words: int = 4) -> tuple[Found, list[str]]:
         """For look-ups: the nation named by the first words, and the words after it."""
         match, rest = self.index.split(words, max_words=max_words)

@@ -29,7 +29,7 @@ from commands.language import (
     lines,
     words,
 )
-from commands.lookup import nation_lookup, normalize
+from commands.lookup import Guess, nation_lookup, normalize
 from commands.visits import last_and_next_lines
 from commands.when import WhenError, parse_date
 from storage import nations as store
@@ -198,9 +198,10 @@ def kind_text(nation: Nation) -> str:
 
 
 def status(inv: Invocation, text: str) -> Reply:
-    match = nation_lookup(session=inv.session).find(text)
-    nation = match.nation
-    [record] = store.nation_records(session=inv.session, nations=[nation])
+    match = nation_lookup(session=inv.session).identify(text)
+    found = store.nation_status(session=inv.session, iso2=match.named.iso2, today=inv.today)
+    assert found is not None, match  # the index is built from the same table
+    record, nation = found.record, found.record.nation
     state = standing(record, today=inv.today)
     fields: tuple[tuple[str, Text], ...] = (
         ("Region", nation.region),
@@ -208,7 +209,7 @@ def status(inv: Invocation, text: str) -> Reply:
         ("Status", state.said),
         ("Reassessment due", due_text(state, today=inv.today)),
     )
-    fields += last_and_next_lines(session=inv.session, nation=nation, today=inv.today)
+    fields += last_and_next_lines(found.last_visit, found.next_visit)
     parts: list = [Section(words(Strong(nation.official_name), f" · {kind_text(nation)}"), fields=fields)]
     if record.exceptions and (state.under_coe or state.coe_pending):
         parts.append(Section(exceptions_text(record)))
@@ -217,7 +218,7 @@ def status(inv: Invocation, text: str) -> Reply:
     captions: list[Text] = [c for c in (shipped_differs(record), state.detail, nation.engagement) if c]
     if nation.kind != "us":
         captions.append("Reassessment at least every 3 years: 46 U.S.C. 70108(d)")
-    if not match.exact:
+    if isinstance(match, Guess):
         captions.insert(0, f"Showing {nation.name} for “{match.typed}”.")
     if captions:
         parts.append(Caption(joined(captions, " · ")))
@@ -228,11 +229,11 @@ def status(inv: Invocation, text: str) -> Reply:
 
 def covering_text(inv: Invocation, sovereign: str) -> Text:
     """What covers a place not assessed on its own: the sovereign's status when we keep it."""
-    covering = next((n for n in store.list_nations(session=inv.session) if n.name == sovereign), None)
-    if covering is None:
+    covering = store.nation_named(session=inv.session, name=sovereign)
+    found = store.nation_status(session=inv.session, iso2=covering.iso2, today=inv.today) if covering else None
+    if covering is None or found is None:
         return f"{sovereign}'s own assessment covers it; {sovereign} is not on our list."
-    [record] = store.nation_records(session=inv.session, nations=[covering])
-    shown = standing(record, today=inv.today).summary
+    shown = standing(found.record, today=inv.today).summary
     return words(
         f"{sovereign}'s assessment covers it. {sovereign}: {shown} (",
         Typed(f"/ipslo status {covering.iso2.lower()}"),

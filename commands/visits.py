@@ -672,9 +672,8 @@ def visits(inv: Invocation, text: str) -> Reply:
     return Reply(header, header=header, parts=tuple(parts))
 
 
-def last_and_next_lines(*, session, nation: Nation, today: dt.date) -> tuple[tuple[str, Text], tuple[str, Text]]:
-    """The "Last visit" and "Next visit" fields of a nation's status."""
-    last, upcoming = store.last_and_next_visit(session=session, nation_iso2=nation.iso2, today=today)
+def last_and_next_lines(last: Visit | None, upcoming: Visit | None) -> tuple[tuple[str, Text], tuple[str, Text]]:
+    """The "Last visit" and "Next visit" fields of a nation's status (``storage.visits.last_and_next_visit``)."""
 
     def line(v: Visit | None) -> Text:
         if v is None:

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, func, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, Select, String, Text, bindparam, case, func, select
+from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 
 from storage.db import REFERENCE_DATA, Base, UTCDateTime, read_yaml, utcnow
+from storage.visits import PLANNED, Visit
 
 REFERENCE = Path(__file__).with_name("reference")
 
@@ -185,6 +186,11 @@ def get_nation(*, session: Session, iso2: str) -> Nation | None:
     return session.get(Nation, iso2.upper())
 
 
+def nation_named(*, session: Session, name: str) -> Nation | None:
+    """The nation whose name (not an alias or code) is exactly ``name``."""
+    return session.scalars(select(Nation).where(Nation.name == name).order_by(Nation.iso2).limit(1)).first()
+
+
 def nations_fingerprint(*, session: Session) -> tuple[int, Any]:
     """Changes whenever a nation is added or updated: how many there are, and the newest write."""
     count, newest = session.execute(select(func.count(), func.max(Nation.recorded_at))).one()
@@ -249,24 +255,91 @@ def nation_records(*, session: Session, nations: list[Nation]) -> list[NationRec
     records = []
     for n in nations:
         ours, theirs = team.get(n.iso2), shipped.get(n.iso2)
-        differs = (
-            theirs
-            if ours is not None
-            and theirs is not None
-            and theirs.as_of > ours.recorded_at.date()
-            and not theirs.same_listing(ours)
-            else None
-        )
         records.append(
             NationRecord(
                 n,
                 assessments.get(n.iso2),
                 ours or theirs,
                 exceptions=tuple(exceptions.get(n.iso2, ())),
-                shipped=differs,
+                shipped=_differs(ours, theirs),
             )
         )
     return records
+
+
+def _differs(ours: ConditionOfEntry | None, theirs: ConditionOfEntry | None) -> ConditionOfEntry | None:
+    """The shipped listing when it is newer than the team's record and says something else (else None)."""
+    if ours is None or theirs is None:
+        return None
+    return theirs if theirs.as_of > ours.recorded_at.date() and not theirs.same_listing(ours) else None
+
+
+@dataclass(frozen=True)
+class NationStatus:
+    """What ``/ipslo status`` shows of one nation: its record, and its last and next planned visits."""
+
+    record: NationRecord
+    last_visit: Visit | None
+    next_visit: Visit | None
+
+
+@functools.cache
+def _status_query() -> Select:
+    """One nation (``:iso2``) as of a day (``:today``): the nation, its newest assessment, the team's newest COE
+    record, the shipped snapshot's listing (as :func:`coe_listings` picks them) and the last and next planned
+    visits, each joined by the id its own ordered ``LIMIT 1`` subquery picks; then its excepted port facilities, a
+    row each (one row with none when there are none). Built once; every request reads the database afresh."""
+    iso2, today = bindparam("iso2", type_=String), bindparam("today", type_=Date)
+    team, shipped = aliased(ConditionOfEntry, name="team_coe"), aliased(ConditionOfEntry, name="shipped_coe")
+    last, upcoming = aliased(Visit, name="last_visit"), aliased(Visit, name="next_visit")
+
+    def first(column: Any, *where: Any, order: tuple) -> Any:
+        return select(column).where(*where).order_by(*order).limit(1).scalar_subquery()
+
+    newest_assessment = first(
+        Assessment.id, Assessment.nation_iso2 == iso2, order=(Assessment.assessed_on.desc(), Assessment.id.desc())
+    )
+    coe = ConditionOfEntry
+    team_listing = first(coe.id, coe.nation_iso2 == iso2, coe.recorded_by != REFERENCE_DATA, order=(coe.id.desc(),))
+    # _coe_rank, highest first (active before lifted, then the latest date; no date is the lowest), then the newest
+    shipped_listing = first(
+        coe.id,
+        coe.nation_iso2 == iso2,
+        coe.recorded_by == REFERENCE_DATA,
+        order=(
+            case((coe.lifted_on.is_(None), 1), else_=0).desc(),
+            func.coalesce(coe.lifted_on, coe.effective_on).desc().nulls_last(),
+            coe.id.desc(),
+        ),
+    )
+    planned = (Visit.nation_iso2 == iso2, Visit.status == PLANNED)
+    last_visit = first(Visit.id, *planned, Visit.starts_on <= today, order=(Visit.starts_on.desc(), Visit.id.desc()))
+    next_visit = first(Visit.id, *planned, Visit.starts_on > today, order=(Visit.starts_on, Visit.id))
+    return (
+        select(Nation, Assessment, team, shipped, last, upcoming, CoeException)
+        .select_from(Nation)
+        .outerjoin(Assessment, Assessment.id == newest_assessment)
+        .outerjoin(team, team.id == team_listing)
+        .outerjoin(shipped, shipped.id == shipped_listing)
+        .outerjoin(last, last.id == last_visit)
+        .outerjoin(upcoming, upcoming.id == next_visit)
+        .outerjoin(CoeException, (CoeException.nation_iso2 == iso2) & CoeException.removed_at.is_(None))
+        .where(Nation.iso2 == iso2)
+        .order_by(CoeException.id)
+    )
+
+
+def nation_status(*, session: Session, iso2: str, today: dt.date) -> NationStatus | None:
+    """One nation's record and its last and next planned visits, as :func:`nation_records` and
+    ``storage.visits.last_and_next_visit`` give them, in one query (a row per excepted port facility). None for an
+    unknown code."""
+    rows = session.execute(_status_query(), {"iso2": iso2.upper(), "today": today}).all()
+    if not rows:
+        return None
+    nation, assessment, ours, theirs, last, upcoming, _ = rows[0]
+    exceptions = tuple(row[-1] for row in rows if row[-1] is not None)
+    record = NationRecord(nation, assessment, ours or theirs, exceptions, _differs(ours, theirs))
+    return NationStatus(record, last, upcoming)
 
 
 @dataclass(frozen=True)

@@ -82,3 +82,29 @@ def test_nul_in_the_note_form_is_removed(desk: Workspace) -> None:
     assert submit(desk, view, filled(view, nation="FJ", text_0="Gate\x00 logs\x08 checked")).status == 200
     assert desk.standin.wait_for(lambda: rows(desk, Note))
     assert rows(desk, Note)[0].text == "Gate logs checked"
+
+
+@pytest.mark.parametrize(
+    ("typed", "changed"),
+    [("note fiji Met the DA", False), ("note fiji Met\x00 the DA", True), ("note fiji Q&amp;A &lt;draft&gt;", True)],
+)
+def test_lazy_listeners_read_the_cleaned_body(typed: str, changed: bool) -> None:
+    """Bolt's lazy listeners read the raw body again: the officer middleware rewrites it when cleaning or unescaping
+    changed the body, and leaves it as Slack sent it when nothing changed (the same body either way)."""
+    import time
+    from urllib.parse import parse_qs, urlencode
+
+    from slack_bolt import BoltRequest
+
+    from bot.runtime import Bot
+    from bot.settings import Settings
+    from commands.language import Caller
+
+    raw = urlencode({"command": "/ipslo", "text": typed, "user_id": "U0KIM", "team_id": "T0STANDIN"})
+    req = BoltRequest(body=raw, headers={"content-type": ["application/x-www-form-urlencoded"]}, mode="http")
+    bot = Bot(settings=Settings(), database=None, client=None)  # type: ignore[arg-type]
+    bot._callers["U0KIM"] = (time.monotonic() + 60, Caller("U0KIM"))
+    assert bot.identify_officer(req.body, req.context, lambda: "next", req=req) == "next"
+    assert (req.raw_body is not raw) == changed
+    assert {k: v[0] for k, v in parse_qs(req.raw_body).items()}["text"] == req.body["text"]
+    assert "\x00" not in req.body["text"] and "&amp;" not in req.body["text"]

@@ -209,3 +209,85 @@ def test_everyday_region_names_and_a_list_of_choices(database) -> None:
             nations(inv, "foo")
     assert pacific.header == "Nations in Oceania (24)"
     assert "`oceania`" in mrkdwn_of(raised.value.hint) and "`southeast asia`" in mrkdwn_of(raised.value.hint)
+
+
+def test_status_read_in_one_query_agrees_with_the_general_reads(database) -> None:
+    """``nation_status`` (what `status` reads, in one query) picks the same assessment, listings and visits as
+    ``nation_records`` and ``last_and_next_visit`` for every nation, ties, lifted listings and cancelled visits
+    included."""
+    from storage import nations as store
+    from storage import visits as visit_store
+    from storage.db import REFERENCE_DATA, utcnow
+    from storage.nations import Assessment, CoeException, ConditionOfEntry
+    from storage.visits import CANCELLED, PLANNED, Visit
+
+    today = TODAY.date()
+    day = dt.timedelta(days=1)
+    with database.sessions.begin() as session:
+        nations_ = store.list_nations(session=session)
+        now = utcnow()
+        for number, nation in enumerate(nations_[:60]):
+            for k in range(number % 5):  # equal dates: the later record wins
+                session.add(
+                    Assessment(
+                        nation_iso2=nation.iso2,
+                        assessed_on=dt.date(2024, 1 + k % 2, 1),
+                        outcome=f"outcome {k}",
+                        recorded_by="U0ADMIN",
+                        recorded_at=now,
+                    )
+                )
+            for k in range(number % 5):
+                by_team = (number + k) % 3 == 0
+                session.add(
+                    ConditionOfEntry(
+                        nation_iso2=nation.iso2,
+                        effective_on=None if k == 1 else dt.date(2020, 1 + k, 1),
+                        lifted_on=dt.date(2023, 1, 1) if (number + k) % 2 else None,
+                        source=f"listing {k}",
+                        as_of=dt.date(2025, 1, 1),
+                        recorded_by="U0ADMIN" if by_team else REFERENCE_DATA,
+                        recorded_at=now - dt.timedelta(days=400),
+                    )
+                )
+            for k in range(number % 3):  # excepted port facilities, the second one removed
+                session.add(
+                    CoeException(
+                        nation_iso2=nation.iso2,
+                        number=f"{nation.iso2}-000{k}",
+                        source="notice",
+                        recorded_by="U0ADMIN",
+                        recorded_at=now,
+                        removed_at=now if k == 1 else None,
+                    )
+                )
+            for k in range(number % 8):  # two on today, two tomorrow: the ties
+                starts = today + (k - 2) * 10 * day if k != 3 else today
+                session.add(
+                    Visit(
+                        nation_iso2=nation.iso2,
+                        starts_on=starts if k not in (4, 6) else today + day,
+                        ends_on=starts + day,
+                        kind="country visit",
+                        lead_user_id="U0LEAD",
+                        status=CANCELLED if k == 5 else PLANNED,
+                        recorded_by="U0LEAD",
+                        recorded_at=now,
+                    )
+                )
+    with database.sessions() as session:
+        for nation in store.list_nations(session=session):
+            [expected] = store.nation_records(session=session, nations=[nation])
+            found = store.nation_status(session=session, iso2=nation.iso2.lower(), today=today)
+            assert found is not None
+            got = found.record
+            assert (got.nation, got.assessment, got.coe, got.shipped) == (
+                expected.nation,
+                expected.assessment,
+                expected.coe,
+                expected.shipped,
+            ), nation.iso2
+            assert got.exceptions == expected.exceptions, nation.iso2
+            last, upcoming = visit_store.last_and_next_visit(session=session, nation_iso2=nation.iso2, today=today)
+            assert (found.last_visit, found.next_visit) == (last, upcoming), nation.iso2
+        assert store.nation_status(session=session, iso2="XX", today=today) is None
