@@ -509,7 +509,11 @@ def settings(database_url: str, standin: CheckedSlack) -> Settings:
 
 @contextmanager
 def served(settings: Settings, database: Database, standin: CheckedSlack, **app_options: Any) -> Iterator[Workspace]:
-    """The real app (``create_app`` options such as ``clock``) served over HTTP for the length of the block."""
+    """The real app (``create_app`` options such as ``clock``) served over HTTP for the length of the block. Work the
+    app does after answering (App Home, confirmations) is waited for before the block ends, while Slack's stand-in is
+    still there to take it."""
+    own = "listener_executor" not in app_options
+    executor = app_options.setdefault("listener_executor", ThreadPoolExecutor(max_workers=10))
     app = create_app(settings=settings, database=database, client=slack_client(settings), **app_options)
     base, server = serve(app, database, settings.may_use)
     try:
@@ -517,6 +521,8 @@ def served(settings: Settings, database: Database, standin: CheckedSlack, **app_
     finally:
         server.shutdown()
         server.server_close()
+        if own:
+            executor.shutdown(wait=True)
 
 
 @pytest.fixture
