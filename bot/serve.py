@@ -34,7 +34,7 @@ from sqlalchemy import Engine
 
 from bot import calendar, observability
 from bot.runtime import Database
-from bot.settings import Settings, SettingsError
+from bot.settings import Settings, SettingsError, seconds
 from storage import slack_requests
 from storage.db import alembic_config, ping, utcnow
 
@@ -104,13 +104,13 @@ class Arrivals:
                 for ident, *_ in late:
                     del self._pending[ident]
                     self._cut.add(ident)
-            for _, sock, client, seconds in late:
+            for _, sock, client, waited in late:
                 try:
                     sock.shutdown(socket.SHUT_RDWR)
                 except OSError:
                     pass
                 observability.REJECTED.labels("408").inc()
-                log.warning("Closed a connection from %s: its request had not arrived after %ss", client, seconds)
+                log.warning("Closed a connection from %s: its request had not arrived after %ss", client, waited)
 
 
 ARRIVALS = Arrivals()
@@ -120,16 +120,9 @@ def read_timeout(env: dict[str, str] | None = None) -> float:
     text = (env if env is not None else os.environ).get("WEB_READ_TIMEOUT", "").strip()
     if not text:
         return READ_TIMEOUT
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = 0.0
-    if not 0.5 <= seconds <= 300:
-        raise SettingsError(
-            "WEB_READ_TIMEOUT must be the seconds a request may take to arrive, between 0.5 and 300 (default 10); "
-            f"got {text!r}."
-        )
-    return seconds
+    return seconds(
+        "WEB_READ_TIMEOUT", text, low=0.5, high=300, meaning=" (how long a request may take to arrive)", example="10"
+    )
 
 
 class ArrivalDeadlineWorker(ThreadWorker):

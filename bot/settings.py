@@ -164,26 +164,17 @@ class Settings:
                 f"(channel details > About, at the bottom); got {digest_channel!r}."
             )
 
-        poll_text = get("IPSLO_POLL_SECONDS") or "10"
-        try:
-            poll_seconds = float(poll_text)
-        except ValueError:
-            poll_seconds = 0.0
-        if not 0.1 <= poll_seconds <= 3600:
-            raise SettingsError(
-                f"IPSLO_POLL_SECONDS must be a number of seconds between 0.1 and 3600, such as 10; got {poll_text!r}."
-            )
-
-        retry_text = get("IPSLO_RETRY_SECONDS") or "15"
-        try:
-            retry_seconds = float(retry_text)
-        except ValueError:
-            retry_seconds = 0.0
-        if not 1 <= retry_seconds <= 600:
-            raise SettingsError(
-                "IPSLO_RETRY_SECONDS must be a number of seconds between 1 and 600 (the first wait before a reminder "
-                f"Slack did not take is tried again), such as 15; got {retry_text!r}."
-            )
+        poll_seconds = seconds(
+            "IPSLO_POLL_SECONDS", get("IPSLO_POLL_SECONDS") or "10", low=0.1, high=3600, meaning="", example="10"
+        )
+        retry_seconds = seconds(
+            "IPSLO_RETRY_SECONDS",
+            get("IPSLO_RETRY_SECONDS") or "15",
+            low=1,
+            high=600,
+            meaning=" (the first wait before a reminder Slack did not take is tried again)",
+            example="15",
+        )
 
         scheduler_text = (get("IPSLO_SCHEDULER") or "on").lower()
         if scheduler_text not in ("on", "off", "true", "false", "1", "0", "yes", "no"):
@@ -218,6 +209,20 @@ class Settings:
             scheduler=scheduler_text in ("on", "true", "1", "yes"),
             public_url=public_url.rstrip("/") if public_url else None,
         )
+
+
+def seconds(name: str, text: str, *, low: float, high: float, meaning: str, example: str) -> float:
+    """A number of seconds between ``low`` and ``high``; anything else is a SettingsError naming the variable."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = low - 1
+    if not low <= value <= high:
+        raise SettingsError(
+            f"{name} must be a number of seconds between {low:g} and {high:g}{meaning}, such as {example}; "
+            f"got {text!r}."
+        )
+    return value
 
 
 def duration(name: str, text: str, *, example: str) -> dt.timedelta:
