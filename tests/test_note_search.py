@@ -382,3 +382,17 @@ def test_search_finds_ranks_and_highlights_as_defined(database, monkeypatch: pyt
     words_shown = {word for _, _, shown, _ in seen for word in shown}
     assert {"Ōsaka", "ʻEua"} <= words_shown and len(seen) > 150
     assert any(capped for *_, capped in seen)
+
+
+def test_folding_a_whole_text_at_once_folds_as_character_by_character() -> None:
+    # fold_map translates a text in one go unless an accent was typed apart from its letter; the character by
+    # character loop is what it must give: the same folded text, each character from the same place.
+    import random
+
+    rng = random.Random(3)
+    alphabet = "abcXYZ '’‘ʻʼ`´éÉŌōçÇİıßẞǅ\u0301\u0308あが港ÅﬁⅫ𝐀ǈᎠΣσςก\u0e48"
+    for _ in range(20_000):
+        typed = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        assert store.fold_map(typed) == store._fold_map_by_character(typed), typed
+    for typed in ("Nukuʻalofa ʻʻEua", "Café résumé", "e\u0301te\u0301", "'quoted'", "ŌSAKA’s", ""):
+        assert store.fold_map(typed) == store._fold_map_by_character(typed), typed
