@@ -573,7 +573,7 @@ def search(
     if by_characters or not words:
         marked: dict[int, str] = {}
     else:
-        marked = _marked(session, ids, words)
+        marked = _marked(session, ids, words, among_newest=len(filters) == 1)
     for note_id, rank in ranked:
         note, nation = found[note_id]
         if by_characters:
@@ -647,8 +647,19 @@ def _best_first_sql(postgres: bool, where: str | None) -> str:
     )
 
 
-def _marked(session: Session, ids: list[int], words: Sequence[str]) -> dict[int, str]:
-    """Each note's folded text with the matched words between MARK_START and MARK_STOP, as the database sees them."""
+#: On SQLite, the matched words of a page of notes whose ids are at most this far apart (or all among the newest
+#: RANK_POOL with the words) are found in one pass over the index between them (each entry passed costs about 0.1 µs),
+#: and each note is looked up alone otherwise.
+READ_ACROSS = 5_000
+
+
+def _marked(session: Session, ids: list[int], words: Sequence[str], *, among_newest: bool = False) -> dict[int, str]:
+    """Each note's folded text with the matched words between MARK_START and MARK_STOP, as the database sees them.
+
+    ``among_newest``: the notes are among the newest RANK_POOL with the words (a search without filters), so at most
+    that many notes with the words lie between them.
+    """
+    params: dict[str, Any]
     if _is_postgres(session):
         sql = text(
             "SELECT id, ts_headline('english', search_text, plainto_tsquery('english', :q), :options) AS marked "
@@ -660,11 +671,21 @@ def _marked(session: Session, ids: list[int], words: Sequence[str]) -> dict[int,
             "options": f"HighlightAll=true, StartSel={MARK_START}, StopSel={MARK_STOP}",
         }
     else:
-        sql = text(
-            "SELECT rowid AS id, highlight(notes_fts, 0, :start, :stop) AS marked FROM notes_fts "
-            "WHERE notes_fts MATCH :q AND rowid IN :ids"
-        ).bindparams(bindparam("ids", expanding=True))
         params = {"q": _fts5_query(words), "ids": ids, "start": MARK_START, "stop": MARK_STOP}
+        if among_newest or max(ids) - min(ids) <= READ_ACROSS:
+            # The page's notes are close together: one pass over the index between the first and the last (a few
+            # hundred entries at most), rather than a look-up per note (30-60 µs each). The unary + keeps SQLite from
+            # handing the list to the index as look-ups.
+            sql = text(
+                "SELECT rowid AS id, highlight(notes_fts, 0, :start, :stop) AS marked FROM notes_fts "
+                "WHERE notes_fts MATCH :q AND rowid BETWEEN :low AND :high AND +rowid IN :ids"
+            ).bindparams(bindparam("ids", expanding=True))
+            params["low"], params["high"] = min(ids), max(ids)
+        else:
+            sql = text(
+                "SELECT rowid AS id, highlight(notes_fts, 0, :start, :stop) AS marked FROM notes_fts "
+                "WHERE notes_fts MATCH :q AND rowid IN :ids"
+            ).bindparams(bindparam("ids", expanding=True))
     return {row.id: row.marked for row in session.execute(sql, params)}
 
 
