@@ -543,7 +543,11 @@ def search(
         )
     else:
         params["q"] = " ".join(words) if postgres else _fts5_query(words)
-        sql = _best_first_sql(postgres, where if len(filters) > 1 else None)
+        if nation_iso2 and not postgres:
+            params["among"] = _nation_mask(session, nation_iso2)
+            if params["among"] is None:
+                return []  # no notes on the nation at all
+        sql = _best_first_sql(postgres, where if len(filters) > 1 else None, masked="among" in params)
     if postgres:
         # A search reads a few hundred rows at most: starting parallel workers costs more than it saves. And each
         # search is planned for its own words: psycopg prepares a statement run five times, after which PostgreSQL
@@ -595,12 +599,33 @@ def _spans_of(original: str, words: Sequence[str]) -> tuple[tuple[int, int], ...
     return tuple(sorted(spans))
 
 
-def _best_first_sql(postgres: bool, where: str | None) -> str:
+def _nation_mask(session: Session, nation_iso2: str) -> bytes | None:
+    """A byte per note id up to the nation's newest, 1 for the nation's notes (None when it has none).
+
+    A search on one nation walks the notes with the words newest first until it has RANK_POOL of the nation's: with a
+    nation's share of the notes (2% of them among 50 nations), that is 25,000 notes for a common word. Looking each
+    one up in notes costs about 0.16 µs; reading its byte of this mask (bound as a blob) costs a fifth of that. The
+    nation's ids come from ix_notes_nation_noted_on alone: 0.35 ms for 2,000 notes.
+    """
+    joined = session.execute(
+        text("SELECT group_concat(id) FROM notes WHERE nation_iso2 = :nation"), {"nation": nation_iso2}
+    ).scalar()
+    if not joined:
+        return None
+    ids = [int(note_id) for note_id in joined.split(",")]  # one row rather than thousands: a third of the time
+    mask = bytearray(max(ids) + 1)
+    for note_id in ids:
+        mask[note_id] = 1
+    return bytes(mask)
+
+
+def _best_first_sql(postgres: bool, where: str | None, masked: bool = False) -> str:
     """The best page of the newest RANK_POOL notes with the words: ``id``, ``rank`` and ``pool`` (how many ranked).
 
     With ``where`` (filters; deleted notes left out), the pool is exactly the newest notes that pass them. Without,
     the pool is taken from the search index alone (no look-up in notes per candidate) and deleted notes are dropped
-    from the best few afterwards.
+    from the best few afterwards. ``masked`` (SQLite): ``:among`` is a :func:`_nation_mask` of the nation filtered on,
+    read before the filters are looked up.
     """
     if postgres:
         if where and ":nation" in where:
@@ -627,9 +652,10 @@ def _best_first_sql(postgres: bool, where: str | None) -> str:
         )
     else:
         if where:
+            among = "AND substr(:among, notes_fts.rowid + 1, 1) = x'01' " if masked else ""
             newest = (
                 "SELECT notes_fts.rowid AS id, -bm25(notes_fts) AS rank FROM notes_fts JOIN notes n "
-                f"ON n.id = notes_fts.rowid WHERE notes_fts MATCH :q AND {where} "
+                f"ON n.id = notes_fts.rowid WHERE notes_fts MATCH :q {among}AND {where} "
                 "ORDER BY notes_fts.rowid DESC LIMIT :pool"
             )
         else:
