@@ -617,6 +617,7 @@ def _mask(session: Session, *, nation_iso2: str | None, since: dt.date | None) -
     a fifth of that, and only the notes it lets through are looked up. The ids come from an index alone
     (ix_notes_nation_noted_on, ix_notes_noted_on): 0.35 ms for 2,000 notes.
     """
+    params: dict[str, Any]
     if nation_iso2:
         chosen, params = "nation_iso2 = :value", {"value": nation_iso2}
     else:
@@ -697,9 +698,11 @@ def _best_first_sql(postgres: bool, where: str | None, masked: bool = False) -> 
 
 
 #: On SQLite, the matched words of a page of notes whose ids are at most this far apart (or all among the newest
-#: RANK_POOL with the words) are found in one pass over the index between them (each entry passed costs about 0.1 µs),
-#: and each note is looked up alone otherwise.
-READ_ACROSS = 5_000
+#: RANK_POOL with the words) are found in one pass over the index between them, and each note is looked up alone
+#: otherwise. Each entry passed costs 0.05-0.1 µs and each look-up 35-130 µs: 15,000 entries (a word in every note)
+#: cost about what looking up a page does, and a filtered search's page is usually some 12,000 ids wide, of which a
+#: word in a quarter of the notes has 3,000 (0.3-0.4 ms rather than 0.8-1.5).
+READ_ACROSS = 15_000
 
 
 def _marked(session: Session, ids: list[int], words: Sequence[str], *, among_newest: bool = False) -> dict[int, str]:

@@ -350,11 +350,17 @@ def _by_definition(session, words, *, limit, offset=0, nation_iso2=None, author_
     return out
 
 
-@pytest.mark.parametrize("pool", [40, 500])
-def test_search_finds_ranks_and_highlights_as_defined(database, monkeypatch: pytest.MonkeyPatch, pool: int) -> None:
+@pytest.mark.parametrize("pool, read_across, mask_most", [(40, 0, 100), (500, 15_000, 5_000)])
+def test_search_finds_ranks_and_highlights_as_defined(
+    database, monkeypatch: pytest.MonkeyPatch, pool: int, read_across: int, mask_most: int
+) -> None:
     # Every kind of search (a common word, two words, a rare word, each filter and some together, later pages),
     # compared with the plainest statement of what it returns: the pool, bm25/ts_rank order, highlights, the cap.
+    # Whichever way SQLite is asked (highlights read across the page or note by note; a nation or day's notes
+    # through a mask or not), the answer is the same.
     monkeypatch.setattr(store, "RANK_POOL", pool)
+    monkeypatch.setattr(store, "READ_ACROSS", read_across)
+    monkeypatch.setattr(store, "MASK_MOST", mask_most)
     _seed(database, 1200)
     searches = [
         {"words": ["pfsp"]},
@@ -370,6 +376,8 @@ def test_search_finds_ranks_and_highlights_as_defined(database, monkeypatch: pyt
         {"words": ["fencing"], "nation_iso2": "FJ", "author_user_id": OFFICER, "since": dt.date(2026, 2, 1)},
         {"words": ["gate"], "nation_iso2": "WS", "tag": "da"},
         {"words": ["nothing"], "nation_iso2": "WS"},
+        {"words": ["pfsp"], "nation_iso2": "NZ"},  # no notes on it
+        {"words": ["pfsp"], "since": dt.date(2027, 6, 1)},  # no notes since
     ]
     seen = []
     with database.sessions() as session:
