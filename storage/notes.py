@@ -650,6 +650,9 @@ def _best_first_sql(postgres: bool, where: str | None, masked: bool = False) -> 
     the pool is taken from the search index alone (no look-up in notes per candidate) and deleted notes are dropped
     from the best few afterwards. ``masked`` (SQLite): ``:among`` is a :func:`_mask` of the notes on the nation (or
     since the day) filtered on, read before the filters are looked up.
+
+    On SQLite, bm25 first counts every note with each word (its weight): 0.5-1.2 ms for a word in 25-60% of 100,000
+    notes, whatever the pool; each note ranked then adds about 0.75 µs.
     """
     if postgres:
         if where and ":nation" in where:
@@ -725,9 +728,9 @@ def _marked(session: Session, ids: list[int], words: Sequence[str], *, among_new
     else:
         params = {"q": _fts5_query(words), "ids": ids, "start": MARK_START, "stop": MARK_STOP}
         if among_newest or max(ids) - min(ids) <= READ_ACROSS:
-            # The page's notes are close together: one pass over the index between the first and the last (a few
-            # hundred entries at most), rather than a look-up per note (30-60 µs each). The unary + keeps SQLite from
-            # handing the list to the index as look-ups.
+            # The page's notes are close together: one pass over the index between the first and the last (at most
+            # RANK_POOL entries without filters, READ_ACROSS with), rather than a look-up per note. The unary + keeps
+            # SQLite from handing the list to the index as look-ups.
             sql = text(
                 "SELECT rowid AS id, highlight(notes_fts, 0, :start, :stop) AS marked FROM notes_fts "
                 "WHERE notes_fts MATCH :q AND rowid BETWEEN :low AND :high AND +rowid IN :ids"
