@@ -223,3 +223,184 @@ def test_japanese_and_thai_notes_are_found_by_a_part_of_their_text(workspace) ->
     assert "plain english note" not in only.text
     none = workspace.command("notes fiji 存在しない")
     assert "No notes on Fiji match" in none.text
+
+
+# --- search gives what its definition says, whatever shape its SQL takes ------------------------
+
+_VOCABULARY = [
+    "pfsp",
+    "drill",
+    "inspection",
+    "gate",
+    "wharf",
+    "fencing",
+    "audit",
+    "cctv",
+    "berth",
+    "tanker",
+    "harbour",
+    "seminar",
+]
+_SEEDED_NATIONS = ("FJ", "TO", "WS", "JP", "PG")
+_SEEDED_AUTHORS = (OFFICER, ADMIN, "U0THIRD")
+
+
+def _seed(database, count: int) -> None:
+    """``count`` notes of a few words from a small vocabulary (repeated, so ranks differ), over five nations and three
+    authors, on days out of order, some tagged, some with accents and okina, every tenth-ish deleted."""
+    import random
+
+    from sqlalchemy import insert
+
+    from storage.db import utcnow
+
+    rng = random.Random(5)
+    now = utcnow()
+    rows = []
+    for number in range(count):
+        words = [rng.choice(_VOCABULARY) for _ in range(rng.randint(3, 40))]
+        if number % 7 == 0:
+            words.insert(rng.randrange(len(words)), rng.choice(["Ōsaka", "ʻEua", "café", "Nukuʻalofa"]))
+        text = " ".join(w.upper() if rng.random() < 0.1 else w for w in words) + "."
+        tags = rng.sample(["pfsp", "da", "drills"], rng.randint(0, 2))
+        rows.append(
+            {
+                "nation_iso2": rng.choice(_SEEDED_NATIONS),
+                "visit_id": None,
+                "noted_on": dt.date(2026, 1, 1) + dt.timedelta(days=rng.randint(0, 300)),
+                "text": text,
+                "search_text": store.fold(text),
+                "tags": f" {' '.join(tags)} " if tags else "",
+                "author_user_id": rng.choice(_SEEDED_AUTHORS),
+                "idempotency_key": f"seeded:{number}",
+                "created_by": OFFICER,
+                "created_at": now,
+                "deleted_at": now if rng.random() < 0.08 else None,
+                "deleted_by": OFFICER,
+            }
+        )
+    with database.sessions.begin() as session:
+        session.execute(insert(Note), rows)
+
+
+def _by_definition(session, words, *, limit, offset=0, nation_iso2=None, author_user_id=None, since=None, tag=None):
+    """What search returns, in the plainest SQL: (note id, rank, highlighted words, among_newest) per hit.
+
+    The pool is the newest RANK_POOL notes with the words that pass the filters; without filters, the newest
+    RANK_POOL with the words (deleted or not) of which the live ones are shown, unless too few are left for a page.
+    """
+    from sqlalchemy import text as sql
+
+    postgres = session.get_bind().dialect.name == "postgresql"
+    filters, params = [], {"pool": store.RANK_POOL}
+    for column, value, test in (
+        ("nation_iso2", nation_iso2, "= :nation"),
+        ("author_user_id", author_user_id, "= :author"),
+        ("noted_on", since, ">= :since"),
+        ("tags", f"% {tag} %" if tag else None, "LIKE :tag"),
+    ):
+        if value is not None:
+            name = test.split(":")[1]
+            filters.append(f"n.{column} {test}")
+            params[name] = value
+    if postgres:
+        params["q"] = " ".join(words)
+        source = "notes_fts f JOIN notes n ON n.id = f.note_id WHERE f.document @@ plainto_tsquery('english', :q)"
+        rank = "ts_rank(f.document, plainto_tsquery('english', :q))"
+    else:
+        params["q"] = " ".join(f'"{w}"' for w in words)
+        source = "notes_fts JOIN notes n ON n.id = notes_fts.rowid WHERE notes_fts MATCH :q"
+        rank = "-bm25(notes_fts)"
+
+    def pool(live_only: bool) -> list:
+        where = "".join(f" AND {f}" for f in filters + (["n.deleted_at IS NULL"] if live_only else []))
+        statement = f"SELECT n.id, {rank} AS rank, n.deleted_at IS NULL AS live FROM {source}{where} "
+        return session.execute(sql(statement + "ORDER BY n.id DESC LIMIT :pool"), params).all()
+
+    rows = pool(live_only=bool(filters))
+    capped = len(rows) >= store.RANK_POOL
+    best = sorted(rows, key=lambda row: (-row.rank, -row.id))
+    page = [row for row in best[: offset + limit + 50] if row.live][offset : offset + limit]
+    if not filters and len(page) < limit and capped:
+        rows = pool(live_only=True)
+        capped = len(rows) >= store.RANK_POOL
+        page = sorted(rows, key=lambda row: (-row.rank, -row.id))[offset : offset + limit]
+    out = []
+    for row in page:
+        note = session.get(Note, row.id)
+        if postgres:
+            marked = session.execute(
+                sql(
+                    "SELECT ts_headline('english', search_text, plainto_tsquery('english', :q), :options) "
+                    "FROM notes WHERE id = :id"
+                ),
+                {
+                    "q": params["q"],
+                    "id": row.id,
+                    "options": f"HighlightAll=true, StartSel={store.MARK_START}, StopSel={store.MARK_STOP}",
+                },
+            ).scalar()
+        else:
+            marked = session.execute(
+                sql("SELECT highlight(notes_fts, 0, :a, :b) FROM notes_fts WHERE notes_fts MATCH :q AND rowid = :id"),
+                {"q": params["q"], "id": row.id, "a": store.MARK_START, "b": store.MARK_STOP},
+            ).scalar()
+        spans = store.highlight_spans(note.text, marked or "")
+        out.append((row.id, float(row.rank), [note.text[a:b] for a, b in spans], store.RANK_POOL if capped else None))
+    return out
+
+
+@pytest.mark.parametrize("pool, read_across, mask_most", [(40, 0, 100), (500, 15_000, 5_000)])
+def test_search_finds_ranks_and_highlights_as_defined(
+    database, monkeypatch: pytest.MonkeyPatch, pool: int, read_across: int, mask_most: int
+) -> None:
+    # Every kind of search (a common word, two words, a rare word, each filter and some together, later pages),
+    # compared with the plainest statement of what it returns: the pool, bm25/ts_rank order, highlights, the cap.
+    # Whichever way SQLite is asked (highlights read across the page or note by note; a nation or day's notes
+    # through a mask or not), the answer is the same.
+    monkeypatch.setattr(store, "RANK_POOL", pool)
+    monkeypatch.setattr(store, "READ_ACROSS", read_across)
+    monkeypatch.setattr(store, "MASK_MOST", mask_most)
+    _seed(database, 1200)
+    searches = [
+        {"words": ["pfsp"]},
+        {"words": ["inspection", "gate"]},
+        {"words": ["osaka"]},
+        {"words": ["eua", "wharf"]},
+        {"words": ["drill"], "nation_iso2": "TO"},
+        {"words": ["harbour", "tanker"], "nation_iso2": "JP"},
+        {"words": ["cctv"], "author_user_id": ADMIN},
+        {"words": ["audit"], "since": dt.date(2026, 10, 1)},
+        {"words": ["berth"], "since": dt.date(2026, 3, 1)},
+        {"words": ["seminar"], "tag": "pfsp"},
+        {"words": ["fencing"], "nation_iso2": "FJ", "author_user_id": OFFICER, "since": dt.date(2026, 2, 1)},
+        {"words": ["gate"], "nation_iso2": "WS", "tag": "da"},
+        {"words": ["nothing"], "nation_iso2": "WS"},
+        {"words": ["pfsp"], "nation_iso2": "NZ"},  # no notes on it
+        {"words": ["pfsp"], "since": dt.date(2027, 6, 1)},  # no notes since
+    ]
+    seen = []
+    with database.sessions() as session:
+        for search in searches:
+            for offset in (0, 10):
+                hits = store.search(session=session, limit=11, offset=offset, **search)
+                got = [(h.note.id, h.rank, [h.note.text[a:b] for a, b in h.spans], h.among_newest) for h in hits]
+                assert got == _by_definition(session, limit=11, offset=offset, **search), (search, offset)
+                seen += got
+    words_shown = {word for _, _, shown, _ in seen for word in shown}
+    assert {"Ōsaka", "ʻEua"} <= words_shown and len(seen) > 150
+    assert any(capped for *_, capped in seen)
+
+
+def test_folding_a_whole_text_at_once_folds_as_character_by_character() -> None:
+    # fold_map translates a text in one go unless an accent was typed apart from its letter; the character by
+    # character loop is what it must give: the same folded text, each character from the same place.
+    import random
+
+    rng = random.Random(3)
+    alphabet = "abcXYZ '’‘ʻʼ`´éÉŌōçÇİıßẞǅ\u0301\u0308あが港ÅﬁⅫ𝐀ǈᎠΣσςก\u0e48"
+    for _ in range(20_000):
+        typed = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        assert store.fold_map(typed) == store._fold_map_by_character(typed), typed
+    for typed in ("Nukuʻalofa ʻʻEua", "Café résumé", "e\u0301te\u0301", "'quoted'", "ŌSAKA’s", ""):
+        assert store.fold_map(typed) == store._fold_map_by_character(typed), typed
