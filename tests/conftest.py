@@ -45,6 +45,13 @@ OFFICER = "U0OFFICER"
 ADMIN = "U0ADMIN"
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto``: two workers per core. About a third of the suite waits on real time (reminders falling due,
+    Slack's retries, processes starting), so a second worker per core keeps the CPUs busy meanwhile (two cores:
+    2 min 5 s with two workers, 1 min 38 s with four, 1 min 53 s with six)."""
+    return 2 * (os.cpu_count() or 1)
+
+
 @pytest.fixture(autouse=True)
 def _no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
     # slack_sdk honours HTTP(S)_PROXY and ignores NO_PROXY: the stand-in is local.
