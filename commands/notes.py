@@ -42,7 +42,7 @@ from commands.language import (
 from commands.lookup import nation_lookup, normalize
 from commands.nations import fmt_date, standing
 from commands.visits import dates_text, officer_zone
-from commands.when import WhenError, describe, parse_date
+from commands.when import WhenError, describe, parse_since
 from storage import nations as nation_store
 from storage import notes as store
 from storage import reminders as reminder_store
@@ -612,8 +612,17 @@ class SearchFilters:
     nation: Nation | None = None
 
 
+#: "since:3 days ago", "since:last week", "since:last monday" typed with spaces: read as one filter value.
+SINCE_WORDS = re.compile(
+    r"\b((?:since|after):(?:last|\d+|an?|one))\s+(days?|weeks?|months?|years?|mon|tue|wed|thu|fri|sat|sun|"
+    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day)(\s+ago)?(?=\s|$)",
+    re.IGNORECASE,
+)
+
+
 def parse_search(inv: Invocation, text: str) -> SearchFilters:
     found = SearchFilters()
+    text = SINCE_WORDS.sub(lambda m: f"{m[1]}_{m[2]}{'_ago' if m[3] else ''}", text)
     for word in text.split():
         name, colon, value = word.partition(":")
         name = name.lower()
@@ -626,10 +635,18 @@ def parse_search(inv: Invocation, text: str) -> SearchFilters:
             found.author = author_id(inv, value)
         elif name in ("since", "after"):
             try:
-                found.since = parse_date(value.replace("_", " "), today=inv.today)
+                found.since = parse_since(value.replace("_", " "), today=inv.today)
             except WhenError as error:
                 raise CommandError(
-                    f"since: {error}", hint=words("e.g. ", Typed("since:2026-01-31"), " or ", Typed("since:monday"))
+                    f"since: {error}",
+                    hint=words(
+                        "e.g. ",
+                        Typed("since:2026-01-31"),
+                        ", ",
+                        Typed("since:monday"),
+                        " or ",
+                        Typed("since:2_weeks_ago"),
+                    ),
                 ) from None
         elif name == "tag":
             tags = store.normalize_tags([value])

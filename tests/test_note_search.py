@@ -93,8 +93,22 @@ def test_filters_by_author_date_tag_and_nation(noted: Workspace) -> None:
     assert found(noted, "tag:#PFSP nation:to by:me") == [2]
 
 
+def test_since_looks_back_however_it_is_said(noted: Workspace) -> None:
+    today = dt.date.today()
+    with noted.database.sessions.begin() as session:
+        for note in session.scalars(select(Note)):  # notes 1-6 written 40, 20, 10, 5, 2 days ago and today
+            note.noted_on = today - dt.timedelta(days=(40, 20, 10, 5, 2, 0)[note.id - 1])
+    assert set(found(noted, "inspect since:2_weeks_ago")) == {3, 6}
+    assert set(found(noted, "inspect since:2 weeks ago")) == {3, 6}  # typed with spaces, read as one filter
+    assert set(found(noted, "since:last week")) == {4, 5, 6}
+    assert set(found(noted, "since:3 days ago")) == {5, 6}
+    assert set(found(noted, "since:yesterday")) == {6}
+    assert set(found(noted, "since:a_month_ago")) == {2, 3, 4, 5, 6}
+
+
 def test_a_bad_filter_says_what_to_type(noted: Workspace) -> None:
     assert "since: I couldn't read" in noted.command("search pfsp since:someday").text
+    assert "say how long ago in whole days" in noted.command("search pfsp since:2_fortnights_ago").text
     assert "I don't know a nation or territory called “atlantis”" in noted.command("search pfsp nation:atlantis").text
     assert "Search for what?" in noted.command("search").text
 

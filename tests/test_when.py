@@ -13,6 +13,7 @@ from commands.when import (
     WhenError,
     describe,
     parse_date,
+    parse_since,
     parse_when,
     split_date_range,
     split_when,
@@ -561,3 +562,40 @@ def test_accepted_forms_is_a_short_multiline_help():
     assert 4 <= len(lines) <= 15
     for example in ("2027-01-12", "12 Jan 2027", "tomorrow 09:00", "in 2 hours", "YYYY-MM-DD"):
         assert example in ACCEPTED_FORMS
+
+
+# ------------------------------------------------------------------ since: a look back
+
+SINCE = [  # today is Tuesday 1 Dec 2026
+    ("today", D(2026, 12, 1)),
+    ("yesterday", D(2026, 11, 30)),
+    ("tuesday", D(2026, 12, 1)),  # today is one
+    ("monday", D(2026, 11, 30)),
+    ("friday", D(2026, 11, 27)),
+    ("last tuesday", D(2026, 11, 24)),
+    ("last week", D(2026, 11, 24)),
+    ("last month", D(2026, 11, 1)),
+    ("3 days ago", D(2026, 11, 28)),
+    ("2 weeks ago", D(2026, 11, 17)),
+    ("a month ago", D(2026, 11, 1)),
+    ("1 year ago", D(2025, 12, 1)),
+    ("12 jan", D(2026, 1, 12)),  # the last 12 January, not the next
+    ("3 Dec", D(2025, 12, 3)),
+    ("2026-01-31", D(2026, 1, 31)),
+    ("12 Jan 2027", D(2027, 1, 12)),  # a full date is itself, even ahead
+]
+
+
+@pytest.mark.parametrize(("text", "day"), SINCE)
+def test_since_counts_back_from_today(text, day):
+    assert parse_since(text, today=TODAY) == day
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("2 fortnights ago", "say how long ago in whole days"), ("fryday", "did you mean friday?"), ("", "Please give")],
+)
+def test_since_refuses_what_it_cannot_read(text, message):
+    with pytest.raises(WhenError) as info:
+        parse_since(text, today=TODAY)
+    assert message in str(info.value)

@@ -9,7 +9,7 @@ One module a part: `errors` (WhenError and the forms we read), `grammar` (names,
 
 from __future__ import annotations
 
-from commands.when.dates import WINDOW_YEARS, date_window, parse_date
+from commands.when.dates import WINDOW_YEARS, date_window, parse_date, parse_since
 from commands.when.display import describe
 from commands.when.errors import ACCEPTED_FORMS, WhenError
 from commands.when.moments import parse_when, split_when
@@ -22,6 +22,7 @@ __all__ = [
     "date_window",
     "describe",
     "parse_date",
+    "parse_since",
     "parse_when",
     "split_date_range",
     "split_when",
