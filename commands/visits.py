@@ -473,7 +473,10 @@ def move(inv: Invocation, text: str) -> Reply:
         raise CommandError(
             words(f"Visit #{visit.id} was cancelled; plan a new one with ", Typed("/ipslo visit add"), ".")
         )
-    starts_on, ends_on, rest = read_dates(tokens[1:], inv, usage)
+    when = tokens[1:]
+    if when[:1] and when[0].lower() in ("to", "on"):  # "visit move 12 to 2027-02-02"
+        when = when[1:]
+    starts_on, ends_on, rest = read_dates(when, inv, usage)
     if rest:
         raise CommandError(f"I didn't understand “{' '.join(rest)}” after the dates.", hint=usage)
     ends_on = ends_on or starts_on + (visit.ends_on - visit.starts_on)

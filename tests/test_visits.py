@@ -117,6 +117,13 @@ def test_a_past_visit_stays_on_record_without_reminders(planner: Workspace) -> N
     assert "Next visit: None on record" in status.text
 
 
+def test_move_to_a_date_reads_as_officers_say_it(planner: Workspace) -> None:
+    planner.command("visit add fiji 2027-01-12 to 2027-01-16 country visit")
+    answer = planner.command("visit move 1 to 2027-02-02")
+    assert "Tue 2 Feb – Sat 6 Feb 2027" in answer.text, answer.text  # keeps its length
+    assert visits(planner)[0].starts_on == dt.date(2027, 2, 2)
+
+
 def test_moving_a_visit_moves_its_reminders(planner: Workspace) -> None:
     planner.command("visit add fiji 2027-01-12 to 2027-01-16 country visit")
     answer = planner.command("visit move 1 2027-02-02 to 2027-02-05")
