@@ -4,6 +4,7 @@ instead of "Something went wrong ... give the team reference"; and the bot recov
 from __future__ import annotations
 
 import socket
+import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -76,18 +77,18 @@ def test_help_needs_no_database(down: Workspace) -> None:
 
 @pytest.mark.fault
 def test_commands_work_again_once_postgresql_is_back(postgres_url: str, standin: SlackStandIn) -> None:
-    database = open_database(Settings(database_url=postgres_url))
+    application = f"ipslo_outage_{uuid.uuid4().hex[:8]}"  # tells this bot's connections from other tests' ones
+    bot_url = f"{postgres_url}&application_name={application}"
+    database = open_database(Settings(database_url=bot_url))
     try:
-        with served(settings_for(postgres_url, standin), database, standin) as workspace:
+        with served(settings_for(bot_url, standin), database, standin) as workspace:
             assert "Saved note #1" in workspace.command("note fiji before the restart").text
             with make_engine(postgres_url.split("?")[0]).connect() as admin:  # drop every connection the bot holds
-                admin.execute(
-                    text(
-                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                        "WHERE pid <> pg_backend_pid() AND datname = current_database() AND application_name = ''"
-                        " AND state = 'idle'"
-                    )
-                )
+                killed = admin.execute(
+                    text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = :name"),
+                    {"name": application},
+                ).all()
+            assert killed and all(ok for (ok,) in killed)
             assert "Saved note #2" in workspace.command("note fiji after the restart").text
     finally:
         database.engine.dispose()
