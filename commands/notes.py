@@ -49,7 +49,7 @@ from storage import reminders as reminder_store
 from storage import visits as visit_store
 from storage.nations import Nation
 from storage.notes import MAX_TEXT, FollowUp, Hit, Note
-from storage.officers import Officer
+from storage.officers import Officer, officer_named
 from storage.visits import Visit
 
 PAGE = 10
@@ -663,10 +663,9 @@ def author_id(inv: Invocation, typed: str) -> str:
         return inv.caller.user_id
     if re.fullmatch(r"[UW][A-Z0-9]{2,}", bare):
         return bare
-    wanted = bare.lower().replace("_", " ")
-    for officer in inv.session.scalars(select(Officer)):
-        if officer.name.lower() == wanted or officer.name.lower().split()[-1:] == [wanted]:
-            return officer.user_id
+    named = officer_named(session=inv.session, name=bare)
+    if named is not None:
+        return named
     raise CommandError(
         f"I don't know who “{typed}” is.",
         hint=words("Mention them: ", Typed("by:@name"), " (pick from the list), or ", Typed("by:me"), "."),

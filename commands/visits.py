@@ -70,7 +70,8 @@ PLAN_ONE = Typed("/ipslo visit add fiji 2027-01-12 to 2027-01-16 country visit")
 LIST_VISITS = Typed("/ipslo visits")
 #: "lead @U0LEE": a person as the officer's language writes one (bot/ reads Slack's mention into this form).
 LEAD = re.compile(r"\blead(?:s|\s+by)?\s+@([UW][A-Z0-9]{2,})\b", re.IGNORECASE)
-PLAIN_LEAD = re.compile(r"\blead(?:s|\s+by)?\s+(@\S+)", re.IGNORECASE)  # "lead @bob" typed without Slack's autocomplete
+#: "lead @bob" typed without Slack's autocomplete, or "lead me".
+PLAIN_LEAD = re.compile(r"\blead(?:s|\s+by)?\s+(@\S+|me\b|myself\b)", re.IGNORECASE)
 TITLE_LIMIT = 200  # characters; longer detail belongs in a note
 LONG_VISIT_DAYS = 31  # a longer visit is usually a mistyped end date
 
@@ -88,23 +89,33 @@ def split_kind(tokens: list[str]) -> tuple[str | None, list[str]]:
     return None, tokens
 
 
-def split_lead(text: str) -> tuple[str | None, str]:
-    """``lead @U123`` anywhere in the text: the lead's user id, and the text without it."""
+def split_lead(inv: Invocation, text: str) -> tuple[str | None, str]:
+    """``lead @U123`` anywhere in the text: the lead's user id, and the text without it. ``lead me`` is the caller;
+    ``lead @kim`` typed as plain text is the one officer the bot knows by that name."""
     match = LEAD.search(text)
-    if not match:
-        plain = PLAIN_LEAD.search(text)
-        if plain:
-            raise CommandError(
-                words(
-                    "Please pick the lead from Slack's @-mention list: type ",
-                    Typed("lead @"),
-                    ", then choose the person as Slack suggests them, so Slack sends me their ID. "
-                    f"“{plain[1]}” reached me as plain text, so I can't tell who that is; nothing was planned.",
-                ),
-                hint=ADD_HELP,
-            )
+    if match:
+        return match[1], (text[: match.start()] + " " + text[match.end() :]).strip()
+    plain = PLAIN_LEAD.search(text)
+    if not plain:
         return None, text
-    return match[1], (text[: match.start()] + " " + text[match.end() :]).strip()
+    rest = (text[: plain.start()] + " " + text[plain.end() :]).strip()
+    named = plain[1].lstrip("@")
+    if named.lower() in ("me", "myself"):
+        return inv.caller.user_id, rest
+    lead = officers.officer_named(session=inv.session, name=named)
+    if lead is not None:
+        return lead, rest
+    raise CommandError(
+        words(
+            "Please pick the lead from Slack's @-mention list: type ",
+            Typed("lead @"),
+            ", then choose the person as Slack suggests them, so Slack sends me their ID (or type ",
+            Typed("lead me"),
+            "). ",
+            f"“{plain[1]}” reached me as plain text and no officer I know goes by that name; nothing was planned.",
+        ),
+        hint=ADD_HELP,
+    )
 
 
 def visit_id(typed: str, usage: Text) -> int:
@@ -307,7 +318,7 @@ def check_title(title: str | None) -> None:
 
 
 def add(inv: Invocation, text: str) -> Reply:
-    lead, text = split_lead(text)
+    lead, text = split_lead(inv, text)
     tokens = text.split()
     if not tokens:
         raise CommandError("Which nation and date?", hint=ADD_HELP)

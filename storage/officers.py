@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import String
+from sqlalchemy import String, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -50,3 +50,17 @@ def remember_officer(*, session: Session, user_id: str, name: str, tz: str) -> O
     officer.name, officer.tz, officer.fetched_at = name, tz, utcnow()
     session.flush()
     return officer
+
+
+def officer_named(*, session: Session, name: str) -> str | None:
+    """The member ID of the one officer the bot knows by this name ("Kim Lee", or the last name "lee"), ignoring case;
+    None when nobody, or more than one, goes by it."""
+    wanted = " ".join(name.lower().replace("_", " ").split())
+    if not wanted:
+        return None
+    found = {
+        officer.user_id
+        for officer in session.scalars(select(Officer))
+        if officer.name.lower() == wanted or officer.name.lower().split()[-1:] == [wanted]
+    }
+    return found.pop() if len(found) == 1 else None

@@ -234,7 +234,24 @@ def test_a_lead_typed_as_plain_text_is_refused_not_put_in_the_title(planner: Wor
     answer = planner.command("visit add fiji 2027-01-12 seminar lead @bob")
     assert "Please pick the lead from Slack's @-mention list" in answer.text
     assert "so Slack sends me their ID" in answer.text and "“@bob” reached me as plain text" in answer.text
+    assert "lead me" in answer.text
     assert visits(planner) == []
+
+
+def test_lead_me_and_a_lead_the_bot_knows_by_name(planner: Workspace) -> None:
+    from storage.officers import remember_officer
+
+    with planner.database.sessions.begin() as session:
+        remember_officer(session=session, user_id="U0KIM", name="Kim Lee", tz="Asia/Tokyo")
+        remember_officer(session=session, user_id="U0PAT", name="Pat Lee", tz="Asia/Tokyo")
+    assert "#1 Fiji" in planner.command("visit add fiji 2027-01-12 seminar lead me").text
+    assert "#2 Tonga" in planner.command("visit add tonga 2027-01-12 seminar lead @kim_lee").text
+    refused = planner.command("visit add samoa 2027-01-12 seminar lead @lee")  # two officers called Lee
+    assert "no officer I know goes by that name" in refused.text
+    assert [(v.nation_iso2, v.lead_user_id, v.title) for v in visits(planner)] == [
+        ("FJ", OFFICER, "seminar"),
+        ("TO", "U0KIM", "seminar"),
+    ]
 
 
 @pytest.mark.parametrize(
