@@ -29,6 +29,7 @@ from storage.officers import remember_officer
 EXPORTS = Path("exports")  # where files the bot uploads are written
 AFTER_ACK = "ipslo-after-ack"  # threads doing work after the answer; the console waits for them before closing
 PROMPT = "ipslo> "
+CLOSE_FORM = ("cancel", "quit", "exit")  # typed in a form's field: the form closes, nothing is sent
 WELCOME = """IPSLO bot console: the real app, with a local stand-in for Slack. Nothing leaves this machine.
 Type a command such as `/ipslo status fiji` (the `/ipslo` may be left out), `help`, or `quit`.
 Buttons show as [1 Done]: type `1` (or `click 1`) to press one. Reminders arrive here as direct messages."""
@@ -348,7 +349,7 @@ class Console:
     def fill_form(self, view_id: str) -> None:
         view = self.standin.views[view_id]
         title = (view.get("title") or {}).get("text", "Form")
-        self._print(f"\n[form: {title}] Enter keeps the value in brackets; `cancel` closes the form.")
+        self._print(f"\n[form: {title}] Enter keeps the value in brackets; `cancel` (or `quit`) closes the form.")
         for block in view["blocks"]:
             if block["type"] != "input":
                 self._print(render({"blocks": [block]}))
@@ -400,7 +401,7 @@ class Console:
                     prompt = f"{label}{optional} (type a few letters)"
                 shown = f" [{default['text']['text']}]" if default else ""
                 typed = self.ask(f"{prompt}{shown}: ")
-                if typed is None or typed.strip().lower() == "cancel":
+                if typed is None or typed.strip().lower() in CLOSE_FORM:
                     return None
                 typed = typed.strip()
                 if not typed and (default or block.get("optional")):
@@ -418,7 +419,7 @@ class Console:
                 continue
             if kind == "file_input":  # the console attaches a file from disk, as Slack would from the computer
                 typed = self.ask(f"{label}{optional} (a file path): ")
-                if typed is None or typed.strip().lower() == "cancel":
+                if typed is None or typed.strip().lower() in CLOSE_FORM:
                     return None
                 path = Path(typed.strip()).expanduser()
                 if not path.is_file():
@@ -435,7 +436,7 @@ class Console:
             default = element.get(initial)
             shown = f" [{self.names.get(default, default) if kind == 'users_select' else default}]" if default else ""
             typed = self.ask(f"{label}{optional}{f' ({form})' if form else ''}{shown}: ")
-            if typed is None or typed.strip().lower() == "cancel":
+            if typed is None or typed.strip().lower() in CLOSE_FORM:
                 return None
             typed = typed.strip() if kind != "plain_text_input" else typed.rstrip("\n")
             if not typed and not default and not block.get("optional"):
