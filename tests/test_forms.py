@@ -505,6 +505,13 @@ def test_the_console_home_tab_and_a_cancel_that_asks_first(tmp_path) -> None:
     assert "[form: Set a reminder]" in out
 
 
+def test_quit_typed_in_a_console_form_closes_it_and_sends_nothing(tmp_path) -> None:
+    out = piped_console(tmp_path, ["remind", "tonga", "quit", "reminders"])
+    assert "[form closed: Set a reminder was not sent]" in out
+    assert "is not one of the choices" not in out
+    assert "You have no reminders waiting." in out  # the console went on to the next command
+
+
 # --- the manifest declares what the app uses --------------------------------------------------
 
 
