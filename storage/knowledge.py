@@ -334,6 +334,12 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     for pattern, replacement in (
         (r"\b(?:(?:can|could|would) you )?(?:please )?tell me\b", " "),  # "tell me about": a way of asking
         (r"\bback[ -]to[ -]back\b", "consecutive"),
+        (r"\b(?:has|have|must|needs?) to be in place\b|\bmust be in place\b", "conditions"),
+        (
+            r"\b(?:switch|switches|switched|switching|turn|turns|turned|turning|set|sets|setting)"
+            r" (?:it |them )?(?:on|off)\b(?! duty)",
+            "activated",
+        ),
         (r"\bre-?flag(?:s|ged|ging)?\b", "change of flag"),
         (r"\bsign(?:s|ed|ing)?[ -]off\b", "approve"),
         (r"\b(?:hang|hold|hangs|holds|hanging|holding) on ?to\b", "keep"),

@@ -668,6 +668,14 @@ def test_a_dated_fact_still_answers_how_things_stand_now(database) -> None:
     assert found.live and found.best is not None and found.best.id == "coe-list" and found.best.as_of is not None
 
 
+def test_everyday_phrases_read_as_the_texts_say_them(database) -> None:
+    with database.sessions() as session:
+        interim = search(session=session, question="what has to be in place before a flag issues an interim ISSC?")
+        alert = search(session=session, question="where must the alert system be switched on from?")
+    assert interim.best is not None and interim.best.ref == "ISPS Code A/19.4.2"  # the conditions, not the cases
+    assert "activ" in alert.terms  # "switched on" is "activated"
+
+
 @pytest.mark.parametrize(
     ("question", "kind"),
     [
