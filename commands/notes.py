@@ -739,6 +739,10 @@ def search_page(inv: Invocation, text: str, offset: int) -> Reply:
                 )
             )
         )
+        meant = store.close_words(session=inv.session, words=terms) if not offset else {}
+        if meant:
+            fixed = " ".join(meant.get(store.fold(word), word) for word in text.split())
+            parts.append(Section(words("Did you mean ", Typed(f"/ipslo search {fixed}"), "?")))
     if more:
         value = json.dumps({"q": text.strip()[:1000], "o": offset + PAGE}, ensure_ascii=False)
         parts.append(Buttons((Button("More", SEARCH_MORE, value),)))

@@ -4,6 +4,7 @@ that never lose or duplicate a note."""
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -199,6 +200,27 @@ def _fold_char(original: str) -> tuple[str, bool]:
 
 def fold(text: str) -> str:
     return fold_map(text)[0]
+
+
+#: A spelling suggestion for a search that found nothing reads the words of this many of the newest notes.
+SUGGEST_FROM = 2000
+
+
+def close_words(*, session: Session, words: Sequence[str]) -> dict[str, str]:
+    """For each searched word that no recent note has, the word of the newest notes it was most likely meant as
+    ("drils" -> "drills"; difflib, words of four letters or more): for "did you mean" when a search finds nothing."""
+    wanted = [w for w in words if len(w) >= 4 and w.isalpha()]
+    if not wanted:
+        return {}
+    query = select(Note.search_text).where(Note.deleted_at.is_(None)).order_by(Note.id.desc()).limit(SUGGEST_FROM)
+    known = {w for folded in session.scalars(query) for w in re.findall(r"[^\W\d_]{4,}", folded)}
+    found = {}
+    for word in wanted:
+        if word not in known:
+            close = difflib.get_close_matches(word, known, n=1, cutoff=0.8)
+            if close:
+                found[word] = close[0]
+    return found
 
 
 def search_words(text: str) -> list[str]:

@@ -106,6 +106,15 @@ def test_since_looks_back_however_it_is_said(noted: Workspace) -> None:
     assert set(found(noted, "since:a_month_ago")) == {2, 3, 4, 5, 6}
 
 
+def test_a_misspelt_word_that_finds_nothing_gets_the_word_meant(noted: Workspace) -> None:
+    answer = noted.command("search inspecton nation:fiji")
+    assert "No notes match." in answer.text
+    assert "Did you mean `/ipslo search inspection nation:fiji`?" in "\n".join(section_texts(answer.body))
+    assert found(noted, "inspection nation:fiji") == [1]  # and the suggestion finds it
+    nothing = noted.command("search xyzzy")
+    assert "No notes match." in nothing.text and "Did you mean" not in "\n".join(section_texts(nothing.body))
+
+
 def test_a_bad_filter_says_what_to_type(noted: Workspace) -> None:
     assert "since: I couldn't read" in noted.command("search pfsp since:someday").text
     assert "say how long ago in whole days" in noted.command("search pfsp since:2_fortnights_ago").text
