@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+import time
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -204,22 +205,41 @@ def fold(text: str) -> str:
 
 #: A spelling suggestion for a search that found nothing reads the words of this many of the newest notes.
 SUGGEST_FROM = 2000
+#: ... read again at most this often per database: a suggestion only offers a word, the search it offers decides.
+SUGGEST_FRESH_SECONDS = 60.0
+_vocabularies: dict[str, tuple[float, dict[tuple[str, int], list[str]]]] = {}
+
+
+def _vocabulary(session: Session) -> dict[tuple[str, int], list[str]]:
+    """The words of the newest notes, by first letter and length."""
+    key = str(session.get_bind().engine.url)
+    cached = _vocabularies.get(key)
+    if cached is not None and time.monotonic() - cached[0] < SUGGEST_FRESH_SECONDS:
+        return cached[1]
+    query = select(Note.search_text).where(Note.deleted_at.is_(None)).order_by(Note.id.desc()).limit(SUGGEST_FROM)
+    known = {w for folded in session.scalars(query) for w in re.findall(r"[^\W\d_]{4,}", folded)}
+    by_start: dict[tuple[str, int], list[str]] = {}
+    for word in sorted(known):
+        by_start.setdefault((word[0], len(word)), []).append(word)
+    _vocabularies[key] = (time.monotonic(), by_start)
+    return by_start
 
 
 def close_words(*, session: Session, words: Sequence[str]) -> dict[str, str]:
-    """For each searched word that no recent note has, the word of the newest notes it was most likely meant as
-    ("drils" -> "drills"; difflib, words of four letters or more): for "did you mean" when a search finds nothing."""
-    wanted = [w for w in words if len(w) >= 4 and w.isalpha()]
+    """For each searched word that no note has, the word of the newest notes it was most likely meant as ("drils" ->
+    "drills"; difflib among words of the same first letter and about its length, four letters or more): for "did you
+    mean" when a search finds nothing."""
+    # a word some note has is spelt as the notes spell it: the filters found nothing, not the word (one look-up each)
+    wanted = [w for w in words if len(w) >= 4 and w.isalpha() and not search(session=session, words=[w], limit=1)]
     if not wanted:
         return {}
-    query = select(Note.search_text).where(Note.deleted_at.is_(None)).order_by(Note.id.desc()).limit(SUGGEST_FROM)
-    known = {w for folded in session.scalars(query) for w in re.findall(r"[^\W\d_]{4,}", folded)}
+    vocabulary = _vocabulary(session)
     found = {}
     for word in wanted:
-        if word not in known:
-            close = difflib.get_close_matches(word, known, n=1, cutoff=0.8)
-            if close:
-                found[word] = close[0]
+        near = [w for size in range(len(word) - 2, len(word) + 3) for w in vocabulary.get((word[0], size), ())]
+        close = difflib.get_close_matches(word, near, n=1, cutoff=0.8)
+        if close:
+            found[word] = close[0]
     return found
 
 
