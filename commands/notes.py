@@ -562,6 +562,10 @@ def notes_page(inv: Invocation, nation: Nation, terms: list[str], before: tuple[
             )
         )
         parts.append(Section(empty))
+        meant = store.close_words(session=inv.session, words=store.search_words(" ".join(terms))) if not before else {}
+        if meant:
+            fixed = " ".join(meant.get(store.fold(word), word) for word in terms)
+            parts.append(Section(words("Did you mean ", Typed(f"/ipslo notes {nation.iso2.lower()} {fixed}"), "?")))
     if more:
         last = page[-1]
         value = json.dumps(
