@@ -138,6 +138,9 @@ HOLDER_PLACE = re.compile(
 
 #: Short words that are also ISO codes ("in", "to", "my", "us"): a nation only when typed in capitals.
 SHORT_NAME = 3
+#: Short names officers type in lower case too ("is png under coe?"); other codes of 3 letters or fewer count only in
+#: capitals, because "to", "in", "ton" and "com" are words before they are Tonga, India or the Comoros.
+SHORT_NAMES_IN_USE = frozenset({"png", "fsm", "rmi", "prc", "rok"})
 
 
 def find_nation(question: str, index: NationIndex, session) -> Nation | None:
@@ -148,7 +151,12 @@ def find_nation(question: str, index: NationIndex, session) -> Nation | None:
         for start in range(len(typed) - size + 1):
             chunk = typed[start : start + size]
             phrase = " ".join(chunk)
-            if size == 1 and len(normalize(phrase)) <= SHORT_NAME and not phrase.isupper():
+            if (
+                size == 1
+                and len(normalize(phrase)) <= SHORT_NAME
+                and not phrase.isupper()
+                and normalize(phrase) not in SHORT_NAMES_IN_USE
+            ):
                 continue
             named = index.exact(phrase)
             if named is not None:

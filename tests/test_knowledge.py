@@ -286,6 +286,9 @@ def test_ask_without_a_question_says_what_to_type(database) -> None:
     [
         ("when was Fiji last assessed?", NATION_STATUS, "FJ"),
         ("has PNG been assessed?", NATION_STATUS, "PG"),
+        ("is png under coe?", NATION_STATUS, "PG"),  # the short names officers use, in lower case too
+        ("when was fsm last assessed", NATION_STATUS, "FM"),
+        ("is a 400 ton ship covered by the code?", KNOWLEDGE, None),  # "ton" is a word, not Tonga
         ("is Cambodia under conditions of entry?", NATION_STATUS, "KH"),
         ("where does the Solomon Islands stand?", NATION_STATUS, "SB"),
         ("when was Fijii last assessed?", NATION_STATUS, "FJ"),
