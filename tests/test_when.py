@@ -599,3 +599,18 @@ def test_since_refuses_what_it_cannot_read(text, message):
     with pytest.raises(WhenError) as info:
         parse_since(text, today=TODAY)
     assert message in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "example"),
+    [
+        ("3 days ago", "2026-11-28"),
+        ("last month", "2026-11-01"),
+        ("last week", "2026-11-24"),
+        ("yesterday", "2026-11-30"),
+    ],
+)
+def test_a_date_in_the_past_is_refused_naming_the_exact_day_it_meant(text, example):
+    with pytest.raises(WhenError) as info:
+        parse_date(text, today=TODAY)
+    assert f"e.g. “{example}”" in str(info.value)

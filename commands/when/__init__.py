@@ -2,9 +2,9 @@
 and UTC moments, refusing anything ambiguous.
 
 One module a part: `errors` (WhenError and the forms we read), `grammar` (names, patterns, the tokenizer),
-`times` (times of day, "in 2 hours"), `dates` (calendar dates, the ten-year window, parse_date), `diagnosis`
-(near misses: "yesterday", "next week", "fryday"), `moments` (parse_when, split_when), `ranges`
-(split_date_range) and `display` (describe).
+`times` (times of day, "in 2 hours"), `dates` (calendar dates, the ten-year window, parse_date, parse_since),
+`back` (days counted back: "last week", "3 days ago"), `diagnosis` (near misses: "yesterday", "next week",
+"fryday"), `moments` (parse_when, split_when), `ranges` (split_date_range) and `display` (describe).
 """
 
 from __future__ import annotations

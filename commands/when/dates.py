@@ -6,8 +6,8 @@ import calendar
 import datetime as _dt
 
 from dateutil.relativedelta import relativedelta
-from dateutil.relativedelta import weekday as nth_weekday
 
+from commands.when.back import read_back
 from commands.when.diagnosis import explain
 from commands.when.errors import NoMatch, WhenError
 from commands.when.grammar import (
@@ -201,19 +201,6 @@ def parse_date(text: str, *, today: _dt.date) -> _dt.date:
         raise explain(tokens, "a date", text.strip(), today, future=False) from None
 
 
-#: Periods that "last <period>" and "<n> <periods> ago" look back over.
-_BACK = {
-    "day": relativedelta(days=1),
-    "week": relativedelta(weeks=1),
-    "month": relativedelta(months=1),
-    "year": relativedelta(years=1),
-}
-
-
-def _period(word: str) -> relativedelta | None:
-    return _BACK.get(word[:-1] if word.endswith("s") else word)
-
-
 def parse_since(text: str, *, today: _dt.date) -> _dt.date:
     """The first day of a look back ("notes since …"): words count back from today, not forward. "yesterday",
     "monday" (the last Monday, today if it is one), "last monday", "last week" (7 days ago), "3 days ago",
@@ -223,25 +210,9 @@ def parse_since(text: str, *, today: _dt.date) -> _dt.date:
     toks = tokenize(text or "")
     if not toks:
         raise WhenError("Please give a date, e.g. 2026-01-31, monday or 2 weeks ago.")
-    if toks == ["today"]:
-        return today
-    if toks == ["yesterday"]:
-        return today - _dt.timedelta(days=1)
-    if len(toks) == 1 and (wd := NAMES.weekday(toks[0])) is not None:
-        return today + relativedelta(weekday=nth_weekday(wd, -1))  # the last one, today included
-    if len(toks) == 2 and toks[0] == "last":
-        if (wd := NAMES.weekday(toks[1])) is not None:
-            return today + relativedelta(days=-1, weekday=nth_weekday(wd, -1))  # the last one before today
-        if (period := _period(toks[1])) is not None:
-            return today - period
-    if len(toks) >= 2 and toks[-1] == "ago":
-        amount = toks[0] if len(toks) == 3 else None
-        back = _period(toks[-2])
-        if back is not None and amount is not None and (amount.isdigit() or amount in ("a", "an", "one")):
-            return today - back * (int(amount) if amount.isdigit() else 1)
-        raise WhenError(
-            f"“{text.strip()}”: say how long ago in whole days, weeks, months or years, e.g. “2 weeks ago”."
-        )
+    back = read_back(toks, today)
+    if back is not None:
+        return back
     found = parse_date(text, today=today)
     if found > today and not any(YEAR_RE.fullmatch(tok) or ISO_RE.fullmatch(tok) for tok in toks):
         found -= relativedelta(years=1)  # "since 12 Jan" in November: the January just gone

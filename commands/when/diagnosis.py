@@ -6,8 +6,9 @@ import datetime as _dt
 import difflib
 import re
 
-from dateutil.relativedelta import MO, relativedelta, weekday
+from dateutil.relativedelta import MO, relativedelta
 
+from commands.when.back import read_back
 from commands.when.display import fmt_date
 from commands.when.errors import WhenError
 from commands.when.grammar import DAY_NAME, DAY_RE, MONTH_NAME, NAMES, YEAR_RE
@@ -64,18 +65,18 @@ def diagnose(tokens: list[str], today: _dt.date, *, future: bool) -> WhenError |
             return WhenError(f"“{phrase}” is in the past; please give a time ahead, e.g. {_AHEAD}.")
         return WhenError(f"“{phrase}” is in the past: please type the date itself, e.g. “{example.isoformat()}”.")
 
-    if first == "yesterday":
-        phrase = first
-        return past(today - _dt.timedelta(days=1))
-    if first == "last":
-        wd = NAMES.weekday(second) if second else None
-        if wd is not None:
-            return past(today + relativedelta(days=-1, weekday=weekday(wd, -1)))  # the last one before today
-        if second in ("week", "month", "year"):
-            return past(today - _dt.timedelta(days=7))
+    looked_back = toks[:1] if first == "yesterday" else toks[:2] if first == "last" else None
+    back = read_back(looked_back, today) if looked_back else None
+    if looked_back and back is not None:  # the day it names, exactly: "last week" is 7 days ago, "last month" a month
+        phrase = " ".join(looked_back)
+        return past(back)
     if "ago" in toks[:4]:
         phrase = " ".join(toks[: toks.index("ago") + 1])
-        return past(today - _dt.timedelta(days=7))
+        try:
+            example = read_back(toks[: toks.index("ago") + 1], today) or today
+        except WhenError:
+            example = today - _dt.timedelta(days=7)
+        return past(example)
     if first == "next" and second in ("week", "wk", "month", "year"):
         if second in ("week", "wk"):
             week, monday = today + _dt.timedelta(days=7), today + relativedelta(days=1, weekday=MO)
