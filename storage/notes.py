@@ -229,7 +229,8 @@ def close_words(*, session: Session, words: Sequence[str]) -> dict[str, str]:
     """For each searched word that no note has, the word of the newest notes it was most likely meant as ("drils" ->
     "drills"; difflib among words of the same first letter and about its length, four letters or more): for "did you
     mean" when a search finds nothing."""
-    # a word some note has is spelt as the notes spell it: the filters found nothing, not the word (one look-up each)
+    # a word some note has is spelt as the notes spell it: the filters found nothing, not the word (one look-up each).
+    # A search, not `SELECT 1 ... LIMIT 1` on the index: PostgreSQL plans that as a scan of every note (35 ms p95).
     wanted = [w for w in words if len(w) >= 4 and w.isalpha() and not search(session=session, words=[w], limit=1)]
     if not wanted:
         return {}
