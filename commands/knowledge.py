@@ -138,13 +138,11 @@ HOLDER_PLACE = re.compile(
 
 #: Short words that are also ISO codes ("in", "to", "my", "us"): a nation only when typed in capitals.
 SHORT_NAME = 3
-#: Short names officers type in lower case too ("is png under coe?"); other codes of 3 letters or fewer count only in
-#: capitals, because "to", "in", "ton" and "com" are words before they are Tonga, India or the Comoros.
-SHORT_NAMES_IN_USE = frozenset({"png", "fsm", "rmi", "prc", "rok"})
 
 
 def find_nation(question: str, index: NationIndex, session) -> Nation | None:
-    """The nation a question names (the longest name wins); codes of 3 letters or fewer only when typed in capitals."""
+    """The nation a question names (the longest name wins); codes of 3 letters or fewer only when typed in capitals,
+    short aliases the reference data keeps ("png", "rok") in any case."""
     raw = re.findall(r"[\w.'&-]+", question)
     typed = [w.strip(".'") for w in raw]
     for size in (4, 3, 2, 1):
@@ -155,7 +153,7 @@ def find_nation(question: str, index: NationIndex, session) -> Nation | None:
                 size == 1
                 and len(normalize(phrase)) <= SHORT_NAME
                 and not phrase.isupper()
-                and normalize(phrase) not in SHORT_NAMES_IN_USE
+                and normalize(phrase) not in index.short_aliases
             ):
                 continue
             named = index.exact(phrase)

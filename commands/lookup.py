@@ -124,6 +124,11 @@ class NationIndex:
 
     def __init__(self, nations: list[Nation], ambiguous: dict[str, store.AmbiguousName] | None = None):
         self.by_key: dict[str, Named] = {}
+        #: Short names the team keeps as aliases ("png", "rok"): read in lower case too, where a bare code is not
+        #: ("to", "in" and "ton" are words before they are Tonga or India).
+        self.short_aliases: frozenset[str] = frozenset(
+            normalize(alias) for nation in nations for alias in nation.aliases or [] if len(normalize(alias)) <= 3
+        )
         for nation in nations:
             named = Named(nation.iso2, nation.name)
             for key in (nation.iso2, nation.iso3, nation.name, nation.official_name, *(nation.aliases or [])):
