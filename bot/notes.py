@@ -68,9 +68,17 @@ def open_form(
     text: str = "",
     metadata: dict[str, Any],
 ) -> None:
+    view = drawn_form(bot, caller, nation_iso2=nation_iso2, visit_id=visit_id, text=text, metadata=metadata)
+    client.views_open(trigger_id=trigger_id, view=view)
+
+
+def drawn_form(
+    bot: Bot, caller: Caller, *, nation_iso2: str | None, visit_id: int | None, text: str, metadata: dict[str, Any]
+) -> dict[str, Any]:
+    """The note form as it stands for this officer today (their time zone)."""
     today = bot.clock().astimezone(caller.tz).date()
     with bot.database.sessions() as session:
-        view = form_view(
+        return form_view(
             session=session,
             nation_iso2=nation_iso2,
             visit_id=visit_id,
@@ -79,7 +87,6 @@ def open_form(
             metadata=metadata,
             views=bot.views,
         )
-    client.views_open(trigger_id=trigger_id, view=view)
 
 
 # --- `/ipslo note` alone and `/ipslo export` ----------------------------------------------------
@@ -192,17 +199,7 @@ def offer_the_nations_visits(body: dict, action: dict, context: BoltContext, cli
         ((view["state"]["values"].get(f"text_{n}") or {}).get("value") or {}).get("value") or ""
         for n in range(int(metadata.get("parts", 1)))
     )
-    today = bot.clock().astimezone(context["caller"].tz).date()
-    with bot.database.sessions() as session:
-        fresh = form_view(
-            session=session,
-            nation_iso2=nation_iso2,
-            visit_id=None,
-            today=today,
-            text=text,
-            metadata=metadata,
-            views=bot.views,
-        )
+    fresh = drawn_form(bot, context["caller"], nation_iso2=nation_iso2, visit_id=None, text=text, metadata=metadata)
     client.views_update(view_id=view["id"], hash=view.get("hash"), view=fresh)
 
 
