@@ -322,6 +322,21 @@ def share_pressed(ack: Ack, action: dict, context: BoltContext) -> None:
     ack()
 
 
+def run_pressed(ack: Ack, action: dict, context: BoltContext) -> None:
+    """A "Did you mean `/ipslo status fiji`?" button: the command it names, run for whoever pressed it (it only reads;
+    see Subcommand.reads_only); its answer replaces the question."""
+    typed = action.get("value") or ""
+    context["ran"] = context["bot"].run(lambda inv: ipslo.run(inv, typed), context["caller"], "run button")
+    ack()
+
+
+@after_ack
+def post_ran(context: BoltContext, respond: Respond) -> None:
+    reply: Reply | None = context.get("ran")
+    if reply is not None:
+        respond(**context["bot"].views.message(reply), replace_original=True)
+
+
 def without_share(reply: Reply) -> Reply:
     parts = tuple(
         Buttons(tuple(b for b in part.buttons if b.action_id != Action.SHARE)) if isinstance(part, Buttons) else part
@@ -368,4 +383,5 @@ def register(app: App, bot: Bot) -> None:
     app.action(Action.ASK_QUESTION)(ack=just_ack, lazy=[open_ask])
     app.view(Form.ASK)(answer_question)
     app.action(Action.SHARE)(ack=share_pressed, lazy=[post_shared])
+    app.action(Action.RUN)(ack=run_pressed, lazy=[post_ran])
     app.action(re.compile("^" + re.escape(Action.HOME_REMINDER)))(ack=home_reminder_pressed, lazy=[say_refused_press])

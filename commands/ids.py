@@ -33,6 +33,7 @@ class Action(StrEnum):
     COE_FORM = "coe_open"  # opens the COE and area form (admins; App Home, beside "last confirmed over 90 days ago")
     HOME_REMINDER = "home_remind_"  # Done and Snooze on App Home: HOME_REMINDER + ReminderVerb, value: reminder id
     SHARE = "reply_share"  # value: the /ipslo text that made the reply; posts the same answer for the channel
+    RUN = "reply_run"  # value: an /ipslo text that only reads; its answer replaces the message ("Did you mean ...?")
 
 
 class ReminderVerb(StrEnum):

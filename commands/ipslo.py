@@ -5,7 +5,10 @@ from __future__ import annotations
 import difflib
 
 from commands import calendar, coe, knowledge, nations, notes, reminders, tracker_import, visits
+from commands.ids import Action
 from commands.language import (
+    Button,
+    Buttons,
     Caption,
     CommandError,
     Icon,
@@ -18,6 +21,7 @@ from commands.language import (
     lines,
     words,
 )
+from commands.lookup import Ambiguous, Exact, nation_lookup
 
 SUBCOMMANDS: tuple[Subcommand, ...] = (
     *nations.SUBCOMMANDS,
@@ -31,6 +35,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
 )
 
 SHARE_WORDS = ("share", "public")
+BUTTON_VALUE_CHARS = 2000  # Block Kit's limit on a button's value
 
 
 def find_subcommand(name: str) -> Subcommand | None:
@@ -41,34 +46,62 @@ def find_subcommand(name: str) -> Subcommand | None:
     return None
 
 
-def help_reply(*, unknown: str | None = None, is_admin: bool = True) -> Reply:
+def help_reply(*, is_admin: bool = True) -> Reply:
     listed: list[Text] = []
     for sub in SUBCOMMANDS:
         if sub.admin_only and not is_admin:
             continue
         listed.append(words(Typed(f"/ipslo {sub.usage}"), f"  {sub.summary}\n      e.g. ", Typed(sub.example)))
     listed.append(words(Typed("/ipslo help"), "  This list"))
-    parts: list = []
-    text: Text = "What /ipslo can do"
-    if unknown is not None:
-        names = [s.name for s in SUBCOMMANDS] + [a for s in SUBCOMMANDS for a in s.aliases] + ["help"]
-        close = difflib.get_close_matches(unknown.lower(), names, n=1, cutoff=0.5)
-        found = find_subcommand(close[0]) if close and close[0] != "help" else None
-        closest = found.name if found else (close[0] if close else None)
-        suggestion = words(" Did you mean ", Typed(f"/ipslo {closest}"), "?") if closest else ""
-        text = words(f"I don't know the command “{unknown}”.", suggestion)
-        parts.append(Section(text, icon=Icon.PUZZLED))
-    parts.append(Section(lines(listed)))
-    parts.append(
-        Caption(
-            words(
-                "Replies are only visible to you; add ",
-                Typed("share"),
-                " at the end of status or nations to post for the channel.",
-            )
-        )
+    caption = words(
+        "Replies are only visible to you; add ",
+        Typed("share"),
+        " at the end of status or nations to post for the channel.",
     )
-    return Reply(text, header=None if unknown else "IPSLO bot: commands", parts=tuple(parts))
+    return Reply("What /ipslo can do", header="IPSLO bot: commands", parts=(Section(lines(listed)), Caption(caption)))
+
+
+def closest_subcommand(typed: str) -> Subcommand | None:
+    """The command a mistyped one was most likely meant as ("statsu" -> status), or None."""
+    names = [s.name for s in SUBCOMMANDS] + [a for s in SUBCOMMANDS for a in s.aliases]
+    close = difflib.get_close_matches(typed.lower(), names, n=1, cutoff=0.6)
+    return find_subcommand(close[0]) if close else None
+
+
+def unknown_command(inv: Invocation, name: str, rest: str) -> Reply:
+    """A first word that is no command: the command it was most likely meant as, with the whole line retyped and (for
+    a command that only reads) a button that runs it; otherwise the commands' names in one line. Never the whole help
+    list: ``/ipslo help`` has it."""
+    meant = closest_subcommand(name)
+    if meant is not None and (not meant.admin_only or inv.caller.is_admin):
+        retyped = " ".join((meant.name, *rest.split()))
+        said = words(f"I don't know the command “{name}”. Did you mean ", Typed(f"/ipslo {retyped}"), "?")
+        parts: list = [
+            Section(said, icon=Icon.PUZZLED),
+            Section(words(Typed(f"/ipslo {meant.usage}"), f"  {meant.summary}\n      e.g. ", Typed(meant.example))),
+        ]
+        if meant.reads_only and len(retyped) <= BUTTON_VALUE_CHARS:
+            parts.append(Buttons((Button(f"/ipslo {retyped}", Action.RUN, retyped, style="primary"),)))
+        parts.append(Caption(words(Typed("/ipslo help"), " lists every command.")))
+        return Reply(said, parts=tuple(parts))
+    shown = [s.name for s in SUBCOMMANDS if not s.admin_only or inv.caller.is_admin]
+    said = words(f"I don't know the command “{name}”.")
+    commands = words("Commands: ", *(part for n in shown for part in (Typed(n), " ")))
+    return Reply(
+        said,
+        parts=(
+            Section(said, icon=Icon.PUZZLED),
+            Section(commands),
+            Caption(
+                words(
+                    Typed("/ipslo help"),
+                    " shows each with an example; a nation alone shows its status, e.g. ",
+                    Typed("/ipslo fiji"),
+                    ".",
+                )
+            ),
+        ),
+    )
 
 
 HELP_WORDS = ("help", "?", "-h", "--help")
@@ -102,7 +135,10 @@ def run(inv: Invocation, text: str) -> Reply:
     if sub is not None and rest.strip().lower() in HELP_WORDS:
         return subcommand_help(sub)
     if sub is None:
-        return help_reply(unknown=name, is_admin=inv.caller.is_admin)
+        named = " ".join(w for w in text.split() if w.lower() not in SHARE_WORDS)
+        if named and isinstance(nation_lookup(session=inv.session).index.match(named), Exact | Ambiguous):
+            return run(inv, f"status {text.strip()}")  # "/ipslo fiji": the nation's status
+        return unknown_command(inv, name, rest)
     if sub.admin_only and not inv.caller.is_admin:
         raise CommandError(
             words(Typed(f"/ipslo {sub.name}"), " records official status, so only admins may run it."),

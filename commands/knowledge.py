@@ -961,6 +961,7 @@ SUBCOMMANDS = (
         ASK_EXAMPLES[0],
         ask,
         shareable=True,
+        reads_only=True,
         aliases=("q", "question"),
     ),
     Subcommand(
@@ -970,6 +971,7 @@ SUBCOMMANDS = (
         "/ipslo isps A/16",
         isps,
         shareable=True,
+        reads_only=True,
         aliases=("code", "section", "lookup"),
     ),
 )

@@ -301,6 +301,7 @@ class Subcommand:
     admin_only: bool = False
     shareable: bool = False  # a trailing "share" posts the answer for the channel
     reads_share: bool = False  # the subcommand reads a trailing "share" itself (export to the channel, a note's text)
+    reads_only: bool = False  # it only reads: safe to run again from a button ("Did you mean ...?")
     aliases: tuple[str, ...] = ()
 
 

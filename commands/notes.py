@@ -944,6 +944,7 @@ SUBCOMMANDS = (
         "/ipslo notes fiji pfsp",
         notes,
         shareable=True,
+        reads_only=True,
     ),
     Subcommand(
         "search",
@@ -952,6 +953,7 @@ SUBCOMMANDS = (
         "/ipslo search inspect suva since:2026-01-01",
         search,
         reads_share=True,
+        reads_only=True,
         aliases=("find",),
     ),
     # In Slack, bot/notes.py answers `/ipslo export` itself so that it can send the files; this line gives help its

@@ -568,7 +568,12 @@ SUBCOMMANDS = (
         reads_share=True,  # "share" at the end is part of the reminder's text
     ),
     Subcommand(
-        "reminders", "reminders", "Your reminders: coming up, late, missed, failed", "/ipslo reminders", reminders
+        "reminders",
+        "reminders",
+        "Your reminders: coming up, late, missed, failed",
+        "/ipslo reminders",
+        reminders,
+        reads_only=True,
     ),
     Subcommand(
         "reminder", "reminder cancel <id>", "Cancel one of your reminders", "/ipslo reminder cancel 7", reminder

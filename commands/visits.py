@@ -712,6 +712,7 @@ SUBCOMMANDS = (
         "/ipslo visits fiji",
         visits,
         shareable=True,
+        reads_only=True,
         aliases=("trips",),
     ),
 )

@@ -335,6 +335,22 @@ def test_share_in_channel_posts_the_same_answer_for_the_channel(desk: Workspace)
     assert not [b for b in buttons(shared) if "Share" in b["text"]["text"]]  # no second Share in the channel
 
 
+def test_did_you_mean_button_runs_the_command_it_names_in_place_of_the_question(desk: Workspace) -> None:
+    asked = desk.command("statsu fiji")
+    press(desk, labelled(asked.body, "/ipslo status fiji"))
+    assert desk.standin.wait_for(lambda: desk.standin.responses)
+    answered = desk.standin.responses[-1].body
+    assert answered["replace_original"] is True
+    assert answered["text"] == desk.command("status fiji").body["text"]
+
+
+def test_did_you_mean_offers_no_button_for_a_command_that_writes(desk: Workspace) -> None:
+    asked = desk.command("vist add fiji 2027-01-12")
+    assert "Did you mean `/ipslo visit add fiji 2027-01-12`?" in asked.text
+    assert not [b for b in buttons(asked.body) if "/ipslo" in b["text"]["text"]]
+    assert desk.command("visits fiji").text.count("#") == 0  # nothing was planned
+
+
 def test_visits_replies_carry_share_plan_and_note(desk: Workspace) -> None:
     desk.command("visit add fiji 2027-01-12")
     listed = desk.command("visits fiji")

@@ -36,11 +36,28 @@ def test_request_older_than_five_minutes_is_refused(workspace) -> None:
     assert answer.status == 401
 
 
-def test_unknown_subcommand_gets_help_with_the_closest_command(workspace) -> None:
+def test_unknown_subcommand_gets_the_closest_command_retyped_not_the_whole_help(workspace) -> None:
     answer = workspace.command("statsu fiji")
     assert answer.status == 200
-    assert "I don't know the command “statsu”. Did you mean `/ipslo status`?" in answer.text
-    assert "/ipslo nations [coe|overdue|<region>]" in answer.text
+    assert "I don't know the command “statsu”. Did you mean `/ipslo status fiji`?" in answer.text
+    assert "e.g. `/ipslo status fiji`" in answer.text
+    assert "/ipslo nations [coe|overdue|<region>]" not in answer.text  # one command's usage, not the whole list
+    assert "`/ipslo help` lists every command." in answer.text
+
+
+def test_unknown_word_with_no_close_command_lists_the_command_names_in_one_line(workspace) -> None:
+    answer = workspace.command("frobnicate fiji")
+    assert "I don't know the command “frobnicate”." in answer.text
+    assert "Did you mean" not in answer.text
+    assert "Commands: `status` `nations`" in answer.text
+    assert "e.g. `/ipslo status fiji`" not in answer.text
+
+
+def test_a_nation_alone_shows_its_status(workspace) -> None:
+    answer = workspace.command("fiji")
+    assert answer.text.startswith("Fiji (FJ)"), answer.text
+    korea = workspace.command("korea")  # a name of two places: status asks which, as it does itself
+    assert "could mean more than one nation" in korea.text
 
 
 def test_empty_command_and_help_list_every_subcommand_with_an_example(workspace) -> None:
