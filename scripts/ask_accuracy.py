@@ -5,9 +5,9 @@ The DEVELOPMENT sets are what the ranking is tuned on: ``dev`` (tests/data/ask_q
 ask_dev_seen_v4.yaml: the former held-out sets v1 to v4), each read only after it was measured once: checks against
 over-fitting ``dev``. The HELD-OUT set ``heldout`` (tests/data/ask_heldout_v5.yaml, written blind before this round's
 tuning) is measured and reported, never tuned on: its misses are not printed unless asked for. While tuning, name only
-the development sets (``--sets dev,seen,seen2,seen3,seen4``) so the held-out file is never read. Each question has ``q``, ``expect`` (an entry id,
-``data:<answer>``, a list of citations such as ["ISPS Code A/19.4.4"], or ``abstain`` (or an empty list, with
-``kind: unanswerable``)) and optionally ``kind``.
+the development sets (``--sets dev,seen,seen2,seen3,seen4``) so the held-out file is never read. Each question has
+``q``, ``expect`` (an entry id, ``data:<answer>``, a list of citations such as ["ISPS Code A/19.4.4"], or ``abstain``
+(or an empty list, with ``kind: unanswerable``)) and optionally ``kind``.
 
 - top-1 / top-3: of the answerable questions, the right answer first / among the first three.
 - abstained: of the questions marked ``expect: abstain``, how many got "I don't know".
@@ -16,8 +16,8 @@ the development sets (``--sets dev,seen,seen2,seen3,seen4``) so the held-out fil
 
 Each database is fresh: a temporary SQLite file, and a new schema on the PostgreSQL server (dropped afterwards).
 
-    .venv/bin/python scripts/ask_accuracy.py [--sets dev,seen,seen2,seen3,seen4,heldout] [--database sqlite|postgresql|both]
-        [--misses]
+    .venv/bin/python scripts/ask_accuracy.py [--sets dev,seen,seen2,seen3,seen4,heldout]
+        [--database sqlite|postgresql|both] [--misses]
 """
 
 from __future__ import annotations
@@ -169,8 +169,8 @@ def main() -> int:
     parser.add_argument(
         "--sets",
         default="dev,seen,seen2,seen3,seen4,heldout",
-        help="which sets, comma-separated: dev, seen, seen2, seen3, seen4 (development data), heldout (never read while "
-        "tuning)",
+        help="which sets, comma-separated: dev, seen, seen2, seen3, seen4 (development data), heldout (never read "
+        "while tuning)",
     )
     parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--postgres", default=POSTGRES_URL, help="PostgreSQL server (a fresh schema is made on it)")

@@ -242,8 +242,9 @@ INFORMAL: dict[str, str] = {
     "4th": "fourth",
 }
 
-#: Words that only carry the tone of a chat question ("stuff", "guy", "supposed to", "formally"): never searched, and
-#: never counted against an answer. General English only; a word naming anything an officer could ask about stays.
+#: Words that only carry the tone of a chat question ("stuff", "guy", "supposed to", "formally"), or only say that a
+#: definition is asked for ("define", read as the question's kind): never searched, and never counted against an
+#: answer. General English only; a word naming anything an officer could ask about stays.
 FILLER = frozenset(
     (  # noqa: SIM905 (words are easier to read as text)
         "anything anybody anyone anywhere everything everybody everyone something somebody somewhere nothing "
@@ -251,7 +252,8 @@ FILLER = frozenset(
         "automatically mostly formally formal officially technically literally simply still even ever already "
         "supposed gonna wanna gotta quick quickly quite pretty maybe perhaps probably sure "
         "wondering wonder remind curious thought think "
-        "per according regarding re exactly precisely particular particularly specific specifically"
+        "per according regarding re exactly precisely particular particularly specific specifically "
+        "define defined definition definitions"
     ).split()
 )
 
@@ -820,6 +822,8 @@ class Indexed:
     states_a_number: bool
     sections: frozenset[str] = frozenset()  # the section words of its keys and ref: "a_19", "70110"
     dated: bool = False  # a fact as of a date (a list, a figure), not a rule
+    titled: frozenset[str] = frozenset()  # the terms of its title and keys: what it is about, in its own words
+    domestic: bool = False  # a U.S. domestic rule (33 CFR, 46 U.S.C. 70101-70107), not the international one
 
 
 @dataclass(frozen=True)
@@ -917,6 +921,8 @@ class KnowledgeIndex:
                     states_a_number(f"{entry.lead or ''} {entry.answer}"),
                     frozenset(w for w in words(" ".join([entry.ref, *entry.keys])) if "_" in w or w.isdigit()),
                     entry.as_of is not None,
+                    frozenset(fields["title"] + fields["keys"]),
+                    bool(DOMESTIC_REF.match(entry.ref)),
                 )
             )
         self.titles = [(entry.id, fold(entry.title)) for entry in entries]  # for nearest_by_title
@@ -1185,6 +1191,37 @@ def narrower_covering_more(order: list[int], index: KnowledgeIndex, covered: dic
     }
 
 
+#: The U.S. domestic rules (33 CFR subchapter H, 46 U.S.C. 70101-70107) answer a question about the United States;
+#: officers ask mostly about the international rules partner nations apply, which the same words find first otherwise.
+DOMESTIC_PENALTY = 0.2
+DOMESTIC_REF = re.compile(r"33 CFR|46 U\.S\.C\. 7010[0-7]\b")
+US_WORDS = re.compile(
+    r"\b(?:u\.? ?s\.?(?: ports?| facilit\w+| flag| coast guard| law| regs?| regulations?| rules?| terms?)|usa|"
+    r"united states|american|domestic|cfr|marsec|cotp|captain of the port|mtsa|fso|vso|tsi|ams|area maritime)\b"
+)
+
+
+def asks_about_us(question: str, asked: Question) -> bool:
+    """Whether a question is about the U.S. domestic regime ("MARSEC", "a U.S. facility", "33 CFR")."""
+    return bool(US_WORDS.search(fold(question))) or any(w.stem.isdigit() and len(w.stem) == 3 for w in asked.words)
+
+
+#: What the entry that defines the term asked about gains ("what is a DoS?" is settled by the definition of a
+#: Declaration of Security, not by the entry that mentions DoS most).
+DEFINES_BONUS = 0.3
+
+
+def defines(question: Question, entry: Indexed) -> bool:
+    """Whether the entry is the definition of what a "what is ..." question names: a definition whose title or keys
+    hold every meaningful word of the question."""
+    return (
+        question.kind == "definition"
+        and entry.kind == "definition"
+        and bool(question.words)
+        and all(w.found_in(entry.titled) for w in question.words)
+    )
+
+
 def contains(sequence: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
     size = len(phrase)
     return any(sequence[i : i + size] == phrase for i in range(len(sequence) - size + 1))
@@ -1230,7 +1267,13 @@ def search(*, session: Session, question: str, limit: int = 3) -> Search:
     preferred = KIND_PREFERENCE.get(asked.kind or "", frozenset())
     named = frozenset(asked.sequence)
     broader = narrower_covering_more(order, index, covered)
-    base = {i: v - breadth_penalty(index.entries[i], named, i in broader) for i, v in base.items()}
+    base = {
+        i: v
+        - breadth_penalty(index.entries[i], named, i in broader)
+        + DEFINES_BONUS * defines(asked, index.entries[i])
+        - (DOMESTIC_PENALTY if index.entries[i].domestic and not asks_about_us(question, asked) else 0.0)
+        for i, v in base.items()
+    }
     best_base = max(base.values(), default=0.0)
     final = {
         i: score + (KIND_BONUS if index.entries[i].kind in preferred and score >= best_base - KIND_MARGIN else 0.0)

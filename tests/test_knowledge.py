@@ -671,6 +671,25 @@ def test_a_dated_fact_still_answers_how_things_stand_now(database) -> None:
     assert found.live and found.best is not None and found.best.id == "coe-list" and found.best.as_of is not None
 
 
+@pytest.mark.parametrize(
+    ("question", "ref"),
+    [
+        ("what is a DoS?", "SOLAS XI-2/1.1.15"),  # the definition, not the entry that says "DoS" most often
+        ("define port facility", "SOLAS XI-2/1.1.9"),  # "define" says what is asked; it is not a word to find
+        ("what is a security incident?", "SOLAS XI-2/1.1.13"),  # the international term, not the U.S. TSI
+        ("what is a security level", "ISPS Code A/2.1.9; ISPS Code A/2.1.10; ISPS Code A/2.1.11"),
+        ("what is a security incident under US law?", "46 U.S.C. 70101"),  # the U.S. rule when the U.S. is asked
+        ("what is a MARSEC level?", "33 CFR 101.105"),
+    ],
+)
+def test_what_is_a_term_gets_its_definition_and_the_international_one_unless_the_us_is_asked(
+    database, question: str, ref: str
+) -> None:
+    with database.sessions() as session:
+        found = search(session=session, question=question)
+    assert found.best is not None and found.best.kind == "definition" and found.best.ref == ref, found.hits
+
+
 def test_everyday_phrases_read_as_the_texts_say_them(database) -> None:
     with database.sessions() as session:
         interim = search(session=session, question="what has to be in place before a flag issues an interim ISSC?")
