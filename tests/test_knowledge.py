@@ -694,8 +694,10 @@ def test_everyday_phrases_read_as_the_texts_say_them(database) -> None:
     with database.sessions() as session:
         interim = search(session=session, question="what has to be in place before a flag issues an interim ISSC?")
         alert = search(session=session, question="where must the alert system be switched on from?")
+        chat = search(session=session, question="at lvl 3 can a pax vsl be boarded?")
     assert interim.best is not None and interim.best.ref == "ISPS Code A/19.4.2"  # the conditions, not the cases
     assert "activ" in alert.terms  # "switched on" is "activated"
+    assert {"level", "passeng", "vessel"} <= set(chat.terms)  # chat shorthand is read as the words it stands for
 
 
 @pytest.mark.parametrize(
