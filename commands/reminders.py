@@ -32,7 +32,7 @@ from commands.language import (
     parse_id,
     words,
 )
-from commands.lookup import Exact, NationLookup, nation_lookup
+from commands.lookup import Exact, Named, NationLookup, nation_lookup
 from commands.nations import due_text, fmt_date, standing
 from commands.visits import dates_text, find_visit, visit_line
 from commands.when import WINDOW_YEARS, date_window, describe, split_when
@@ -110,19 +110,27 @@ def remind(inv: Invocation, text: str) -> Reply:
 def _when_first(inv: Invocation, tokens: list[str], lookup: NationLookup) -> Reply | None:
     """ "remind me tomorrow 9am call the DA about fiji": when first, the nation named at the end after "about" (or
     "re", "for"). Sets the reminder; refuses, saying to name the nation first, when none is named there; None when
-    the words do not start with a date or time (the nation look-up then says what it could not find)."""
+    the words do not start with a date or time (the nation look-up then says what it could not find), unless they end
+    with "about <nation>": then the date is what was mistyped ("remind me tomorow about tonga"), and its refusal says
+    so."""
     try:
         due_at, rest = split_when(tokens, now=inv.now, tz=inv.caller.tz, default_time=MORNING)
     except CommandError:
+        if _about_nation(tokens, lookup) is not None:
+            raise
         return None
-    for start in range(len(rest) - 1, 0, -1):
-        if rest[start - 1].lower() in ABOUT:
-            named, after = lookup.index.split(rest[start:])
-            if isinstance(named, Exact) and not after:
-                what = " ".join(rest[: start - 1]).strip()
-                if what:
-                    nation = lookup.load(named.named)
-                    return set_reminder(inv, nation_iso2=nation.iso2, visit_id=None, due_at=due_at, text=what)
+    found = _about_nation(rest, lookup)
+    if found is not None:
+        named, start = found
+        what = " ".join(rest[: start - 1]).strip()
+        if not what:
+            when = " ".join(tokens[: len(tokens) - len(rest)])
+            raise CommandError(
+                f"What should I remind you of about {named.name}? Add it after the time.",
+                hint=words("e.g. ", Typed(f"/ipslo remind {named.name.lower()} {when} send the agenda to the DA")),
+            )
+        nation = lookup.load(named)
+        return set_reminder(inv, nation_iso2=nation.iso2, visit_id=None, due_at=due_at, text=what)
     raise CommandError(
         "Which nation or visit is this reminder about? Name it first.",
         hint=words(
@@ -132,6 +140,16 @@ def _when_first(inv: Invocation, tokens: list[str], lookup: NationLookup) -> Rep
             Typed(f"/ipslo remind 12 {' '.join(tokens)}"),
         ),
     )
+
+
+def _about_nation(tokens: list[str], lookup: NationLookup) -> tuple[Named, int] | None:
+    """The nation named exactly at the end after "about" (or "re", "for"), and where its name starts."""
+    for start in range(len(tokens) - 1, 0, -1):
+        if tokens[start - 1].lower() in ABOUT:
+            named, after = lookup.index.split(tokens[start:])
+            if isinstance(named, Exact) and not after:
+                return named.named, start
+    return None
 
 
 def set_reminder(
