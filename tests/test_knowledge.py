@@ -690,6 +690,22 @@ def test_what_is_a_term_gets_its_definition_and_the_international_one_unless_the
     assert found.best is not None and found.best.kind == "definition" and found.best.ref == ref, found.hits
 
 
+@pytest.mark.parametrize(
+    ("question", "refs"),
+    [
+        ("how many places must the ssas be activatable from", ("SOLAS XI-2/6.3",)),
+        ("who is allowed to carry out a ship security assessment", ("ISPS Code A/8.2", "ISPS Code A/8.3")),
+        ("what does a vessel have to do while it's in a COE country", ("Port Security Advisory (paragraph C)",)),
+    ],
+)
+def test_closeness_in_meaning_settles_between_entries_sharing_the_same_words(
+    database, question: str, refs: tuple[str, ...]
+) -> None:
+    with database.sessions() as session:
+        found = search(session=session, question=question)
+    assert found.hits[0].entry.ref in refs, [h.entry.ref for h in found.hits]
+
+
 def test_everyday_phrases_read_as_the_texts_say_them(database) -> None:
     with database.sessions() as session:
         interim = search(session=session, question="what has to be in place before a flag issues an interim ISSC?")
