@@ -453,15 +453,29 @@ def entry_reply(
     return Reply(text, header=entry.title if question is None else None, parts=tuple(parts))
 
 
+#: An entry sharing no word with the question scores below this (closeness in meaning alone): it is not offered as
+#: "nearest", and the reply says what the base holds instead.
+NEAREST_FLOOR = 0.6
+NOTHING_CLOSE = (
+    "Nothing in it comes close. It holds the ISPS Code, SOLAS chapters XI-1 and XI-2, the U.S. law on foreign port "
+    "assessments and Conditions of Entry (46 U.S.C. 70108-70110, the Port Security Advisory), the MARSEC terms and "
+    "the IPS program."
+)
+
+
 def dont_know(search: Search, typed: str, *, asked_by: str | None = None) -> Reply:
-    """Nothing answers well: say so plainly, and offer the three nearest entries (and "Not right?" when asked)."""
+    """Nothing answers well: say so plainly, and offer the nearest entries, those sharing a word with the question
+    (and "Not right?" when asked)."""
     shown = typed if len(typed) <= 200 else typed[:199] + "…"
     text = f"I don't know: nothing in the knowledge base answers “{shown}” well, and I won't guess."
     if search.live:
         text += " It holds the rules and a few facts as of a date, not how things stand right now."
     parts: list = [Section(text, icon=Icon.UNKNOWN)]
-    if search.hits:
-        parts.append(Section(words(Strong("Nearest entries"), "\n", bullets(entry_link(h.entry) for h in search.hits))))
+    near = [h for h in search.hits if h.score >= NEAREST_FLOOR]
+    if near:
+        parts.append(Section(words(Strong("Nearest entries"), "\n", bullets(entry_link(h.entry) for h in near))))
+    else:
+        parts.append(Section(NOTHING_CLOSE))
     parts.append(
         Caption(
             words(

@@ -1068,13 +1068,18 @@ def _embedder() -> Any:
     return wordllama.WordLlama.load(cache_dir=Path(wordllama.__file__).parent, disable_download=True)
 
 
+_EMBED_LOCK = threading.Lock()
+
+
 def embed(texts: list[str]) -> np.ndarray:
-    """Unit vectors of meaning for texts: texts saying the same in other words lie close."""
+    """Unit vectors of meaning for texts: texts saying the same in other words lie close. One at a time: the web
+    threads share the model and its tokenizer."""
     import numpy as np
 
     if not texts:
         return np.zeros((0, 256))
-    return np.asarray(_embedder().embed(texts, norm=True), dtype=float)
+    with _EMBED_LOCK:
+        return np.asarray(_embedder().embed(texts, norm=True), dtype=float)
 
 
 #: Everyday English, by wordfreq's Zipf scale (log10 of a word's frequency per billion words): a question word more
@@ -1238,7 +1243,7 @@ def narrower_covering_more(order: list[int], index: KnowledgeIndex, covered: dic
 
 #: The U.S. domestic rules (33 CFR subchapter H, 46 U.S.C. 70101-70107) answer a question about the United States;
 #: officers ask mostly about the international rules partner nations apply, which the same words find first otherwise.
-DOMESTIC_PENALTY = 0.2
+DOMESTIC_PENALTY = 0.3
 DOMESTIC_REF = re.compile(r"33 CFR|46 U\.S\.C\. 7010[0-7]\b")
 US_WORDS = re.compile(
     r"\b(?:u\.? ?s\.?(?: ports?| facilit\w+| flag| coast guard| law| regs?| regulations?| rules?| terms?)|usa|"

@@ -256,9 +256,9 @@ def test_an_english_word_is_not_corrected_into_another_but_a_british_spelling_is
 @pytest.mark.parametrize(
     "question",
     [
-        "what is the airspeed velocity of an unladen swallow?",
-        "what's the weather in Tokyo tomorrow?",
-        "how do I claim travel expenses?",
+        "how do I renew my passport?",
+        "how much does an ISSC cost?",
+        "what colour must a ship security officer's uniform be?",
     ],
 )
 def test_unknown_question_gets_i_dont_know_and_the_three_nearest(database, question: str) -> None:
@@ -269,6 +269,24 @@ def test_unknown_question_gets_i_dont_know_and_the_three_nearest(database, quest
     assert not reply.refused
     nearest = slack_text(reply).split("*Nearest entries*")[1].split("Try other words")[0]
     assert len(re.findall(r"`/ipslo isps [^`]+`", nearest)) == 3
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what is the airspeed velocity of an unladen swallow?",
+        "who won the rugby world cup?",
+        "what is the per diem in suva",
+    ],
+)
+def test_a_question_sharing_no_word_with_the_base_is_offered_no_unrelated_entries(database, question: str) -> None:
+    session, inv = invocation(database)
+    with session:
+        reply = ask(inv, question)
+    said = slack_text(reply)
+    assert reply.text.startswith("I don't know")
+    assert "Nearest entries" not in said and "/ipslo isps A/" not in said.split("Try other words")[0]
+    assert "Nothing in it comes close. It holds the ISPS Code" in said
 
 
 def test_ask_without_a_question_says_what_to_type(database) -> None:
