@@ -109,6 +109,13 @@ STATUS_WORDS = re.compile(
     r"\b(assess\w*|reassess\w*|status|stand(?:s|ing)?|due|overdue|last visited|visited|findings?|"
     r"outcome|found|rated|doing)\b"
 )
+#: What the law requires or allows, asked with a nation as the example ("could we use Australia's assessment of PNG's
+#: ports instead of our own?", "do we have to assess North Korean ports first?"): the knowledge base answers it when it
+#: can, not the nation's record.
+RULE_WORDS = re.compile(
+    r"\b(?:have to|has to|instead of|what(?:'s| is) needed|allowed|permitted|(?:can|could|may) (?:we|they|the cg|the "
+    r"coast guard|uscg)|legal(?:ly)?|law|statute|statutory|treat(?:ed|ing)? (?:them |it )?as)\b"
+)
 UNDER_COE = re.compile(
     r"^(?:is|are|has|have|was|were)\b.*\b(?:under|on|subject to)\b.*\b(?:coe|conditions? of entry)\b"
     r"|^(?:is|are)\b.*\b(?:a )?coe (?:country|nation|state)\b"
@@ -138,13 +145,14 @@ HOLDER_PLACE = re.compile(
 
 #: Short words that are also ISO codes ("in", "to", "my", "us"): a nation only when typed in capitals.
 SHORT_NAME = 3
+POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
 
 
 def find_nation(question: str, index: NationIndex, session) -> Nation | None:
     """The nation a question names (the longest name wins); codes of 3 letters or fewer only when typed in capitals,
     short aliases the reference data keeps ("png", "rok") in any case."""
     raw = re.findall(r"[\w.'&-]+", question)
-    typed = [w.strip(".'") for w in raw]
+    typed = [POSSESSIVE.sub("", w).strip(".'") for w in raw]  # "Fiji's ports": Fiji
     for size in (4, 3, 2, 1):
         for start in range(len(typed) - size + 1):
             chunk = typed[start : start + size]
@@ -188,7 +196,7 @@ NAME_PARTS = frozenset(
 
 def guess_nation(question: str, index: NationIndex, session) -> tuple[Nation, str] | None:
     """A nation a data question names with a typo ("Fijii", "Phillipines"), when only one nation is that close."""
-    typed = [w.strip(".'") for w in re.findall(r"[\w.'&-]+", question)]
+    typed = [POSSESSIVE.sub("", w).strip(".'") for w in re.findall(r"[\w.'&-]+", question)]
     for size in (3, 2, 1):
         for start in range(len(typed) - size + 1):
             phrase = " ".join(typed[start : start + size])
@@ -196,6 +204,7 @@ def guess_nation(question: str, index: NationIndex, session) -> tuple[Nation, st
             if (
                 len(lowered) < 4
                 or lowered in NAME_PARTS
+                or (" " not in lowered and store.is_english(lowered))  # "boat" is a word, not a misspelt "BIOT"
                 or any(w in store.STOP_WORDS for w in lowered.split())
                 or STATUS_WORDS.search(lowered)
                 or NOTE_WORDS.search(lowered)
@@ -304,6 +313,8 @@ def parse_intent(question: str, *, session, index: NationIndex, today: dt.date) 
     # program assesses: a question naming it asks about the law, not our records.
     home = nation is not None and nation.kind == "us"
     if (STATUS_WORDS.search(text) or coe_question) and not HISTORY_WORDS.search(text) and not home:
+        if RULE_WORDS.search(text) and store.search(session=session, question=question).confident:
+            return Intent(KNOWLEDGE, nation=nation)  # what the law allows, asked with a nation as the example
         if nation is not None:
             return Intent(NATION_STATUS, nation=nation, coe_question=coe_question)
         guessed = guess_nation(question, index, session)

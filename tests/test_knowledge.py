@@ -338,6 +338,10 @@ def test_ask_without_a_question_says_what_to_type(database) -> None:
         ("is Cuba a COE country?", NATION_STATUS, "CU"),
         ("does the Solomon Islands have COE?", NATION_STATUS, "SB"),
         ("does a ship from Cuba have to follow conditions of entry?", KNOWLEDGE, "CU"),
+        # what the law allows, with a nation as the example; an English word is never a misspelt nation
+        ("is the coast guard allowed to use another country's assessment of Fiji's ports?", KNOWLEDGE, "FJ"),
+        ("little 80gt passenger boat doing a daily run across the border, is it too small for isps?", KNOWLEDGE, None),
+        ("what is PNG's status?", NATION_STATUS, "PG"),
         # who holds a post at a place: data we don't hold; what a post is: knowledge
         ("who is the PFSO in Suva?", POST_HOLDER, None),
         ("who's the Fiji DA?", POST_HOLDER, "FJ"),
