@@ -377,6 +377,12 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 #: A section reference: "XI-2/6", "A/16", "B/18.5", "A/2.1.9-2.1.11". One word, so the "2" of "XI-2" is not "level 2".
 SECTION = re.compile(r"\b(?:xi-?[12]|[ab])/\d+(?:\.\d+)*(?:-\d+(?:\.\d+)*)?")
 #: A U.S. Code section with its subsections, "70110(a)(3)": one word too.
+#: SOLAS chapter XI-1 or XI-2 named alone ("true under XI-2?"): one word, as in a section reference.
+CHAPTER = re.compile(r"\bxi-?[12]\b(?![/_])")
+#: A number written with its unit ("80gt", "3yrs", "24hr"): two words.
+NUMBER_AND_UNIT = re.compile(
+    r"\b(\d+)(gt|grt|nm|km|yrs?|years?|hrs?|hours?|days?|wks?|weeks?|mos?|mths?|months?|mins?|minutes?)\b"
+)
 USC_SECTION = re.compile(r"\b701\d\d(?:\([a-z0-9]{1,4}\))*")
 
 
@@ -397,6 +403,8 @@ def words(text: str) -> list[str]:
     text = fold(text).replace("'s ", " ").replace("'", "")
     text = SECTION.sub(lambda m: " " + section_word(m.group(0)) + " ", text)
     text = USC_SECTION.sub(lambda m: " " + section_word(m.group(0)) + " ", text)
+    text = CHAPTER.sub(lambda m: " " + section_word(m.group(0)) + " ", text)
+    text = NUMBER_AND_UNIT.sub(r"\1 \2", text)
     return re.findall(r"[a-z0-9_]+", text)
 
 
