@@ -330,6 +330,15 @@ def parse_intent(question: str, *, session, index: NationIndex, today: dt.date) 
 ABSTAIN = "abstain"
 
 
+def nation_words(nation: Nation | None) -> frozenset[str]:
+    """The words naming the nation a question names, as ranking reads them ("papua", "new", "guinea", "png"): the case
+    asked about, not what the rule is about."""
+    if nation is None:
+        return frozenset()
+    names = [nation.name, nation.official_name or "", nation.iso2, nation.iso3 or "", *(nation.aliases or [])]
+    return frozenset(w for name in names for w in store.words(name) if not w.isdigit())
+
+
 def cites(entry: KnowledgeEntry, citation: str) -> bool:
     """Whether an entry's ref cites a paragraph or one of its sub-paragraphs: "ISPS Code A/19.4.4" cites "ISPS Code
     A/19.4"; "46 U.S.C. 70110(a)(3)" cites "46 U.S.C. 70110"; "Port Security Advisory (paragraph C)" cites "Port
@@ -400,7 +409,7 @@ def understand(*, session, question: str, today: dt.date, index: NationIndex | N
     intent = parse_intent(question, session=session, index=index, today=today)
     if intent.name != KNOWLEDGE:
         return Understanding(intent)
-    return Understanding(intent, store.search(session=session, question=question))
+    return Understanding(intent, store.search(session=session, question=question, case=nation_words(intent.nation)))
 
 
 # --- showing an entry ------------------------------------------------------------------------------

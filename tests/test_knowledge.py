@@ -26,6 +26,7 @@ from commands.knowledge import (
     ask,
     isps,
     parse_intent,
+    understand,
 )
 from commands.language import Buttons, Caller, Invocation, Section
 from commands.lookup import NationIndex
@@ -728,14 +729,33 @@ def test_closeness_in_meaning_settles_between_entries_sharing_the_same_words(
     assert found.hits[0].entry.ref in refs, [h.entry.ref for h in found.hits]
 
 
+@pytest.mark.parametrize(
+    ("question", "ref"),
+    [
+        ("who approves the PFSP in Tonga?", "ISPS Code A/16.2"),
+        (
+            "flag gets an ssas alert from one of its ships off sulawesi. does it have to tell indonesia?",
+            "SOLAS XI-2/6.6",
+        ),
+    ],
+)
+def test_a_nation_named_as_the_example_is_the_case_not_the_subject(database, question: str, ref: str) -> None:
+    with database.sessions() as session:
+        understood = understand(session=session, question=question, today=TODAY.date())
+    assert understood.search is not None and understood.search.best is not None, understood.ranked
+    assert understood.search.best.ref == ref
+
+
 def test_everyday_phrases_read_as_the_texts_say_them(database) -> None:
     with database.sessions() as session:
         interim = search(session=session, question="what has to be in place before a flag issues an interim ISSC?")
         alert = search(session=session, question="where must the alert system be switched on from?")
         chat = search(session=session, question="at lvl 3 can a pax vsl be boarded?")
+        units = search(session=session, question="is an 80gt boat on a 2hr run under XI-2?")
     assert interim.best is not None and interim.best.ref == "ISPS Code A/19.4.2"  # the conditions, not the cases
     assert "activ" in alert.terms  # "switched on" is "activated"
     assert {"level", "passeng", "vessel"} <= set(chat.terms)  # chat shorthand is read as the words it stands for
+    assert {"80", "gt", "2", "hour", "xi_2"} <= set(units.terms)  # a number and its unit; the chapter as one word
 
 
 @pytest.mark.parametrize(
