@@ -668,11 +668,16 @@ def visits(inv: Invocation, text: str) -> Reply:
         parts.append(Section(bullets(rows[start : start + 20])))
     if not rows:
         parts.append(Section("None on record."))
+    # the example names the nation asked about, a month ahead ("visits tonga": "/ipslo visit add tonga ...")
+    example = PLAN_ONE
+    if nation_iso2:
+        month_ahead = inv.today + dt.timedelta(days=30)
+        example = Typed(f"/ipslo visit add {match.nation.name.lower()} {month_ahead.isoformat()} country visit")
     parts.append(
         Caption(
             words(
                 "Plan one: ",
-                PLAN_ONE,
+                example,
                 " · ",
                 Typed("/ipslo visits mine"),
                 " · ",

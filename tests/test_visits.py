@@ -169,6 +169,7 @@ def test_listing_visits_upcoming_mine_and_by_nation(planner: Workspace) -> None:
     assert "Visits you lead (2)" in mine.text and "Samoa" not in mine.text and "Tonga" in mine.text
     fiji = planner.command("visits fiji")
     assert "Visits to Fiji (2)" in fiji.text and "(past)" in fiji.text
+    assert "Plan one: `/ipslo visit add tonga " in planner.command("visits tonga").text  # the nation asked about
     status = planner.command("status fiji")
     assert "Last visit: Mon 3 Mar 2025 · country visit" in status.text
     assert "Next visit: Tue 12 Jan – Sat 16 Jan 2027 · country visit (#1" in status.text
