@@ -342,8 +342,11 @@ def nation_words(nation: Nation | None) -> frozenset[str]:
 def cites(entry: KnowledgeEntry, citation: str) -> bool:
     """Whether an entry's ref cites a paragraph or one of its sub-paragraphs: "ISPS Code A/19.4.4" cites "ISPS Code
     A/19.4"; "46 U.S.C. 70110(a)(3)" cites "46 U.S.C. 70110"; "Port Security Advisory (paragraph C)" cites "Port
-    Security Advisory"; "ISPS Code A/1" does not cite "ISPS Code A/19"."""
+    Security Advisory"; "ISPS Code A/1" does not cite "ISPS Code A/19". A citation of several paragraphs ("FY2024 NDAA
+    sec. 5603; 46 U.S.C. 70108(g)(2)") is cited by an entry citing each of them."""
     wanted = " ".join(citation.split())
+    if ";" in wanted:  # a ref naming several paragraphs, as an entry's ref does: that entry, or one citing them all
+        return all(cites(entry, part) for part in wanted.split(";") if part.strip())
     for ref in entry.citations:
         ref = " ".join(ref.split())
         if ref == wanted or (ref.startswith(wanted) and ref[len(wanted) :].startswith((".", "(", " ("))):
