@@ -339,6 +339,30 @@ EVERYDAY_TERMS: dict[str, tuple[str, ...]] = {
     "gap": ("between", "interval"),
     "gaps": ("between", "intervals"),
     "successive": ("consecutive",),
+    # everyday verbs and nouns for what the texts name otherwise
+    "redo": ("review", "update"),
+    "redone": ("reviewed", "updated"),
+    "redoing": ("review", "update"),
+    "carveout": ("exemption", "exception"),
+    "exempted": ("excluded", "exception"),
+    "exemption": ("exception", "excluded"),
+    "binding": ("mandatory",),
+    "overrule": ("override", "constrain"),
+    "overrules": ("override", "constrain"),
+    "overruled": ("overridden", "constrained"),
+    "kit": ("equipment",),
+    "gear": ("equipment",),
+    "mou": ("agreement", "arrangement"),
+    "moa": ("agreement", "arrangement"),
+    "appoint": ("designate",),
+    "appoints": ("designates",),
+    "appointed": ("designated",),
+    "hq": ("headquarters",),
+    "danger": ("safety",),
+    "endanger": ("safety",),
+    "revoke": ("withdraw",),
+    "revoked": ("withdrawn",),
+    "pulled": ("withdrawn",),
 }
 
 #: Everyday phrases read as the words the texts use ("back to back" -> "consecutive"), before the words are taken.
@@ -370,6 +394,8 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         ),
         (r"\b(?:swap|swaps|swapped|swapping)(?: out)?\b", "change"),
         (r"\bcoast ?guard\b", "uscg"),
+        (r"\bcarve[ -]outs?\b", "carveout"),
+        (r"\bstood up\b|\bstand(?:s|ing)? up\b(?= (?:the|a|an|its|program))|\bstarted up\b", "established"),
         (r"\bsl ?-?([123])\b", r"security level \1"),
     )
 )

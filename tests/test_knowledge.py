@@ -746,6 +746,19 @@ def test_a_nation_named_as_the_example_is_the_case_not_the_subject(database, que
     assert understood.search.best.ref == ref
 
 
+@pytest.mark.parametrize(
+    ("question", "ref"),
+    [
+        ("how often must a PFSA be redone", "ISPS Code A/15.4"),  # redone: reviewed and updated
+        ("does a govt ship get a carve-out from ISPS?", "ISPS Code A/3.3"),  # a carve-out: an exception
+    ],
+)
+def test_everyday_words_find_the_words_the_texts_use(database, question: str, ref: str) -> None:
+    with database.sessions() as session:
+        found = search(session=session, question=question)
+    assert found.best is not None and found.best.ref == ref, [h.entry.ref for h in found.hits]
+
+
 def test_everyday_phrases_read_as_the_texts_say_them(database) -> None:
     with database.sessions() as session:
         interim = search(session=session, question="what has to be in place before a flag issues an interim ISSC?")
