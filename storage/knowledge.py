@@ -358,6 +358,8 @@ EVERYDAY_TERMS: dict[str, tuple[str, ...]] = {
     "appoints": ("designates",),
     "appointed": ("designated",),
     "hq": ("headquarters",),
+    "goal": ("objective", "purpose"),
+    "goals": ("objectives", "purpose"),
     "danger": ("safety",),
     "endanger": ("safety",),
     "revoke": ("withdraw",),
@@ -395,6 +397,15 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\b(?:swap|swaps|swapped|swapping)(?: out)?\b", "change"),
         (r"\bcoast ?guard\b", "uscg"),
         (r"\bcarve[ -]outs?\b", "carveout"),
+        (r"\b(?:trying|tries|try|meant|supposed|designed|intended|there) to (?:achieve|accomplish)\b", "objectives"),
+        (r"\bwhat(?:'s| is) the point of\b", "objectives"),
+        # how to answer, not what: "in plain English", "in one line", "in a nutshell", "for a slide"
+        (
+            r"\bin (?:plain|simple|layman'?s?|everyday) (?:english|terms|words|language)\b"
+            r"|\bin (?:one|a) (?:line|sentence|nutshell|word)\b|\bin short\b|\bbriefly\b"
+            r"|\bfor (?:a|my|the) (?:slide|brief|briefing|deck)\b",
+            " ",
+        ),
         (r"\bstood up\b|\bstand(?:s|ing)? up\b(?= (?:the|a|an|its|program))|\bstarted up\b", "established"),
         (r"\bsl ?-?([123])\b", r"security level \1"),
     )
