@@ -253,9 +253,10 @@ INFORMAL: dict[str, str] = {
     "4th": "fourth",
 }
 
-#: Words that only carry the tone of a chat question ("stuff", "guy", "supposed to", "formally"), or only say that a
-#: definition is asked for ("define", read as the question's kind): never searched, and never counted against an
-#: answer. General English only; a word naming anything an officer could ask about stays.
+#: Words that only carry the tone of a chat question ("stuff", "guy", "supposed to", "formally"), only say that a
+#: definition is asked for ("define", read as the question's kind), or frame a claim to check ("partner says X -
+#: true?"): never searched, and never counted against an answer. General English only; a word naming anything an
+#: officer could ask about stays.
 FILLER = frozenset(
     (  # noqa: SIM905 (words are easier to read as text)
         "anything anybody anyone anywhere everything everybody everyone something somebody somewhere nothing "
@@ -264,7 +265,8 @@ FILLER = frozenset(
         "supposed gonna wanna gotta quick quickly quite pretty maybe perhaps probably sure "
         "wondering wonder remind curious thought think "
         "per according regarding re exactly precisely particular particularly specific specifically "
-        "define defined definition definitions"
+        "define defined definition definitions "
+        "thinks believes believe saying claims claiming insists insisting true correct accurate exact"
     ).split()
 )
 
@@ -358,6 +360,11 @@ EVERYDAY_TERMS: dict[str, tuple[str, ...]] = {
     "appoints": ("designates",),
     "appointed": ("designated",),
     "hq": ("headquarters",),
+    # the officers' word for the foreign government they work with
+    "partner": ("government", "contracting"),
+    "partners": ("governments", "contracting"),
+    "counterpart": ("government", "authority"),
+    "counterparts": ("governments", "authorities"),
     "goal": ("objective", "purpose"),
     "goals": ("objectives", "purpose"),
     "danger": ("safety",),

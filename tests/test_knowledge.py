@@ -752,6 +752,8 @@ def test_a_nation_named_as_the_example_is_the_case_not_the_subject(database, que
         ("how often must a PFSA be redone", "ISPS Code A/15.4"),  # redone: reviewed and updated
         ("does a govt ship get a carve-out from ISPS?", "ISPS Code A/3.3"),  # a carve-out: an exception
         ("in plain english, what is the isps code trying to achieve?", "ISPS Code A/1.2"),  # its objectives
+        # "partner" is the government officers work with; "thinks ... true?" frames a claim to check
+        ("partner thinks their RSO can approve the PFSP for them. true?", "ISPS Code A/4.3.4"),
     ],
 )
 def test_everyday_words_find_the_words_the_texts_use(database, question: str, ref: str) -> None:
