@@ -330,6 +330,9 @@ def parse_intent(question: str, *, session, index: NationIndex, today: dt.date) 
 ABSTAIN = "abstain"
 
 
+HOW_MANY = re.compile(r"\bhow many\b|\bnumber of\b")
+
+
 def nation_words(nation: Nation | None) -> frozenset[str]:
     """The words naming the nation a question names, as ranking reads them ("papua", "new", "guinea", "png"): the case
     asked about, not what the rule is about."""
@@ -412,7 +415,10 @@ def understand(*, session, question: str, today: dt.date, index: NationIndex | N
     intent = parse_intent(question, session=session, index=index, today=today)
     if intent.name != KNOWLEDGE:
         return Understanding(intent)
-    return Understanding(intent, store.search(session=session, question=question, case=nation_words(intent.nation)))
+    # "how many port facilities does Indonesia have?": a nation's own count, how things stand there, not a rule
+    counts = intent.nation is not None and bool(HOW_MANY.search(store.fold(question)))
+    found = store.search(session=session, question=question, case=nation_words(intent.nation), live=counts)
+    return Understanding(intent, found)
 
 
 # --- showing an entry ------------------------------------------------------------------------------

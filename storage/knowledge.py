@@ -10,7 +10,7 @@ import re
 import threading
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -266,7 +266,7 @@ FILLER = frozenset(
         "wondering wonder remind curious thought think "
         "per according regarding re exactly precisely particular particularly specific specifically "
         "define defined definition definitions "
-        "thinks believes believe saying claims claiming insists insisting true correct accurate exact"
+        "thinks believes believe saying claims claiming insists insisting true correct accurate exact typical roughly"
     ).split()
 )
 
@@ -365,6 +365,13 @@ EVERYDAY_TERMS: dict[str, tuple[str, ...]] = {
     "partners": ("governments", "contracting"),
     "counterpart": ("government", "authority"),
     "counterparts": ("governments", "authorities"),
+    "scope": ("apply", "application"),
+    "covered": ("apply", "applies"),
+    "compliant": ("comply", "compliance"),
+    "navy": ("naval", "warships"),
+    "onboard": ("board",),
+    "aboard": ("board",),
+    "gate": ("access",),
     "goal": ("objective", "purpose"),
     "goals": ("objectives", "purpose"),
     "danger": ("safety",),
@@ -395,7 +402,11 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\bkicks? in\b", "take effect"),
         (r"\b(?:run|runs|running|ran) out\b", "expires"),
         (r"\b(?:turn|turns|turned) away\b", "deny entry"),
-        (r"\b(?:kick|kicks|kicked|throw|throws|thrown) out\b", "expel"),
+        (r"\b(?:kick|kicks|kicked|kicking|throw|throws|thrown|throwing)(?: \w+)? out\b", "expel"),
+        (r"\bsell(?:s|ing)? tickets\b|\bfare[- ]paying\b|\bpaying passengers\b", "commercial"),
+        (r"\bfold(?:s|ed|ing)? (?:in|into)\b|\bmerged? (?:with|into)\b", "combined"),
+        (r"\bgo(?:es|ing)? live\b", "implemented"),
+        (r"\blet(?:s|ting)? (?:them |him |her |people )?in\b", "access"),
         (r"\b(?:shows?|showed|turns?|turned) up\b", "arrives"),
         (
             r"\b(?:swap|swaps|swapped|swapping|switch|switching|rotate|rotating) (?:out )?(?:the |of )?crew\b",
@@ -1345,21 +1356,27 @@ def answers_well(question: Question, entry: Indexed, index: KnowledgeIndex) -> b
     shared = [w for w in question.words if w.found_in(entry.stems)]
     if len(shared) < 2 and len(question.words) > 1 and not shared[0].found_in(entry.names):
         return False  # one word in common, and not what the entry is about: "reset my password" is no SSAS question
+    if question.live and not entry.dated:
+        return False  # "what level is Singapore at today?": the base holds rules, not how things stand right now
     if question.kind in ("period", "threshold") and entry.kind is not None:
         return entry.kind in ("period", "threshold") or entry.states_a_number
-    # "what level is Singapore at today?": the base holds rules, not how things stand right now
-    return not question.live or entry.dated
+    return True
 
 
-def search(*, session: Session, question: str, limit: int = 3, case: frozenset[str] = frozenset()) -> Search:
+def search(
+    *, session: Session, question: str, limit: int = 3, case: frozenset[str] = frozenset(), live: bool = False
+) -> Search:
     """The entries that best answer a question in plain English, best first; always ``limit`` of them when there are
     that many. ``confident`` says whether the best one settles the question well enough to be shown as its answer.
     ``case``: words that name the case asked about rather than the rule (the nation named: "who approves the PFSP in
-    Tonga?" is answered by the rule for every government)."""
+    Tonga?" is answered by the rule for every government). ``live``: the question asks how things stand now even
+    without saying so (see :data:`LIVE`), so only a dated fact answers it."""
     import numpy as np
 
     index = knowledge_index(session=session)
     asked = index.read(question, case=case)
+    if live and not asked.live:
+        asked = replace(asked, live=True)
     scores = index.bm25(asked.terms)
     meant = index.meaning(question)
     order = [int(i) for i in np.argsort(-scores, kind="stable")[:CANDIDATES] if scores[i] > 0]

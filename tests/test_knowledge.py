@@ -678,6 +678,7 @@ def test_a_neighbouring_rule_is_not_stretched_into_an_answer(database, question:
         "what security level is the port of Suva at right now?",
         "which RSOs does Vanuatu currently authorise for ISSC audits?",
         "which states are on the state sponsors of terrorism list at the moment?",
+        "how many isps compliant port facilities does indonesia have?",  # a nation's own count: how things stand
     ],
 )
 def test_how_things_stand_right_now_is_not_answered_from_a_rule(database, question: str) -> None:
@@ -754,6 +755,7 @@ def test_a_nation_named_as_the_example_is_the_case_not_the_subject(database, que
         ("in plain english, what is the isps code trying to achieve?", "ISPS Code A/1.2"),  # its objectives
         # "partner" is the government officers work with; "thinks ... true?" frames a claim to check
         ("partner thinks their RSO can approve the PFSP for them. true?", "ISPS Code A/4.3.4"),
+        ("is a navy supply ship in scope of isps?", "ISPS Code A/3.3"),  # navy: naval; in scope: applies
     ],
 )
 def test_everyday_words_find_the_words_the_texts_use(database, question: str, ref: str) -> None:
