@@ -183,7 +183,10 @@ STOP_WORDS = (
     STOP_WORDS
     | {w.replace("'", "") for w in STOP_WORDS}
     | frozenset(
-        "dont doesnt didnt wont wouldnt shouldnt isnt arent wasnt werent hasnt havent hadnt".split()  # noqa: SIM905
+        (  # noqa: SIM905 (words are easier to read as text)
+            "dont doesnt didnt wont wouldnt shouldnt isnt arent wasnt werent hasnt havent hadnt itll theyll youll "
+            "theyre youre weve theyve ive youve whos wheres hows"
+        ).split()
     )
 )
 
@@ -266,7 +269,8 @@ FILLER = frozenset(
         "wondering wonder remind curious thought think "
         "per according regarding re exactly precisely particular particularly specific specifically "
         "define defined definition definitions "
-        "thinks believes believe saying claims claiming insists insisting true correct accurate exact typical roughly"
+        "thinks believes believe saying claims claiming insists insisting true correct accurate exact typical roughly "
+        "yesterday"
     ).split()
 )
 
@@ -360,6 +364,12 @@ EVERYDAY_TERMS: dict[str, tuple[str, ...]] = {
     "appoints": ("designates",),
     "appointed": ("designated",),
     "hq": ("headquarters",),
+    "inbound": ("arriving", "entering"),
+    "unduly": ("undue",),
+    "statute": ("law",),
+    "statutory": ("law",),
+    "ministry": ("government", "administration"),
+    "ministries": ("governments", "administrations"),
     # the officers' word for the foreign government they work with
     "partner": ("government", "contracting"),
     "partners": ("governments", "contracting"),
@@ -380,6 +390,20 @@ EVERYDAY_TERMS: dict[str, tuple[str, ...]] = {
     "revoked": ("withdrawn",),
     "pulled": ("withdrawn",),
 }
+
+
+@lru_cache(maxsize=1)
+def _everyday_by_stem() -> dict[str, tuple[str, ...]]:
+    found: dict[str, tuple[str, ...]] = {}
+    for word, meant in EVERYDAY_TERMS.items():
+        found[stem(word)] = tuple(dict.fromkeys(found.get(stem(word), ()) + meant))
+    return found
+
+
+def everyday_terms(word: str) -> tuple[str, ...]:
+    """The texts' words for an everyday word, in any of its forms ("berths" as "berth")."""
+    return EVERYDAY_TERMS.get(word) or _everyday_by_stem().get(stem(word), ())
+
 
 #: Everyday phrases read as the words the texts use ("back to back" -> "consecutive"), before the words are taken.
 EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
@@ -415,6 +439,8 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\b(?:swap|swaps|swapped|swapping)(?: out)?\b", "change"),
         (r"\bcoast ?guard\b", "uscg"),
         (r"\bcarve[ -]outs?\b", "carveout"),
+        (r"\bclass(?:ification)? societ(?:y|ies)\b", "rso"),
+        (r"\ben[ -]route\b", "voyage"),
         (r"\b(?:trying|tries|try|meant|supposed|designed|intended|there) to (?:achieve|accomplish)\b", "objectives"),
         (r"\bwhat(?:'s| is) the point of\b", "objectives"),
         # how to answer, not what: "in plain English", "in one line", "in a nutshell", "for a slide"
@@ -1084,7 +1110,7 @@ class KnowledgeIndex:
                 if meant is not None and (not is_english(typed) or american(typed) == meant):
                     corrections[typed] = word = meant
             spelled = tuple(stem(w) for w in content_words(ABBREVIATIONS.get(word, "")))
-            alternatives = tuple(stem(w) for w in EVERYDAY_TERMS.get(word, ()))
+            alternatives = tuple(stem(w) for w in everyday_terms(word))
             found.append(Word(word, stem(word), spelled, alternatives, typed in case))
         unique = list(dict.fromkeys(found))
         terms = [t for w in unique for t in (w.stem, *w.spelled, *w.alternatives)]

@@ -756,6 +756,7 @@ def test_a_nation_named_as_the_example_is_the_case_not_the_subject(database, que
         # "partner" is the government officers work with; "thinks ... true?" frames a claim to check
         ("partner thinks their RSO can approve the PFSP for them. true?", "ISPS Code A/4.3.4"),
         ("is a navy supply ship in scope of isps?", "ISPS Code A/3.3"),  # navy: naval; in scope: applies
+        ("can the maritime ministry let a class society approve the PFSP?", "ISPS Code A/4.3.4"),  # a class society
     ],
 )
 def test_everyday_words_find_the_words_the_texts_use(database, question: str, ref: str) -> None:
