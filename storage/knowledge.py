@@ -760,6 +760,8 @@ MAX_CORRECTIONS = 8
 
 #: What a question asks for, read from how it is phrased, and the kinds of entry that state it. The first match wins.
 QUESTION_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    # "how does Part A define an SSP?", "the meaning of PFSO": a definition, whatever question word comes first
+    ("definition", re.compile(r"\bhow (?:does|do|is|are) .{0,40}\bdefined?\b|\b(?:exact|formal|legal) meaning\b")),
     (
         "condition",
         re.compile(

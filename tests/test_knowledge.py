@@ -783,6 +783,7 @@ def test_everyday_phrases_read_as_the_texts_say_them(database) -> None:
         ("company wants a 2nd interim right after the first one expires - allowed?", "yes/no"),
         ("150 GT passenger boat on an international run - covered or too small?", "yes/no"),
         ("what is allowed at security level 3?", "definition"),
+        ("how does part A define a ship security plan?", "definition"),  # not "how": what the term means
     ],
 )
 def test_a_last_clause_alone_says_what_is_asked(question: str, kind: str) -> None:
