@@ -18,6 +18,7 @@ from commands.language import (
     Subcommand,
     Text,
     Typed,
+    echoed,
     lines,
     words,
 )
@@ -75,7 +76,9 @@ def unknown_command(inv: Invocation, name: str, rest: str) -> Reply:
     meant = closest_subcommand(name)
     if meant is not None and (not meant.admin_only or inv.caller.is_admin):
         retyped = " ".join((meant.name, *rest.split()))
-        said = words(f"I don't know the command “{name}”. Did you mean ", Typed(f"/ipslo {retyped}"), "?")
+        said = words(
+            f"I don't know the command “{echoed(name, 30)}”. Did you mean ", Typed(f"/ipslo {echoed(retyped)}"), "?"
+        )
         parts: list = [
             Section(said, icon=Icon.PUZZLED),
             Section(words(Typed(f"/ipslo {meant.usage}"), f"  {meant.summary}\n      e.g. ", Typed(meant.example))),
@@ -85,7 +88,7 @@ def unknown_command(inv: Invocation, name: str, rest: str) -> Reply:
         parts.append(Caption(words(Typed("/ipslo help"), " lists every command.")))
         return Reply(said, parts=tuple(parts))
     shown = [s.name for s in SUBCOMMANDS if not s.admin_only or inv.caller.is_admin]
-    said = words(f"I don't know the command “{name}”.")
+    said = words(f"I don't know the command “{echoed(name, 30)}”.")
     commands = words("Commands: ", *(part for n in shown for part in (Typed(n), " ")))
     return Reply(
         said,

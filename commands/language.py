@@ -111,6 +111,16 @@ def member(user_id: str) -> str:
     return f"@{user_id}"
 
 
+ECHO_CHARS = 80
+
+
+def echoed(typed: str, limit: int = ECHO_CHARS) -> str:
+    """What an officer typed, quoted back in a reply: whole when short, its start and "…" when long (a pasted page is
+    not repeated to them)."""
+    typed = " ".join(typed.split())
+    return typed if len(typed) <= limit else typed[: limit - 1].rstrip() + "…"
+
+
 def words(*parts: Text | Inline | None) -> tuple[Inline, ...]:
     """One text from pieces, flattened, in order (``None`` and empty strings are left out)."""
     out: list[Inline] = []

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from commands.language import CommandError, Text, Typed, words
+from commands.language import CommandError, Text, Typed, echoed, words
 from storage import nations as store
 from storage.nations import Nation
 
@@ -81,14 +81,14 @@ def refusal(match: Ambiguous | Unknown) -> CommandError:
     if isinstance(match, Ambiguous):
         names = [n.name for n in match.choices]
         return CommandError(
-            f"“{match.typed}” could mean more than one nation.",
+            f"“{echoed(match.typed)}” could mean more than one nation.",
             hint=match.note or None,
             suggestions=tuple(names),
         )
     if not match.typed:
         return CommandError(WHICH_NATION, hint=words("Example: ", Typed("/ipslo status fiji")))
     return CommandError(
-        f"I don't know a nation or territory called “{match.typed}”.",
+        f"I don't know a nation or territory called “{echoed(match.typed)}”.",
         suggestions=tuple(n.name for n in match.closest),
     )
 

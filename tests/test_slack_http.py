@@ -53,6 +53,12 @@ def test_unknown_word_with_no_close_command_lists_the_command_names_in_one_line(
     assert "e.g. `/ipslo status fiji`" not in answer.text
 
 
+def test_a_long_unknown_name_is_quoted_back_short(workspace) -> None:
+    answer = workspace.command("status " + "x" * 3000)
+    assert "I don't know a nation or territory called “" + "x" * 79 + "…”." in answer.text
+    assert "x" * 100 not in answer.text
+
+
 def test_a_nation_alone_shows_its_status(workspace) -> None:
     answer = workspace.command("fiji")
     assert answer.text.startswith("Fiji (FJ)"), answer.text
