@@ -79,14 +79,28 @@ LONG_VISIT_DAYS = 31  # a longer visit is usually a mistyped end date
 # --- reading what was typed --------------------------------------------------------------------
 
 
+#: Words that say what the engagement is and also make a good title: "seminar" is capacity building, titled
+#: "seminar" ("visit add png 12 Jan seminar" is not a country visit).
+TITLE_KINDS: dict[str, str] = {
+    "seminar": store.CAPACITY_BUILDING,
+    "seminars": store.CAPACITY_BUILDING,
+    "workshop": store.CAPACITY_BUILDING,
+    "workshops": store.CAPACITY_BUILDING,
+    "training": store.CAPACITY_BUILDING,
+    "course": store.CAPACITY_BUILDING,
+}
+
+
 def split_kind(tokens: list[str]) -> tuple[str | None, list[str]]:
-    """A visit kind named by the first words (longest first), and the words after it."""
+    """A visit kind named by the first words (longest first), and the words after it; a word of the title that names
+    a kind ("PFSO seminar in Lae", :data:`TITLE_KINDS`) gives the kind and stays in the title."""
     lowered = [normalize(w) for w in tokens]
     for size in range(min(4, len(tokens)), 0, -1):
         kind = KIND_WORDS.get(" ".join(lowered[:size]))
         if kind:
             return kind, tokens[size:]
-    return None, tokens
+    named = [TITLE_KINDS[w] for w in lowered if w in TITLE_KINDS]
+    return (named[0], tokens) if named else (None, tokens)
 
 
 def split_lead(inv: Invocation, text: str) -> tuple[str | None, str]:

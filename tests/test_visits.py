@@ -79,12 +79,16 @@ def test_a_seminar_with_a_title_and_a_one_day_date(planner: Workspace) -> None:
         ("tonga 2027-02-01 bilateral meeting with the DA", "bilateral meeting"),
         ("tonga 2027-02-01 other", "other"),
         ("tonga 2027-02-01", "country visit"),
+        ("tonga 2027-02-01 PFSO seminar in Nuku'alofa", "capacity building"),  # a seminar is capacity building
+        ("tonga 2027-02-01 reciprocal visit workshop", "reciprocal visit"),  # a kind named first wins
     ],
 )
 def test_every_kind_of_visit(planner: Workspace, typed: str, kind: str) -> None:
     planner.command(f"visit add {typed}")
     [visit] = visits(planner)
     assert visit.kind == kind
+    if "seminar" in typed:
+        assert visit.title == "PFSO seminar in Nuku'alofa"  # the words stay the title
 
 
 def test_another_officer_leads_and_is_reminded_at_nine_in_their_own_zone(planner: Workspace) -> None:
