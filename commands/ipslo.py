@@ -92,6 +92,15 @@ def split_share(sub: Subcommand, text: str) -> tuple[str, bool]:
     return text, False
 
 
+def reads_only(text: str) -> bool:
+    """Whether answering this ``/ipslo`` line writes nothing: help (of any kind) and the subcommands that only read."""
+    name, _, rest = text.strip().partition(" ")
+    if not name or name.lower() in HELP_WORDS:
+        return True
+    sub = find_subcommand(name)
+    return sub is None or sub.reads_only or rest.strip().lower() in HELP_WORDS
+
+
 def run(inv: Invocation, text: str) -> Reply:
     """Answer one ``/ipslo`` line. Refusals are raised as CommandError; anything else raised is a bug."""
     name, _, rest = text.strip().partition(" ")

@@ -301,6 +301,7 @@ class Subcommand:
     admin_only: bool = False
     shareable: bool = False  # a trailing "share" posts the answer for the channel
     reads_share: bool = False  # the subcommand reads a trailing "share" itself (export to the channel, a note's text)
+    reads_only: bool = False  # writes nothing: run without a transaction to commit (a write would be refused)
     aliases: tuple[str, ...] = ()
 
 

@@ -503,6 +503,7 @@ SUBCOMMANDS = (
         "/ipslo status fiji",
         status,
         shareable=True,
+        reads_only=True,
         aliases=("s", "nation"),
     ),
     Subcommand(
@@ -512,6 +513,7 @@ SUBCOMMANDS = (
         "/ipslo nations overdue",
         nations,
         shareable=True,
+        reads_only=True,
         aliases=("list",),
     ),
     Subcommand(
