@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 
 from commands import calendar, coe, knowledge, nations, notes, reminders, tracker_import, visits
 from commands.language import (
@@ -42,6 +43,18 @@ def find_subcommand(name: str) -> Subcommand | None:
 
 
 def help_reply(*, unknown: str | None = None, is_admin: bool = True) -> Reply:
+    """The list of commands (for admins, with theirs); with ``unknown``, after saying it is not one of them."""
+    return _help(unknown, is_admin) if unknown is not None else _full_help(is_admin)
+
+
+@functools.cache
+def _full_help(is_admin: bool) -> Reply:
+    """Help is the same for every officer (and for every admin) while the code is the same: made once per process
+    (replies are immutable)."""
+    return _help(None, is_admin)
+
+
+def _help(unknown: str | None, is_admin: bool) -> Reply:
     listed: list[Text] = []
     for sub in SUBCOMMANDS:
         if sub.admin_only and not is_admin:
