@@ -5,14 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-import select as io_select
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 from sqlalchemy import Connection, DateTime, Engine, MetaData, String, create_engine, event, inspect, select, text
-from sqlalchemy import exc as sql_errors
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -134,43 +132,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cursor.close()
 
         return engine
-    engine = create_engine(url, hide_parameters=True, **kwargs)
-    dialect = engine.dialect
-
-    @event.listens_for(engine, "checkout")
-    def _checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
-        check_connection(dialect, dbapi_connection)
-
-    return engine
-
-
-def check_connection(dialect: Any, dbapi_connection: Any) -> None:
-    """A connection taken from the pool is known to be alive before it is used (a restarted server, a connection the
-    server terminated): the pool replaces one that is not, as SQLAlchemy's pre-ping does, but without its round trip.
-
-    An idle connection is sent nothing by a server that is still serving it (the bot never LISTENs); a server that
-    ends it sends its reason and closes the socket. So only a connection with something to read, or already seen to
-    be broken, is pinged (``SELECT 1``), and replaced if the ping fails (the pool tries a new connection)."""
-    if not _has_input(dbapi_connection):
-        return
-    try:
-        alive = not getattr(dbapi_connection, "broken", False) and dialect.do_ping(dbapi_connection)
-    except Exception:
-        alive = False
-    if not alive:
-        raise sql_errors.DisconnectionError("the server closed the connection")
-
-
-def _has_input(dbapi_connection: Any) -> bool:
-    """Whether an idle connection has something to read (or is closed or broken), without waiting."""
-    if getattr(dbapi_connection, "closed", False) or getattr(dbapi_connection, "broken", False):
-        return True
-    try:
-        poller = io_select.poll()
-        poller.register(dbapi_connection.fileno(), io_select.POLLIN | io_select.POLLPRI)
-        return bool(poller.poll(0))
-    except (OSError, ValueError, AttributeError):
-        return True
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True, **kwargs)
 
 
 def make_sessions(engine: Engine) -> sessionmaker:

@@ -92,24 +92,3 @@ def test_commands_work_again_once_postgresql_is_back(postgres_url: str, standin:
             assert "Saved note #2" in workspace.command("note fiji after the restart").text
     finally:
         database.engine.dispose()
-
-
-@pytest.mark.fault
-def test_a_pooled_connection_the_server_ended_is_replaced_before_it_is_used(postgres_url: str) -> None:
-    """The pool checks a connection without a round trip (storage/db.py): one the server terminated while it sat in
-    the pool is replaced, and the statement runs on a new connection instead of failing."""
-    application = f"ipslo_pool_{uuid.uuid4().hex[:8]}"
-    engine = make_engine(f"{postgres_url}&application_name={application}")
-    try:
-        with engine.connect() as connection:
-            first = connection.execute(text("SELECT pg_backend_pid()")).scalar()
-        with make_engine(postgres_url.split("?")[0]).connect() as admin:
-            killed = admin.execute(
-                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = :name"),
-                {"name": application},
-            ).all()
-        assert killed == [(True,)]
-        with engine.connect() as connection:
-            assert connection.execute(text("SELECT pg_backend_pid()")).scalar() != first
-    finally:
-        engine.dispose()
