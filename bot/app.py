@@ -143,7 +143,13 @@ def create_app(
     def on_ipslo(ack: Ack, command: dict, context: BoltContext) -> None:
         text = command.get("text", "")
         verb = text.split()[0].lower()[:20] if text.split() else "help"  # never log what the officer wrote
-        reply = bot.run(lambda inv: ipslo.run(inv, text), context["caller"], f"/ipslo {verb}", repeat=text)
+        reply = bot.run(
+            lambda inv: ipslo.run(inv, text),
+            context["caller"],
+            f"/ipslo {verb}",
+            repeat=text,
+            reads_only=ipslo.reads_only(text),
+        )
         ack(**bot.views.message(reply))
 
     domains.add_all(on_ipslo)

@@ -54,6 +54,7 @@ from storage import officers, repeats
 from storage.db import (
     hold_start_lock,
     make_engine,
+    make_readers,
     make_sessions,
     migrate,
     record_reference_load,
@@ -74,6 +75,10 @@ CALLER_CACHE_SECONDS = 300.0  # an officer's profile is kept in memory this long
 class Database:
     engine: Engine
     sessions: sessionmaker
+    readers: sessionmaker = field(init=False)  # for operations that only read: no transaction to begin or commit
+
+    def __post_init__(self) -> None:
+        self.readers = make_readers(self.engine)
 
 
 def open_database(settings: Settings) -> Database:
@@ -407,7 +412,13 @@ class Bot:
         return next()
 
     def run(
-        self, operation: Callable[[Invocation], Reply], caller: Caller, what: str, *, repeat: str | None = None
+        self,
+        operation: Callable[[Invocation], Reply],
+        caller: Caller,
+        what: str,
+        *,
+        repeat: str | None = None,
+        reads_only: bool = False,
     ) -> Reply:
         """Run an operation in one transaction: committed when answered, rolled back when refused or failed.
 
@@ -415,9 +426,11 @@ class Bot:
         what to type instead; anything else is our failure, logged with a reference the officer can quote.
         ``repeat``: the command's text. The same text from the same officer within :data:`REPEAT_WINDOW` of their
         last write, which would write again, is answered with that write's reply and rolled back; a repeat that
-        writes nothing anyway ("already cancelled") keeps its own answer."""
+        writes nothing anyway ("already cancelled") keeps its own answer.
+        ``reads_only``: the operation writes nothing (``Subcommand.reads_only``): it runs without a transaction, so
+        there is nothing to commit, and a write it tried would fail (``WriteRefused``)."""
         try:
-            with self.database.sessions() as session:
+            with (self.database.readers if reads_only else self.database.sessions)() as session:
                 now = self.clock()
                 session.info.pop(repeats.WROTE, None)
                 try:
@@ -432,6 +445,8 @@ class Bot:
                 except CommandError as error:
                     reply = error.reply()
                 observability.note_outcome("refused" if reply.refused else "answered")
+                if reads_only:
+                    return reply
                 if reply.refused:
                     session.rollback()
                     return reply

@@ -269,11 +269,17 @@ def with_icon(icon: Icon | None, text: Text) -> Text:
     return ((icon, " ", *((text,) if isinstance(text, str) else text)) if icon else text) if text or icon else ""
 
 
+DRAWN_KEPT = 32  # messages kept by Views.message
+
+
 class Views:
     """A reply as Block Kit in one style: what ``ack()``, ``respond()``, ``chat.postMessage`` and modals take."""
 
     def __init__(self, style: Style | None = None):
         self.style: Style = style or SlackStyle()
+        # The newest messages drawn, by the reply they drew (kept, so its id is not reused): a reply made once and
+        # answered many times (help) is drawn once. Replies are immutable.
+        self._drawn: dict[int, tuple[Reply, dict[str, Any]]] = {}
 
     def text(self, text: Text | Inline | None) -> dict[str, Any]:
         """A text object (mrkdwn for Slack, plain_text for the console) for a section or a context."""
@@ -351,12 +357,19 @@ class Views:
         return self.style.text(reply.text)
 
     def message(self, reply: Reply) -> dict[str, Any]:
-        """Keyword arguments for ``ack()``, ``respond()`` or ``chat.postMessage``."""
-        return {
-            "text": self.summary(reply),
-            "blocks": self.blocks(reply),
-            "response_type": "in_channel" if reply.public else "ephemeral",
-        }
+        """Keyword arguments for ``ack()``, ``respond()`` or ``chat.postMessage`` (a new dict and list of blocks each
+        time: callers may change them, not the blocks in them)."""
+        kept = self._drawn.get(id(reply))
+        if kept is None or kept[0] is not reply:
+            drawn = {
+                "text": self.summary(reply),
+                "blocks": self.blocks(reply),
+                "response_type": "in_channel" if reply.public else "ephemeral",
+            }
+            if len(self._drawn) >= DRAWN_KEPT:
+                self._drawn.clear()
+            self._drawn[id(reply)] = kept = (reply, drawn)
+        return {**kept[1], "blocks": list(kept[1]["blocks"])}
 
 
 #: Slack's rendering, for code that has no app at hand (tests, scripts).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 
 from commands import calendar, coe, knowledge, nations, notes, reminders, tracker_import, visits
 from commands.ids import Action
@@ -47,7 +48,10 @@ def find_subcommand(name: str) -> Subcommand | None:
     return None
 
 
+@functools.cache
 def help_reply(*, is_admin: bool = True) -> Reply:
+    """The list of commands (for admins, with theirs). The same for every officer (and every admin) while the code is
+    the same: made once per process (replies are immutable)."""
     listed: list[Text] = []
     for sub in SUBCOMMANDS:
         if sub.admin_only and not is_admin:
@@ -126,6 +130,15 @@ def split_share(sub: Subcommand, text: str) -> tuple[str, bool]:
     if sub.shareable and tokens and tokens[-1].lower() in SHARE_WORDS:
         return " ".join(tokens[:-1]), True
     return text, False
+
+
+def reads_only(text: str) -> bool:
+    """Whether answering this ``/ipslo`` line writes nothing: help (of any kind) and the subcommands that only read."""
+    name, _, rest = text.strip().partition(" ")
+    if not name or name.lower() in HELP_WORDS:
+        return True
+    sub = find_subcommand(name)
+    return sub is None or sub.reads_only or rest.strip().lower() in HELP_WORDS
 
 
 def run(inv: Invocation, text: str) -> Reply:

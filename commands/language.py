@@ -311,7 +311,9 @@ class Subcommand:
     admin_only: bool = False
     shareable: bool = False  # a trailing "share" posts the answer for the channel
     reads_share: bool = False  # the subcommand reads a trailing "share" itself (export to the channel, a note's text)
-    reads_only: bool = False  # it only reads: safe to run again from a button ("Did you mean ...?")
+    # writes nothing: it runs without a transaction to commit (a write would be refused), and a "Did you mean ...?"
+    # button may run it again
+    reads_only: bool = False
     aliases: tuple[str, ...] = ()
 
 

@@ -6,7 +6,7 @@ operator does (``python -m bot run`` in HTTP mode: gunicorn, as bot/serve.py set
 served the same way (``run_gunicorn``): one with Bolt's defaults (acknowledge, then run the listener in a
 thread) and one inline (``process_before_response``, as the bot answers). This process sends Slack-signed
 requests over HTTP at 1, 10 and 50 concurrent clients (threads, keep-alive connections) and prints p50, p99
-and throughput for `status`, `note`, `search`, `ask` (and the nation options endpoint when the app has one),
+and throughput for `status`, `note`, `search`, `ask` (``--commands`` chooses among these and `help`),
 then start-up time (process start to the first answered command) and resident memory of the web process.
 On SQLite the bot runs as one process with its scheduler (as the README says); on PostgreSQL as the Procfile's
 ``web`` (``IPSLO_SCHEDULER=off``). Timings are printed, never asserted.
@@ -274,6 +274,7 @@ def workloads(database_url: str) -> dict[str, Callable[[random.Random], str]]:
     written = iter(range(10**9))
     return {
         "status": lambda rng: f"status {rng.choice(names)}",
+        "help": lambda rng: "help",
         "note": lambda rng: (
             f"note {rng.choice(names)} Bench note {next(written)}: {bench_notes.note_text(rng, corpus)}"
         ),
@@ -326,6 +327,8 @@ def bench_database(name: str, database_url: str, args: argparse.Namespace, folde
             startup = time.perf_counter() - launched
             lines = workloads(database_url)
             for command, line in lines.items():
+                if command not in args.commands:
+                    continue
                 for clients in CLIENTS:
                     measure(port, signed(standin, [line(rng) for _ in range(5 * clients)]), clients)  # warm up
                     requests = signed(standin, [line(rng) for _ in range(args.requests)])
@@ -355,8 +358,18 @@ def main() -> int:
     parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--quick", action="store_true", help="a smaller run: 10,000 notes and reminders, 60 requests")
     parser.add_argument("--requests", type=int, help="requests per row (default 300; 60 with --quick)")
+    parser.add_argument(
+        "--commands",
+        default="status,note,search,ask",
+        help="the bot's commands to measure, comma-separated, of status, help, note, search, ask "
+        "(default status,note,search,ask)",
+    )
     parser.add_argument("--postgres", default=POSTGRES_URL, help="PostgreSQL server (a fresh schema is made on it)")
     args = parser.parse_args()
+    args.commands = [c.strip() for c in args.commands.split(",") if c.strip()]
+    unknown = set(args.commands) - {"status", "help", "note", "search", "ask"}
+    if unknown:
+        parser.error(f"unknown commands: {', '.join(sorted(unknown))}")
     args.notes = args.reminders = 10_000 if args.quick else 100_000
     args.visits = 500 if args.quick else 5_000
     args.requests = args.requests or (60 if args.quick else 300)

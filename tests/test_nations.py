@@ -291,3 +291,61 @@ def test_status_read_in_one_query_agrees_with_the_general_reads(database) -> Non
             last, upcoming = visit_store.last_and_next_visit(session=session, nation_iso2=nation.iso2, today=today)
             assert (found.last_visit, found.next_visit) == (last, upcoming), nation.iso2
         assert store.nation_status(session=session, iso2="XX", today=today) is None
+
+
+def test_status_and_help_run_without_a_transaction_and_see_changes_at_once(workspace) -> None:
+    """Commands that only read run each statement on its own (no BEGIN, no COMMIT: storage/db.py ``make_readers``),
+    and still show a change committed a moment before, by this process or any other."""
+    from sqlalchemy import event, update
+
+    from storage.nations import ConditionOfEntry
+
+    engine = workspace.database.engine
+    workspace.command("status tonga")  # the officer's first command: their profile is written
+    seen: list[str] = []
+    event.listen(engine, "commit", lambda connection: seen.append("COMMIT"))
+    event.listen(
+        engine,
+        "after_cursor_execute",
+        lambda connection, *_: seen.append(
+            connection.get_execution_options().get("isolation_level") or "in a transaction"
+        ),
+    )
+    before = workspace.command("status fiji").text
+    assert "Fiji (FJ)" in before and "Under Conditions of Entry" not in before
+    assert "/ipslo status <nation>" in workspace.command("help").text
+    assert seen and set(seen) == {"AUTOCOMMIT"}
+    with workspace.database.sessions.begin() as session:  # as another process would: committed, then asked
+        session.add(
+            ConditionOfEntry(
+                nation_iso2="FJ",
+                effective_on=dt.date(2026, 11, 1),
+                lifted_on=None,
+                source="test",
+                as_of=dt.date(2026, 11, 1),
+                recorded_by="U0ADMIN",
+                recorded_at=TODAY,
+            )
+        )
+    assert "Under Conditions of Entry since 1 Nov 2026" in workspace.command("status fiji").text
+    with workspace.database.sessions.begin() as session:
+        session.execute(
+            update(ConditionOfEntry).where(ConditionOfEntry.nation_iso2 == "FJ").values(lifted_on=TODAY.date())
+        )
+    lifted = workspace.command("status fiji").text
+    assert "Under Conditions of Entry" not in lifted and "Conditions of Entry lifted 25 Nov 2026" in lifted
+
+
+def test_a_session_for_reading_refuses_to_write(database) -> None:
+    from sqlalchemy import update
+
+    from storage.db import WriteRefused
+
+    with database.readers() as session:
+        session.add(Nation(iso2="ZZ", name="Nowhere", official_name="Nowhere", region="Oceania", kind="sovereign"))
+        with pytest.raises(WriteRefused):
+            session.flush()
+    with database.readers() as session, pytest.raises(WriteRefused):
+        session.execute(update(Nation).where(Nation.iso2 == "FJ").values(name="Fiji!"))
+    with database.sessions() as session:
+        assert session.get(Nation, "FJ").name == "Fiji"

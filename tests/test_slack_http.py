@@ -176,3 +176,11 @@ def test_help_for_one_subcommand_either_way_round(workspace) -> None:
 def test_share_on_a_private_command_says_where_share_works(workspace) -> None:
     answer = workspace.command("reminders share")
     assert "`share` works with `status` and `nations`" in answer.text
+
+
+def test_a_command_whose_text_says_payload_is_answered(workspace) -> None:
+    """Bolt's own reading of a form takes any body with the word "payload" in it for an interaction's payload, and
+    finds none: the bot hands Bolt the body it has read (bot/serve.py ``bolt_request``)."""
+    answer = workspace.command("note fiji payload crane inspected before the port call")
+    assert "Saved note #1" in answer.text
+    assert "payload crane" in workspace.command("notes fiji").text
