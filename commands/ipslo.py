@@ -87,7 +87,7 @@ def unknown_command(inv: Invocation, name: str, rest: str) -> Reply:
             Section(said, icon=Icon.PUZZLED),
             Section(words(Typed(f"/ipslo {meant.usage}"), f"  {meant.summary}\n      e.g. ", Typed(meant.example))),
         ]
-        if meant.reads_only and len(retyped) <= BUTTON_VALUE_CHARS:
+        if (meant.reads_only or meant.repeatable) and len(retyped) <= BUTTON_VALUE_CHARS:
             parts.append(Buttons((Button(f"/ipslo {retyped}", Action.RUN, retyped, style="primary"),)))
         parts.append(Caption(words(Typed("/ipslo help"), " lists every command.")))
         return Reply(said, parts=tuple(parts))

@@ -1004,7 +1004,7 @@ SUBCOMMANDS = (
         ASK_EXAMPLES[0],
         ask,
         shareable=True,
-        reads_only=True,
+        repeatable=True,  # reads, but "ask misses fixed 12" (admins) writes
         aliases=("q", "question"),
     ),
     Subcommand(

@@ -314,6 +314,7 @@ class Subcommand:
     # writes nothing: it runs without a transaction to commit (a write would be refused), and a "Did you mean ...?"
     # button may run it again
     reads_only: bool = False
+    repeatable: bool = False  # writes, but running it again does no harm: a "Did you mean ...?" button may run it too
     aliases: tuple[str, ...] = ()
 
 

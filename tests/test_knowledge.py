@@ -902,10 +902,11 @@ def test_not_right_is_recorded_listed_for_admins_marked_fixed_and_counted_in_the
     assert "Only admins can review" in next_response(workspace, 4)
     press(workspace, fixed_buttons[1], user=ADMIN)
     assert "Marked #1 fixed" in next_response(workspace, 5)
+    assert "Marked #2 fixed" in workspace.command("ask misses fixed 2", user=ADMIN).text  # typed: a write too
     again = workspace.command("ask misses fixed 1", user=ADMIN)
     assert f"#1 was already marked fixed by @{ADMIN}" in again.text
     open_now = workspace.command("ask misses", user=ADMIN).text
-    assert "• #2 ·" in open_now and "• #1 ·" not in open_now
+    assert "• #2 ·" not in open_now and "• #1 ·" not in open_now
     assert f"fixed by @{ADMIN}" in workspace.command("ask misses all", user=ADMIN).text
     assert "There is no miss #99." in workspace.command("ask misses fixed 99", user=ADMIN).text
     assert "/ipslo ask misses fixed 12" in workspace.command("ask misses fixed it", user=ADMIN).text
