@@ -1173,7 +1173,19 @@ def embed(texts: list[str]) -> np.ndarray:
     if not texts:
         return np.zeros((0, 256))
     with _EMBED_LOCK:
-        return np.asarray(_embedder().embed(texts, norm=True), dtype=float)
+        missing = list(dict.fromkeys(t for t in texts if t not in _VECTORS))
+        if missing:
+            if len(_VECTORS) > VECTORS_KEPT:
+                _VECTORS.clear()
+            for text, vector in zip(missing, _embedder().embed(missing, norm=True), strict=True):
+                _VECTORS[text] = np.asarray(vector, dtype=float)
+        return np.stack([_VECTORS[t] for t in texts])
+
+
+#: Vectors already made, by text: an entry's statement is embedded once per process, however many databases (or
+#: rebuilt indexes after an edit) hold it; questions asked again are not embedded again.
+_VECTORS: dict[str, Any] = {}
+VECTORS_KEPT = 20_000
 
 
 #: Everyday English, by wordfreq's Zipf scale (log10 of a word's frequency per billion words): a question word more
