@@ -1046,7 +1046,7 @@ class KnowledgeIndex:
                 self.fields[name] = retriever
         self._corrections: dict[str, str | None] = {}
         # what each entry states, as a vector of meaning: found however the question words it
-        self.vectors = embed([f"{e.title}. {e.lead or ''} {' '.join(e.synonyms)}" for e in entries])
+        self.vectors = embed([fold(f"{e.title}. {e.lead or ''} {' '.join(e.synonyms)}") for e in entries])
 
     def knows(self, word: str) -> bool:
         """Whether the knowledge base uses a word, in any form."""
@@ -1126,7 +1126,7 @@ class KnowledgeIndex:
 
         if not self.size:
             return np.zeros(0)
-        return self.vectors @ embed([question])[0]
+        return self.vectors @ embed([fold(question)])[0]  # folded both sides: "dos" is "DoS"
 
     def bm25(self, terms: tuple[str, ...]) -> np.ndarray:
         """Every entry's weighted BM25 score for the terms."""

@@ -699,6 +699,7 @@ def test_a_dated_fact_still_answers_how_things_stand_now(database) -> None:
     ("question", "ref"),
     [
         ("what is a DoS?", "SOLAS XI-2/1.1.15"),  # the definition, not the entry that says "DoS" most often
+        ("what is a dos", "SOLAS XI-2/1.1.15"),  # typed in lower case, the same answer
         ("define port facility", "SOLAS XI-2/1.1.9"),  # "define" says what is asked; it is not a word to find
         ("what is a security incident?", "SOLAS XI-2/1.1.13"),  # the international term, not the U.S. TSI
         ("what is a security level", "ISPS Code A/2.1.9; ISPS Code A/2.1.10; ISPS Code A/2.1.11"),
