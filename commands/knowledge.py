@@ -693,13 +693,11 @@ def visits_answer(inv: Invocation, intent: Intent) -> Reply:
     where = f" to {intent.nation.name}" if intent.nation else ""
     if not chosen:
         text = f"No visits{where} are planned {intent.period_name} ({fmt_date(first)} – {fmt_date(last)})."
-        return Reply(
-            text,
-            parts=(
-                Section(text),
-                Caption(words("Plan one: ", Typed("/ipslo visit add fiji 2027-01-12 to 2027-01-16 country visit"))),
-            ),
-        )
+        # the example plans one where and when the question looked: the nation asked about, in the period asked
+        named = intent.nation.name.lower() if intent.nation else "fiji"
+        day = max(first, inv.today + dt.timedelta(days=1))
+        example = Typed(f"/ipslo visit add {named} {day.isoformat()} country visit")
+        return Reply(text, parts=(Section(text), Caption(words("Plan one: ", example))))
     said_lines = [visit_line(v, names.get(v.nation_iso2, v.nation_iso2), today=inv.today) for v in chosen]
     text = f"{len(chosen)} visit{'s' if len(chosen) != 1 else ''}{where} planned {intent.period_name}."
     return Reply(

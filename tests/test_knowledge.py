@@ -517,6 +517,9 @@ def test_ask_what_visits_are_planned_next_month(workspace) -> None:
     assert "Fiji" in answer.text and "PFSP review" in answer.text and "Tonga" not in answer.text
     tonga = workspace.command("ask when is our next visit to Tonga?")
     assert f"Tonga: last visit none on record; next visit {first + dt.timedelta(days=40):%-d %b %Y}." in tonga.text
+    none = workspace.command("ask any trips to samoa planned next month?")  # the example plans one there, then
+    assert f"No visits to Samoa are planned {first:in %B %Y}" in none.text
+    assert f"Plan one: `/ipslo visit add samoa {first.isoformat()} country visit`" in none.text
 
 
 def test_ask_what_did_we_note_about_a_place(workspace) -> None:
