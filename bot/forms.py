@@ -323,8 +323,8 @@ def share_pressed(ack: Ack, action: dict, context: BoltContext) -> None:
 
 
 def run_pressed(ack: Ack, action: dict, context: BoltContext) -> None:
-    """A "Did you mean `/ipslo status fiji`?" button: the command it names, run for whoever pressed it (it only reads;
-    see Subcommand.reads_only); its answer replaces the question."""
+    """A "Did you mean `/ipslo status fiji`?" button: the command it names, run for whoever pressed it (one that only
+    reads or writes harmlessly: Subcommand.reads_only, .repeatable); its answer replaces the question."""
     typed = action.get("value") or ""
     context["ran"] = context["bot"].run(lambda inv: ipslo.run(inv, typed), context["caller"], "run button")
     ack()

@@ -25,6 +25,7 @@ from commands.language import (
     Text,
     Typed,
     bullets,
+    echoed,
     joined,
     parse_id,
     words,
@@ -495,8 +496,7 @@ NOTHING_CLOSE = (
 def dont_know(search: Search, typed: str, *, asked_by: str | None = None) -> Reply:
     """Nothing answers well: say so plainly, and offer the nearest entries, those sharing a word with the question
     (and "Not right?" when asked)."""
-    shown = typed if len(typed) <= 200 else typed[:199] + "…"
-    text = f"I don't know: nothing in the knowledge base answers “{shown}” well, and I won't guess."
+    text = f"I don't know: nothing in the knowledge base answers “{echoed(typed, 200)}” well, and I won't guess."
     if search.live:
         text += " It holds the rules and a few facts as of a date, not how things stand right now."
     parts: list = [Section(text, icon=Icon.UNKNOWN)]
@@ -906,18 +906,15 @@ def not_right(inv: Invocation, value: str) -> Reply:
     )
     given = Typed(miss.entry_ref) if miss.entry_ref else "“I don't know”"
     if not created:
-        text = words(f"Already recorded as #{miss.id}: “{clip(miss.question)}” answered with ", given, ". Thank you.")
+        asked = echoed(miss.question, 200)
+        text = words(f"Already recorded as #{miss.id}: “{asked}” answered with ", given, ". Thank you.")
     else:
         text = words(
-            f"Recorded as #{miss.id}: “{clip(miss.question)}” answered with ",
+            f"Recorded as #{miss.id}: “{echoed(miss.question, 200)}” answered with ",
             given,
             ". Thank you: an admin will look at it and fix the knowledge base.",
         )
     return Reply(text, parts=(Section(text, icon=Icon.NOTE),))
-
-
-def clip(text: str, limit: int = 200) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def require_admin(inv: Invocation) -> None:
@@ -950,7 +947,7 @@ def miss_line(inv: Invocation, miss: store.AskMiss) -> Text:
         Strong(f"#{miss.id}"),
         f" · {day(miss.recorded_at)} · ",
         Mention(miss.asked_by),
-        f" asked “{clip(miss.question)}” → ",
+        f" asked “{echoed(miss.question, 200)}” → ",
         given,
         words(" (marked by ", Mention(miss.recorded_by), ")") if miss.recorded_by != miss.asked_by else None,
         words(" · fixed by ", Mention(miss.fixed_by or ""), f" on {day(miss.fixed_at)}") if miss.fixed_at else None,
@@ -990,7 +987,7 @@ def miss_fixed(inv: Invocation, typed: str) -> Reply:
             f"#{miss.id} was already marked fixed by ", Mention(miss.fixed_by or ""), f" on {when}; nothing changed."
         )
     else:
-        text = f"Marked #{miss.id} fixed: “{clip(miss.question)}”."
+        text = f"Marked #{miss.id} fixed: “{echoed(miss.question, 200)}”."
     return Reply(text, parts=(Section(text, icon=Icon.OK), Caption(MISSES_USAGE)))
 
 

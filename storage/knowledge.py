@@ -457,13 +457,13 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 
 #: A section reference: "XI-2/6", "A/16", "B/18.5", "A/2.1.9-2.1.11". One word, so the "2" of "XI-2" is not "level 2".
 SECTION = re.compile(r"\b(?:xi-?[12]|[ab])/\d+(?:\.\d+)*(?:-\d+(?:\.\d+)*)?")
-#: A U.S. Code section with its subsections, "70110(a)(3)": one word too.
 #: SOLAS chapter XI-1 or XI-2 named alone ("true under XI-2?"): one word, as in a section reference.
 CHAPTER = re.compile(r"\bxi-?[12]\b(?![/_])")
 #: A number written with its unit ("80gt", "3yrs", "24hr"): two words.
 NUMBER_AND_UNIT = re.compile(
     r"\b(\d+)(gt|grt|nm|km|yrs?|years?|hrs?|hours?|days?|wks?|weeks?|mos?|mths?|months?|mins?|minutes?)\b"
 )
+#: A U.S. Code section with its subsections, "70110(a)(3)": one word too.
 USC_SECTION = re.compile(r"\b701\d\d(?:\([a-z0-9]{1,4}\))*")
 
 
@@ -1357,13 +1357,15 @@ DOMESTIC_PENALTY = 0.3
 DOMESTIC_REF = re.compile(r"33 CFR|46 U\.S\.C\. 7010[0-7]\b")
 US_WORDS = re.compile(
     r"\b(?:u\.? ?s\.?(?: ports?| facilit\w+| flag| coast guard| law| regs?| regulations?| rules?| terms?)|usa|"
-    r"united states|american|domestic|cfr|marsec|cotp|captain of the port|mtsa|fso|vso|tsi|ams|area maritime)\b"
+    r"united states|american|domestic|cfr|marsec|cotp|captain of the port|mtsa|fso|vso|tsi|ams|area maritime|"
+    r"10[1-6]\.\d{2,3})\b"  # a section of 33 CFR parts 101-106 ("101.505")
 )
 
 
-def asks_about_us(question: str, asked: Question) -> bool:
-    """Whether a question is about the U.S. domestic regime ("MARSEC", "a U.S. facility", "33 CFR")."""
-    return bool(US_WORDS.search(fold(question))) or any(w.stem.isdigit() and len(w.stem) == 3 for w in asked.words)
+def asks_about_us(question: str) -> bool:
+    """Whether a question is about the U.S. domestic regime ("MARSEC", "a U.S. facility", "33 CFR", "101.505"); not
+    any number of three digits ("a 350 GT ship" asks about the international rule)."""
+    return bool(US_WORDS.search(fold(question)))
 
 
 #: What the entry that defines the term asked about gains ("what is a DoS?" is settled by the definition of a
@@ -1442,7 +1444,7 @@ def search(
         i: v
         - breadth_penalty(index.entries[i], named, i in broader)
         + DEFINES_BONUS * defines(asked, index.entries[i])
-        - (DOMESTIC_PENALTY if index.entries[i].domestic and not asks_about_us(question, asked) else 0.0)
+        - (DOMESTIC_PENALTY if index.entries[i].domestic and not asks_about_us(question) else 0.0)
         for i, v in base.items()
     }
     best_base = max(base.values(), default=0.0)

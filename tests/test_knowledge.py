@@ -934,3 +934,18 @@ def answer_entry(answer) -> str:
 def test_an_out_of_date_not_right_button_is_refused_kindly(workspace) -> None:
     press(workspace, {"action_id": "knowledge_not_right", "value": "not json"})
     assert "That button is out of date, so nothing was recorded." in next_response(workspace, 1)
+
+
+@pytest.mark.parametrize(
+    ("question", "about_us"),
+    [
+        ("is a 350 GT cargo ship covered?", False),  # a tonnage is not a section of the U.S. regulations
+        ("what does 101.505 say about a DoS?", True),
+        ("who sets the MARSEC level?", True),
+        ("who signs a DoS for a U.S. facility?", True),
+    ],
+)
+def test_a_question_is_about_the_us_regime_only_when_it_says_so(question: str, about_us: bool) -> None:
+    from storage.knowledge import asks_about_us
+
+    assert asks_about_us(question) is about_us
