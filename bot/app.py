@@ -149,6 +149,7 @@ def create_app(
             f"/ipslo {verb}",
             repeat=text,
             reads_only=ipslo.reads_only(text),
+            kept_as=text if ipslo.kept(text) else None,
         )
         ack(**bot.views.message(reply))
 

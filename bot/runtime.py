@@ -8,6 +8,7 @@ import inspect
 import json
 import logging
 import re
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -52,6 +53,7 @@ from commands.language import (
 )
 from storage import officers, repeats
 from storage.db import (
+    data_version,
     hold_start_lock,
     make_engine,
     make_readers,
@@ -274,6 +276,32 @@ def failure_reply(reference: str) -> Reply:
     return Reply(text, parts=(Section(f":construction: {text}"),), refused=True)
 
 
+class ReplyCache:
+    """Answers of ``/ipslo status`` and ``nations`` (``Subcommand.kept``), each kept under the version of the data it
+    was drawn from (``storage.db.data_version``). The database raises the version in the transaction of any change
+    to that data, so a process asks it before each answer (one indexed row) and draws the answer again once it
+    moved, whichever process made the change: a lifted COE or a cancelled visit shows at once everywhere."""
+
+    LIMIT = 2000  # answers kept per process (several per nation: officers' days in different zones, spellings)
+
+    def __init__(self) -> None:
+        self._kept: tuple[int, dict[tuple, Reply]] | None = None  # replaced whole, never half: readers take no lock
+        self._lock = threading.Lock()
+
+    def get(self, version: int, key: tuple) -> Reply | None:
+        kept = self._kept
+        return kept[1].get(key) if kept is not None and kept[0] == version else None
+
+    def put(self, version: int, key: tuple, reply: Reply) -> None:
+        with self._lock:
+            kept = self._kept
+            if kept is not None and version < kept[0]:
+                return  # drawn by a slower request under an older version: not kept
+            if kept is None or kept[0] != version or len(kept[1]) >= self.LIMIT:
+                kept = self._kept = (version, {})
+            kept[1][key] = reply
+
+
 @dataclass
 class Bot:
     """What every listener needs: settings, database, the Web API client, the clock, and the officer middleware."""
@@ -285,6 +313,7 @@ class Bot:
     views: Views = field(default_factory=Views)  # how replies are drawn: Slack's mrkdwn, or plain text (the console)
     _callers: dict[str, tuple[float, Caller]] = field(default_factory=dict)
     _home: tuple[str | None, str | None] | None = None
+    replies: ReplyCache = field(default_factory=lambda: ReplyCache())
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Bot:
         """Bolt copies the context for lazy listeners; the runtime in it is shared, never copied."""
@@ -419,6 +448,7 @@ class Bot:
         *,
         repeat: str | None = None,
         reads_only: bool = False,
+        kept_as: str | None = None,
     ) -> Reply:
         """Run an operation in one transaction: committed when answered, rolled back when refused or failed.
 
@@ -428,24 +458,35 @@ class Bot:
         last write, which would write again, is answered with that write's reply and rolled back; a repeat that
         writes nothing anyway ("already cancelled") keeps its own answer.
         ``reads_only``: the operation writes nothing (``Subcommand.reads_only``): it runs without a transaction, so
-        there is nothing to commit, and a write it tried would fail (``WriteRefused``)."""
+        there is nothing to commit, and a write it tried would fail (``WriteRefused``).
+        ``kept_as``: the operation only reads, and its answer depends only on this text, the officer's day and the
+        tracked data (``Subcommand.kept``): the answer is kept (:class:`ReplyCache`) and given again until that data
+        changes in any process."""
         try:
-            with (self.database.readers if reads_only else self.database.sessions)() as session:
+            with (self.database.readers if reads_only or kept_as else self.database.sessions)() as session:
                 now = self.clock()
                 session.info.pop(repeats.WROTE, None)
+                invocation = Invocation(
+                    caller=caller,
+                    session=session,
+                    now=now,
+                    visit_reminders=tuple(o.days for o in self.settings.visit_reminders),
+                )
+                if kept_as is not None:
+                    version = data_version(session=session)
+                    key = (kept_as.strip(), invocation.today, caller.is_admin)
+                    reply = self.replies.get(version, key)
+                    if reply is not None:
+                        observability.note_outcome("answered")
+                        return reply
                 try:
-                    reply = operation(
-                        Invocation(
-                            caller=caller,
-                            session=session,
-                            now=now,
-                            visit_reminders=tuple(o.days for o in self.settings.visit_reminders),
-                        )
-                    )
+                    reply = operation(invocation)
                 except CommandError as error:
                     reply = error.reply()
                 observability.note_outcome("refused" if reply.refused else "answered")
-                if reads_only:
+                if kept_as is not None and not reply.refused:
+                    self.replies.put(version, key, reply)
+                if reads_only or kept_as is not None:
                     return reply
                 if reply.refused:
                     session.rollback()

@@ -141,6 +141,13 @@ def reads_only(text: str) -> bool:
     return sub is None or sub.reads_only or rest.strip().lower() in HELP_WORDS
 
 
+def kept(text: str) -> bool:
+    """Whether this line's answer may be given again until the data it shows changes (``Subcommand.kept``)."""
+    name, _, rest = text.strip().partition(" ")
+    sub = find_subcommand(name) if name else None
+    return sub is not None and sub.kept and rest.strip().lower() not in HELP_WORDS
+
+
 def run(inv: Invocation, text: str) -> Reply:
     """Answer one ``/ipslo`` line. Refusals are raised as CommandError; anything else raised is a bug."""
     name, _, rest = text.strip().partition(" ")

@@ -315,6 +315,9 @@ class Subcommand:
     # button may run it again
     reads_only: bool = False
     repeatable: bool = False  # writes, but running it again does no harm: a "Did you mean ...?" button may run it too
+    # reads only, and its answer depends on nothing but the text, the officer's day and the nations, assessments,
+    # COE records and visits (storage.db.CHANGE_TRACKED): it may be given again until any of those changes
+    kept: bool = False
     aliases: tuple[str, ...] = ()
 
 

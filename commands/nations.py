@@ -504,6 +504,7 @@ SUBCOMMANDS = (
         status,
         shareable=True,
         reads_only=True,
+        kept=True,
         aliases=("s", "nation"),
     ),
     Subcommand(
@@ -514,6 +515,7 @@ SUBCOMMANDS = (
         nations,
         shareable=True,
         reads_only=True,
+        kept=True,
         aliases=("list",),
     ),
     Subcommand(

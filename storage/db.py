@@ -10,7 +10,20 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import Connection, DateTime, Engine, MetaData, String, create_engine, event, inspect, select, text
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    create_engine,
+    event,
+    inspect,
+    select,
+    text,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -85,6 +98,32 @@ class ReferenceLoad(Base):
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     digest: Mapped[str] = mapped_column(String(64))
     loaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+# --- what status and nations show: a number raised by every change to it ------------------------------------------
+
+#: The tables ``/ipslo status`` and ``/ipslo nations`` read. A trigger on each (migration 0015) raises
+#: ``data_changes.version`` in the transaction that changes a row, however it is written.
+CHANGE_TRACKED = ("nations", "assessments", "conditions_of_entry", "coe_exceptions", "coe_confirmations", "visits")
+
+
+class DataChanges(Base):
+    """One row: the version of what :data:`CHANGE_TRACKED` holds. A reply drawn under one version stays true until
+    the version moves (bot/runtime.py: ReplyCache)."""
+
+    __tablename__ = "data_changes"
+    __table_args__ = {"info": {"backup": False}}  # a restore rewrites the tracked tables, which raises it
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)
+
+
+_VERSION = select(DataChanges.version).where(DataChanges.id == 1)
+
+
+def data_version(*, session: Session) -> int:
+    """The version of what status and nations show, as committed now (one indexed row)."""
+    return session.execute(_VERSION).scalar_one()
 
 
 def reference_digest() -> str:
