@@ -4,6 +4,7 @@ brings."""
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -30,7 +31,7 @@ from commands.language import (
     parse_id,
     words,
 )
-from commands.lookup import nation_lookup, normalize
+from commands.lookup import Exact, Guess, nation_lookup, normalize
 from commands.when import date_window, describe, split_date_range
 from storage import nations as nation_store
 from storage import officers, submissions
@@ -650,10 +651,18 @@ VISIT_VERBS = {"add": add, "plan": add, "new": add, "move": move, "reschedule": 
 def visit(inv: Invocation, text: str) -> Reply:
     verb, _, rest = text.strip().partition(" ")
     operation = VISIT_VERBS.get(verb.lower())
+    if operation is None and verb:
+        found, after = nation_lookup(session=inv.session).index.split(text.split())
+        if isinstance(found, Exact):  # "/ipslo visit tonga 2027-03-09": plan it, as "visit add" would
+            return add(inv, text)
     if operation is None:
+        meant = difflib.get_close_matches(verb.lower(), VISIT_VERBS, n=1, cutoff=0.6)
+        if not meant and verb and isinstance(found, Guess):  # "visit fjii 2027-03-09"
+            meant, rest = ["add"], " ".join([found.named.name.lower(), *after])
         raise CommandError(
             words("I don't know ", Typed(f"/ipslo visit {verb}"), ".") if verb else "Add, move or cancel a visit?",
             hint=words(VISIT_USAGE, ". ", KINDS_HINT, " ", LIST_VISITS, " lists them."),
+            suggestions=(f"/ipslo visit {meant[0]} {rest}".strip(),) if meant else (),
         )
     return operation(inv, rest)
 

@@ -213,6 +213,16 @@ def test_bad_input_is_refused_with_what_to_type_and_nothing_is_written(
     assert visits(planner) == []
 
 
+def test_a_visit_typed_without_add_is_planned_and_a_mistyped_verb_or_nation_gets_the_line_to_send(
+    planner: Workspace,
+) -> None:
+    planned = planner.command("visit tonga 2027-03-09 to 2027-03-11 port visit")
+    assert "#1 Tonga · Tue 9 Mar – Thu 11 Mar 2027 · country visit · “port visit”" in planned.text
+    assert "Did you mean: `/ipslo visit cancel 1`?" in planner.command("visit cancle 1").text
+    assert "Did you mean: `/ipslo visit add fiji 2027-04-01`?" in planner.command("visit fjii 2027-04-01").text
+    assert [visit.nation_iso2 for visit in visits(planner)] == ["TO"]  # the suggestions wrote nothing
+
+
 def test_the_offsets_are_a_setting(settings, database, standin) -> None:
     settings = replace(settings, visit_reminders=(dt.timedelta(days=14),))
     with served(settings, database, standin, clock=lambda: NOW) as workspace:
