@@ -53,7 +53,7 @@ from commands.language import (
 )
 from storage import officers, repeats
 from storage.db import (
-    data_version,
+    VersionReader,
     hold_start_lock,
     make_engine,
     make_readers,
@@ -78,9 +78,16 @@ class Database:
     engine: Engine
     sessions: sessionmaker
     readers: sessionmaker = field(init=False)  # for operations that only read: no transaction to begin or commit
+    versions: VersionReader = field(init=False, repr=False)  # what status and nations show, as committed now
 
     def __post_init__(self) -> None:
         self.readers = make_readers(self.engine)
+        self.versions = VersionReader(self.engine)
+
+    def dispose(self) -> None:
+        """Close every connection this database holds (at the end of a test; a process's end closes them anyway)."""
+        self.versions.close()
+        self.engine.dispose()
 
 
 def open_database(settings: Settings) -> Database:
@@ -463,8 +470,15 @@ class Bot:
         tracked data (``Subcommand.kept``): the answer is kept (:class:`ReplyCache`) and given again until that data
         changes in any process."""
         try:
+            now = self.clock()
+            if kept_as is not None:  # asked before any session is opened: a kept answer needs none
+                version = self.database.versions.read()
+                key = (kept_as.strip(), now.astimezone(caller.tz).date(), caller.is_admin)
+                kept = self.replies.get(version, key)
+                if kept is not None:
+                    observability.note_outcome("answered")
+                    return kept
             with (self.database.readers if reads_only or kept_as else self.database.sessions)() as session:
-                now = self.clock()
                 session.info.pop(repeats.WROTE, None)
                 invocation = Invocation(
                     caller=caller,
@@ -472,13 +486,6 @@ class Bot:
                     now=now,
                     visit_reminders=tuple(o.days for o in self.settings.visit_reminders),
                 )
-                if kept_as is not None:
-                    version = data_version(session=session)
-                    key = (kept_as.strip(), invocation.today, caller.is_admin)
-                    reply = self.replies.get(version, key)
-                    if reply is not None:
-                        observability.note_outcome("answered")
-                        return reply
                 try:
                     reply = operation(invocation)
                 except CommandError as error:

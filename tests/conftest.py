@@ -421,7 +421,7 @@ def database(
         knowledge._INDEXES[(str(engine.url), what)] = built
     database = Database(engine, make_sessions(engine))
     yield database
-    database.engine.dispose()
+    database.dispose()
 
 
 @pytest.fixture

@@ -89,7 +89,7 @@ def test_every_table_status_and_nations_read_raises_the_version_on_each_kind_of_
     engine = make_engine(database_url)
     try:
         with database.readers() as session:
-            start = data_version(session=session)
+            start = data_version(session)
         with engine.begin() as connection:
             connection.execute(
                 text(
@@ -99,21 +99,21 @@ def test_every_table_status_and_nations_read_raises_the_version_on_each_kind_of_
                 )
             )
         with database.readers() as session:
-            assert data_version(session=session) > start
+            assert data_version(session) > start
         with engine.begin() as connection:
             connection.execute(text("DELETE FROM visits WHERE title = 't'"))
         with database.readers() as session:
-            after_delete = data_version(session=session)
+            after_delete = data_version(session)
         assert after_delete > start + 1
         for table in CHANGE_TRACKED:
             with database.readers() as session:
-                before = data_version(session=session)
+                before = data_version(session)
             with engine.begin() as connection:
                 key = "iso2" if table == "nations" else "id"
                 connection.execute(text(f"INSERT INTO {table} SELECT * FROM {table} WHERE 1 = 0"))  # no row: no change
                 changed = connection.execute(text(f"UPDATE {table} SET {key} = {key}")).rowcount
             with database.readers() as session:
-                assert (data_version(session=session) > before) == (changed > 0), table
+                assert (data_version(session) > before) == (changed > 0), table
         with engine.connect() as connection:
             if engine.dialect.name == "sqlite":
                 found = connection.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars()
@@ -133,3 +133,20 @@ def test_every_table_status_and_nations_read_raises_the_version_on_each_kind_of_
                 )
     finally:
         engine.dispose()
+
+
+def test_a_kept_connection_the_server_dropped_is_replaced_and_the_answer_is_still_right(
+    desks, database_url, database
+) -> None:
+    one, other = desks
+    assert "Under Conditions of Entry" in one.command("status nigeria").text
+    other.command("coe nigeria lifted 2026-11-20 PSA 3-26", user=ADMIN)
+    kept = list(database.versions._idle)
+    assert kept
+    for connection in kept:
+        if database.engine.dialect.name == "postgresql":  # ended by the server, as a restart would
+            by_hand(database_url, f"SELECT pg_terminate_backend({int(connection.info.backend_pid)})")
+        else:  # SQLite: closed under the reader
+            connection.close()
+    shown = one.command("status nigeria").text
+    assert "Conditions of Entry lifted 20 Nov 2026" in shown and "Under Conditions of Entry" not in shown
