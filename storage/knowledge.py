@@ -268,7 +268,7 @@ FILLER = frozenset(
         "supposed gonna wanna gotta quick quickly quite pretty maybe perhaps probably sure "
         "wondering wonder remind curious thought think "
         "per according regarding re exactly precisely particular particularly specific specifically "
-        "define defined definition definitions "
+        "define defined definition definitions defn defns "
         "thinks believes believe saying claims claiming insists insisting true correct accurate exact typical roughly "
         "yesterday"
     ).split()
@@ -389,6 +389,8 @@ EVERYDAY_TERMS: dict[str, tuple[str, ...]] = {
     "revoke": ("withdraw",),
     "revoked": ("withdrawn",),
     "pulled": ("withdrawn",),
+    # 46 U.S.C. 701xx gives its duties to "the Secretary" (of Homeland Security), who acts through the Coast Guard
+    "uscg": ("secretary",),
 }
 
 
@@ -438,6 +440,11 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         ),
         (r"\b(?:swap|swaps|swapped|swapping)(?: out)?\b", "change"),
         (r"\bcoast ?guard\b", "uscg"),
+        (r"\b(?:e\.g|i\.e|eg|ie|etc)\b\.?", " "),  # "e.g." is no word of the question
+        (r"\bdefs? of\b", "definition of"),  # chat shorthand: "def of a DoS?"
+        (r"\b(?:stop|stops|stopped|stopping) being\b|\bno longer\b", "ceases to be"),
+        (r"\bsen(?:d|ds|t|ding) (?:it |them )?in\b", "submit"),
+        (r"\b(?:go|goes|going|went) (?:along )?with\b", "accompanied by"),
         (r"\bcarve[ -]outs?\b", "carveout"),
         (r"\bclass(?:ification)? societ(?:y|ies)\b", "rso"),
         (r"\ben[ -]route\b", "voyage"),
@@ -761,7 +768,13 @@ MAX_CORRECTIONS = 8
 #: What a question asks for, read from how it is phrased, and the kinds of entry that state it. The first match wins.
 QUESTION_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # "how does Part A define an SSP?", "the meaning of PFSO": a definition, whatever question word comes first
-    ("definition", re.compile(r"\bhow (?:does|do|is|are) .{0,40}\bdefined?\b|\b(?:exact|formal|legal) meaning\b")),
+    (
+        "definition",
+        re.compile(
+            r"\bhow (?:does|do|is|are) .{0,40}\bdefined?\b|\b(?:exact|formal|legal) meaning\b"
+            r"|\b(?:definition|defn) of\b|\b(?:definition|defn)$"
+        ),
+    ),
     (
         "condition",
         re.compile(
@@ -781,7 +794,8 @@ QUESTION_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "period",
         re.compile(
             r"\bhow (?:long|often|soon|frequently|quickly|many (?:days|weeks|months|years|hours|times))\b"
-            r"|\b(?:deadline|time limit|how much time|by when|what period|validity period|within what)\b|^when\b"
+            r"|\b(?:deadline|time limit|how much time|by when|what period|validity period|within what)\b"
+            r"|^when\b(?!.*\b(?:what|who|whom|which|where)\b)"  # "when X is sent, what goes with it?" asks what
             r"|\bat what (?:interval|frequency)\b"
         ),
     ),
@@ -817,7 +831,7 @@ QUESTION_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"covered|exempt|in scope|out of scope)\b[\w\s]{0,20})$"
         ),
     ),
-    ("definition", re.compile(r"^(?:what(?:'s| is| are)|whats|define|definition|meaning)\b|\bstand for\b")),
+    ("definition", re.compile(r"^(?:what(?:'s| is| are)|whats|define|definition|defn|def of|meaning)\b|\bstand for\b")),
 )
 KIND_PREFERENCE: dict[str, frozenset[str]] = {
     "condition": frozenset({"duty", "scope", "exception"}),
@@ -859,6 +873,8 @@ def question_kind(question: str) -> str | None:
     text = " ".join(fold(question).replace("?", " ").split())
     # "interim runs out next week - can the flag extend it?": the question is often the last clause, after a dash.
     clauses = [text, *(" ".join(c.split()) for c in CLAUSE_BREAK.split(text) if c.strip())]
+    if re.match(r"when\b.+\b(?:what|who|whom|which|where)\b", text):  # "when X is sent in, what goes with it?"
+        clauses = [c for c in clauses if c == text or not c.startswith("when ")]
     for kind, pattern in QUESTION_KINDS:
         if any(pattern.search(clause) for clause in clauses):
             return kind

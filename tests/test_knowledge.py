@@ -761,6 +761,11 @@ def test_a_nation_named_as_the_example_is_the_case_not_the_subject(database, que
         ("partner thinks their RSO can approve the PFSP for them. true?", "ISPS Code A/4.3.4"),
         ("is a navy supply ship in scope of isps?", "ISPS Code A/3.3"),  # navy: naval; in scope: applies
         ("can the maritime ministry let a class society approve the PFSP?", "ISPS Code A/4.3.4"),  # a class society
+        ("defn of security level 3", "ISPS Code A/2.1.11"),  # chat shorthand for a definition
+        ("def of a DoS?", "SOLAS XI-2/1.1.15"),
+        ("when does an ISSC stop being valid? e.g. the ship goes to a new company", "ISPS Code A/19.3.8"),  # ceases
+        ("when a company sends in the ssp for approval, what has to go with it", "ISPS Code A/9.3"),  # accompanied
+        ("is the USCG obliged to accept an assessment done by another country?", "46 U.S.C. 70108(f)(3)"),  # Secretary
     ],
 )
 def test_everyday_words_find_the_words_the_texts_use(database, question: str, ref: str) -> None:
