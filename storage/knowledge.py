@@ -1405,6 +1405,16 @@ def contains(sequence: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
     return any(sequence[i : i + size] == phrase for i in range(len(sequence) - size + 1))
 
 
+#: Other instruments of the maritime field, outside the base (the ISM Code, the MLC, MARPOL, STCW, the COLREGs, LRIT and
+#: AIS under SOLAS V, the FAL Convention, ILO conventions, the Ballast Water Convention): a question naming one asks
+#: about that instrument, so only an entry whose statement (title, keys, synonyms, lead) holds every word asked answers
+#: ("what does the ISM Code say about the DPA?" is not settled by the ISPS definition of a Company, which mentions the
+#: ISM Code in passing; "is the ISPS company the same as the ISM company?" is).
+#: Words this common in the base ("ISPS", "Code", "ship") weigh less than this: they are not what such a question asks.
+OWN_WORD_WEIGHT = 1.0
+OTHER_INSTRUMENTS = frozenset({"ism", "mlc", "marpol", "stcw", "colreg", "colregs", "lrit", "ais", "fal", "ilo", "bwm"})
+
+
 def answers_well(question: Question, entry: Indexed, index: KnowledgeIndex) -> bool:
     """Whether an entry settles the question: it covers enough of it (rare words weighing more), shares more than one
     of its words unless the question has only one or the one is what the entry is about, and (entries with a kind)
@@ -1414,6 +1424,10 @@ def answers_well(question: Question, entry: Indexed, index: KnowledgeIndex) -> b
     shared = [w for w in question.words if w.found_in(entry.stems)]
     if len(shared) < 2 and len(question.words) > 1 and not shared[0].found_in(entry.names):
         return False  # one word in common, and not what the entry is about: "reset my password" is no SSAS question
+    if any(w.typed in OTHER_INSTRUMENTS for w in question.words) and not all(
+        w.found_in(entry.names) for w in question.words if index.weight(w) >= OWN_WORD_WEIGHT
+    ):
+        return False  # about another instrument: only an entry stating all that is asked about it answers
     if question.live and not entry.dated:
         return False  # "what level is Singapore at today?": the base holds rules, not how things stand right now
     if question.kind in ("period", "threshold") and entry.kind is not None:

@@ -29,7 +29,7 @@ SEEN_V4 = Path(__file__).with_name("data") / "ask_dev_seen_v4.yaml"
 SEEN_V5 = Path(__file__).with_name("data") / "ask_dev_seen_v5.yaml"
 SEEN_V6 = Path(__file__).with_name("data") / "ask_dev_seen_v6.yaml"
 TOP_1_BAR = 0.9
-ABSTAIN_BAR = 0.8
+ABSTAIN_BAR = 0.9
 #: The former held-out sets and their floors (top-1 at least, off-topic abstained at least, answerable questions
 #: wrongly "I don't know" at most). v1 was measured at 48.0% top-1 with 27.6% wrongly "I don't know" before everyday
 #: wording was read as such; v2 at 60.9% top-1, 92.0% abstained, 12.7% wrongly "I don't know". After the paragraph
@@ -39,13 +39,13 @@ ABSTAIN_BAR = 0.8
 #: v5 at 64.1% / 86.7% / 17.2%, v6 at 77.5% / 93.3% / 13.4%. The floors keep what was gained from coming back.
 FORMER_HELD_OUT = {
     "v1": (SEEN, 0.75, 0.95, 0.08),
-    # 22 of 25 abstained since a nation named is the case asked about: "the fine in the Philippines for a false SSAS
-    # alert" is answered with the rule on false alerts ("fine" is everyday English and weighs little)
-    "v2": (SEEN_V2, 0.8, 0.88, 0.06),
+    # "the fine in the Philippines for a false SSAS alert" is answered with the rule on false alerts since a nation
+    # named is the case asked about ("fine" is everyday English and weighs little)
+    "v2": (SEEN_V2, 0.8, 0.92, 0.06),
     "v3": (SEEN_V3, 0.64, 0.87, 0.16),
-    "v4": (SEEN_V4, 0.58, 0.86, 0.2),
-    "v5": (SEEN_V5, 0.6, 0.86, 0.2),
-    "v6": (SEEN_V6, 0.75, 0.9, 0.15),
+    "v4": (SEEN_V4, 0.58, 0.9, 0.2),
+    "v5": (SEEN_V5, 0.6, 0.93, 0.2),
+    "v6": (SEEN_V6, 0.78, 0.93, 0.12),
 }
 
 

@@ -290,6 +290,31 @@ def test_a_question_sharing_no_word_with_the_base_is_offered_no_unrelated_entrie
     assert "Nothing in it comes close. It holds the ISPS Code" in said
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what does the ISM Code say about the designated person ashore?",
+        "how long is an ISM document of compliance valid?",
+        "under the MLC, can a seafarer be refused shore leave?",
+        "which ships have to carry LRIT equipment?",
+    ],
+)
+def test_a_question_about_another_instrument_is_not_answered_from_an_entry_that_mentions_it(
+    database, question: str
+) -> None:
+    """The ISPS definition of a Company mentions the ISM Code; it settles nothing else about the ISM Code."""
+    session, inv = invocation(database)
+    with session:
+        reply = ask(inv, question)
+    assert reply.text.startswith("I don't know"), reply.text
+
+
+def test_a_question_tying_another_instrument_to_an_entry_is_answered_by_it(database) -> None:
+    with database.sessions() as session:
+        found = search(session=session, question="is the ISPS company the same as the ISM company?")
+    assert found.best is not None and found.best.ref == "SOLAS XI-2/1.1.7"
+
+
 def test_ask_without_a_question_says_what_to_type(database) -> None:
     session, inv = invocation(database)
     with session, pytest.raises(Exception) as raised:
