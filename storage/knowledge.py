@@ -1406,13 +1406,15 @@ def contains(sequence: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
 
 
 #: Other instruments of the maritime field, outside the base (the ISM Code, the MLC, MARPOL, STCW, the COLREGs, LRIT and
-#: AIS under SOLAS V, the FAL Convention, ILO conventions, the Ballast Water Convention): a question naming one asks
-#: about that instrument, so only an entry whose statement (title, keys, synonyms, lead) holds every word asked answers
-#: ("what does the ISM Code say about the DPA?" is not settled by the ISPS definition of a Company, which mentions the
-#: ISM Code in passing; "is the ISPS company the same as the ISM company?" is).
+#: AIS under SOLAS V, the FAL Convention, ILO conventions, the Ballast Water Convention, the Jones Act): a question
+#: naming one asks about that instrument, so only an entry whose statement (title, keys, synonyms, lead) holds every
+#: word asked answers ("what does the ISM Code say about the DPA?" is not settled by the ISPS definition of a Company,
+#: which mentions the ISM Code in passing; "is the ISPS company the same as the ISM company?" is).
+OTHER_INSTRUMENTS = frozenset(
+    {"ism", "mlc", "marpol", "stcw", "colreg", "colregs", "lrit", "ais", "fal", "ilo", "bwm", "jones"}
+)
 #: Words this common in the base ("ISPS", "Code", "ship") weigh less than this: they are not what such a question asks.
 OWN_WORD_WEIGHT = 1.0
-OTHER_INSTRUMENTS = frozenset({"ism", "mlc", "marpol", "stcw", "colreg", "colregs", "lrit", "ais", "fal", "ilo", "bwm"})
 
 
 def answers_well(question: Question, entry: Indexed, index: KnowledgeIndex) -> bool:
