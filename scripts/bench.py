@@ -353,6 +353,24 @@ def bench_database(name: str, database_url: str, args: argparse.Namespace, folde
     return rows, notes
 
 
+def ratios(rows: list[tuple]) -> list[str]:
+    """The issue's aims as ratios from the same run: each command's p50 at 1 client over the inline bare app's, and at
+    10 clients over the default bare app's (to two decimals: the table's tenths hide a 1.75x from a 2.25x)."""
+    p50 = {(row[0], row[1], row[2], row[3]): statistics.median(row[4]) for row in rows}
+    lines = []
+    for (database, app, command, clients), value in p50.items():
+        if app != "ipslo-bot" or clients not in (1, 10):
+            continue
+        bare = ("bare Bolt, inline", 1) if clients == 1 else ("bare Bolt, default", 10)
+        floor = p50.get((database, bare[0], "ack only", bare[1]))
+        if floor:
+            lines.append(
+                f"{database}: {command} at {clients} client{'s' if clients > 1 else ''}: p50 {value:.2f} ms, "
+                f"{value / floor:.2f}x the {bare[0]} app ({floor:.2f} ms)"
+            )
+    return lines
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
@@ -414,6 +432,9 @@ def main() -> int:
             f"| {name} | {kind} | {command} | {clients} | {statistics.median(latencies):.1f} | "
             f"{percentile(latencies, 0.99):.1f} | {len(latencies) / wall:.0f}{flag} |"
         )
+    print()
+    for line in ratios(rows):
+        print(line)
     print()
     for line in notes:
         print(line)
