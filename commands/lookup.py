@@ -65,7 +65,7 @@ class Ambiguous:
 
 @dataclass(frozen=True)
 class Unknown:
-    """No nation by that name; the closest three."""
+    """No nation by that name; the closest (up to three) that are close enough to be what was meant."""
 
     typed: str
     closest: tuple[Named, ...]
@@ -74,6 +74,12 @@ class Unknown:
 Match = Exact | Guess | Ambiguous | Unknown
 
 WHICH_NATION = "Which nation? Type its name, alias or ISO code."
+NOT_KNOWN_HINT = words(
+    "I know the partner nations and territories of our area and those under Conditions of Entry, by name, alias or ISO"
+    " code: ",
+    Typed("/ipslo nations"),
+    " lists the area's.",
+)
 
 
 def refusal(match: Ambiguous | Unknown) -> CommandError:
@@ -89,6 +95,7 @@ def refusal(match: Ambiguous | Unknown) -> CommandError:
         return CommandError(WHICH_NATION, hint=words("Example: ", Typed("/ipslo status fiji")))
     return CommandError(
         f"I don't know a nation or territory called “{echoed(match.typed)}”.",
+        hint=None if match.closest else NOT_KNOWN_HINT,
         suggestions=tuple(n.name for n in match.closest),
     )
 
@@ -117,6 +124,9 @@ def require_exact(match: Match, *, nothing: str, hint: Text) -> Exact:
 #: A typo is taken for a nation when its closest name scores at least GUESS_SCORE and the next nation's is at least
 #: GUESS_MARGIN lower.
 GUESS_SCORE, GUESS_MARGIN = 0.75, 0.08
+#: Nations offered as "Did you mean" for a name we do not know score at least this ("fiiji" Fiji 0.89, "korea" 0.85):
+#: below it the likeness is a few shared letters ("atlantis" Malaysia 0.5, "germany" Nigeria 0.57) and helps no one.
+SUGGEST_SCORE = 0.7
 
 
 class NationIndex:
@@ -181,6 +191,20 @@ class NationIndex:
         runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
         return top if top_score >= GUESS_SCORE and top_score - runner_up >= GUESS_MARGIN else None
 
+    def named_within(self, typed: str, limit: int = 3) -> tuple[Named, ...]:
+        """The nations a word of what was typed names ("niue island": Niue; "korea south": both Koreas)."""
+        found: dict[str, Named] = {}
+        for word in typed.split():
+            key = normalize(word)
+            if len(key) < 4:
+                continue
+            if key in self.ambiguous:
+                for choice in self.ambiguous[key].choices:
+                    found.setdefault(choice.iso2, choice)
+            elif key in self.by_key:
+                found.setdefault(self.by_key[key].iso2, self.by_key[key])
+        return tuple(found.values())[:limit]
+
     def match(self, typed: str) -> Match:
         """What ``typed`` names: exactly one nation, a forgiven typo, several places, or none."""
         typed = typed.strip()
@@ -193,7 +217,7 @@ class NationIndex:
         if not typed:
             return Unknown("", ())
         ranked = self.ranked(typed)
-        closest = tuple(n for _, n in ranked)
+        closest = self.named_within(typed) or tuple(n for score, n in ranked if score >= SUGGEST_SCORE)
         if ranked and len(key) >= 3:
             top_score, top = ranked[0]
             runner_up = ranked[1][0] if len(ranked) > 1 else 0.0

@@ -63,13 +63,34 @@ def test_nation_found_from_name_alias_code_or_typo(index: NationIndex, typed: st
     assert (match.named.iso2, isinstance(match, Exact)) == (iso2, exact)
 
 
-@pytest.mark.parametrize("typed", ["xyzzy", "new", "guinea", "islands"])  # "korea", "timor": tests/test_coe.py
+@pytest.mark.parametrize("typed", ["new", "guinea", "islands"])  # "korea", "timor": tests/test_coe.py
 def test_unknown_or_ambiguous_nation_offers_closest_three(index: NationIndex, typed: str) -> None:
     match = index.match(typed)
     assert isinstance(match, Ambiguous | Unknown)
     error = refusal(match)
     assert len(error.suggestions) == 3
     assert typed in error.message
+
+
+@pytest.mark.parametrize("typed", ["xyzzy", "atlantis", "germany", "narnia", "antarctica"])
+def test_a_name_like_no_nation_we_know_is_offered_no_unrelated_nations_but_how_to_find_them(
+    index: NationIndex, typed: str
+) -> None:
+    """ "atlantis" shares letters with Malaysia and Thailand; offering them helps no one."""
+    match = index.match(typed)
+    assert isinstance(match, Unknown)
+    error = refusal(match)
+    assert error.suggestions == ()
+    assert typed in error.message and "/ipslo nations" in mrkdwn_of(error.hint)
+
+
+@pytest.mark.parametrize(
+    ("typed", "offered"),
+    [("niue island", ("Niue",)), ("korea south", ("North Korea", "South Korea")), ("fiji tonga", ("Fiji", "Tonga"))],
+)
+def test_a_name_holding_a_nations_name_offers_that_nation(index: NationIndex, typed: str, offered: tuple) -> None:
+    """ "niue island" looks most like Réunion letter by letter; the word "niue" is what the officer meant."""
+    assert refusal(index.match(typed)).suggestions == offered
 
 
 def test_ambiguous_new_suggests_both_new_nations(index: NationIndex) -> None:
