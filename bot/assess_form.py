@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.form_values import picked_date
 from bot.options import chosen_nation, nation_select, option
 from commands.ids import Form
 from commands.nations import OUTCOMES, SOURCE_LIMIT
@@ -98,7 +99,7 @@ def read_form(view: dict[str, Any]) -> AssessmentForm:
     return AssessmentForm(
         idempotency_key=f"view:{view['id']}",
         nation_iso2=chosen_nation(values, "nation"),
-        assessed_on=dt.date.fromisoformat(day) if day else None,
+        assessed_on=picked_date(day, "date"),
         outcome=(element("outcome").get("selected_option") or {}).get("value"),
         source=element("source").get("value"),
     )

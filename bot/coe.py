@@ -3,7 +3,6 @@ a submission is checked field by field and recorded through the same operations 
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from typing import Any
 
@@ -13,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from bot import views
+from bot.form_values import picked_date, read_submission
 from bot.options import NATION_MENU, nation_select
 from bot.runtime import COMMAND, Bot, notice_view
 from bot.views import SLACK, Views
@@ -131,7 +131,7 @@ def read_form(view: dict[str, Any]) -> commands.CoeForm:
     return commands.CoeForm(
         action=chosen("action"),
         nation_iso2=chosen("nation"),
-        on=dt.date.fromisoformat(day) if day else None,
+        on=picked_date(day, "date"),
         facility=typed("facility"),
         source=typed("source"),
     )
@@ -218,7 +218,9 @@ def register(app: App, bot: Bot) -> None:
 
     def save(ack: Ack, view: dict, context: BoltContext) -> None:
         """Record it (one transaction) and answer the submission: the outcome in the form, or what to fix where."""
-        form = read_form(view)
+        form = read_submission(ack, lambda: read_form(view), first="action")
+        if form is None:
+            return
         problem: dict[str, str] = {}
 
         def operation(inv: Invocation) -> Reply:

@@ -3,6 +3,7 @@ needed."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import re
@@ -90,6 +91,17 @@ def render(
                     labels.append(f"[{len(buttons)} {label}]")
             lines.append("  " + "  ".join(labels))
     return "\n".join(lines)
+
+
+def is_date(typed: str) -> bool:
+    """A real day written YYYY-MM-DD, as Slack's date picker sends one ("2027-02-30" is none)."""
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", typed):
+        return False
+    try:
+        dt.date.fromisoformat(typed)
+    except ValueError:
+        return False
+    return True
 
 
 class AfterAck(ThreadPoolExecutor):
@@ -444,7 +456,7 @@ class Console:
                 continue
             if not typed:
                 return {"type": kind, key: default}
-            if kind == "datepicker" and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", typed):
+            if kind == "datepicker" and not is_date(typed):  # Slack's calendar offers real days only
                 self._print("  Type the date as YYYY-MM-DD, e.g. 2027-01-12.")
                 continue
             if kind == "timepicker" and not re.fullmatch(r"\d{1,2}:\d{2}", typed):

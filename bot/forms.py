@@ -19,6 +19,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import assess_form, reminder_form
+from bot.form_values import read_submission
 from bot.notes import after_ack, just_ack, tell
 from bot.runtime import COMMAND, Bot
 from bot.views import SECTION_CHARS, SLACK, Views, clip
@@ -196,7 +197,9 @@ def open_reminder_for_press(body: dict, context: BoltContext, client: WebClient)
 
 def save_reminder(ack: Ack, view: dict, context: BoltContext) -> None:
     caller: Caller = context["caller"]
-    form = reminder_form.read_form(view, caller.tz)
+    form = read_submission(ack, lambda: reminder_form.read_form(view, caller.tz), first="nation")
+    if form is None:
+        return
     reply, problem = run_form(
         context["bot"],
         caller,
@@ -246,7 +249,9 @@ def open_assess_for_press(body: dict, context: BoltContext, client: WebClient, r
 
 
 def save_assessment(ack: Ack, view: dict, context: BoltContext) -> None:
-    form = assess_form.read_form(view)
+    form = read_submission(ack, lambda: assess_form.read_form(view), first="nation")
+    if form is None:
+        return
     reply, problem = run_form(
         context["bot"],
         context["caller"],

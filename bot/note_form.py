@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot import options
+from bot.form_values import picked_date
 from bot.views import SLACK, Views, clip
 from commands import notes as commands
 from commands.ids import Action, Form
@@ -205,8 +206,7 @@ def read_form(view: dict[str, Any]) -> commands.NoteForm:
         return None
 
     def day(block: str) -> dt.date | None:
-        typed = value(block)
-        return dt.date.fromisoformat(typed) if typed else None
+        return picked_date(value(block), block)
 
     visit_block = next((b for b in values if b.startswith("visit_")), None)
     visit = value(visit_block) if visit_block else None

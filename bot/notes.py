@@ -18,6 +18,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.form_values import read_submission
 from bot.note_form import NATION_PICKED, NOTE_FORM, error_block, form_view, read_form
 from bot.runtime import COMMAND, Bot
 from bot.views import Views
@@ -229,7 +230,9 @@ def open_form_for_message(body: dict, context: BoltContext, client: WebClient) -
 
 def save_note(ack: Ack, view: dict, context: BoltContext) -> None:
     """Save the note (one transaction) and answer the submission: close the form, or point at what is missing."""
-    form = read_form(view)
+    form = read_submission(ack, lambda: read_form(view), first="nation")
+    if form is None:
+        return
     problem: dict[str, str] = {}
 
     def operation(inv: Invocation) -> Reply:

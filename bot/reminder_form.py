@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from bot.form_values import picked_date, picked_time
 from bot.options import chosen_nation, nation_select, option
 from commands.ids import Form
 from commands.reminders import MAX_TEXT
@@ -128,8 +129,9 @@ def read_form(view: dict[str, Any], tz: ZoneInfo) -> ReminderForm:
     visit = (element("visit").get("selected_option") or {}).get("value")
     day, time = element("date").get("selected_date"), element("time").get("selected_time")
     due_at = None
-    if day and time:
-        local = dt.datetime.combine(dt.date.fromisoformat(day), dt.time.fromisoformat(time), tzinfo=tz)
+    picked_day, picked_at = picked_date(day, "date"), picked_time(time, "time")
+    if picked_day and picked_at:
+        local = dt.datetime.combine(picked_day, picked_at, tzinfo=tz)
         try:
             due_at = local.astimezone(dt.UTC)
         except OverflowError:  # the calendar's last day, west of UTC: as far away as can be, refused as such

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.form_values import picked_date
 from bot.options import chosen_nation, nation_select, option
 from commands.ids import Form
 from commands.visits import TITLE_LIMIT
@@ -128,8 +129,7 @@ def read_form(view: dict[str, Any]) -> VisitForm:
         return (values.get(block) or {}).get("value") or {}
 
     def day(block: str) -> dt.date | None:
-        typed = element(block).get("selected_date")
-        return dt.date.fromisoformat(typed) if typed else None
+        return picked_date(element(block).get("selected_date"), block)
 
     visit_id = metadata.get("visit_id")
     return VisitForm(

@@ -15,6 +15,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot import forms
+from bot.form_values import read_submission
 from bot.notes import after_ack, just_ack, runtime
 from bot.notes import open_form as open_note_form
 from bot.runtime import COMMAND, Bot
@@ -165,7 +166,9 @@ def visit_operation(form: VisitForm) -> Callable[[Invocation], Reply]:
 
 def save_visit(ack: Ack, view: dict, context: BoltContext) -> None:
     """Plan or change the visit (one transaction) and answer: beside the field at fault, or close and say so."""
-    form = read_form(view)
+    form = read_submission(ack, lambda: read_form(view), first="nation", blocks=BLOCKS)
+    if form is None:
+        return
     operation = visit_operation(form)
 
     reply, problem = forms.run_form(

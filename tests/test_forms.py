@@ -548,3 +548,44 @@ def test_the_manifest_declares_the_shortcuts_the_options_url_and_the_home_tab() 
     assert settings["event_subscriptions"]["bot_events"][0] == "app_home_opened"
     scopes = manifest["oauth_config"]["scopes"]["bot"]
     assert {"commands", "chat:write", "im:write", "users:read", "files:write"} <= set(scopes)
+
+
+# --- submissions holding what Slack's pickers never send ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("opening", "user", "answers", "field"),
+    [
+        ("visit", OFFICER, {"nation": "FJ", "start": "2027-13-01"}, "start"),
+        ("visit", OFFICER, {"nation": "FJ", "start": "2027-01-12", "end": "12/01/2027"}, "end"),
+        ("remind", OFFICER, {"nation": "FJ", "date": "2027-02-30", "time": "09:00", "text": "x"}, "date"),
+        ("remind", OFFICER, {"nation": "FJ", "date": "2027-02-01", "time": "25:99", "text": "x"}, "time"),
+        (
+            "assess",
+            ADMIN,
+            {"nation": "TO", "date": "soon", "outcome": "substantially implementing the ISPS Code"},
+            "date",
+        ),
+    ],
+)
+def test_a_damaged_or_forged_date_is_refused_beside_its_field_and_nothing_is_written(
+    desk: Workspace, caplog: pytest.LogCaptureFixture, opening: str, user: str, answers: dict, field: str
+) -> None:
+    desk.command(opening, user=user)
+    view = opened_form(desk)
+    answer = submit(desk, view, filled(view, **answers), user=user)
+    assert answer.status == 200 and answer.body["response_action"] == "errors", answer.body
+    assert list(answer.body["errors"]) == [field] and "pick one from" in answer.body["errors"][field]
+    assert "Traceback" not in caplog.text and "Unhandled error" not in caplog.text
+    assert visits(desk) == [] and reminders_of(desk) == []
+    assert "No assessment on record" in desk.command("status tonga").text
+
+
+def test_a_form_whose_hidden_state_was_tampered_with_is_asked_to_be_opened_again(desk: Workspace) -> None:
+    desk.command("visit")
+    view = opened_form(desk)
+    damaged = {**view, "private_metadata": '{"visit_id": "seven"}'}
+    answer = submit(desk, damaged, filled(view, nation="FJ", start="2027-01-12"))
+    assert answer.body["response_action"] == "errors"
+    assert "came back damaged" in answer.body["errors"]["nation"]
+    assert visits(desk) == []
