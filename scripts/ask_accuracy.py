@@ -1,11 +1,11 @@
 """Measure `/ipslo ask` on the question sets: top-1, top-3 and abstention, per set and per database, in one table.
 
 The DEVELOPMENT sets are what the ranking is tuned on: ``dev`` (tests/data/ask_questions.yaml), and ``seen``,
-``seen2`` to ``seen6`` (tests/data/ask_dev_seen.yaml, ask_dev_seen_v2.yaml ... ask_dev_seen_v6.yaml: the former
-held-out sets v1 to v6), each read only after it was measured once: checks against over-fitting ``dev``. The HELD-OUT
-set ``heldout`` (tests/data/ask_heldout_v7.yaml, written blind before the tuning that followed v6's measurement) is
+``seen2`` to ``seen7`` (tests/data/ask_dev_seen.yaml, ask_dev_seen_v2.yaml ... ask_dev_seen_v7.yaml: the former
+held-out sets v1 to v7), each read only after it was measured once: checks against over-fitting ``dev``. The HELD-OUT
+set ``heldout`` (tests/data/ask_heldout_v8.yaml, written blind before the tuning that followed v7's measurement) is
 measured and reported, never tuned on: its misses are not printed unless asked for. While tuning, name only the
-development sets (``--sets dev,seen,seen2,seen3,seen4,seen5,seen6``) so the held-out file is never read. Each
+development sets (``--sets dev,seen,seen2,seen3,seen4,seen5,seen6,seen7``) so the held-out file is never read. Each
 question has
 ``q``, ``expect`` (an entry id, ``data:<answer>``, a list of citations such as ["ISPS Code A/19.4.4"], or ``abstain``
 (or an empty list, with ``kind: unanswerable``)) and optionally ``kind``.
@@ -17,7 +17,7 @@ question has
 
 Each database is fresh: a temporary SQLite file, and a new schema on the PostgreSQL server (dropped afterwards).
 
-    .venv/bin/python scripts/ask_accuracy.py [--sets dev,seen,seen2,seen3,seen4,seen5,seen6,heldout]
+    .venv/bin/python scripts/ask_accuracy.py [--sets dev,seen,seen2,seen3,seen4,seen5,seen6,seen7,heldout]
         [--database sqlite|postgresql|both] [--misses]
 """
 
@@ -59,10 +59,11 @@ SETS = {
     "seen4": DATA / "ask_dev_seen_v4.yaml",
     "seen5": DATA / "ask_dev_seen_v5.yaml",
     "seen6": DATA / "ask_dev_seen_v6.yaml",
-    "heldout": DATA / "ask_heldout_v7.yaml",
+    "seen7": DATA / "ask_dev_seen_v7.yaml",
+    "heldout": DATA / "ask_heldout_v8.yaml",
 }
 #: The sets whose misses are always listed: development data, read and tuned on.
-DEVELOPMENT = ("dev", "seen", "seen2", "seen3", "seen4", "seen5", "seen6")
+DEVELOPMENT = ("dev", "seen", "seen2", "seen3", "seen4", "seen5", "seen6", "seen7")
 POSTGRES_URL = os.environ.get("IPSLO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
@@ -171,7 +172,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--sets",
-        default="dev,seen,seen2,seen3,seen4,seen5,seen6,heldout",
+        default="dev,seen,seen2,seen3,seen4,seen5,seen6,seen7,heldout",
         help="which sets, comma-separated: dev, seen, seen2 to seen5 (development data), heldout (never read "
         "while tuning)",
     )
