@@ -185,7 +185,7 @@ STOP_WORDS = (
     | frozenset(
         (  # noqa: SIM905 (words are easier to read as text)
             "dont doesnt didnt wont wouldnt shouldnt isnt arent wasnt werent hasnt havent hadnt itll theyll youll "
-            "theyre youre weve theyve ive youve whos wheres hows"
+            "theyre youre weve theyve ive youve whos wheres hows whove whod wholl theyd youd hes shes thatll"
         ).split()
     )
 )
@@ -270,7 +270,10 @@ FILLER = frozenset(
         "per according regarding re exactly precisely particular particularly specific specifically "
         "define defined definition definitions defn defns "
         "thinks believes believe saying claims claiming insists insisting true correct accurate exact typical roughly "
-        "yesterday"
+        "yesterday "
+        # asking leave, not what is asked about: "is that permitted?", "is he entitled to?"
+        "allowed permitted permissible entitled acceptable ok okay legit "
+        "thinking considering"
     ).split()
 )
 
@@ -389,6 +392,13 @@ EVERYDAY_TERMS: dict[str, tuple[str, ...]] = {
     "revoke": ("withdraw",),
     "revoked": ("withdrawn",),
     "pulled": ("withdrawn",),
+    "optional": ("recommendatory", "guidance"),
+    "shipboard": ("ship", "board"),
+    "freighter": ("cargo", "ship"),
+    "freighters": ("cargo", "ships"),
+    "trigger": ("activate", "activated"),
+    "triggered": ("activated",),
+    "caught": ("apply", "applies"),
     # 46 U.S.C. 701xx gives its duties to "the Secretary" (of Homeland Security), who acts through the Coast Guard
     "uscg": ("secretary",),
 }
@@ -426,7 +436,7 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\boutsourc(?:e|es|ed|ing)\b", "delegate"),
         (r"\bhand(?:s|ed|ing)?\b(?=(?: \w+){0,6} to\b)", "delegate"),  # "hand the job of X to an RSO"
         (r"\bkicks? in\b", "take effect"),
-        (r"\b(?:run|runs|running|ran) out\b", "expires"),
+        (r"\b(?:run|runs|running|ran) out\b(?! of)", "expires"),  # not "runs out of Honiara": sails from there
         (r"\b(?:turn|turns|turned) away\b", "deny entry"),
         (r"\b(?:kick|kicks|kicked|kicking|throw|throws|thrown|throwing)(?: \w+)? out\b", "expel"),
         (r"\bsell(?:s|ing)? tickets\b|\bfare[- ]paying\b|\bpaying passengers\b", "commercial"),
@@ -442,6 +452,9 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\bcoast ?guard\b", "uscg"),
         (r"\b(?:e\.g|i\.e|eg|ie|etc)\b\.?", " "),  # "e.g." is no word of the question
         (r"\bdefs? of\b", "definition of"),  # chat shorthand: "def of a DoS?"
+        (r"\bfrom one (?:ship|vessel|boat) to another\b|\bship[- ]to[- ]ship\b", "ship to ship activity"),
+        # letting an RSO decide or approve something is handing it the task
+        (r"\blet(?:s|ting)?(?= (?:the |their |its |an? )?(?:rso|class society|recogni[sz]ed security))", "delegate"),
         (r"\b(?:stop|stops|stopped|stopping) being\b|\bno longer\b", "ceases to be"),
         (r"\bsen(?:d|ds|t|ding) (?:it |them )?in\b", "submit"),
         (r"\b(?:go|goes|going|went) (?:along )?with\b", "accompanied by"),
@@ -810,7 +823,8 @@ QUESTION_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "who",
         re.compile(
-            r"^(?:and |so )?(?:who|whom|whose)\b|\bby whom\b|\b(?:which|what) (?:body|bodies|authority|authorities|"
+            r"^(?:and |so )?(?:who|whom|whose)\b(?!['’])|\bby whom\b"  # not "who've never drilled"
+            r"|\b(?:which|what) (?:body|bodies|authority|authorities|"
             r"organi[sz]ations?|persons?|people|officers?|officials?|party|parties|governments?)\b"
         ),
     ),
@@ -1073,6 +1087,8 @@ class KnowledgeIndex:
         uses weighs too; the cap is lower for words common in everyday English (:func:`everyday_share`), which say
         little about which rule is asked, whether or not the base happens to use them."""
         cap = UNKNOWN_WEIGHT * math.log(1 + self.size) * everyday_share(word.typed)
+        if word.case:  # the nation named is the case asked about, whether or not some entry mentions it
+            return min(self.idf.get(word.stem, cap), cap * CASE_SHARE)
         if word.stem in self.idf:
             return min(self.idf[word.stem], cap)
         known = [self.idf[s] for s in word.spelled or word.alternatives if s in self.idf]
@@ -1080,8 +1096,6 @@ class KnowledgeIndex:
             return min(sum(known) / len(known), cap)
         if word.stem.isdigit():
             return cap * EVERYDAY_FLOOR  # "a 350 GT ship": the case asked about, compared with the rule's "500"
-        if word.case:
-            return cap * CASE_SHARE
         return cap * ABSENT_WEIGHT
 
     def correct(self, word: str) -> str | None:

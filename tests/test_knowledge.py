@@ -791,12 +791,22 @@ def test_a_nation_named_as_the_example_is_the_case_not_the_subject(database, que
         ("when does an ISSC stop being valid? e.g. the ship goes to a new company", "ISPS Code A/19.3.8"),  # ceases
         ("when a company sends in the ssp for approval, what has to go with it", "ISPS Code A/9.3"),  # accompanied
         ("is the USCG obliged to accept an assessment done by another country?", "46 U.S.C. 70108(f)(3)"),  # Secretary
+        ("is an RSO permitted to approve a PFSP?", "ISPS Code A/4.3.4"),  # "permitted" asks leave: not searched
+        ("we're thinking of letting the class society decide which facilities need a PFSO", "ISPS Code A/4.3.3"),
+        ("from where can the SSAS be triggered?", "SOLAS XI-2/6.3"),  # triggered: activated
+        ("a freighter of 400 GT on an international voyage: is it caught by ISPS?", "ISPS Code A/3.1.1.2"),
     ],
 )
 def test_everyday_words_find_the_words_the_texts_use(database, question: str, ref: str) -> None:
     with database.sessions() as session:
         found = search(session=session, question=question)
     assert found.best is not None and found.best.ref == ref, [h.entry.ref for h in found.hits]
+
+
+def test_a_ship_running_out_of_a_port_is_not_an_expiring_certificate(database) -> None:
+    with database.sessions() as session:
+        found = search(session=session, question="600 GT cargo ship running out of Honiara on international trips")
+    assert "expir" not in found.terms  # "runs out of <port>": sails from there; "the ISSC runs out": it expires
 
 
 def test_everyday_phrases_read_as_the_texts_say_them(database) -> None:
