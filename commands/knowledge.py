@@ -290,7 +290,7 @@ def find_period(text: str, today: dt.date) -> tuple[tuple[dt.date, dt.date], str
 def parse_intent(question: str, *, session, index: NationIndex, today: dt.date) -> Intent:
     """Which kind of answer a question wants. Data questions name our records; everything else is for the knowledge
     base."""
-    text = normalize(question)
+    text = normalize(store.PURPOSE.sub(" ", store.fold(question)))  # why it is asked is not what is asked
     nation = find_nation(question, index, session)
     if NOTE_WORDS.search(text) and re.search(r"\b(we|i|our|my|you|team|anyone|somebody|someone)\b", text):
         return Intent(NOTES, nation=nation, subject=note_subject(question) or (nation.name if nation else ""))

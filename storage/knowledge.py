@@ -417,10 +417,17 @@ def everyday_terms(word: str) -> tuple[str, ...]:
     return EVERYDAY_TERMS.get(word) or _everyday_by_stem().get(stem(word), ())
 
 
+#: Why the officer asks, said before the question: "for the intro slide at next week's seminar: what is the Code for?",
+#: "for my brief to the DA tomorrow - who approves the PFSP?". What it is for is not what it asks.
+PURPOSE = re.compile(
+    r"^\s*(?:for|before|ahead of) (?:the|a|an|my|our|his|her|their|this|next|tomorrow'?s?)\b[^:?]{0,80}?(?::\s| - )"
+)
+
 #: Everyday phrases read as the words the texts use ("back to back" -> "consecutive"), before the words are taken.
 EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern), replacement)
     for pattern, replacement in (
+        (PURPOSE.pattern, " "),  # first: "for my brief to the DA - who approves the PFSP?"
         (r"\b(?:(?:can|could|would) you )?(?:please )?tell me\b", " "),  # "tell me about": a way of asking
         (r"\bback[ -]to[ -]back\b", "consecutive"),
         (r"\b(?:has|have|must|needs?) to be in place\b|\bmust be in place\b", "conditions"),

@@ -343,6 +343,10 @@ def test_ask_without_a_question_says_what_to_type(database) -> None:
         ("who is under conditions of entry?", COE, None),
         ("which countries are on the COE list?", COE, None),
         ("what visits are planned next month?", VISITS, None),
+        # why it is asked is not what is asked: the seminar and the visit are the occasion, the Code the question
+        ("for the intro slide at next week's seminar: what is the ISPS Code trying to achieve?", KNOWLEDGE, None),
+        ("before my visit to tonga next month: who signs the DoS for the facility?", KNOWLEDGE, "TO"),
+        ("for my brief tomorrow - any visits planned to tonga next month?", VISITS, "TO"),
         ("any trips to Samoa scheduled this week?", VISITS, "WS"),
         ("when is our next visit to Fiji?", VISITS, "FJ"),
         ("when was the last trip to Tonga?", VISITS, "TO"),
