@@ -34,6 +34,7 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -263,8 +264,26 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def workloads(database_url: str) -> dict[str, Callable[[random.Random], str]]:
-    """The command lines officers type, varied: any nation, any search, any question from the question set."""
+#: What officers type into a form's nation menu, as the type-ahead (``block_suggestion``) is asked it.
+TYPED = ["", "f", "fi", "fij", "fjii", "png", "east timor", "korea", "phillipines", "sol", "micro", "TO", "vanatu"]
+
+
+def suggestion(typed: str) -> dict[str, Any]:
+    """The nation type-ahead's request, as Slack sends it while an officer types in the visit form."""
+    return {
+        "type": "block_suggestion",
+        "user": {"id": OFFICER},
+        "action_id": "nation_choice",
+        "block_id": "nation",
+        "value": typed,
+        "container": {"type": "view", "view_id": "V1"},
+        "view": {"id": "V1", "type": "modal", "callback_id": "visit_form"},
+    }
+
+
+def workloads(database_url: str) -> dict[str, Callable[[random.Random], str | dict[str, Any]]]:
+    """The command lines officers type, varied: any nation, any search, any question from the question set; and the
+    nation type-ahead of every form (``options``), with what officers type into it."""
     engine = make_engine(database_url)
     with engine.connect() as connection:
         names = [row[0] for row in connection.execute(text("SELECT name FROM nations ORDER BY name"))][:50]
@@ -280,12 +299,17 @@ def workloads(database_url: str) -> dict[str, Callable[[random.Random], str]]:
         ),
         "search": lambda rng: f"search {rng.choice(bench_notes.SEARCHES)}",
         "ask": lambda rng: f"ask {rng.choice(questions)}",
+        "options": lambda rng: suggestion(rng.choice(TYPED)),
     }
 
 
-def signed(standin: SlackStandIn, lines: list[str]) -> list[tuple[str, dict[str, str]]]:
+def signed(standin: SlackStandIn, lines: list[str | dict[str, Any]]) -> list[tuple[str, dict[str, str]]]:
+    """Each a Slack-signed request: a slash command's text, or an interaction's payload."""
     return [
-        standin.slash_command(command="/ipslo", text=line, user_id=OFFICER, signing_secret=SECRET) for line in lines
+        standin.interaction(line, signing_secret=SECRET)
+        if isinstance(line, dict)
+        else standin.slash_command(command="/ipslo", text=line, user_id=OFFICER, signing_secret=SECRET)
+        for line in lines
     ]
 
 
@@ -378,14 +402,14 @@ def main() -> int:
     parser.add_argument("--requests", type=int, help="requests per row (default 300; 60 with --quick)")
     parser.add_argument(
         "--commands",
-        default="status,note,search,ask",
-        help="the bot's commands to measure, comma-separated, of status, help, note, search, ask "
-        "(default status,note,search,ask)",
+        default="status,note,search,ask,options",
+        help="what to measure, comma-separated, of the commands status, help, note, search, ask and the nation "
+        "type-ahead options (default status,note,search,ask,options)",
     )
     parser.add_argument("--postgres", default=POSTGRES_URL, help="PostgreSQL server (a fresh schema is made on it)")
     args = parser.parse_args()
     args.commands = [c.strip() for c in args.commands.split(",") if c.strip()]
-    unknown = set(args.commands) - {"status", "help", "note", "search", "ask"}
+    unknown = set(args.commands) - {"status", "help", "note", "search", "ask", "options"}
     if unknown:
         parser.error(f"unknown commands: {', '.join(sorted(unknown))}")
     args.notes = args.reminders = 10_000 if args.quick else 100_000
