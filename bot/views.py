@@ -269,7 +269,9 @@ def with_icon(icon: Icon | None, text: Text) -> Text:
     return ((icon, " ", *((text,) if isinstance(text, str) else text)) if icon else text) if text or icon else ""
 
 
-DRAWN_KEPT = 32  # messages kept by Views.message
+#: Messages kept drawn by Views.message: as many as the answers kept for status and nations (bot/runtime.py:
+#: ReplyCache.LIMIT), so a kept answer is not drawn again (with 32, asking after 50 nations in turn drew each anew).
+DRAWN_KEPT = 2048
 
 
 class Views:
