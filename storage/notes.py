@@ -594,13 +594,8 @@ def search(
             if mask is not None:
                 params["among"] = mask
         sql = _best_first_sql(postgres, where if len(filters) > 1 else None, masked="among" in params)
-    if postgres:
-        # A search reads a few hundred rows at most: starting parallel workers costs more than it saves. And each
-        # search is planned for its own words: psycopg prepares a statement run five times, after which PostgreSQL
-        # may settle on one generic plan for every word, which for a common word reads every note that has it.
-        session.execute(
-            text("SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL plan_cache_mode = force_custom_plan")
-        )
+    # On PostgreSQL each search is planned for its own words, without parallel workers: storage/db.py sets both for
+    # every connection (SET LOCAL here did nothing once searches ran without a transaction).
     rows = session.execute(text(sql), params).all()
     ranked = [(row.id, float(row.rank)) for row in rows]
     capped = bool(words) and any(row.pool >= RANK_POOL for row in rows)
