@@ -7,7 +7,7 @@ import datetime as dt
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from storage import notes as store
 from storage.notes import Note
@@ -429,3 +429,18 @@ def test_folding_a_whole_text_at_once_folds_as_character_by_character() -> None:
         assert store.fold_map(typed) == store._fold_map_by_character(typed), typed
     for typed in ("Nukuʻalofa ʻʻEua", "Café résumé", "e\u0301te\u0301", "'quoted'", "ŌSAKA’s", ""):
         assert store.fold_map(typed) == store._fold_map_by_character(typed), typed
+
+
+def test_searches_on_postgresql_are_planned_for_their_own_words_even_without_a_transaction(postgres_url: str) -> None:
+    """A generic plan, settled on after five searches, reads every note holding a common word; read-only commands
+    run in autocommit, where SET LOCAL does nothing, so the setting belongs to each connection."""
+    from storage.db import make_engine, make_readers
+
+    engine = make_engine(postgres_url)
+    try:
+        with make_readers(engine)() as session:
+            plans = session.execute(text("SHOW plan_cache_mode")).scalar()
+            workers = session.execute(text("SHOW max_parallel_workers_per_gather")).scalar()
+        assert (plans, workers) == ("force_custom_plan", "0")
+    finally:
+        engine.dispose()
