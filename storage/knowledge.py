@@ -211,6 +211,8 @@ INFORMAL: dict[str, str] = {
     "govts": "governments",
     "dept": "department",
     "cert": "certificate",
+    "id": "identity",
+    "ids": "identities",
     "certs": "certificates",
     "max": "maximum",
     "min": "minimum",
@@ -395,6 +397,9 @@ EVERYDAY_TERMS: dict[str, tuple[str, ...]] = {
     "optional": ("recommendatory", "guidance"),
     "shipboard": ("ship", "board"),
     "freighter": ("cargo", "ship"),
+    "clash": ("conflict",),
+    "clashes": ("conflict",),
+    "verify": ("confirm", "verification"),
     "freighters": ("cargo", "ships"),
     "trigger": ("activate", "activated"),
     "triggered": ("activated",),
@@ -459,6 +464,19 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\bcoast ?guard\b", "uscg"),
         (r"\b(?:e\.g|i\.e|eg|ie|etc)\b\.?", " "),  # "e.g." is no word of the question
         (r"\bdefs? of\b", "definition of"),  # chat shorthand: "def of a DoS?"
+        # who asked is the occasion, not the question: "partner DA asked whether a contractor could ..."
+        (
+            r"^[^?]{0,80}?\b(?:asked|asks|wants to know|wanted to know|queried)(?: me| us)?\b"
+            r"(?= (?:what|whether|if|how|who|when|where|which|why)\b)",
+            " ",
+        ),
+        (r"\bstill (?:good|ok|okay|fine|in force)\b", "valid"),
+        (r"\bmid[- ]?term\b", "intermediate"),
+        (
+            r"\b(?:not|isn'?t|is not|isnt) (?:a )?part(?:y|ies) to solas\b|\bnon[- ]solas\b",
+            "not a contracting government",
+        ),
+        (r"\b(?:keep|keeps|keeping|kept) up with\b", "met"),
         (r"\bfrom one (?:ship|vessel|boat) to another\b|\bship[- ]to[- ]ship\b", "ship to ship activity"),
         # letting an RSO decide or approve something is handing it the task
         (r"\blet(?:s|ting)?(?= (?:the |their |its |an? )?(?:rso|class society|recogni[sz]ed security))", "delegate"),

@@ -799,6 +799,11 @@ def test_a_nation_named_as_the_example_is_the_case_not_the_subject(database, que
         ("we're thinking of letting the class society decide which facilities need a PFSO", "ISPS Code A/4.3.3"),
         ("from where can the SSAS be triggered?", "SOLAS XI-2/6.3"),  # triggered: activated
         ("a freighter of 400 GT on an international voyage: is it caught by ISPS?", "ISPS Code A/3.1.1.2"),
+        # who asked is the occasion, not the question
+        ("the DA asked whether an RSO could decide which facilities need a PFSO", "ISPS Code A/4.3.3"),
+        ("a ship bought from a state that is not party to SOLAS: can it get an interim ISSC?", "ISPS Code A/19.4.1.3"),
+        ("the safety and security requirements clash on board: which wins?", "SOLAS XI-2/8.2"),  # clash: conflict
+        ("must the PFSO help the SSO verify the ID of visitors?", "ISPS Code A/17.2.13"),  # verify the ID: confirm
     ],
 )
 def test_everyday_words_find_the_words_the_texts_use(database, question: str, ref: str) -> None:
