@@ -158,13 +158,13 @@ def find_nation(question: str, index: NationIndex, session) -> Nation | None:
         for start in range(len(typed) - size + 1):
             chunk = typed[start : start + size]
             phrase = " ".join(chunk)
-            if (
-                size == 1
-                and len(normalize(phrase)) <= SHORT_NAME
-                and not phrase.isupper()
-                and normalize(phrase) not in index.short_aliases
-            ):
+            if size > 1 and len(normalize(phrase)) <= SHORT_NAME:
+                continue  # "the ID" reads as "id": a code is one word, judged alone below
+            short = size == 1 and len(normalize(phrase)) <= SHORT_NAME
+            if short and not phrase.isupper() and normalize(phrase) not in index.short_aliases:
                 continue
+            if short and phrase != "US" and len(phrase) <= 2 and store.common_word(phrase.lower()):
+                continue  # "verify the ID of visitors", "RE:", "TV": the word, not Indonesia, Réunion or Tuvalu
             named = index.exact(phrase)
             if named is not None:
                 return nation_store.get_nation(session=session, iso2=named.iso2)

@@ -426,6 +426,7 @@ def everyday_terms(word: str) -> tuple[str, ...]:
 #: "for my brief to the DA tomorrow - who approves the PFSP?". What it is for is not what it asks.
 PURPOSE = re.compile(
     r"^\s*(?:for|before|ahead of) (?:the|a|an|my|our|his|her|their|this|next|tomorrow'?s?)\b[^:?]{0,80}?(?::\s| - )"
+    r"|^\s*(?:re|fwd?)\s*:\s*"  # a question pasted from an e-mail subject: "RE: is Tonga under COE?"
 )
 
 #: Everyday phrases read as the words the texts use ("back to back" -> "consecutive"), before the words are taken.
@@ -1271,6 +1272,18 @@ def is_english(word: str) -> bool:
     from wordfreq import zipf_frequency
 
     return zipf_frequency(word, "en") >= ENGLISH_FROM
+
+
+#: As common as this in English ("id" 4.6, "to" 7.4; "pg" 3.9, "fj" 2.6 on wordfreq's Zipf scale), a word typed in
+#: capitals is more likely the word than a code ("ID" is an identity document, not Indonesia).
+COMMON_FROM = 4.5
+
+
+@lru_cache(maxsize=4096)
+def common_word(word: str) -> bool:
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(word, "en") >= COMMON_FROM
 
 
 def american(word: str) -> str:

@@ -347,6 +347,10 @@ def test_ask_without_a_question_says_what_to_type(database) -> None:
         ("for the intro slide at next week's seminar: what is the ISPS Code trying to achieve?", KNOWLEDGE, None),
         ("before my visit to tonga next month: who signs the DoS for the facility?", KNOWLEDGE, "TO"),
         ("for my brief tomorrow - any visits planned to tonga next month?", VISITS, "TO"),
+        ("RE: is Tonga under COE?", NATION_STATUS, "TO"),  # an e-mail subject pasted in
+        ("must the PFSO help the SSO verify the ID of visitors?", KNOWLEDGE, None),  # ID: identity, not Indonesia
+        ("is TV on the COE list?", KNOWLEDGE, None),  # an everyday word in capitals is the word
+        ("is PG under COE?", NATION_STATUS, "PG"),  # a code that is no everyday word is the nation
         ("any trips to Samoa scheduled this week?", VISITS, "WS"),
         ("when is our next visit to Fiji?", VISITS, "FJ"),
         ("when was the last trip to Tonga?", VISITS, "TO"),
