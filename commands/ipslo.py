@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import re
 
 from commands import calendar, coe, knowledge, nations, notes, reminders, tracker_import, visits
 from commands.ids import Action
@@ -185,6 +186,14 @@ def run(inv: Invocation, text: str) -> Reply:
     try:
         reply = sub.run(inv, rest.strip())
     except CommandError as error:
+        correction = getattr(error, "correction", None)
+        if correction and not error.suggestions:  # "remind me tomorow ...": the same line, spelt as meant
+            typo, meant = correction
+            fixed = re.sub(rf"\b{re.escape(typo)}\b", meant, rest, count=1, flags=re.IGNORECASE)
+            if fixed != rest:
+                error.suggestions = (f"/ipslo {sub.name} {fixed}".strip(),)
+                error.said = error.message = f"I don't know “{typo}”."  # the line below says what was meant
+                error.hint = None  # the usage, not every form of date: the line is right but for the one word
         if not error.hint:  # the refusal is turned into a reply by the one boundary (Bot.run); we add the usage
             error.hint = words("Usage: ", Typed(f"/ipslo {sub.usage}"), ", e.g. ", Typed(sub.example))
         raise

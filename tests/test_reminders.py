@@ -159,7 +159,8 @@ def test_daylight_saving_is_respected(settings, database, standin) -> None:
         ("me tomorrow 09:00 call the DA", "Which nation or visit is this reminder about? Name it first."),
         ("tomorrow 09:00 call the DA about atlantis", "Which nation or visit is this reminder about?"),
         ("me tomorrow about tonga", "What should I remind you of about Tonga?"),  # not "name the nation first"
-        ("me tomorow 09:00 call about tonga", "did you mean tomorrow?"),  # the date was mistyped, not the nation
+        # the date was mistyped, not the nation: the same line, spelt as meant, to send instead
+        ("me tomorow 09:00 call about tonga", "Did you mean: `/ipslo remind me tomorrow 09:00 call about tonga`?"),
     ],
 )
 def test_bad_reminders_are_refused_with_what_to_type(desk: Workspace, typed: str, says: str) -> None:

@@ -111,5 +111,5 @@ def diagnose(tokens: list[str], today: _dt.date, *, future: bool) -> WhenError |
             continue
         close = difflib.get_close_matches(tok, _SPELLINGS, n=1, cutoff=0.75)
         if close:
-            return WhenError(f"I don't know “{tok}”: did you mean {close[0]}? Please type “{close[0]}”.")
+            return WhenError(f"I don't know “{tok}”: did you mean {close[0]}?", correction=(tok, close[0]))
     return None
