@@ -136,7 +136,8 @@ class VersionReader:
     the server dropped is replaced once; a database that does not answer raises as any query would (SQLAlchemy's
     ``OperationalError``)."""
 
-    KEEP = 16  # idle connections kept: one per web thread that reads at the same moment
+    KEEP = 8  # idle connections kept: one per web thread reading at once (WEB_THREADS, 8 by default); each counts
+    # against PostgreSQL's max_connections, in every web process (README: How many processes and threads)
     QUERY = "SELECT version FROM data_changes WHERE id = 1"
 
     def __init__(self, engine: Engine) -> None:
