@@ -26,22 +26,21 @@ DAMAGED = "This form came back damaged. Close it and open it again."
 
 def picked_date(typed: str | None, block: str) -> dt.date | None:
     """The date a date picker sent ("2027-03-09"), None when none was picked."""
-    if not typed:
-        return None
-    try:
-        return dt.date.fromisoformat(typed)
-    except (TypeError, ValueError):
-        raise FieldError(block, NOT_A_DATE) from None
+    return _picked(typed, block, dt.date.fromisoformat, NOT_A_DATE)
 
 
 def picked_time(typed: str | None, block: str) -> dt.time | None:
     """The time a time picker sent ("09:00"), None when none was picked."""
+    return _picked(typed, block, dt.time.fromisoformat, NOT_A_TIME)
+
+
+def _picked(typed: str | None, block: str, read: Callable[[str], T], refusal: str) -> T | None:
     if not typed:
         return None
     try:
-        return dt.time.fromisoformat(typed)
+        return read(typed)
     except (TypeError, ValueError):
-        raise FieldError(block, NOT_A_TIME) from None
+        raise FieldError(block, refusal) from None
 
 
 def read_submission(ack: Ack, read: Callable[[], T], *, first: str, blocks: dict[str, str] | None = None) -> T | None:

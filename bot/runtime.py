@@ -285,9 +285,10 @@ def failure_reply(reference: str) -> Reply:
 
 class ReplyCache:
     """Answers of ``/ipslo status`` and ``nations`` (``Subcommand.kept``), each kept under the version of the data it
-    was drawn from (``storage.db.data_version``). The database raises the version in the transaction of any change
-    to that data, so a process asks it before each answer (one indexed row) and draws the answer again once it
-    moved, whichever process made the change: a lifted COE or a cancelled visit shows at once everywhere."""
+    was drawn from (``storage.db.DataChanges``, read by ``VersionReader``). The database raises the version in the
+    transaction of any change to that data, so a process asks it before each answer (one indexed row) and draws the
+    answer again once it moved, whichever process made the change: a lifted COE or a cancelled visit shows at once
+    everywhere."""
 
     LIMIT = 2000  # answers kept per process (several per nation: officers' days in different zones, spellings)
 

@@ -186,9 +186,8 @@ def run(inv: Invocation, text: str) -> Reply:
     try:
         reply = sub.run(inv, rest.strip())
     except CommandError as error:
-        correction = getattr(error, "correction", None)
-        if correction and not error.suggestions:  # "remind me tomorow ...": the same line, spelt as meant
-            typo, meant = correction
+        if error.correction and not error.suggestions:  # "remind me tomorow ...": the same line, spelt as meant
+            typo, meant = error.correction
             fixed = re.sub(rf"\b{re.escape(typo)}\b", meant, rest, count=1, flags=re.IGNORECASE)
             if fixed != rest:
                 error.suggestions = (f"/ipslo {sub.name} {fixed}".strip(),)

@@ -247,12 +247,22 @@ class Reply:
 class CommandError(Exception):
     """Input we refuse, with a friendly sentence and what to type instead."""
 
-    def __init__(self, message: Text, *, hint: Text | None = None, suggestions: tuple[str, ...] = ()):
+    def __init__(
+        self,
+        message: Text,
+        *,
+        hint: Text | None = None,
+        suggestions: tuple[str, ...] = (),
+        correction: tuple[str, str] | None = None,
+    ):
         super().__init__(plain_text(message))
         self.message = plain_text(message)  # the sentence alone (logs, a form's error beside a field)
         self.said = message
         self.hint = hint
         self.suggestions = suggestions
+        # a misspelt word and the word it surely meant ("tomorow", "tomorrow"): the command's whole line, spelt as
+        # meant, is offered to send instead (commands/ipslo.py)
+        self.correction = correction
 
     def reply(self) -> Reply:
         parts: list[Part] = [Section(self.said, icon=Icon.WARNING)]

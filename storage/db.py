@@ -121,20 +121,12 @@ class DataChanges(Base):
     version: Mapped[int] = mapped_column(BigInteger)
 
 
-_VERSION = select(DataChanges.version).where(DataChanges.id == 1)
-
-
-def data_version(connection: Connection | Session) -> int:
-    """The version of what status and nations show, as committed now (one row, by its key)."""
-    return connection.execute(_VERSION).scalar_one()
-
-
 class VersionReader:
-    """Reads :func:`data_version` for every request that may be answered from kept replies, so it is read on
-    driver connections of its own, each kept open between reads, in autocommit: no pool check-out, no ping, no
-    transaction (on PostgreSQL one round trip of a prepared statement, on SQLite a few microseconds). A kept connection
-    the server dropped is replaced once; a database that does not answer raises as any query would (SQLAlchemy's
-    ``OperationalError``)."""
+    """Reads the version of what status and nations show (:class:`DataChanges`), as committed now, for every request
+    that may be answered from kept replies, so it is read on driver connections of its own, each kept open between
+    reads, in autocommit: no pool check-out, no ping, no transaction (on PostgreSQL one round trip of a prepared
+    statement, on SQLite a few microseconds). A kept connection the server dropped is replaced once; a database that
+    does not answer raises as any query would (SQLAlchemy's ``OperationalError``)."""
 
     KEEP = 8  # idle connections kept: one per web thread reading at once (WEB_THREADS, 8 by default); each counts
     # against PostgreSQL's max_connections, in every web process (README: How many processes and threads)

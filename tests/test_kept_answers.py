@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import text
 
-from storage.db import CHANGE_TRACKED, data_version, make_engine
+from storage.db import CHANGE_TRACKED, make_engine
 from tests.conftest import ADMIN, Workspace, served
 
 NOW = dt.datetime(2026, 11, 25, 3, 0, tzinfo=dt.UTC)
@@ -88,8 +88,7 @@ def test_every_table_status_and_nations_read_raises_the_version_on_each_kind_of_
     SQLite would drop its triggers: this fails then)."""
     engine = make_engine(database_url)
     try:
-        with database.readers() as session:
-            start = data_version(session)
+        start = database.versions.read()
         with engine.begin() as connection:
             connection.execute(
                 text(
@@ -98,22 +97,18 @@ def test_every_table_status_and_nations_read_raises_the_version_on_each_kind_of_
                     " 'planned', 'U1', '2026-11-25 03:00:00')"
                 )
             )
-        with database.readers() as session:
-            assert data_version(session) > start
+        assert database.versions.read() > start
         with engine.begin() as connection:
             connection.execute(text("DELETE FROM visits WHERE title = 't'"))
-        with database.readers() as session:
-            after_delete = data_version(session)
+        after_delete = database.versions.read()
         assert after_delete > start + 1
         for table in CHANGE_TRACKED:
-            with database.readers() as session:
-                before = data_version(session)
+            before = database.versions.read()
             with engine.begin() as connection:
                 key = "iso2" if table == "nations" else "id"
                 connection.execute(text(f"INSERT INTO {table} SELECT * FROM {table} WHERE 1 = 0"))  # no row: no change
                 changed = connection.execute(text(f"UPDATE {table} SET {key} = {key}")).rowcount
-            with database.readers() as session:
-                assert (data_version(session) > before) == (changed > 0), table
+            assert (database.versions.read() > before) == (changed > 0), table
         with engine.connect() as connection:
             if engine.dialect.name == "sqlite":
                 found = connection.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars()

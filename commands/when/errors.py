@@ -23,10 +23,7 @@ class WhenError(CommandError):
     """A date or time the officer typed that we refuse: a refusal like any other (the hint lists the forms we read)."""
 
     def __init__(self, message: str, *, correction: tuple[str, str] | None = None) -> None:
-        """``correction``: a misspelt word and the word it surely meant ("tomorow", "tomorrow"): the command's line
-        with it fixed is offered instead of the list of forms (commands/ipslo.py)."""
-        super().__init__(message, hint=ACCEPTED_FORMS)
-        self.correction = correction
+        super().__init__(message, hint=ACCEPTED_FORMS, correction=correction)
 
 
 class NoMatch(Exception):
