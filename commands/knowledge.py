@@ -30,7 +30,7 @@ from commands.language import (
     parse_id,
     words,
 )
-from commands.lookup import NationIndex, nation_lookup, normalize
+from commands.lookup import Named, NationIndex, nation_lookup, normalize
 from commands.nations import Standing, coe_as_of, fmt_date, standing
 from commands.visits import visit_line
 from storage import knowledge as store
@@ -149,14 +149,19 @@ SHORT_NAME = 3
 POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
 
 
-def find_nation(question: str, index: NationIndex, session) -> Nation | None:
-    """The nation a question names (the longest name wins); codes of 3 letters or fewer only when typed in capitals,
-    short aliases the reference data keeps ("png", "rok") in any case."""
+def named_nations(question: str, index: NationIndex) -> list[tuple[str, Named]]:
+    """Every nation a question names, with the words naming it, in the order typed (at each place the longest name
+    wins); codes of 3 letters or fewer only when typed in capitals, short aliases the reference data keeps ("png",
+    "rok") in any case."""
     raw = re.findall(r"[\w.'&-]+", question)
     typed = [POSSESSIVE.sub("", w).strip(".'") for w in raw]  # "Fiji's ports": Fiji
-    for size in (4, 3, 2, 1):
-        for start in range(len(typed) - size + 1):
+    found: list[tuple[str, Named]] = []
+    start = 0
+    while start < len(typed):
+        for size in (4, 3, 2, 1):
             chunk = typed[start : start + size]
+            if len(chunk) < size:
+                continue
             phrase = " ".join(chunk)
             if size > 1 and len(normalize(phrase)) <= SHORT_NAME:
                 continue  # "the ID" reads as "id": a code is one word, judged alone below
@@ -167,8 +172,21 @@ def find_nation(question: str, index: NationIndex, session) -> Nation | None:
                 continue  # "verify the ID of visitors", "RE:", "TV": the word, not Indonesia, Réunion or Tuvalu
             named = index.exact(phrase)
             if named is not None:
-                return nation_store.get_nation(session=session, iso2=named.iso2)
-    return None
+                found.append((phrase, named))
+                start += size
+                break
+        else:
+            start += 1
+    return found
+
+
+def find_nation(question: str, index: NationIndex, session) -> Nation | None:
+    """The nation a question names: the longest name, the first typed of names as long (:func:`named_nations`)."""
+    found = named_nations(question, index)
+    if not found:
+        return None
+    longest = max(found, key=lambda item: len(item[0].split()))
+    return nation_store.get_nation(session=session, iso2=longest[1].iso2)
 
 
 #: Words that begin many nations' names: never read as a misspelt nation on their own.
@@ -343,6 +361,12 @@ def nation_words(nation: Nation | None) -> frozenset[str]:
     return frozenset(w for name in names for w in store.words(name) if not w.isdigit())
 
 
+def case_words(question: str, intent: Intent, index: NationIndex) -> frozenset[str]:
+    """The words naming the case a rule question asks about: every nation it names ("a 450 GT ship trading between
+    Samoa and Fiji"), not only the one the question is about."""
+    return nation_words(intent.nation).union(*(store.words(phrase) for phrase, _ in named_nations(question, index)))
+
+
 def cites(entry: KnowledgeEntry, citation: str) -> bool:
     """Whether an entry's ref cites a paragraph or one of its sub-paragraphs: "ISPS Code A/19.4.4" cites "ISPS Code
     A/19.4"; "46 U.S.C. 70110(a)(3)" cites "46 U.S.C. 70110"; "Port Security Advisory (paragraph C)" cites "Port
@@ -418,7 +442,7 @@ def understand(*, session, question: str, today: dt.date, index: NationIndex | N
         return Understanding(intent)
     # "how many port facilities does Indonesia have?": a nation's own count, how things stand there, not a rule
     counts = intent.nation is not None and bool(HOW_MANY.search(store.fold(question)))
-    found = store.search(session=session, question=question, case=nation_words(intent.nation), live=counts)
+    found = store.search(session=session, question=question, case=case_words(question, intent, index), live=counts)
     return Understanding(intent, found)
 
 

@@ -1197,9 +1197,18 @@ class KnowledgeIndex:
         return total
 
     def coverage(self, question: Question, stems: frozenset[str]) -> float:
-        """How much of the question (rare words weighing more) an entry's terms cover, from 0 to 1."""
+        """How much of the question (rare words weighing more) an entry's terms cover, from 0 to 1. The words naming
+        the case asked about (the nations named: "a ship trading between Samoa and Fiji") weigh as one word, the
+        heaviest of them, however many names and words there are."""
         total = covered = 0.0
+        case = [(self.weight(w), w.found_in(stems)) for w in question.words if w.case]
+        if case:
+            heaviest = max(weight for weight, _ in case)
+            total += heaviest
+            covered += heaviest * any(found for _, found in case)
         for word in question.words:
+            if word.case:
+                continue
             weight = self.weight(word)
             total += weight
             if word.found_in(stems):
@@ -1434,6 +1443,26 @@ def asks_about_us(question: str) -> bool:
     return bool(US_WORDS.search(fold(question)))
 
 
+#: A question naming one Part of the ISPS Code ("how often does Part A require port facility drills?") asks what that
+#: Part says: an entry citing only the other Part's paragraphs weighs this much less (Part B's guidance on drills is
+#: not Part A's rule).
+OTHER_PART_PENALTY = 0.6
+PART_NAMED = re.compile(r"\b(?:part|pt\.?)[ -]?([ab])\b")
+
+
+def parts_named(question: str) -> frozenset[str]:
+    """The Parts of the ISPS Code a question names: {"a"}, {"b"}, both or none."""
+    return frozenset(m.group(1) for m in PART_NAMED.finditer(fold(question)))
+
+
+def other_part_only(entry: Indexed, parts: frozenset[str]) -> bool:
+    """Whether an entry cites only paragraphs of the ISPS Code's Part the question does not name."""
+    if len(parts) != 1:
+        return False
+    isps = [s for s in entry.sections if s[:2] in ("a_", "b_")]
+    return bool(isps) and len(isps) == len(entry.sections) and all(s[0] not in parts for s in isps)
+
+
 #: What the entry that defines the term asked about gains ("what is a DoS?" is settled by the definition of a
 #: Declaration of Security, not by the entry that mentions DoS most).
 DEFINES_BONUS = 0.3
@@ -1522,11 +1551,13 @@ def search(
     preferred = KIND_PREFERENCE.get(asked.kind or "", frozenset())
     named = frozenset(asked.sequence)
     broader = narrower_covering_more(order, index, covered)
+    parts = parts_named(question)
     base = {
         i: v
         - breadth_penalty(index.entries[i], named, i in broader)
         + DEFINES_BONUS * defines(asked, index.entries[i])
         - (DOMESTIC_PENALTY if index.entries[i].domestic and not asks_about_us(question) else 0.0)
+        - OTHER_PART_PENALTY * other_part_only(index.entries[i], parts)
         for i, v in base.items()
     }
     best_base = max(base.values(), default=0.0)
