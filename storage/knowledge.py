@@ -1516,6 +1516,30 @@ def answers_well(question: Question, entry: Indexed, index: KnowledgeIndex) -> b
     return True
 
 
+#: A capitalised word the base never uses is a name: of a port, a city, a ship or a person ("a PSC officer in Busan",
+#: "alongside in Malabo"), the case asked about rather than the rule. At the start of a sentence, where every word is
+#: capitalised, only one rarer than this in English is read so ("Busan raises the port to level 2", not "Container").
+NAME_AT_START_BELOW = 3.5
+SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|\s[-–—]+\s)$")
+
+
+def proper_names(question: str, index: KnowledgeIndex) -> frozenset[str]:
+    """The words of a question that name a place or person rather than ask about a rule (see NAME_AT_START_BELOW):
+    capitalised, not in capitals throughout (an abbreviation is a subject: "MARPOL"), and never used by the base."""
+    found: set[str] = set()
+    for match in re.finditer(r"[A-Za-z][a-z]+", question):
+        typed = match.group(0)
+        if not typed[0].isupper() or (match.end() < len(question) and question[match.end()] in "-/"):
+            continue
+        word = fold(typed)
+        if index.knows(word) or word in STOP_WORDS:
+            continue
+        if SENTENCE_START.search(question[: match.start()]) and zipf(word) >= NAME_AT_START_BELOW:
+            continue
+        found.add(word)
+    return frozenset(found)
+
+
 def search(
     *, session: Session, question: str, limit: int = 3, case: frozenset[str] = frozenset(), live: bool = False
 ) -> Search:
@@ -1527,7 +1551,7 @@ def search(
     import numpy as np
 
     index = knowledge_index(session=session)
-    asked = index.read(question, case=case)
+    asked = index.read(question, case=case | proper_names(question, index))
     if live and not asked.live:
         asked = replace(asked, live=True)
     scores = index.bm25(asked.terms)

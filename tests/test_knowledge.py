@@ -787,6 +787,23 @@ def test_a_nation_named_as_the_example_is_the_case_not_the_subject(database, que
     assert understood.search.best.ref == ref
 
 
+def test_a_port_or_city_named_is_the_case_asked_about_not_what_the_question_is_about(database) -> None:
+    """A city the base never mentions, capitalised, weighs as the nation named does: the rule is still answered, and a
+    question off the subject still gets "I don't know"."""
+    asked = "Ship heading to Kaohsiung knows it cannot meet the security level set there. What must it do and when?"
+    with database.sessions() as session:
+        understood = understand(session=session, question=asked, today=TODAY.date())
+        assert understood.search is not None and understood.search.best is not None, understood.ranked
+        assert understood.search.best.ref == "SOLAS XI-2/4.5"
+        for off_topic in ("can I expense a taxi in Busan", "what is the per diem rate for Honiara"):
+            assert understand(session=session, question=off_topic, today=TODAY.date()).abstained, off_topic
+        index = knowledge.knowledge_index(session=session)
+        # a name mid-sentence or, rarer than most words, at the start; never an abbreviation or an everyday word
+        assert knowledge.proper_names("Kaohsiung raises the port to level 2", index) == {"kaohsiung"}
+        assert knowledge.proper_names("a PSC officer in Busan. Container ships too", index) == {"busan"}
+        assert knowledge.proper_names("What does MARPOL say about garbage?", index) == frozenset()
+
+
 @pytest.mark.parametrize(
     ("question", "ref"),
     [
