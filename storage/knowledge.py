@@ -9,7 +9,7 @@ import math
 import re
 import threading
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -980,6 +980,7 @@ class Indexed:
     dated: bool = False  # a fact as of a date (a list, a figure), not a rule
     titled: frozenset[str] = frozenset()  # the terms of its title and keys: what it is about, in its own words
     domestic: bool = False  # a U.S. domestic rule (33 CFR, 46 U.S.C. 70101-70107), not the international one
+    sided: frozenset[str] = frozenset()  # the sides of the Code its title names (see :func:`sides`)
 
 
 @dataclass(frozen=True)
@@ -1080,6 +1081,7 @@ class KnowledgeIndex:
                     entry.as_of is not None,
                     frozenset(fields["title"] + fields["keys"]),
                     bool(DOMESTIC_REF.match(entry.ref)),
+                    sides((*plain_stems(entry.title), *spelled_stems(entry.title))),
                 )
             )
         self.titles = [(entry.id, fold(entry.title)) for entry in entries]  # for nearest_by_title
@@ -1463,6 +1465,26 @@ def other_part_only(entry: Indexed, parts: frozenset[str]) -> bool:
     return bool(isps) and len(isps) == len(entry.sections) and all(s[0] not in parts for s in isps)
 
 
+#: The two sides of the Code: the ship (its plan, officers, crew; Part A sections 7 to 13) and the port facility
+#: (sections 14 to 18). A question on one side only ("how long must ships keep a DoS?", "how often are shipboard
+#: drills held?") is not answered first by the same rule for the other side: an entry whose title is about the
+#: other side only weighs this much less.
+OTHER_SIDE_PENALTY = 0.3
+SHIP_SIDE = frozenset(stem(w) for w in ("ship", "ships", "vessel", "shipboard", "onboard", "crew", "master"))
+FACILITY_SIDE = frozenset(stem(w) for w in ("facility", "facilities", "terminal", "berth", "wharf"))
+
+
+def sides(stems: Iterable[str]) -> frozenset[str]:
+    """Which sides ("ship", "facility") some terms name."""
+    found = set(stems)
+    return frozenset(side for side, terms in (("ship", SHIP_SIDE), ("facility", FACILITY_SIDE)) if found & terms)
+
+
+def question_sides(question: Question) -> frozenset[str]:
+    """The sides a question names, its abbreviations spelled out ("SSO": the ship; "PFSO": the port facility)."""
+    return sides(s for w in question.words for s in (w.stem, *w.spelled, *w.alternatives))
+
+
 #: What the entry that defines the term asked about gains ("what is a DoS?" is settled by the definition of a
 #: Declaration of Security, not by the entry that mentions DoS most).
 DEFINES_BONUS = 0.3
@@ -1576,12 +1598,14 @@ def search(
     named = frozenset(asked.sequence)
     broader = narrower_covering_more(order, index, covered)
     parts = parts_named(question)
+    side = question_sides(asked)
     base = {
         i: v
         - breadth_penalty(index.entries[i], named, i in broader)
         + DEFINES_BONUS * defines(asked, index.entries[i])
         - (DOMESTIC_PENALTY if index.entries[i].domestic and not asks_about_us(question) else 0.0)
         - OTHER_PART_PENALTY * other_part_only(index.entries[i], parts)
+        - OTHER_SIDE_PENALTY * (len(side) == 1 and bool(index.entries[i].sided) and not (index.entries[i].sided & side))
         for i, v in base.items()
     }
     best_base = max(base.values(), default=0.0)

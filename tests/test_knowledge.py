@@ -787,6 +787,21 @@ def test_a_nation_named_as_the_example_is_the_case_not_the_subject(database, que
     assert understood.search.best.ref == ref
 
 
+def test_a_question_on_the_ship_side_gets_the_ships_rule_not_the_port_facilitys(database) -> None:
+    with database.sessions() as session:
+        kept = understand(
+            session=session, question="What's the retention period for DoS kept by ships?", today=TODAY.date()
+        )
+        drills = understand(
+            session=session, question="how often should drills be held on board a ship?", today=TODAY.date()
+        )
+    assert kept.search is not None and kept.search.best is not None, kept.ranked
+    assert kept.search.best.ref == "ISPS Code A/5.7"  # the Administration's period for ships, not A/5.6's
+    assert drills.search is not None and drills.search.best is not None, drills.ranked
+    assert drills.search.best.ref == "ISPS Code A/13.4"
+    assert "isps-a-18-3" not in drills.ranked  # the port facility's drills are not offered beside it
+
+
 def test_a_port_or_city_named_is_the_case_asked_about_not_what_the_question_is_about(database) -> None:
     """A city the base never mentions, capitalised, weighs as the nation named does: the rule is still answered, and a
     question off the subject still gets "I don't know"."""
