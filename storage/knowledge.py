@@ -1562,6 +1562,17 @@ def proper_names(question: str, index: KnowledgeIndex) -> frozenset[str]:
     return frozenset(found)
 
 
+SENTENCES = re.compile(r"[^.?!]+[.?!]*")
+
+
+def asked_sentence(question: str) -> str | None:
+    """The one sentence of a question that asks, when the rest says why or for whom ("what are the objectives of the
+    ISPS Code? briefing PNG's new DA next week"): the only sentence ending in a question mark. None otherwise."""
+    sentences = [m.group(0).strip() for m in SENTENCES.finditer(question) if m.group(0).strip()]
+    asking = [s for s in sentences if s.endswith("?")]
+    return asking[0] if len(sentences) > 1 and len(asking) == 1 else None
+
+
 def search(
     *, session: Session, question: str, limit: int = 3, case: frozenset[str] = frozenset(), live: bool = False
 ) -> Search:
@@ -1615,6 +1626,13 @@ def search(
     }
     ranked = sorted(final, key=lambda i: (-final[i], index.entries[i].id))
     confident = bool(ranked) and answers_well(asked, index.entries[ranked[0]], index)
+    sentence = asked_sentence(question) if ranked and not confident else None
+    if sentence is not None:
+        # the context around the question ("The PFSO in Honiara says once a year is fine") is not what must be covered
+        alone = index.read(sentence, case=case | proper_names(sentence, index))
+        confident = len(alone.words) > 1 and answers_well(
+            replace(alone, live=asked.live), index.entries[ranked[0]], index
+        )
     chosen = [index.entries[i].id for i in ranked[:limit]]
     entries = get_entries(session=session, ids=chosen)
     hits = [Hit(e, final[ranked[chosen.index(e.id)]]) for e in entries]

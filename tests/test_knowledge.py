@@ -802,6 +802,23 @@ def test_a_question_on_the_ship_side_gets_the_ships_rule_not_the_port_facilitys(
     assert "isps-a-18-3" not in drills.ranked  # the port facility's drills are not offered beside it
 
 
+def test_the_sentence_that_asks_is_answered_whatever_context_follows_it(database) -> None:
+    """Context after the question ("the PFSO in Lae reckons...") is not part of what the answer must cover; a question
+    off the subject is still "I don't know" whatever port-security context comes with it."""
+    asked = "what is the recommended interval for port facility drills? the PFSO in Lae reckons once a year is plenty"
+    with database.sessions() as session:
+        understood = understand(session=session, question=asked, today=TODAY.date())
+        assert understood.search is not None and understood.search.best is not None, understood.ranked
+        assert understood.search.best.ref in ("ISPS Code A/18.3", "ISPS Code B/18.5")
+        for off_topic in (
+            "is there a gym near the hotel? I'm at the port security seminar in Suva all week",
+            "who won the rugby last night? the PFSO in Lae keeps asking me",
+        ):
+            assert understand(session=session, question=off_topic, today=TODAY.date()).abstained, off_topic
+    assert knowledge.asked_sentence("how long is an ISSC valid") is None  # one sentence: all of it asks
+    assert knowledge.asked_sentence("Is it allowed? Is it wise?") is None  # two questions: neither alone
+
+
 def test_a_port_or_city_named_is_the_case_asked_about_not_what_the_question_is_about(database) -> None:
     """A city the base never mentions, capitalised, weighs as the nation named does: the rule is still answered, and a
     question off the subject still gets "I don't know"."""
