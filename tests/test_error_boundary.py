@@ -37,9 +37,16 @@ def test_see_also_button_whose_entry_has_gone_says_so_instead_of_failing(workspa
 
 
 def test_a_date_refusal_is_a_refusal_with_the_forms_we_read(workspace) -> None:
-    answer = workspace.command("visit add fiji 31 feb 2027")
-    assert "isn't a real date" in answer.text and "YYYY-MM-DD" in answer.text
+    answer = workspace.command("visit add fiji 03/04/2027")
+    assert "could be March or April" in answer.text and "YYYY-MM-DD" in answer.text
     assert "Something went wrong" not in answer.text
+
+
+def test_a_day_that_does_not_exist_is_refused_with_the_reason_and_the_usage_not_every_form(workspace) -> None:
+    answer = workspace.command("visit add fiji 31 feb 2027")
+    assert "isn't a real date" in answer.text and "February 2027 has 28 days" in answer.text
+    assert "Usage:" in answer.text and "/ipslo visit add" in answer.text
+    assert "Dates I understand" not in answer.text  # the form was right; the day does not exist
 
 
 def test_admin_only_refusal_comes_through_the_same_boundary(workspace) -> None:

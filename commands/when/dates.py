@@ -9,7 +9,7 @@ from dateutil.relativedelta import relativedelta
 
 from commands.when.back import read_back
 from commands.when.diagnosis import explain
-from commands.when.errors import NoMatch, WhenError
+from commands.when.errors import NoMatch, NoSuchDay, WhenError
 from commands.when.grammar import (
     DAY_NAME,
     DAY_RE,
@@ -49,8 +49,8 @@ def make_date(year: int, month: int, day: int, typed: str) -> _dt.date:
     except ValueError:
         if 1 <= month <= 12:
             days = calendar.monthrange(year, month)[1]
-            raise WhenError(f"“{typed}” isn't a real date: {MONTH_NAME[month]} {year} has {days} days.") from None
-        raise WhenError(f"“{typed}” isn't a real date: there is no month {month}.") from None
+            raise NoSuchDay(f"“{typed}” isn't a real date: {MONTH_NAME[month]} {year} has {days} days.") from None
+        raise NoSuchDay(f"“{typed}” isn't a real date: there is no month {month}.") from None
 
 
 def _check_numeric(tok: str) -> None:
@@ -99,7 +99,7 @@ def _check_numeric(tok: str) -> None:
 def _yearless(month: int, day: int, base: _dt.date, typed: str) -> _dt.date:
     """The next day/month on or after base (29 Feb: the next leap year's)."""
     if not 1 <= day <= 31 or day > (29 if month == 2 else calendar.monthrange(2001, month)[1]):
-        raise WhenError(f"“{typed}” isn't a real date: there is no {day} {MONTH_NAME[month]}.")
+        raise NoSuchDay(f"“{typed}” isn't a real date: there is no {day} {MONTH_NAME[month]}.")
     for year in range(base.year, base.year + 9):
         try:
             d = _dt.date(year, month, day)

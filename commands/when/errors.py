@@ -22,8 +22,16 @@ Times are read in your own time zone."""
 class WhenError(CommandError):
     """A date or time the officer typed that we refuse: a refusal like any other (the hint lists the forms we read)."""
 
-    def __init__(self, message: str, *, correction: tuple[str, str] | None = None) -> None:
-        super().__init__(message, hint=ACCEPTED_FORMS, correction=correction)
+    def __init__(self, message: str, *, correction: tuple[str, str] | None = None, forms: bool = True) -> None:
+        super().__init__(message, hint=ACCEPTED_FORMS if forms else None, correction=correction)
+
+
+class NoSuchDay(WhenError):
+    """A date in a form we read that names no day ("2027-02-30", "31 April"): the message says why; every form of date
+    is not the help it needs (the command's usage is)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, forms=False)
 
 
 class NoMatch(Exception):
