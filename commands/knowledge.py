@@ -84,6 +84,7 @@ class Intent:
     period_name: str = ""
     coe_question: bool = False  # a yes/no question whether the nation is under Conditions of Entry
     place: str = ""  # where the post asked about is held, as typed: "in Suva", "for Fiji"
+    named: frozenset[str] = frozenset()  # the words of every nation the question names (see :func:`case_words`)
 
 
 NOTE_WORDS = re.compile(
@@ -163,14 +164,15 @@ def named_nations(question: str, index: NationIndex) -> list[tuple[str, Named]]:
             if len(chunk) < size:
                 continue
             phrase = " ".join(chunk)
-            if size > 1 and len(normalize(phrase)) <= SHORT_NAME:
+            key = normalize(phrase)  # once: a question is read in up to four phrases a word
+            if size > 1 and len(key) <= SHORT_NAME:
                 continue  # "the ID" reads as "id": a code is one word, judged alone below
-            short = size == 1 and len(normalize(phrase)) <= SHORT_NAME
-            if short and not phrase.isupper() and normalize(phrase) not in index.short_aliases:
+            short = size == 1 and len(key) <= SHORT_NAME
+            if short and not phrase.isupper() and key not in index.short_aliases:
                 continue
             if short and phrase != "US" and len(phrase) <= 2 and store.common_word(phrase.lower()):
                 continue  # "verify the ID of visitors", "RE:", "TV": the word, not Indonesia, Réunion or Tuvalu
-            named = index.exact(phrase)
+            named = index.exact_key(key)
             if named is not None:
                 found.append((phrase, named))
                 start += size
@@ -180,9 +182,12 @@ def named_nations(question: str, index: NationIndex) -> list[tuple[str, Named]]:
     return found
 
 
-def find_nation(question: str, index: NationIndex, session) -> Nation | None:
-    """The nation a question names: the longest name, the first typed of names as long (:func:`named_nations`)."""
-    found = named_nations(question, index)
+def find_nation(
+    question: str, index: NationIndex, session, named: list[tuple[str, Named]] | None = None
+) -> Nation | None:
+    """The nation a question names: the longest name, the first typed of names as long (``named``: what
+    :func:`named_nations` found in it, when already read)."""
+    found = named_nations(question, index) if named is None else named
     if not found:
         return None
     longest = max(found, key=lambda item: len(item[0].split()))
@@ -309,7 +314,9 @@ def parse_intent(question: str, *, session, index: NationIndex, today: dt.date) 
     """Which kind of answer a question wants. Data questions name our records; everything else is for the knowledge
     base."""
     text = normalize(store.PURPOSE.sub(" ", store.fold(question)))  # why it is asked is not what is asked
-    nation = find_nation(question, index, session)
+    found = named_nations(question, index)
+    nation = find_nation(question, index, session, named=found)
+    named = frozenset(w for phrase, _ in found for w in store.words(phrase))
     if NOTE_WORDS.search(text) and re.search(r"\b(we|i|our|my|you|team|anyone|somebody|someone)\b", text):
         return Intent(NOTES, nation=nation, subject=note_subject(question) or (nation.name if nation else ""))
     holder = (
@@ -333,7 +340,8 @@ def parse_intent(question: str, *, session, index: NationIndex, today: dt.date) 
     home = nation is not None and nation.kind == "us"
     if (STATUS_WORDS.search(text) or coe_question) and not HISTORY_WORDS.search(text) and not home:
         if RULE_WORDS.search(text) and store.search(session=session, question=question).confident:
-            return Intent(KNOWLEDGE, nation=nation)  # what the law allows, asked with a nation as the example
+            # what the law allows, asked with a nation as the example
+            return Intent(KNOWLEDGE, nation=nation, named=named)
         if nation is not None:
             return Intent(NATION_STATUS, nation=nation, coe_question=coe_question)
         guessed = guess_nation(question, index, session)
@@ -343,7 +351,7 @@ def parse_intent(question: str, *, session, index: NationIndex, today: dt.date) 
         return Intent(OVERDUE, subject="due soon" if DUE_SOON_WORDS.search(text) else "")
     if COE_WORDS.search(text) and WHO_WORDS.search(text) and nation is None and not HISTORY_WORDS.search(text):
         return Intent(COE)
-    return Intent(KNOWLEDGE, nation=nation)
+    return Intent(KNOWLEDGE, nation=nation, named=named)
 
 
 ABSTAIN = "abstain"
@@ -361,10 +369,10 @@ def nation_words(nation: Nation | None) -> frozenset[str]:
     return frozenset(w for name in names for w in store.words(name) if not w.isdigit())
 
 
-def case_words(question: str, intent: Intent, index: NationIndex) -> frozenset[str]:
+def case_words(intent: Intent) -> frozenset[str]:
     """The words naming the case a rule question asks about: every nation it names ("a 450 GT ship trading between
     Samoa and Fiji"), not only the one the question is about."""
-    return nation_words(intent.nation).union(*(store.words(phrase) for phrase, _ in named_nations(question, index)))
+    return nation_words(intent.nation) | intent.named
 
 
 def cites(entry: KnowledgeEntry, citation: str) -> bool:
@@ -442,7 +450,7 @@ def understand(*, session, question: str, today: dt.date, index: NationIndex | N
         return Understanding(intent)
     # "how many port facilities does Indonesia have?": a nation's own count, how things stand there, not a rule
     counts = intent.nation is not None and bool(HOW_MANY.search(store.fold(question)))
-    found = store.search(session=session, question=question, case=case_words(question, intent, index), live=counts)
+    found = store.search(session=session, question=question, case=case_words(intent), live=counts)
     return Understanding(intent, found)
 
 

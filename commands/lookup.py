@@ -152,7 +152,10 @@ class NationIndex:
 
     def exact(self, typed: str) -> Named | None:
         """The one nation ``typed`` names exactly; None for anything else, a name of several places included."""
-        key = normalize(typed)
+        return self.exact_key(normalize(typed))
+
+    def exact_key(self, key: str) -> Named | None:
+        """:meth:`exact` for a name already normalized (:func:`normalize`)."""
         return None if key in self.ambiguous else self.by_key.get(key)
 
     def ranked(self, typed: str, limit: int = 3, floor: float = 0.0) -> list[tuple[float, Named]]:

@@ -1485,6 +1485,11 @@ def question_sides(question: Question) -> frozenset[str]:
     return sides(s for w in question.words for s in (w.stem, *w.spelled, *w.alternatives))
 
 
+def other_side_only(entry: Indexed, asked: frozenset[str]) -> bool:
+    """Whether an entry's title is about the side of the Code the question does not name, when it names one only."""
+    return len(asked) == 1 and bool(entry.sided) and not (entry.sided & asked)
+
+
 #: What the entry that defines the term asked about gains ("what is a DoS?" is settled by the definition of a
 #: Declaration of Security, not by the entry that mentions DoS most).
 DEFINES_BONUS = 0.3
@@ -1616,7 +1621,7 @@ def search(
         + DEFINES_BONUS * defines(asked, index.entries[i])
         - (DOMESTIC_PENALTY if index.entries[i].domestic and not asks_about_us(question) else 0.0)
         - OTHER_PART_PENALTY * other_part_only(index.entries[i], parts)
-        - OTHER_SIDE_PENALTY * (len(side) == 1 and bool(index.entries[i].sided) and not (index.entries[i].sided & side))
+        - OTHER_SIDE_PENALTY * other_side_only(index.entries[i], side)
         for i, v in base.items()
     }
     best_base = max(base.values(), default=0.0)
