@@ -100,6 +100,16 @@ def refusal(match: Ambiguous | Unknown) -> CommandError:
     )
 
 
+def offered_names(match: Match) -> tuple[str, ...]:
+    """The nations to offer for a name: the one a typo was meant as, the places a name could mean, or those close
+    enough to be what was meant (none for a word that is no nation's name, such as "search")."""
+    if isinstance(match, Exact | Guess):
+        return (match.named.name,)
+    if isinstance(match, Ambiguous):
+        return tuple(n.name for n in match.choices)
+    return tuple(n.name for n in match.closest)
+
+
 def require_exact(match: Match, *, nothing: str, hint: Text) -> Exact:
     """Writes never guess: a typo is refused naming the suggestion, and ``nothing`` says what was not done.
 

@@ -39,7 +39,7 @@ from commands.language import (
     plain_text,
     words,
 )
-from commands.lookup import nation_lookup, normalize
+from commands.lookup import nation_lookup, normalize, offered_names
 from commands.nations import fmt_date, standing
 from commands.visits import dates_text, officer_zone
 from commands.when import WhenError, describe, parse_since
@@ -103,6 +103,10 @@ def check_length(text: str) -> None:
         )
 
 
+#: A note begun with one of these words asks to search the notes ("note search pfsp", "note find suva").
+SEARCH_VERBS = frozenset({"search", "find"})
+
+
 def split_nation(inv: Invocation, text: str) -> tuple[Nation, str]:
     """The nation named by the first words, and the rest of the text exactly as typed."""
     lookup = nation_lookup(session=inv.session)
@@ -114,7 +118,14 @@ def split_nation(inv: Invocation, text: str) -> tuple[Nation, str]:
         if nation is not None:
             return nation, text[tokens[size - 1].end() :].lstrip()
     first = tokens[0].group() if tokens else ""
-    suggestions = tuple(n.name for _, n in lookup.ranked(first)) if first else ()
+    if first.lower() in SEARCH_VERBS and len(tokens) > 1:  # "note search pfsp": the notes searched, not a nation
+        raise CommandError(
+            f"“note {first}” writes a note; searching the notes is its own command.",
+            hint=words("Usage: ", Typed("/ipslo search <words> [by:@x since:<date> tag:<t> nation:<n>]")),
+            suggestions=(f"/ipslo search {text[tokens[1].start() :].strip()}",),
+        )
+    # the nations it is close to, as a status look-up offers them ("fjii": Fiji), never any name at all ("search")
+    suggestions = offered_names(lookup.index.match(first)) if first else ()
     raise CommandError(
         f"Which nation is this note about? “{first}” isn't one I know.",
         hint=words("Start with the nation's name or ISO code: ", NOTE_USAGE),
