@@ -223,13 +223,13 @@ def test_a_note_needs_a_nation_it_can_name(desk: Workspace) -> None:
     assert stored(desk) == []
 
 
-
 def test_note_search_is_pointed_to_the_search_and_a_word_is_offered_no_nations(desk: Workspace) -> None:
     answer = desk.command("note search pfsp review")
     assert "/ipslo search pfsp review" in answer.text  # the line to send instead
     answer = desk.command("note atlantis met the DA")
     assert "Which nation is this note about?" in answer.text and "Did you mean" not in answer.text
     assert stored(desk) == []
+
 
 # --- the form ----------------------------------------------------------------------------------
 
