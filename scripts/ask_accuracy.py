@@ -5,8 +5,8 @@ The DEVELOPMENT sets are what the ranking is tuned on: ``dev`` (tests/data/ask_q
 held-out sets v1 to v10), each read only after it was measured once: checks against over-fitting ``dev``. The HELD-OUT
 set ``heldout`` (tests/data/ask_heldout_v11.yaml, written blind before the tuning that followed v10's measurement) is
 measured and reported, never tuned on: its misses are not printed unless asked for. While tuning, name only the
-development sets (``--sets dev,seen,seen2,seen3,seen4,seen5,seen6,seen7,seen8,seen9,seen10``) so the held-out file is never
-read. Each question has ``q``, ``expect`` (an entry id, ``data:<answer>``, a list of citations such as ["ISPS Code
+development sets (``--sets dev,seen,seen2,seen3,seen4,seen5,seen6,seen7,seen8,seen9,seen10``) so the held-out file is
+never read. Each question has ``q``, ``expect`` (an entry id, ``data:<answer>``, a list of citations such as ["ISPS Code
 A/19.4.4"], or ``abstain`` (or an empty list, with ``kind: unanswerable``)) and optionally ``kind``.
 
 - top-1 / top-3: of the answerable questions, the right answer first / among the first three.
@@ -16,7 +16,8 @@ A/19.4.4"], or ``abstain`` (or an empty list, with ``kind: unanswerable``)) and 
 
 Each database is fresh: a temporary SQLite file, and a new schema on the PostgreSQL server (dropped afterwards).
 
-    .venv/bin/python scripts/ask_accuracy.py [--sets dev,seen,seen2,seen3,seen4,seen5,seen6,seen7,seen8,seen9,seen10,heldout]
+    .venv/bin/python scripts/ask_accuracy.py
+        [--sets dev,seen,seen2,seen3,seen4,seen5,seen6,seen7,seen8,seen9,seen10,heldout]
         [--database sqlite|postgresql|both] [--misses]
 """
 

@@ -962,8 +962,15 @@ def entry_fields(entry: KnowledgeEntry) -> dict[str, list[str]]:
         "keys": analyse(keys),
         "within": within,
         "answer": analyse(entry.answer),
-        "tags": analyse(" ; ".join([*entry.tags, entry.source])),
+        "tags": analyse(" ; ".join([*entry.tags, entry.source, *part_described(words(keys))])),
     }
+
+
+def part_described(sections: list[str]) -> tuple[str, ...]:
+    """What an entry citing only ISPS Code Part B paragraphs is, in the word officers use for that Part (SOLAS
+    XI-2/1.1.12): "guidance" ("what interval does the guidance give for terminal drills?")."""
+    cited = {s[:2] for s in sections if "_" in s}
+    return ("guidance",) if cited == {"b_"} else ()
 
 
 @dataclass(frozen=True)
@@ -1409,7 +1416,9 @@ def breadth_penalty(entry: Indexed, named: frozenset[str], narrower_covers_more:
     SSP?" is settled by A/9.1, not by the A/9 entry or the Administration's role)."""
     if entry.sections & named:
         return 0.0
-    return OVERVIEW_PENALTY if entry.kind == "overview" or narrower_covers_more else 0.0
+    if entry.kind == "overview":
+        return OVERVIEW_PENALTY * (2 if narrower_covers_more else 1)
+    return OVERVIEW_PENALTY if narrower_covers_more else 0.0
 
 
 def narrower_covering_more(order: list[int], index: KnowledgeIndex, covered: dict[int, float]) -> set[int]:
@@ -1424,7 +1433,11 @@ def narrower_covering_more(order: list[int], index: KnowledgeIndex, covered: dic
     return {
         i
         for i in order
-        if any(within.get(section, 0.0) > covered[i] + COVERAGE_TIE for section in index.entries[i].sections)
+        if any(
+            within.get(section, 0.0) > covered[i] + COVERAGE_TIE
+            or (index.entries[i].kind == "overview" and within.get(section, 0.0) >= covered[i] - COVERAGE_TIE)
+            for section in index.entries[i].sections
+        )
     }
 
 
@@ -1450,11 +1463,23 @@ def asks_about_us(question: str) -> bool:
 #: not Part A's rule).
 OTHER_PART_PENALTY = 0.6
 PART_NAMED = re.compile(r"\b(?:part|pt\.?)[ -]?([ab])\b")
+#: Part A is the Code's mandatory part and Part B its guidance (SOLAS XI-2/1.1.12): "under the mandatory part",
+#: "what does the guidance recommend" name a Part without its letter.
+PART_DESCRIBED = (
+    ("a", re.compile(r"\b(?:mandatory|binding|compulsory|obligatory)\b")),
+    ("b", re.compile(r"\b(?:guidance|guidelines?|recommend(?:s|ed|ation|ations)?|advisory|non mandatory)\b")),
+)
 
 
 def parts_named(question: str) -> frozenset[str]:
-    """The Parts of the ISPS Code a question names: {"a"}, {"b"}, both or none."""
-    return frozenset(m.group(1) for m in PART_NAMED.finditer(fold(question)))
+    """The Parts of the ISPS Code a question names, by letter or as the mandatory part and the guidance: {"a"},
+    {"b"}, both or none. A description counts only when no letter is named and the other description is absent."""
+    text = fold(question)
+    named = frozenset(m.group(1) for m in PART_NAMED.finditer(text))
+    if named:
+        return named
+    described = frozenset(part for part, pattern in PART_DESCRIBED if pattern.search(text))
+    return described if len(described) == 1 else frozenset()
 
 
 def other_part_only(entry: Indexed, parts: frozenset[str]) -> bool:
@@ -1592,6 +1617,7 @@ def search(
     asked = index.read(question, case=case | proper_names(question, index))
     if live and not asked.live:
         asked = replace(asked, live=True)
+    parts = parts_named(question)
     scores = index.bm25(asked.terms)
     meant = index.meaning(question)
     order = [int(i) for i in np.argsort(-scores, kind="stable")[:CANDIDATES] if scores[i] > 0]
@@ -1613,7 +1639,6 @@ def search(
     preferred = KIND_PREFERENCE.get(asked.kind or "", frozenset())
     named = frozenset(asked.sequence)
     broader = narrower_covering_more(order, index, covered)
-    parts = parts_named(question)
     side = question_sides(asked)
     base = {
         i: v

@@ -41,8 +41,8 @@ ABSTAIN_BAR = 0.9
 #: measured once at 43.5% / 77.4% / 31.3%. With everyday synonyms on the paragraph entries (2026-11-30): v1 79.5% /
 #: 96.7% / 4.7%, v2 85.5% / 92.0% / 3.6%, v3 68.7% / 90.3% / 13.0%. v4 was measured once at 61.8% / 90.0% / 16.8%,
 #: v5 at 64.1% / 86.7% / 17.2%, v6 at 77.5% / 93.3% / 13.4%, v7 at 74.5% / 100% / 14.5%, v8 at 61.4% / 100% /
-#: 22.1%, v9 at 66.7% / 96.7% / 18.1% (74.6% / 96.7% / 10.1% after its round), v10 at 66.4% / 93.3% / 11.7%. The floors keep what was gained from
-#: coming back.
+#: 22.1%, v9 at 66.7% / 96.7% / 18.1% (74.6% / 96.7% / 10.1% after its round), v10 at 66.4% / 93.3% / 11.7%.
+#: The floors keep what was gained from coming back.
 FORMER_HELD_OUT = {
     "v1": (SEEN, 0.75, 0.95, 0.08),
     # "the fine in the Philippines for a false SSAS alert" is answered with the rule on false alerts since a nation

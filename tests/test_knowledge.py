@@ -841,6 +841,9 @@ def test_a_port_or_city_named_is_the_case_asked_about_not_what_the_question_is_a
     [
         ("what does Part A say about how often a port facility has to run drills?", "ISPS Code A/18.3"),
         ("Part B guidance on how often port facility drills should be held", "ISPS Code B/18.5"),
+        # Part A is the mandatory part, Part B the guidance: named without their letters
+        ("what's the mandatory drill frequency for a port facility?", "ISPS Code A/18.3"),
+        ("how often does the guidance say terminal drills should be run?", "ISPS Code B/18.5"),
     ],
 )
 def test_a_question_naming_a_part_of_the_code_gets_that_parts_paragraph(database, question: str, ref: str) -> None:
@@ -848,6 +851,16 @@ def test_a_question_naming_a_part_of_the_code_gets_that_parts_paragraph(database
         understood = understand(session=session, question=question, today=TODAY.date())
     assert understood.search is not None and understood.search.best is not None, understood.ranked
     assert understood.search.best.ref == ref
+
+
+def test_a_paragraph_that_covers_the_question_comes_before_its_sections_overview(database) -> None:
+    """The A/10 overview covers "how many years ... kept" as well as A/10.1 does: the paragraph stating the period
+    answers first, the overview after it."""
+    with database.sessions() as session:
+        found = search(session=session, question="for how many years are a ship's security records kept?")
+        about = search(session=session, question="tell me about A/10")
+    assert [h.entry.ref for h in found.hits][:2] == ["ISPS Code A/10.1", "ISPS Code A/10"]
+    assert about.best is not None and about.best.ref == "ISPS Code A/10"  # naming the section still gets it
 
 
 @pytest.mark.parametrize(
