@@ -273,6 +273,8 @@ FILLER = frozenset(
         "define defined definition definitions defn defns "
         "thinks believes believe saying claims claiming insists insisting true correct accurate exact typical roughly "
         "yesterday "
+        # "security-wise", "time-wise": about what it is attached to, which is read on its own
+        "wise "
         # asking leave, not what is asked about: "is that permitted?", "is he entitled to?"
         "allowed permitted permissible entitled acceptable ok okay legit "
         "thinking considering"
@@ -1510,6 +1512,16 @@ def question_sides(question: Question) -> frozenset[str]:
     return sides(s for w in question.words for s in (w.stem, *w.spelled, *w.alternatives))
 
 
+#: ... and an entry whose title is about the side the question names gains this much ("what must the ship do under
+#: COE?" is settled by what a vessel must do, not by what Conditions of Entry are).
+SAME_SIDE_BONUS = 0.1
+
+
+def same_side(entry: Indexed, asked: frozenset[str]) -> bool:
+    """Whether an entry's title is about the one side of the Code the question names."""
+    return len(asked) == 1 and entry.sided == asked
+
+
 def other_side_only(entry: Indexed, asked: frozenset[str]) -> bool:
     """Whether an entry's title is about the side of the Code the question does not name, when it names one only."""
     return len(asked) == 1 and bool(entry.sided) and not (entry.sided & asked)
@@ -1647,6 +1659,7 @@ def search(
         - (DOMESTIC_PENALTY if index.entries[i].domestic and not asks_about_us(question) else 0.0)
         - OTHER_PART_PENALTY * other_part_only(index.entries[i], parts)
         - OTHER_SIDE_PENALTY * other_side_only(index.entries[i], side)
+        + SAME_SIDE_BONUS * same_side(index.entries[i], side)
         for i, v in base.items()
     }
     best_base = max(base.values(), default=0.0)

@@ -895,6 +895,21 @@ def test_everyday_words_find_the_words_the_texts_use(database, question: str, re
     assert found.best is not None and found.best.ref == ref, [h.entry.ref for h in found.hits]
 
 
+def test_a_word_with_wise_attached_is_read_as_the_word(database) -> None:
+    with database.sessions() as session:
+        found = search(session=session, question="records-wise, how long does a ship keep them?")
+    assert "wise" not in found.terms  # "records-wise": about records, and "wise" is no word of the question's subject
+    assert found.confident and found.best is not None and found.best.ref == "ISPS Code A/10.1"
+
+
+def test_an_entry_about_the_side_the_question_names_comes_first(database) -> None:
+    """A question about the ship's side only prefers the entry whose title is about the ship: what a vessel must do
+    under Conditions of Entry, rather than what Conditions of Entry are."""
+    with database.sessions() as session:
+        found = search(session=session, question="COE obligations for the ship itself?")
+    assert found.hits[0].entry.ref == "Port Security Advisory (paragraph C)", [h.entry.ref for h in found.hits]
+
+
 def test_a_ship_running_out_of_a_port_is_not_an_expiring_certificate(database) -> None:
     with database.sessions() as session:
         found = search(session=session, question="600 GT cargo ship running out of Honiara on international trips")
