@@ -462,7 +462,9 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "crew change",
         ),
         (r"\b(?:swap|swaps|swapped|swapping)(?: out)?\b", "change"),
-        (r"\bcoast ?guard\b", "uscg"),
+        # "the Coast Guard" is ours; "Korea's coast guard", "the Philippine coast guard" are a partner's authority
+        (r"(?:^|(?<=\bthe )|(?<=\bour )|(?<=\bus )|(?<=\bu s )|(?<=\bunited states ))coast ?guard\b", "uscg"),
+        (r"\bcoast ?guard\b", "authority"),
         (r"\b(?:e\.g|i\.e|eg|ie|etc)\b\.?", " "),  # "e.g." is no word of the question
         (r"\bdefs? of\b", "definition of"),  # chat shorthand: "def of a DoS?"
         # who asked is the occasion, not the question: "partner DA asked whether a contractor could ..."
@@ -1584,6 +1586,8 @@ def answers_well(question: Question, entry: Indexed, index: KnowledgeIndex) -> b
 #: "alongside in Malabo"), the case asked about rather than the rule. At the start of a sentence, where every word is
 #: capitalised, only one rarer than this in English is read so ("Busan raises the port to level 2", not "Container").
 NAME_AT_START_BELOW = 3.5
+#: "a Liberian-flag ship", "Panamanian-flagged", "Samoa-registered": a nation joined to what it says of the ship.
+FLAG_OF = re.compile(r"(?:flag|flagged|registered|owned|based|operated|crewed)\b", re.IGNORECASE)
 SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|\s[-–—]+\s)$")
 
 
@@ -1593,7 +1597,8 @@ def proper_names(question: str, index: KnowledgeIndex) -> frozenset[str]:
     found: set[str] = set()
     for match in re.finditer(r"[A-Za-z][a-z]+", question):
         typed = match.group(0)
-        if not typed[0].isupper() or (match.end() < len(question) and question[match.end()] in "-/"):
+        joined = match.end() < len(question) and question[match.end()] in "-/"
+        if not typed[0].isupper() or (joined and not FLAG_OF.match(question, match.end() + 1)):
             continue
         word = fold(typed)
         if index.knows(word) or word in STOP_WORDS:

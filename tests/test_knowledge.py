@@ -834,6 +834,10 @@ def test_a_port_or_city_named_is_the_case_asked_about_not_what_the_question_is_a
         assert knowledge.proper_names("Kaohsiung raises the port to level 2", index) == {"kaohsiung"}
         assert knowledge.proper_names("a PSC officer in Busan. Container ships too", index) == {"busan"}
         assert knowledge.proper_names("What does MARPOL say about garbage?", index) == frozenset()
+        # a nation joined to what it says of the ship is the case too
+        assert knowledge.proper_names("an alert from a Liberian-flag ship", index) == {"liberian"}
+        owned = knowledge.proper_names("a Panamanian-flagged bulker, Hong Kong-owned", index)
+        assert owned == {"panamanian", "hong", "kong"}
 
 
 @pytest.mark.parametrize(
@@ -893,6 +897,13 @@ def test_everyday_words_find_the_words_the_texts_use(database, question: str, re
     with database.sessions() as session:
         found = search(session=session, question=question)
     assert found.best is not None and found.best.ref == ref, [h.entry.ref for h in found.hits]
+
+
+def test_a_partners_coast_guard_is_not_the_us_coast_guard(database) -> None:
+    with database.sessions() as session:
+        theirs = search(session=session, question="Korea's coast guard gets an SSAS alert from a ship. What now?")
+        ours = search(session=session, question="can the Coast Guard find a port ineffective without a visit?")
+    assert "uscg" not in theirs.terms and "uscg" in ours.terms
 
 
 def test_a_word_with_wise_attached_is_read_as_the_word(database) -> None:
