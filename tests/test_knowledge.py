@@ -376,6 +376,10 @@ def test_ask_without_a_question_says_what_to_type(database) -> None:
         ("is the coast guard allowed to use another country's assessment of Fiji's ports?", KNOWLEDGE, "FJ"),
         ("little 80gt passenger boat doing a daily run across the border, is it too small for isps?", KNOWLEDGE, None),
         ("what is PNG's status?", NATION_STATUS, "PG"),
+        # what a ship should have done there, whether a nation needs assessing: the rule; when it is due: its record
+        ("tanker called at Cuba two ports back. what should she have been doing in port?", KNOWLEDGE, "CU"),
+        ("does North Korea even need to be assessed before its ports count as ineffective?", KNOWLEDGE, "KP"),
+        ("when should Fiji next be assessed?", NATION_STATUS, "FJ"),
         # who holds a post at a place: data we don't hold; what a post is: knowledge
         ("who is the PFSO in Suva?", POST_HOLDER, None),
         ("who's the Fiji DA?", POST_HOLDER, "FJ"),
