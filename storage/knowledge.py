@@ -429,6 +429,17 @@ PURPOSE = re.compile(
     r"|^\s*(?:re|fwd?)\s*:\s*"  # a question pasted from an e-mail subject: "RE: is Tonga under COE?"
 )
 
+#: Languages a plan or record may be written in, in the partner region and beyond: "the SSP is only in Korean" asks
+#: about the plan's language (A/9.4), whichever language it names.
+LANGUAGES = (
+    *(  # noqa: SIM905 (words are easier to read as text)
+        "english french spanish portuguese chinese mandarin cantonese japanese korean vietnamese thai khmer lao "
+        "burmese malay indonesian bahasa tagalog filipino tetum hindi tamil bengali sinhala dhivehi urdu arabic farsi "
+        "russian greek turkish bislama samoan tongan fijian"
+    ).split(),
+    "tok pisin",
+)
+
 #: Everyday phrases read as the words the texts use ("back to back" -> "consecutive"), before the words are taken.
 EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern), replacement)
@@ -436,6 +447,8 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (PURPOSE.pattern, " "),  # first: "for my brief to the DA - who approves the PFSP?"
         (r"\b(?:(?:can|could|would) you )?(?:please )?tell me\b", " "),  # "tell me about": a way of asking
         (r"\bback[ -]to[ -]back\b", "consecutive"),
+        # "the SSP is only in Korean": a plan's or record's language, whichever it is
+        (rf"\b(?:in|into|to) (?:{'|'.join(LANGUAGES)})\b", "in a language"),
         (r"\b(?:has|have|must|needs?) to be in place\b|\bmust be in place\b", "conditions"),
         (
             r"\b(?:switch|switches|switched|switching|turn|turns|turned|turning|set|sets|setting)"

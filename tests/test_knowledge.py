@@ -910,6 +910,19 @@ def test_a_partners_coast_guard_is_not_the_us_coast_guard(database) -> None:
     assert "uscg" not in theirs.terms and "uscg" in ours.terms
 
 
+@pytest.mark.parametrize(
+    ("question", "ref"),
+    [
+        ("the ship's plan exists only in Vietnamese, acceptable?", "ISPS Code A/9.4"),
+        ("our ship's security records are kept in Tagalog - problem?", "ISPS Code A/10.2"),
+    ],
+)
+def test_a_language_named_asks_about_the_language_rule(database, question: str, ref: str) -> None:
+    with database.sessions() as session:
+        found = search(session=session, question=question)
+    assert found.confident and found.best is not None and found.best.ref == ref, [h.entry.ref for h in found.hits]
+
+
 def test_a_word_with_wise_attached_is_read_as_the_word(database) -> None:
     with database.sessions() as session:
         found = search(session=session, question="records-wise, how long does a ship keep them?")
