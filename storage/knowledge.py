@@ -1558,6 +1558,19 @@ def defines(question: Question, entry: Indexed) -> bool:
     )
 
 
+DEFINITION_ASIDE = 0.2
+
+
+def defined_only(question: Question, entry: Indexed) -> bool:
+    """Whether a definition is offered for a question that is not asking what a term means and says more than its
+    term: "what must a ship do at level 1?" is settled by the duties at level 1, not by what level 1 is."""
+    return (
+        entry.kind == "definition"
+        and question.kind != "definition"
+        and sum(not w.found_in(entry.titled) for w in question.words if not w.case) >= 2
+    )
+
+
 def contains(sequence: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
     size = len(phrase)
     return any(sequence[i : i + size] == phrase for i in range(len(sequence) - size + 1))
@@ -1674,6 +1687,7 @@ def search(
         i: v
         - breadth_penalty(index.entries[i], named, i in broader)
         + DEFINES_BONUS * defines(asked, index.entries[i])
+        - DEFINITION_ASIDE * defined_only(asked, index.entries[i])
         - (DOMESTIC_PENALTY if index.entries[i].domestic and not asks_about_us(question) else 0.0)
         - OTHER_PART_PENALTY * other_part_only(index.entries[i], parts)
         - OTHER_SIDE_PENALTY * other_side_only(index.entries[i], side)

@@ -923,6 +923,16 @@ def test_a_language_named_asks_about_the_language_rule(database, question: str, 
     assert found.confident and found.best is not None and found.best.ref == ref, [h.entry.ref for h in found.hits]
 
 
+def test_what_must_be_done_at_a_level_is_answered_by_the_duties_not_the_definition(database) -> None:
+    """A definition answers "what is level 1?"; a question saying more than the term ("the minimum a terminal must
+    do at level 1") is settled by the duties at that level (A/14.2)."""
+    with database.sessions() as session:
+        duties = search(session=session, question="minimum a terminal must do at level 1")
+        meaning = search(session=session, question="what is security level 1?")
+    assert duties.best is not None and duties.best.ref == "ISPS Code A/14.2", [h.entry.ref for h in duties.hits]
+    assert meaning.best is not None and meaning.best.ref == "ISPS Code A/2.1.9"
+
+
 def test_a_word_with_wise_attached_is_read_as_the_word(database) -> None:
     with database.sessions() as session:
         found = search(session=session, question="records-wise, how long does a ship keep them?")
