@@ -899,6 +899,8 @@ KIND_PREFERENCE: dict[str, frozenset[str]] = {
     "yes/no": frozenset({"duty", "exception", "scope", "threshold", "period"}),
     "definition": frozenset({"definition"}),
 }
+#: Telling someone: "who does the ship have to notify?" is answered by the duty to notify, which names whom.
+TELLS = re.compile(r"\b(?:notif(?:y|ies|ied)|tell|tells|told|inform|informs|informed|report|reports|alert)\b")
 #: Words that only say which kind of fact is asked ("how long", "how often"): read as the kind, not searched.
 QUESTION_FORM = re.compile(r"\bhow (?:long|often|soon|frequently|quickly|many|much)\b")
 #: An entry states a number or a period: it can answer "how long" and "how many" questions.
@@ -1680,6 +1682,8 @@ def search(
             + MEANING_WEIGHT * float(meant[i])
         )
     preferred = KIND_PREFERENCE.get(asked.kind or "", frozenset())
+    if asked.kind == "who" and TELLS.search(fold(question)):
+        preferred |= {"duty"}  # "who must the ship notify?": the duty to notify names whom
     named = frozenset(asked.sequence)
     broader = narrower_covering_more(order, index, covered)
     side = question_sides(asked)

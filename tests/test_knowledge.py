@@ -933,6 +933,15 @@ def test_what_must_be_done_at_a_level_is_answered_by_the_duties_not_the_definiti
     assert meaning.best is not None and meaning.best.ref == "ISPS Code A/2.1.9"
 
 
+def test_whom_to_tell_is_answered_by_the_duty_to_tell(database) -> None:
+    """ "Who must the master tell?" asks whom a duty to notify names (A/7.7), not who sets the level (XI-2/3.1)."""
+    with database.sessions() as session:
+        found = search(
+            session=session, question="flag put our tanker at level 3, port in Lae is at 1 - who must the master tell?"
+        )
+    assert found.best is not None and found.best.ref == "ISPS Code A/7.7", [h.entry.ref for h in found.hits]
+
+
 def test_a_word_with_wise_attached_is_read_as_the_word(database) -> None:
     with database.sessions() as session:
         found = search(session=session, question="records-wise, how long does a ship keep them?")
