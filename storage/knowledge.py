@@ -447,6 +447,8 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (PURPOSE.pattern, " "),  # first: "for my brief to the DA - who approves the PFSP?"
         (r"\b(?:(?:can|could|would) you )?(?:please )?tell me\b", " "),  # "tell me about": a way of asking
         (r"\bback[ -]to[ -]back\b", "consecutive"),
+        # "a second interim ISSC", "a fresh interim cert": one interim certificate after another (A/19.4.5)
+        (r"\b(?:second|another|fresh|repeat(?:ed)?|subsequent|follow[- ]on|2nd) interims?\b", "consecutive interim"),
         # "the SSP is only in Korean": a plan's or record's language, whichever it is
         (rf"\b(?:in|into|to) (?:{'|'.join(LANGUAGES)})\b", "in a language"),
         (r"\b(?:has|have|must|needs?) to be in place\b|\bmust be in place\b", "conditions"),
@@ -1550,11 +1552,12 @@ DEFINES_BONUS = 0.3
 
 
 def defines(question: Question, entry: Indexed) -> bool:
-    """Whether the entry is the definition of what a "what is ..." question names: a definition whose title or keys
-    hold every meaningful word of the question."""
+    """Whether the entry is the definition of what a "what is ..." question names: a definition, or the overview of
+    a section (there is no definition of an interim ISSC; A/19.4 says what it is), whose title or keys hold every
+    meaningful word of the question."""
     return (
         question.kind == "definition"
-        and entry.kind == "definition"
+        and entry.kind in ("definition", "overview")
         and bool(question.words)
         and all(w.found_in(entry.titled) for w in question.words)
     )

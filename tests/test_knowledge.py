@@ -942,6 +942,18 @@ def test_whom_to_tell_is_answered_by_the_duty_to_tell(database) -> None:
     assert found.best is not None and found.best.ref == "ISPS Code A/7.7", [h.entry.ref for h in found.hits]
 
 
+def test_a_second_interim_certificate_is_a_consecutive_one(database) -> None:
+    with database.sessions() as session:
+        second = search(
+            session=session,
+            question="after the first interim certificate expires, can the flag give the ship a second interim?",
+        )
+        meaning = search(session=session, question="what's an interim ISSC?")
+    assert second.best is not None and second.best.ref == "ISPS Code A/19.4.5", [h.entry.ref for h in second.hits]
+    # no entry defines an interim ISSC: the section that sets it out says what it is, not its validity rule
+    assert meaning.best is not None and meaning.best.ref == "ISPS Code A/19.4", [h.entry.ref for h in meaning.hits]
+
+
 def test_a_word_with_wise_attached_is_read_as_the_word(database) -> None:
     with database.sessions() as session:
         found = search(session=session, question="records-wise, how long does a ship keep them?")
