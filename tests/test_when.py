@@ -51,6 +51,8 @@ WHEN_OK = [
     # --- Tokyo, now Tue 1 Dec 2026 10:00 JST (01:00Z)
     ("tomorrow", NOW_TOKYO, TOKYO, utc(2026, 12, 2, 0, 0)),
     ("tomorrow 09:00", NOW_TOKYO, TOKYO, utc(2026, 12, 2, 0, 0)),
+    ("tmrw 09:00", NOW_TOKYO, TOKYO, utc(2026, 12, 2, 0, 0)),  # chat shorthand, read back in the reply
+    ("nxt tuesday 9am", NOW_TOKYO, TOKYO, utc(2026, 12, 8, 0, 0)),
     ("Tomorrow 9:00", NOW_TOKYO, TOKYO, utc(2026, 12, 2, 0, 0)),
     ("tomorrow at 9am", NOW_TOKYO, TOKYO, utc(2026, 12, 2, 0, 0)),
     ("tomorrow 9 am", NOW_TOKYO, TOKYO, utc(2026, 12, 2, 0, 0)),

@@ -53,6 +53,11 @@ YEAR_RE = re.compile(r"20\d\d")
 DAY_SPAN_RE = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?[-–—](\d{1,2})(?:st|nd|rd|th)?,?")
 
 
+#: Chat shorthand for the words of a date, read as the word ("nxt tuesday", "tmrw 09:00"); the reply reads the date
+#: back, so a wrong guess shows at once.
+SHORTHAND = {"nxt": "next", "tmrw": "tomorrow", "tmw": "tomorrow", "tmr": "tomorrow", "2moro": "tomorrow"}
+
+
 def tokenize(text: str) -> list[str]:
     """Lower-case words with punctuation, "9 am", ISO "T" and "12JAN2027" normalised."""
     s = text.strip().lower()
@@ -72,7 +77,7 @@ def tokenize(text: str) -> list[str]:
         if m and NAMES.month(m[2]):
             out += [g for g in m.groups() if g]
             continue
-        out.append(tok)
+        out.append(SHORTHAND.get(tok, tok))
     joined: list[str] = []
     for tok in out:
         if tok in ("am", "pm") and joined and re.fullmatch(r"\d{1,2}(:\d{2})?", joined[-1]):
