@@ -25,6 +25,7 @@ from bot.runtime import Database, slack_client
 from bot.settings import Settings
 from bot.slack_standin import ApiCall, ResponsePost, SlackStandIn, sign
 from bot.views import PlainStyle
+from commands.when import WhenError, parse_date
 from storage.officers import remember_officer
 
 EXPORTS = Path("exports")  # where files the bot uploads are written
@@ -93,15 +94,20 @@ def render(
     return "\n".join(lines)
 
 
-def is_date(typed: str) -> bool:
-    """A real day written YYYY-MM-DD, as Slack's date picker sends one ("2027-02-30" is none)."""
+def date_refusal(typed: str) -> str | None:
+    """Why a typed date is not one Slack's date picker could send (a real day, YYYY-MM-DD), or None: "2027-02-30"
+    is told that February 2027 has 28 days, as the commands tell it."""
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", typed):
-        return False
+        return "Type the date as YYYY-MM-DD, e.g. 2027-01-12."
     try:
         dt.date.fromisoformat(typed)
     except ValueError:
-        return False
-    return True
+        try:
+            parse_date(typed, today=dt.date.today())
+        except WhenError as error:
+            return str(error)
+        return "Type a real day as YYYY-MM-DD, e.g. 2027-01-12."
+    return None
 
 
 class AfterAck(ThreadPoolExecutor):
@@ -456,8 +462,9 @@ class Console:
                 continue
             if not typed:
                 return {"type": kind, key: default}
-            if kind == "datepicker" and not is_date(typed):  # Slack's calendar offers real days only
-                self._print("  Type the date as YYYY-MM-DD, e.g. 2027-01-12.")
+            refused = date_refusal(typed) if kind == "datepicker" else None
+            if refused is not None:  # Slack's calendar offers real days only
+                self._print(f"  {refused}")
                 continue
             if kind == "timepicker" and not re.fullmatch(r"\d{1,2}:\d{2}", typed):
                 self._print("  Type the time as HH:MM, e.g. 09:00.")

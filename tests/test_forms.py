@@ -483,6 +483,7 @@ def test_the_console_asks_for_each_field_and_submits_the_form_as_slack_would(tmp
         [
             "visit",  # the form opens
             "fjii",  # the nation menu types ahead: Fiji
+            f"{year}-04-31",  # no such day: told why, asked again (Slack's calendar offers real days only)
             f"{year}-01-12",  # starts
             f"{year}-01-10",  # ends: before the start, refused beside the field and asked again
             "3",  # kind: capacity building
@@ -494,6 +495,7 @@ def test_the_console_asks_for_each_field_and_submits_the_form_as_slack_would(tmp
     )
     assert "[form: Plan a visit]" in out
     assert "→ Fiji (FJ)" in out
+    assert f"“{year}-04-31” isn't a real date: April {year} has 30 days." in out
     assert "3. Capacity building" in out and "Choose a number [Country visit]" in out
     assert f"⚠️ Ends (the start day if empty): The end (10 Jan {year}) is before the start (12 Jan {year})." in out
     start, end = dt.date(year, 1, 12), dt.date(year, 1, 16)
