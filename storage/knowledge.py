@@ -944,7 +944,7 @@ def question_kind(question: str) -> str | None:
 #: The base states rules and a few facts as of a date; only a dated entry can answer such a question.
 LIVE = re.compile(
     r"\b(?:right now|today|tonight|currently|at the moment|at present|presently|these days|nowadays|as of now|"
-    r"this (?:week|month|year)|so far this)\b"
+    r"this (?:week|month|year)|so far this)\b(?!'s)"  # "asked in today's meeting" is the occasion, not the question
 )
 
 

@@ -729,6 +729,13 @@ def test_how_things_stand_right_now_is_not_answered_from_a_rule(database, questi
     assert "not how things stand right now" in reply.text
 
 
+def test_the_day_the_question_came_up_is_its_occasion_not_a_question_of_now(database) -> None:
+    with database.sessions() as session:
+        found = search(session=session, question="who approves the PFSP? Tonga's PFSO asked at today's workshop")
+    assert not found.live and found.confident, [h.entry.ref for h in found.hits]
+    assert found.best is not None and found.best.ref == "ISPS Code A/16.2"
+
+
 def test_a_dated_fact_still_answers_how_things_stand_now(database) -> None:
     with database.sessions() as session:
         found = search(session=session, question="which countries are listed under conditions of entry at the moment?")
