@@ -286,6 +286,11 @@ FILLER = frozenset(
 #: word with two meanings in the field (drill / exercise, fine, cost) is not listed.
 EVERYDAY_TERMS: dict[str, tuple[str, ...]] = {
     "vessel": ("ship",),
+    "registry": ("flag",),  # "joins the Vanuatu registry": takes its flag
+    "register": ("flag",),
+    "reflagged": ("flag", "transfer"),
+    "reflagging": ("flag", "transfer"),
+    "reflag": ("flag", "transfer"),
     "vessels": ("ships",),
     "ship": ("vessel",),
     "ships": ("vessels",),

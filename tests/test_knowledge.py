@@ -961,6 +961,15 @@ def test_a_second_interim_certificate_is_a_consecutive_one(database) -> None:
     assert meaning.best is not None and meaning.best.ref == "ISPS Code A/19.4", [h.entry.ref for h in meaning.hits]
 
 
+def test_a_registry_is_a_flag(database) -> None:
+    with database.sessions() as session:
+        found = search(
+            session=session, question="a ship leaves a non-SOLAS registry for the Fiji register: interim ISSC possible?"
+        )
+    assert found.confident and found.best is not None, [h.entry.ref for h in found.hits]
+    assert found.best.ref == "ISPS Code A/19.4.1.3"
+
+
 def test_a_word_with_wise_attached_is_read_as_the_word(database) -> None:
     with database.sessions() as session:
         found = search(session=session, question="records-wise, how long does a ship keep them?")
