@@ -980,7 +980,8 @@ def spelled_stems(text: str) -> tuple[str, ...]:
 def entry_fields(entry: KnowledgeEntry) -> dict[str, list[str]]:
     """An entry's index terms, field by field."""
     keys = " ".join([entry.ref, *entry.keys])
-    within = [a for w in words(keys) if "_" in w for a in section_ancestors(w)]
+    cited = words(keys)
+    within = [a for w in cited if "_" in w for a in section_ancestors(w)]
     return {
         "title": analyse(entry.title),
         "synonyms": analyse(" ; ".join(entry.synonyms)),
@@ -988,7 +989,7 @@ def entry_fields(entry: KnowledgeEntry) -> dict[str, list[str]]:
         "keys": analyse(keys),
         "within": within,
         "answer": analyse(entry.answer),
-        "tags": analyse(" ; ".join([*entry.tags, entry.source, *part_described(words(keys))])),
+        "tags": analyse(" ; ".join([*entry.tags, entry.source, *part_described(cited)])),
     }
 
 
@@ -1492,8 +1493,8 @@ PART_NAMED = re.compile(r"\b(?:part|pt\.?)[ -]?([ab])\b")
 #: Part A is the Code's mandatory part and Part B its guidance (SOLAS XI-2/1.1.12): "under the mandatory part",
 #: "what does the guidance recommend" name a Part without its letter.
 PART_DESCRIBED = (
-    ("a", re.compile(r"\b(?:mandatory|binding|compulsory|obligatory)\b")),
-    ("b", re.compile(r"\b(?:guidance|guidelines?|recommend(?:s|ed|ation|ations)?|advisory|non mandatory)\b")),
+    ("a", re.compile(r"\b(?<!non[ -])(?:mandatory|binding|compulsory|obligatory)\b")),
+    ("b", re.compile(r"\b(?:guidance|guidelines?|recommend(?:s|ed|ation|ations)?|advisory|non[ -]mandatory)\b")),
 )
 
 
@@ -1568,6 +1569,7 @@ def defines(question: Question, entry: Indexed) -> bool:
     )
 
 
+#: What a definition loses when the question asks more than what its term means (see :func:`defined_only`).
 DEFINITION_ASIDE = 0.2
 
 
@@ -1690,17 +1692,19 @@ def search(
             + MEANING_WEIGHT * float(meant[i])
         )
     preferred = KIND_PREFERENCE.get(asked.kind or "", frozenset())
-    if asked.kind == "who" and TELLS.search(fold(question)):
+    folded = fold(question)
+    if asked.kind == "who" and TELLS.search(folded):
         preferred |= {"duty"}  # "who must the ship notify?": the duty to notify names whom
     named = frozenset(asked.sequence)
     broader = narrower_covering_more(order, index, covered)
     side = question_sides(asked)
+    domestic_aside = 0.0 if asks_about_us(question) else DOMESTIC_PENALTY  # read once, not once per candidate
     base = {
         i: v
         - breadth_penalty(index.entries[i], named, i in broader)
         + DEFINES_BONUS * defines(asked, index.entries[i])
         - DEFINITION_ASIDE * defined_only(asked, index.entries[i])
-        - (DOMESTIC_PENALTY if index.entries[i].domestic and not asks_about_us(question) else 0.0)
+        - domestic_aside * index.entries[i].domestic
         - OTHER_PART_PENALTY * other_part_only(index.entries[i], parts)
         - OTHER_SIDE_PENALTY * other_side_only(index.entries[i], side)
         + SAME_SIDE_BONUS * same_side(index.entries[i], side)
@@ -1724,7 +1728,7 @@ def search(
     entries = get_entries(session=session, ids=chosen)
     hits = [Hit(e, final[ranked[chosen.index(e.id)]]) for e in entries]
     if len(hits) < limit:
-        shown = " ".join(w.typed for w in asked.words) or fold(question)[:200]
+        shown = " ".join(w.typed for w in asked.words) or folded[:200]
         hits += nearest_by_title(session, index, shown, exclude={h.entry.id for h in hits}, limit=limit - len(hits))
     return Search(
         question, asked.terms, tuple(hits), confident, asked.corrections, asked.kind, asked.considered, asked.live
