@@ -326,8 +326,8 @@ EVERYDAY_TERMS: dict[str, tuple[str, ...]] = {
     "detaining": ("detention",),
     "expel": ("expulsion",),
     "expelled": ("expulsion",),
-    "refuse": ("deny",),
-    "deny": ("refuse",),
+    "refuse": ("deny", "denial", "refusal"),
+    "deny": ("refuse", "denial", "refusal"),
     "tell": ("inform", "notify"),
     "told": ("informed", "notified"),
     "inform": ("notify",),
@@ -470,7 +470,7 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\bhand(?:s|ed|ing)?\b(?=(?: \w+){0,6} to\b)", "delegate"),  # "hand the job of X to an RSO"
         (r"\bkicks? in\b", "take effect"),
         (r"\b(?:run|runs|running|ran) out\b(?! of)", "expires"),  # not "runs out of Honiara": sails from there
-        (r"\b(?:turn|turns|turned) away\b", "deny entry"),
+        (r"\b(?:turn|turns|turned|turning)(?: (?:a|an|the|that|this|her|it|them)?\s?\w+)? away\b", "deny entry"),
         (r"\b(?:kick|kicks|kicked|kicking|throw|throws|thrown|throwing)(?: \w+)? out\b", "expel"),
         (r"\bsell(?:s|ing)? tickets\b|\bfare[- ]paying\b|\bpaying passengers\b", "commercial"),
         (r"\bfold(?:s|ed|ing)? (?:in|into)\b|\bmerged? (?:with|into)\b", "combined"),
@@ -841,6 +841,7 @@ QUESTION_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(
             r"^(?:when|in (?:what|which) (?:cases|situations|circumstances)|under what (?:conditions|circumstances))\b"
             r".*\b(?:required|needed|necessary|mandatory|compulsory|apply|applies|allowed|permitted|issued|requested)\b"
+            r"|^when (?:can|could|may|might)\b"  # "when can a port State expel a ship?": in what circumstances
         ),
     ),
     (
@@ -856,7 +857,10 @@ QUESTION_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(
             r"\bhow (?:long|often|soon|frequently|quickly|many (?:days|weeks|months|years|hours|times))\b"
             r"|\b(?:deadline|time limit|how much time|by when|what period|validity period|within what)\b"
-            r"|^when\b(?!.*\b(?:what|who|whom|which|where)\b)"  # "when X is sent, what goes with it?" asks what
+            # "when does it expire?"; not "when X is sent, what goes with it?" (asks what), nor "when the Code says
+            # 'ship', does that cover rigs?" (a condition, then the question)
+            r"|^when(?:'s| (?:is|are|was|were|does|do|did|must|should|shall|can|could|will|would|has|have|had|may|"
+            r"might|needs?)\b)(?!.*\b(?:what|who|whom|which|where)\b)"
             r"|\bat what (?:interval|frequency)\b"
         ),
     ),
@@ -871,7 +875,7 @@ QUESTION_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "who",
         re.compile(
-            r"^(?:and |so )?(?:who|whom|whose)\b(?!['’])|\bby whom\b"  # not "who've never drilled"
+            r"^(?:and |so )?(?:who|whom|whose)\b(?!['’](?:ve|d|ll)\b)|\bby whom\b"  # not "who've never drilled"
             r"|\b(?:which|what) (?:body|bodies|authority|authorities|"
             r"organi[sz]ations?|persons?|people|officers?|officials?|party|parties|governments?)\b"
         ),
