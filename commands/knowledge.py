@@ -533,7 +533,10 @@ def dont_know(search: Search, typed: str, *, asked_by: str | None = None) -> Rep
     (and "Not right?" when asked)."""
     text = f"I don't know: nothing in the knowledge base answers “{echoed(typed, 200)}” well, and I won't guess."
     if search.live:
-        text += " It holds the rules and a few facts as of a date, not how things stand right now."
+        text += (
+            " It holds the rules and a few facts as of a date, not how things stand right now nor figures for a past"
+            " year."
+        )
     parts: list = [Section(text, icon=Icon.UNKNOWN)]
     near = [h for h in search.hits if h.score >= NEAREST_FLOOR]
     if near:

@@ -487,6 +487,12 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\bcoast ?guard\b", "authority"),
         (r"\b(?:e\.g|i\.e|eg|ie|etc)\b\.?", " "),  # "e.g." is no word of the question
         (r"\bdefs? of\b", "definition of"),  # chat shorthand: "def of a DoS?"
+        # what a plan or assessment holds: "what has to be in an SSA?", "what goes into the PFSP?"
+        (
+            r"\bwhat (?:has|have|needs?|must|should|ought) (?:to )?(?:be|go) in(?:to|side)? (?!place\b|with\b)"
+            r"|\bwhat (?:goes|go|belongs?) in(?:to|side)?\b",
+            "contents ",
+        ),
         # who asked is the occasion, not the question: "partner DA asked whether a contractor could ..."
         (
             r"^[^?]{0,80}?\b(?:asked|asks|wants to know|wanted to know|queried)(?: me| us)?\b"
@@ -886,6 +892,9 @@ QUESTION_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(
             r"\bhow (?:to|do|does|is|are|can|should|must|would|will)\b|\bwhat (?:steps|procedure|process|method)\b"
             r"|\b(?:contain|include|consist|cover)s?\b"
+            # what a plan or assessment holds: "what has to be in an SSA?", "what goes into the PFSP?"
+            r"|\bwhat (?:has|have|needs?|must|should|ought) (?:to )?(?:be|go) in(?:to|side)? (?!place\b|with\b)"
+            r"|\bwhat (?:goes|go|belongs?) in(?:to|side)?\b"
         ),
     ),
     (
@@ -954,6 +963,12 @@ def question_kind(question: str) -> str | None:
 LIVE = re.compile(
     r"\b(?:right now|today|tonight|currently|at the moment|at present|presently|these days|nowadays|as of now|"
     r"this (?:week|month|year)|so far this)\b(?!'s)"  # "asked in today's meeting" is the occasion, not the question
+)
+
+#: A figure for a past period ("how many ships were detained last fiscal year?", "what was the detention rate last
+#: year?") is a statistic, not a rule: like a question about now, only a dated entry can answer it.
+PAST_FIGURE = re.compile(
+    r"^(?:how (?:many|much)|what (?:was|were)|which)\b.*\b(?:last|past|previous) (?:fiscal |calendar )?year\b"
 )
 
 
@@ -1211,7 +1226,7 @@ class KnowledgeIndex:
         unique = list(dict.fromkeys(found))
         terms = [t for w in unique for t in (w.stem, *w.spelled, *w.alternatives)]
         terms += [a for w in unique if "_" in w.stem for a in section_ancestors(w.stem)]
-        live = bool(LIVE.search(fold(question)))
+        live = bool(LIVE.search(fold(question)) or PAST_FIGURE.search(fold(question)))
         return Question(tuple(unique), kind, corrections, min(len(seen), MAX_WORDS), tuple(dict.fromkeys(terms)), live)
 
     def meaning(self, question: str) -> np.ndarray:
@@ -1436,6 +1451,10 @@ BM25_WEIGHT, COVER_WEIGHT, NAME_WEIGHT, PHRASE_WEIGHT, KIND_BONUS, KIND_MARGIN =
 #: A whole section in brief answers "tell me about A/19", not a question about one of its rules ("can an interim ISSC
 #: be extended?" is settled by A/19.4.4, not by the A/19.4 overview): it weighs less unless the question names it.
 OVERVIEW_PENALTY = 0.2
+#: A question asking for one kind of fact (who, where, how long, how many) is answered by the paragraph stating it,
+#: not by its section in brief: the overview loses this much more.
+SPECIFIC_ASIDE = 0.2
+SPECIFIC_KINDS = frozenset({"who", "where", "period", "threshold", "yes/no", "precondition", "condition"})
 #: Coverages closer than this are the same (a paragraph must cover more of the question than its section's entry).
 COVERAGE_TIE = 0.01
 
@@ -1500,6 +1519,12 @@ PART_DESCRIBED = (
     ("a", re.compile(r"\b(?<!non[ -])(?:mandatory|binding|compulsory|obligatory)\b")),
     ("b", re.compile(r"\b(?:guidance|guidelines?|recommend(?:s|ed|ation|ations)?|advisory|non[ -]mandatory)\b")),
 )
+
+
+#: A question naming neither Part asks what the rule is: Part B's guidance on the same point comes after Part A's
+#: paragraph when both answer it as well.
+GUIDANCE_ASIDE = 0.05
+RULES_PART = frozenset({"a"})
 
 
 def parts_named(question: str) -> frozenset[str]:
@@ -1706,10 +1731,12 @@ def search(
     base = {
         i: v
         - breadth_penalty(index.entries[i], named, i in broader)
+        - SPECIFIC_ASIDE * (index.entries[i].kind == "overview" and asked.kind in SPECIFIC_KINDS)
         + DEFINES_BONUS * defines(asked, index.entries[i])
         - DEFINITION_ASIDE * defined_only(asked, index.entries[i])
         - domestic_aside * index.entries[i].domestic
         - OTHER_PART_PENALTY * other_part_only(index.entries[i], parts)
+        - GUIDANCE_ASIDE * (not parts and other_part_only(index.entries[i], RULES_PART))
         - OTHER_SIDE_PENALTY * other_side_only(index.entries[i], side)
         + SAME_SIDE_BONUS * same_side(index.entries[i], side)
         for i, v in base.items()

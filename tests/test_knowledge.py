@@ -719,6 +719,9 @@ def test_a_neighbouring_rule_is_not_stretched_into_an_answer(database, question:
         "which RSOs does Vanuatu currently authorise for ISSC audits?",
         "which states are on the state sponsors of terrorism list at the moment?",
         "how many isps compliant port facilities does indonesia have?",  # a nation's own count: how things stand
+        # a figure for a past year is a statistic, not a rule
+        "how many foreign ships did the CG deny entry to last fiscal year?",
+        "what was the ISPS detention rate for Pacific island flags last year?",
     ],
 )
 def test_how_things_stand_right_now_is_not_answered_from_a_rule(database, question: str) -> None:
@@ -800,6 +803,23 @@ def assert_first_answer(database, question: str, ref: str) -> None:
     ],
 )
 def test_a_nation_named_as_the_example_is_the_case_not_the_subject(database, question: str, ref: str) -> None:
+    assert_first_answer(database, question, ref)
+
+
+@pytest.mark.parametrize(
+    ("question", "ref"),
+    [
+        # what a plan or an assessment must hold is the paragraph listing its contents, whatever the plan
+        ("what goes into a PFSP?", "ISPS Code A/16.3"),
+        ("what needs to be in the SSP?", "ISPS Code A/9.4"),
+        ("What has to be in a ship security assessment?", "ISPS Code A/8.4"),
+        # "what has to go in with" is what accompanies it, not what it holds
+        ("what has to go in with an SSP when it's submitted for approval", "ISPS Code A/9.3"),
+        # who, where, how long: the paragraph that says it, not its section in brief
+        ("who approves a facility's security plan?", "ISPS Code A/16.2"),
+    ],
+)
+def test_a_question_for_one_fact_gets_the_paragraph_that_states_it(database, question: str, ref: str) -> None:
     assert_first_answer(database, question, ref)
 
 
