@@ -287,6 +287,11 @@ FILLER = frozenset(
 EVERYDAY_TERMS: dict[str, tuple[str, ...]] = {
     "vessel": ("ship",),
     "registry": ("flag",),  # "joins the Vanuatu registry": takes its flag
+    # a plan or record kept on a device is kept in electronic form (A/9.6, A/10.3)
+    **dict.fromkeys(
+        ("laptop", "laptops", "tablet", "tablets", "pdf", "pdfs", "digital", "digitally", "softcopy", "usb"),
+        ("electronic", "computer"),
+    ),
     "register": ("flag",),
     "reflagged": ("flag", "transfer"),
     "reflagging": ("flag", "transfer"),
@@ -464,6 +469,7 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         ),
         (r"\bre-?flag(?:s|ged|ging)?\b", "change of flag"),
         (r"\bsign(?:s|ed|ing)?[ -]off\b", "approve"),
+        (r"\b(?:check|checks|checked|checking|tick|ticks|ticked|ticking) off\b", "verified"),
         (r"\b(?:hang|hold|hangs|holds|hanging|holding) on ?to\b", "keep"),
         (r"\b(?:hand|hands|handing|farm|farming)(?: it)? (?:off|out|over)\b", "delegate"),
         (r"\boutsourc(?:e|es|ed|ing)\b", "delegate"),

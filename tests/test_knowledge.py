@@ -817,6 +817,9 @@ def test_a_nation_named_as_the_example_is_the_case_not_the_subject(database, que
         ("what has to go in with an SSP when it's submitted for approval", "ISPS Code A/9.3"),
         # who, where, how long: the paragraph that says it, not its section in brief
         ("who approves a facility's security plan?", "ISPS Code A/16.2"),
+        # everyday words for the texts' own: "checked off" is verified, a laptop is electronic form
+        ("what has to be checked off before an interim ISSC can be issued?", "ISPS Code A/19.4.2"),
+        ("can the ship keep its security plan on a laptop?", "ISPS Code A/9.6"),
     ],
 )
 def test_a_question_for_one_fact_gets_the_paragraph_that_states_it(database, question: str, ref: str) -> None:
