@@ -413,6 +413,8 @@ EVERYDAY_TERMS: dict[str, tuple[str, ...]] = {
     "clash": ("conflict",),
     "verify": ("confirm", "verification"),
     "trigger": ("activated",),
+    "push": ("activated",),  # "when the SSAS is pushed", "pressing the alert button"
+    "press": ("activated",),
     "caught": ("apply", "applies"),
     # 46 U.S.C. 701xx gives its duties to "the Secretary" (of Homeland Security), who acts through the Coast Guard
     "uscg": ("secretary",),

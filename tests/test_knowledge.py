@@ -820,6 +820,7 @@ def test_a_nation_named_as_the_example_is_the_case_not_the_subject(database, que
         # everyday words for the texts' own: "checked off" is verified, a laptop is electronic form
         ("what has to be checked off before an interim ISSC can be issued?", "ISPS Code A/19.4.2"),
         ("can the ship keep its security plan on a laptop?", "ISPS Code A/9.6"),
+        ("when the SSAS is pushed does it sound an alarm on board or alert other ships nearby?", "SOLAS XI-2/6.2"),
     ],
 )
 def test_a_question_for_one_fact_gets_the_paragraph_that_states_it(database, question: str, ref: str) -> None:
