@@ -1730,8 +1730,11 @@ def search(
         )
     preferred = KIND_PREFERENCE.get(asked.kind or "", frozenset())
     folded = fold(question)
-    if asked.kind == "who" and TELLS.search(folded):
-        preferred |= {"duty"}  # "who must the ship notify?": the duty to notify names whom
+    told = TELLS.search(folded) if asked.kind == "who" else None
+    if told is not None:
+        # "who must the ship notify?": the duty to notify names whom, and an entry saying who acts does not; "who gets
+        # the alert?" may be either
+        preferred = frozenset({"duty"}) if told.group(0) != "alert" else preferred | {"duty"}
     named = frozenset(asked.sequence)
     broader = narrower_covering_more(order, index, covered)
     side = question_sides(asked)

@@ -821,6 +821,9 @@ def test_a_nation_named_as_the_example_is_the_case_not_the_subject(database, que
         ("what has to be checked off before an interim ISSC can be issued?", "ISPS Code A/19.4.2"),
         ("can the ship keep its security plan on a laptop?", "ISPS Code A/9.6"),
         ("when the SSAS is pushed does it sound an alarm on board or alert other ships nearby?", "SOLAS XI-2/6.2"),
+        # whom to tell is named by the duty to tell, not by who sets the level; who gets an alert may be either
+        ("flag has its ship at level 2 but the port is at 1. who does the ship need to tell?", "ISPS Code A/7.7"),
+        ("who gets the SSAS alert - could it be the company?", "SOLAS XI-2/6.2.1"),
     ],
 )
 def test_a_question_for_one_fact_gets_the_paragraph_that_states_it(database, question: str, ref: str) -> None:
