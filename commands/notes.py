@@ -105,6 +105,8 @@ def check_length(text: str) -> None:
 
 #: A note begun with one of these words asks to search the notes ("note search pfsp", "note find suva").
 SEARCH_VERBS = frozenset({"search", "find"})
+#: "note add fiji ...", "note new tonga ...": the verb says what the command does anyway; the nation follows it.
+ADD_VERBS = frozenset({"add", "new", "write", "save"})
 
 
 def split_nation(inv: Invocation, text: str) -> tuple[Nation, str]:
@@ -118,6 +120,8 @@ def split_nation(inv: Invocation, text: str) -> tuple[Nation, str]:
         if nation is not None:
             return nation, text[tokens[size - 1].end() :].lstrip()
     first = tokens[0].group() if tokens else ""
+    if first.lower() in ADD_VERBS and len(tokens) > 1:  # "note add fiji ..." ("note new zealand" was found above)
+        return split_nation(inv, text[tokens[1].start() :])
     if first.lower() in SEARCH_VERBS and len(tokens) > 1:  # "note search pfsp": the notes searched, not a nation
         raise CommandError(
             f"“note {first}” writes a note; searching the notes is its own command.",

@@ -223,6 +223,16 @@ def test_a_note_needs_a_nation_it_can_name(desk: Workspace) -> None:
     assert stored(desk) == []
 
 
+def test_note_add_is_read_as_note_and_new_zealand_stays_a_nation(desk: Workspace) -> None:
+    answer = desk.command("note add fiji Met the DA about the PFSP review")
+    assert "Saved note" in answer.text and "Fiji" in answer.text
+    answer = desk.command("note new zealand Port visit planned for March")
+    assert "Saved note" in answer.text and "New Zealand" in answer.text
+    answer = desk.command("note add narnia met the DA")
+    assert "“narnia” isn't one I know" in answer.text  # the nation typed is named, not the verb
+    assert [n.text for n in stored(desk)] == ["Met the DA about the PFSP review", "Port visit planned for March"]
+
+
 def test_note_search_is_pointed_to_the_search_and_a_word_is_offered_no_nations(desk: Workspace) -> None:
     answer = desk.command("note search pfsp review")
     assert "/ipslo search pfsp review" in answer.text  # the line to send instead
