@@ -471,6 +471,7 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         ),
         (r"\bre-?flag(?:s|ged|ging)?\b", "change of flag"),
         (r"\bsign(?:s|ed|ing)?[ -]off\b", "approve"),
+        (r"\blin(?:e|es|ed|ing) up\b", "arrange"),  # "who lines up the ship's audits?"
         (r"\b(?:check|checks|checked|checking|tick|ticks|ticked|ticking) off\b", "verified"),
         (r"\b(?:hang|hold|hangs|holds|hanging|holding) on ?to\b", "keep"),
         (r"\b(?:hand|hands|handing|farm|farming)(?: it)? (?:off|out|over)\b", "delegate"),
