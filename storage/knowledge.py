@@ -413,6 +413,8 @@ EVERYDAY_TERMS: dict[str, tuple[str, ...]] = {
     "clash": ("conflict",),
     "verify": ("confirm", "verification"),
     "trigger": ("activated",),
+    "longest": ("maximum",),  # "the longest an interim ISSC can run", "the longest gap between exercises"
+    "heading": ("arriving", "entering"),  # "heading to Honolulu", "the port it's heading into"
     "push": ("activated",),  # "when the SSAS is pushed", "pressing the alert button"
     "press": ("activated",),
     "caught": ("apply", "applies"),
