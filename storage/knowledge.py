@@ -511,6 +511,15 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             " ",
         ),
         (r"\bstill (?:good|ok|okay|fine|in force)\b", "valid"),
+        # "a foreign ship maybe twice a year", "one cruise call a year": now and then, as A/3.2 and XI-2/2.2 say
+        (
+            r"\b(?:one|two|three|four|[1-4]|a (?:few|couple(?: of)?|handful of)) (?:\w+ ){0,3}?"
+            r"(?:ships?|vessels?|calls?|visits?|arrivals?) (?:a|per|each) (?:year|yr)\b"
+            r"|\b(?:ships?|vessels?|calls?|visits?|arrivals?) (?:\w+ ){0,3}?"
+            r"(?:once|twice|(?:[2-4]|two|three|four) times) (?:a|per|each) (?:year|yr)\b"
+            r"|\b(?:rarely|seldom|infrequently|every now and then|now and then|once in a while)\b",
+            "occasionally",
+        ),
         (r"\bmid[- ]?term\b", "intermediate"),
         (
             r"\b(?:not|isn'?t|is not|isnt) (?:a )?part(?:y|ies) to solas\b|\bnon[- ]solas\b",

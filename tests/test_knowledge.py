@@ -831,6 +831,25 @@ def test_a_question_for_one_fact_gets_the_paragraph_that_states_it(database, que
     assert_first_answer(database, question, ref)
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "a little port in the outer islands gets a foreign ship maybe twice a year. is it an ISPS facility?",
+        "domestic ro-ro terminal gets maybe one foreign cruise call a year - does the full code apply?",
+    ],
+)
+def test_a_few_foreign_calls_a_year_is_occasional_use(database, question: str) -> None:
+    with database.sessions() as session:
+        understood = understand(session=session, question=question, today=TODAY.date())
+    assert understood.search is not None and understood.search.best is not None, understood.ranked
+    assert understood.search.best.ref in ("ISPS Code A/3.2", "SOLAS XI-2/2.2")
+    with database.sessions() as session:
+        drills = understand(
+            session=session, question="is once a year enough for port facility exercises?", today=TODAY.date()
+        )
+    assert drills.search is not None and "isps-a-3-2" not in drills.ranked  # a frequency of exercises, not of calls
+
+
 def test_a_question_on_the_ship_side_gets_the_ships_rule_not_the_port_facilitys(database) -> None:
     with database.sessions() as session:
         kept = understand(
