@@ -942,7 +942,10 @@ KIND_PREFERENCE: dict[str, frozenset[str]] = {
 #: Telling someone: "who does the ship have to notify?" is answered by the duty to notify, which names whom.
 TELLS = re.compile(r"\b(?:notif(?:y|ies|ied)|tell|tells|told|inform|informs|informed|report|reports|alert)\b")
 #: Words that only say which kind of fact is asked ("how long", "how often"): read as the kind, not searched.
-QUESTION_FORM = re.compile(r"\bhow (?:long|often|soon|frequently|quickly|many|much)\b")
+QUESTION_FORM = re.compile(
+    r"\bhow (?:long|often|soon|frequently|quickly|many|much)\b"
+    r"|\b(?:under|in) (?:what|which) (?:conditions|circumstances|cases|situations)\b(?! of entry)"
+)
 #: An entry states a number or a period: it can answer "how long" and "how many" questions.
 STATES_A_NUMBER = re.compile(
     r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|once|twice|annual(?:ly)?|yearly|monthly|weekly|"
