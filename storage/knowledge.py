@@ -510,6 +510,8 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"(?= (?:what|whether|if|how|who|when|where|which|why)\b)",
             " ",
         ),
+        # who asked, said after the question: "what are the Code's main goals? DA deputy asked what it's for"
+        (r"(?<=\?)\s+[^?]{0,60}?\b(?:asked|asks|wants to know|wanted to know|queried)\b[^?]*$", " "),
         (r"\bstill (?:good|ok|okay|fine|in force)\b", "valid"),
         # "a foreign ship maybe twice a year", "one cruise call a year": now and then, as A/3.2 and XI-2/2.2 say
         (

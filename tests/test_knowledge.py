@@ -823,6 +823,9 @@ def test_a_nation_named_as_the_example_is_the_case_not_the_subject(database, que
         ("longest an interim ISSC can be valid?", "ISPS Code A/19.4.4"),
         # "under what conditions" says what kind of answer is wanted; it is not a word to find
         ("under what conditions does an interim ISSC get issued?", "ISPS Code A/19.4.1"),
+        # who asked, said after the question, is not part of it
+        ("what are the main goals of the isps code? DA deputy asked what it's 'for'", "ISPS Code A/1.2"),
+        ("what are the lvl 1 things every port facility has to do? partner asked for the list", "ISPS Code A/14.2"),
         ("when the SSAS is pushed does it sound an alarm on board or alert other ships nearby?", "SOLAS XI-2/6.2"),
         # whom to tell is named by the duty to tell, not by who sets the level; who gets an alert may be either
         ("flag has its ship at level 2 but the port is at 1. who does the ship need to tell?", "ISPS Code A/7.7"),
