@@ -908,7 +908,18 @@ QUESTION_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"organi[sz]ations?|persons?|people|officers?|officials?|party|parties|governments?)\b"
         ),
     ),
-    ("where", re.compile(r"\bwhere\b|\b(?:which|what) (?:part|location|place|position)\b")),
+    # a place ("where on the ship is the alert activated?"), not where a text says something ("where's the bit saying
+    # ...", "where does the Code say ...", "which part of the Code")
+    (
+        "where",
+        re.compile(
+            r"\bwhere\b(?!(?:'s| is) (?:the )?(?:bit|part|rule|line|paragraph|section|clause|reg)"
+            r"| (?:does|do|is|in) (?:it|the (?:code|text|law|statute|act|solas|isps|regs?|regulations?|cfr"
+            r"|part [ab]))\b)"
+            r"|\b(?:which|what) (?:location|place|position)\b"
+            r"|\b(?:which|what) part\b(?! (?:[ab]|of (?:the )?(?:code|isps|solas|law|statute|act|cfr|regs?))\b)"
+        ),
+    ),
     (
         "how",
         re.compile(

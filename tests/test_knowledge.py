@@ -1071,6 +1071,9 @@ def test_everyday_phrases_read_as_the_texts_say_them(database) -> None:
         ("when can a port state turn a ship away?", "condition"),
         ("who's responsible for lining up the ship's ISSC audits?", "who"),  # "who's" is "who is"
         ("ship where the crew who've never drilled joined yesterday", "where"),  # "who've" starts no who question
+        # where a text says something is no question about a place
+        ("where does the code say a ship must acknowledge a level change?", None),
+        ("where on the ship can the SSAS be activated?", "where"),
     ],
 )
 def test_a_last_clause_alone_says_what_is_asked(question: str, kind: str | None) -> None:
