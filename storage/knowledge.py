@@ -415,6 +415,7 @@ EVERYDAY_TERMS: dict[str, tuple[str, ...]] = {
     "trigger": ("activated",),
     "longest": ("maximum",),  # "the longest an interim ISSC can run", "the longest gap between exercises"
     "heading": ("arriving", "entering"),  # "heading to Honolulu", "the port it's heading into"
+    "attack": ("incident",),  # an attack is a security incident in the texts' terms (XI-2/1.1.13)
     "push": ("activated",),  # "when the SSAS is pushed", "pressing the alert button"
     "press": ("activated",),
     "caught": ("apply", "applies"),
@@ -508,6 +509,13 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (
             r"^[^?]{0,80}?\b(?:asked|asks|wants to know|wanted to know|queried)(?: me| us)?\b"
             r"(?= (?:what|whether|if|how|who|when|where|which|why)\b)",
+            " ",
+        ),
+        # whose claim is checked, said first: "partner says nothing counts as an incident unless ...", "DA counterpart
+        # thinks level 3 means an attack happened": the claim is the question
+        (
+            r"^(?:[\w'-]+ ){1,3}(?:says|said|claims|claimed|thinks|reckons|insists|insisted|believes|argues|maintains"
+            r"|told me|tells me|tells us|told us)(?: that)?\b",
             " ",
         ),
         # who asked, said after the question: "what are the Code's main goals? DA deputy asked what it's for"

@@ -823,6 +823,8 @@ def test_a_nation_named_as_the_example_is_the_case_not_the_subject(database, que
         ("longest an interim ISSC can be valid?", "ISPS Code A/19.4.4"),
         # "under what conditions" says what kind of answer is wanted; it is not a word to find
         ("under what conditions does an interim ISSC get issued?", "ISPS Code A/19.4.1"),
+        # whose claim is checked, said first, is not part of it either; an attack is a security incident
+        ("DA counterpart thinks lvl 3 means an attack already happened. what does the code say?", "ISPS Code A/2.1.11"),
         # who asked, said after the question, is not part of it
         ("what are the main goals of the isps code? DA deputy asked what it's 'for'", "ISPS Code A/1.2"),
         ("what are the lvl 1 things every port facility has to do? partner asked for the list", "ISPS Code A/14.2"),
