@@ -1499,6 +1499,9 @@ OVERVIEW_PENALTY = 0.2
 #: not by its section in brief: the overview loses this much more.
 SPECIFIC_ASIDE = 0.2
 SPECIFIC_KINDS = frozenset({"who", "where", "period", "threshold", "yes/no", "precondition", "condition"})
+#: A question for a period or a number is answered by an entry of that kind among the first STATING_WITHIN that
+#: score within STATING_MARGIN of the best, when the best states none.
+STATING_WITHIN, STATING_MARGIN = 3, 0.2
 #: Coverages closer than this are the same (a paragraph must cover more of the question than its section's entry).
 COVERAGE_TIE = 0.01
 
@@ -1795,6 +1798,20 @@ def search(
     }
     ranked = sorted(final, key=lambda i: (-final[i], index.entries[i].id))
     confident = bool(ranked) and answers_well(asked, index.entries[ranked[0]], index)
+    if ranked and not confident and asked.kind in ("period", "threshold"):
+        # "how often are drills due?": the first entry that states a number or period answers it, when it scores
+        # nearly as well as one that only explains the subject (the purpose of drills)
+        for i in ranked[1:STATING_WITHIN]:
+            entry = index.entries[i]
+            if (
+                entry.kind in ("period", "threshold")
+                and final[i] >= final[ranked[0]] - STATING_MARGIN
+                and answers_well(asked, entry, index)
+            ):
+                ranked.remove(i)
+                ranked.insert(0, i)
+                confident = True
+                break
     sentence = asked_sentence(question) if ranked and not confident else None
     if sentence is not None:
         # the context around the question ("The PFSO in Honiara says once a year is fine") is not what must be covered

@@ -857,6 +857,17 @@ def test_a_few_foreign_calls_a_year_is_occasional_use(database, question: str) -
     assert drills.search is not None and "isps-a-3-2" not in drills.ranked  # a frequency of exercises, not of calls
 
 
+def test_a_question_for_a_period_is_answered_by_the_entry_stating_one_not_refused(database) -> None:
+    """The purpose of drills scores first on the words, but states no interval: the interval that scores nearly as
+    well answers, rather than "I don't know"."""
+    with database.sessions() as session:
+        understood = understand(
+            session=session, question="how often are shipboard security drills supposed to happen?", today=TODAY.date()
+        )
+    assert understood.search is not None and understood.search.best is not None, understood.ranked
+    assert understood.search.best.ref in ("ISPS Code A/13.4", "ISPS Code B/13.6")
+
+
 def test_a_question_on_the_ship_side_gets_the_ships_rule_not_the_port_facilitys(database) -> None:
     with database.sessions() as session:
         kept = understand(
