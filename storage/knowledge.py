@@ -520,6 +520,12 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         ),
         # who asked, said after the question: "what are the Code's main goals? DA deputy asked what it's for"
         (r"(?<=\?)\s+[^?]{0,60}?\b(?:asked|asks|wants to know|wanted to know|queried)\b[^?]*$", " "),
+        # "called at Nauru three ports ago", "a COE port 4 stops back": one of its last port calls
+        (
+            r"\b(?:one|two|three|four|five|[1-5]) (?:port calls?|ports?|stops?|calls?) (?:ago|back|earlier|before)\b",
+            "in its last port calls",
+        ),
+        (r"\bbound for\b", "arriving in"),  # "now bound for Guam"
         (r"\bstill (?:good|ok|okay|fine|in force)\b", "valid"),
         # "a foreign ship maybe twice a year", "one cruise call a year": now and then, as A/3.2 and XI-2/2.2 say
         (

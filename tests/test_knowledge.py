@@ -868,6 +868,15 @@ def test_a_question_for_a_period_is_answered_by_the_entry_stating_one_not_refuse
     assert understood.search.best.ref in ("ISPS Code A/13.4", "ISPS Code B/13.6")
 
 
+def test_a_port_called_at_a_few_stops_ago_is_one_of_the_last_port_calls(database) -> None:
+    with database.sessions() as session:
+        understood = understand(
+            session=session, question="ship called at Nauru three ports ago - do the COE apply?", today=TODAY.date()
+        )
+    assert understood.search is not None and understood.search.best is not None, understood.ranked
+    assert understood.search.best.id == "coe-last-five-ports"
+
+
 def test_a_question_on_the_ship_side_gets_the_ships_rule_not_the_port_facilitys(database) -> None:
     with database.sessions() as session:
         kept = understand(
