@@ -44,22 +44,23 @@ ABSTAIN_BAR = 0.9
 #: v5 at 64.1% / 86.7% / 17.2%, v6 at 77.5% / 93.3% / 13.4%, v7 at 74.5% / 100% / 14.5%, v8 at 61.4% / 100% /
 #: 22.1%, v9 at 66.7% / 96.7% / 18.1% (74.6% / 96.7% / 10.1% after its round), v10 at 66.4% / 93.3% / 11.7%.
 #: After the sixth round (2026-12-01): v3 75.7%, v4 77.1%, v5 76.0%, v7 85.5%, v8 70.7%, v9 76.8%, v10 72.3% top-1.
-#: v11 was measured once at 82.1% / 93.3% / 7.1%. After the seventh round: v4 77.9%, v10 74.5%, v11 86.4% top-1.
+#: v11 was measured once at 82.1% / 93.3% / 7.1%. After the seventh round: v1 85.8%, v2 92.7%, v4 79.4%, v6 86.6%,
+#: v7 89.0%, v10 75.9%, v11 87.9% top-1.
 #: The floors keep what was gained from coming back.
 FORMER_HELD_OUT = {
-    "v1": (SEEN, 0.75, 0.95, 0.08),
+    "v1": (SEEN, 0.8, 0.95, 0.08),
     # "the fine in the Philippines for a false SSAS alert" is answered with the rule on false alerts since a nation
     # named is the case asked about ("fine" is everyday English and weighs little)
-    "v2": (SEEN_V2, 0.8, 0.92, 0.06),
+    "v2": (SEEN_V2, 0.85, 0.92, 0.06),
     "v3": (SEEN_V3, 0.7, 0.87, 0.16),
     "v4": (SEEN_V4, 0.75, 0.9, 0.2),
     "v5": (SEEN_V5, 0.72, 0.93, 0.2),
-    "v6": (SEEN_V6, 0.78, 0.93, 0.12),
-    "v7": (SEEN_V7, 0.8, 0.96, 0.13),
+    "v6": (SEEN_V6, 0.82, 0.93, 0.12),
+    "v7": (SEEN_V7, 0.85, 0.96, 0.13),
     "v8": (SEEN_V8, 0.66, 0.96, 0.24),
     "v9": (SEEN_V9, 0.74, 0.93, 0.12),
     "v10": (SEEN_V10, 0.72, 0.93, 0.13),
-    "v11": (SEEN_V11, 0.84, 0.9, 0.07),
+    "v11": (SEEN_V11, 0.85, 0.9, 0.07),
 }
 
 
