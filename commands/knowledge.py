@@ -466,6 +466,20 @@ def cite(entry: KnowledgeEntry) -> str:
     return f"Source: {entry.source}{as_of}"
 
 
+#: A button's label is cut to this many characters (Slack allows 75), at a word.
+BUTTON_LABEL_CHARS = 40
+
+
+def button_label(entry: KnowledgeEntry) -> str:
+    """What a button opening an entry says: its section or term ("A/19.4.5"), else its title, cut at a word (never the
+    entry's internal id)."""
+    if entry.keys:
+        return entry.key[:75]
+    if len(entry.title) <= BUTTON_LABEL_CHARS:
+        return entry.title
+    return entry.title[:BUTTON_LABEL_CHARS].rsplit(" ", 1)[0].rstrip(",;:(") + "…"
+
+
 def entry_link(entry: KnowledgeEntry) -> Text:
     return words(Typed(f"/ipslo isps {entry.key}"), f" {entry.title}")
 
@@ -504,7 +518,7 @@ def entry_reply(
     neighbours = store.get_entries(session=inv.session, ids=entry.see_also)
     if neighbours:
         parts.append(Section(words(Strong("See also"), "\n", bullets(entry_link(n) for n in neighbours))))
-    buttons = [Button(n.key[:75], f"{SHOW_ENTRY}:{n.id}", n.id) for n in neighbours[:5]]
+    buttons = [Button(button_label(n), f"{SHOW_ENTRY}:{n.id}", n.id) for n in neighbours[:5]]
     if question is not None:
         buttons.append(not_right_button(question, entry.id, inv.caller.user_id))
     if buttons:

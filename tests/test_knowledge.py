@@ -877,6 +877,17 @@ def test_a_port_called_at_a_few_stops_ago_is_one_of_the_last_port_calls(database
     assert understood.search.best.id == "coe-last-five-ports"
 
 
+def test_see_also_buttons_name_a_section_or_a_title_never_an_internal_id(database) -> None:
+    session, inv = invocation(database)
+    with session:
+        reply = ask(inv, "what goes into an SSP?")
+    labels = [b.label for p in reply.parts if isinstance(p, Buttons) for b in p.buttons]
+    assert labels and labels[-1] == "Not right?"
+    assert "isps-a-9-4-language" not in labels  # an entry without a section key of its own is named by its title
+    assert any(label.startswith("The SSP is in the ship") and label.endswith("…") for label in labels), labels
+    assert all(len(label) <= 75 for label in labels)
+
+
 def test_a_question_on_the_ship_side_gets_the_ships_rule_not_the_port_facilitys(database) -> None:
     with database.sessions() as session:
         kept = understand(
