@@ -107,9 +107,11 @@ WHO_WORDS = re.compile(
     r"list(?: of)? (?:the )?(?:countries|nations)|(?:countries|nations) (?:are )?(?:on|under|with|subject to))\b"
 )
 HISTORY_WORDS = re.compile(r"\b(added|removed|lifted|re added|relisted|delisted|taken off|get off|history|changes?)\b")
+#: "due" for reassessment, not a ship due in port ("due in Honolulu Friday"); "how is Fiji doing", not a ferry "doing
+#: short hops".
 STATUS_WORDS = re.compile(
-    r"\b(assess\w*|reassess\w*|status|stand(?:s|ing)?|due|overdue|last visited|visited|findings?|"
-    r"outcome|found|rated|doing)\b"
+    r"\b(assess\w*|reassess\w*|status|stand(?:s|ing)?|due(?! (?:in|at|into|off|alongside|to arrive|to call)\b)|"
+    r"overdue|last visited|visited|findings?|outcome|found|rated|how(?:'s| is| are)\b.{0,40}\bdoing)\b"
 )
 #: What the law requires or allows, asked with a nation as the example ("could we use Australia's assessment of PNG's
 #: ports instead of our own?", "do we have to assess North Korean ports first?"): the knowledge base answers it when it
@@ -342,8 +344,9 @@ def parse_intent(question: str, *, session, index: NationIndex, today: dt.date) 
     if (STATUS_WORDS.search(text) or coe_question) and not HISTORY_WORDS.search(text) and not home:
         # "when must Samoa be reassessed?" asks for its date, which its record holds
         rule = RULE_WORDS.search(text) and not text.startswith("when ")
-        if rule and store.search(session=session, question=question).confident:
-            # what the law allows, asked with a nation as the example
+        if rule:
+            # what the law allows, asked with a nation as the example: the knowledge base answers, or says it does not
+            # know and offers the nearest rules; a nation's record never says what the law allows
             return Intent(KNOWLEDGE, nation=nation, named=named)
         if nation is not None:
             return Intent(NATION_STATUS, nation=nation, coe_question=coe_question)

@@ -389,6 +389,15 @@ def test_ask_without_a_question_says_what_to_type(database) -> None:
         ("who is the SSO accountable to?", KNOWLEDGE, None),
         ("who is the designated authority under the ISPS Code?", KNOWLEDGE, None),
         ("who is the PFSO in now?", KNOWLEDGE, None),
+        # what the law allows or requires, with a nation as the example: the rule (or "I don't know"), never the
+        # nation's record, even when no entry settles it
+        ("could we just use Australia's assessment of PNG's ports instead of doing our own?", KNOWLEDGE, "AU"),
+        ("could the CG sign an assessment sharing arrangement with Syria?", KNOWLEDGE, "SY"),
+        # a ship due in port and a ferry doing a run are no nation's standing
+        ("bulker with Nauru among her last calls is due in Honolulu Friday. what happens on arrival?", KNOWLEDGE, "NR"),
+        ("Tongan ferry doing short hops, her certificate lapsed last week. any grace?", KNOWLEDGE, None),
+        ("how is Fiji doing?", NATION_STATUS, "FJ"),
+        ("is Samoa due for reassessment?", NATION_STATUS, "WS"),
     ],
 )
 def test_data_and_knowledge_questions_are_told_apart(database, question: str, intent: str, iso2: str | None) -> None:
