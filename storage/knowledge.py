@@ -1487,6 +1487,11 @@ class Search:
 #: How much of the question's meaningful words the best entry must cover before we answer with it (calibrated on the
 #: development question set, tests/data/ask_questions.yaml).
 MIN_COVERAGE = 0.5
+#: A question told in the officer's own scene ("padlocking doors that are escape routes", "its sister company") covers
+#: less of the entry's words: the entry still settles it when it is also the entry nearest in meaning, by at least
+#: this cosine, and covers at least SETTLED_COVERAGE of the question (every other check still holds: another
+#: instrument, how things stand today, a number asked for).
+SETTLED_MEANING, SETTLED_COVERAGE = 0.5, 0.35
 CANDIDATES = 40
 #: Entries closest in meaning (see :func:`embed`) are candidates too, whatever words they share with the question, and
 #: closeness in meaning (cosine, -1 to 1) adds to the score with this weight: words the texts do not use still count
@@ -1682,11 +1687,13 @@ OTHER_INSTRUMENTS = frozenset(
 OWN_WORD_WEIGHT = 1.0
 
 
-def answers_well(question: Question, entry: Indexed, index: KnowledgeIndex) -> bool:
+def answers_well(
+    question: Question, entry: Indexed, index: KnowledgeIndex, *, min_coverage: float = MIN_COVERAGE
+) -> bool:
     """Whether an entry settles the question: it covers enough of it (rare words weighing more), shares more than one
     of its words unless the question has only one or the one is what the entry is about, and (entries with a kind)
     states a number or period when one is asked for."""
-    if not question.words or index.coverage(question, entry.stems) < MIN_COVERAGE:
+    if not question.words or index.coverage(question, entry.stems) < min_coverage:
         return False
     shared = [w for w in question.words if w.found_in(entry.stems)]
     if len(shared) < 2 and len(question.words) > 1 and not shared[0].found_in(entry.names):
@@ -1727,6 +1734,23 @@ def proper_names(question: str, index: KnowledgeIndex) -> frozenset[str]:
             continue
         found.add(word)
     return frozenset(found)
+
+
+#: A word in capitals, not a chapter's number ("XI-2", "VI/5").
+ABBREVIATION = re.compile(r"\b([A-Z]{2,})s?\b(?![-/]\d)")
+
+
+def unknown_abbreviations(question: str, index: KnowledgeIndex, case: frozenset[str] = frozenset()) -> list[str]:
+    """The abbreviations of a question the base never uses nor spells out ("how long is a TWIC card valid?", "what
+    does ICAO require?"), other than the nations named: a subject it holds nothing on, however close the rest of the
+    question comes to one of its rules."""
+    found = []
+    for match in ABBREVIATION.finditer(question):
+        word = fold(match.group(1))
+        if word in ABBREVIATIONS or word in EVERYDAY_TERMS or word in case or index.knows(word):
+            continue
+        found.append(match.group(1))
+    return found
 
 
 SENTENCES = re.compile(r"[^.?!]+[.?!]*")
@@ -1804,6 +1828,13 @@ def search(
     }
     ranked = sorted(final, key=lambda i: (-final[i], index.entries[i].id))
     confident = bool(ranked) and answers_well(asked, index.entries[ranked[0]], index)
+    if (
+        ranked
+        and not confident
+        and meant[ranked[0]] >= max(SETTLED_MEANING, float(meant.max()))
+        and not unknown_abbreviations(question, index, case)
+    ):
+        confident = answers_well(asked, index.entries[ranked[0]], index, min_coverage=SETTLED_COVERAGE)
     if ranked and not confident and asked.kind in ("period", "threshold"):
         # "how often are drills due?": the first entry that states a number or period answers it, when it scores
         # nearly as well as one that only explains the subject (the purpose of drills)

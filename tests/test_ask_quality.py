@@ -60,7 +60,9 @@ FORMER_HELD_OUT = {
     "v7": (SEEN_V7, 0.85, 0.96, 0.13),
     "v8": (SEEN_V8, 0.66, 0.96, 0.24),
     "v9": (SEEN_V9, 0.74, 0.93, 0.12),
-    "v10": (SEEN_V10, 0.72, 0.93, 0.13),
+    # the entry nearest in meaning settles a question told in the officer's scene (SETTLED_MEANING): "an abandon ship /
+    # lifeboat drill" comes that near to the drill after a crew change, so v10 gave up one off-topic question
+    "v10": (SEEN_V10, 0.75, 0.9, 0.1),
     "v11": (SEEN_V11, 0.85, 0.9, 0.07),
     "v12": (SEEN_V12, 0.6, 0.96, 0.2),
 }

@@ -309,6 +309,34 @@ def test_a_question_about_another_instrument_is_not_answered_from_an_entry_that_
     assert reply.text.startswith("I don't know"), reply.text
 
 
+@pytest.mark.parametrize(
+    ("question", "ref"),
+    [
+        (
+            "security measure clashes with safety, like chaining shut the doors that are fire exits. which one wins?",
+            "SOLAS XI-2/8.2",
+        ),
+        ("an RSO hired to review a PFSA its parent company wrote - is that a conflict?", "ISPS Code B/15.2"),
+    ],
+)
+def test_a_question_told_in_the_officers_own_scene_is_answered_by_the_rule_nearest_in_meaning(
+    database, question: str, ref: str
+) -> None:
+    """Half the words are the scene ("chaining shut the doors"), which no rule uses: the entry nearest in meaning that
+    covers the rest still settles it."""
+    with database.sessions() as session:
+        found = search(session=session, question=question)
+    assert found.confident and found.best is not None and found.best.ref == ref, [h.entry.ref for h in found.hits]
+
+
+def test_an_abbreviation_the_base_never_uses_is_a_subject_it_holds_nothing_on(database) -> None:
+    """'valid' and 'how long' come close to the ISSC's validity; a TWIC card is another matter."""
+    session, inv = invocation(database)
+    with session:
+        reply = ask(inv, "how long is a TWIC card valid and how do I renew it?")
+    assert reply.text.startswith("I don't know"), reply.text
+
+
 def test_a_question_tying_another_instrument_to_an_entry_is_answered_by_it(database) -> None:
     with database.sessions() as session:
         found = search(session=session, question="is the ISPS company the same as the ISM company?")
