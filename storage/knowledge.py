@@ -442,6 +442,9 @@ def everyday_terms(word: str) -> tuple[str, ...]:
 PURPOSE = re.compile(
     r"^\s*(?:for|before|ahead of) (?:the|a|an|my|our|his|her|their|this|next|tomorrow'?s?)\b[^:?]{0,80}?(?::\s| - )"
     r"|^\s*(?:re|fwd?)\s*:\s*"  # a question pasted from an e-mail subject: "RE: is Tonga under COE?"
+    # who is asking: "new to FEACT. what does an IPSLO do?", "new guy here at FEACT - ...", "new to the team: ..."
+    r"|^\s*(?:i'?m |i am )?(?:brand )?new(?: guy| here| to the (?:team|job|office|program))?(?: here)?"
+    r"(?: (?:to|at|in|on) [^.?!:]{1,40}?)?\s*(?:[.:!]|\s-+)\s+"
 )
 
 #: Languages a plan or record may be written in, in the partner region and beyond: "the SSP is only in Korean" asks
@@ -1517,6 +1520,12 @@ STATING_WITHIN, STATING_MARGIN = 3, 0.2
 COVERAGE_TIE = 0.01
 
 
+def depth(entry: Indexed) -> int:
+    """How far down its text an entry's citation goes, by its broadest section: "A/19" 1, "A/19.4.4" 3, "70108" 0,
+    "70108(b)" 1; an entry on a regulation and one of its paragraphs counts as the regulation."""
+    return min((section.count("_") for section in entry.sections if "_" in section), default=0)
+
+
 def breadth_penalty(entry: Indexed, named: frozenset[str], narrower_covers_more: bool = False) -> float:
     """What a broad entry loses against the paragraphs that each state one rule, unless the question names its section
     ("what is 70110?"): OVERVIEW_PENALTY for a whole section in brief; the same for any entry citing a whole section
@@ -1826,7 +1835,8 @@ def search(
         i: score + (KIND_BONUS if index.entries[i].kind in preferred and score >= best_base - KIND_MARGIN else 0.0)
         for i, score in base.items()
     }
-    ranked = sorted(final, key=lambda i: (-final[i], index.entries[i].id))
+    # on a tie the narrower entry first: the paragraph before the regulation or section it falls within
+    ranked = sorted(final, key=lambda i: (-final[i], -depth(index.entries[i]), index.entries[i].id))
     confident = bool(ranked) and answers_well(asked, index.entries[ranked[0]], index)
     if (
         ranked

@@ -329,6 +329,26 @@ def test_a_question_told_in_the_officers_own_scene_is_answered_by_the_rule_neare
     assert found.confident and found.best is not None and found.best.ref == ref, [h.entry.ref for h in found.hits]
 
 
+@pytest.mark.parametrize(
+    ("question", "ref"),
+    [
+        # the paragraph before the regulation it falls within when both score alike
+        ("where on the ship can the SSAS be triggered from?", "SOLAS XI-2/6.3"),
+        # who is asking is not what is asked
+        ("new guy here at FEACT - what does an IPSLO actually do day to day?", "USCG IPS program"),
+        ("when can a port state turn a ship away on security grounds?", "SOLAS XI-2/9.3.3"),
+        (
+            "the law says the Secretary assesses foreign ports - why does the Coast Guard do it?",
+            "46 U.S.C. 70108-70110; DHS Delegation No. 0170.1",
+        ),
+    ],
+)
+def test_the_rule_asked_about_comes_first(database, question: str, ref: str) -> None:
+    with database.sessions() as session:
+        found = search(session=session, question=question)
+    assert found.confident and found.best is not None and found.best.ref == ref, [h.entry.ref for h in found.hits]
+
+
 def test_an_abbreviation_the_base_never_uses_is_a_subject_it_holds_nothing_on(database) -> None:
     """'valid' and 'how long' come close to the ISSC's validity; a TWIC card is another matter."""
     session, inv = invocation(database)
