@@ -1040,13 +1040,14 @@ def analyse(text: str) -> list[str]:
 
 
 def plain_stems(text: str) -> tuple[str, ...]:
-    """A name's meaningful words stemmed, as written: "interim ISSC" -> ("interim", "issc")."""
-    return tuple(stem(w) for w in content_words(text))
+    """A name's meaningful words stemmed, as written: "interim ISSC" -> ("interim", "issc"); informal spellings read
+    as a question's are ("can't" is "cannot"), so that a question has the name whole however either writes it."""
+    return tuple(stem(INFORMAL.get(w, w)) for w in content_words(text))
 
 
 def spelled_stems(text: str) -> tuple[str, ...]:
     """A name's meaningful words stemmed, abbreviations spelled out in their place."""
-    return tuple(stem(s) for w in content_words(text) for s in content_words(ABBREVIATIONS.get(w, w)))
+    return tuple(stem(s) for w in content_words(text) for s in content_words(ABBREVIATIONS.get(INFORMAL.get(w, w), w)))
 
 
 def entry_fields(entry: KnowledgeEntry) -> dict[str, list[str]]:
