@@ -465,6 +465,7 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (PURPOSE.pattern, " "),  # first: "for my brief to the DA - who approves the PFSP?"
         (r"\b(?:(?:can|could|would) you )?(?:please )?tell me\b", " "),  # "tell me about": a way of asking
         (r"\bback[ -]to[ -]back\b", "consecutive"),
+        (r"\b(?:right|straight) away\b|\bat once\b|\bwithout delay\b|\basap\b", "immediately"),
         # "a second interim ISSC", "a fresh interim cert": one interim certificate after another (A/19.4.5)
         (r"\b(?:second|another|fresh|repeat(?:ed)?|subsequent|follow[- ]on|2nd) interims?\b", "consecutive interim"),
         # "the SSP is only in Korean": a plan's or record's language, whichever it is

@@ -337,6 +337,11 @@ def test_a_question_told_in_the_officers_own_scene_is_answered_by_the_rule_neare
         # who is asking is not what is asked
         ("new guy here at FEACT - what does an IPSLO actually do day to day?", "USCG IPS program"),
         ("when can a port state turn a ship away on security grounds?", "SOLAS XI-2/9.3.3"),
+        # "straight away" is the statute's "immediately"
+        (
+            "who has to be told straight away when a foreign port is found not to maintain effective measures?",
+            "46 U.S.C. 70110(c)",
+        ),
         # "can't" in a question and in an entry's name is the same word
         ("our ship can't meet the security level the port state set. what does it have to do?", "SOLAS XI-2/4.5"),
         (
