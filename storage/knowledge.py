@@ -957,7 +957,14 @@ QUESTION_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"covered|exempt|in scope|out of scope)\b[\w\s]{0,20})$"
         ),
     ),
-    ("definition", re.compile(r"^(?:what(?:'s| is| are)|whats|define|definition|defn|def of|meaning)\b|\bstand for\b")),
+    # "what is a PFSO?", "what's a DoS": a term; "what are the baseline things a ship must do at level 1" asks for
+    # what the rule requires, not what a term means
+    (
+        "definition",
+        re.compile(
+            r"^(?:what(?:'s| is| are)|whats)(?:\s+\S+){1,5}$|^(?:define|definition|defn|def of|meaning)\b|\bstand for\b"
+        ),
+    ),
 )
 KIND_PREFERENCE: dict[str, frozenset[str]] = {
     "condition": frozenset({"duty", "scope", "exception"}),

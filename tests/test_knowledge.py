@@ -1171,6 +1171,10 @@ def test_everyday_phrases_read_as_the_texts_say_them(database) -> None:
         # where a text says something is no question about a place
         ("where does the code say a ship must acknowledge a level change?", None),
         ("where on the ship can the SSAS be activated?", "where"),
+        # "what is" a term asks what it means; "what are" the things a rule requires asks for the rule
+        ("what's a PFSO?", "definition"),
+        ("what is a port facility security officer?", "definition"),
+        ("what are the baseline things a ship has to be doing at sec level 1?", None),
     ],
 )
 def test_a_last_clause_alone_says_what_is_asked(question: str, kind: str | None) -> None:
