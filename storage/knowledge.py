@@ -395,6 +395,8 @@ EVERYDAY_TERMS: dict[str, tuple[str, ...]] = {
     "scope": ("apply", "application"),
     "covered": ("apply", "applies"),
     "compliant": ("comply", "compliance"),
+    "comply": ("compliance", "apply"),
+    "complies": ("compliance", "applies"),
     "navy": ("naval", "warships"),
     "onboard": ("board",),
     "aboard": ("board",),
