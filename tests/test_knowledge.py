@@ -1074,6 +1074,7 @@ def test_a_partners_coast_guard_is_not_the_us_coast_guard(database) -> None:
     [
         ("the ship's plan exists only in Vietnamese, acceptable?", "ISPS Code A/9.4"),
         ("our ship's security records are kept in Tagalog - problem?", "ISPS Code A/10.2"),
+        ("the ISSC is only in Vietnamese, no English, French or Spanish version - ok?", "ISPS Code A/19.2.4"),
     ],
 )
 def test_a_language_named_asks_about_the_language_rule(database, question: str, ref: str) -> None:
