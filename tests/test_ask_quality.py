@@ -46,25 +46,27 @@ ABSTAIN_BAR = 0.9
 #: 22.1%, v9 at 66.7% / 96.7% / 18.1% (74.6% / 96.7% / 10.1% after its round), v10 at 66.4% / 93.3% / 11.7%.
 #: After the sixth round (2026-12-01): v3 75.7%, v4 77.1%, v5 76.0%, v7 85.5%, v8 70.7%, v9 76.8%, v10 72.3% top-1.
 #: v11 was measured once at 82.1% / 93.3% / 7.1%. After the seventh round: v1 85.8%, v2 92.7%, v4 79.4%, v6 86.6%,
-#: v7 89.0%, v10 75.9%, v11 87.9% top-1. v12 was measured once at 62.1% / 100% / 17.1%.
+#: v7 89.0%, v10 75.9%, v11 87.9% top-1. v12 was measured once at 62.1% / 100% / 17.1%. After the eighth round
+#: (2026-12-01): v1 88.2%, v2 95.5%, v3 83.5%, v4 83.2%, v5 80.8%, v6 87.3%, v7 89.0%, v8 81.4%, v9 84.8%, v10 84.7%,
+#: v11 92.1%, v12 74.3% top-1.
 #: The floors keep what was gained from coming back.
 FORMER_HELD_OUT = {
-    "v1": (SEEN, 0.8, 0.95, 0.08),
+    "v1": (SEEN, 0.86, 0.95, 0.08),
     # "the fine in the Philippines for a false SSAS alert" is answered with the rule on false alerts since a nation
     # named is the case asked about ("fine" is everyday English and weighs little)
-    "v2": (SEEN_V2, 0.85, 0.92, 0.06),
-    "v3": (SEEN_V3, 0.7, 0.87, 0.16),
-    "v4": (SEEN_V4, 0.75, 0.9, 0.2),
-    "v5": (SEEN_V5, 0.72, 0.93, 0.2),
-    "v6": (SEEN_V6, 0.82, 0.93, 0.12),
-    "v7": (SEEN_V7, 0.85, 0.96, 0.13),
-    "v8": (SEEN_V8, 0.66, 0.96, 0.24),
-    "v9": (SEEN_V9, 0.74, 0.93, 0.12),
+    "v2": (SEEN_V2, 0.93, 0.92, 0.06),
+    "v3": (SEEN_V3, 0.8, 0.87, 0.16),
+    "v4": (SEEN_V4, 0.8, 0.9, 0.2),
+    "v5": (SEEN_V5, 0.78, 0.93, 0.2),
+    "v6": (SEEN_V6, 0.85, 0.93, 0.12),
+    "v7": (SEEN_V7, 0.87, 0.96, 0.13),
+    "v8": (SEEN_V8, 0.78, 0.96, 0.24),
+    "v9": (SEEN_V9, 0.82, 0.93, 0.12),
     # the entry nearest in meaning settles a question told in the officer's scene (SETTLED_MEANING): "an abandon ship /
     # lifeboat drill" comes that near to the drill after a crew change, so v10 gave up one off-topic question
-    "v10": (SEEN_V10, 0.75, 0.9, 0.1),
-    "v11": (SEEN_V11, 0.85, 0.9, 0.07),
-    "v12": (SEEN_V12, 0.6, 0.96, 0.2),
+    "v10": (SEEN_V10, 0.82, 0.9, 0.1),
+    "v11": (SEEN_V11, 0.9, 0.9, 0.07),
+    "v12": (SEEN_V12, 0.72, 0.96, 0.16),
 }
 
 
