@@ -1019,6 +1019,10 @@ _ADD_USER_KW = {"name", "tz", "tz_offset", "deleted", "is_admin", "real_name", "
 
 class _QuietServer(ThreadingHTTPServer):
     daemon_threads = True
+    # Connections waiting to be accepted. socketserver's default of 5 overflows when a few bot processes call at once
+    # and this process is busy: the kernel then resets or drops the connections past it, which real Slack never does
+    # (two schedulers sending 200 reminders saw ConnectionResetError and retried, attempts 2).
+    request_queue_size = 128
 
     def handle_error(self, request: Any, client_address: Any) -> None:  # client hung up, etc.
         pass

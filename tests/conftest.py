@@ -829,6 +829,7 @@ def standin() -> Iterator[CheckedSlack]:
 
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
+    request_queue_size = 128  # as the Slack stand-in's: socketserver's 5 resets connections under concurrent requests
 
 
 class _QuietHandler(WSGIRequestHandler):
