@@ -143,6 +143,15 @@ HOLDER = re.compile(
     r"(?P<after>\s.*)?$",
     re.IGNORECASE,
 )
+#: How to reach a post's holder: "phone number for the current PFSO at Kings Wharf Suva?", "email for the Tonga DA",
+#: "contact details of the PFSO in Lae": the same directory the bot does not keep.
+CONTACT = re.compile(
+    r"^(?:(?:what(?:'s| is)|whats|need|got|any)\s+)?(?:the\s+|a\s+)?(?:(?:phone|telephone|mobile|cell|office|direct)"
+    r"\s+(?:number|no|#)|number|e-?mail(?:\s+address)?|contact(?:\s+(?:details|info|information|number))?|"
+    r"whatsapp|how\s+(?:do\s+i|can\s+i|to)\s+(?:reach|contact|call|email))\s+(?:for|of|at|to)?\s*(?:the\s+|our\s+|their\s+)?"
+    r"(?:current\s+|new\s+|present\s+)?(?P<before>(?:[\w'&.-]+\s+){0,3}?)(?P<post>" + POSTS + r")(?P<after>\s.*)?$",
+    re.IGNORECASE,
+)
 HOLDER_PLACE = re.compile(
     r"^\s*(?:(?:contact|person|officer|now|currently|right now)\s+)*(?P<where>(?:in|at|of|for|from)\s+.+)$",
     re.IGNORECASE,
@@ -253,7 +262,7 @@ def post_holder(question: str, *, session, index: NationIndex) -> Intent | None:
     of a port facility?" asks what the post is, and stays a knowledge question.
     """
     plain = " ".join(re.sub(r"[^\w'&.-]+", " ", question.replace("’", "'")).split()).strip(" .")
-    match = HOLDER.match(plain)
+    match = HOLDER.match(plain) or CONTACT.match(plain)
     if match is None:
         return None
     before, after = match["before"].strip(), (match["after"] or "").strip()
@@ -322,11 +331,7 @@ def parse_intent(question: str, *, session, index: NationIndex, today: dt.date) 
     named = frozenset(w for phrase, _ in found for w in store.words(phrase))
     if NOTE_WORDS.search(text) and re.search(r"\b(we|i|our|my|you|team|anyone|somebody|someone)\b", text):
         return Intent(NOTES, nation=nation, subject=note_subject(question) or (nation.name if nation else ""))
-    holder = (
-        post_holder(question, session=session, index=index)
-        if text.startswith(("who", "do ", "does ", "any "))
-        else None
-    )
+    holder = post_holder(question, session=session, index=index)
     if holder is not None:
         return holder
     period = find_period(text, today)

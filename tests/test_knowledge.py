@@ -444,6 +444,10 @@ def test_ask_without_a_question_says_what_to_type(database) -> None:
         ("who is the SSO accountable to?", KNOWLEDGE, None),
         ("who is the designated authority under the ISPS Code?", KNOWLEDGE, None),
         ("who is the PFSO in now?", KNOWLEDGE, None),
+        # how to reach a post's holder is the same directory
+        ("phone number for the current PFSO at Kings Wharf Suva?", POST_HOLDER, None),
+        ("email for the Tonga DA?", POST_HOLDER, "TO"),
+        ("what number of drills must the PFSO run?", KNOWLEDGE, None),
         # what the law allows or requires, with a nation as the example: the rule (or "I don't know"), never the
         # nation's record, even when no entry settles it
         ("could we just use Australia's assessment of PNG's ports instead of doing our own?", KNOWLEDGE, "AU"),
