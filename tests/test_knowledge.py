@@ -337,6 +337,8 @@ def test_a_question_told_in_the_officers_own_scene_is_answered_by_the_rule_neare
         # who is asking is not what is asked
         ("new guy here at FEACT - what does an IPSLO actually do day to day?", "USCG IPS program"),
         ("when can a port state turn a ship away on security grounds?", "SOLAS XI-2/9.3.3"),
+        # A/5.3 asks the facility to acknowledge a ship's request, not to complete the DoS
+        ("must the terminal agree to complete a DoS just because the ship asked?", "ISPS Code A/5.3"),
         # "straight away" is the statute's "immediately"
         (
             "who has to be told straight away when a foreign port is found not to maintain effective measures?",
@@ -354,6 +356,15 @@ def test_the_rule_asked_about_comes_first(database, question: str, ref: str) -> 
     with database.sessions() as session:
         found = search(session=session, question=question)
     assert found.confident and found.best is not None and found.best.ref == ref, [h.entry.ref for h in found.hits]
+
+
+def test_a_dos_request_must_be_acknowledged_but_not_necessarily_completed(database) -> None:
+    """A/5.3's duty is to acknowledge: the answer to "must the terminal agree?" never starts with a bare "Yes"."""
+    session, inv = invocation(database)
+    with session:
+        reply = ask(inv, "must the terminal agree to complete a DoS just because the ship asked?")
+    assert reply.text.startswith("It must be acknowledged"), reply.text
+    assert "does not oblige it to complete the DoS" in reply.text
 
 
 def test_an_abbreviation_the_base_never_uses_is_a_subject_it_holds_nothing_on(database) -> None:
