@@ -1049,15 +1049,26 @@ def analyse(text: str) -> list[str]:
     return terms
 
 
+def as_asked(text: str) -> str:
+    """A name read as a question is: its everyday phrases in the texts' words ("coe right away" -> "coe immediately"),
+    so that a question has the name whole however either writes it."""
+    plain = fold(text)
+    for pattern, replacement in EVERYDAY_PHRASES:
+        plain = pattern.sub(replacement, plain)
+    return plain
+
+
 def plain_stems(text: str) -> tuple[str, ...]:
-    """A name's meaningful words stemmed, as written: "interim ISSC" -> ("interim", "issc"); informal spellings read
-    as a question's are ("can't" is "cannot"), so that a question has the name whole however either writes it."""
-    return tuple(stem(INFORMAL.get(w, w)) for w in content_words(text))
+    """A name's meaningful words stemmed, as written: "interim ISSC" -> ("interim", "issc"); informal spellings and
+    everyday phrases read as a question's are ("can't" is "cannot", "right away" "immediately")."""
+    return tuple(stem(INFORMAL.get(w, w)) for w in content_words(as_asked(text)))
 
 
 def spelled_stems(text: str) -> tuple[str, ...]:
     """A name's meaningful words stemmed, abbreviations spelled out in their place."""
-    return tuple(stem(s) for w in content_words(text) for s in content_words(ABBREVIATIONS.get(INFORMAL.get(w, w), w)))
+    return tuple(
+        stem(s) for w in content_words(as_asked(text)) for s in content_words(ABBREVIATIONS.get(INFORMAL.get(w, w), w))
+    )
 
 
 def entry_fields(entry: KnowledgeEntry) -> dict[str, list[str]]:
