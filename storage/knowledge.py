@@ -1209,7 +1209,8 @@ class KnowledgeIndex:
                     entry.as_of is not None,
                     frozenset(fields["title"] + fields["keys"]),
                     bool(DOMESTIC_REF.match(entry.ref)),
-                    sides((*plain_stems(entry.title), *spelled_stems(entry.title))),
+                    section_side(cited_sections(entry))
+                    or sides((*plain_stems(entry.title), *spelled_stems(entry.title))),
                 )
             )
         self.titles = [(entry.id, fold(entry.title)) for entry in entries]  # for nearest_by_title
@@ -1648,6 +1649,29 @@ def sides(stems: Iterable[str]) -> frozenset[str]:
     """Which sides ("ship", "facility") some terms name."""
     found = set(stems)
     return frozenset(side for side, terms in (("ship", SHIP_SIDE), ("facility", FACILITY_SIDE)) if found & terms)
+
+
+#: The ISPS Code's own division: sections 7 to 13 are the ship's (A/7.7: the ship tells the PFSO), 14 to 18 the port
+#: facility's, in Part A and in the Part B guidance on them.
+SHIP_SECTIONS, FACILITY_SECTIONS = range(7, 14), range(14, 19)
+ISPS_SECTION = re.compile(r"[ab]_(\d+)")
+
+
+def cited_sections(entry: KnowledgeEntry) -> frozenset[str]:
+    return frozenset(w for w in words(" ".join([entry.ref, *entry.keys])) if "_" in w)
+
+
+def section_side(sections: Iterable[str]) -> frozenset[str]:
+    """The side of the Code an entry's ISPS paragraphs are on, when they are all on one: "ship" for A/7.7,
+    "facility" for B/16.59; none for A/5 (the DoS, both sides), SOLAS or the U.S. law (read from the title then)."""
+    found: set[str] = set()
+    for section in sections:
+        match = ISPS_SECTION.match(section)
+        if match is None:
+            return frozenset()
+        number = int(match.group(1))
+        found.add("ship" if number in SHIP_SECTIONS else "facility" if number in FACILITY_SECTIONS else "neither")
+    return frozenset(found) if len(found) == 1 and "neither" not in found else frozenset()
 
 
 def question_sides(question: Question) -> frozenset[str]:

@@ -337,6 +337,11 @@ def test_a_question_told_in_the_officers_own_scene_is_answered_by_the_rule_neare
         # who is asking is not what is asked
         ("new guy here at FEACT - what does an IPSLO actually do day to day?", "USCG IPS program"),
         ("when can a port state turn a ship away on security grounds?", "SOLAS XI-2/9.3.3"),
+        # A/7.7 is the ship's duty (the Code's sections 7 to 13 are the ship's), though its title names the PFSO
+        (
+            "our ship is at level 2 on flag orders, the port we're entering is at 1 - who do we notify?",
+            "ISPS Code A/7.7",
+        ),
         # A/5.3 asks the facility to acknowledge a ship's request, not to complete the DoS
         ("must the terminal agree to complete a DoS just because the ship asked?", "ISPS Code A/5.3"),
         # "straight away" is the statute's "immediately"
