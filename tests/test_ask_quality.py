@@ -49,10 +49,11 @@ ABSTAIN_BAR = 0.9
 #: v11 was measured once at 82.1% / 93.3% / 7.1%. After the seventh round: v1 85.8%, v2 92.7%, v4 79.4%, v6 86.6%,
 #: v7 89.0%, v10 75.9%, v11 87.9% top-1. v12 was measured once at 62.1% / 100% / 17.1%. After the eighth round
 #: (2026-12-01): v1 88.2%, v2 95.5%, v3 83.5%, v4 83.2%, v5 80.8%, v6 87.3%, v7 89.0%, v8 81.4%, v9 84.8%, v10 84.7%,
-#: v11 92.1%, v12 74.3% top-1. v13 was measured once at 87.1% / 96.7% / 2.9%.
+#: v11 92.1%, v12 74.3% top-1. v13 was measured once at 87.1% / 96.7% / 2.9%; after its misses were read, 92.1% /
+#: 100% / 2.1% (v1 90.6%).
 #: The floors keep what was gained from coming back.
 FORMER_HELD_OUT = {
-    "v1": (SEEN, 0.86, 0.95, 0.08),
+    "v1": (SEEN, 0.88, 0.95, 0.08),
     # "the fine in the Philippines for a false SSAS alert" is answered with the rule on false alerts since a nation
     # named is the case asked about ("fine" is everyday English and weighs little)
     "v2": (SEEN_V2, 0.93, 0.92, 0.06),
@@ -68,7 +69,7 @@ FORMER_HELD_OUT = {
     "v10": (SEEN_V10, 0.82, 0.9, 0.1),
     "v11": (SEEN_V11, 0.9, 0.9, 0.07),
     "v12": (SEEN_V12, 0.72, 0.96, 0.16),
-    "v13": (SEEN_V13, 0.85, 0.93, 0.05),
+    "v13": (SEEN_V13, 0.9, 0.96, 0.04),
 }
 
 
