@@ -117,12 +117,16 @@ def slack_client(settings: Settings) -> WebClient:
 #: Control characters no officer means to write (NUL breaks PostgreSQL text; the others are invisible): removed
 #: from everything Slack sends, the same way whatever the database. Newline and tab stay; CR LF becomes LF.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+#: What cleaning changes (carriage returns too): most strings Slack sends hold none, and are kept as they are.
+TO_CLEAN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\r]")
 
 
 def clean_input(value: Any, changed: list[str] | None = None) -> Any:
     """``value`` (a request body, a form, a string) with control characters removed from every string, in place;
     each string that changed is added to ``changed`` when it is given."""
     if isinstance(value, str):
+        if TO_CLEAN.search(value) is None:
+            return value
         cleaned = CONTROL_CHARACTERS.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
         if changed is not None and cleaned != value:
             changed.append(value)
