@@ -210,6 +210,9 @@ WHEN_REFUSED = [
     ("13/04/2027", NOW_TOKYO, TOKYO, "YYYY-MM-DD, e.g. 2027-04-13"),
     ("04/04/2027 14:00", NOW_TOKYO, TOKYO, "e.g. 2027-04-04"),
     ("3/4 9am", NOW_TOKYO, TOKYO, "“3/4” is ambiguous: it could be 4 March or 3 April."),
+    # one reading only: said as that date, not as an ambiguity, with the form to type
+    ("31/12 9am", NOW_TOKYO, TOKYO, "“31/12” can only be 31 December"),
+    ("31/12", NOW_TOKYO, TOKYO, "Please write it as 31 December or as YYYY-MM-DD."),
     ("2027-02-30", NOW_TOKYO, TOKYO, "“2027-02-30” isn't a real date: February 2027 has 28 days."),
     ("30 Feb 2027 9am", NOW_TOKYO, TOKYO, "February 2027 has 28 days"),
     ("2027-13-01", NOW_TOKYO, TOKYO, "there is no month 13"),

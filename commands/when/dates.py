@@ -88,11 +88,18 @@ def _check_numeric(tok: str) -> None:
     m = DM_RE.fullmatch(tok)
     if m:
         a, b = int(m[1]), int(m[2])
-        options = [f"{d} {MONTH_NAME[mo]}" for mo, d in ((a, b), (b, a)) if 1 <= mo <= 12 and 1 <= d <= 31]
+        options = list(
+            dict.fromkeys(f"{d} {MONTH_NAME[mo]}" for mo, d in ((a, b), (b, a)) if 1 <= mo <= 12 and 1 <= d <= 31)
+        )
+        if len(options) == 1:  # "31/12": one reading, but numeric dates are never read (3/4 would be a guess)
+            raise WhenError(
+                f"“{tok}” can only be {options[0]}, but I don't read numeric dates (day and month come in a "
+                f"different order in different countries). Please write it as {options[0]} or as YYYY-MM-DD."
+            )
         if options:  # "14.30" is no date at all
             raise WhenError(
-                f"“{tok}” is ambiguous: it could be {' or '.join(dict.fromkeys(options))}. "
-                "Please write it as 12 Jan or as YYYY-MM-DD."
+                f"“{tok}” is ambiguous: it could be {' or '.join(options)}. "
+                f"Please write it with the month's name ({options[0]}) or as YYYY-MM-DD."
             )
 
 
