@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+from dataclasses import replace
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from commands.follow_ups import follow_ups
@@ -92,16 +93,31 @@ TITLE_KINDS: dict[str, str] = {
 }
 
 
+#: A kind's name mistyped ("contry visit", "reciprocol visit", "capcity building") is read as that kind, and said so.
+KIND_CUTOFF = 0.85
+MISTYPED_KIND_CHARS = 8  # shorter first words ("countr", "meting") are left to the title
+
+
 def split_kind(tokens: list[str]) -> tuple[str | None, list[str]]:
     """A visit kind named by the first words (longest first), and the words after it; a word of the title that names
     a kind ("PFSO seminar in Lae", :data:`TITLE_KINDS`) gives the kind and stays in the title."""
+    kind, rest, _ = read_kind(tokens)
+    return kind, rest
+
+
+def read_kind(tokens: list[str]) -> tuple[str | None, list[str], str | None]:
+    """:func:`split_kind`, and the words typed when they were a kind's name mistyped ("contry visit"), else None."""
     lowered = [normalize(w) for w in tokens]
     for size in range(min(4, len(tokens)), 0, -1):
-        kind = KIND_WORDS.get(" ".join(lowered[:size]))
+        typed = " ".join(lowered[:size])
+        kind = KIND_WORDS.get(typed)
         if kind:
-            return kind, tokens[size:]
+            return kind, tokens[size:], None
+        close = difflib.get_close_matches(typed, KINDS, n=1, cutoff=KIND_CUTOFF)
+        if close and len(typed) >= MISTYPED_KIND_CHARS:
+            return close[0], tokens[size:], " ".join(tokens[:size])
     named = [TITLE_KINDS[w] for w in lowered if w in TITLE_KINDS]
-    return (named[0], tokens) if named else (None, tokens)
+    return (named[0], tokens, None) if named else (None, tokens, None)
 
 
 def split_lead(inv: Invocation, text: str) -> tuple[str | None, str]:
@@ -339,11 +355,15 @@ def add(inv: Invocation, text: str) -> Reply:
         raise CommandError("Which nation and date?", hint=ADD_HELP)
     nation, rest = nation_lookup(session=inv.session).split_exact(tokens, nothing="nothing was planned", hint=ADD_USAGE)
     starts_on, ends_on, rest = read_dates(rest, inv, ADD_HELP)
-    kind, rest = split_kind(rest)
+    kind, rest, mistyped = read_kind(rest)
     title = " ".join(rest).strip(" -–—:") or None
-    return plan_visit(
+    reply = plan_visit(
         inv, nation_iso2=nation.iso2, starts_on=starts_on, ends_on=ends_on, kind=kind, title=title, lead=lead
     )
+    if mistyped is None:
+        return reply
+    read_as = Caption(f"Read “{mistyped}” as {kind}.")
+    return replace(reply, parts=(*reply.parts[:1], read_as, *reply.parts[1:]))
 
 
 def already(inv: Invocation, earlier: submissions.FormSubmission, what: str) -> Reply:

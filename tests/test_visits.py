@@ -91,6 +91,23 @@ def test_every_kind_of_visit(planner: Workspace, typed: str, kind: str) -> None:
         assert visit.title == "PFSO seminar in Nuku'alofa"  # the words stay the title
 
 
+@pytest.mark.parametrize(
+    ("typed", "kind", "title"),
+    [
+        ("contry visit", "country visit", None),
+        ("reciprocol visit", "reciprocal visit", None),
+        ("capcity building PFSO seminar", "capacity building", "PFSO seminar"),
+        ("bilateral meting with the DA", "bilateral meeting", "with the DA"),
+    ],
+)
+def test_a_mistyped_kind_is_read_as_that_kind_and_said_so(planner: Workspace, typed: str, kind: str, title) -> None:
+    answer = planner.command(f"visit add tonga 2027-02-01 {typed}")
+    [visit] = visits(planner)
+    assert (visit.kind, visit.title) == (kind, title)
+    assert f"Read “{typed.split(' ')[0]}" in answer.text and f"” as {kind}." in answer.text
+    assert "(default)" not in answer.text
+
+
 def test_another_officer_leads_and_is_reminded_at_nine_in_their_own_zone(planner: Workspace) -> None:
     answer = planner.command(f"visit add samoa 2027-03-01 to 2027-03-03 lead <@{ADMIN}|lee>")
     assert f"lead @{ADMIN}" in answer.text
