@@ -113,7 +113,8 @@ def read_kind(tokens: list[str]) -> tuple[str | None, list[str], str | None]:
         kind = KIND_WORDS.get(typed)
         if kind:
             return kind, tokens[size:], None
-        close = difflib.get_close_matches(typed, KINDS, n=1, cutoff=KIND_CUTOFF)
+        same_length = [k for k in KINDS if len(k.split()) == size]  # "capacity building PFSO" is no mistyped kind
+        close = difflib.get_close_matches(typed, same_length, n=1, cutoff=KIND_CUTOFF)
         if close and len(typed) >= MISTYPED_KIND_CHARS:
             return close[0], tokens[size:], " ".join(tokens[:size])
     named = [TITLE_KINDS[w] for w in lowered if w in TITLE_KINDS]
