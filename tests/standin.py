@@ -112,12 +112,23 @@ class CheckedSlack(SlackStandIn):
 
     @contextlib.contextmanager
     def unreachable(self) -> Iterator[None]:
-        """Slack cannot be reached (connections refused) until the block ends; then it answers at the same address."""
+        """Slack cannot be reached (connections refused) until the block ends; then it answers at the same address.
+        The port is kept meanwhile by a socket bound to it but not listening (connections to it are refused): another
+        test's server, given a free port by the system, cannot take it before Slack comes back."""
         port = self.port
         self.stop()
+        holder: socket.socket | None = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            holder.bind(("127.0.0.1", port or 0))
+        except OSError:
+            holder.close()
+            holder = None
         try:
             yield
         finally:
+            if holder is not None:
+                holder.close()
             self.start(port or 0)
 
     def __enter__(self) -> CheckedSlack:
