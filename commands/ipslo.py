@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import functools
 import re
+from dataclasses import replace
 
 from commands import calendar, coe, knowledge, nations, notes, reminders, tracker_import, visits
 from commands.ids import Action
@@ -67,10 +68,10 @@ def help_reply(*, is_admin: bool = True) -> Reply:
     return Reply("What /ipslo can do", header="IPSLO bot: commands", parts=(Section(lines(listed)), Caption(caption)))
 
 
-def closest_subcommand(typed: str) -> Subcommand | None:
+def closest_subcommand(typed: str, cutoff: float = 0.6) -> Subcommand | None:
     """The command a mistyped one was most likely meant as ("statsu" -> status), or None."""
     names = [s.name for s in SUBCOMMANDS] + [a for s in SUBCOMMANDS for a in s.aliases]
-    close = difflib.get_close_matches(typed.lower(), names, n=1, cutoff=0.6)
+    close = difflib.get_close_matches(typed.lower(), names, n=1, cutoff=cutoff)
     return find_subcommand(close[0]) if close else None
 
 
@@ -113,6 +114,7 @@ def unknown_command(inv: Invocation, name: str, rest: str) -> Reply:
 
 
 HELP_WORDS = ("help", "?", "-h", "--help")
+HELP_CUTOFF = 0.75  # "help remidn" is remind; "help nonsense" is no command, not "notes"
 
 
 def subcommand_help(sub: Subcommand) -> Reply:
@@ -133,9 +135,18 @@ def split_share(sub: Subcommand, text: str) -> tuple[str, bool]:
     return text, False
 
 
+def as_meant(text: str) -> str:
+    """A line as it is meant when its words say so: "reminders cancel 3" is "reminder cancel 3" (which writes), not
+    the list of reminders."""
+    name, _, rest = text.strip().partition(" ")
+    if name.lower() == "reminders" and rest.split() and rest.split()[0].lower() in reminders.CANCEL_VERBS:
+        return f"reminder {rest.strip()}"
+    return text
+
+
 def reads_only(text: str) -> bool:
     """Whether answering this ``/ipslo`` line writes nothing: help (of any kind) and the subcommands that only read."""
-    name, _, rest = text.strip().partition(" ")
+    name, _, rest = as_meant(text).strip().partition(" ")
     if not name or name.lower() in HELP_WORDS:
         return True
     sub = find_subcommand(name)
@@ -144,16 +155,27 @@ def reads_only(text: str) -> bool:
 
 def kept(text: str) -> bool:
     """Whether this line's answer may be given again until the data it shows changes (``Subcommand.kept``)."""
-    name, _, rest = text.strip().partition(" ")
+    name, _, rest = as_meant(text).strip().partition(" ")
     sub = find_subcommand(name) if name else None
     return sub is not None and sub.kept and rest.strip().lower() not in HELP_WORDS
 
 
 def run(inv: Invocation, text: str) -> Reply:
     """Answer one ``/ipslo`` line. Refusals are raised as CommandError; anything else raised is a bug."""
+    text = as_meant(text)
     name, _, rest = text.strip().partition(" ")
     if not name or name.lower() in HELP_WORDS:
         about = find_subcommand(rest.split()[0]) if rest.split() else None
+        if about is None and rest.split():  # "help remidn": the command meant, or the list with why
+            asked = rest.split()[0]
+            guess = closest_subcommand(asked, cutoff=HELP_CUTOFF)  # help shows it without the line to run
+            if guess is not None:
+                shown = subcommand_help(guess)
+                return replace(shown, parts=(Caption(f"Showing {guess.name} for “{asked}”."), *shown.parts))
+            listed = help_reply(is_admin=inv.caller.is_admin)
+            return replace(
+                listed, parts=(Caption(f"No command is called “{asked}”; these are all of them."), *listed.parts)
+            )
         return subcommand_help(about) if about else help_reply(is_admin=inv.caller.is_admin)
     sub = find_subcommand(name)
     if sub is not None and rest.strip().lower() in HELP_WORDS:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import difflib
 import hashlib
 import io
 import json
@@ -526,7 +527,22 @@ def note(inv: Invocation, text: str) -> Reply:
     if looks_numbered(verb):
         return show(inv, verb)
     operation = NOTE_VERBS.get(verb.lower())
-    if operation is not None and (looks_numbered((rest.split() or [""])[0]) or not rest.strip()):
+    numbered = looks_numbered((rest.split() or [""])[0])
+    if operation is None and numbered and nation_lookup(session=inv.session).index.exact(verb) is None:
+        # "note edt 12 ...": a verb mistyped before a note's number; said, not guessed (it may delete)
+        close = difflib.get_close_matches(verb.lower(), list(NOTE_VERBS), n=1, cutoff=0.7)
+        if close:
+            raise CommandError(
+                words(
+                    "I don't know ",
+                    Typed(f"/ipslo note {verb}"),
+                    ". Did you mean ",
+                    Typed(f"/ipslo note {close[0]} {rest.strip()}"),
+                    "?",
+                ),
+                hint=NOTE_VERBS_HINT,
+            )
+    if operation is not None and (numbered or not rest.strip()):
         if not rest.strip():
             raise CommandError(
                 words("Which note? Give its number, e.g. ", Typed(f"/ipslo note {verb.lower()} 12"), ".")

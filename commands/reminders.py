@@ -324,10 +324,13 @@ def find_own(inv: Invocation, typed: str, usage: Text) -> Reminder:
     return reminder
 
 
+CANCEL_VERBS = ("cancel", "delete", "remove", "stop")
+
+
 def reminder(inv: Invocation, text: str) -> Reply:
     usage = words(Typed("/ipslo reminder cancel <number>"), ", e.g. ", Typed("/ipslo reminder cancel 7"))
     verb, _, rest = text.strip().partition(" ")
-    if verb.lower() not in ("cancel", "delete", "remove", "stop"):
+    if verb.lower() not in CANCEL_VERBS:
         raise CommandError(
             "Cancel which reminder?" if not verb else words("I don't know ", Typed(f"/ipslo reminder {verb}"), "."),
             hint=usage,

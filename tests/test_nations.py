@@ -335,6 +335,10 @@ def test_status_and_help_run_without_a_transaction_and_see_changes_at_once(works
     before = workspace.command("status fiji").text
     assert "Fiji (FJ)" in before and "Under Conditions of Entry" not in before
     assert "/ipslo status <nation>" in workspace.command("help").text
+    # help about a mistyped command shows that command; about no command, says so over the list
+    assert "Showing remind for “remidn”." in workspace.command("help remidn").text
+    nothing = workspace.command("help nonsense").text
+    assert "No command is called “nonsense”" in nothing and "/ipslo status <nation>" in nothing
     assert seen and set(seen) == {"AUTOCOMMIT"}
     with workspace.database.sessions.begin() as session:  # as another process would: committed, then asked
         session.add(

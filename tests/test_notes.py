@@ -233,6 +233,14 @@ def test_note_add_is_read_as_note_and_new_zealand_stays_a_nation(desk: Workspace
     assert [n.text for n in stored(desk)] == ["Met the DA about the PFSP review", "Port visit planned for March"]
 
 
+def test_a_mistyped_verb_before_a_note_number_is_told_not_guessed(desk: Workspace) -> None:
+    answer = desk.command("note edt 1 Met the DA again")
+    assert "Did you mean `/ipslo note edit 1 Met the DA again`?" in answer.text
+    answer = desk.command("note delet 1")
+    assert "Did you mean `/ipslo note delete 1`?" in answer.text
+    assert stored(desk) == []  # nothing written, nothing deleted on a guess
+
+
 def test_note_search_is_pointed_to_the_search_and_a_word_is_offered_no_nations(desk: Workspace) -> None:
     answer = desk.command("note search pfsp review")
     assert "/ipslo search pfsp review" in answer.text  # the line to send instead

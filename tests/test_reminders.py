@@ -196,6 +196,9 @@ def test_cancelling_a_reminder(desk: Workspace) -> None:
     assert f"You have no reminder #{theirs}" in desk.command(f"reminder cancel {theirs}").text
     assert [r.state for r in all_reminders(desk)] == [store.CANCELLED, store.PENDING]
     assert "no reminders waiting" in desk.command("reminders").text
+    # "reminders cancel" is read as "reminder cancel", not as the list
+    again = add(desk, due_at=NOW + dt.timedelta(days=2), text="again")
+    assert "Cancelled reminder" in desk.command(f"reminders cancel {again}").text
 
 
 def test_long_lists_say_how_many_more_there_are(desk: Workspace) -> None:
