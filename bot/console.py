@@ -214,6 +214,8 @@ class Console:
             where = call.response.get("channel") or call.args.get("channel", "")
             verb = "updated" if call.method == "chat.update" else "posted"
             dm = " (a direct message to you)" if where == f"D{self.user_id}" else ""
+            if call.method == "chat.postEphemeral":
+                dm = " (only you see it)"
             text = self._render(call.args, {"channel": where, "ts": call.response.get("ts") or call.args.get("ts")})
             self._print(f"\n[bot {verb} in {where}{dm}]\n" + text)
         if call.method in ("views.open", "views.push") and call.response and call.response.get("ok"):

@@ -501,6 +501,7 @@ def test_the_console_asks_for_each_field_and_submits_the_form_as_slack_would(tmp
     start, end = dt.date(year, 1, 12), dt.date(year, 1, 16)
     dates = f"{start:%a %-d %b} – {end:%a %-d %b %Y}"
     assert f"#1 Fiji · {dates} · capacity building · “PFSO seminar” · lead @you" in out
+    assert "(only you see it)" in out  # the form's answer is ephemeral, as in Slack, and the console says so
 
 
 def test_the_console_home_tab_and_a_cancel_that_asks_first(tmp_path) -> None:
