@@ -1049,6 +1049,7 @@ def analyse(text: str) -> list[str]:
     return terms
 
 
+@lru_cache(maxsize=16_384)  # each name is read twice (as written and spelled out), and again for every index built
 def as_asked(text: str) -> str:
     """A name read as a question is: its everyday phrases in the texts' words ("coe right away" -> "coe immediately"),
     so that a question has the name whole however either writes it."""
