@@ -98,15 +98,10 @@ KIND_CUTOFF = 0.85
 MISTYPED_KIND_CHARS = 8  # shorter first words ("countr", "meting") are left to the title
 
 
-def split_kind(tokens: list[str]) -> tuple[str | None, list[str]]:
-    """A visit kind named by the first words (longest first), and the words after it; a word of the title that names
-    a kind ("PFSO seminar in Lae", :data:`TITLE_KINDS`) gives the kind and stays in the title."""
-    kind, rest, _ = read_kind(tokens)
-    return kind, rest
-
-
 def read_kind(tokens: list[str]) -> tuple[str | None, list[str], str | None]:
-    """:func:`split_kind`, and the words typed when they were a kind's name mistyped ("contry visit"), else None."""
+    """A visit kind named by the first words (longest first), the words after it, and the words typed when they were
+    a kind's name mistyped ("contry visit"), else None; a word of the title that names a kind ("PFSO seminar in Lae",
+    :data:`TITLE_KINDS`) gives the kind and stays in the title."""
     lowered = [normalize(w) for w in tokens]
     for size in range(min(4, len(tokens)), 0, -1):
         typed = " ".join(lowered[:size])

@@ -1198,6 +1198,7 @@ class KnowledgeIndex:
             names = [entry.title, *entry.keys, *entry.synonyms]
             forms = [form for n in names for form in (plain_stems(n), spelled_stems(n))]
             phrases = tuple(p for p in dict.fromkeys(forms) if len(p) > 1)
+            sections = frozenset(w for w in words(" ".join([entry.ref, *entry.keys])) if "_" in w or w.isdigit())
             self.entries.append(
                 Indexed(
                     entry.id,
@@ -1206,12 +1207,11 @@ class KnowledgeIndex:
                     frozenset(fields["title"] + fields["keys"] + fields["synonyms"] + fields["lead"]),
                     phrases,
                     states_a_number(f"{entry.lead or ''} {entry.answer}"),
-                    frozenset(w for w in words(" ".join([entry.ref, *entry.keys])) if "_" in w or w.isdigit()),
+                    sections,
                     entry.as_of is not None,
                     frozenset(fields["title"] + fields["keys"]),
                     bool(DOMESTIC_REF.match(entry.ref)),
-                    section_side(cited_sections(entry))
-                    or sides((*plain_stems(entry.title), *spelled_stems(entry.title))),
+                    section_side(sections) or sides((*plain_stems(entry.title), *spelled_stems(entry.title))),
                 )
             )
         self.titles = [(entry.id, fold(entry.title)) for entry in entries]  # for nearest_by_title
@@ -1658,15 +1658,11 @@ SHIP_SECTIONS, FACILITY_SECTIONS = range(7, 14), range(14, 19)
 ISPS_SECTION = re.compile(r"[ab]_(\d+)")
 
 
-def cited_sections(entry: KnowledgeEntry) -> frozenset[str]:
-    return frozenset(w for w in words(" ".join([entry.ref, *entry.keys])) if "_" in w)
-
-
 def section_side(sections: Iterable[str]) -> frozenset[str]:
     """The side of the Code an entry's ISPS paragraphs are on, when they are all on one: "ship" for A/7.7,
     "facility" for B/16.59; none for A/5 (the DoS, both sides), SOLAS or the U.S. law (read from the title then)."""
     found: set[str] = set()
-    for section in sections:
+    for section in (s for s in sections if "_" in s):
         match = ISPS_SECTION.match(section)
         if match is None:
             return frozenset()
