@@ -1,11 +1,11 @@
 """Measure `/ipslo ask` on the question sets: top-1, top-3 and abstention, per set and per database, in one table.
 
 The DEVELOPMENT sets are what the ranking is tuned on: ``dev`` (tests/data/ask_questions.yaml), and ``seen``,
-``seen2`` to ``seen13`` (tests/data/ask_dev_seen.yaml, ask_dev_seen_v2.yaml ... ask_dev_seen_v13.yaml: the former
-held-out sets v1 to v13), each read only after it was measured once: checks against over-fitting ``dev``. The HELD-OUT
-set ``heldout`` (tests/data/ask_heldout_v14.yaml, written blind before the tuning that followed v13's measurement) is
+``seen2`` to ``seen14`` (tests/data/ask_dev_seen.yaml, ask_dev_seen_v2.yaml ... ask_dev_seen_v14.yaml: the former
+held-out sets v1 to v14), each read only after it was measured once: checks against over-fitting ``dev``. The HELD-OUT
+set ``heldout`` (tests/data/ask_heldout_v15.yaml, written blind before the tuning that followed v14's measurement) is
 measured and reported, never tuned on: its misses are not printed unless asked for. While tuning, name only the
-development sets (``--sets dev,seen,seen2,seen3,seen4,seen5,seen6,seen7,seen8,seen9,seen10,seen11,seen12,seen13``)
+development sets (``--sets dev,seen,seen2,seen3,seen4,seen5,seen6,seen7,seen8,seen9,seen10,seen11,seen12,seen13,seen14``)
 so the held-out file is never read. Each question has ``q``, ``expect`` (an entry id, ``data:<answer>``, a list of
 citations such as ["ISPS Code A/19.4.4"], or ``abstain`` (or an empty list, with ``kind: unanswerable``)) and
 optionally ``kind``.
@@ -18,7 +18,7 @@ optionally ``kind``.
 Each database is fresh: a temporary SQLite file, and a new schema on the PostgreSQL server (dropped afterwards).
 
     .venv/bin/python scripts/ask_accuracy.py
-        [--sets dev,seen,seen2,seen3,seen4,seen5,seen6,seen7,seen8,seen9,seen10,seen11,seen12,seen13,heldout]
+        [--sets dev,seen,seen2,seen3,seen4,seen5,seen6,seen7,seen8,seen9,seen10,seen11,seen12,seen13,seen14,heldout]
         [--database sqlite|postgresql|both] [--misses]
 """
 
@@ -67,7 +67,8 @@ SETS = {
     "seen11": DATA / "ask_dev_seen_v11.yaml",
     "seen12": DATA / "ask_dev_seen_v12.yaml",
     "seen13": DATA / "ask_dev_seen_v13.yaml",
-    "heldout": DATA / "ask_heldout_v14.yaml",
+    "seen14": DATA / "ask_dev_seen_v14.yaml",
+    "heldout": DATA / "ask_heldout_v15.yaml",
 }
 #: The sets whose misses are always listed: development data, read and tuned on.
 DEVELOPMENT = (
@@ -85,6 +86,7 @@ DEVELOPMENT = (
     "seen11",
     "seen12",
     "seen13",
+    "seen14",
 )
 POSTGRES_URL = os.environ.get("IPSLO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -194,8 +196,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--sets",
-        default="dev,seen,seen2,seen3,seen4,seen5,seen6,seen7,seen8,seen9,seen10,seen11,seen12,seen13,heldout",
-        help="which sets, comma-separated: dev, seen, seen2 to seen13 (development data), heldout (never read "
+        default="dev,seen,seen2,seen3,seen4,seen5,seen6,seen7,seen8,seen9,seen10,seen11,seen12,seen13,seen14,heldout",
+        help="which sets, comma-separated: dev, seen, seen2 to seen14 (development data), heldout (never read "
         "while tuning)",
     )
     parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
