@@ -5,7 +5,8 @@ The DEVELOPMENT sets are what the ranking is tuned on: ``dev`` (tests/data/ask_q
 held-out sets v1 to v14), each read only after it was measured once: checks against over-fitting ``dev``. The HELD-OUT
 set ``heldout`` (tests/data/ask_heldout_v15.yaml, written blind before the tuning that followed v14's measurement) is
 measured and reported, never tuned on: its misses are not printed unless asked for. While tuning, name only the
-development sets (``--sets dev,seen,seen2,seen3,seen4,seen5,seen6,seen7,seen8,seen9,seen10,seen11,seen12,seen13,seen14``)
+development sets
+(``--sets dev,seen,seen2,seen3,seen4,seen5,seen6,seen7,seen8,seen9,seen10,seen11,seen12,seen13,seen14``)
 so the held-out file is never read. Each question has ``q``, ``expect`` (an entry id, ``data:<answer>``, a list of
 citations such as ["ISPS Code A/19.4.4"], or ``abstain`` (or an empty list, with ``kind: unanswerable``)) and
 optionally ``kind``.

@@ -277,7 +277,9 @@ FILLER = frozenset(
         "wise "
         # asking leave, not what is asked about: "is that permitted?", "is he entitled to?"
         "allowed permitted permissible entitled acceptable ok okay legit "
-        "thinking considering"
+        "thinking considering "
+        # how strongly it is said, not what: "part B is totally optional", "definitely required?"
+        "totally completely entirely absolutely truly definitely honestly seriously"
     ).split()
 )
 
@@ -520,7 +522,7 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         # whose claim is checked, said first: "partner says nothing counts as an incident unless ...", "DA counterpart
         # thinks level 3 means an attack happened": the claim is the question
         (
-            r"^(?:[\w'-]+ ){1,3}(?:says|said|claims|claimed|thinks|reckons|insists|insisted|believes|argues|maintains"
+            r"^(?:[\w'-]+ ){1,5}(?:says|said|claims|claimed|thinks|reckons|insists|insisted|believes|argues|maintains"
             r"|told me|tells me|tells us|told us)(?: that)?\b",
             " ",
         ),
@@ -563,9 +565,15 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (
             r"\bin (?:plain|simple|layman'?s?|everyday) (?:english|terms|words|language)\b"
             r"|\bin (?:one|a) (?:line|sentence|nutshell|word)\b|\bin short\b|\bbriefly\b"
-            r"|\bfor (?:a|my|the) (?:slide|brief|briefing|deck)\b",
+            r"|\bfor (?:a|my|the) (?:slide|brief|briefing|deck)\b"
+            r"|\b(?:short|quick|simple|straight) answer\b|\btl ?;? ?dr\b",
             " ",
         ),
+        (r"\bday[- ]to[- ]day\b", "activities"),  # "what does an IPSLO do day to day?", "at level 1, day to day"
+        # asking whether a claim holds: "part B is optional - is that right?"
+        (r"\b(?:is|was) (?:that|this|it|he|she|they) (?:right|true|correct|accurate|so)\b", " "),
+        # "who counts as the PFSO?", "does bunkering from a barge count?": what a term takes in, its definition
+        (r"\b(?:counts?|counted|qualif(?:y|ies|ied)) as\b|\bcounts?(?= ?(?:[?,.]|$| or\b))", "definition"),
         (r"\bstood up\b|\bstand(?:s|ing)? up\b(?= (?:the|a|an|its|program))|\bstarted up\b", "established"),
         (r"\bsl ?-?([123])\b", r"security level \1"),
     )
@@ -881,6 +889,7 @@ QUESTION_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "definition",
         re.compile(
             r"\bhow (?:does|do|is|are) .{0,40}\bdefined?\b|\b(?:exact|formal|legal) meaning\b"
+            r"|\b(?:what|who|which \w+) (?:counts?|qualif(?:y|ies)) as\b"
             r"|\b(?:definition|defn) of\b|\b(?:definition|defn)$"
         ),
     ),
@@ -1733,7 +1742,7 @@ def contains(sequence: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
 #: word asked answers ("what does the ISM Code say about the DPA?" is not settled by the ISPS definition of a Company,
 #: which mentions the ISM Code in passing; "is the ISPS company the same as the ISM company?" is).
 OTHER_INSTRUMENTS = frozenset(
-    {"ism", "mlc", "marpol", "stcw", "colreg", "colregs", "lrit", "ais", "fal", "ilo", "bwm", "jones"}
+    {"ism", "mlc", "marpol", "stcw", "colreg", "colregs", "lrit", "ais", "fal", "ilo", "bwm", "jones", "iso"}
 )
 #: Words this common in the base ("ISPS", "Code", "ship") weigh less than this: they are not what such a question asks.
 OWN_WORD_WEIGHT = 1.0

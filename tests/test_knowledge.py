@@ -260,6 +260,8 @@ def test_an_english_word_is_not_corrected_into_another_but_a_british_spelling_is
         "how do I renew my passport?",
         "how much does an ISSC cost?",
         "what colour must a ship security officer's uniform be?",
+        # an ISO standard is another instrument: its certificate is not the Code's
+        "would an ISO 28000 certificate count as meeting the ISPS Code?",
     ],
 )
 def test_unknown_question_gets_i_dont_know_and_the_three_nearest(database, question: str) -> None:
@@ -355,6 +357,13 @@ def test_a_question_told_in_the_officers_own_scene_is_answered_by_the_rule_neare
             "the law says the Secretary assesses foreign ports - why does the Coast Guard do it?",
             "46 U.S.C. 70108-70110; DHS Delegation No. 0170.1",
         ),
+        # who asked and how short an answer they want are not what is asked
+        ("my new colleague asked me what an IPSLO does day to day - short answer?", "USCG IPS program"),
+        # a claim told by someone, however strongly, then "is that true?": the claim is the question
+        ("the port authority in Apia told me Part B is entirely optional. is that true?", "SOLAS XI-2/1.1.12"),
+        # what a term takes in is its definition
+        ("what counts as a port facility security officer?", "ISPS Code A/2.1.8"),
+        ("who qualifies as the company security officer?", "ISPS Code A/2.1.7"),
     ],
 )
 def test_the_rule_asked_about_comes_first(database, question: str, ref: str) -> None:
