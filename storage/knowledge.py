@@ -534,6 +534,12 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "in its last port calls",
         ),
         (r"\bbound for\b", "arriving in"),  # "now bound for Guam"
+        # "when it gets to the US", "once she gets into Apia": arrives; not "who gets to decide"
+        (
+            r"\b(it|she|they|ship|vessel|boat) (?:gets?|got) (?:in)?to\b"
+            r"(?! (?:do|be|have|decide|choose|keep|make|go|see|use|know|say|pick|set|sign|approve|stay|skip)\b)",
+            r"\1 arrives in",
+        ),
         (r"\bstill (?:good|ok|okay|fine|in force)\b", "valid"),
         # "a foreign ship maybe twice a year", "one cruise call a year": now and then, as A/3.2 and XI-2/2.2 say
         (
@@ -933,6 +939,9 @@ QUESTION_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "who",
         re.compile(
             r"^(?:and |so )?(?:who|whom|whose)\b(?!['’](?:ve|d|ll)\b)|\bby whom\b"  # not "who've never drilled"
+            # after the case it is asked about: "if an RSO ran the PFSA who has to sign off on it?"
+            r"|^(?:if|when|once|after|where|since)\b[^?]{3,80}?\s(?:who|whom) "
+            r"(?:has|have|must|should|needs?|is|are|does|do|can|may|will|would|gets?)\b"
             r"|\b(?:which|what) (?:body|bodies|authority|authorities|"
             r"organi[sz]ations?|persons?|people|officers?|officials?|party|parties|governments?)\b"
         ),
@@ -1220,7 +1229,7 @@ class KnowledgeIndex:
                     entry.as_of is not None,
                     frozenset(fields["title"] + fields["keys"]),
                     bool(DOMESTIC_REF.match(entry.ref)),
-                    section_side(sections) or sides((*plain_stems(entry.title), *spelled_stems(entry.title))),
+                    section_side(sections) or sides(spelled_words(entry.title)),
                 )
             )
         self.titles = [(entry.id, fold(entry.title)) for entry in entries]  # for nearest_by_title
@@ -1655,9 +1664,23 @@ SHIP_SIDE = frozenset(stem(w) for w in ("ship", "ships", "vessel", "shipboard", 
 FACILITY_SIDE = frozenset(stem(w) for w in ("facility", "facilities", "terminal", "berth", "wharf"))
 
 
-def sides(stems: Iterable[str]) -> frozenset[str]:
-    """Which sides ("ship", "facility") some terms name."""
-    found = set(stems)
+#: Words that share a side's stem but name no side: "shipping" is the trade (GISIS, the Global Integrated Shipping
+#: Information System, is no ship's matter).
+NO_SIDE = frozenset({"shipping"})
+
+
+def spelled_words(text: str) -> list[str]:
+    """A text's meaningful words as a question reads them, each abbreviation also spelled out."""
+    found = []
+    for word in content_words(as_asked(text)):
+        word = INFORMAL.get(word, word)
+        found += [word, *content_words(ABBREVIATIONS.get(word, ""))]
+    return found
+
+
+def sides(words: Iterable[str]) -> frozenset[str]:
+    """Which sides ("ship", "facility") some words name."""
+    found = {stem(w) for w in words if w not in NO_SIDE}
     return frozenset(side for side, terms in (("ship", SHIP_SIDE), ("facility", FACILITY_SIDE)) if found & terms)
 
 
@@ -1682,7 +1705,11 @@ def section_side(sections: Iterable[str]) -> frozenset[str]:
 
 def question_sides(question: Question) -> frozenset[str]:
     """The sides a question names, its abbreviations spelled out ("SSO": the ship; "PFSO": the port facility)."""
-    return sides(s for w in question.words for s in (w.stem, *w.spelled, *w.alternatives))
+    return sides(
+        s
+        for w in question.words
+        for s in (w.typed, *content_words(ABBREVIATIONS.get(w.typed, "")), *everyday_terms(w.typed))
+    )
 
 
 #: ... and an entry whose title is about the side the question names gains this much ("what must the ship do under

@@ -364,6 +364,15 @@ def test_a_question_told_in_the_officers_own_scene_is_answered_by_the_rule_neare
         # what a term takes in is its definition
         ("what counts as a port facility security officer?", "ISPS Code A/2.1.8"),
         ("who qualifies as the company security officer?", "ISPS Code A/2.1.7"),
+        # GISIS spells out as a "shipping" system, which is no ship's side of the Code
+        ("where do I look up which port facilities a partner has reported to IMO?", "IMO GISIS"),
+        # "who" asked after the case, with no comma between
+        ("when the PFSA was done by an RSO who has to approve it", "ISPS Code A/15.2.1"),
+        # a ship that "gets to" a port arrives there
+        (
+            "what happens once a vessel gets to Guam after a call in a COE country?",
+            "Port Security Advisory (paragraph D)",
+        ),
     ],
 )
 def test_the_rule_asked_about_comes_first(database, question: str, ref: str) -> None:
