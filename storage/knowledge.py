@@ -533,6 +533,13 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"\b(?:one|two|three|four|five|[1-5]) (?:port calls?|ports?|stops?|calls?) (?:ago|back|earlier|before)\b",
             "in its last port calls",
         ),
+        # a ship under another State's flag: "a ship flagged somewhere else", "not Japanese flagged", "foreign-flag"
+        (
+            r"\b(?:flagged|registered) (?:somewhere else|elsewhere|abroad|overseas"
+            r"|in another (?:country|state|nation))\b"
+            r"|\b(?:is ?n[o']?t|not) (?:\w+[- ])?flagged\b|\bforeign[- ]flag(?:ged)?\b",
+            "foreign",
+        ),
         (r"\bbound for\b", "arriving in"),  # "now bound for Guam"
         # "when it gets to the US", "once she gets into Apia": arrives; not "who gets to decide"
         (

@@ -368,6 +368,8 @@ def test_a_question_told_in_the_officers_own_scene_is_answered_by_the_rule_neare
         ("where do I look up which port facilities a partner has reported to IMO?", "IMO GISIS"),
         # "who" asked after the case, with no comma between
         ("when the PFSA was done by an RSO who has to approve it", "ISPS Code A/15.2.1"),
+        # a ship "not flagged there" or "foreign-flag" is a foreign ship: its alert is another government's to pass on
+        ("Palau received an SSAS alert from a ship not flagged there - what now?", "SOLAS XI-2/6.7"),
         # a ship that "gets to" a port arrives there
         (
             "what happens once a vessel gets to Guam after a call in a COE country?",
