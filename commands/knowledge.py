@@ -153,7 +153,8 @@ CONTACT = re.compile(
     re.IGNORECASE,
 )
 HOLDER_PLACE = re.compile(
-    r"^\s*(?:(?:contact|person|officer|now|currently|right now)\s+)*(?P<where>(?:in|at|of|for|from)\s+.+)$",
+    r"^\s*(?:(?:point of contact|poc|focal point|contact|person|officer|now|currently|right now)\s+)*"
+    r"(?P<where>(?:in|at|of|for|from)\s+.+)$",
     re.IGNORECASE,
 )
 

@@ -390,6 +390,9 @@ EVERYDAY_TERMS: dict[str, tuple[str, ...]] = {
     "ministry": ("government", "administration"),
     "ministries": ("governments", "administrations"),
     # the officers' word for the foreign government they work with
+    # the Designated Authority acts for its government on the port facility side: where the texts say "the
+    # Contracting Government" approves a PFSA, officers say "the DA"
+    "da": ("government",),
     "partner": ("government", "contracting"),
     "partners": ("governments", "contracting"),
     "counterpart": ("government", "authority"),
@@ -540,6 +543,11 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"|\b(?:is ?n[o']?t|not) (?:\w+[- ])?flagged\b|\bforeign[- ]flag(?:ged)?\b",
             "foreign",
         ),
+        (r"\bfall(?:s|ing)? (?:under|within|inside)\b", "apply"),  # "does a 300 GT ship fall under ISPS?": apply to
+        (r"\bgeneral cargo\b", "cargo"),  # a kind of cargo ship, not a general rule
+        (r"\b(?:can you )?walk (?:me|us) (?:through|thru)\b", " "),  # a way of asking
+        # "before she comes alongside", "a ship going alongside the terminal": enters the port
+        (r"\b(?:comes?|coming|came|go|goes|going|went|gets?|getting) alongside\b", "enters port"),
         (r"\bbound for\b", "arriving in"),  # "now bound for Guam"
         # "when it gets to the US", "once she gets into Apia": arrives; not "who gets to decide"
         (

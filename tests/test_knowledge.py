@@ -368,6 +368,8 @@ def test_a_question_told_in_the_officers_own_scene_is_answered_by_the_rule_neare
         ("where do I look up which port facilities a partner has reported to IMO?", "IMO GISIS"),
         # "who" asked after the case, with no comma between
         ("when the PFSA was done by an RSO who has to approve it", "ISPS Code A/15.2.1"),
+        # a ship that "falls under" the Code is one it applies to; a general cargo ship is a cargo ship
+        ("does a 400 GT general cargo ship on an international run fall under the ISPS Code?", "ISPS Code A/3.1.1.2"),
         # a ship "not flagged there" or "foreign-flag" is a foreign ship: its alert is another government's to pass on
         ("Palau received an SSAS alert from a ship not flagged there - what now?", "SOLAS XI-2/6.7"),
         # a ship that "gets to" a port arrives there
@@ -483,6 +485,7 @@ def test_ask_without_a_question_says_what_to_type(database) -> None:
         # how to reach a post's holder is the same directory
         ("phone number for the current PFSO at Kings Wharf Suva?", POST_HOLDER, None),
         ("email for the Tonga DA?", POST_HOLDER, "TO"),
+        ("who's the current DA point of contact in Samoa?", POST_HOLDER, "WS"),
         ("what number of drills must the PFSO run?", KNOWLEDGE, None),
         # what the law allows or requires, with a nation as the example: the rule (or "I don't know"), never the
         # nation's record, even when no entry settles it
