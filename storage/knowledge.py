@@ -1336,7 +1336,10 @@ class KnowledgeIndex:
         unique = list(dict.fromkeys(found))
         terms = [t for w in unique for t in (w.stem, *w.spelled, *w.alternatives)]
         terms += [a for w in unique if "_" in w.stem for a in section_ancestors(w.stem)]
-        live = bool(LIVE.search(fold(question)) or PAST_FIGURE.search(fold(question)))
+        # "now" in the sentence that asks; not in the one that sets the scene ("We can't get a visit in this year.
+        # Can the CG still find ...?")
+        asking = fold(asked_sentence(question) or question)
+        live = bool(LIVE.search(asking) or PAST_FIGURE.search(asking))
         return Question(tuple(unique), kind, corrections, min(len(seen), MAX_WORDS), tuple(dict.fromkeys(terms)), live)
 
     def meaning(self, question: str) -> np.ndarray:

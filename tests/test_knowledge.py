@@ -385,6 +385,20 @@ def test_the_rule_asked_about_comes_first(database, question: str, ref: str) -> 
     assert found.confident and found.best is not None and found.best.ref == ref, [h.entry.ref for h in found.hits]
 
 
+def test_now_in_the_scene_is_not_now_in_the_question(database) -> None:
+    """'this year' in the sentence that sets the scene does not make a rule question ask how things stand now; in the
+    sentence that asks, it does (the base holds rules, not today's levels)."""
+    with database.sessions() as session:
+        scene = search(
+            session=session,
+            question="Our visit to Nauru fell through this year. Can the CG still decide its ports lack effective "
+            "measures without a visit?",
+        )
+        now = search(session=session, question="what security level is Apia at today? asking for the visit")
+    assert scene.confident and scene.best is not None and scene.best.ref.startswith("46 U.S.C. 70")
+    assert not now.confident
+
+
 def test_a_dos_request_must_be_acknowledged_but_not_necessarily_completed(database) -> None:
     """A/5.3's duty is to acknowledge: the answer to "must the terminal agree?" never starts with a bare "Yes"."""
     session, inv = invocation(database)
