@@ -930,6 +930,14 @@ QUESTION_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|\b(?:before|prior to) .*\b(?:issues?|issued|issuing|grants?|granted|approves?|approved|certif\w*)\b"
         ),
     ),
+    # what someone must do: "what does the ship have to do before it enters?", "what must the PFSO do?"
+    (
+        "duty",
+        re.compile(
+            r"\bwhat (?:does|do|must|should|shall|did) (?:(?:the|a|an|its|their|our|her|his|that|this) )?"
+            r"(?:[\w'-]+ ){1,3}(?:(?:have|has|need|needs|got) to |supposed to |meant to )?do\b(?! with\b)"
+        ),
+    ),
     (
         "period",
         re.compile(
@@ -1009,6 +1017,7 @@ KIND_PREFERENCE: dict[str, frozenset[str]] = {
     "who": frozenset({"who"}),
     "where": frozenset({"where"}),
     "how": frozenset({"how"}),
+    "duty": frozenset({"duty", "how"}),
     "yes/no": frozenset({"duty", "exception", "scope", "threshold", "period"}),
     "definition": frozenset({"definition"}),
 }

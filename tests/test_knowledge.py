@@ -1233,6 +1233,12 @@ def test_everyday_phrases_read_as_the_texts_say_them(database) -> None:
         ("what's a PFSO?", "definition"),
         ("what is a port facility security officer?", "definition"),
         ("what are the baseline things a ship has to be doing at sec level 1?", None),
+        # what someone must do asks for a duty; what to do with a thing does not
+        ("what does the master have to do before she enters port?", "duty"),
+        ("ship called at a COE port - what must it do while there?", "duty"),
+        ("what do I do with a PFSA the RSO sent?", None),
+        ("if an RSO ran the PFSA who has to sign off on it", "who"),
+        ("who counts as the PFSO under the code", "definition"),
     ],
 )
 def test_a_last_clause_alone_says_what_is_asked(question: str, kind: str | None) -> None:
