@@ -119,7 +119,9 @@ STATUS_WORDS = re.compile(
 RULE_WORDS = re.compile(
     r"\b(?:have to|has to|should|needs? to|required to|supposed to|instead of|what(?:'s| is) needed|allowed|"
     r"permitted|(?:can|could|may) (?:we|they|the cg|the "
-    r"coast guard|uscg)|legal(?:ly)?|law|statute|statutory|treat(?:ed|ing)? (?:them |it )?as)\b"
+    r"coast guard|uscg)|legal(?:ly)?|law|statute|statutory|treat(?:ed|ing)? (?:them |it )?as|"
+    # what the rule excepts; a nation named as an example ("madagascar for ex", "e.g. Fiji") is the case, not the ask
+    r"exempt(?:ed|ion|ions)?|excepted|exceptions?|carve[- ]?outs?|for (?:ex|eg|example|instance)|e\.?g)\b"
 )
 UNDER_COE = re.compile(
     r"^(?:is|are|has|have|was|were)\b.*\b(?:under|on|subject to)\b.*\b(?:coe|conditions? of entry)\b"

@@ -508,6 +508,9 @@ def test_ask_without_a_question_says_what_to_type(database) -> None:
         # a ship due in port and a ferry doing a run are no nation's standing
         ("bulker with Nauru among her last calls is due in Honolulu Friday. what happens on arrival?", KNOWLEDGE, "NR"),
         ("Tongan ferry doing short hops, her certificate lapsed last week. any grace?", KNOWLEDGE, None),
+        # what a rule excepts, with a nation as the example: the rule
+        ("can some terminals be exempted when their country is under COE? Comoros for instance", KNOWLEDGE, "KM"),
+        ("is Comoros under COE?", NATION_STATUS, "KM"),
         ("how is Fiji doing?", NATION_STATUS, "FJ"),
         ("is Samoa due for reassessment?", NATION_STATUS, "WS"),
     ],
