@@ -31,7 +31,7 @@ from commands.language import (
     words,
 )
 from commands.lookup import Named, NationIndex, nation_lookup, normalize
-from commands.nations import Standing, coe_as_of, fmt_date, standing
+from commands.nations import ASSESS_USAGE, Standing, coe_as_of, fmt_date, standing
 from commands.visits import visit_line
 from storage import knowledge as store
 from storage import nations as nation_store
@@ -656,6 +656,25 @@ def nation_status_answer(inv: Invocation, nation: Nation, *, typed: str = "", co
     if state.under_coe and not coe_question:
         sentences.append(f"{nation.name} is {state.summary[0].lower()}{state.summary[1:]}.")
     text = " ".join(sentences)
+    parts: list = [Section(text)]
+    # what the knowledge base holds of this nation beside the team's records ("FEACT held a country assessment in
+    # Tuvalu on 12-18 December 2023"): dated and cited, and said to be from there, not from the records
+    known = store.dated_entries_naming(session=inv.session, names=(nation.name, *(nation.aliases or ())))
+    if known:
+        parts.append(
+            Section(
+                words(
+                    Strong("In the knowledge base"),
+                    "\n",
+                    bullets(words(e.direct_answer, f" ({e.ref}, as of {fmt_date(e.as_of)})") for e in known),
+                )
+            )
+        )
+        if not record.assessment and any("assess" in e.direct_answer.lower() for e in known):
+            parts.append(Caption(words("Not in the team's records; to record an assessment: ", ASSESS_USAGE)))
+        text += " In the knowledge base: " + " ".join(
+            f"{e.direct_answer} ({e.ref}, as of {fmt_date(e.as_of)})" for e in known
+        )
     captions: list[Text] = [
         c for c in (state.detail,) if c and not (coe_question and record.coe)
     ]  # the verdict cites the COE source
@@ -668,7 +687,10 @@ def nation_status_answer(inv: Invocation, nation: Nation, *, typed: str = "", co
             " · reassessment at least every 3 years: 46 U.S.C. 70108(d)",
         )
     )
-    return Reply(text, parts=(Section(text), Caption(joined(captions, " · "))))
+    parts.append(Caption(joined(captions, " · ")))
+    if known:
+        parts.append(Buttons(tuple(Button(button_label(e), f"{SHOW_ENTRY}:{e.id}", e.id) for e in known)))
+    return Reply(text, parts=tuple(parts))
 
 
 def post_holder_answer(inv: Invocation, intent: Intent) -> Reply:

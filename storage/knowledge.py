@@ -1257,6 +1257,8 @@ class KnowledgeIndex:
                 )
             )
         self.titles = [(entry.id, fold(entry.title)) for entry in entries]  # for nearest_by_title
+        # what each dated fact states first (its direct answer): for dated_entries_naming
+        self.dated_subjects = [(entry.id, fold(entry.direct_answer)) for entry in entries if entry.as_of is not None]
         self.words = frozenset(known_words)
         self.stems = frozenset(frequency)
         self.idf = {term: math.log(1 + self.size / n) for term, n in frequency.items()}
@@ -1981,6 +1983,21 @@ def search(
     return Search(
         question, asked.terms, tuple(hits), confident, asked.corrections, asked.kind, asked.considered, asked.live
     )
+
+
+def dated_entries_naming(*, session: Session, names: Iterable[str], limit: int = 2) -> list[KnowledgeEntry]:
+    """The dated facts of the base whose direct answer names a place by one of its names ("FEACT's IPS team held a
+    country assessment in Tuvalu on 12-18 December 2023 ..."), newest first: what the base knows of a nation beside
+    the team's records."""
+    index = knowledge_index(session=session)
+    wanted = [re.compile(rf"\b{re.escape(fold(n))}\b") for n in names if len(n) > SHORT_NAME_CHARS]
+    ids = [entry_id for entry_id, subject in index.dated_subjects if any(n.search(subject) for n in wanted)]
+    found = get_entries(session=session, ids=ids)
+    return sorted(found, key=lambda e: e.as_of or dt.date.min, reverse=True)[:limit]
+
+
+#: Names this short ("US", "PNG" aside) are ambiguous as words of a title: not looked for there.
+SHORT_NAME_CHARS = 3
 
 
 def nearest_by_title(

@@ -385,6 +385,20 @@ def test_the_rule_asked_about_comes_first(database, question: str, ref: str) -> 
     assert found.confident and found.best is not None and found.best.ref == ref, [h.entry.ref for h in found.hits]
 
 
+def test_a_nation_answer_adds_what_the_knowledge_base_holds_of_it(database) -> None:
+    """The team's records have no assessment of Tuvalu; the knowledge base has FEACT's December 2023 assessment there
+    (a dated press release). The answer says both, each for what it is, and how to record the assessment."""
+    session, inv = invocation(database)
+    with session:
+        tuvalu = ask(inv, "when was the Tuvalu country assessment?")
+        fiji = ask(inv, "when was Fiji last assessed?")
+    shown = slack_text(tuvalu)
+    assert tuvalu.text.startswith("No assessment of Tuvalu is on record.")
+    assert "*In the knowledge base*" in shown and "12-18 December 2023" in shown and "as of 18 Dec 2023" in shown
+    assert "Not in the team's records; to record an assessment: `/ipslo assess " in shown
+    assert "In the knowledge base" not in slack_text(fiji)
+
+
 def test_now_in_the_scene_is_not_now_in_the_question(database) -> None:
     """'this year' in the sentence that sets the scene does not make a rule question ask how things stand now; in the
     sentence that asks, it does (the base holds rules, not today's levels)."""
