@@ -121,7 +121,16 @@ RULE_WORDS = re.compile(
     r"permitted|(?:can|could|may) (?:we|they|the cg|the "
     r"coast guard|uscg)|legal(?:ly)?|law|statute|statutory|treat(?:ed|ing)? (?:them |it )?as|"
     # what the rule excepts; a nation named as an example ("madagascar for ex", "e.g. Fiji") is the case, not the ask
-    r"exempt(?:ed|ion|ions)?|excepted|exceptions?|carve[- ]?outs?|for (?:ex|eg|example|instance)|e\.?g)\b"
+    r"exempt(?:ed|ion|ions)?|excepted|exceptions?|carve[- ]?outs?|for (?:ex|eg|example|instance)|e\.?g|"
+    # what the law asks of us ("does Congress need a heads up?"), or an agreement with a nation (70108(f))
+    r"congress|mou|moa|agreements?|arrangements?)\b"
+)
+#: A nation's own turn, the whole question: "must Palau be reassessed this year?", "is Tonga required to be assessed
+#: again?", "does Fiji have to be reassessed soon?": its record says when, though the words are the law's.
+OWN_TURN = re.compile(
+    r"^(?:must|does|do|is|are|will|should|has|have)\s+(?:the\s+)?(?:[\w'-]+\s+){1,3}?"
+    r"(?:have to |has to |need to |needs to |required to |due to |supposed to )?(?:be |get )?(?:re-?)?assessed"
+    r"(?: again| soon| this year| next year| yet| now)?\s*\??$"
 )
 UNDER_COE = re.compile(
     r"^(?:is|are|has|have|was|were)\b.*\b(?:under|on|subject to)\b.*\b(?:coe|conditions? of entry)\b"
@@ -351,7 +360,7 @@ def parse_intent(question: str, *, session, index: NationIndex, today: dt.date) 
     home = nation is not None and nation.kind == "us"
     if (STATUS_WORDS.search(text) or coe_question) and not HISTORY_WORDS.search(text) and not home:
         # "when must Samoa be reassessed?" asks for its date, which its record holds
-        rule = RULE_WORDS.search(text) and not text.startswith("when ")
+        rule = RULE_WORDS.search(text) and not text.startswith("when ") and not OWN_TURN.match(text)
         if rule:
             # what the law allows, asked with a nation as the example: the knowledge base answers, or says it does not
             # know and offers the nearest rules; a nation's record never says what the law allows

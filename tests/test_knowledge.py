@@ -525,6 +525,10 @@ def test_ask_without_a_question_says_what_to_type(database) -> None:
         # what a rule excepts, with a nation as the example: the rule
         ("can some terminals be exempted when their country is under COE? Comoros for instance", KNOWLEDGE, "KM"),
         ("is Comoros under COE?", NATION_STATUS, "KM"),
+        # an agreement with a nation, or telling Congress, is the law's matter; a nation's own turn is its record's
+        ("HQ wants an MOU with Japan to share assessment results. does Congress need a heads up?", KNOWLEDGE, "JP"),
+        ("is Tonga required to be assessed again?", NATION_STATUS, "TO"),
+        ("does Fiji have to be reassessed soon?", NATION_STATUS, "FJ"),
         ("how is Fiji doing?", NATION_STATUS, "FJ"),
         ("is Samoa due for reassessment?", NATION_STATUS, "WS"),
     ],
