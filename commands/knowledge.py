@@ -123,7 +123,9 @@ RULE_WORDS = re.compile(
     # what the rule excepts; a nation named as an example ("madagascar for ex", "e.g. Fiji") is the case, not the ask
     r"exempt(?:ed|ion|ions)?|excepted|exceptions?|carve[- ]?outs?|for (?:ex|eg|example|instance)|e\.?g|"
     # what the law asks of us ("does Congress need a heads up?"), or an agreement with a nation (70108(f))
-    r"congress|mou|moa|agreements?|arrangements?)\b"
+    r"congress|mou|moa|agreements?|arrangements?|"
+    # where to look it up is a source, not the record: "where can I pull up PNG's port facilities and plan status?"
+    r"where (?:can|could|do|would|should) (?:i|we|one) (?:find|look|pull|get|see|check))\b"
 )
 #: A nation's own turn, the whole question: "must Palau be reassessed this year?", "is Tonga required to be assessed
 #: again?", "does Fiji have to be reassessed soon?": its record says when, though the words are the law's.

@@ -545,6 +545,7 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         ),
         (r"\bfall(?:s|ing)? (?:under|within|inside)\b", "apply"),  # "does a 300 GT ship fall under ISPS?": apply to
         (r"\bgeneral cargo\b", "cargo"),  # a kind of cargo ship, not a general rule
+        (r"\b(?:pull|pulls|pulled|pulling|bring|brings|brought|dig|digs|dug) up\b", "look up"),  # a list, a record
         (r"\b(?:can you )?walk (?:me|us) (?:through|thru)\b", " "),  # a way of asking
         # "before she comes alongside", "a ship going alongside the terminal": enters the port
         (r"\b(?:comes?|coming|came|go|goes|going|went|gets?|getting) alongside\b", "enters port"),
@@ -1635,7 +1636,8 @@ DOMESTIC_PENALTY = 0.3
 DOMESTIC_REF = re.compile(r"33 CFR|46 U\.S\.C\. 7010[0-7]\b")
 US_WORDS = re.compile(
     r"\b(?:u\.? ?s\.?(?: ports?| facilit\w+| flag| coast guard| law| regs?| regulations?| rules?| terms?)|usa|"
-    r"united states|american|domestic|cfr|marsec|cotp|captain of the port|mtsa|fso|vso|tsi|ams|area maritime|"
+    r"united states|americans?|stateside|in the u\.? ?s\.?|in the states|domestic|cfr|marsec|cotp|"
+    r"captain of the port|mtsa|fso|vso|tsi|ams|area maritime|"
     r"10[1-6]\.\d{2,3})\b"  # a section of 33 CFR parts 101-106 ("101.505")
 )
 

@@ -370,6 +370,8 @@ def test_a_question_told_in_the_officers_own_scene_is_answered_by_the_rule_neare
         ("when the PFSA was done by an RSO who has to approve it", "ISPS Code A/15.2.1"),
         # a ship that "falls under" the Code is one it applies to; a general cargo ship is a cargo ship
         ("does a 400 GT general cargo ship on an international run fall under the ISPS Code?", "ISPS Code A/3.1.1.2"),
+        # "pull up" a list is looking it up
+        ("where can I pull up the port facilities Fiji reported to IMO?", "IMO GISIS"),
         # a ship "not flagged there" or "foreign-flag" is a foreign ship: its alert is another government's to pass on
         ("Palau received an SSAS alert from a ship not flagged there - what now?", "SOLAS XI-2/6.7"),
         # a ship that "gets to" a port arrives there
@@ -529,6 +531,8 @@ def test_ask_without_a_question_says_what_to_type(database) -> None:
         ("HQ wants an MOU with Japan to share assessment results. does Congress need a heads up?", KNOWLEDGE, "JP"),
         ("is Tonga required to be assessed again?", NATION_STATUS, "TO"),
         ("does Fiji have to be reassessed soon?", NATION_STATUS, "FJ"),
+        # where to look something up is a source, not the nation's record
+        ("where can I find the list of Samoa's port facilities and their plan status?", KNOWLEDGE, "WS"),
         ("how is Fiji doing?", NATION_STATUS, "FJ"),
         ("is Samoa due for reassessment?", NATION_STATUS, "WS"),
     ],
