@@ -159,6 +159,11 @@ def test_daylight_saving_is_respected(settings, database, standin) -> None:
         ("me tomorrow 09:00 call the DA", "Which nation or visit is this reminder about? Name it first."),
         ("tomorrow 09:00 call the DA about atlantis", "Which nation or visit is this reminder about?"),
         ("me tomorrow about tonga", "What should I remind you of about Tonga?"),  # not "name the nation first"
+        # a nation named in what to remind of is offered, never filed on a guess
+        (
+            "me tomorrow 09:00 call the Tonga DA",
+            "Did you mean: `/ipslo remind tonga tomorrow 09:00 call the Tonga DA`?",
+        ),
         # the date was mistyped, not the nation: the same line, spelt as meant, to send instead
         ("me tomorow 09:00 call about tonga", "Did you mean: `/ipslo remind me tomorrow 09:00 call about tonga`?"),
     ],
