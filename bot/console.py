@@ -94,20 +94,19 @@ def render(
     return "\n".join(lines)
 
 
-def date_refusal(typed: str) -> str | None:
-    """Why a typed date is not one Slack's date picker could send (a real day, YYYY-MM-DD), or None: "2027-02-30"
-    is told that February 2027 has 28 days, as the commands tell it."""
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", typed):
-        return "Type the date as YYYY-MM-DD, e.g. 2027-01-12."
-    try:
-        dt.date.fromisoformat(typed)
-    except ValueError:
+def picked_date(typed: str, *, today: dt.date) -> tuple[str | None, str | None]:
+    """The day a typed date picks in Slack's calendar (YYYY-MM-DD), or why it picks none. The console reads what the
+    commands read ("tomorrow", "fri", "12 Jan") as the day an officer would click; "2027-02-30" is told that February
+    2027 has 28 days, as the commands tell it."""
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", typed):
         try:
-            parse_date(typed, today=dt.date.today())
-        except WhenError as error:
-            return str(error)
-        return "Type a real day as YYYY-MM-DD, e.g. 2027-01-12."
-    return None
+            return dt.date.fromisoformat(typed).isoformat(), None
+        except ValueError:
+            pass
+    try:
+        return parse_date(typed, today=today).isoformat(), None
+    except WhenError as error:
+        return None, f"{error} Type it as YYYY-MM-DD (e.g. 2027-01-12), or as the commands read it (tomorrow, fri)."
 
 
 class AfterAck(ThreadPoolExecutor):
@@ -464,10 +463,15 @@ class Console:
                 continue
             if not typed:
                 return {"type": kind, key: default}
-            refused = date_refusal(typed) if kind == "datepicker" else None
-            if refused is not None:  # Slack's calendar offers real days only
-                self._print(f"  {refused}")
-                continue
+            if kind == "datepicker":  # Slack's calendar offers real days only
+                day = dt.date.fromisoformat(default) if default else dt.date.today()
+                picked, refused = picked_date(typed, today=day)
+                if picked is None:
+                    self._print(f"  {refused}")
+                    continue
+                if picked != typed:
+                    self._print(f"  → {picked}")
+                typed = picked
             if kind == "timepicker" and not re.fullmatch(r"\d{1,2}:\d{2}", typed):
                 self._print("  Type the time as HH:MM, e.g. 09:00.")
                 continue

@@ -489,7 +489,7 @@ def test_the_console_asks_for_each_field_and_submits_the_form_as_slack_would(tmp
             "3",  # kind: capacity building
             "PFSO seminar",  # title
             "",  # lead: you (the default)
-            f"{year}-01-16",  # ends, again
+            f"16 jan {year}",  # ends, again: read as the commands read dates, the day Slack's calendar would send
             "visits",
         ],
     )
@@ -498,6 +498,7 @@ def test_the_console_asks_for_each_field_and_submits_the_form_as_slack_would(tmp
     assert f"“{year}-04-31” isn't a real date: April {year} has 30 days." in out
     assert "3. Capacity building" in out and "Choose a number [Country visit]" in out
     assert f"⚠️ Ends (the start day if empty): The end (10 Jan {year}) is before the start (12 Jan {year})." in out
+    assert f"→ {year}-01-16" in out
     start, end = dt.date(year, 1, 12), dt.date(year, 1, 16)
     dates = f"{start:%a %-d %b} – {end:%a %-d %b %Y}"
     assert f"#1 Fiji · {dates} · capacity building · “PFSO seminar” · lead @you" in out
