@@ -22,6 +22,7 @@ from commands.language import (
     Text,
     Typed,
     echoed,
+    joined,
     lines,
     words,
 )
@@ -75,10 +76,44 @@ def closest_subcommand(typed: str, cutoff: float = 0.6) -> Subcommand | None:
     return find_subcommand(close[0]) if close else None
 
 
+#: Words that come second in a command ("coe history", "visit cancel"), typed first: the commands they belong to.
+SECOND_WORDS: dict[str, tuple[str, ...]] = {
+    "history": ("coe history", "note history"),
+    "cancel": ("visit cancel", "reminder cancel"),
+    "move": ("visit move",),
+    "add": ("visit add", "note"),
+    "edit": ("note edit",),
+    "delete": ("note delete",),
+    "restore": ("note restore",),
+    "misses": ("ask misses",),
+}
+
+
+def second_word_first(name: str, rest: str) -> Reply | None:
+    """ "history fiji", "cancel 3": a word of a command typed without the command; the commands it belongs to, with
+    the rest of the line, to send instead (never run on a guess: several of them write)."""
+    meant = SECOND_WORDS.get(name.lower())
+    if meant is None:
+        return None
+    offered = [f"/ipslo {' '.join((m, *rest.split()))}" for m in meant]
+    said = words(
+        f"“{echoed(name, 30)}” goes after the command it belongs to. Did you mean ",
+        joined((Typed(echoed(o)) for o in offered), " or "),
+        "?",
+    )
+    return Reply(
+        said,
+        parts=(Section(said, icon=Icon.PUZZLED), Caption(words(Typed("/ipslo help"), " lists every command."))),
+    )
+
+
 def unknown_command(inv: Invocation, name: str, rest: str) -> Reply:
     """A first word that is no command: the command it was most likely meant as, with the whole line retyped and (for
     a command that only reads) a button that runs it; otherwise the commands' names in one line. Never the whole help
     list: ``/ipslo help`` has it."""
+    second = second_word_first(name, rest)
+    if second is not None:
+        return second
     meant = closest_subcommand(name)
     if meant is not None and (not meant.admin_only or inv.caller.is_admin):
         retyped = " ".join((meant.name, *rest.split()))

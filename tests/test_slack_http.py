@@ -53,6 +53,14 @@ def test_unknown_word_with_no_close_command_lists_the_command_names_in_one_line(
     assert "e.g. `/ipslo status fiji`" not in answer.text
 
 
+def test_a_commands_second_word_typed_first_gets_the_commands_it_belongs_to(workspace) -> None:
+    answer = workspace.command("history fiji")
+    assert "“history” goes after the command it belongs to." in answer.text
+    assert "`/ipslo coe history fiji` or `/ipslo note history fiji`" in answer.text
+    cancel = workspace.command("cancel 3")
+    assert "`/ipslo visit cancel 3` or `/ipslo reminder cancel 3`" in cancel.text
+
+
 def test_a_long_unknown_name_is_quoted_back_short(workspace) -> None:
     answer = workspace.command("status " + "x" * 3000)
     assert "I don't know a nation or territory called “" + "x" * 79 + "…”." in answer.text
