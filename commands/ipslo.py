@@ -77,15 +77,15 @@ def closest_subcommand(typed: str, cutoff: float = 0.6) -> Subcommand | None:
 
 
 #: Words that come second in a command ("coe history", "visit cancel"), typed first: the commands they belong to.
-SECOND_WORDS: dict[str, tuple[str, ...]] = {
-    "history": ("coe history", "note history"),
-    "cancel": ("visit cancel", "reminder cancel"),
-    "move": ("visit move",),
-    "add": ("visit add", "note"),
-    "edit": ("note edit",),
-    "delete": ("note delete",),
-    "restore": ("note restore",),
-    "misses": ("ask misses",),
+SECOND_WORDS: dict[str, tuple[tuple[str, str], ...]] = {  # the command, and what it takes next: a nation or an id
+    "history": (("coe history", "nation"), ("note history", "id")),
+    "cancel": (("visit cancel", "id"), ("reminder cancel", "id")),
+    "move": (("visit move", "id"),),
+    "add": (("visit add", "nation"), ("note", "nation")),
+    "edit": (("note edit", "id"),),
+    "delete": (("note delete", "id"),),
+    "restore": (("note restore", "id"),),
+    "misses": (("ask misses", ""),),
 }
 
 
@@ -95,7 +95,10 @@ def second_word_first(name: str, rest: str) -> Reply | None:
     meant = SECOND_WORDS.get(name.lower())
     if meant is None:
         return None
-    offered = [f"/ipslo {' '.join((m, *rest.split()))}" for m in meant]
+    first = rest.split()[0] if rest.split() else ""
+    takes = "id" if first.isdigit() else "nation" if first else ""
+    fitting = [m for m, arg in meant if not takes or not arg or arg == takes] or [m for m, _ in meant]
+    offered = [f"/ipslo {' '.join((m, *rest.split()))}" for m in fitting]
     said = words(
         f"“{echoed(name, 30)}” goes after the command it belongs to. Did you mean ",
         joined((Typed(echoed(o)) for o in offered), " or "),

@@ -56,7 +56,8 @@ def test_unknown_word_with_no_close_command_lists_the_command_names_in_one_line(
 def test_a_commands_second_word_typed_first_gets_the_commands_it_belongs_to(workspace) -> None:
     answer = workspace.command("history fiji")
     assert "“history” goes after the command it belongs to." in answer.text
-    assert "`/ipslo coe history fiji` or `/ipslo note history fiji`" in answer.text
+    assert "Did you mean `/ipslo coe history fiji`?" in answer.text  # note history takes a note's number
+    assert "`/ipslo note history 4`" in workspace.command("history 4").text
     cancel = workspace.command("cancel 3")
     assert "`/ipslo visit cancel 3` or `/ipslo reminder cancel 3`" in cancel.text
 
