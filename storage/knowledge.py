@@ -485,6 +485,13 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         ),
         (r"\bre-?flag(?:s|ged|ging)?\b", "change of flag"),
         (r"\bsign(?:s|ed|ing)?[ -]off\b", "approve"),
+        # how two terms compare ("is MARSEC 1 the same as ISPS level 1?", "how do they line up with ..."): the two
+        # terms are what is asked about, not the comparing words
+        (
+            r"\b(?:the )?same (?:thing )?as\b|\bequivalent (?:of|to)\b|\bcorrespond(?:s|ing)? (?:to|with)\b"
+            r"|\blin(?:e|es|ed|ing) up with\b|\bmap(?:s|ped)? (?:on)?to\b",
+            " ",
+        ),
         (r"\blin(?:e|es|ed|ing) up\b", "arrange"),  # "who lines up the ship's audits?"
         (r"\b(?:check|checks|checked|checking|tick|ticks|ticked|ticking) off\b", "verified"),
         (r"\b(?:hang|hold|hangs|holds|hanging|holding) on ?to\b", "keep"),
@@ -588,7 +595,8 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"\bin (?:plain|simple|layman'?s?|everyday) (?:english|terms|words|language)\b"
             r"|\bin (?:one|a) (?:line|sentence|nutshell|word)\b|\bin short\b|\bbriefly\b"
             r"|\bfor (?:a|my|the) (?:slide|brief|briefing|deck)\b"
-            r"|\b(?:short|quick|simple|straight) answer\b|\btl ?;? ?dr\b",
+            r"|\b(?:the )?(?:short|quick|simple|straight|brief|30[- ]second|one[- ]minute|(?:2|two)[- ]minute)"
+            r" (?:answer|version|summary|explanation|rundown)\b|\btl ?;? ?dr\b|\belevator pitch\b|\bone[- ]liner\b",
             " ",
         ),
         (r"\bday[- ]to[- ]day\b", "activities"),  # "what does an IPSLO do day to day?", "at level 1, day to day"

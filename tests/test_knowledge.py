@@ -370,6 +370,10 @@ def test_a_question_told_in_the_officers_own_scene_is_answered_by_the_rule_neare
         ("when the PFSA was done by an RSO who has to approve it", "ISPS Code A/15.2.1"),
         # a ship that "falls under" the Code is one it applies to; a general cargo ship is a cargo ship
         ("does a 400 GT general cargo ship on an international run fall under the ISPS Code?", "ISPS Code A/3.1.1.2"),
+        # "lines up" the audits arranges them; "lines up with" compares (no word of the question)
+        ("who lines up the ship's ISSC audits?", "ISPS Code A/11.2.6"),
+        # how short an answer is wanted is no word of the question
+        ("what's the ISPS Code? one-liner please", "ISPS Code"),
         # "pull up" a list is looking it up
         ("where can I pull up the port facilities Fiji reported to IMO?", "IMO GISIS"),
         # a ship "not flagged there" or "foreign-flag" is a foreign ship: its alert is another government's to pass on
