@@ -551,6 +551,13 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "foreign",
         ),
         (r"\bfall(?:s|ing)? (?:under|within|inside)\b", "apply"),  # "does a 300 GT ship fall under ISPS?": apply to
+        # ships the Code excepts (A/3.3, XI-2/2.3), as officers name them
+        (
+            r"\b(?:(?:navy|naval|fleet|military)(?:'s)? (?:supply (?:ship|vessel|boat)|oiler|tanker|tender|transport"
+            r"|replenishment (?:ship|vessel))|fleet oiler)s?\b",
+            "naval auxiliary",
+        ),
+        (r"\b(?:patrol (?:boat|vessel|craft)|cutter)s?\b", "government ship"),
         (r"\bgeneral cargo\b", "cargo"),  # a kind of cargo ship, not a general rule
         (r"\b(?:pull|pulls|pulled|pulling|bring|brings|brought|dig|digs|dug) up\b", "look up"),  # a list, a record
         (r"\b(?:can you )?walk (?:me|us) (?:through|thru)\b", " "),  # a way of asking
