@@ -365,6 +365,8 @@ EVERYDAY_TERMS: dict[str, tuple[str, ...]] = {
     "gaps": ("between", "intervals"),
     "successive": ("consecutive",),
     # everyday verbs and nouns for what the texts name otherwise
+    # equipment put in place of what the plan lists is a change to it (A/9.5)
+    **dict.fromkeys(("replace", "replaced", "replacing", "upgrade", "upgraded", "upgrading"), ("change", "amendment")),
     "redo": ("review", "update"),
     "redone": ("reviewed", "updated"),
     "redoing": ("review", "update"),

@@ -376,6 +376,11 @@ def test_a_question_told_in_the_officers_own_scene_is_answered_by_the_rule_neare
         ("what's the ISPS Code? one-liner please", "ISPS Code"),
         # a navy's supply ship or oiler is a naval auxiliary, which the Code excepts
         ("does a navy replenishment ship calling at Suva need an ISSC?", "ISPS Code A/3.3"),
+        # equipment replaced is the plan's equipment changed
+        (
+            "we replaced the security equipment listed in the approved SSP. does the flag need to approve it first?",
+            "ISPS Code A/9.5",
+        ),
         # "pull up" a list is looking it up
         ("where can I pull up the port facilities Fiji reported to IMO?", "IMO GISIS"),
         # a ship "not flagged there" or "foreign-flag" is a foreign ship: its alert is another government's to pass on
