@@ -147,11 +147,16 @@ POSTS = (
     r"pfso|port facility security officers?|da|designated authority|cso|company security officers?|sso|"
     r"ship security officers?|fso|facility security officers?|rso|recognized security organi[sz]ation|cotp|"
     r"captain of the port|ipslo|liaison officer|harbou?r ?masters?|port (?:captain|manager|director)s?|"
-    r"point of contact|poc|focal point|security (?:officer|manager|contact)s?|contact person"
+    r"point of contact|poc|focal point|security (?:officer|manager|contact)s?|contact person|"
+    r"commanding officers?|commanders?|directors?|chiefs?|heads?|co"
 )
+#: Posts that head an organisation ("the FEACT commanding officer"): who holds one is never in the knowledge base,
+#: though it knows the organisation.
+COMMAND_POSTS = re.compile(r"commanding officers?|commanders?|directors?|chiefs?|heads?|co", re.IGNORECASE)
 HOLDER = re.compile(
-    r"^(?:do (?:we|you) know |does anyone know |any idea )?who(?:'s|\s+is|\s+are|\s+was|\s+holds|"
-    r"\s+serves as|\s+acts as)?\s+(?:currently\s+|now\s+)?(?:the\s+|our\s+|their\s+)?"
+    r"^(?:do (?:we|you) know |does anyone know |any idea )?(?:who(?:'s|\s+is|\s+are|\s+was|\s+holds|"
+    r"\s+serves as|\s+acts as)?|(?:what(?:'s|\s+is)\s+the\s+)?name\s+of)\s+(?:currently\s+|now\s+)?"
+    r"(?:the\s+|our\s+|their\s+)?"
     r"(?:current\s+|new\s+|present\s+)?(?P<before>(?:[\w'&.-]+\s+){0,3}?)(?P<post>" + POSTS + r")"
     r"(?P<after>\s.*)?$",
     re.IGNORECASE,
@@ -288,16 +293,16 @@ def post_holder(question: str, *, session, index: NationIndex) -> Intent | None:
         place = where.split(None, 1)[1]
     elif before and not after:
         place = re.sub(r"'s$", "", before)
-        where = f"in {place}"
+        where = f"{'of' if COMMAND_POSTS.fullmatch(match['post']) else 'in'} {place}"
     else:
         return None
     nation = find_nation(place, index, session)
     vocab = store.knowledge_index(session=session)
     unknown = [w for w in store.content_words(place) if w.isalpha() and not vocab.knows(w)]
-    if nation is None and not unknown:
+    if nation is None and not unknown and not COMMAND_POSTS.fullmatch(match["post"]):
         return None
     post = match["post"]
-    post = post.upper() if " " not in post and len(post) <= 5 else post.lower()
+    post = post.upper() if post.lower() in store.ABBREVIATIONS or post.lower() in ("co", "poc") else post.lower()
     return Intent(POST_HOLDER, nation=nation, subject=post, place=where)
 
 

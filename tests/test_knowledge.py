@@ -527,6 +527,9 @@ def test_ask_without_a_question_says_what_to_type(database) -> None:
         ("phone number for the current PFSO at Kings Wharf Suva?", POST_HOLDER, None),
         ("email for the Tonga DA?", POST_HOLDER, "TO"),
         ("who's the current DA point of contact in Samoa?", POST_HOLDER, "WS"),
+        # who heads an organisation, even one the knowledge base describes
+        ("name of the current FEACT commanding officer", POST_HOLDER, None),
+        ("who is the head of the Fiji DA?", POST_HOLDER, "FJ"),
         ("what number of drills must the PFSO run?", KNOWLEDGE, None),
         # what the law allows or requires, with a nation as the example: the rule (or "I don't know"), never the
         # nation's record, even when no entry settles it
