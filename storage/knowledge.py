@@ -1889,7 +1889,7 @@ def unknown_abbreviations(question: str, index: KnowledgeIndex, case: frozenset[
     return found
 
 
-SENTENCES = re.compile(r"[^.?!]+[.?!]*")
+SENTENCES = re.compile(r"(?:[^.?!]|[.?!](?=[\w/]))+[.?!]*")  # "A/19.4.4" and "e.g." stay inside their sentence
 
 
 def asked_sentence(question: str) -> str | None:
@@ -1898,6 +1898,15 @@ def asked_sentence(question: str) -> str | None:
     sentences = [m.group(0).strip() for m in SENTENCES.finditer(question) if m.group(0).strip()]
     asking = [s for s in sentences if s.endswith("?")]
     return asking[0] if len(sentences) > 1 and len(asking) == 1 else None
+
+
+#: A task asked of the bot rather than a question ("can you translate this into Korean for me?", "please draft an
+#: email to the DA"): the base holds answers, not a translator or a secretary.
+ASKS_A_TASK = re.compile(
+    r"^(?:(?:can|could|would|will) you (?:please )?|please |pls )"
+    r"(?:translate|draft|write|send|e-?mail|book|print|fax|call|phone|forward|proofread|summari[sz]e|reply)\b"
+    r"|^(?:translate|draft|proofread|book|fax|print)\b"
+)
 
 
 def search(
@@ -1993,6 +2002,8 @@ def search(
         confident = len(alone.words) > 1 and answers_well(
             replace(alone, live=asked.live), index.entries[ranked[0]], index
         )
+    if ASKS_A_TASK.search(folded):
+        confident = False  # "can you translate this paragraph into Korean?": a task, not a question the base answers
     chosen = [index.entries[i].id for i in ranked[:limit]]
     entries = get_entries(session=session, ids=chosen)
     hits = [Hit(e, final[ranked[chosen.index(e.id)]]) for e in entries]

@@ -262,6 +262,9 @@ def test_an_english_word_is_not_corrected_into_another_but_a_british_spelling_is
         "what colour must a ship security officer's uniform be?",
         # an ISO standard is another instrument: its certificate is not the Code's
         "would an ISO 28000 certificate count as meeting the ISPS Code?",
+        # a task for the bot, not a question the base answers
+        "could you draft an email to the Tonga DA about the PFSP review?",
+        "can you translate A/19.4.4 into Tongan?",
     ],
 )
 def test_unknown_question_gets_i_dont_know_and_the_three_nearest(database, question: str) -> None:
