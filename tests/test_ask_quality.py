@@ -51,27 +51,28 @@ ABSTAIN_BAR = 0.9
 #: v7 89.0%, v10 75.9%, v11 87.9% top-1. v12 was measured once at 62.1% / 100% / 17.1%. After the eighth round
 #: (2026-12-01): v1 88.2%, v2 95.5%, v3 83.5%, v4 83.2%, v5 80.8%, v6 87.3%, v7 89.0%, v8 81.4%, v9 84.8%, v10 84.7%,
 #: v11 92.1%, v12 74.3% top-1. v13 was measured once at 87.1% / 96.7% / 2.9%; after its misses were read, 92.1% /
-#: 100% / 2.1% (v1 90.6%). v14 was measured once at 84.3% / 100% / 5.7%.
+#: 100% / 2.1% (v1 90.6%). v14 was measured once at 84.3% / 100% / 5.7%; after the ninth round (its misses read),
+#: 89.3% / 100% / 2.1% (v2 96.4%, v3 84.3%, v8 84.3%, v9 85.5%, v11 93.6%, v12 77.9%).
 #: The floors keep what was gained from coming back.
 FORMER_HELD_OUT = {
     "v1": (SEEN, 0.88, 0.95, 0.08),
     # "the fine in the Philippines for a false SSAS alert" is answered with the rule on false alerts since a nation
     # named is the case asked about ("fine" is everyday English and weighs little)
-    "v2": (SEEN_V2, 0.93, 0.92, 0.06),
-    "v3": (SEEN_V3, 0.8, 0.87, 0.16),
+    "v2": (SEEN_V2, 0.94, 0.92, 0.06),
+    "v3": (SEEN_V3, 0.82, 0.87, 0.16),
     "v4": (SEEN_V4, 0.8, 0.9, 0.2),
     "v5": (SEEN_V5, 0.78, 0.93, 0.2),
     "v6": (SEEN_V6, 0.85, 0.93, 0.12),
     "v7": (SEEN_V7, 0.87, 0.96, 0.13),
-    "v8": (SEEN_V8, 0.78, 0.96, 0.24),
-    "v9": (SEEN_V9, 0.82, 0.93, 0.12),
+    "v8": (SEEN_V8, 0.81, 0.96, 0.24),
+    "v9": (SEEN_V9, 0.83, 0.93, 0.12),
     # the entry nearest in meaning settles a question told in the officer's scene (SETTLED_MEANING): "an abandon ship /
     # lifeboat drill" comes that near to the drill after a crew change, so v10 gave up one off-topic question
     "v10": (SEEN_V10, 0.82, 0.9, 0.1),
-    "v11": (SEEN_V11, 0.9, 0.9, 0.07),
-    "v12": (SEEN_V12, 0.72, 0.96, 0.16),
+    "v11": (SEEN_V11, 0.91, 0.9, 0.07),
+    "v12": (SEEN_V12, 0.75, 0.96, 0.12),
     "v13": (SEEN_V13, 0.9, 0.96, 0.04),
-    "v14": (SEEN_V14, 0.82, 0.96, 0.07),
+    "v14": (SEEN_V14, 0.87, 0.96, 0.04),
 }
 
 
