@@ -299,7 +299,9 @@ def post_holder(question: str, *, session, index: NationIndex) -> Intent | None:
     nation = find_nation(place, index, session)
     vocab = store.knowledge_index(session=session)
     unknown = [w for w in store.content_words(place) if w.isalpha() and not vocab.knows(w)]
-    if nation is None and not unknown and not COMMAND_POSTS.fullmatch(match["post"]):
+    # the head of a named organisation ("the FEACT commanding officer"), not of any ship ("the CO of a ship")
+    heads_named = COMMAND_POSTS.fullmatch(match["post"]) and any(w[:1].isupper() for w in place.split())
+    if nation is None and not unknown and not heads_named:
         return None
     post = match["post"]
     post = post.upper() if post.lower() in store.ABBREVIATIONS or post.lower() in ("co", "poc") else post.lower()

@@ -533,6 +533,7 @@ def test_ask_without_a_question_says_what_to_type(database) -> None:
         # who heads an organisation, even one the knowledge base describes
         ("name of the current FEACT commanding officer", POST_HOLDER, None),
         ("who is the head of the Fiji DA?", POST_HOLDER, "FJ"),
+        ("who is the commanding officer of a ship?", KNOWLEDGE, None),  # no organisation named: the rule
         ("what number of drills must the PFSO run?", KNOWLEDGE, None),
         # what the law allows or requires, with a nation as the example: the rule (or "I don't know"), never the
         # nation's record, even when no entry settles it
