@@ -49,6 +49,15 @@ def test_a_day_that_does_not_exist_is_refused_with_the_reason_and_the_usage_not_
     assert "Dates I understand" not in answer.text  # the form was right; the day does not exist
 
 
+def test_a_date_read_but_refused_for_what_it_is_says_why_and_the_usage_not_every_form(workspace) -> None:
+    backwards = workspace.command("visit add fiji 2027-01-20 to 2027-01-18 country visit")
+    assert "The end date (Mon 18 Jan 2027) is before the start date (Wed 20 Jan 2027)." in backwards.text
+    past = workspace.command("remind fiji yesterday call the DA")
+    assert "“yesterday” is in the past" in past.text
+    for answer in (backwards, past):
+        assert "Usage:" in answer.text and "Dates I understand" not in answer.text
+
+
 def test_admin_only_refusal_comes_through_the_same_boundary(workspace) -> None:
     answer = workspace.command("assess fiji 2026-10-03 substantially implementing trip report 1")
     assert "only admins may run it" in answer.text and "IPSLO_ADMINS" in answer.text

@@ -62,8 +62,10 @@ def diagnose(tokens: list[str], today: _dt.date, *, future: bool) -> WhenError |
 
     def past(example: _dt.date) -> WhenError:
         if future:
-            return WhenError(f"“{phrase}” is in the past; please give a time ahead, e.g. {_AHEAD}.")
-        return WhenError(f"“{phrase}” is in the past: please type the date itself, e.g. “{example.isoformat()}”.")
+            return WhenError(f"“{phrase}” is in the past; please give a time ahead, e.g. {_AHEAD}.", forms=False)
+        return WhenError(
+            f"“{phrase}” is in the past: please type the date itself, e.g. “{example.isoformat()}”.", forms=False
+        )
 
     looked_back = toks[:1] if first == "yesterday" else toks[:2] if first == "last" else None
     back = read_back(looked_back, today) if looked_back else None

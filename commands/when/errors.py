@@ -20,7 +20,9 @@ Times are read in your own time zone."""
 
 
 class WhenError(CommandError):
-    """A date or time the officer typed that we refuse: a refusal like any other (the hint lists the forms we read)."""
+    """A date or time the officer typed that we refuse: a refusal like any other. The hint lists the forms we read,
+    unless the date was read and is refused for what it is (``forms=False``: in the past, an end before its start):
+    the message says what to type, and the command's usage follows."""
 
     def __init__(self, message: str, *, correction: tuple[str, str] | None = None, forms: bool = True) -> None:
         super().__init__(message, hint=ACCEPTED_FORMS if forms else None, correction=correction)

@@ -93,7 +93,7 @@ def _when(tokens: list[str], now: _dt.datetime, tz: ZoneInfo, default_time: _dt.
             raise errors[0]
         raise NoMatch
     if moment <= now:
-        raise WhenError(f"That time has already passed: {describe(moment, tz)} ({zone_key(tz)}).")
+        raise WhenError(f"That time has already passed: {describe(moment, tz)} ({zone_key(tz)}).", forms=False)
     check_window(moment.astimezone(tz).date(), today, " ".join(tokens))
     return moment
 

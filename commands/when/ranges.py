@@ -116,5 +116,7 @@ def split_date_range(words: list[str], *, today: _dt.date) -> tuple[_dt.date, _d
         end, m = found_end
         rest = rest[m:]
         if end < start:
-            raise WhenError(f"The end date ({fmt_date(end)}) is before the start date ({fmt_date(start)}).")
+            raise WhenError(
+                f"The end date ({fmt_date(end)}) is before the start date ({fmt_date(start)}).", forms=False
+            )
     return start, end, rest
