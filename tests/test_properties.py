@@ -29,7 +29,15 @@ from commands import nations as nation_commands
 from commands import notes as note_commands
 from commands import reminders as reminder_commands
 from commands.language import Caller, CommandError, Invocation, Reply
-from commands.when import NoSuchDay, WhenError, parse_date, parse_when, split_date_range, split_when
+from commands.when import (
+    NoSuchDay,
+    ReadButRefused,
+    WhenError,
+    parse_date,
+    parse_when,
+    split_date_range,
+    split_when,
+)
 from tests.conftest import ADMIN, OFFICER
 
 GENERIC = "Something went wrong"
@@ -220,10 +228,12 @@ days = st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2199, 12, 31))
 
 
 def refused_with_forms(error: WhenError) -> None:
-    """A refusal says why, and either lists the forms we read or (a form we read naming no day: "2027-02-31") says
-    which day does not exist, for the command's usage to follow."""
+    """A refusal says why, and either lists the forms we read or (a form we read, refused for what it names: no day,
+    "2027-02-31"; a day past; an end before its start) says why, for the command's usage to follow."""
     if isinstance(error, NoSuchDay):
         assert "isn't a real date:" in error.message and error.hint is None
+    elif isinstance(error, ReadButRefused):
+        assert error.message and error.hint is None
     else:
         assert error.message and error.hint and "YYYY-MM-DD" in error.hint
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from commands.when.dates import WINDOW_YEARS, date_window, parse_date, parse_since
 from commands.when.display import describe
-from commands.when.errors import ACCEPTED_FORMS, NoSuchDay, WhenError
+from commands.when.errors import ACCEPTED_FORMS, NoSuchDay, ReadButRefused, WhenError
 from commands.when.moments import parse_when, split_when
 from commands.when.ranges import split_date_range
 
@@ -19,6 +19,7 @@ __all__ = [
     "ACCEPTED_FORMS",
     "WINDOW_YEARS",
     "NoSuchDay",
+    "ReadButRefused",
     "WhenError",
     "date_window",
     "describe",

@@ -10,7 +10,7 @@ from dateutil.relativedelta import MO, relativedelta
 
 from commands.when.back import read_back
 from commands.when.display import fmt_date
-from commands.when.errors import WhenError
+from commands.when.errors import ReadButRefused, WhenError
 from commands.when.grammar import DAY_NAME, DAY_RE, MONTH_NAME, NAMES, YEAR_RE
 
 #: The names a misspelt word is compared with ("fryday" -> friday, "janaury" -> january).
@@ -62,10 +62,8 @@ def diagnose(tokens: list[str], today: _dt.date, *, future: bool) -> WhenError |
 
     def past(example: _dt.date) -> WhenError:
         if future:
-            return WhenError(f"“{phrase}” is in the past; please give a time ahead, e.g. {_AHEAD}.", forms=False)
-        return WhenError(
-            f"“{phrase}” is in the past: please type the date itself, e.g. “{example.isoformat()}”.", forms=False
-        )
+            return ReadButRefused(f"“{phrase}” is in the past; please give a time ahead, e.g. {_AHEAD}.")
+        return ReadButRefused(f"“{phrase}” is in the past: please type the date itself, e.g. “{example.isoformat()}”.")
 
     looked_back = toks[:1] if first == "yesterday" else toks[:2] if first == "last" else None
     back = read_back(looked_back, today) if looked_back else None

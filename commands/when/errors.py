@@ -20,20 +20,24 @@ Times are read in your own time zone."""
 
 
 class WhenError(CommandError):
-    """A date or time the officer typed that we refuse: a refusal like any other. The hint lists the forms we read,
-    unless the date was read and is refused for what it is (``forms=False``: in the past, an end before its start):
-    the message says what to type, and the command's usage follows."""
+    """A date or time the officer typed that we refuse: a refusal like any other (the hint lists the forms we read,
+    unless it is :class:`ReadButRefused`)."""
 
     def __init__(self, message: str, *, correction: tuple[str, str] | None = None, forms: bool = True) -> None:
         super().__init__(message, hint=ACCEPTED_FORMS if forms else None, correction=correction)
 
 
-class NoSuchDay(WhenError):
-    """A date in a form we read that names no day ("2027-02-30", "31 April"): the message says why; every form of date
-    is not the help it needs (the command's usage is)."""
+class ReadButRefused(WhenError):
+    """A date or time in a form we read, refused for what it is (in the past, a time already passed, an end before its
+    start): the message says why and what to type; every form of date is not the help it needs (the command's usage
+    is)."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message, forms=False)
+
+
+class NoSuchDay(ReadButRefused):
+    """A date in a form we read that names no day ("2027-02-30", "31 April")."""
 
 
 class NoMatch(Exception):

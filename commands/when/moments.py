@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from commands.when.dates import check_window, read_date
 from commands.when.diagnosis import diagnose, explain, short_year
 from commands.when.display import describe, zone_key
-from commands.when.errors import NoMatch, WhenError
+from commands.when.errors import NoMatch, ReadButRefused, WhenError
 from commands.when.grammar import MAX_WORDS, quote, tokenize
 from commands.when.times import durations, local_to_utc, read_time
 
@@ -93,7 +93,7 @@ def _when(tokens: list[str], now: _dt.datetime, tz: ZoneInfo, default_time: _dt.
             raise errors[0]
         raise NoMatch
     if moment <= now:
-        raise WhenError(f"That time has already passed: {describe(moment, tz)} ({zone_key(tz)}).", forms=False)
+        raise ReadButRefused(f"That time has already passed: {describe(moment, tz)} ({zone_key(tz)}).")
     check_window(moment.astimezone(tz).date(), today, " ".join(tokens))
     return moment
 

@@ -7,7 +7,7 @@ import datetime as _dt
 from commands.when.dates import as_date, make_date, read_date
 from commands.when.diagnosis import diagnose
 from commands.when.display import fmt_date
-from commands.when.errors import NoMatch, WhenError
+from commands.when.errors import NoMatch, ReadButRefused, WhenError
 from commands.when.grammar import DASHES, DAY_RE, DAY_SPAN_RE, ISO_RE, MAX_WORDS, NAMES, RANGE_WORDS, quote, tokenize
 
 
@@ -116,7 +116,5 @@ def split_date_range(words: list[str], *, today: _dt.date) -> tuple[_dt.date, _d
         end, m = found_end
         rest = rest[m:]
         if end < start:
-            raise WhenError(
-                f"The end date ({fmt_date(end)}) is before the start date ({fmt_date(start)}).", forms=False
-            )
+            raise ReadButRefused(f"The end date ({fmt_date(end)}) is before the start date ({fmt_date(start)}).")
     return start, end, rest
