@@ -30,7 +30,7 @@ from commands.language import (
     parse_id,
     words,
 )
-from commands.lookup import Named, NationIndex, nation_lookup, normalize
+from commands.lookup import POSSESSIVE, Named, NationIndex, named_nations, nation_lookup, normalize
 from commands.nations import ASSESS_USAGE, Standing, coe_as_of, fmt_date, standing
 from commands.visits import visit_line
 from storage import knowledge as store
@@ -175,43 +175,6 @@ HOLDER_PLACE = re.compile(
     r"(?P<where>(?:in|at|of|for|from)\s+.+)$",
     re.IGNORECASE,
 )
-
-#: Short words that are also ISO codes ("in", "to", "my", "us"): a nation only when typed in capitals.
-SHORT_NAME = 3
-POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
-
-
-def named_nations(question: str, index: NationIndex) -> list[tuple[str, Named]]:
-    """Every nation a question names, with the words naming it, in the order typed (at each place the longest name
-    wins); codes of 3 letters or fewer only when typed in capitals, short aliases the reference data keeps ("png",
-    "rok") in any case."""
-    raw = re.findall(r"[\w.'&-]+", question)
-    typed = [POSSESSIVE.sub("", w).strip(".'") for w in raw]  # "Fiji's ports": Fiji
-    found: list[tuple[str, Named]] = []
-    start = 0
-    while start < len(typed):
-        for size in (4, 3, 2, 1):
-            chunk = typed[start : start + size]
-            if len(chunk) < size:
-                continue
-            phrase = " ".join(chunk)
-            key = normalize(phrase)  # once: a question is read in up to four phrases a word
-            if size > 1 and len(key) <= SHORT_NAME:
-                continue  # "the ID" reads as "id": a code is one word, judged alone below
-            short = size == 1 and len(key) <= SHORT_NAME
-            if short and not phrase.isupper() and key not in index.short_aliases:
-                continue
-            if short and phrase != "US" and len(phrase) <= 2 and store.common_word(phrase.lower()):
-                continue  # "verify the ID of visitors", "RE:", "TV": the word, not Indonesia, Réunion or Tuvalu
-            named = index.exact_key(key)
-            if named is not None:
-                found.append((phrase, named))
-                start += size
-                break
-        else:
-            start += 1
-    return found
-
 
 def find_nation(
     question: str, index: NationIndex, session, named: list[tuple[str, Named]] | None = None

@@ -32,7 +32,7 @@ from commands.language import (
     parse_id,
     words,
 )
-from commands.lookup import Exact, Named, NationLookup, nation_lookup
+from commands.lookup import Exact, Named, NationLookup, named_nations, nation_lookup
 from commands.nations import due_text, fmt_date, standing
 from commands.visits import dates_text, find_visit, visit_line
 from commands.when import WINDOW_YEARS, date_window, describe, split_when
@@ -133,7 +133,7 @@ def _when_first(inv: Invocation, tokens: list[str], lookup: NationLookup) -> Rep
         return set_reminder(inv, nation_iso2=nation.iso2, visit_id=None, due_at=due_at, text=what)
     typed = " ".join(tokens)
     # a nation named in what to remind of ("call the Tonga DA") is offered first, never filed on a guess
-    mentioned = list(dict.fromkeys(n.name for n in _named_in(rest, lookup)))
+    mentioned = list(dict.fromkeys(named.name for _, named in named_nations(" ".join(rest), lookup.index)))
     raise CommandError(
         "Which nation or visit is this reminder about? Name it first.",
         suggestions=tuple(f"/ipslo remind {name.lower()} {typed}" for name in mentioned[:2]),
@@ -141,28 +141,6 @@ def _when_first(inv: Invocation, tokens: list[str], lookup: NationLookup) -> Rep
         if mentioned
         else words("e.g. ", Typed(f"/ipslo remind fiji {typed}"), " or ", Typed(f"/ipslo remind 12 {typed}")),
     )
-
-
-def _named_in(tokens: list[str], lookup: NationLookup) -> list[Named]:
-    """The nations named exactly by the words of a text, longest name first at each place ("Papua New Guinea", not
-    "Guinea"); names of three letters or fewer only in capitals ("PNG", not "png" or "to")."""
-    found: list[Named] = []
-    start = 0
-    words_ = [t.strip(".,;:!?()'\"").removesuffix("'s") for t in tokens]
-    while start < len(words_):
-        for size in (4, 3, 2, 1):
-            chunk = words_[start : start + size]
-            phrase = " ".join(chunk)
-            if len(chunk) < size or (len(phrase) <= 3 and not phrase.isupper()):
-                continue
-            named = lookup.index.exact(phrase)
-            if named is not None:
-                found.append(named)
-                start += size
-                break
-        else:
-            start += 1
-    return found
 
 
 def _about_nation(tokens: list[str], lookup: NationLookup) -> tuple[Named, int] | None:
