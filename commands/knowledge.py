@@ -154,7 +154,7 @@ POSTS = (
 #: though it knows the organisation.
 COMMAND_POSTS = re.compile(r"commanding officers?|commanders?|directors?|chiefs?|heads?|co", re.IGNORECASE)
 HOLDER = re.compile(
-    r"^(?:do (?:we|you) know |does anyone know |any idea )?(?:who(?:'s|\s+is|\s+are|\s+was|\s+holds|"
+    r"^(?:do (?:we|you) know |does anyone know |any idea )?(?:who(?:'?s|\s+is|\s+are|\s+was|\s+holds|"
     r"\s+serves as|\s+acts as)?|(?:what(?:'s|\s+is)\s+the\s+)?name\s+of)\s+(?:currently\s+|now\s+)?"
     r"(?:the\s+|our\s+|their\s+)?"
     r"(?:current\s+|new\s+|present\s+)?(?P<before>(?:[\w'&.-]+\s+){0,3}?)(?P<post>" + POSTS + r")"

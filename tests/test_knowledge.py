@@ -520,6 +520,7 @@ def test_ask_without_a_question_says_what_to_type(database) -> None:
         # who holds a post at a place: data we don't hold; what a post is: knowledge
         ("who is the PFSO in Suva?", POST_HOLDER, None),
         ("who's the Fiji DA?", POST_HOLDER, "FJ"),
+        ("whos the pfso in lae", POST_HOLDER, None),  # chat spelling, a port the base never names
         ("who is the designated authority for Papua New Guinea?", POST_HOLDER, "PG"),
         ("who is the CSO for Matson?", POST_HOLDER, None),
         ("who is the PFSO of a port facility?", KNOWLEDGE, None),
