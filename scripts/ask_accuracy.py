@@ -1,12 +1,12 @@
 """Measure `/ipslo ask` on the question sets: top-1, top-3 and abstention, per set and per database, in one table.
 
 The DEVELOPMENT sets are what the ranking is tuned on: ``dev`` (tests/data/ask_questions.yaml), and ``seen``,
-``seen2`` to ``seen14`` (tests/data/ask_dev_seen.yaml, ask_dev_seen_v2.yaml ... ask_dev_seen_v14.yaml: the former
-held-out sets v1 to v14), each read only after it was measured once: checks against over-fitting ``dev``. The HELD-OUT
-set ``heldout`` (tests/data/ask_heldout_v15.yaml, written blind before the tuning that followed v14's measurement) is
+``seen2`` to ``seen15`` (tests/data/ask_dev_seen.yaml, ask_dev_seen_v2.yaml ... ask_dev_seen_v15.yaml: the former
+held-out sets v1 to v15), each read only after it was measured once: checks against over-fitting ``dev``. The HELD-OUT
+set ``heldout`` (tests/data/ask_heldout_v16.yaml, written blind before the tuning that followed v15's measurement) is
 measured and reported, never tuned on: its misses are not printed unless asked for. While tuning, name only the
 development sets
-(``--sets dev,seen,seen2,seen3,seen4,seen5,seen6,seen7,seen8,seen9,seen10,seen11,seen12,seen13,seen14``)
+(``--sets dev,seen,seen2,seen3,seen4,seen5,seen6,seen7,seen8,seen9,seen10,seen11,seen12,seen13,seen14,seen15``)
 so the held-out file is never read. Each question has ``q``, ``expect`` (an entry id, ``data:<answer>``, a list of
 citations such as ["ISPS Code A/19.4.4"], or ``abstain`` (or an empty list, with ``kind: unanswerable``)) and
 optionally ``kind``.
@@ -19,7 +19,7 @@ optionally ``kind``.
 Each database is fresh: a temporary SQLite file, and a new schema on the PostgreSQL server (dropped afterwards).
 
     .venv/bin/python scripts/ask_accuracy.py
-        [--sets dev,seen,seen2,seen3,seen4,seen5,seen6,seen7,seen8,seen9,seen10,seen11,seen12,seen13,seen14,heldout]
+        [--sets dev,seen,seen2,...,seen15,heldout]
         [--database sqlite|postgresql|both] [--misses]
 """
 
@@ -69,7 +69,8 @@ SETS = {
     "seen12": DATA / "ask_dev_seen_v12.yaml",
     "seen13": DATA / "ask_dev_seen_v13.yaml",
     "seen14": DATA / "ask_dev_seen_v14.yaml",
-    "heldout": DATA / "ask_heldout_v15.yaml",
+    "seen15": DATA / "ask_dev_seen_v15.yaml",
+    "heldout": DATA / "ask_heldout_v16.yaml",
 }
 #: The sets whose misses are always listed: development data, read and tuned on.
 DEVELOPMENT = (
@@ -88,6 +89,7 @@ DEVELOPMENT = (
     "seen12",
     "seen13",
     "seen14",
+    "seen15",
 )
 POSTGRES_URL = os.environ.get("IPSLO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -197,8 +199,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--sets",
-        default="dev,seen,seen2,seen3,seen4,seen5,seen6,seen7,seen8,seen9,seen10,seen11,seen12,seen13,seen14,heldout",
-        help="which sets, comma-separated: dev, seen, seen2 to seen14 (development data), heldout (never read "
+        default="dev,seen,seen2,seen3,seen4,seen5,seen6,seen7,seen8,seen9,seen10,seen11,seen12,seen13,seen14,seen15,"
+        "heldout",
+        help="which sets, comma-separated: dev, seen, seen2 to seen15 (development data), heldout (never read "
         "while tuning)",
     )
     parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
