@@ -176,6 +176,7 @@ HOLDER_PLACE = re.compile(
     re.IGNORECASE,
 )
 
+
 def find_nation(
     question: str, index: NationIndex, session, named: list[tuple[str, Named]] | None = None
 ) -> Nation | None:

@@ -266,7 +266,7 @@ FILLER = frozenset(
     (  # noqa: SIM905 (words are easier to read as text)
         "anything anybody anyone anywhere everything everybody everyone something somebody somewhere nothing "
         "nobody stuff guy guys folks bit lot lots basically typically usually generally normally commonly "
-        "automatically mostly formally formal officially technically literally simply still even ever already "
+        "automatically mostly formally formal officially technically literally simply still yet even ever already "
         "supposed gonna wanna gotta quick quickly quite pretty maybe perhaps probably sure "
         "wondering wonder remind curious thought think "
         "per according regarding re exactly precisely particular particularly specific specifically "
@@ -362,6 +362,12 @@ EVERYDAY_TERMS: dict[str, tuple[str, ...]] = {
     "expired": ("expiry", "validity"),
     "consecutive": ("successive",),
     "gap": ("between", "interval"),
+    # a certificate kept in force longer is extended: "the flag wants to stretch the interim ISSC"
+    **dict.fromkeys(("stretch", "stretched", "stretching", "prolong", "prolonged"), ("extend", "extension")),
+    # equipment put on board is fitted (A/19.4.2.3, XI-2/6.1)
+    **dict.fromkeys(("install", "installed", "installing", "installation"), ("fitted",)),
+    # a ship just built is new and delivered (A/19.4.1.1)
+    **dict.fromkeys(("newbuild", "newbuilds", "newbuilding", "newbuildings"), ("new", "ship", "delivery")),
     "gaps": ("between", "intervals"),
     "successive": ("consecutive",),
     # everyday verbs and nouns for what the texts name otherwise
@@ -503,7 +509,8 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\bkicks? in\b", "take effect"),
         (r"\b(?:run|runs|running|ran) out\b(?! of)", "expires"),  # not "runs out of Honiara": sails from there
         (r"\b(?:turn|turns|turned|turning)(?: (?:a|an|the|that|this|her|it|them)?\s?\w+)? away\b", "deny entry"),
-        (r"\b(?:kick|kicks|kicked|kicking|throw|throws|thrown|throwing)(?: \w+)? out\b", "expel"),
+        (r"\b(?:kick|kicks|kicked|kicking|throw|throws|thrown|throwing)(?: \w+){0,2} out\b", "expel"),
+        (r"\b(?:kick|kicks|kicked|kicking) off\b", "initiate"),  # "can the PFSO kick off a DoS?": start it
         (r"\bsell(?:s|ing)? tickets\b|\bfare[- ]paying\b|\bpaying passengers\b", "commercial"),
         (r"\bfold(?:s|ed|ing)? (?:in|into)\b|\bmerged? (?:with|into)\b", "combined"),
         (r"\bgo(?:es|ing)? live\b", "implemented"),
@@ -594,7 +601,14 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\b(?:stop|stops|stopped|stopping) being\b|\bno longer\b", "ceases to be"),
         (r"\bsen(?:d|ds|t|ding) (?:it |them )?in\b", "submit"),
         (r"\b(?:go|goes|going|went) (?:along )?with\b", "accompanied by"),
-        (r"\bcarve[ -]outs?\b", "carveout"),
+        (r"\bcarve[ -]outs?\b|\bcarv(?:ed|es|ing) out\b", "carveout"),
+        # what is missing or wrong in a plan or its measures is a deficiency (A/12.2.5, A/9.4); a gap between drills
+        # is a time
+        (
+            r"\bgaps? in (?:the |an? |its |his |her |their |our )?(?:\w+ )?(?:plan|plans|ssp|pfsp|security|measures"
+            r"|procedures|training|compliance|implementation|arrangements|coverage)\b",
+            "deficiency",
+        ),
         (r"\bclass(?:ification)? societ(?:y|ies)\b", "rso"),
         (r"\ben[ -]route\b", "voyage"),
         (r"\b(?:trying|tries|try|meant|supposed|designed|intended|there) to (?:achieve|accomplish)\b", "objectives"),

@@ -393,6 +393,17 @@ def test_a_question_told_in_the_officers_own_scene_is_answered_by_the_rule_neare
             "what happens once a vessel gets to Guam after a call in a COE country?",
             "Port Security Advisory (paragraph D)",
         ),
+        # a certificate "stretched" is extended; equipment "installed" is fitted, a "newbuild" a new ship
+        ("the flag state wants to stretch the ship's interim certificate by a month - allowed?", "ISPS Code A/19.4.4"),
+        ("newbuild with no SSAS installed yet: can it get an interim ISSC?", "ISPS Code A/19.4.2.3"),
+        # "kick off" a DoS is initiating it; "kicked out" is expelled, with a word or two between
+        ("can a PFSO kick off a DoS without the ship asking?", "ISPS Code B/5.3"),
+        ("a port kicked the tanker out - who needs to be warned?", "SOLAS XI-2/9.3.2"),
+        # a gap in a plan is a deficiency (a gap between drills is a time)
+        ("the SSO found gaps in the ship's security plan during an audit - what must he do?", "ISPS Code A/12.2.5"),
+        # the PFSO's duties are A/17.2's list, not the role in brief
+        ("list the PFSO's duties", "ISPS Code A/17.2"),
+        ("where in Vanuatu were port facilities carved out of the COE?", "Port Security Advisory (paragraph B)"),
     ],
 )
 def test_the_rule_asked_about_comes_first(database, question: str, ref: str) -> None:
