@@ -273,6 +273,8 @@ FILLER = frozenset(
         "define defined definition definitions defn defns "
         "thinks believes believe saying claims claiming insists insisting true correct accurate exact typical roughly "
         "yesterday "
+        # when in the officer's story, or how many, said loosely: "reflagged in june", "another couple of months"
+        "january february march april june july august september october november december couple "
         # "security-wise", "time-wise": about what it is attached to, which is read on its own
         "wise "
         # asking leave, not what is asked about: "is that permitted?", "is he entitled to?"
@@ -528,8 +530,9 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\bdefs? of\b", "definition of"),  # chat shorthand: "def of a DoS?"
         # what a plan or assessment holds: "what has to be in an SSA?", "what goes into the PFSP?"
         (
-            r"\bwhat (?:has|have|needs?|must|should|ought) (?:to )?(?:be|go) in(?:to|side)? (?!place\b|with\b)"
-            r"|\bwhat (?:goes|go|belongs?) in(?:to|side)?\b",
+            r"\bwhat (?:has|have|needs?|must|should|ought) (?:to )?(?:be|go)"
+            r" (?:covered |included |addressed |set out |stated |listed )?in(?:to|side)? (?!place\b|with\b)"
+            r"|\bwhat (?:goes|go|belongs?) in(?:to|side)?\b|\bwhat(?:'s| is| are) (?:in|inside) (?=(?:an?|the) )",
             "contents ",
         ),
         # who asked is the occasion, not the question: "partner DA asked whether a contractor could ..."
@@ -573,6 +576,14 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         # "before she comes alongside", "a ship going alongside the terminal": enters the port
         (r"\b(?:comes?|coming|came|go|goes|going|went|gets?|getting) alongside\b", "enters port"),
         (r"\bbound for\b", "arriving in"),  # "now bound for Guam"
+        # "while the ship is alongside": in port, at the facility
+        (r"\b(?:is|are|was|were|lying|sitting|stays?|stayed|while|whilst) alongside\b", "in port"),
+        # "the port goes to level 3", "bumped up to MARSEC 2": is at that level
+        (
+            r"\b(?:goes|go|going|went|gone|moves?|moved|moving|bumped|jumps?|jumped|jumping)(?: up| down)? to"
+            r"(?= (?:security |marsec |isps )?level\b| marsec\b)",
+            "at",
+        ),
         # "when it gets to the US", "once she gets into Apia": arrives; not "who gets to decide"
         (
             r"\b(it|she|they|ship|vessel|boat) (?:gets?|got) (?:in)?to\b"

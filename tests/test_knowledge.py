@@ -404,6 +404,19 @@ def test_a_question_told_in_the_officers_own_scene_is_answered_by_the_rule_neare
         # the PFSO's duties are A/17.2's list, not the role in brief
         ("list the PFSO's duties", "ISPS Code A/17.2"),
         ("where in Vanuatu were port facilities carved out of the COE?", "Port Security Advisory (paragraph B)"),
+        # when in the story ("in march") and how many said loosely ("another couple of months") are not the rule
+        (
+            "the flag wants to stretch the interim ISSC another couple of months after it changed flag in march. ok?",
+            "ISPS Code A/19.4.4",
+        ),
+        # what must be covered in, or what's in, a document asks for its contents
+        ("what has to be covered in a PFSA?", "ISPS Code A/15.5"),
+        ("what's in a ship security assessment?", "ISPS Code A/8.4"),
+        # a ship sitting alongside is in port; a port that moves up to level 3 is at level 3
+        (
+            "a ship sitting alongside in Suva when the port moves up to level 3: what must it confirm with the PFSO?",
+            "ISPS Code A/7.6",
+        ),
     ],
 )
 def test_the_rule_asked_about_comes_first(database, question: str, ref: str) -> None:
