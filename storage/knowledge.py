@@ -1933,6 +1933,17 @@ ASKS_A_TASK = re.compile(
     r"|^(?:translate|draft|proofread|book|fax|print)\b"
 )
 
+#: What will happen to a listing or a nation is a forecast, which no rule or dated fact states: "will Timor-Leste come
+#: off the COE list next year?", "is Nauru likely to be added?", "what are the chances the COE are lifted?"
+FORECAST = re.compile(
+    r"\bwill (?:\S+ ){0,6}?(?:come|get|go|be (?:taken|put|moved|dropped))"
+    r" (?:off|on|onto|back on)\b(?= (?:the |a |that )?(?:coe |conditions of entry |port security advisory |psa )?list)"
+    r"|\bwill (?:\S+ ){0,6}?be (?:lifted|removed|delisted|added|listed|relisted)\b"
+    r"(?=.*\b(?:next|soon|this|by|before|in 20\d\d|ever)\b)"
+    r"|\b(?:likely|unlikely|expected|going) to be (?:lifted|removed|delisted|added|listed|relisted)\b"
+    r"|\b(?:what are the|any) (?:chances?|odds|likelihood)\b"
+)
+
 
 def search(
     *, session: Session, question: str, limit: int = 3, case: frozenset[str] = frozenset(), live: bool = False
@@ -2027,8 +2038,10 @@ def search(
         confident = len(alone.words) > 1 and answers_well(
             replace(alone, live=asked.live), index.entries[ranked[0]], index
         )
-    if ASKS_A_TASK.search(folded):
-        confident = False  # "can you translate this paragraph into Korean?": a task, not a question the base answers
+    if ASKS_A_TASK.search(folded) or FORECAST.search(folded):
+        # "can you translate this paragraph into Korean?": a task, not a question the base answers; "will Tonga come off
+        # the list next year?": a forecast, which the base never states
+        confident = False
     chosen = [index.entries[i].id for i in ranked[:limit]]
     entries = get_entries(session=session, ids=chosen)
     hits = [Hit(e, final[ranked[chosen.index(e.id)]]) for e in entries]

@@ -265,6 +265,9 @@ def test_an_english_word_is_not_corrected_into_another_but_a_british_spelling_is
         # a task for the bot, not a question the base answers
         "could you draft an email to the Tonga DA about the PFSP review?",
         "can you translate A/19.4.4 into Tongan?",
+        # a forecast: no rule or dated fact says what will happen to a listing
+        "will the conditions of entry on Madagascar be lifted soon?",
+        "is Nauru likely to be added to the COE list?",
     ],
 )
 def test_unknown_question_gets_i_dont_know_and_the_three_nearest(database, question: str) -> None:
