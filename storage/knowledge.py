@@ -538,7 +538,7 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         # who asked is the occasion, not the question: "partner DA asked whether a contractor could ..."
         (
             r"^[^?]{0,80}?\b(?:asked|asks|wants to know|wanted to know|queried)(?: me| us)?\b"
-            r"(?= (?:what|whether|if|how|who|when|where|which|why)\b)",
+            r"(?= (?:what|whether|if|how|who|when|where|which|why)\b|  )",  # two spaces: "how often" read already
             " ",
         ),
         # whose claim is checked, said first: "partner says nothing counts as an incident unless ...", "DA counterpart

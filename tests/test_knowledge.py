@@ -412,6 +412,8 @@ def test_a_question_told_in_the_officers_own_scene_is_answered_by_the_rule_neare
             "the flag wants to stretch the interim ISSC another couple of months after it changed flag in march. ok?",
             "ISPS Code A/19.4.4",
         ),
+        # who asks is the occasion, also before "how often"
+        ("the PFSO in Apia asks how often the facility should run security drills", "ISPS Code B/18.5"),
         # what must be covered in, or what's in, a document asks for its contents
         ("what has to be covered in a PFSA?", "ISPS Code A/15.5"),
         ("what's in a ship security assessment?", "ISPS Code A/8.4"),
