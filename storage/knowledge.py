@@ -576,6 +576,17 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         # "before she comes alongside", "a ship going alongside the terminal": enters the port
         (r"\b(?:comes?|coming|came|go|goes|going|went|gets?|getting) alongside\b", "enters port"),
         (r"\bbound for\b", "arriving in"),  # "now bound for Guam"
+        # "who gets the SSAS alert?", "who actually picks up the alert?": who receives it
+        (
+            r"\bwho (?:actually |really |then )?(?:gets|get|will get|would get|picks? up|ends? up with)\b",
+            "who receives",
+        ),
+        # "does Part A give a number for how often ...", "does the Code put a figure on ...": asks for the period
+        (
+            r"\b(?:give|gives|put|puts|set|sets|state|states|specify|specifies|name|names) (?:a|any|an exact|a fixed) "
+            r"(?:number|figure|frequency|interval)(?: on| for| to)?\b",
+            " ",
+        ),
         # "while the ship is alongside": in port, at the facility
         (r"\b(?:is|are|was|were|lying|sitting|stays?|stayed|while|whilst) alongside\b", "in port"),
         # "the port goes to level 3", "bumped up to MARSEC 2": is at that level

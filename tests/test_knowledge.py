@@ -414,6 +414,11 @@ def test_a_question_told_in_the_officers_own_scene_is_answered_by_the_rule_neare
         ),
         # who asks is the occasion, also before "how often"
         ("the PFSO in Apia asks how often the facility should run security drills", "ISPS Code B/18.5"),
+        # who "gets" an alert receives it; "put a figure on" asks for the period, not a figure
+        ("when the SSAS goes off, who actually gets the alert?", "SOLAS XI-2/6.2.1"),
+        ("does Part A put a figure on how often ships must drill?", "ISPS Code A/13.4"),
+        # "a set interval" is a fixed one: "set" is no framing here
+        ("is there a set interval for reviewing alternative security arrangements?", "SOLAS XI-2/11.4"),
         # what must be covered in, or what's in, a document asks for its contents
         ("what has to be covered in a PFSA?", "ISPS Code A/15.5"),
         ("what's in a ship security assessment?", "ISPS Code A/8.4"),
