@@ -94,7 +94,9 @@ def remind(inv: Invocation, text: str) -> Reply:
     else:
         lookup = nation_lookup(session=inv.session)
         named = lookup.index.split(tokens)[0]
-        if not isinstance(named, Exact) and (found := _when_first(inv, tokens, lookup)) is not None:
+        if (not isinstance(named, Exact) or _code_starting_a_moment(inv, named, tokens)) and (
+            found := _when_first(inv, tokens, lookup)
+        ) is not None:
             return found
         nation, rest = lookup.split_exact(tokens, nothing="no reminder was set", hint=REMIND_USAGE)
         nation_iso2 = nation.iso2
@@ -141,6 +143,18 @@ def _when_first(inv: Invocation, tokens: list[str], lookup: NationLookup) -> Rep
         if mentioned
         else words("e.g. ", Typed(f"/ipslo remind fiji {typed}"), " or ", Typed(f"/ipslo remind 12 {typed}")),
     )
+
+
+def _code_starting_a_moment(inv: Invocation, named: Exact, tokens: list[str]) -> bool:
+    """Whether a nation's two-letter code that is also a word starts a moment: "remind me in 3 days about samoa" is
+    about Samoa in three days, not about India ("IN") "3 days" from now."""
+    if len(named.typed) != 2 or named.typed.lower() != named.named.iso2.lower():
+        return False
+    try:
+        _, rest = split_when(tokens, now=inv.now, tz=inv.caller.tz, default_time=MORNING)
+    except CommandError:
+        return False
+    return len(tokens) - len(rest) >= 2
 
 
 def _about_nation(tokens: list[str], lookup: NationLookup) -> tuple[Named, int] | None:

@@ -125,6 +125,18 @@ def test_remind_me_as_officers_say_it(desk: Workspace, typed: str) -> None:
     assert (reminder.nation_iso2, reminder.text, reminder.due_at) == ("FJ", "call the DA", tomorrow_9am_tokyo)
 
 
+def test_in_starting_a_moment_is_not_india(desk: Workspace) -> None:
+    """ "in" is India's code and a word: "remind me in 3 days ... about samoa" is about Samoa, three days from now;
+    "to" (Tonga's code) before a date that does not start with it is still Tonga."""
+    answer = desk.command("remind me in 3 days call the DA about samoa")
+    assert "I'll remind you" in answer.text, answer.text
+    assert "India" not in answer.text
+    desk.command("remind to tomorrow 09:00 send the agenda")
+    samoa, tonga = all_reminders(desk)
+    assert (samoa.nation_iso2, samoa.text, samoa.due_at) == ("WS", "call the DA", NOW + dt.timedelta(days=3))
+    assert (tonga.nation_iso2, tonga.text) == ("TO", "send the agenda")
+
+
 def test_a_reminder_about_a_visit_by_its_number(desk: Workspace) -> None:
     desk.command("visit add fiji 2027-01-12 to 2027-01-16")
     answer = desk.command("remind 1 in 2 hours confirm transport")
