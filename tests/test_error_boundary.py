@@ -37,8 +37,15 @@ def test_see_also_button_whose_entry_has_gone_says_so_instead_of_failing(workspa
 
 
 def test_a_date_refusal_is_a_refusal_with_the_forms_we_read(workspace) -> None:
+    answer = workspace.command("visit add fiji sometime in spring")
+    assert "couldn't find a date" in answer.text and "Dates I understand" in answer.text
+    assert "Something went wrong" not in answer.text
+
+
+def test_an_ambiguous_numeric_date_says_both_readings_and_the_usage_not_every_form(workspace) -> None:
     answer = workspace.command("visit add fiji 03/04/2027")
-    assert "could be March or April" in answer.text and "YYYY-MM-DD" in answer.text
+    assert "2027-03-04 (4 March) or 2027-04-03 (3 April)" in answer.text and "YYYY-MM-DD" in answer.text
+    assert "Usage:" in answer.text and "Dates I understand" not in answer.text
     assert "Something went wrong" not in answer.text
 
 

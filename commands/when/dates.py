@@ -9,7 +9,7 @@ from dateutil.relativedelta import relativedelta
 
 from commands.when.back import read_back
 from commands.when.diagnosis import explain
-from commands.when.errors import NoMatch, NoSuchDay, WhenError
+from commands.when.errors import NoMatch, NoSuchDay, ReadButRefused, WhenError
 from commands.when.grammar import (
     DAY_NAME,
     DAY_RE,
@@ -70,18 +70,18 @@ def _check_numeric(tok: str) -> None:
                 readings.append(d)
         if len(readings) == 2:
             r1, r2 = readings
-            raise WhenError(
+            raise ReadButRefused(
                 f"“{tok}” is ambiguous: it could be {r1.isoformat()} ({r1:%-d %B})"
                 f" or {r2.isoformat()} ({r2:%-d %B}). "
                 "Please write the date as YYYY-MM-DD."
             )
         if readings:
-            raise WhenError(
+            raise ReadButRefused(
                 f"Numeric dates like “{tok}” are ambiguous (day and month come in a different order "
                 f"in different countries), so I don't guess. Please write it as YYYY-MM-DD, "
                 f"e.g. {readings[0].isoformat()}."
             )
-        raise WhenError(
+        raise ReadButRefused(
             f"“{tok}” is ambiguous and isn't a real date either way round. "
             "Please write dates as YYYY-MM-DD, e.g. 2027-01-12."
         )
@@ -92,12 +92,12 @@ def _check_numeric(tok: str) -> None:
             dict.fromkeys(f"{d} {MONTH_NAME[mo]}" for mo, d in ((a, b), (b, a)) if 1 <= mo <= 12 and 1 <= d <= 31)
         )
         if len(options) == 1:  # "31/12": one reading, but numeric dates are never read (3/4 would be a guess)
-            raise WhenError(
+            raise ReadButRefused(
                 f"“{tok}” can only be {options[0]}, but I don't read numeric dates (day and month come in a "
                 f"different order in different countries). Please write it as {options[0]} or as YYYY-MM-DD."
             )
         if options:  # "14.30" is no date at all
-            raise WhenError(
+            raise ReadButRefused(
                 f"“{tok}” is ambiguous: it could be {' or '.join(options)}. "
                 f"Please write it with the month's name ({options[0]}) or as YYYY-MM-DD."
             )
@@ -172,12 +172,12 @@ def _any_date(tokens: list[str], today: _dt.date, anchor: _dt.date | None = None
         try:
             return today + _dt.timedelta(days=days), True
         except OverflowError:
-            raise WhenError(f"“{' '.join(toks)}” is too far in the future.") from None
+            raise ReadButRefused(f"“{' '.join(toks)}” is too far in the future.") from None
     wd = NAMES.weekday(first)
     if wd is not None:  # "Tue 12 Jan 2027": the weekday must agree
         d = _absolute(toks[1:], today, anchor)
         if d.weekday() != wd:
-            raise WhenError(f"{d:%-d %B %Y} is a {d:%A}, not a {DAY_NAME[wd]}.")
+            raise ReadButRefused(f"{d:%-d %B %Y} is a {d:%A}, not a {DAY_NAME[wd]}.")
         return d, False
     return _absolute(toks, today, anchor), False
 
