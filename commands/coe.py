@@ -26,7 +26,7 @@ from commands.language import (
     lines,
     words,
 )
-from commands.lookup import nation_lookup
+from commands.lookup import as_typed, nation_lookup
 from commands.nations import fmt_date, standing
 from commands.when import WhenError, describe, parse_date
 from storage import nations as store
@@ -112,7 +112,7 @@ def recorded(inv: Invocation, text: str, nation: Nation | None, source: str) -> 
     shown = [Section(text, icon=Icon.NOTE)]
     if nation is not None:
         state = standing(record_of(inv, nation), today=inv.today)
-        shown.append(Section(words(Typed(f"/ipslo status {nation.iso2.lower()}"), f" now says: {state.summary}")))
+        shown.append(Section(words(Typed(f"/ipslo status {as_typed(nation)}"), f" now says: {state.summary}")))
     captions = words(
         f"Source: {source} · recorded by ",
         Mention(inv.caller.user_id),
@@ -133,7 +133,7 @@ def impose(inv: Invocation, nation: Nation, on: dt.date, source: str) -> Reply:
         raise Refusal(
             f"{nation.name} is already recorded under Conditions of Entry since {fmt_date(on)}; nothing changed.",
             field="date",
-            hint=words(Typed(f"/ipslo coe history {nation.iso2.lower()}"), " shows every change."),
+            hint=words(Typed(f"/ipslo coe history {as_typed(nation)}"), " shows every change."),
         )
     before = listing_words(record)
     store.record_listing(
@@ -167,9 +167,7 @@ def lift(inv: Invocation, nation: Nation, on: dt.date, source: str) -> Reply:
         raise Refusal(
             f"{nation.name} is not under Conditions of Entry on our records; nothing was recorded.",
             field="nation",
-            hint=words(
-                "To record a listing: ", Typed(f"/ipslo coe {nation.iso2.lower()} imposed <date> <source>"), "."
-            ),
+            hint=words("To record a listing: ", Typed(f"/ipslo coe {as_typed(nation)} imposed <date> <source>"), "."),
         )
     if coe.lifted_on == on:
         raise Refusal(
@@ -260,7 +258,7 @@ def add_exception(inv: Invocation, nation: Nation, facility: Facility, source: s
             "nothing was recorded.",
             field="nation",
             hint=words(
-                "Record the listing first: ", Typed(f"/ipslo coe {nation.iso2.lower()} imposed <date> <source>"), "."
+                "Record the listing first: ", Typed(f"/ipslo coe {as_typed(nation)} imposed <date> <source>"), "."
             ),
         )
     if not facility.label or len(facility.label) > 200:
@@ -298,7 +296,7 @@ def remove_exception(inv: Invocation, nation: Nation, typed: str, source: str) -
             field="facility",
             hint=words(
                 "Type its IMO port facility number or its whole name as listed by ",
-                Typed(f"/ipslo status {nation.iso2.lower()}"),
+                Typed(f"/ipslo status {as_typed(nation)}"),
                 ".",
             )
             if listed
@@ -506,7 +504,7 @@ def listing_verb(inv: Invocation, nation: Nation, rest: list[str]) -> Reply:
     typed = " ".join(rest[:2]) or "nothing"
     raise CommandError(
         f"What happened to {nation.name}'s listing? I don't know “{typed}”.",
-        hint=words(COE_USAGE, ". To read it: ", Typed(f"/ipslo status {nation.iso2.lower()}"), "."),
+        hint=words(COE_USAGE, ". To read it: ", Typed(f"/ipslo status {as_typed(nation)}"), "."),
     )
 
 

@@ -83,6 +83,12 @@ NOT_KNOWN_HINT = words(
 )
 
 
+def as_typed(nation: Nation) -> str:
+    """How a command we suggest names a nation: its name when that is one plain word ("tonga", not its code "to",
+    which reads as a word: "/ipslo note to <text>"), else its code ("pg" for Papua New Guinea)."""
+    return nation.name.lower() if nation.name.isalpha() else nation.iso2.lower()
+
+
 def refusal(match: Ambiguous | Unknown) -> CommandError:
     """What to say when a name does not lead to one nation."""
     if isinstance(match, Ambiguous):

@@ -29,7 +29,7 @@ from commands.language import (
     lines,
     words,
 )
-from commands.lookup import Guess, nation_lookup, normalize
+from commands.lookup import Guess, as_typed, nation_lookup, normalize
 from commands.visits import last_and_next_lines
 from commands.when import WhenError, parse_date
 from storage import nations as store
@@ -147,7 +147,7 @@ def shipped_differs(record: NationRecord) -> Text:
     return words(
         f"The shipped list (as of {fmt_date(theirs.as_of)}) differs: it says {said} ({theirs.source}). "
         "This status shows the team's record; ",
-        Typed(f"/ipslo coe history {record.nation.iso2.lower()}"),
+        Typed(f"/ipslo coe history {as_typed(record.nation)}"),
         " shows every change.",
     )
 
@@ -236,7 +236,7 @@ def covering_text(inv: Invocation, sovereign: str) -> Text:
     shown = standing(found.record, today=inv.today).summary
     return words(
         f"{sovereign}'s assessment covers it. {sovereign}: {shown} (",
-        Typed(f"/ipslo status {covering.iso2.lower()}"),
+        Typed(f"/ipslo status {as_typed(covering)}"),
         ").",
     )
 
@@ -478,7 +478,7 @@ def record_assessment(
             words(
                 f"{nation.name} stays under Conditions of Entry until they are lifted by public notice "
                 "(46 U.S.C. 70110); ",
-                Typed(f"/ipslo status {nation.iso2.lower()}"),
+                Typed(f"/ipslo status {as_typed(nation)}"),
                 " shows both.",
             )
         )

@@ -40,7 +40,7 @@ from commands.language import (
     plain_text,
     words,
 )
-from commands.lookup import nation_lookup, normalize, offered_names
+from commands.lookup import as_typed, nation_lookup, normalize, offered_names
 from commands.nations import fmt_date, standing
 from commands.visits import dates_text, officer_zone
 from commands.when import WhenError, describe, parse_since
@@ -585,7 +585,7 @@ def notes_page(inv: Invocation, nation: Nation, terms: list[str], before: tuple[
             else (
                 words(
                     f"No notes on {nation.name} match; ",
-                    Typed(f"/ipslo notes {nation.iso2.lower()}"),
+                    Typed(f"/ipslo notes {as_typed(nation)}"),
                     " lists them all.",
                 )
                 if terms
@@ -596,7 +596,7 @@ def notes_page(inv: Invocation, nation: Nation, terms: list[str], before: tuple[
         meant = store.close_words(session=inv.session, words=store.search_words(" ".join(terms))) if not before else {}
         if meant:
             fixed = " ".join(meant.get(store.fold(word), word) for word in terms)
-            parts.append(Section(words("Did you mean ", Typed(f"/ipslo notes {nation.iso2.lower()} {fixed}"), "?")))
+            parts.append(Section(words("Did you mean ", Typed(f"/ipslo notes {as_typed(nation)} {fixed}"), "?")))
     if more:
         last = page[-1]
         value = json.dumps(
@@ -608,7 +608,7 @@ def notes_page(inv: Invocation, nation: Nation, terms: list[str], before: tuple[
         Caption(
             words(
                 "Newest first. Add one: ",
-                Typed(f"/ipslo note {nation.iso2.lower()} <text>"),
+                Typed(f"/ipslo note {as_typed(nation)} <text>"),
                 " · search all notes: ",
                 Typed("/ipslo search <words>"),
             )
@@ -947,7 +947,7 @@ def export(inv: Invocation, text: str) -> Export:
             " · add ",
             Typed("share"),
             " to post them in the channel instead: ",
-            Typed(f"/ipslo export {nation.iso2.lower()} share"),
+            Typed(f"/ipslo export {as_typed(nation)} share"),
         ),
     )
     reply = Reply(summary, parts=(Section(summary, icon=Icon.FILE), Caption(caption)))

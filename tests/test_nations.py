@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from commands.ipslo import run
 from commands.language import Caller, CommandError, Invocation
 from commands.lookup import Ambiguous, Exact, Guess, NationIndex, Unknown, refusal, require_exact
 from commands.nations import assess, nations, status
@@ -183,7 +184,7 @@ def test_assess_refuses_bad_input_and_records_nothing(database, typed: str, refu
     session, inv = invocation(database)
     with session:
         with pytest.raises(CommandError) as raised:
-            assess(inv, typed)
+            run(inv, f"assess {typed}")  # as typed: the command's usage follows a refusal that names no other help
         assert refusal in raised.value.message
         assert raised.value.hint  # always says what to type instead
         assert "No assessment on record" in slack_text(status(inv, "fiji"))

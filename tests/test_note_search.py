@@ -112,7 +112,7 @@ def test_a_misspelt_word_that_finds_nothing_gets_the_word_meant(noted: Workspace
     assert "Did you mean `/ipslo search inspection nation:fiji`?" in "\n".join(section_texts(answer.body))
     assert found(noted, "inspection nation:fiji") == [1]  # and the suggestion finds it
     listed = noted.command("notes fiji inspecton")
-    assert "Did you mean `/ipslo notes fj inspection`?" in "\n".join(section_texts(listed.body))
+    assert "Did you mean `/ipslo notes fiji inspection`?" in "\n".join(section_texts(listed.body))
     nothing = noted.command("search xyzzy")
     assert "No notes match." in nothing.text and "Did you mean" not in "\n".join(section_texts(nothing.body))
 

@@ -573,7 +573,7 @@ def test_export_sends_a_markdown_briefing_and_a_csv_with_the_notes_exactly_to_th
     assert (
         "Export of Fiji: 1 visit and 1 note. Sending the files to you in a direct message from the bot." in answer.text
     )
-    assert "`/ipslo export fj share`" in answer.text
+    assert "`/ipslo export fiji share`" in answer.text
     [complete] = after_answer(desk, "files.completeUploadExternal")
     assert complete.args["channel_id"] == f"D{OFFICER}"  # not the channel: notes are for officers only
     files = {f["filename"]: f["content"].decode("utf-8") for f in desk.standin.uploaded_files.values()}
@@ -618,3 +618,11 @@ def test_sending_a_deleted_notes_text_again_at_once_says_what_happened(workspace
     again = workspace.command("note fiji Met the harbour master")
     assert f"saved as note #{note_id} a moment ago and then deleted" in again.text
     assert f"/ipslo note restore {note_id}" in again.text
+
+
+def test_a_suggested_command_names_the_nation_as_officers_type_it(desk: Workspace) -> None:
+    """Tonga's code "to" is a word: "/ipslo note to <text>" reads as something else. A one-word name is suggested;
+    a longer one by its code."""
+    tonga = desk.command("notes tonga").text
+    assert "/ipslo note tonga <text>" in tonga and "/ipslo note to " not in tonga
+    assert "/ipslo note pg <text>" in desk.command("notes papua new guinea").text
