@@ -100,9 +100,15 @@ def test_admin_records_an_assessment_and_officers_see_it(workspace) -> None:
 
 
 def test_bad_date_shows_the_accepted_forms(workspace) -> None:
-    answer = workspace.command("assess fiji 03/04/2026 substantially implementing", user=ADMIN)
-    assert "ambiguous" in answer.text
+    answer = workspace.command("assess fiji last spring substantially implementing", user=ADMIN)
+    assert "I couldn't read “last” as a date." in answer.text
     assert "2027-01-12" in answer.text  # the accepted forms, with examples
+
+
+def test_an_ambiguous_date_shows_both_readings_and_the_usage(workspace) -> None:
+    answer = workspace.command("assess fiji 03/04/2026 substantially implementing", user=ADMIN)
+    assert "could be 2026-03-04 (4 March) or 2026-04-03 (3 April)" in answer.text
+    assert "Usage: `/ipslo assess" in answer.text and "Dates I understand" not in answer.text
 
 
 def test_officer_time_zone_is_asked_of_slack_once(workspace) -> None:
