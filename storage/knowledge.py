@@ -499,7 +499,9 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         # terms are what is asked about, not the comparing words
         (
             r"\b(?:the )?same (?:thing )?as\b|\bequivalent (?:of|to)\b|\bcorrespond(?:s|ing)? (?:to|with)\b"
-            r"|\blin(?:e|es|ed|ing) up with\b|\bmap(?:s|ped)? (?:on)?to\b",
+            r"|\blin(?:e|es|ed|ing) up with\b|\bmap(?:s|ped)? (?:on)?to\b"
+            r"|\b(?:treat|treats|treated|treating|count|counts|counted|regard|regarded)"
+            r" (?:it |that |this |them )?(?:as|like)\b",
             " ",
         ),
         (r"\blin(?:e|es|ed|ing) up\b", "arrange"),  # "who lines up the ship's audits?"
@@ -602,6 +604,11 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"\1 arrives in",
         ),
         (r"\bstill (?:good|ok|okay|fine|in force)\b", "valid"),
+        # "an ISSC good for only 4 months": valid for that long
+        (
+            r"\b(?:good|ok|okay)(?= for (?:only |just |about |around )?(?:\d+|one|two|three|four|five|six|a|an) )",
+            "valid",
+        ),
         # "a foreign ship maybe twice a year", "one cruise call a year": now and then, as A/3.2 and XI-2/2.2 say
         (
             r"\b(?:one|two|three|four|[1-4]|a (?:few|couple(?: of)?|handful of)) (?:\w+ ){0,3}?"
@@ -966,6 +973,9 @@ QUESTION_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\bhow (?:does|do|is|are) .{0,40}\bdefined?\b|\b(?:exact|formal|legal) meaning\b"
             r"|\b(?:what|who|which \w+) (?:counts?|qualif(?:y|ies)) as\b"
             r"|\b(?:definition|defn) of\b|\b(?:definition|defn)$"
+            # whether one thing is another asks what it is: "is a 3-month full ISSC the same thing as an interim?",
+            # "should we treat it like an interim cert?"
+            r"|\bthe same (?:thing )?as\b|\b(?:treat|treated|regard|regarded) (?:it |that |this |them )?(?:as|like)\b"
         ),
     ),
     (

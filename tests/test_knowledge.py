@@ -419,6 +419,9 @@ def test_a_question_told_in_the_officers_own_scene_is_answered_by_the_rule_neare
         ("does Part A put a figure on how often ships must drill?", "ISPS Code A/13.4"),
         # "a set interval" is a fixed one: "set" is no framing here
         ("is there a set interval for reviewing alternative security arrangements?", "SOLAS XI-2/11.4"),
+        # whether a full ISSC issued for a few months is an interim one asks what it is (A/19.3.1: a full ISSC)
+        ("is a 2-month full ISSC the same as an interim one?", "ISPS Code A/19.3.1"),
+        ("flag gave our tanker a full ISSC for 8 months only. interim or not?", "ISPS Code A/19.3.1"),
         # what must be covered in, or what's in, a document asks for its contents
         ("what has to be covered in a PFSA?", "ISPS Code A/15.5"),
         ("what's in a ship security assessment?", "ISPS Code A/8.4"),
