@@ -619,6 +619,11 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "occasionally",
         ),
         (r"\bmid[- ]?term\b", "intermediate"),
+        # "more than one facility", "multiple berths", "for all three wharves": several of them (A/17.1, A/15.6)
+        (
+            r"\bmore than (?:one|1)\b|\bmultiple\b|\btwo or more\b|\bfor all (?:three|four|five|[3-9]|of them)\b",
+            "several",
+        ),
         (
             r"\b(?:not|isn'?t|is not|isnt) (?:a )?part(?:y|ies) to solas\b|\bnon[- ]solas\b",
             "not a contracting government",

@@ -422,6 +422,9 @@ def test_a_question_told_in_the_officers_own_scene_is_answered_by_the_rule_neare
         # whether a full ISSC issued for a few months is an interim one asks what it is (A/19.3.1: a full ISSC)
         ("is a 2-month full ISSC the same as an interim one?", "ISPS Code A/19.3.1"),
         ("flag gave our tanker a full ISSC for 8 months only. interim or not?", "ISPS Code A/19.3.1"),
+        # "more than one", "multiple", "for all three" are several (A/17.1: one person may be PFSO for several)
+        ("can one PFSO cover more than one terminal?", "ISPS Code A/17.1"),
+        ("can the same person be PFSO for multiple port facilities?", "ISPS Code A/17.1"),
         # what must be covered in, or what's in, a document asks for its contents
         ("what has to be covered in a PFSA?", "ISPS Code A/15.5"),
         ("what's in a ship security assessment?", "ISPS Code A/8.4"),
