@@ -267,7 +267,7 @@ FILLER = frozenset(
         "anything anybody anyone anywhere everything everybody everyone something somebody somewhere nothing "
         "nobody stuff guy guys folks bit lot lots basically typically usually generally normally commonly "
         "automatically mostly formally formal officially technically literally simply still yet even ever already "
-        "supposed gonna wanna gotta quick quickly quite pretty maybe perhaps probably sure "
+        "supposed meant gonna wanna gotta quick quickly quite pretty maybe perhaps probably sure "
         "wondering wonder remind curious thought think "
         "per according regarding re exactly precisely particular particularly specific specifically "
         "define defined definition definitions defn defns "
@@ -619,6 +619,8 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "occasionally",
         ),
         (r"\bmid[- ]?term\b", "intermediate"),
+        # how long something "stays in place" is the period it applies for (A/2.1.11, B/4.9)
+        (r"\b(?:stay|stays|stayed|remain|remains|remained) (?:in place|in force|in effect)\b", "applies period"),
         # "more than one facility", "multiple berths", "for all three wharves": several of them (A/17.1, A/15.6)
         (
             r"\bmore than (?:one|1)\b|\bmultiple\b|\btwo or more\b|\bfor all (?:three|four|five|[3-9]|of them)\b",

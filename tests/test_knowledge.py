@@ -425,6 +425,9 @@ def test_a_question_told_in_the_officers_own_scene_is_answered_by_the_rule_neare
         # "more than one", "multiple", "for all three" are several (A/17.1: one person may be PFSO for several)
         ("can one PFSO cover more than one terminal?", "ISPS Code A/17.1"),
         ("can the same person be PFSO for multiple port facilities?", "ISPS Code A/17.1"),
+        # how long a level "remains in effect" is the period it applies for; "meant to" is no word of the question
+        ("how long does level 3 remain in effect?", "ISPS Code A/2.1.11"),
+        ("how long is security level 2 meant to stay in place?", "ISPS Code A/2.1.10"),
         # what must be covered in, or what's in, a document asks for its contents
         ("what has to be covered in a PFSA?", "ISPS Code A/15.5"),
         ("what's in a ship security assessment?", "ISPS Code A/8.4"),
