@@ -111,7 +111,8 @@ HISTORY_WORDS = re.compile(r"\b(added|removed|lifted|re added|relisted|delisted|
 #: short hops".
 STATUS_WORDS = re.compile(
     r"\b(assess\w*|reassess\w*|status|stand(?:s|ing)?|due(?! (?:in|at|into|off|alongside|to arrive|to call)\b)|"
-    r"overdue|last visited|visited|findings?|outcome|found|rated|how(?:'s| is| are)\b.{0,40}\bdoing)\b"
+    r"overdue|last visited|visited|findings?|outcome|found|rated|how(?:'s| is| are)\b.{0,40}\bdoing|"
+    r"look(?:ed)? at (?:\w+ )?again)\b"
 )
 #: What the law requires or allows, asked with a nation as the example ("could we use Australia's assessment of PNG's
 #: ports instead of our own?", "do we have to assess North Korean ports first?"): the knowledge base answers it when it

@@ -619,6 +619,8 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "occasionally",
         ),
         (r"\bmid[- ]?term\b", "intermediate"),
+        # a country or port "looked at again", "assessed again": reassessed (46 U.S.C. 70108(d))
+        (r"\b(?:look|looks|looked|looking) at (?:\w+ )?again\b|\bassess(?:ed)? (?:\w+ )?again\b", "reassessed"),
         # how long something "stays in place" is the period it applies for (A/2.1.11, B/4.9)
         (r"\b(?:stay|stays|stayed|remain|remains|remained) (?:in place|in force|in effect)\b", "applies period"),
         # "more than one facility", "multiple berths", "for all three wharves": several of them (A/17.1, A/15.6)

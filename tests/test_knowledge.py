@@ -428,6 +428,8 @@ def test_a_question_told_in_the_officers_own_scene_is_answered_by_the_rule_neare
         # how long a level "remains in effect" is the period it applies for; "meant to" is no word of the question
         ("how long does level 3 remain in effect?", "ISPS Code A/2.1.11"),
         ("how long is security level 2 meant to stay in place?", "ISPS Code A/2.1.10"),
+        # a country "looked at again" is reassessed (70108(d))
+        ("how often does the statute say each country has to be looked at again", "46 U.S.C. 70108(d)"),
         # what must be covered in, or what's in, a document asks for its contents
         ("what has to be covered in a PFSA?", "ISPS Code A/15.5"),
         ("what's in a ship security assessment?", "ISPS Code A/8.4"),
@@ -592,6 +594,8 @@ def test_ask_without_a_question_says_what_to_type(database) -> None:
         # an agreement with a nation, or telling Congress, is the law's matter; a nation's own turn is its record's
         ("HQ wants an MOU with Japan to share assessment results. does Congress need a heads up?", KNOWLEDGE, "JP"),
         ("is Tonga required to be assessed again?", NATION_STATUS, "TO"),
+        # "looked at again" is reassessed
+        ("when will fiji be looked at again?", NATION_STATUS, "FJ"),
         ("does Fiji have to be reassessed soon?", NATION_STATUS, "FJ"),
         # where to look something up is a source, not the nation's record
         ("where can I find the list of Samoa's port facilities and their plan status?", KNOWLEDGE, "WS"),
