@@ -427,6 +427,7 @@ EVERYDAY_TERMS: dict[str, tuple[str, ...]] = {
     "optional": ("recommendatory", "guidance"),
     "shipboard": ("ship", "board"),
     "freighter": ("cargo", "ship"),
+    "rig": ("mobile", "offshore", "drilling", "unit"),
     "clash": ("conflict",),
     "verify": ("confirm", "verification"),
     "trigger": ("activated",),
@@ -572,6 +573,12 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "naval auxiliary",
         ),
         (r"\b(?:patrol (?:boat|vessel|craft)|cutter)s?\b", "government ship"),
+        # a jack-up or a semi-submersible is a mobile offshore drilling unit (XI-2/1.1.5, XI-2/2.1.1.3)
+        (
+            r"\b(?:jack[- ]?up|semi[- ]?sub(?:mersible)?)(?: (?:drilling )?rigs?)?\b|\b(?:drilling|oil) rigs?\b"
+            r"|\bdrill ?ships?\b",
+            "mobile offshore drilling unit",
+        ),
         (r"\bgeneral cargo\b", "cargo"),  # a kind of cargo ship, not a general rule
         (r"\b(?:pull|pulls|pulled|pulling|bring|brings|brought|dig|digs|dug) up\b", "look up"),  # a list, a record
         (r"\b(?:can you )?walk (?:me|us) (?:through|thru)\b", " "),  # a way of asking

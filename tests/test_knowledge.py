@@ -430,6 +430,9 @@ def test_a_question_told_in_the_officers_own_scene_is_answered_by_the_rule_neare
         ("how long is security level 2 meant to stay in place?", "ISPS Code A/2.1.10"),
         # a country "looked at again" is reassessed (70108(d))
         ("how often does the statute say each country has to be looked at again", "46 U.S.C. 70108(d)"),
+        # a jack-up or a semi-submersible is a mobile offshore drilling unit
+        ("does XI-2 apply to a semi-sub under tow to a new field?", "SOLAS XI-2/2.1.1.3"),
+        ("is a jack-up rig moving between two countries' waters covered by chapter XI-2?", "SOLAS XI-2/2.1.1.3"),
         # what must be covered in, or what's in, a document asks for its contents
         ("what has to be covered in a PFSA?", "ISPS Code A/15.5"),
         ("what's in a ship security assessment?", "ISPS Code A/8.4"),
