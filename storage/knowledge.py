@@ -587,7 +587,7 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\bbound for\b", "arriving in"),  # "now bound for Guam"
         # "who gets the SSAS alert?", "who actually picks up the alert?": who receives it
         (
-            r"\bwho (?:actually |really |then )?(?:gets|get|will get|would get|picks? up|ends? up with)\b",
+            r"\bwho (?:actually |really |then )?(?:gets|get|will get|would get|picks? up|ends? up with)\b(?! to\b)",
             "who receives",
         ),
         # "does Part A give a number for how often ...", "does the Code put a figure on ...": asks for the period

@@ -243,6 +243,14 @@ def test_misspelling_is_read_as_the_word_meant_and_said_so(database) -> None:
     assert "Read “assesment” as “assessment”." in slack_text(reply)
 
 
+def test_who_gets_an_alert_receives_it_but_who_gets_to_decide_decides(database) -> None:
+    with database.sessions() as session:
+        alert = search(session=session, question="who gets the SSAS alert?")
+        decide = search(session=session, question="who gets to decide which port facilities need a PFSO?")
+    assert "receiv" in alert.terms
+    assert "receiv" not in decide.terms and "decid" in decide.terms
+
+
 def test_an_english_word_is_not_corrected_into_another_but_a_british_spelling_is_read(database) -> None:
     with database.sessions() as session:
         drones = search(session=session, question="are there coast guard rules on counter-drone systems at terminals?")
