@@ -477,6 +477,13 @@ LANGUAGES = (
 )
 
 #: Everyday phrases read as the words the texts use ("back to back" -> "consecutive"), before the words are taken.
+#: Whether one thing is another: "is a 3-month full ISSC the same thing as an interim?", "should we treat it like an
+#: interim cert?". The comparing words are not searched, and the question asks what the thing is (a definition).
+SAME_AS = (
+    r"\b(?:the )?same (?:thing )?as\b"
+    r"|\b(?:treat|treats|treated|treating|count|counts|counted|regard|regarded) (?:it |that |this |them )?(?:as|like)\b"
+)
+
 EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern), replacement)
     for pattern, replacement in (
@@ -499,10 +506,8 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         # how two terms compare ("is MARSEC 1 the same as ISPS level 1?", "how do they line up with ..."): the two
         # terms are what is asked about, not the comparing words
         (
-            r"\b(?:the )?same (?:thing )?as\b|\bequivalent (?:of|to)\b|\bcorrespond(?:s|ing)? (?:to|with)\b"
-            r"|\blin(?:e|es|ed|ing) up with\b|\bmap(?:s|ped)? (?:on)?to\b"
-            r"|\b(?:treat|treats|treated|treating|count|counts|counted|regard|regarded)"
-            r" (?:it |that |this |them )?(?:as|like)\b",
+            SAME_AS + r"|\bequivalent (?:of|to)\b|\bcorrespond(?:s|ing)? (?:to|with)\b"
+            r"|\blin(?:e|es|ed|ing) up with\b|\bmap(?:s|ped)? (?:on)?to\b",
             " ",
         ),
         (r"\blin(?:e|es|ed|ing) up\b", "arrange"),  # "who lines up the ship's audits?"
@@ -991,7 +996,7 @@ QUESTION_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|\b(?:definition|defn) of\b|\b(?:definition|defn)$"
             # whether one thing is another asks what it is: "is a 3-month full ISSC the same thing as an interim?",
             # "should we treat it like an interim cert?"
-            r"|\bthe same (?:thing )?as\b|\b(?:treat|treated|regard|regarded) (?:it |that |this |them )?(?:as|like)\b"
+            rf"|{SAME_AS}"
         ),
     ),
     (
