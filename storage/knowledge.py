@@ -308,6 +308,14 @@ EVERYDAY_TERMS: dict[str, tuple[str, ...]] = {
     "coaster": ("ship",),
     "tanker": ("ship",),
     "bulker": ("ship",),
+    # the trade's names for kinds of ship: each is a ship (a cargo ship where the texts say so)
+    **dict.fromkeys(("reefer", "containership", "boxship", "roro", "ropax", "feeder"), ("ship", "cargo")),
+    **dict.fromkeys(("tug", "tugboat", "towboat"), ("ship",)),
+    **dict.fromkeys(("trawler", "longliner", "seiner"), ("fishing", "vessel")),
+    **dict.fromkeys(("yacht", "superyacht", "megayacht"), ("pleasure", "yacht")),
+    "passage": ("voyage",),  # "on passage to Apia"
+    "exam": ("examination", "inspection"),  # "a routine PSC exam"
+    "pc": ("computer", "electronic"),
     "ferry": ("passenger", "ship"),
     "ferries": ("passenger", "ships"),
     "wharf": ("port", "facility"),
@@ -502,6 +510,16 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "activated",
         ),
         (r"\bre-?flag(?:s|ged|ging)?\b", "change of flag"),
+        # "went from Panama flag to Marshall Islands flag", "switched flags", "changing registry": a change of flag
+        (
+            r"\b(?:went|go|goes|going|moved?|moves|moving|switch(?:ed|es|ing)?|transfer(?:s|red|ring)?)(?: over)?"
+            r" from ((?:the |a |an )?(?:[\w-]+ ){0,2}?)(?:flag|registry|register) to\b",
+            r"change of flag from \1 to",
+        ),
+        (
+            r"\b(?:chang|switch|swapp?)(?:e|es|ed|ing)? (?:its |her |their |the )?(?:flags?|registry|registries)\b",
+            "change of flag",
+        ),
         (r"\bsign(?:s|ed|ing)?[ -]off\b", "approve"),
         # how two terms compare ("is MARSEC 1 the same as ISPS level 1?", "how do they line up with ..."): the two
         # terms are what is asked about, not the comparing words
@@ -513,6 +531,15 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\blin(?:e|es|ed|ing) up\b", "arrange"),  # "who lines up the ship's audits?"
         (r"\b(?:check|checks|checked|checking|tick|ticks|ticked|ticking) off\b", "verified"),
         (r"\b(?:hang|hold|hangs|holds|hanging|holding) on ?to\b", "keep"),
+        # "does PNG have to pass the ISSC info to Palau?", "send over the records": one government or party transmits
+        # information to another (A/19.3.9, XI-2/9.2)
+        (
+            r"\b(?:pass|passes|passed|passing|send|sends|sent|sending|hand|hands|handed|handing|forward|forwards"
+            r"|forwarded|forwarding|share|shares|shared|sharing)(?: on| along| over| across)?"
+            r" (?:the |its |her |their |any |all |of )?(?:[\w-]+ ){0,2}?(?:info|information|records?|copies|documents?"
+            r"|details|data|files?|paperwork|history)\b",
+            "transmit information",
+        ),
         (r"\b(?:hand|hands|handing|farm|farming)(?: it)? (?:off|out|over)\b", "delegate"),
         (r"\boutsourc(?:e|es|ed|ing)\b", "delegate"),
         (r"\bhand(?:s|ed|ing)?\b(?=(?: \w+){0,6} to\b)", "delegate"),  # "hand the job of X to an RSO"
@@ -667,7 +694,7 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (
             r"\bin (?:plain|simple|layman'?s?|everyday) (?:english|terms|words|language)\b"
             r"|\bin (?:one|a) (?:line|sentence|nutshell|word)\b|\bin short\b|\bbriefly\b"
-            r"|\bfor (?:a|my|the) (?:slide|brief|briefing|deck)\b"
+            r"|\bfor (?:a|my|the|our|an) (?:[\w-]+ )?(?:slide|brief|briefing|deck|presentation|powerpoint|ppt)\b"
             r"|\b(?:the )?(?:short|quick|simple|straight|brief|30[- ]second|one[- ]minute|(?:2|two)[- ]minute)"
             r" (?:answer|version|summary|explanation|rundown)\b|\btl ?;? ?dr\b|\belevator pitch\b|\bone[- ]liner\b",
             " ",
@@ -690,6 +717,8 @@ CHAPTER = re.compile(r"\bxi-?[12]\b(?![/_])")
 NUMBER_AND_UNIT = re.compile(
     r"\b(\d+)(gt|grt|nm|km|yrs?|years?|hrs?|hours?|days?|wks?|weeks?|mos?|mths?|months?|mins?|minutes?)\b"
 )
+#: "U.S." and "U.S.A." for the country (one word, "us"); "U.S.C." (the Code) is left alone.
+US = re.compile(r"\bu\.s\.(?:a\.)?(?!c\b)")
 #: A U.S. Code section with its subsections, "70110(a)(3)": one word too.
 USC_SECTION = re.compile(r"\b701\d\d(?:\([a-z0-9]{1,4}\))*")
 
@@ -709,6 +738,7 @@ def words(text: str) -> list[str]:
     """The words of a text, lower case; a section reference is one word: "XI-2/6" -> "xi_2_6", "70110(a)" ->
     "70110_a"."""
     text = fold(text).replace("'s ", " ").replace("'", "")
+    text = US.sub("us ", text)  # "U.S. port": the country, not the letters "u" and "s"
     text = SECTION.sub(lambda m: " " + section_word(m.group(0)) + " ", text)
     text = USC_SECTION.sub(lambda m: " " + section_word(m.group(0)) + " ", text)
     text = CHAPTER.sub(lambda m: " " + section_word(m.group(0)) + " ", text)
@@ -1134,6 +1164,38 @@ def states_a_number(text: str) -> bool:
     return bool(STATES_A_NUMBER.search(REFERENCE.sub(" ", fold(text))))
 
 
+#: What a question counts: "how much sea time does a CSO need?" asks for an amount of sea time, "how many drills a
+#: year?" for a number of drills. An entry that names none of it does not give that amount, whatever else it shares
+#: with the question ("the Company designates a CSO" is no answer to how much sea time one needs). Units ("how many
+#: days") and "time" / "times" say only that a number is asked.
+MEASURED = re.compile(r"\bhow (?:much|many) (?!of\b)((?:[a-z][a-z'-]* ?){1,3})")
+MEASURE_UNITS = frozenset(
+    (  # noqa: SIM905 (words are easier to read as text)
+        "time times day days week weeks month months year years hour hours minute minutes people persons person "
+        "ones extra additional more further prior previous past max maximum min minimum total separate different "
+        "individual"
+    ).split()
+)
+
+
+def measured_stems(question: str) -> frozenset[str]:
+    """The stems of what a "how much / how many" question counts (see MEASURED): the words after it up to the first
+    stop word, units left out."""
+    found = MEASURED.search(fold(question))
+    if found is None:
+        return frozenset()
+    counted: list[str] = []
+    for word in found.group(1).split():
+        if word in STOP_WORDS or word in FILLER:
+            break
+        word = INFORMAL.get(word, word)
+        if word not in ABBREVIATIONS and word.endswith("s") and word[:-1] in ABBREVIATIONS:
+            word = word[:-1]  # "how many PFSOs"
+        if word not in MEASURE_UNITS:
+            counted.append(stem(word))
+    return frozenset(counted)
+
+
 def question_kind(question: str) -> str | None:
     """What a question asks for: "condition" (when is X required), "precondition" (what must hold before X), "period",
     "threshold", "who", "where", "how", "yes/no", "definition"; None when its phrasing does not say."""
@@ -1269,6 +1331,7 @@ class Question:
     considered: int  # distinct meaningful words considered (at most MAX_WORDS)
     terms: tuple[str, ...]  # what is searched
     live: bool = False  # asks how things stand right now ("today", "at the moment"), see LIVE
+    measured: tuple[Word, ...] = ()  # what a "how much / how many" question counts ("sea time"), see MEASURED
 
     @property
     def sequence(self) -> tuple[str, ...]:
@@ -1417,6 +1480,7 @@ class KnowledgeIndex:
             if (
                 typed not in self.words
                 and typed not in ABBREVIATIONS
+                and not everyday_terms(typed)  # "reefer" is a ship, not a misspelt "refer"
                 and typed.isalpha()
                 and len(typed) >= 5
                 and stem(typed) not in self.stems
@@ -1436,7 +1500,11 @@ class KnowledgeIndex:
         # Can the CG still find ...?")
         asking = fold(asked_sentence(question) or question)
         live = bool(LIVE.search(asking) or PAST_FIGURE.search(asking))
-        return Question(tuple(unique), kind, corrections, min(len(seen), MAX_WORDS), tuple(dict.fromkeys(terms)), live)
+        counted = measured_stems(question)
+        measured = tuple(w for w in unique if w.stem in counted)
+        return Question(
+            tuple(unique), kind, corrections, min(len(seen), MAX_WORDS), tuple(dict.fromkeys(terms)), live, measured
+        )
 
     def meaning(self, question: str) -> np.ndarray:
         """How close each entry's statement is in meaning to the question (cosine similarity, -1 to 1)."""
@@ -1907,6 +1975,8 @@ def answers_well(
         return False  # about another instrument: only an entry stating all that is asked about it answers
     if question.live and not entry.dated:
         return False  # "what level is Singapore at today?": the base holds rules, not how things stand right now
+    if question.measured and not any(w.found_in(entry.stems) for w in question.measured):
+        return False  # "how much sea time before appointing a CSO?": an entry not naming sea time gives no amount of it
     if question.kind in ("period", "threshold") and entry.kind is not None:
         return entry.kind in ("period", "threshold") or entry.states_a_number
     return True
@@ -1937,6 +2007,29 @@ def proper_names(question: str, index: KnowledgeIndex) -> frozenset[str]:
             continue
         found.add(word)
     return frozenset(found)
+
+
+@lru_cache(maxsize=1)
+def _countries() -> re.Pattern[str]:
+    """Every country's short name (ISO 3166, from pycountry): "Panama", "Marshall Islands", "Korea", "Viet Nam",
+    "Vietnam". The United States is left out: the base's own law is named by it."""
+    import pycountry
+
+    names: set[str] = set()
+    for country in pycountry.countries:
+        if country.alpha_2 == "US":
+            continue
+        for name in (country.name, getattr(country, "common_name", None)):
+            if name:
+                names.add(fold(name.split(",")[0]).strip())
+    ordered = sorted(names, key=len, reverse=True)  # "Papua New Guinea" before "Guinea"
+    return re.compile(r"\b(?:" + "|".join(re.escape(n) for n in ordered) + r")\b")
+
+
+def country_words(question: str) -> frozenset[str]:
+    """The words of the countries a question names, partner or not ("a tanker that went from Panama flag to the
+    Marshall Islands flag"): the case asked about, not the rule, like a nation the bot keeps a record of."""
+    return frozenset(w for found in _countries().findall(fold(question)) for w in words(found))
 
 
 #: A word in capitals, not a chapter's number ("XI-2", "VI/5").
@@ -1998,7 +2091,7 @@ def search(
     import numpy as np
 
     index = knowledge_index(session=session)
-    asked = index.read(question, case=case | proper_names(question, index))
+    asked = index.read(question, case=case | proper_names(question, index) | country_words(question))
     if live and not asked.live:
         asked = replace(asked, live=True)
     parts = parts_named(question)
@@ -2076,7 +2169,7 @@ def search(
     sentence = asked_sentence(question) if ranked and not confident else None
     if sentence is not None:
         # the context around the question ("The PFSO in Honiara says once a year is fine") is not what must be covered
-        alone = index.read(sentence, case=case | proper_names(sentence, index))
+        alone = index.read(sentence, case=case | proper_names(sentence, index) | country_words(sentence))
         confident = len(alone.words) > 1 and answers_well(
             replace(alone, live=asked.live), index.entries[ranked[0]], index
         )

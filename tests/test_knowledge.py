@@ -1062,6 +1062,51 @@ def test_a_question_for_one_fact_gets_the_paragraph_that_states_it(database, que
 
 
 @pytest.mark.parametrize(
+    ("question", "ref"),
+    [
+        # any country is the case, not only the partner nations the bot keeps records of: "Panama" and "Liberia" are
+        # not what the question is about (the base names Panama once, in a dated fact)
+        ("bulker switched from the Panama flag to the Liberia flag. is her ISSC still good?", "ISPS Code A/19.3.8"),
+        # a change of flag said as a move between flags keeps what is said of the old one
+        (
+            "ship transferring from a non-SOLAS flag to the Vanuatu registry: can it get an interim ISSC?",
+            "ISPS Code A/19.4.1.3",
+        ),
+        # passing records on to another party is transmitting them (A/19.3.9.1)
+        (
+            "when a ship changes flag, does the old flag have to send the ISSC records to the new one?",
+            "ISPS Code A/19.3.9.1",
+        ),
+    ],
+)
+def test_a_country_named_is_the_case_and_a_change_of_flag_is_read_as_one(database, question: str, ref: str) -> None:
+    assert_first_answer(database, question, ref)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how much sea time must a CSO have?",  # A/11.1 designates the CSO; no entry names sea time
+        "how many years of experience does a PFSO need?",
+        "how much sea time does someone need before the company can appoint them CSO?",
+    ],
+)
+def test_an_amount_of_something_no_entry_names_is_not_answered(database, question: str) -> None:
+    with database.sessions() as session:
+        understood = understand(session=session, question=question, today=TODAY.date())
+    assert understood.abstained, understood.ranked
+
+
+def test_an_amount_the_entry_names_is_answered(database) -> None:
+    with database.sessions() as session:
+        understood = understand(
+            session=session, question="how many months is an interim ISSC good for?", today=TODAY.date()
+        )
+    assert understood.search is not None and understood.search.best is not None, understood.ranked
+    assert understood.search.best.ref == "ISPS Code A/19.4.4"
+
+
+@pytest.mark.parametrize(
     "question",
     [
         "a little port in the outer islands gets a foreign ship maybe twice a year. is it an ISPS facility?",
@@ -1213,6 +1258,9 @@ def test_a_paragraph_that_covers_the_question_comes_before_its_sections_overview
         ("a ship bought from a state that is not party to SOLAS: can it get an interim ISSC?", "ISPS Code A/19.4.1.3"),
         ("the safety and security requirements clash on board: which wins?", "SOLAS XI-2/8.2"),  # clash: conflict
         ("must the PFSO help the SSO verify the ID of visitors?", "ISPS Code A/17.2.13"),  # verify the ID: confirm
+        # the trade's names for ships are ships: a reefer is not a misspelt "refer"
+        ("is a reefer of 4000 GT on international voyages covered by the Code?", "SOLAS XI-2/2.1.1.2"),
+        ("the PSC officer wants to read the SSP on a routine exam. can he?", "ISPS Code A/9.8"),  # exam: inspection
     ],
 )
 def test_everyday_words_find_the_words_the_texts_use(database, question: str, ref: str) -> None:
