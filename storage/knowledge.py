@@ -112,6 +112,7 @@ ABBREVIATIONS: dict[str, str] = {
     "cso": "company security officer",
     "sso": "ship security officer",
     "pfso": "port facility security officer",
+    "pf": "port facility",
     "fso": "facility security officer",
     "csr": "continuous synopsis record",
     "marsec": "maritime security",
@@ -280,6 +281,8 @@ FILLER = frozenset(
         # asking leave, not what is asked about: "is that permitted?", "is he entitled to?"
         "allowed permitted permissible entitled acceptable ok okay legit "
         "thinking considering "
+        # "SSP is only in Korean. problem?": whether it is allowed, asked
+        "problem problems "
         # how strongly it is said, not what: "part B is totally optional", "definitely required?"
         "totally completely entirely absolutely truly definitely honestly seriously"
     ).split()
@@ -390,6 +393,7 @@ EVERYDAY_TERMS: dict[str, tuple[str, ...]] = {
     "exempted": ("excluded", "exception"),
     "exemption": ("exception", "excluded"),
     "binding": ("mandatory",),
+    "expect": ("require",),  # "what does the Code expect of that setup?"
     "overrule": ("override", "constrain"),
     "overrules": ("override", "constrain"),
     "overruled": ("overridden", "constrained"),
@@ -498,11 +502,20 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (PURPOSE.pattern, " "),  # first: "for my brief to the DA - who approves the PFSP?"
         (r"\b(?:(?:can|could|would) you )?(?:please )?tell me\b", " "),  # "tell me about": a way of asking
         (r"\bback[ -]to[ -]back\b", "consecutive"),
+        # "one interim ISSC after another": each following the last
+        (r"\bone ((?:[\w-]+ ){0,3}?)after (?:another|the other)\b", r"consecutive \1"),
+        (r"\b(?:on top of|over and above|in addition to)\b", "additional"),  # "anything on top of the PFSP?"
+        (r"\b(?:make|makes|making|made) (?:sure|certain)\b", "ensure"),
+        (r"\bat (?:that|this) (?:point|stage|moment)\b", " "),  # when, in the officer's story: said already
         (r"\b(?:right|straight) away\b|\bat once\b|\bwithout delay\b|\basap\b", "immediately"),
         # "a second interim ISSC", "a fresh interim cert": one interim certificate after another (A/19.4.5)
         (r"\b(?:second|another|fresh|repeat(?:ed)?|subsequent|follow[- ]on|2nd) interims?\b", "consecutive interim"),
         # "the SSP is only in Korean": a plan's or record's language, whichever it is
-        (rf"\b(?:in|into|to) (?:{'|'.join(LANGUAGES)})\b", "in a language"),
+        (
+            rf"\b(?:(?:written|drafted|kept|prepared|printed|available)(?: only| just| solely)? )?(?:only |just )?"
+            rf"(?:in|into|to) (?:{'|'.join(LANGUAGES)})\b",
+            "in a language",
+        ),
         (r"\b(?:has|have|must|needs?) to be in place\b|\bmust be in place\b", "conditions"),
         (
             r"\b(?:switch|switches|switched|switching|turn|turns|turned|turning|set|sets|setting)"
@@ -1041,7 +1054,8 @@ QUESTION_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "precondition",
         re.compile(
             r"\b(?:preconditions?|prerequisites?|conditions (?:for|of(?! entry)|to|before))\b"
-            r"|\bwhat (?:has|have|needs?|must) to (?:be )?(?:in place|done|met|happen|verified|checked)\b"
+            r"|\bwhat (?:has|have|needs?|must) to (?:be )?"
+            r"(?:in place|done|met|happen|verified|checked|true|satisfied)\b"
             r"|\b(?:before|prior to) .*\b(?:issues?|issued|issuing|grants?|granted|approves?|approved|certif\w*)\b"
         ),
     ),

@@ -1261,6 +1261,10 @@ def test_a_paragraph_that_covers_the_question_comes_before_its_sections_overview
         # the trade's names for ships are ships: a reefer is not a misspelt "refer"
         ("is a reefer of 4000 GT on international voyages covered by the Code?", "SOLAS XI-2/2.1.1.2"),
         ("the PSC officer wants to read the SSP on a routine exam. can he?", "ISPS Code A/9.8"),  # exam: inspection
+        # "one after another" is consecutive, "make sure" is ensure, "PF" the port facility; "problem?" asks leave
+        ("flag issues one interim ISSC after another to the same ship. ok?", "ISPS Code A/19.4.5"),
+        ("under XI-2/10, what must the government make sure of for port facility plans?", "SOLAS XI-2/10.2.2"),
+        ("the ship's plan is written only in Tetum. problem?", "ISPS Code A/9.4"),
     ],
 )
 def test_everyday_words_find_the_words_the_texts_use(database, question: str, ref: str) -> None:
