@@ -393,6 +393,7 @@ EVERYDAY_TERMS: dict[str, tuple[str, ...]] = {
     "exempted": ("excluded", "exception"),
     "exemption": ("exception", "excluded"),
     "binding": ("mandatory",),
+    "retention": ("retain", "keep", "kept"),  # "the minimum retention for the security log"
     "expect": ("require",),  # "what does the Code expect of that setup?"
     "overrule": ("override", "constrain"),
     "overrules": ("override", "constrain"),
@@ -1192,12 +1193,35 @@ MEASURE_UNITS = frozenset(
 )
 
 
+#: What a question asks the value of: "what is the maximum speed of a container ship?", "what's the fine in the
+#: Philippines for a false alert?". An entry naming none of it ("speed", "fine") does not state that value.
+ATTRIBUTE = re.compile(
+    r"\bwhat(?:'s| is| are| was| were)? (?:the|a|an|their|its) (?:(?:maximum|minimum|max|min|typical|usual|average|"
+    r"exact|current|standard|normal) )?([a-z][a-z-]*) (?:of|for|in|on|to)\b"
+)
+#: Words naming a kind of answer rather than a value: "what is the purpose of", "the role of", "the rule for".
+ANY_VALUE = frozenset(
+    (  # noqa: SIM905 (words are easier to read as text)
+        "purpose point role meaning definition difference scope status rule rules requirement requirements "
+        "deadline period timeline frequency limit process procedure procedures basis reason reasons objective "
+        "objectives aim aims goal goals idea story deal position situation answer threshold trigger triggers "
+        "consequence consequences effect effects penalty result outcome list number duty duties job responsibility "
+        "responsibilities function task tasks time date term validity"
+    ).split()
+)
+
+
 def measured_stems(question: str) -> frozenset[str]:
     """The stems of what a "how much / how many" question counts (see MEASURED): the words after it up to the first
-    stop word, units left out."""
-    found = MEASURED.search(fold(question))
+    stop word, units left out; or of the value a "what is the X of" question asks (see ATTRIBUTE)."""
+    folded = fold(question)
+    found = MEASURED.search(folded)
     if found is None:
-        return frozenset()
+        value = ATTRIBUTE.search(folded)
+        word = value.group(1) if value is not None else ""
+        if not word or word in ANY_VALUE or word in STOP_WORDS or word in FILLER:
+            return frozenset()
+        return frozenset({stem(INFORMAL.get(word, word))})
     counted: list[str] = []
     for word in found.group(1).split():
         if word in STOP_WORDS or word in FILLER:

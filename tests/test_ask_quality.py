@@ -60,8 +60,6 @@ ABSTAIN_BAR = 0.9
 #: The floors keep what was gained from coming back.
 FORMER_HELD_OUT = {
     "v1": (SEEN, 0.88, 0.95, 0.08),
-    # "the fine in the Philippines for a false SSAS alert" is answered with the rule on false alerts since a nation
-    # named is the case asked about ("fine" is everyday English and weighs little)
     "v2": (SEEN_V2, 0.94, 0.92, 0.06),
     "v3": (SEEN_V3, 0.82, 0.87, 0.16),
     "v4": (SEEN_V4, 0.8, 0.9, 0.2),

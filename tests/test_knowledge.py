@@ -1097,6 +1097,19 @@ def test_an_amount_of_something_no_entry_names_is_not_answered(database, questio
     assert understood.abstained, understood.ranked
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what's the fine in Fiji for a false SSAS alert?",  # XI-2/6 sets no fine: the value asked is named nowhere
+        "what is the top speed of a ro-ro under the Code?",
+    ],
+)
+def test_the_value_of_something_no_entry_names_is_not_answered(database, question: str) -> None:
+    with database.sessions() as session:
+        understood = understand(session=session, question=question, today=TODAY.date())
+    assert understood.abstained, understood.ranked
+
+
 def test_an_amount_the_entry_names_is_answered(database) -> None:
     with database.sessions() as session:
         understood = understand(
