@@ -1990,7 +1990,12 @@ def contains(sequence: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
 #: word asked answers ("what does the ISM Code say about the DPA?" is not settled by the ISPS definition of a Company,
 #: which mentions the ISM Code in passing; "is the ISPS company the same as the ISM company?" is).
 OTHER_INSTRUMENTS = frozenset(
-    {"ism", "mlc", "marpol", "stcw", "colreg", "colregs", "lrit", "ais", "fal", "ilo", "bwm", "jones", "iso"}
+    (  # noqa: SIM905 (words are easier to read as text)
+        "ism mlc marpol stcw colreg colregs lrit ais fal ilo bwm jones iso "
+        # dangerous goods and bulk cargo codes, piracy guidance, the other transport and customs regimes, the SUA
+        # Convention
+        "imdg imsbc igc ibc igf bmp bmp5 pcasp twic ctpat tpat csi wco icao sua"
+    ).split()
 )
 #: Words this common in the base ("ISPS", "Code", "ship") weigh less than this: they are not what such a question asks.
 OWN_WORD_WEIGHT = 1.0

@@ -1110,6 +1110,20 @@ def test_the_value_of_something_no_entry_names_is_not_answered(database, questio
     assert understood.abstained, understood.ranked
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        # another regime's rule, however many words it shares with the ISPS Code's
+        "do foreign seafarers need a TWIC to go ashore through a US port facility?",
+        "does the C-TPAT program require a port facility security assessment?",
+    ],
+)
+def test_a_question_on_another_regime_is_not_answered_from_the_isps_code(database, question: str) -> None:
+    with database.sessions() as session:
+        understood = understand(session=session, question=question, today=TODAY.date())
+    assert understood.abstained, understood.ranked
+
+
 def test_an_amount_the_entry_names_is_answered(database) -> None:
     with database.sessions() as session:
         understood = understand(
