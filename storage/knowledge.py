@@ -1461,6 +1461,7 @@ class KnowledgeIndex:
                 retriever.index([terms or [""] for terms in corpus], show_progress=False)
                 self.fields[name] = retriever
         self._corrections: dict[str, str | None] = {}
+        self._weights: dict[Word, float] = {}
         # what each entry states, as a vector of meaning: found however the question words it
         self.vectors = embed([fold(f"{e.title}. {e.lead or ''} {' '.join(e.synonyms)}") for e in entries])
 
@@ -1471,7 +1472,17 @@ class KnowledgeIndex:
     def weight(self, word: Word) -> float:
         """How much a question word matters: rare words in the base more, up to a cap that a word the base never
         uses weighs too; the cap is lower for words common in everyday English (:func:`everyday_share`), which say
-        little about which rule is asked, whether or not the base happens to use them."""
+        little about which rule is asked, whether or not the base happens to use them. Worked out once per word:
+        ranking asks it for every candidate entry."""
+        found = self._weights.get(word)
+        if found is None:
+            found = self._weight(word)
+            if len(self._weights) > 50_000:
+                self._weights.clear()
+            self._weights[word] = found
+        return found
+
+    def _weight(self, word: Word) -> float:
         cap = UNKNOWN_WEIGHT * math.log(1 + self.size) * everyday_share(word.typed)
         if word.case:  # the nation named is the case asked about, whether or not some entry mentions it
             return min(self.idf.get(word.stem, cap), cap * CASE_SHARE)
