@@ -394,6 +394,8 @@ EVERYDAY_TERMS: dict[str, tuple[str, ...]] = {
     "exemption": ("exception", "excluded"),
     "binding": ("mandatory",),
     "retention": ("retain", "keep", "kept"),  # "the minimum retention for the security log"
+    # "can the CG conclude a port lacks effective measures?": find it so (70108(b), (e))
+    **dict.fromkeys(("conclude", "concludes", "concluded"), ("find", "finding", "determine")),
     "expect": ("require",),  # "what does the Code expect of that setup?"
     "overrule": ("override", "constrain"),
     "overrules": ("override", "constrain"),
