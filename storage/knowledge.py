@@ -556,6 +556,8 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"|details|data|files?|paperwork|history)\b",
             "transmit information",
         ),
+        # "hand out an interim ISSC", "give out certificates": issue them; "hand it off", "farm it out": delegate
+        (r"\b(?:hand|hands|handed|handing|give|gives|gave|giving) out\b(?! to\b)", "issue"),
         (r"\b(?:hand|hands|handing|farm|farming)(?: it)? (?:off|out|over)\b", "delegate"),
         (r"\boutsourc(?:e|es|ed|ing)\b", "delegate"),
         (r"\bhand(?:s|ed|ing)?\b(?=(?: \w+){0,6} to\b)", "delegate"),  # "hand the job of X to an RSO"
@@ -1445,6 +1447,8 @@ class KnowledgeIndex:
                 )
             )
         self.titles = [(entry.id, fold(entry.title)) for entry in entries]  # for nearest_by_title
+        # the entries whose title says they state what must hold first: "Conditions that must be verified before ..."
+        self.preconditions = frozenset(i for i, (_, title) in enumerate(self.titles) if STATES_CONDITIONS.search(title))
         # what each dated fact states first (its direct answer): for dated_entries_naming
         self.dated_subjects = [(entry.id, fold(entry.direct_answer)) for entry in entries if entry.as_of is not None]
         self.words = frozenset(known_words)
@@ -1982,6 +1986,16 @@ def defines(question: Question, entry: Indexed) -> bool:
 DEFINITION_ASIDE = 0.2
 
 
+#: "What has to happen before the flag can issue an interim ISSC?" asks what must hold first: an entry whose title says
+#: it states that ("Conditions that must be verified before an interim ISSC is issued") comes before one that says when
+#: the certificate may be issued at all.
+STATES_CONDITIONS = re.compile(
+    r"\b(?:conditions?(?! of entry)|preconditions?|prerequisites?|requirements? (?:for|before))\b|\bbefore\b"
+    r"|\bmust (?:first|hold)\b"
+)
+PRECONDITION_BONUS = 0.3
+
+
 def defined_only(question: Question, entry: Indexed) -> bool:
     """Whether a definition is offered for a question that is not asking what a term means and says more than its
     term: "what must a ship do at level 1?" is settled by the duties at level 1, not by what level 1 is."""
@@ -2185,6 +2199,7 @@ def search(
         - breadth_penalty(index.entries[i], named, i in broader)
         - SPECIFIC_ASIDE * (index.entries[i].kind == "overview" and asked.kind in SPECIFIC_KINDS)
         + DEFINES_BONUS * defines(asked, index.entries[i])
+        + PRECONDITION_BONUS * (asked.kind == "precondition" and i in index.preconditions)
         - DEFINITION_ASIDE * defined_only(asked, index.entries[i])
         - domestic_aside * index.entries[i].domestic
         - OTHER_PART_PENALTY * other_part_only(index.entries[i], parts)

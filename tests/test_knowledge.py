@@ -1124,6 +1124,18 @@ def test_a_question_on_another_regime_is_not_answered_from_the_isps_code(databas
     assert understood.abstained, understood.ranked
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what needs to happen before the flag can hand out an interim ISSC?",  # hand out: issue, not delegate
+        "what has to be in place before an interim ISSC is issued?",
+    ],
+)
+def test_what_must_hold_first_is_answered_by_the_conditions_not_the_cases(database, question: str) -> None:
+    """A/19.4.1 says when an interim ISSC may be issued at all; A/19.4.2 what must be verified before it is."""
+    assert_first_answer(database, question, "ISPS Code A/19.4.2")
+
+
 def test_an_amount_the_entry_names_is_answered(database) -> None:
     with database.sessions() as session:
         understood = understand(
