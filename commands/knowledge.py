@@ -250,6 +250,8 @@ def post_holder(question: str, *, session, index: NationIndex) -> Intent | None:
     if match is None:
         return None
     before, after = match["before"].strip(), (match["after"] or "").strip()
+    if re.search(r"(?:^|\s)(?:the|a|an|our|their|its|his|her)$", before, re.IGNORECASE):
+        return None  # "who apoints the SSO", "who desginates the PFSO": a verb (misspelt) before the post, no place
     located = HOLDER_PLACE.match(after) if after else None
     if located is not None:
         where = re.sub(r"(?i)(?:\s+(?:is|are|was|now|currently|these days|right now))+$", "", located["where"])

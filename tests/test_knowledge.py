@@ -1227,6 +1227,14 @@ def test_the_sentence_that_asks_is_answered_whatever_context_follows_it(database
     assert knowledge.asked_sentence("Is it allowed? Is it wise?") is None  # two questions: neither alone
 
 
+@pytest.mark.parametrize("question", ["who apoints the SSO", "who desginates the PFSO?"])
+def test_a_misspelt_verb_before_a_post_is_not_read_as_a_place(database, question: str) -> None:
+    """Asks a rule ("who apoints the SSO"), not who holds the post at a place called "apoints"."""
+    with database.sessions() as session:
+        understood = understand(session=session, question=question, today=TODAY.date())
+    assert understood.intent.name == "knowledge" and not understood.abstained, understood.ranked
+
+
 def test_a_port_or_city_named_is_the_case_asked_about_not_what_the_question_is_about(database) -> None:
     """A city the base never mentions, capitalised, weighs as the nation named does: the rule is still answered, and a
     question off the subject still gets "I don't know"."""
