@@ -190,6 +190,7 @@ class SlackStandIn:
         self._triggers: dict[str, float] = {}  # trigger_id -> issued at
         self._ts = itertools.count(1_700_000_000_000_100, 100)
         self._ids = itertools.count(1)
+        self._run = secrets.token_hex(2).upper()  # this stand-in's part of every id it makes
 
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -470,7 +471,9 @@ class SlackStandIn:
         return f"{n // 1_000_000}.{n % 1_000_000:06d}"
 
     def _new_id(self, prefix: str) -> str:
-        return f"{prefix}0{next(self._ids):08X}"
+        """A view or file id, unique as Slack's are: never the same in two runs (the console keeps its database
+        between runs, and a form's id is what marks it handled once)."""
+        return f"{prefix}0{self._run}{next(self._ids):05X}"
 
     def _record_violation(self, text: str) -> None:
         with self._lock:

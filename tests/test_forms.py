@@ -505,6 +505,15 @@ def test_the_console_asks_for_each_field_and_submits_the_form_as_slack_would(tmp
     assert "(only you see it)" in out  # the form's answer is ephemeral, as in Slack, and the console says so
 
 
+def test_a_form_sent_in_a_later_console_run_is_saved_not_taken_for_the_first(tmp_path) -> None:
+    """The console keeps its database between runs; the first run's form must not make the second's look sent."""
+    year = dt.date.today().year + 2
+    first = piped_console(tmp_path, ["visit", "fiji", f"{year}-01-12", f"{year}-01-14", "", "", ""])
+    second = piped_console(tmp_path, ["visit", "tonga", f"{year}-03-02", f"{year}-03-04", "", "", "", "visits"])
+    assert "#1 Fiji" in first
+    assert "#2 Tonga" in second and "nothing was planned twice" not in second
+
+
 def test_the_console_home_tab_and_a_cancel_that_asks_first(tmp_path) -> None:
     out = piped_console(
         tmp_path,
