@@ -36,6 +36,9 @@ from commands.lookup import Exact, Named, NationLookup, named_nations, nation_lo
 from commands.nations import due_text, fmt_date, standing
 from commands.visits import dates_text, find_visit, visit_line
 from commands.when import WINDOW_YEARS, date_window, describe, split_when
+from commands.when.errors import ReadButRefused
+from commands.when.times import local_to_utc
+from commands.when.zones import read_zone
 from storage import knowledge as knowledge_store
 from storage import nations as nation_store
 from storage import notes as note_store
@@ -102,11 +105,49 @@ def remind(inv: Invocation, text: str) -> Reply:
         nation_iso2 = nation.iso2
     if not rest:
         raise CommandError("When should I remind you?", hint=REMIND_HELP)
-    due_at, rest = split_when(rest, now=inv.now, tz=inv.caller.tz, default_time=MORNING)
+    due_at, rest, zone = when_in_zone(inv, rest, nation_lookup(session=inv.session))
     what = " ".join(rest).strip()
     if not what:
         raise CommandError("What should I remind you of? Add it after the time.", hint=REMIND_HELP)
-    return set_reminder(inv, nation_iso2=nation_iso2, visit_id=visit.id if visit else None, due_at=due_at, text=what)
+    return set_reminder(
+        inv, nation_iso2=nation_iso2, visit_id=visit.id if visit else None, due_at=due_at, text=what, zone=zone
+    )
+
+
+def when_in_zone(
+    inv: Invocation, words_typed: list[str], lookup: NationLookup
+) -> tuple[dt.datetime, list[str], ZoneInfo | None]:
+    """The moment at the start of the words, the words after it, and the zone written after the time when there is
+    one ("tomorrow 09:00 UTC", "9am Fiji time", "14:30 Pacific/Fiji"): the time is then read in that zone, not the
+    officer's. Without one, the officer's zone."""
+    due_at, rest = split_when(words_typed, now=inv.now, tz=inv.caller.tz, default_time=MORNING)
+    moment = words_typed[: len(words_typed) - len(rest)]
+    zone, used = None, 0
+    found = read_zone(rest)
+    if found is not None:
+        zone, used = found
+    else:
+        named, after = lookup.index.split(rest, max_words=3) if rest else (None, [])
+        if isinstance(named, Exact) and after and after[0].lower() == "time":  # "9am Fiji time"
+            try:
+                zone, used = ZoneInfo(lookup.load(named.named).tz), len(rest) - len(after) + 1
+            except (ZoneInfoNotFoundError, ValueError):
+                zone = None
+    if zone is None:
+        return due_at, rest, None
+    elsewhere = ZoneInfo("UTC") if inv.caller.tz.key != "UTC" else ZoneInfo("Asia/Tokyo")
+    try:
+        same_everywhere = split_when(moment, now=inv.now, tz=elsewhere, default_time=MORNING)[0] == due_at
+    except CommandError:
+        same_everywhere = False
+    if same_everywhere:  # "in 3 hours UTC": a moment that is the same in every zone
+        return due_at, rest[used:], None
+    # the day as the officer counts it ("tomorrow" is their tomorrow), the clock time in the zone written
+    local = due_at.astimezone(inv.caller.tz)
+    due_at = local_to_utc(local.date(), local.time(), zone)
+    if due_at <= inv.now:
+        raise ReadButRefused(f"That time has already passed: {describe(due_at, inv.caller.tz)}.")
+    return due_at, rest[used:], zone
 
 
 def _when_first(inv: Invocation, tokens: list[str], lookup: NationLookup) -> Reply | None:
@@ -116,7 +157,7 @@ def _when_first(inv: Invocation, tokens: list[str], lookup: NationLookup) -> Rep
     with "about <nation>": then the date is what was mistyped ("remind me tomorow about tonga"), and its refusal says
     so."""
     try:
-        due_at, rest = split_when(tokens, now=inv.now, tz=inv.caller.tz, default_time=MORNING)
+        due_at, rest, zone = when_in_zone(inv, tokens, lookup)
     except CommandError:
         if _about_nation(tokens, lookup) is not None:
             raise
@@ -132,7 +173,7 @@ def _when_first(inv: Invocation, tokens: list[str], lookup: NationLookup) -> Rep
                 hint=words("e.g. ", Typed(f"/ipslo remind {named.name.lower()} {when} send the agenda to the DA")),
             )
         nation = lookup.load(named)
-        return set_reminder(inv, nation_iso2=nation.iso2, visit_id=None, due_at=due_at, text=what)
+        return set_reminder(inv, nation_iso2=nation.iso2, visit_id=None, due_at=due_at, text=what, zone=zone)
     typed = " ".join(tokens)
     # a nation named in what to remind of ("call the Tonga DA") is offered first, never filed on a guess
     mentioned = list(dict.fromkeys(named.name for _, named in named_nations(" ".join(rest), lookup.index)))
@@ -175,9 +216,11 @@ def set_reminder(
     due_at: dt.datetime | None,
     text: str,
     idempotency_key: str | None = None,
+    zone: ZoneInfo | None = None,
 ) -> Reply:
     """Set a reminder for the caller: the one way in for `/ipslo remind` and the reminder form. It is about a
-    nation or a visit (the visit's nation then); ``idempotency_key`` (a form's view id) makes a resend a no-op."""
+    nation or a visit (the visit's nation then); ``idempotency_key`` (a form's view id) makes a resend a no-op.
+    ``zone``: the zone the officer wrote the time in, when not their own: the reply says the time in it too."""
     if idempotency_key:
         earlier = submissions.claim(
             session=inv.session, key=idempotency_key, form="reminder", recorded_by=inv.caller.user_id
@@ -230,7 +273,7 @@ def set_reminder(
     )
     if idempotency_key:
         submissions.record(session=inv.session, key=idempotency_key, record_id=reminder.id)
-    when = describe(due_at, inv.caller.tz) + partner_time(inv, nation.iso2, due_at)
+    when = describe(due_at, inv.caller.tz) + (typed_time(inv, zone, due_at) or partner_time(inv, nation.iso2, due_at))
     summary = f"I'll remind you {when} ({about}): {what}"
     return Reply(
         summary,
@@ -249,6 +292,22 @@ def set_reminder(
             ),
         ),
     )
+
+
+def typed_time(inv: Invocation, zone: ZoneInfo | None, moment: dt.datetime) -> str:
+    """The moment in the zone the officer wrote the time in, when it is not theirs: " (09:00 UTC, as you wrote)"."""
+    if zone is None:
+        return ""
+    there, here = moment.astimezone(zone), moment.astimezone(inv.caller.tz)
+    if there.utcoffset() == here.utcoffset():
+        return ""
+    day = "" if there.date() == here.date() else f" {there:%a}"
+    name = there.tzname() or ""
+    if zone.key == "UTC":
+        name = "UTC"
+    elif not name.isalpha():  # "+12": the zone's place instead ("Fiji time")
+        name = zone.key.rsplit("/", 1)[-1].replace("_", " ") + " time"
+    return f" ({there:%H:%M}{day} {name}, as you wrote)"
 
 
 def partner_time(inv: Invocation, nation_iso2: str | None, moment: dt.datetime) -> str:

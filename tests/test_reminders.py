@@ -125,6 +125,33 @@ def test_remind_me_as_officers_say_it(desk: Workspace, typed: str) -> None:
     assert (reminder.nation_iso2, reminder.text, reminder.due_at) == ("FJ", "call the DA", tomorrow_9am_tokyo)
 
 
+@pytest.mark.parametrize(
+    ("typed", "due", "says"),
+    [
+        ("fiji tomorrow 09:00 UTC call the DA", dt.datetime(2026, 11, 26, 9, 0, tzinfo=UTC), "09:00 UTC, as you wrote"),
+        # the day as the officer counts it (their tomorrow, Thursday 26th in Tokyo), the time in the zone written
+        ("fiji tomorrow 9am Fiji time call the DA", dt.datetime(2026, 11, 25, 21, 0, tzinfo=UTC), "09:00 Fiji time"),
+        ("fiji tomorrow 10:00 Pacific/Fiji call the DA", dt.datetime(2026, 11, 25, 22, 0, tzinfo=UTC), "10:00 Fiji"),
+        ("fiji tomorrow 8am HST call the DA", dt.datetime(2026, 11, 26, 18, 0, tzinfo=UTC), "08:00 Thu HST, as you"),
+        ("fiji in 3 hours UTC call the DA", dt.datetime(2026, 11, 25, 6, 0, tzinfo=UTC), "I'll remind you"),
+    ],
+)
+def test_a_zone_written_after_the_time_is_the_zone_the_time_is_in(
+    desk: Workspace, typed: str, due: dt.datetime, says: str
+) -> None:
+    """ "09:00 UTC" was read as 09:00 in the officer's zone, with "UTC" the first word of the reminder."""
+    answer = desk.command(f"remind {typed}")
+    assert "I'll remind you" in answer.text and says in answer.text, answer.text
+    [reminder] = all_reminders(desk)
+    assert (reminder.due_at, reminder.text) == (due, "call the DA")
+
+
+def test_a_zone_abbreviation_naming_several_zones_is_refused(desk: Workspace) -> None:
+    answer = desk.command("remind fiji tomorrow 14:30 CST call the DA")
+    assert "“CST” names more than one time zone" in answer.text, answer.text
+    assert all_reminders(desk) == []
+
+
 def test_in_starting_a_moment_is_not_india(desk: Workspace) -> None:
     """ "in" is India's code and a word: "remind me in 3 days ... about samoa" is about Samoa, three days from now;
     "to" (Tonga's code) before a date that does not start with it is still Tonga."""
