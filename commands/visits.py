@@ -33,7 +33,7 @@ from commands.language import (
     words,
 )
 from commands.lookup import Exact, Guess, nation_lookup, normalize
-from commands.when import date_window, describe, split_date_range
+from commands.when import WhenError, date_window, describe, split_date_range
 from storage import nations as nation_store
 from storage import officers, submissions
 from storage import reminders as reminder_store
@@ -173,9 +173,16 @@ def check_may_change(inv: Invocation, visit: Visit, verb: str) -> None:
 
 
 def read_dates(tokens: list[str], inv: Invocation, usage: Text) -> tuple[dt.date, dt.date | None, list[str]]:
+    """The dates at the start of the words; a date read but refused (no such day, in the past) says the usage of
+    the command it was typed in ("visit move"), not another's."""
     if not tokens:
         raise CommandError("Which date?", hint=usage)
-    return split_date_range(tokens, today=inv.today)
+    try:
+        return split_date_range(tokens, today=inv.today)
+    except WhenError as error:
+        if error.hint is None:
+            error.hint = usage
+        raise
 
 
 # --- showing visits ----------------------------------------------------------------------------

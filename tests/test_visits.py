@@ -214,6 +214,9 @@ def test_listing_visits_upcoming_mine_and_by_nation(planner: Workspace) -> None:
             "visit add fiji 2027-01-12 " + "x" * 201,
             "That title is 201 characters long; please keep it to 200 or fewer.",
         ),
+        # a range left without its end is refused, not planned as one day titled "to"
+        ("visit add fiji 2027-01-12 to", "The end date is missing after “to”"),
+        ("visit add fiji 2027-01-12 until", "The end date is missing after “until”"),
         ("visit move 99 2027-01-12", "There is no visit #99"),
         ("visit move x 2027-01-12", "not a visit number"),
         ("visit fly fiji", "I don't know `/ipslo visit fly`"),
@@ -228,6 +231,13 @@ def test_bad_input_is_refused_with_what_to_type_and_nothing_is_written(
     assert says in answer.text
     assert "Traceback" not in answer.text
     assert visits(planner) == []
+
+
+def test_a_date_refused_in_visit_move_shows_visit_moves_usage(planner: Workspace) -> None:
+    planner.command("visit add fiji 2027-01-12 to 2027-01-16")
+    answer = planner.command("visit move 1 2027-02-30")
+    assert "February 2027 has 28 days" in answer.text
+    assert "/ipslo visit move <id> <date>" in answer.text and "visit add" not in answer.text, answer.text
 
 
 def test_a_visit_typed_without_add_is_planned_and_a_mistyped_verb_or_nation_gets_the_line_to_send(

@@ -108,6 +108,11 @@ def split_date_range(words: list[str], *, today: _dt.date) -> tuple[_dt.date, _d
         found_end = _split_date(rest[1:], today, anchor=start)
         if found_end is not None:
             found_end = found_end[0], found_end[1] + 1
+        elif len(rest) == 1:  # "2027-01-12 to": the end was left off, not a title "to"
+            raise ReadButRefused(
+                f"The end date is missing after “{rest[0]}”: write it (“{fmt_date(start)} {rest[0]} "
+                f"{fmt_date(start + _dt.timedelta(days=4))}”) or leave “{rest[0]}” out for a one-day visit."
+            )
         elif rest[0] in DASHES:
             rest = rest[1:]
     elif rest:
