@@ -31,7 +31,7 @@ from commands.language import (
     words,
 )
 from commands.lookup import POSSESSIVE, Named, NationIndex, named_nations, nation_lookup, normalize
-from commands.nations import ASSESS_USAGE, Standing, coe_as_of, fmt_date, standing
+from commands.nations import ASSESS_USAGE, Standing, coe_as_of, fmt_date, standing, without_due_date
 from commands.visits import visit_line
 from storage import knowledge as store
 from storage import nations as nation_store
@@ -710,7 +710,6 @@ def overdue_answer(inv: Invocation, intent: Intent) -> Reply:
         (r, standing(r, today=inv.today)) for r in nation_store.nation_records(session=inv.session, nations=in_area)
     ]
     overdue = [(r, s) for r, s in states if s.overdue]
-    unknown = sum(1 for _, s in states if s.due is None)
     if overdue:
         names = ", ".join(f"{r.nation.name} (due {fmt_date(s.due)})" for r, s in overdue)
         text = f"{len(overdue)} nation{'s are' if len(overdue) != 1 else ' is'} overdue for reassessment: {names}."
@@ -721,8 +720,8 @@ def overdue_answer(inv: Invocation, intent: Intent) -> Reply:
         names = ", ".join(f"{r.nation.name} (due {fmt_date(s.due)})" for r, s in soon) or "none"
         text += f" Due within 6 months: {names}."
     caption = words(
-        f"{unknown} nations in our area have no assessment on record, so no due date is known. "
-        "Reassessment at least every 3 years: 46 U.S.C. 70108(d). The list: ",
+        without_due_date(states),
+        " Reassessment at least every 3 years: 46 U.S.C. 70108(d). The list: ",
         Typed("/ipslo nations due"),
     )
     return Reply(text, parts=(Section(text), Caption(caption)))

@@ -321,12 +321,7 @@ def nations(inv: Invocation, text: str) -> Reply:
     if choice in ("", "all", "area"):
         captions.append(area_description())
     if choice in ("overdue", "due"):
-        unknown = sum(1 for r, s in states if r.nation.in_area and s.due is None and not s.covered_by)
-        covered = sum(1 for r, s in states if r.nation.in_area and s.covered_by)
-        captions.append(
-            f"{unknown} nations in our area have no assessment on record, so no due date is known; "
-            f"{covered} territories are covered by their sovereign's assessment."
-        )
+        captions.append(without_due_date(states))
     if any(s.under_coe or s.coe_pending for _, s in chosen):
         captions.append(words("Conditions of Entry: ", coe_as_of(inv), "."))
     captions.append(NATIONS_HINT)
@@ -405,6 +400,17 @@ def assess(inv: Invocation, text: str) -> Reply:
     outcome, rest = split_outcome(rest)
     return record_assessment(
         inv, nation_iso2=nation.iso2, assessed_on=assessed_on, outcome=outcome, source=" ".join(rest) or None
+    )
+
+
+def without_due_date(states: list[tuple[NationRecord, Standing]]) -> str:
+    """How many places in our area have no due date, and why: no assessment on record, or a territory its
+    sovereign's assessment covers. The one sentence `nations overdue` and `ask which nations are overdue` show."""
+    unknown = sum(1 for r, s in states if r.nation.in_area and s.due is None and not s.covered_by)
+    covered = sum(1 for r, s in states if r.nation.in_area and s.covered_by)
+    return (
+        f"{unknown} nations in our area have no assessment on record, so no due date is known; "
+        f"{covered} territories are covered by their sovereign's assessment."
     )
 
 

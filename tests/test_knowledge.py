@@ -658,6 +658,11 @@ def test_ask_which_nations_are_overdue_matches_nations_overdue(workspace) -> Non
     assert "Due within 6 months: Vanuatu (due " in soon.text and "Fiji" not in soon.text
     listed = workspace.command("nations overdue")
     assert "Overdue for reassessment (2)" in listed.text and "Samoa" in listed.text and "Tonga" in listed.text
+    # the places without a due date are counted alike: a territory its sovereign's assessment covers is not a nation
+    # with no assessment on record
+    counted = re.search(r"\d+ nations in our area have no assessment on record[^.]*\.", listed.text)
+    again = workspace.command("ask which nations are overdue for reassessment?")
+    assert counted is not None and counted.group(0) in again.text, (counted, again.text)
 
 
 def test_ask_who_is_under_conditions_of_entry_matches_nations_coe(workspace) -> None:
