@@ -17,6 +17,7 @@ from concurrent.futures import wait as futures_wait
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
+from zoneinfo import ZoneInfo
 
 from slack_bolt import BoltRequest
 
@@ -158,6 +159,7 @@ class Console:
         self.user_id = user_id
         self.standin = SlackStandIn(on_call=self._on_call, on_response=self._on_response).start()
         self.standin.add_user(user_id, name="console officer", tz=tz or settings.team_tz.key)
+        self.tz = ZoneInfo(tz or settings.team_tz.key)  # the officer's: "tomorrow" in a form is their tomorrow
         self.names = {user_id: "you"}
         self.style = PlainStyle(name_of=self.name_of)  # the app draws its replies as plain text for the terminal
         self.signing_secret = secrets.token_hex(16)
@@ -464,8 +466,9 @@ class Console:
             if not typed:
                 return {"type": kind, key: default}
             if kind == "datepicker":  # Slack's calendar offers real days only
-                day = dt.date.fromisoformat(default) if default else dt.date.today()
-                picked, refused = picked_date(typed, today=day)
+                # "today", "tomorrow", "in 3 days" count from the officer's today, not from the date the form
+                # suggests nor the machine's clock
+                picked, refused = picked_date(typed, today=dt.datetime.now(self.tz).date())
                 if picked is None:
                     self._print(f"  {refused}")
                     continue

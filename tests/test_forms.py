@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Iterator
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -503,6 +504,14 @@ def test_the_console_asks_for_each_field_and_submits_the_form_as_slack_would(tmp
     dates = f"{start:%a %-d %b} – {end:%a %-d %b %Y}"
     assert f"#1 Fiji · {dates} · capacity building · “PFSO seminar” · lead @you" in out
     assert "(only you see it)" in out  # the form's answer is ephemeral, as in Slack, and the console says so
+
+
+def test_today_and_tomorrow_in_a_console_form_are_the_officers(tmp_path) -> None:
+    """The reminder form suggests tomorrow; "today" typed in it was read as that day, "tomorrow" as the day after."""
+    today = dt.datetime.now(ZoneInfo("Asia/Tokyo")).date()
+    out = piped_console(tmp_path, ["remind", "fiji", "", "today", "cancel", "remind", "fiji", "", "tomorrow", "cancel"])
+    assert f"today\n  → {today.isoformat()}" in out, out
+    assert f"tomorrow\n  → {(today + dt.timedelta(days=1)).isoformat()}" in out, out
 
 
 def test_a_form_sent_in_a_later_console_run_is_saved_not_taken_for_the_first(tmp_path) -> None:
