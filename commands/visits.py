@@ -181,7 +181,7 @@ def read_dates(tokens: list[str], inv: Invocation, usage: Text) -> tuple[dt.date
         return split_date_range(tokens, today=inv.today)
     except WhenError as error:
         if error.hint is None:
-            error.hint = usage
+            error.hint = words("Usage: ", usage)
         raise
 
 

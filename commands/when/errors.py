@@ -5,18 +5,11 @@ from __future__ import annotations
 from commands.language import CommandError
 
 ACCEPTED_FORMS = """\
-Dates I understand:
-  • 2027-01-12 · 12 Jan 2027 · Jan 12 2027 · January 12, 2027
-  • 12 Jan (the next 12 January) · today · tomorrow
-  • tuesday or next tuesday (the next Tuesday after today) · in 3 days · in 2 weeks
-Times, after or before a date (or alone, meaning the next one):
-  • 09:00 · 14:30 · 0900 · 9am · 9:30pm · noon
-  • tomorrow 09:00 · next tuesday at 9am · 2027-01-12 14:30 · 12 Jan 2027 9am
-From now: in 90 seconds · in 15 minutes · in an hour · in 2 hours 30 minutes · in 3 days
-Tonight: tonight (20:00) · tonight 22:30
+Dates I understand: 2027-01-12 · 12 Jan 2027 · 12 Jan · today · tomorrow · next tuesday · in 3 days · in 2 weeks
+Times, after a date or alone (the next one): 09:00 · 9am · 9:30pm · noon · tonight · tomorrow 09:00 · in 2 hours
 Date ranges: 2027-01-12 to 2027-01-16 · 12 Jan 2027 - 16 Jan · 12-16 Jan 2027
 Numeric dates must be YYYY-MM-DD: 03/04/2027 could be March or April, so I won't guess.
-Times are read in your own time zone."""
+Times are read in your own time zone; a reminder's may name another after the time (09:00 UTC, 9am Fiji time)."""
 
 
 class WhenError(CommandError):
