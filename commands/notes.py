@@ -98,6 +98,10 @@ def command_keys(user_id: str, text: str, now: dt.datetime) -> tuple[str, str]:
 def check_length(text: str) -> None:
     if not text.strip():
         raise CommandError("The note is empty.", hint=NOTE_USAGE)
+    check_size(text)
+
+
+def check_size(text: str) -> None:
     if len(text) > MAX_TEXT:
         raise CommandError(
             f"A note holds up to {MAX_TEXT:,} characters; this one has {len(text):,}.", hint="Split it into two notes."
@@ -335,13 +339,27 @@ def schedule_follow_up(inv: Invocation, note: Note, nation: Nation, follow_up: F
 NOTE_NUMBER = re.compile(r"#?[0-9]{1,9}")
 
 
+def note_usage(form: str, example: str) -> Text:
+    return words(Typed(f"/ipslo note {form}"), ", e.g. ", Typed(f"/ipslo note {example}"))
+
+
+SHOW_USAGE = note_usage("<number>", "12")
+EDIT_USAGE = note_usage("edit <number> <new text>", "edit 12 Met the DA; PFSP review done")
+DELETE_USAGE = note_usage("delete <number>", "delete 12")
+RESTORE_USAGE = note_usage("restore <number>", "restore 12")
+HISTORY_USAGE = note_usage("history <number>", "history 12")
+
+
 def looks_numbered(word: str) -> bool:
     """Whether the officer meant a note number (``12``, ``#12``), however odd the digits; parse_id then decides."""
     return bool(NOTE_NUMBER.fullmatch(word)) or word.lstrip("#")[:1].isdigit()
 
 
-def find_note(inv: Invocation, typed: str, *, deleted_ok: bool = False) -> Note:
-    number = parse_id(typed, what="note", hint=words("Note numbers are shown as #12. ", NOTE_VERBS_HINT))
+def find_note(inv: Invocation, typed: str, usage: Text, *, deleted_ok: bool = False) -> Note:
+    """The note a number names; a word that is no note number is refused with the usage of the command it was typed
+    in (``usage``)."""
+    hint = words("Note numbers are shown as #12 in ", Typed("/ipslo notes <nation>"), ". ", usage)
+    number = parse_id(typed, what="note", hint=hint)
     note = store.get_note(session=inv.session, note_id=number)
     if note is None or (note.deleted and not deleted_ok):
         raise CommandError(
@@ -353,8 +371,10 @@ def find_note(inv: Invocation, typed: str, *, deleted_ok: bool = False) -> Note:
 
 def may_change(inv: Invocation, note: Note, what: str) -> None:
     if note.author_user_id != inv.caller.user_id and not inv.caller.is_admin:
+        author = Mention(note.author_user_id)
         raise CommandError(
-            words("Only the author (", Mention(note.author_user_id), f") or an admin may {what} note #{note.id}.")
+            words("Only the author (", author, f") or an admin may {what} note #{note.id}. Nothing changed."),
+            hint=words("Ask ", author, f" or an admin to {what} it."),
         )
 
 
@@ -376,7 +396,7 @@ def about_line(inv: Invocation, note: Note, *, with_nation: bool = True) -> Text
 
 
 def show(inv: Invocation, typed: str) -> Reply:
-    note = find_note(inv, typed, deleted_ok=inv.caller.is_admin)
+    note = find_note(inv, typed, SHOW_USAGE, deleted_ok=inv.caller.is_admin)
     name = nation_name(inv, note.nation_iso2)
     visit = visit_store.get_visit(session=inv.session, visit_id=note.visit_id) if note.visit_id else None
     parts: list = [Section(note.text)]
@@ -410,11 +430,19 @@ def show(inv: Invocation, typed: str) -> Reply:
 
 
 def edit(inv: Invocation, text: str) -> Reply:
+    """New text for a note. Its #hashtags are its tags, so the reply says which tags the new text added or removed
+    (and how to keep one removed); tags chosen on the form stay."""
     typed, _, body = text.strip().partition(" ")
-    note = find_note(inv, typed)
+    note = find_note(inv, typed, EDIT_USAGE)
     may_change(inv, note, "edit")
     body = body.lstrip()
-    check_length(body)
+    if not body.strip():
+        raise CommandError(
+            f"Note #{note.id} needs its new text after the number; nothing changed.",
+            hint=words("Usage: ", EDIT_USAGE, " · to delete it: ", Typed(f"/ipslo note delete {note.id}")),
+        )
+    check_size(body)
+    tags_before = note.tag_list
     changed = store.edit_note(
         session=inv.session,
         note=note,
@@ -422,14 +450,40 @@ def edit(inv: Invocation, text: str) -> Reply:
         text=body,
         tags=[*set_on_form(note), *HASHTAG.findall(body)],
     )
+    added = [tag for tag in note.tag_list if tag not in tags_before]
+    removed = [tag for tag in tags_before if tag not in note.tag_list]
+    tags_said = "; ".join(
+        f"{hashtags(these)} {what}" for these, what in ((added, "added"), (removed, "removed")) if these
+    )
     summary = f"Note #{note.id} updated." if changed else f"Note #{note.id} already says that; nothing changed."
+    if tags_said:
+        summary += f" Tags: {tags_said}."
+    caption: list[Text] = [words("The earlier text is kept: ", Typed(f"/ipslo note history {note.id}"))]
+    if removed:
+        resend = body.rstrip() if AS_TYPED.fullmatch(body.rstrip()) else "<text>"
+        caption.insert(
+            0,
+            words(
+                "A note's tags are the #tags in its text; to keep ",
+                "them" if len(removed) > 1 else "it",
+                ": ",
+                Typed(f"/ipslo note edit {note.id} {resend} {hashtags(removed)}"),
+            ),
+        )
     return Reply(
         summary,
-        parts=(
-            Section(summary, icon=Icon.EDIT),
-            Caption(words("The earlier text is kept: ", Typed(f"/ipslo note history {note.id}"))),
-        ),
+        parts=(Section(summary, icon=Icon.EDIT), Caption(joined(caption, " · "))),
     )
+
+
+#: New text said back whole in the command that keeps a tag an edit removed: one short line that reads back as typed
+#: (no mention, link or backtick, which Slack shows otherwise than they are typed); longer text is ``<text>``.
+AS_TYPED = re.compile(r"[^\n`<>@]{1,300}")
+
+
+def hashtags(tags: list[str]) -> str:
+    """Tags as officers write them in a note (``#pfsp #drills``), or "none"."""
+    return " ".join(f"#{tag}" for tag in tags) or "none"
 
 
 def set_on_form(note: Note) -> list[str]:
@@ -439,7 +493,7 @@ def set_on_form(note: Note) -> list[str]:
 
 
 def delete(inv: Invocation, text: str) -> Reply:
-    note = find_note(inv, text)
+    note = find_note(inv, text, DELETE_USAGE)
     may_change(inv, note, "delete")
     store.delete_note(session=inv.session, note=note, changed_by=inv.caller.user_id)
     summary = f"Note #{note.id} deleted."
@@ -461,7 +515,7 @@ def delete(inv: Invocation, text: str) -> Reply:
 def restore(inv: Invocation, text: str) -> Reply:
     if not inv.caller.is_admin:
         raise CommandError("Only an admin may restore a deleted note.", hint="Ask an admin (IPSLO_ADMINS).")
-    note = find_note(inv, text, deleted_ok=True)
+    note = find_note(inv, text, RESTORE_USAGE, deleted_ok=True)
     if not note.deleted:
         raise CommandError(
             f"Note #{note.id} is not deleted.", hint=words(Typed(f"/ipslo note {note.id}"), " shows it.")
@@ -477,9 +531,8 @@ def quote(text: str, limit: int = 300) -> Quote:
 
 
 def history(inv: Invocation, text: str) -> Reply:
-    note = find_note(
-        inv, text, deleted_ok=inv.caller.is_admin
-    )  # a deleted note's words are for admins only, as in show
+    # a deleted note's words are for admins only, as in show
+    note = find_note(inv, text, HISTORY_USAGE, deleted_ok=inv.caller.is_admin)
     changes: list[Text] = []
     for change in store.history(session=inv.session, note_id=note.id):
         line = words(
@@ -498,11 +551,31 @@ def history(inv: Invocation, text: str) -> Reply:
                             quote(after.get("text", "")),
                         )
                     else:
-                        line = words(line, f"\n{key.replace('_', ' ')}: {before.get(key)} → {after.get(key)}")
+                        label = HISTORY_LABELS[key]
+                        line = words(
+                            line, f"\n{label}: {as_said(key, before.get(key))} → {as_said(key, after.get(key))}"
+                        )
         changes.append(line)
     header = f"History of note #{note.id}"
     parts = tuple(Section(line) for line in changes[-40:]) or (Section("No changes recorded."),)
     return Reply(header, header=header, parts=parts)
+
+
+HISTORY_LABELS = {"tags": "tags", "visit_id": "visit", "noted_on": "date"}
+
+
+def as_said(key: str, value: object) -> str:
+    """A value the audit trail kept (``Note.snapshot``), as an officer reads it: tags as #tags, a visit by its
+    number, a date written out; "none" for nothing."""
+    if not value:
+        return "none"
+    if key == "tags" and isinstance(value, list):
+        return hashtags([str(tag) for tag in value])
+    if key == "visit_id":
+        return f"#{value}"
+    if key == "noted_on" and isinstance(value, str):
+        return fmt_date(dt.date.fromisoformat(value))
+    return str(value)
 
 
 NOTE_VERBS = {
@@ -514,6 +587,8 @@ NOTE_VERBS = {
     "history": history,
     "show": show,
 }
+#: What each verb's refusals say to type.
+VERB_USAGE = {edit: EDIT_USAGE, delete: DELETE_USAGE, restore: RESTORE_USAGE, history: HISTORY_USAGE, show: SHOW_USAGE}
 
 
 def note(inv: Invocation, text: str) -> Reply:
@@ -542,11 +617,10 @@ def note(inv: Invocation, text: str) -> Reply:
                 ),
                 hint=NOTE_VERBS_HINT,
             )
-    if operation is not None and (numbered or not rest.strip()):
+    if operation is not None and (numbered or nation_lookup(session=inv.session).index.exact(verb) is None):
+        # "note delete abc": the verb is plain, so what follows is meant as a note's number, not as a note's nation
         if not rest.strip():
-            raise CommandError(
-                words("Which note? Give its number, e.g. ", Typed(f"/ipslo note {verb.lower()} 12"), ".")
-            )
+            raise CommandError("Which note? Give its number.", hint=words("Usage: ", VERB_USAGE[operation]))
         return operation(inv, rest)
     return add_quick(inv, text)
 

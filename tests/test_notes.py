@@ -500,7 +500,79 @@ def test_editing_a_hashtag_out_of_a_note_removes_that_tag_but_keeps_tags_chosen_
     desk.command("note edit 2 Nukuʻalofa audit closed #closed")
     assert stored(desk)[1].tag_list == ["ports", "closed"]
     history = desk.command("note history 2").text
-    assert "tags: ['ports', 'audit'] → ['ports', 'closed']" in history
+    assert "tags: #ports #audit → #ports #closed" in history
+
+
+@pytest.mark.parametrize(
+    ("typed", "usage"),
+    [
+        ("note delete abc", "/ipslo note delete 12"),
+        ("note remove abc", "/ipslo note delete 12"),
+        ("note edit abc Met the DA", "/ipslo note edit <number> <new text>"),
+        ("note history abc", "/ipslo note history 12"),
+        ("note restore abc", "/ipslo note restore 12"),
+        ("note undelete abc", "/ipslo note restore 12"),
+        ("note show abc", "/ipslo note 12"),
+    ],
+)
+def test_a_word_where_a_note_number_goes_is_said_to_be_no_note_number_with_what_to_type(
+    desk: Workspace, typed: str, usage: str
+) -> None:
+    desk.command("note fiji Inspection of the Lautoka terminal")
+    answer = desk.command(typed, user=ADMIN)
+    assert "“abc” is not a note number." in answer.text
+    assert f"`{usage}" in answer.text
+    assert "Which nation" not in answer.text and "<nation> <text>" not in answer.text
+    assert [(n.text, n.deleted) for n in stored(desk)] == [("Inspection of the Lautoka terminal", False)]
+
+
+@pytest.mark.parametrize("verb", ["edit", "delete", "history", "restore", "show"])
+def test_a_note_verb_without_a_number_asks_which_note_with_that_verbs_usage(desk: Workspace, verb: str) -> None:
+    answer = desk.command(f"note {verb}", user=ADMIN)
+    assert "Which note?" in answer.text
+    assert f"`/ipslo note {verb} " in answer.text or (verb == "show" and "`/ipslo note <number>`" in answer.text)
+    assert "<nation> <text>" not in answer.text
+
+
+def test_an_edit_without_new_text_or_by_someone_else_says_note_edits_usage_not_another_commands(
+    desk: Workspace,
+) -> None:
+    desk.command("note fiji Met the DA #pfsp")
+    empty = desk.command("note edit 1")
+    assert "Note #1 needs its new text after the number; nothing changed." in empty.text
+    assert "`/ipslo note edit <number> <new text>`" in empty.text
+    assert "<nation> <text>" not in empty.text and "The note is empty" not in empty.text
+
+    refused = desk.command("note edit 1 hijack", user="U0OTHER")
+    assert "Only the author (@U0OFFICER) or an admin may edit note #1." in refused.text
+    assert "<nation> <text>" not in refused.text
+    deleting = desk.command("note delete 1", user="U0OTHER")
+    assert "Only the author (@U0OFFICER) or an admin may delete note #1." in deleting.text
+    assert "<nation> <text>" not in deleting.text
+    assert [(n.text, n.deleted) for n in stored(desk)] == [("Met the DA #pfsp", False)]
+
+
+def test_an_edit_says_which_tags_it_removed_or_added_and_history_shows_them_as_tags(desk: Workspace) -> None:
+    desk.command("note fiji Met the DA #pfsp")
+    edited = desk.command("note edit 1 Met the DA; PFSP review done")
+    assert "Note #1 updated. Tags: #pfsp removed." in edited.text
+    assert "`/ipslo note edit 1 Met the DA; PFSP review done #pfsp`" in edited.text  # how to keep it, ready to send
+    assert stored(desk)[0].tag_list == []
+
+    added = desk.command("note edit 1 Met the DA; PFSP review done #pfsp #drills")
+    assert "Note #1 updated. Tags: #pfsp #drills added." in added.text
+    same_tags = desk.command("note edit 1 Met the DA; PFSP review done, #pfsp and #drills")
+    assert "Note #1 updated." in same_tags.text and "Tags:" not in same_tags.text
+
+    history = desk.command("note history 1").text
+    assert "tags: #pfsp → none" in history
+    assert "tags: none → #pfsp #drills" in history
+    assert "[" not in history and "]" not in history
+
+    desk.command("note fiji Lautoka #audit\nSecond line")
+    multi_line = desk.command("note edit 2 Lautoka audit closed\nSecond line")
+    assert "Tags: #audit removed." in multi_line.text
+    assert "`/ipslo note edit 2 <text> #audit`" in multi_line.text  # text that would not read back as typed
 
 
 @pytest.mark.parametrize(
