@@ -668,7 +668,32 @@ def cancel_visit(inv: Invocation, *, visit_id: int) -> Reply:
     return Reply(summary, parts=(Section(summary, icon=Icon.CANCELLED), Caption(caption)))
 
 
-VISIT_VERBS = {"add": add, "plan": add, "new": add, "move": move, "reschedule": move, "cancel": cancel}
+VISIT_VERBS = {
+    "add": add,
+    "plan": add,
+    "new": add,
+    "move": move,
+    "reschedule": move,
+    "postpone": move,
+    "cancel": cancel,
+    "delete": cancel,
+    "remove": cancel,
+}
+#: Verbs for changing a visit that the command has no form of its own for: its dates move; the rest is the Edit form.
+EDIT_VERBS = frozenset({"edit", "change", "update", "modify", "amend"})
+
+
+def edit_hint(text: str) -> CommandError:
+    """ "visit edit 12": what changes a visit, rather than "I don't know /ipslo visit edit"."""
+    number = next((w.lstrip("#") for w in text.split()[1:2] if w.lstrip("#").isdigit()), "<id>")
+    return CommandError(
+        words(
+            "To change a visit's dates: ",
+            Typed(f"/ipslo visit move {number} <date> [to <date>]"),
+            ". Its kind, title or lead: press ✏️ Edit on the visit's reply or on App Home.",
+        ),
+        hint=words(LIST_VISITS, " lists yours with their numbers."),
+    )
 
 
 def visit(inv: Invocation, text: str) -> Reply:
@@ -678,6 +703,8 @@ def visit(inv: Invocation, text: str) -> Reply:
         found, after = nation_lookup(session=inv.session).index.split(text.split())
         if isinstance(found, Exact):  # "/ipslo visit tonga 2027-03-09": plan it, as "visit add" would
             return add(inv, text)
+    if operation is None and verb.lower() in EDIT_VERBS:
+        raise edit_hint(text)
     if operation is None:
         meant = difflib.get_close_matches(verb.lower(), VISIT_VERBS, n=1, cutoff=0.6)
         if not meant and verb and isinstance(found, Guess):  # "visit fjii 2027-03-09"

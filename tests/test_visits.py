@@ -233,6 +233,15 @@ def test_bad_input_is_refused_with_what_to_type_and_nothing_is_written(
     assert visits(planner) == []
 
 
+def test_visit_edit_says_what_changes_a_visit(planner: Workspace) -> None:
+    planner.command("visit add fiji 2027-01-12 to 2027-01-16")
+    answer = planner.command("visit edit 1")
+    assert "`/ipslo visit move 1 <date> [to <date>]`" in answer.text and "Edit" in answer.text, answer.text
+    assert "I don't know" not in answer.text
+    moved = planner.command("visit postpone 1 2027-02-02")  # an officer's word for moving it later
+    assert "Tue 2 Feb – Sat 6 Feb 2027" in moved.text, moved.text
+
+
 def test_a_date_refused_in_visit_move_shows_visit_moves_usage(planner: Workspace) -> None:
     planner.command("visit add fiji 2027-01-12 to 2027-01-16")
     answer = planner.command("visit move 1 2027-02-30")
