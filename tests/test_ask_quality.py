@@ -1,10 +1,10 @@
 """The officer-visible quality bar of /ipslo ask on the DEVELOPMENT sets, on SQLite and PostgreSQL: on the project's
 own questions (tests/data/ask_questions.yaml) the first answer is the right one at least 9 times in 10; on the former
 held-out sets, written blind in officers' language and read after each was measured once (tests/data/ask_dev_seen.yaml,
-v1; ask_dev_seen_v2.yaml ... ask_dev_seen_v16.yaml, v2 to v16), floors that keep everyday wording answered; on all,
+v1; ask_dev_seen_v2.yaml ... ask_dev_seen_v17.yaml, v2 to v17), floors that keep everyday wording answered; on all,
 questions the base cannot answer get "I don't know".
 
-Only development sets are asserted here: the held-out set (tests/data/ask_heldout_v17.yaml) is measured and reported by
+Only development sets are asserted here: the held-out set (tests/data/ask_heldout_v18.yaml) is measured and reported by
 `scripts/ask_accuracy.py`, never tuned on and never read here. The misses are listed when a bar is not met.
 """
 
@@ -38,6 +38,7 @@ SEEN_V13 = Path(__file__).with_name("data") / "ask_dev_seen_v13.yaml"
 SEEN_V14 = Path(__file__).with_name("data") / "ask_dev_seen_v14.yaml"
 SEEN_V15 = Path(__file__).with_name("data") / "ask_dev_seen_v15.yaml"
 SEEN_V16 = Path(__file__).with_name("data") / "ask_dev_seen_v16.yaml"
+SEEN_V17 = Path(__file__).with_name("data") / "ask_dev_seen_v17.yaml"
 TOP_1_BAR = 0.9
 ABSTAIN_BAR = 0.9
 #: The former held-out sets and their floors (top-1 at least, off-topic abstained at least, answerable questions
@@ -56,7 +57,8 @@ ABSTAIN_BAR = 0.9
 #: 100% / 2.1% (v1 90.6%). v14 was measured once at 84.3% / 100% / 5.7%; after the ninth round (its misses read),
 #: 89.3% / 100% / 2.1% (v2 96.4%, v3 84.3%, v8 84.3%, v9 85.5%, v11 93.6%, v12 77.9%). v15 was measured once at
 #: 84.3% / 96.7% / 3.6%; after the tenth round (its misses read), 91.4% / 100% / 1.4% (v13 95.0%, v14 90.0%).
-#: v16 was measured once at 79.3% / 90.0% / 6.4% (unchanged at the start of the eleventh round).
+#: v16 was measured once at 79.3% / 90.0% / 6.4%; after the eleventh round's first half (its misses read), 85.7% /
+#: 93.3% / 2.9%. v17 was measured once at 89.3% / 86.7% / 4.3%.
 #: The floors keep what was gained from coming back.
 FORMER_HELD_OUT = {
     "v1": (SEEN, 0.88, 0.95, 0.08),
@@ -76,7 +78,8 @@ FORMER_HELD_OUT = {
     "v13": (SEEN_V13, 0.93, 0.96, 0.04),
     "v14": (SEEN_V14, 0.88, 0.96, 0.04),
     "v15": (SEEN_V15, 0.89, 0.96, 0.03),
-    "v16": (SEEN_V16, 0.77, 0.87, 0.08),
+    "v16": (SEEN_V16, 0.83, 0.9, 0.05),
+    "v17": (SEEN_V17, 0.87, 0.83, 0.06),
 }
 
 
