@@ -1210,7 +1210,8 @@ ANY_VALUE = frozenset(
         "deadline period timeline frequency limit process procedure procedures basis reason reasons objective "
         "objectives aim aims goal goals idea story deal position situation answer threshold trigger triggers "
         "consequence consequences effect effects penalty result outcome list number duty duties job responsibility "
-        "responsibilities function task tasks time date term validity"
+        "responsibilities function task tasks time date term validity window timeframe timeline span interval gap "
+        "cutoff frequency schedule"
     ).split()
 )
 

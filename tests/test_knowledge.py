@@ -1141,6 +1141,15 @@ def test_what_must_hold_first_is_answered_by_the_conditions_not_the_cases(databa
     assert_first_answer(database, question, "ISPS Code A/19.4.2")
 
 
+def test_a_window_asked_for_is_a_period_not_a_value_the_entry_must_name(database) -> None:
+    """ "what's the window for ..." asks when; the entry says "between the 2nd and 3rd anniversary", never "window"."""
+    assert_first_answer(
+        database,
+        "ISSC issued in March and only one intermediate audit planned. what's the window for doing it?",
+        "ISPS Code A/19.1.1.3",
+    )
+
+
 def test_an_amount_the_entry_names_is_answered(database) -> None:
     with database.sessions() as session:
         understood = understand(
