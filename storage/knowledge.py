@@ -397,6 +397,9 @@ EVERYDAY_TERMS: dict[str, tuple[str, ...]] = {
     # "can the CG conclude a port lacks effective measures?": find it so (70108(b), (e))
     **dict.fromkeys(("conclude", "concludes", "concluded"), ("find", "finding", "determine")),
     "expect": ("require",),  # "what does the Code expect of that setup?"
+    # "the RSO finished the PFSA": completed it, carried it out
+    **dict.fromkeys(("finish", "finished", "finishes", "finishing"), ("completed", "carried")),
+    **dict.fromkeys(("workshop", "workshops", "course", "courses"), ("seminar", "training")),
     "overrule": ("override", "constrain"),
     "overrules": ("override", "constrain"),
     "overruled": ("overridden", "constrained"),
@@ -509,6 +512,10 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\bone ((?:[\w-]+ ){0,3}?)after (?:another|the other)\b", r"consecutive \1"),
         (r"\b(?:on top of|over and above|in addition to)\b", "additional"),  # "anything on top of the PFSP?"
         (r"\b(?:make|makes|making|made) (?:sure|certain)\b", "ensure"),
+        # "how often should facilities hold drills?": how often there are drills; the verb says nothing more
+        (r"\b(?:hold|holds|holding|held|run|runs|running|ran)\b(?= (?:[\w-]+ ){0,3}?(?:drills?|exercises?)\b)", " "),
+        # "list pls", "bullets please": the shape of the answer asked for, not what it is about
+        (r"\b(?:(?:list|bullets?|bullet points?) (?:pls|plz|please)|in a list|as a list|as bullets)\s*[?.!]*\s*$", " "),
         (r"\bat (?:that|this) (?:point|stage|moment)\b", " "),  # when, in the officer's story: said already
         (r"\b(?:right|straight) away\b|\bat once\b|\bwithout delay\b|\basap\b", "immediately"),
         # "a second interim ISSC", "a fresh interim cert": one interim certificate after another (A/19.4.5)
@@ -1041,7 +1048,7 @@ QUESTION_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(
             r"\bhow (?:does|do|is|are) .{0,40}\bdefined?\b|\b(?:exact|formal|legal) meaning\b"
             r"|\b(?:what|who|which \w+) (?:counts?|qualif(?:y|ies)) as\b"
-            r"|\b(?:definition|defn) of\b|\b(?:definition|defn)$"
+            r"|\b(?:definition|defn|defs?) of\b|\b(?:definition|defn)$"
             # whether one thing is another asks what it is: "is a 3-month full ISSC the same thing as an interim?",
             # "should we treat it like an interim cert?"
             rf"|{SAME_AS}"
@@ -2000,11 +2007,10 @@ PRECONDITION_BONUS = 0.3
 def defined_only(question: Question, entry: Indexed) -> bool:
     """Whether a definition is offered for a question that is not asking what a term means and says more than its
     term: "what must a ship do at level 1?" is settled by the duties at level 1, not by what level 1 is."""
-    return (
-        entry.kind == "definition"
-        and question.kind != "definition"
-        and sum(not w.found_in(entry.titled) for w in question.words if not w.case) >= 2
-    )
+    if entry.kind != "definition" or question.kind == "definition":
+        return False
+    # "what does a ship have to do at level 1?" asks for duties, whatever words the definition's title shares
+    return question.kind == "duty" or sum(not w.found_in(entry.titled) for w in question.words if not w.case) >= 2
 
 
 def contains(sequence: tuple[str, ...], phrase: tuple[str, ...]) -> bool:

@@ -1326,6 +1326,10 @@ def test_a_paragraph_that_covers_the_question_comes_before_its_sections_overview
         ("flag issues one interim ISSC after another to the same ship. ok?", "ISPS Code A/19.4.5"),
         ("under XI-2/10, what must the government make sure of for port facility plans?", "SOLAS XI-2/10.2.2"),
         ("the ship's plan is written only in Tetum. problem?", "ISPS Code A/9.4"),
+        # "def of" asks a definition; "hold drills" asks how often there are drills; "list pls" is the answer's shape
+        ("formal def of an SSP?", "ISPS Code A/2.1.4"),
+        ("how often does a port facility need to hold security drills?", "ISPS Code B/18.5"),
+        ("what does a ship have to do at security level 1? list pls", "ISPS Code A/7.2"),
     ],
 )
 def test_everyday_words_find_the_words_the_texts_use(database, question: str, ref: str) -> None:
