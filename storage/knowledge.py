@@ -282,7 +282,7 @@ FILLER = frozenset(
         "allowed permitted permissible entitled acceptable ok okay legit "
         "thinking considering "
         # "SSP is only in Korean. problem?": whether it is allowed, asked
-        "problem problems "
+        "problem problems whole entire "
         # how strongly it is said, not what: "part B is totally optional", "definitely required?"
         "totally completely entirely absolutely truly definitely honestly seriously"
     ).split()
@@ -397,6 +397,9 @@ EVERYDAY_TERMS: dict[str, tuple[str, ...]] = {
     # "can the CG conclude a port lacks effective measures?": find it so (70108(b), (e))
     **dict.fromkeys(("conclude", "concludes", "concluded"), ("find", "finding", "determine")),
     "expect": ("require",),  # "what does the Code expect of that setup?"
+    "alongside": ("port",),  # "a ship alongside in Suva": in port
+    "host": ("port", "government"),  # "the host govt": the port State's government
+    **dict.fromkeys(("boarding", "boarded"), ("inspection", "control")),  # "read the SSP during a boarding"
     # "the RSO finished the PFSA": completed it, carried it out
     **dict.fromkeys(("finish", "finished", "finishes", "finishing"), ("completed", "carried")),
     **dict.fromkeys(("workshop", "workshops", "course", "courses"), ("seminar", "training")),
@@ -479,6 +482,7 @@ PURPOSE = re.compile(
     r"^\s*(?:for|before|ahead of) (?:the|a|an|my|our|his|her|their|this|next|tomorrow'?s?)\b[^:?]{0,80}?(?::\s| - )"
     r"|^\s*(?:re|fwd?)\s*:\s*"  # a question pasted from an e-mail subject: "RE: is Tonga under COE?"
     # who is asking: "new to FEACT. what does an IPSLO do?", "new guy here at FEACT - ...", "new to the team: ..."
+    r"|^\s*(?:i'?m |i am )?(?:a |the )?(?:brand )?new(?: [\w-]+)?(?: here)\s*(?:[.:!,]|\s-+)\s+"
     r"|^\s*(?:i'?m |i am )?(?:brand )?new(?: guy| here| to the (?:team|job|office|program))?(?: here)?"
     r"(?: (?:to|at|in|on) [^.?!:]{1,40}?)?\s*(?:[.:!]|\s-+)\s+"
 )
@@ -507,6 +511,11 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     for pattern, replacement in (
         (PURPOSE.pattern, " "),  # first: "for my brief to the DA - who approves the PFSP?"
         (r"\b(?:(?:can|could|would) you )?(?:please )?tell me\b", " "),  # "tell me about": a way of asking
+        # "can someone give me the rundown of ...": a way of asking
+        (
+            r"\b(?:can|could|would) (?:someone|somebody|anyone|anybody|you) (?:please )?(?:give|send|show) (?:me|us)\b",
+            " ",
+        ),
         (r"\bback[ -]to[ -]back\b", "consecutive"),
         # "one interim ISSC after another": each following the last
         (r"\bone ((?:[\w-]+ ){0,3}?)after (?:another|the other)\b", r"consecutive \1"),
@@ -658,7 +667,7 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         # "the port goes to level 3", "bumped up to MARSEC 2": is at that level
         (
             r"\b(?:goes|go|going|went|gone|moves?|moved|moving|bumped|jumps?|jumped|jumping)(?: up| down)? to"
-            r"(?= (?:security |marsec |isps )?level\b| marsec\b)",
+            r"(?= (?:security |marsec |isps )?level\b| marsec\b| sl ?-?[123]\b)",
             "at",
         ),
         # "when it gets to the US", "once she gets into Apia": arrives; not "who gets to decide"
@@ -1115,6 +1124,10 @@ QUESTION_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "where",
         re.compile(
+            # not "a port where the host government went to level 3": a place described, not a question where
+            r"(?<!\bport )(?<!\bports )(?<!\bcountry )(?<!\bcountries )(?<!\bstate )(?<!\bfacility )"
+            r"(?<!\bterminal )(?<!\bplace )(?<!\bnation )(?<!\barea )(?<!\bcase )(?<!\bcases )"
+            r"(?<!\bsituation )(?<!\bharbour )(?<!\bharbor )(?<!\bberth )"
             r"\bwhere\b(?!(?:'s| is) (?:the )?(?:bit|part|rule|line|paragraph|section|clause|reg)"
             r"| (?:does|do|is|in) (?:it|the (?:code|text|law|statute|act|solas|isps|regs?|regulations?|cfr"
             r"|part [ab]))\b)"
@@ -1223,10 +1236,22 @@ ANY_VALUE = frozenset(
 )
 
 
+#: Words that make a "how much" question ask for a price: the entry must name a cost, fee or payment.
+MONEY = frozenset(
+    (  # noqa: SIM905 (words are easier to read as text)
+        "cost costs charge charges charged fee fees price prices pay paid payment budget funding dollars usd money"
+    ).split()
+)
+
+
 def measured_stems(question: str) -> frozenset[str]:
     """The stems of what a "how much / how many" question counts (see MEASURED): the words after it up to the first
     stop word, units left out; or of the value a "what is the X of" question asks (see ATTRIBUTE)."""
     folded = fold(question)
+    if re.search(r"\bhow much\b|\bwhat (?:does|do|did|would|will)\b", folded):  # "how much does an RSO charge?"
+        money = [stem(w) for w in re.findall(r"[a-z]+", folded) if w in MONEY]
+        if money:
+            return frozenset(money)
     found = MEASURED.search(folded)
     if found is None:
         value = ATTRIBUTE.search(folded)
@@ -2157,6 +2182,14 @@ FORECAST = re.compile(
 )
 
 
+#: The time somewhere, or between two places: "what time is it in Honolulu when it's 0900 in Singapore?", "time
+#: difference Tokyo to Suva?". A clock, not a rule.
+CLOCK = re.compile(
+    r"\bwhat time is it\b|\bwhat(?:'s| is) the time (?:in|at|now)\b|\btime (?:difference|diff|zone difference)\b"
+    r"|\bhow many hours (?:ahead|behind)\b"
+)
+
+
 def search(
     *, session: Session, question: str, limit: int = 3, case: frozenset[str] = frozenset(), live: bool = False
 ) -> Search:
@@ -2251,7 +2284,7 @@ def search(
         confident = len(alone.words) > 1 and answers_well(
             replace(alone, live=asked.live), index.entries[ranked[0]], index
         )
-    if ASKS_A_TASK.search(folded) or FORECAST.search(folded):
+    if ASKS_A_TASK.search(folded) or FORECAST.search(folded) or CLOCK.search(folded):
         # "can you translate this paragraph into Korean?": a task, not a question the base answers; "will Tonga come off
         # the list next year?": a forecast, which the base never states
         confident = False

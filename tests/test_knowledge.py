@@ -1132,6 +1132,21 @@ def test_a_question_on_another_regime_is_not_answered_from_the_isps_code(databas
 @pytest.mark.parametrize(
     "question",
     [
+        "what's the time difference between Suva and Tokyo?",  # a clock, not a rule
+        "what time is it in Apia when it's 0900 in Honolulu?",
+        "how much does an RSO charge to verify a ship?",  # a price no entry names
+        "what does a class society typically charge to approve an SSP?",
+    ],
+)
+def test_a_clock_or_a_price_is_not_answered_from_the_rules(database, question: str) -> None:
+    with database.sessions() as session:
+        understood = understand(session=session, question=question, today=TODAY.date())
+    assert understood.abstained, understood.ranked
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
         "what needs to happen before the flag can hand out an interim ISSC?",  # hand out: issue, not delegate
         "what has to be in place before an interim ISSC is issued?",
     ],
@@ -1330,6 +1345,9 @@ def test_a_paragraph_that_covers_the_question_comes_before_its_sections_overview
         ("formal def of an SSP?", "ISPS Code A/2.1.4"),
         ("how often does a port facility need to hold security drills?", "ISPS Code B/18.5"),
         ("what does a ship have to do at security level 1? list pls", "ISPS Code A/7.2"),
+        # "a port where ...": a place described, not a "where" question; alongside is in port; a boarding, an inspection
+        ("our ship is in a port where the government went to SL2 - what must she do for the PFSO?", "ISPS Code A/7.6"),
+        ("the PSC officer wants to read the whole plan during a boarding in Suva. can he?", "ISPS Code A/9.8"),
     ],
 )
 def test_everyday_words_find_the_words_the_texts_use(database, question: str, ref: str) -> None:
