@@ -282,7 +282,7 @@ FILLER = frozenset(
         "allowed permitted permissible entitled acceptable ok okay legit "
         "thinking considering "
         # "SSP is only in Korean. problem?": whether it is allowed, asked
-        "problem problems whole entire "
+        "problem problems whole entire explain "
         # how strongly it is said, not what: "part B is totally optional", "definitely required?"
         "totally completely entirely absolutely truly definitely honestly seriously"
     ).split()
@@ -730,7 +730,10 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"|\bin (?:one|a) (?:line|sentence|nutshell|word)\b|\bin short\b|\bbriefly\b"
             r"|\bfor (?:a|my|the|our|an) (?:[\w-]+ )?(?:slide|brief|briefing|deck|presentation|powerpoint|ppt)\b"
             r"|\b(?:the )?(?:short|quick|simple|straight|brief|30[- ]second|one[- ]minute|(?:2|two)[- ]minute)"
-            r" (?:answer|version|summary|explanation|rundown)\b|\btl ?;? ?dr\b|\belevator pitch\b|\bone[- ]liner\b",
+            r" (?:answer|version|summary|explanation|rundown)\b|\btl ?;? ?dr\b|\belevator pitch(?: version)?\b"
+            r"|\bone[- ]liner\b"
+            # "explain COE like I'm a new O-3", "like I'm five": who the answer is for
+            r"|\blike (?:i'?m|i am) (?:a |an )?(?:[\w-]+ ?){1,3}[?.!]*$|\beli5\b",
             " ",
         ),
         (r"\bday[- ]to[- ]day\b", "activities"),  # "what does an IPSLO do day to day?", "at level 1, day to day"
@@ -1160,6 +1163,10 @@ QUESTION_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "definition",
         re.compile(
             r"^(?:what(?:'s| is| are)|whats)(?:\s+\S+){1,5}$|^(?:define|definition|defn|def of|meaning)\b|\bstand for\b"
+            # "explain the DoS (like I'm a new ensign)": what it is; not "explain how / why / when ..."
+            r"|^(?:(?:pls|please|can you|could you) )?explain "
+            r"(?!how\b|why\b|when\b|what\b|who\b|where\b|whether\b|if\b)"
+            r"(?:\S+\s*){1,4}(?:like (?:i'?m|i am) .{1,30})?$"
         ),
     ),
 )

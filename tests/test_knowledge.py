@@ -1348,6 +1348,7 @@ def test_a_paragraph_that_covers_the_question_comes_before_its_sections_overview
         # "a port where ...": a place described, not a "where" question; alongside is in port; a boarding, an inspection
         ("our ship is in a port where the government went to SL2 - what must she do for the PFSO?", "ISPS Code A/7.6"),
         ("the PSC officer wants to read the whole plan during a boarding in Suva. can he?", "ISPS Code A/9.8"),
+        ("explain the DoS like I'm a new ensign", "SOLAS XI-2/1.1.15"),  # who the answer is for, not what it is about
     ],
 )
 def test_everyday_words_find_the_words_the_texts_use(database, question: str, ref: str) -> None:
