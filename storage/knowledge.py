@@ -1238,7 +1238,7 @@ ANY_VALUE = frozenset(
         "objectives aim aims goal goals idea story deal position situation answer threshold trigger triggers "
         "consequence consequences effect effects penalty result outcome list number duty duties job responsibility "
         "responsibilities function task tasks time date term validity window timeframe timeline span interval gap "
-        "cutoff frequency schedule"
+        "cutoff frequency schedule length duration amount extent level degree kind kinds type types category"
     ).split()
 )
 

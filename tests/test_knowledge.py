@@ -1156,6 +1156,10 @@ def test_what_must_hold_first_is_answered_by_the_conditions_not_the_cases(databa
     assert_first_answer(database, question, "ISPS Code A/19.4.2")
 
 
+def test_the_length_of_a_period_is_not_a_value_the_entry_must_name(database) -> None:
+    assert_first_answer(database, "what is the length of an interim ISSC's validity?", "ISPS Code A/19.4.4")
+
+
 def test_a_window_asked_for_is_a_period_not_a_value_the_entry_must_name(database) -> None:
     """ "what's the window for ..." asks when; the entry says "between the 2nd and 3rd anniversary", never "window"."""
     assert_first_answer(
