@@ -283,6 +283,8 @@ FILLER = frozenset(
         "thinking considering "
         # "SSP is only in Korean. problem?": whether it is allowed, asked
         "problem problems whole entire explain "
+        # how the officer pictures the place, not what is asked: "a tiny launch", "an outer island wharf"
+        "tiny little outer remote "
         # how strongly it is said, not what: "part B is totally optional", "definitely required?"
         "totally completely entirely absolutely truly definitely honestly seriously"
     ).split()
@@ -397,6 +399,12 @@ EVERYDAY_TERMS: dict[str, tuple[str, ...]] = {
     # "can the CG conclude a port lacks effective measures?": find it so (70108(b), (e))
     **dict.fromkeys(("conclude", "concludes", "concluded"), ("find", "finding", "determine")),
     "expect": ("require",),  # "what does the Code expect of that setup?"
+    # a ship's trip across a border is an international voyage: "a cross-border run", "runs to the next country"
+    **dict.fromkeys(("border", "borders", "crossborder"), ("international", "voyage")),
+    **dict.fromkeys(("run", "runs"), ("voyage", "voyages")),
+    **dict.fromkeys(("obey", "obeys", "follow", "follows"), ("comply", "compliance")),
+    "advice": ("guidance", "recommendatory"),
+    **dict.fromkeys(("revisit", "revisited", "revisiting", "revisits"), ("review", "reviewed")),
     "alongside": ("port",),  # "a ship alongside in Suva": in port
     "host": ("port", "government"),  # "the host govt": the port State's government
     **dict.fromkeys(("boarding", "boarded"), ("inspection", "control")),  # "read the SSP during a boarding"
@@ -521,6 +529,7 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\bone ((?:[\w-]+ ){0,3}?)after (?:another|the other)\b", r"consecutive \1"),
         (r"\b(?:on top of|over and above|in addition to)\b", "additional"),  # "anything on top of the PFSP?"
         (r"\b(?:make|makes|making|made) (?:sure|certain)\b", "ensure"),
+        (r"\bon the hook\b", "responsible"),  # "is the master still on the hook for the ship's security?"
         # "how often should facilities hold drills?": how often there are drills; the verb says nothing more
         (r"\b(?:hold|holds|holding|held|run|runs|running|ran)\b(?= (?:[\w-]+ ){0,3}?(?:drills?|exercises?)\b)", " "),
         # "list pls", "bullets please": the shape of the answer asked for, not what it is about

@@ -1353,6 +1353,11 @@ def test_a_paragraph_that_covers_the_question_comes_before_its_sections_overview
         ("our ship is in a port where the government went to SL2 - what must she do for the PFSO?", "ISPS Code A/7.6"),
         ("the PSC officer wants to read the whole plan during a boarding in Suva. can he?", "ISPS Code A/9.8"),
         ("explain the DoS like I'm a new ensign", "SOLAS XI-2/1.1.15"),  # who the answer is for, not what it is about
+        # a cross-border run is an international voyage; "on the hook" is responsible; "obey" is comply; "advice" is
+        # guidance; a plan "revisited" is reviewed; "an outer island wharf" is the place pictured
+        ("at level 3 is the master still on the hook for the ship's security?", "ISPS Code B/4.10"),
+        ("does part B have to be obeyed or is it just advice?", "SOLAS XI-2/1.1.12"),
+        ("when should a port facility plan be revisited?", "ISPS Code B/16.59"),
     ],
 )
 def test_everyday_words_find_the_words_the_texts_use(database, question: str, ref: str) -> None:
