@@ -529,7 +529,18 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\bone ((?:[\w-]+ ){0,3}?)after (?:another|the other)\b", r"consecutive \1"),
         (r"\b(?:on top of|over and above|in addition to)\b", "additional"),  # "anything on top of the PFSP?"
         (r"\b(?:make|makes|making|made) (?:sure|certain)\b", "ensure"),
-        (r"\bon the hook\b", "responsible"),  # "is the master still on the hook for the ship's security?"
+        (r"\bon the hook\b", "responsible"),
+        # "SSO finds gaps during an internal audit": deficiencies found (A/12.2.5)
+        (
+            r"\b(?:find|finds|found|finding|spot|spots|spotted|identif(?:y|ies|ied))"
+            r" (?:some |any |a few |several )?gaps?\b",
+            "finds deficiency",
+        ),
+        # "how far back in a ship's port history does the COE look?": its last port calls
+        (
+            r"\b(?:port|call|calling|voyage) history\b",
+            "last port calls",
+        ),  # "is the master still on the hook for the ship's security?"
         # "how often should facilities hold drills?": how often there are drills; the verb says nothing more
         (r"\b(?:hold|holds|holding|held|run|runs|running|ran)\b(?= (?:[\w-]+ ){0,3}?(?:drills?|exercises?)\b)", " "),
         # "list pls", "bullets please": the shape of the answer asked for, not what it is about

@@ -1358,6 +1358,7 @@ def test_a_paragraph_that_covers_the_question_comes_before_its_sections_overview
         ("at level 3 is the master still on the hook for the ship's security?", "ISPS Code B/4.10"),
         ("does part B have to be obeyed or is it just advice?", "SOLAS XI-2/1.1.12"),
         ("when should a port facility plan be revisited?", "ISPS Code B/16.59"),
+        ("the SSO finds gaps during the yearly internal audit. who does he go to?", "ISPS Code A/12.2.5"),
     ],
 )
 def test_everyday_words_find_the_words_the_texts_use(database, question: str, ref: str) -> None:
