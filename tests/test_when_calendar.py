@@ -56,16 +56,20 @@ def test_the_window_from_a_leap_day_ends_on_28_february() -> None:
     assert parse_date("2018-02-28", today=leap_day) == D(2018, 2, 28)
     assert refusal("2038-03-01", leap_day) == (
         "“2038-03-01” is more than 10 years ahead; I take dates from 2018-02-28 to 2038-02-28. "
-        "Please check the year, e.g. “2028-03-29”."
+        "Please check the year: did you mean “2028-03-01”?"
     )
     assert "more than 10 years ago" in refusal("2018-02-27", leap_day)
 
 
-def test_the_window_from_a_months_last_day_keeps_the_day_and_suggests_the_next_months_last() -> None:
-    assert refusal("2040-01-31", D(2027, 1, 31)) == (
-        "“2040-01-31” is more than 10 years ahead; I take dates from 2017-01-31 to 2037-01-31. "
-        "Please check the year, e.g. “2027-02-28”."
+def test_a_date_beyond_the_window_is_offered_the_same_day_in_the_nearest_year() -> None:
+    """ "2037-01-01" typed for 2027-01-01 is offered 2027-01-01, not a day a month from today."""
+    assert refusal("2040-01-31", D(2027, 1, 20)) == (
+        "“2040-01-31” is more than 10 years ahead; I take dates from 2017-01-20 to 2037-01-20. "
+        "Please check the year: did you mean “2027-01-31”?"
     )
+    assert "did you mean “2027-02-28”?" in refusal("2040-02-29", D(2027, 1, 20))
+    assert "did you mean “2028-12-01”?" in refusal("2040-12-01", D(2027, 12, 20))  # this year's has passed: next
+    assert "did you mean “2026-03-01”?" in refusal("2006-03-01", D(2027, 1, 20))  # long ago: the last one
 
 
 def test_counted_days_reach_the_windows_last_day_and_no_further() -> None:

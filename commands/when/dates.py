@@ -36,10 +36,19 @@ def date_window(today: _dt.date) -> tuple[_dt.date, _dt.date]:
 def check_window(found: _dt.date, today: _dt.date, typed: str) -> None:
     first, last = date_window(today)
     if not first <= found <= last:
-        raise WhenError(
+        # the same day and month in the year nearest today, on the side of today the date was typed
+        try:
+            near = found.replace(year=today.year)
+        except ValueError:  # 29 February
+            near = found.replace(year=today.year, day=28)
+        if found > today and near < today:
+            near += relativedelta(years=1)
+        elif found < today and near > today:
+            near -= relativedelta(years=1)
+        raise ReadButRefused(
             f"“{typed}” is more than {WINDOW_YEARS} years {'ahead' if found > today else 'ago'}; "
             f"I take dates from {first.isoformat()} to {last.isoformat()}. "
-            f"Please check the year, e.g. “{(today + relativedelta(months=1)).isoformat()}”."
+            f"Please check the year: did you mean “{near.isoformat()}”?"
         )
 
 
