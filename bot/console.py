@@ -154,6 +154,7 @@ class Console:
         self.ask = ask or (lambda prompt: None)  # one answer typed at a form's prompt; None at the end of input
         self.buttons: list[dict] = []  # the last message's buttons, numbered from 1
         self.forms: list[str] = []  # forms the bot opened, waiting to be filled in (view ids)
+        self.filling: set[str] = set()  # forms whose field is being answered: the app's update is the same form
         self.button_message: dict[str, Any] = {}  # channel and ts of the message they belong to
         self._buttons_lock = threading.Lock()
         self.user_id = user_id
@@ -226,7 +227,8 @@ class Console:
             shown = call.view() or {}
             if call.response.get("ok") and (shown.get("submit") or any(b["type"] == "input" for b in shown["blocks"])):
                 with self._buttons_lock:  # the form goes on (the import's preview, then Confirm import)
-                    self.forms.append(call.response["view"]["id"])
+                    if call.response["view"]["id"] not in self.filling:  # not a field's change (field_changed)
+                        self.forms.append(call.response["view"]["id"])
             else:
                 self._print("\n[the form now shows]\n" + render({"blocks": shown.get("blocks", [])}))
         if call.method == "files.completeUploadExternal" and call.response and call.response.get("ok"):
@@ -381,12 +383,21 @@ class Console:
             self._print(f"[form closed: {title} was not sent]")
             return
         while True:
-            for block in asking:
+            position = 0
+            while position < len(asking):
+                block = asking[position]
+                position += 1
                 state = self.ask_field(view, block)
                 if state is None:
                     self._print(f"[form closed: {title} was not sent]")
                     return
                 values[block["block_id"]] = {block["element"]["action_id"]: state}
+                if block.get("dispatch_action"):  # Slack tells the app at once ("the visits of this nation")
+                    view = self.field_changed(view_id, view, block, state, values)
+                    done = {b["block_id"] for b in asking[:position]}
+                    asking = asking[:position] + [
+                        b for b in view["blocks"] if b["type"] == "input" and b["block_id"] not in done
+                    ]
             answer = self.dispatch({"type": "view_submission", "view": {**view, "state": {"values": values}}})
             if answer.get("response_action") == "errors":
                 errors = answer.get("errors") or {}
@@ -403,6 +414,31 @@ class Console:
             elif answer.get("response_action") == "update":
                 self._print(render({"blocks": answer["view"].get("blocks", [])}))
             return
+
+    def field_changed(
+        self, view_id: str, view: dict[str, Any], block: dict[str, Any], state: dict[str, Any], values: dict
+    ) -> dict[str, Any]:
+        """A field that dispatches its action, answered: the block_actions Slack sends, and the form as the app then
+        updates it (a nation chosen lists that nation's visits)."""
+        element = block["element"]
+        action = {**state, "action_id": element["action_id"], "block_id": block["block_id"]}
+        action["action_ts"] = f"{time.time():.6f}"
+        with self._buttons_lock:
+            self.filling.add(view_id)
+        try:
+            self.dispatch(
+                {
+                    "type": "block_actions",
+                    "container": {"type": "view", "view_id": view_id},
+                    "view": {**view, "state": {"values": values}},
+                    "actions": [action],
+                }
+            )
+            self.after_ack.wait_idle()
+        finally:
+            with self._buttons_lock:
+                self.filling.discard(view_id)
+        return self.standin.views.get(view_id, view)
 
     def ask_field(self, view: dict[str, Any], block: dict[str, Any]) -> dict[str, Any] | None:
         """One field's answer as Slack puts it in the form's state; None when the officer closes the form."""

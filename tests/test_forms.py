@@ -514,6 +514,19 @@ def test_today_and_tomorrow_in_a_console_form_are_the_officers(tmp_path) -> None
     assert f"tomorrow\n  → {(today + dt.timedelta(days=1)).isoformat()}" in out, out
 
 
+def test_choosing_a_nation_in_a_console_form_lists_its_visits_as_slack_would(tmp_path) -> None:
+    """The note form's nation dispatches its action: the app then lists that nation's visits. The console sent
+    nothing, so Fiji's visit was never offered."""
+    year = dt.date.today().year + 1
+    out = piped_console(
+        tmp_path, [f"visit add fiji {year}-01-12", f"visit add tonga {year}-02-12", "note", "fiji", "cancel"]
+    )
+    form = out[out.index("[form: Visit note]") :]
+    assert f"#1 {dt.date(year, 1, 12):%a %-d %b %Y} · country visit" in form, form
+    assert "#2" not in form  # Tonga's visit is not Fiji's
+    assert form.count("[form: Visit note]") == 1  # the update is the same form going on, not a second one
+
+
 def test_a_form_sent_in_a_later_console_run_is_saved_not_taken_for_the_first(tmp_path) -> None:
     """The console keeps its database between runs; the first run's form must not make the second's look sent."""
     year = dt.date.today().year + 2
