@@ -145,8 +145,11 @@ def when_in_zone(
     # the day as the officer counts it ("tomorrow" is their tomorrow), the clock time in the zone written
     local = due_at.astimezone(inv.caller.tz)
     due_at = local_to_utc(local.date(), local.time(), zone)
-    if due_at <= inv.now:
-        raise ReadButRefused(f"That time has already passed: {describe(due_at, inv.caller.tz)}.")
+    if due_at <= inv.now:  # "9am Tonga time" alone: the next 9am there, as a time alone is the next one
+        try:
+            due_at = split_when(moment, now=inv.now, tz=zone, default_time=MORNING)[0]
+        except CommandError:
+            raise ReadButRefused(f"That time has already passed: {describe(due_at, inv.caller.tz)}.") from None
     return due_at, rest[used:], zone
 
 

@@ -134,6 +134,8 @@ def test_remind_me_as_officers_say_it(desk: Workspace, typed: str) -> None:
         ("fiji tomorrow 10:00 Pacific/Fiji call the DA", dt.datetime(2026, 11, 25, 22, 0, tzinfo=UTC), "10:00 Fiji"),
         ("fiji tomorrow 8am HST call the DA", dt.datetime(2026, 11, 26, 18, 0, tzinfo=UTC), "08:00 Thu HST, as you"),
         ("fiji in 3 hours UTC call the DA", dt.datetime(2026, 11, 25, 6, 0, tzinfo=UTC), "I'll remind you"),
+        # a time alone is the next one there: 15:00 in Fiji has passed today (it is 15:00 there now), so tomorrow's
+        ("fiji 3pm Fiji time call the DA", dt.datetime(2026, 11, 26, 3, 0, tzinfo=UTC), "15:00 Fiji time"),
     ],
 )
 def test_a_zone_written_after_the_time_is_the_zone_the_time_is_in(
