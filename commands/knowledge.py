@@ -568,6 +568,30 @@ def dont_know(search: Search, typed: str, *, asked_by: str | None = None) -> Rep
     return Reply(text, parts=tuple(parts))
 
 
+#: A section reference by its part alone ("A/", "XI-2/") or with a part the texts do not have ("Z/99", "C/4").
+PART_ONLY = re.compile(r"\s*(?P<part>[a-z]{1,3}(?:-?\d)?)\s*/\s*(?P<number>[\d.]*)\s*", re.IGNORECASE)
+
+
+def part_refusal(inv: Invocation, typed: str, match: re.Match[str]) -> CommandError:
+    """What sections there are, for a part typed without a number or a part that does not exist."""
+    family = match["part"].lower().replace("xi", "xi-").replace("--", "-") + "/"
+    ranges = {}
+    for key, (_name, prefix) in store.SECTION_FAMILIES.items():
+        found = store.missing_section(session=inv.session, typed="70199" if key == "usc" else f"{prefix}999")
+        if found is not None:
+            ranges[key] = f"46 U.S.C. {found.first}–{found.last}" if key == "usc" else f"{found.first}–{found.last}"
+    if family in ranges and not match["number"]:  # "A/": which numbers Part A has
+        name = store.SECTION_FAMILIES[family][0]
+        return CommandError(
+            f"“{typed.strip()}” needs a section number: {name} entries run {ranges[family]}.",
+            hint=words("e.g. ", Typed(f"/ipslo isps {ranges[family].split('–')[0]}")),
+        )
+    return CommandError(
+        f"There is no part “{match['part']}”: the sections are {', '.join(ranges.values())}.",
+        hint=words("e.g. ", joined(Typed(f"/ipslo isps {e}") for e in ISPS_EXAMPLES[:4])),
+    )
+
+
 def missing_section_reply(missing: store.MissingSection) -> Reply:
     """A section number with no entry: say so, never show another section in its place, and offer the nearest three."""
     if missing.first == missing.last:
@@ -931,6 +955,9 @@ def isps(inv: Invocation, text: str) -> Reply:
     missing = store.missing_section(session=inv.session, typed=typed)
     if missing is not None:
         return missing_section_reply(missing)
+    unnumbered = PART_ONLY.fullmatch(typed)
+    if unnumbered is not None:  # "A/", "xi-2/", "Z/99": a part with no section, or a part the texts do not have
+        raise part_refusal(inv, typed, unnumbered)
     search = store.search(session=inv.session, question=typed)
     if search.best is None:
         return dont_know(search, typed)

@@ -1472,6 +1472,23 @@ def test_a_cost_is_not_read_as_a_coast_nor_a_section_number_corrected(database) 
         }
 
 
+@pytest.mark.parametrize(
+    ("typed", "says"),
+    [
+        ("A/", "“A/” needs a section number: Part A entries run A/1–A/19."),
+        ("xi-2/", "“xi-2/” needs a section number: SOLAS XI-2 entries run XI-2/1–XI-2/13."),
+        ("Z/99", "There is no part “Z”: the sections are A/1–A/19, B/1–B/18"),
+    ],
+)
+def test_isps_with_a_part_and_no_section_or_no_such_part_says_what_sections_there_are(
+    workspace, typed: str, says: str
+) -> None:
+    """They got "I don't know: nothing comes close"."""
+    answer = workspace.command(f"isps {typed}")
+    assert says in answer.text, answer.text
+    assert "I don't know" not in answer.text
+
+
 def test_sqlite_and_postgresql_give_the_same_answers(sqlite_url: str, postgres_url: str) -> None:
     """The development set and the latest former held-out set, read the whole way (the nation named, the intent):
     the same answers, in the same order, equally sure, on both databases. The other former held-out sets are asked
