@@ -19,6 +19,7 @@ from commands.language import (
     Section,
     Strong,
     Subcommand,
+    Text,
     Typed,
     lines,
     words,
@@ -49,12 +50,19 @@ USAGE = words(
     Typed("/ipslo calendar reset [mine|team]"),
     " (new addresses)",
 )
-PUBLIC_URL_HINT = words(
-    "Set IPSLO_PUBLIC_URL to the web process's public address, the one Slack sends requests to without "
-    "/slack/events (e.g. IPSLO_PUBLIC_URL=https://ipslo.example.org), and restart. Meanwhile ",
-    Typed("python -m bot calendar --user <your member ID> > my.ics"),
-    " writes your calendar to a file.",
-)
+
+
+def public_url_hint(user_id: str) -> Text:
+    """How to serve the addresses, and meanwhile how to write the caller's own calendar to a file (their member ID
+    filled in: the officer need not look it up)."""
+    return words(
+        "Set IPSLO_PUBLIC_URL to the web process's public address, the one Slack sends requests to without "
+        "/slack/events (e.g. IPSLO_PUBLIC_URL=https://ipslo.example.org), and restart. Meanwhile ",
+        Typed(f"python -m bot calendar --user {user_id} > my.ics"),
+        " writes your calendar to a file.",
+    )
+
+
 HOW_TO_SUBSCRIBE = (
     "Outlook: Add calendar → Subscribe from web, paste the address. iPhone/iPad: Settings → Calendar → Accounts → "
     "Add Account → Other → Add Subscribed Calendar. Google Calendar (also on Android): Other calendars → + → "
@@ -83,7 +91,7 @@ def calendar(inv: Invocation, text: str, *, public_url: str | None, slack_link: 
     if not public_url:
         raise CommandError(
             "Calendar addresses are served by the bot's web process, and I don't know its public address yet.",
-            hint=PUBLIC_URL_HINT,
+            hint=public_url_hint(inv.caller.user_id),
         )
     scopes = [SCOPE_WORDS[rest[0]]] if rest else [MINE, TEAM]
     held = store.feeds_of(session=inv.session, user_id=inv.caller.user_id)
