@@ -243,7 +243,18 @@ class Console:
         return str(path.resolve())
 
     def _on_response(self, post: ResponsePost) -> None:
-        self._print("\n[bot replied later]\n" + self._render(post.body, {}))
+        """A reply sent to the command's response address: for the channel to see (Share in channel), in place of
+        the message a button was on, or only for the officer, as Slack would show it."""
+        body = post.body
+        if body.get("response_type") == "in_channel":
+            where = "[bot posted in the channel, for everyone in it]"
+        elif body.get("replace_original"):
+            where = "[bot updated the message]"
+        elif body.get("delete_original"):
+            where = "[bot removed the message]"
+        else:
+            where = "[bot replied later (only you see it)]"
+        self._print(f"\n{where}\n" + self._render(body, {}))
 
     def _render(self, message: dict[str, Any], where: dict[str, Any]) -> str:
         """Render a message; if it has buttons, they become the ones ``click N`` presses."""

@@ -527,6 +527,12 @@ def test_choosing_a_nation_in_a_console_form_lists_its_visits_as_slack_would(tmp
     assert form.count("[form: Visit note]") == 1  # the update is the same form going on, not a second one
 
 
+def test_share_in_channel_in_the_console_says_where_the_card_went(tmp_path) -> None:
+    out = piped_console(tmp_path, ["status fiji", "1"])  # button 1 of a status reply: Share in channel
+    assert "[bot posted in the channel, for everyone in it]" in out, out
+    assert out.count("Fiji (FJ)") == 2  # the card once for the officer, once for the channel
+
+
 def test_a_form_sent_in_a_later_console_run_is_saved_not_taken_for_the_first(tmp_path) -> None:
     """The console keeps its database between runs; the first run's form must not make the second's look sent."""
     year = dt.date.today().year + 2
