@@ -54,7 +54,7 @@ def render(
         kind = block.get("type")
         if kind == "header":
             title = read(block["text"]["text"])
-            lines += [title, "=" * min(len(title), 60)]
+            lines += [title, "=" * len(title)]
         elif kind == "section":
             if "text" in block:
                 lines.append(read(block["text"]["text"]))

@@ -189,7 +189,11 @@ def saved_reply(inv: Invocation, note: Note, created: bool, *, follow_ups: int =
     if follow_ups:
         said.append(
             f"{follow_ups} follow-up{'s' if follow_ups != 1 else ''}"
-            + (", each a reminder for its owner" if reminders == follow_ups else f" ({reminders} with reminders)")
+            + (
+                (", a reminder for its owner" if follow_ups == 1 else ", each a reminder for its owner")
+                if reminders == follow_ups
+                else f" ({reminders} with reminders)"
+            )
         )
     tags = tag_words(note)
     return Reply(
