@@ -346,6 +346,10 @@ def parse_intent(question: str, *, session, index: NationIndex, today: dt.date) 
         guessed = guess_nation(question, index, session)
         if guessed is not None:
             return Intent(NATION_STATUS, nation=guessed[0], nation_typed=guessed[1], coe_question=coe_question)
+        if coe_question and store.country_words(question):
+            # "is France under COE?": a country we keep no record of is on no list we keep; the list itself answers
+            # (never a rule that happens to begin "Yes")
+            return Intent(COE)
     if OVERDUE_WORDS.search(text) and nation is None:
         return Intent(OVERDUE, subject="due soon" if DUE_SOON_WORDS.search(text) else "")
     if COE_WORDS.search(text) and WHO_WORDS.search(text) and nation is None and not HISTORY_WORDS.search(text):

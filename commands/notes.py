@@ -84,6 +84,21 @@ KEPT_WHOLE = re.compile(r"<[^<>]*>")
 # --- writing -----------------------------------------------------------------------------------
 
 
+#: A cell a spreadsheet would run as a formula: "=HYPERLINK(...)", "+61 2 555 0100", "-5", "@SUM(...)".
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class SpreadsheetSafeWriter:
+    """csv.writer for files officers open in Excel: a text cell starting like a formula is kept as text (a leading
+    apostrophe, the spreadsheet convention, OWASP's advice on CSV injection); numbers are left as they are."""
+
+    def __init__(self, out: io.StringIO) -> None:
+        self._writer = csv.writer(out)
+
+    def writerow(self, row: list[object]) -> None:
+        self._writer.writerow([f"'{c}" if isinstance(c, str) and c.startswith(FORMULA_START) else c for c in row])
+
+
 def command_keys(user_id: str, text: str, now: dt.datetime) -> tuple[str, str]:
     """Idempotency keys for a typed note: this minute's and the last minute's, so a repeat within a minute is the same
     note."""
@@ -972,7 +987,7 @@ def export(inv: Invocation, text: str) -> Export:
     markdown = "\n".join(md).rstrip() + "\n"
 
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SpreadsheetSafeWriter(out)
     writer.writerow(["record", "id", "date", "end_date", "nation", "kind_or_author", "visit", "tags", "text", "source"])
     writer.writerow(
         ["status", "", day, "", nation.iso2, "", "", "", plain_text(state.summary), plain_text(state.detail)]

@@ -235,6 +235,12 @@ def set_reminder(
     visit = visit_store.get_visit(session=inv.session, visit_id=visit_id) if visit_id else None
     if visit_id and visit is None:
         raise FieldError("visit", f"There is no visit #{visit_id}; choose one of yours or a nation.")
+    if visit is not None and visit.cancelled:
+        raise FieldError(
+            "visit",
+            f"Visit #{visit.id} was cancelled; no reminder was set. Remind about its nation instead, or a visit still"
+            " planned.",
+        )
     if visit is not None:
         nation_iso2, about = visit.nation_iso2, f"visit #{visit.id}"
     nation = nation_store.get_nation(session=inv.session, iso2=nation_iso2) if nation_iso2 else None
@@ -414,6 +420,11 @@ def reminder(inv: Invocation, text: str) -> Reply:
         )
     if not rest.strip():
         raise CommandError("Which reminder?", hint=usage)
+    if len(rest.split()) > 1:  # "reminder cancel 32 33": one at a time, never one of them silently
+        raise CommandError(
+            f"One reminder at a time: “{rest.strip()}” names more than one; nothing was cancelled.",
+            hint=usage,
+        )
     found = find_own(inv, rest.split()[0], usage)
     if found.state in (store.DONE, store.CANCELLED):
         return Reply(f"Reminder #{found.id} is already {found.state}.")

@@ -665,6 +665,16 @@ def test_ask_which_nations_are_overdue_matches_nations_overdue(workspace) -> Non
     assert counted is not None and counted.group(0) in again.text, (counted, again.text)
 
 
+@pytest.mark.parametrize("question", ["is France under COE?", "is Côte d'Ivoire under conditions of entry?"])
+def test_a_country_we_keep_no_record_of_asked_about_coe_gets_the_list_not_a_rule_saying_yes(
+    workspace, question: str
+) -> None:
+    """It began "Yes: a listing can except named port facilities", as if the country were listed."""
+    answer = workspace.command(f"ask {question}")
+    assert answer.text.startswith("22 nations are under Conditions of Entry:"), answer.text
+    assert "Yes" not in answer.text
+
+
 def test_ask_who_is_under_conditions_of_entry_matches_nations_coe(workspace) -> None:
     answer = workspace.command("ask who is under conditions of entry?")
     assert answer.text.startswith("22 nations are under Conditions of Entry:")

@@ -657,6 +657,20 @@ def test_export_sends_a_markdown_briefing_and_a_csv_with_the_notes_exactly_to_th
     assert rows[2]["text"] == written(MIXED)
 
 
+def test_a_note_starting_like_a_formula_is_exported_as_text_not_a_formula(desk: Workspace) -> None:
+    """Opened in Excel, "=HYPERLINK(...)" or "+61 2 555 0100" in a cell would run or be read as a formula."""
+    desk.command('note fiji =HYPERLINK("http://x.example","click") the DA asked')
+    desk.command("note fiji +61 2 5550 0100 is the DA's desk")
+    desk.command("export fiji")
+    after_answer(desk, "files.completeUploadExternal")
+    files = {f["filename"]: f["content"].decode("utf-8") for f in desk.standin.uploaded_files.values()}
+    rows = list(csv.DictReader(io.StringIO(files["fj-2026-11-25.csv"])))
+    texts = {r["text"] for r in rows if r["record"] == "note"}
+    assert texts == {'\'=HYPERLINK("http://x.example","click") the DA asked', "'+61 2 5550 0100 is the DA's desk"}
+    markdown = files["fj-briefing-2026-11-25.md"]  # the briefing shows the notes as written
+    assert '=HYPERLINK("http://x.example","click") the DA asked' in markdown
+
+
 def test_export_with_share_posts_the_files_in_the_channel(desk: Workspace) -> None:
     desk.command("note fiji Met the DA")
     answer = desk.command("export fiji share")

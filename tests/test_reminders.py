@@ -148,6 +148,29 @@ def test_a_zone_written_after_the_time_is_the_zone_the_time_is_in(
     assert (reminder.due_at, reminder.text) == (due, "call the DA")
 
 
+def test_no_such_day_is_refused_not_read_as_a_later_day_and_a_time(desk: Workspace) -> None:
+    """ "29 feb 2027" was saved for 29 February 2028 at 20:27: the date without its year, the year as a time."""
+    answer = desk.command("remind fiji 29 feb 2027 call the DA")
+    assert "February 2027 has 28 days" in answer.text, answer.text
+    assert all_reminders(desk) == []
+
+
+def test_a_reminder_about_a_cancelled_visit_is_refused(desk: Workspace) -> None:
+    desk.command("visit add fiji 2027-01-12")
+    desk.command("visit cancel 1")
+    answer = desk.command("remind 1 tomorrow 09:00 call the DA")
+    assert "Visit #1 was cancelled; no reminder was set." in answer.text, answer.text
+    assert [r for r in all_reminders(desk) if r.text == "call the DA"] == []
+
+
+def test_cancelling_two_reminders_at_once_cancels_neither_and_says_so(desk: Workspace) -> None:
+    desk.command("remind fiji tomorrow 09:00 first")
+    desk.command("remind fiji tomorrow 10:00 second")
+    answer = desk.command("reminder cancel 1 2")
+    assert "One reminder at a time" in answer.text and "nothing was cancelled" in answer.text, answer.text
+    assert [r.state for r in all_reminders(desk)] == [store.PENDING, store.PENDING]
+
+
 def test_a_zone_abbreviation_naming_several_zones_is_refused(desk: Workspace) -> None:
     answer = desk.command("remind fiji tomorrow 14:30 CST call the DA")
     assert "“CST” names more than one time zone" in answer.text, answer.text

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from commands.when.dates import check_window, read_date
 from commands.when.diagnosis import diagnose, explain, short_year
 from commands.when.display import describe, zone_key
-from commands.when.errors import NoMatch, ReadButRefused, WhenError
+from commands.when.errors import NoMatch, NoSuchDay, ReadButRefused, WhenError
 from commands.when.grammar import MAX_WORDS, quote, tokenize
 from commands.when.times import durations, local_to_utc, read_time
 
@@ -86,6 +86,8 @@ def _when(tokens: list[str], now: _dt.datetime, tz: ZoneInfo, default_time: _dt.
             break
         except NoMatch:
             continue
+        except NoSuchDay:
+            raise  # "29 feb 2027": no such day, not 29 February 2028 at 20:27 (a shorter date and the year as a time)
         except WhenError as err:
             errors.append(err)
     if moment is None:
