@@ -175,7 +175,10 @@ def split_share(sub: Subcommand, text: str) -> tuple[str, bool]:
 
 def as_meant(text: str) -> str:
     """A line as it is meant when its words say so: "reminders cancel 3" is "reminder cancel 3" (which writes), not
-    the list of reminders."""
+    the list of reminders; tabs between words (pasted from a spreadsheet) are spaces."""
+    head = re.match(r"\s*(?:\S+[ \t]+){0,2}", text)  # the command's words; a tab in a note's text stays
+    if head is not None:
+        text = head.group(0).replace("\t", " ") + text[head.end() :]
     name, _, rest = text.strip().partition(" ")
     if name.lower() == "reminders" and rest.split() and rest.split()[0].lower() in reminders.CANCEL_VERBS:
         return f"reminder {rest.strip()}"

@@ -657,6 +657,11 @@ def test_export_sends_a_markdown_briefing_and_a_csv_with_the_notes_exactly_to_th
     assert rows[2]["text"] == written(MIXED)
 
 
+def test_a_command_typed_with_tabs_between_its_words_is_read_as_with_spaces(desk: Workspace) -> None:
+    answer = desk.command("note\tfiji\tMet the DA")  # pasted from a spreadsheet
+    assert "Saved note #1 under Fiji" in answer.text, answer.text
+
+
 def test_a_note_starting_like_a_formula_is_exported_as_text_not_a_formula(desk: Workspace) -> None:
     """Opened in Excel, "=HYPERLINK(...)" or "+61 2 555 0100" in a cell would run or be read as a formula."""
     desk.command('note fiji =HYPERLINK("http://x.example","click") the DA asked')

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from commands.when import WhenError, date_window, parse_date, parse_when, split_date_range
+from commands.when import WhenError, date_window, parse_date, parse_since, parse_when, split_date_range
 
 D = dt.date
 TODAY = D(2026, 12, 1)  # a Tuesday
@@ -70,6 +70,19 @@ def test_a_date_beyond_the_window_is_offered_the_same_day_in_the_nearest_year() 
     assert "did you mean “2027-02-28”?" in refusal("2040-02-29", D(2027, 1, 20))
     assert "did you mean “2028-12-01”?" in refusal("2040-12-01", D(2027, 12, 20))  # this year's has passed: next
     assert "did you mean “2026-03-01”?" in refusal("2006-03-01", D(2027, 1, 20))  # long ago: the last one
+
+
+def test_a_look_back_from_tomorrow_is_refused_not_read_as_a_year_ago() -> None:
+    """ "since:tomorrow" was read as the same day a year before, so every note of the year matched."""
+    for typed in ("tomorrow", "in 3 days", "next monday"):
+        with pytest.raises(WhenError, match="is still to come"):
+            parse_since(typed, today=TODAY)
+    assert parse_since("12 jan", today=D(2026, 12, 1)) == D(2026, 1, 12)  # the January just gone, as before
+
+
+def test_a_far_count_of_weeks_is_not_offered_an_unrelated_date() -> None:
+    said = refusal("in 9999 weeks", TODAY)
+    assert "more than 10 years ahead" in said and "did you mean" not in said
 
 
 def test_counted_days_reach_the_windows_last_day_and_no_further() -> None:

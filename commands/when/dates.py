@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as _dt
+import re
 
 from dateutil.relativedelta import relativedelta
 
@@ -45,10 +46,13 @@ def check_window(found: _dt.date, today: _dt.date, typed: str) -> None:
             near += relativedelta(years=1)
         elif found < today and near > today:
             near -= relativedelta(years=1)
+        # a date typed with its year ("2037-01-01") was likely meant in the nearest year; "in 9999 weeks" was not
+        meant = ""
+        if re.search(r"\b(?:19|20)\d\d\b", typed):
+            meant = f" Please check the year: did you mean “{near.isoformat()}”?"
         raise ReadButRefused(
             f"“{typed}” is more than {WINDOW_YEARS} years {'ahead' if found > today else 'ago'}; "
-            f"I take dates from {first.isoformat()} to {last.isoformat()}. "
-            f"Please check the year: did you mean “{near.isoformat()}”?"
+            f"I take dates from {first.isoformat()} to {last.isoformat()}.{meant}"
         )
 
 
@@ -217,6 +221,10 @@ def parse_date(text: str, *, today: _dt.date) -> _dt.date:
         raise explain(tokens, "a date", text.strip(), today, future=False) from None
 
 
+#: Words that count forward from today: a look back cannot start there.
+FORWARD_WORDS = frozenset({"tomorrow", "tmrw", "tmr", "next", "in"})
+
+
 def parse_since(text: str, *, today: _dt.date) -> _dt.date:
     """The first day of a look back ("notes since …"): words count back from today, not forward. "yesterday",
     "monday" (the last Monday, today if it is one), "last monday", "last week" (7 days ago), "3 days ago",
@@ -230,6 +238,10 @@ def parse_since(text: str, *, today: _dt.date) -> _dt.date:
     if back is not None:
         return back
     found = parse_date(text, today=today)
+    if found > today and set(toks) & FORWARD_WORDS:  # "since:tomorrow", "since:next week": nothing written yet
+        raise ReadButRefused(
+            f"“{text.strip()}” is still to come: a look back starts today or earlier, e.g. “monday” or “2 weeks ago”."
+        )
     if found > today and not any(YEAR_RE.fullmatch(tok) or ISO_RE.fullmatch(tok) for tok in toks):
         found -= relativedelta(years=1)  # "since 12 Jan" in November: the January just gone
     return found
