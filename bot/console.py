@@ -578,7 +578,10 @@ class Console:
             message = json.loads(response.body)
         except ValueError:
             return response.body
-        return self._render(message, {})
+        shown = self._render(message, {})
+        if message.get("response_type") == "in_channel":  # "status fiji share": Slack posts it for the channel
+            return "[posted in the channel, for everyone in it]\n" + shown
+        return shown
 
 
 def run_console(

@@ -241,7 +241,14 @@ class Reply:
     refused: bool = False  # the command was refused: whatever it began to write is rolled back
 
     def shared(self) -> Reply:
-        return replace(self, public=True)
+        """The answer for the channel: posted for everyone, without its own Share button (it is shared already)."""
+        from commands.ids import Action  # the ids module names every action; it imports nothing of ours
+
+        parts = tuple(
+            Buttons(tuple(b for b in p.buttons if b.action_id != Action.SHARE)) if isinstance(p, Buttons) else p
+            for p in self.parts
+        )
+        return replace(self, public=True, parts=tuple(p for p in parts if not isinstance(p, Buttons) or p.buttons))
 
 
 class CommandError(Exception):

@@ -531,6 +531,8 @@ def test_share_in_channel_in_the_console_says_where_the_card_went(tmp_path) -> N
     out = piped_console(tmp_path, ["status fiji", "1"])  # button 1 of a status reply: Share in channel
     assert "[bot posted in the channel, for everyone in it]" in out, out
     assert out.count("Fiji (FJ)") == 2  # the card once for the officer, once for the channel
+    typed = piped_console(tmp_path, ["status fiji share"])  # shared as typed: the same, and no Share button on it
+    assert "[posted in the channel, for everyone in it]" in typed and "Share in channel" not in typed, typed
 
 
 def test_a_form_sent_in_a_later_console_run_is_saved_not_taken_for_the_first(tmp_path) -> None:

@@ -23,6 +23,7 @@ def test_share_posts_the_status_for_the_channel(workspace) -> None:
     answer = workspace.command("status png share")
     assert answer.body["response_type"] == "in_channel"
     assert "Papua New Guinea (PG)" in answer.text
+    assert "Share in channel" not in str(answer.body)  # it is shared already: no button to share it again
 
 
 def test_request_with_a_bad_signature_is_refused(workspace) -> None:
