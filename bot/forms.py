@@ -11,7 +11,6 @@ import json
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -25,7 +24,7 @@ from bot.runtime import COMMAND, Bot
 from bot.views import SECTION_CHARS, SLACK, Views, clip
 from commands import ipslo, knowledge, nations, reminders
 from commands.ids import Action, Form, Shortcut
-from commands.language import Buttons, Caller, Caption, CommandError, FieldError, Invocation, Reply, plain_text
+from commands.language import Caller, Caption, CommandError, FieldError, Invocation, Reply, plain_text
 
 log = logging.getLogger("ipslo")
 
@@ -323,7 +322,7 @@ def share_pressed(ack: Ack, action: dict, context: BoltContext) -> None:
     """ "Share in channel": the same command run again, its answer for the channel (without its own Share button)."""
     typed = action.get("value") or ""
     reply = context["bot"].run(lambda inv: ipslo.run(inv, typed), context["caller"], "share button")
-    context["shared"] = reply if reply.refused else without_share(reply.shared())
+    context["shared"] = reply if reply.refused else reply.shared()  # shared() leaves its Share button out
     ack()
 
 
@@ -340,14 +339,6 @@ def post_ran(context: BoltContext, respond: Respond) -> None:
     reply: Reply | None = context.get("ran")
     if reply is not None:
         respond(**context["bot"].views.message(reply), replace_original=True)
-
-
-def without_share(reply: Reply) -> Reply:
-    parts = tuple(
-        Buttons(tuple(b for b in part.buttons if b.action_id != Action.SHARE)) if isinstance(part, Buttons) else part
-        for part in reply.parts
-    )
-    return replace(reply, parts=tuple(p for p in parts if not isinstance(p, Buttons) or p.buttons))
 
 
 @after_ack

@@ -303,20 +303,25 @@ def set_reminder(
     )
 
 
-def typed_time(inv: Invocation, zone: ZoneInfo | None, moment: dt.datetime) -> str:
-    """The moment in the zone the officer wrote the time in, when it is not theirs: " (09:00 UTC, as you wrote)"."""
-    if zone is None:
-        return ""
+def elsewhere(inv: Invocation, moment: dt.datetime, zone: ZoneInfo, label: str) -> str:
+    """The same moment on another clock, when it differs from the officer's: " (13:00 in Fiji)"; "" otherwise."""
     there, here = moment.astimezone(zone), moment.astimezone(inv.caller.tz)
     if there.utcoffset() == here.utcoffset():
         return ""
     day = "" if there.date() == here.date() else f" {there:%a}"
-    name = there.tzname() or ""
+    return f" ({there:%H:%M}{day} {label})"
+
+
+def typed_time(inv: Invocation, zone: ZoneInfo | None, moment: dt.datetime) -> str:
+    """The moment in the zone the officer wrote the time in, when it is not theirs: " (09:00 UTC, as you wrote)"."""
+    if zone is None:
+        return ""
+    name = moment.astimezone(zone).tzname() or ""
     if zone.key == "UTC":
         name = "UTC"
     elif not name.isalpha():  # "+12": the zone's place instead ("Fiji time")
         name = zone.key.rsplit("/", 1)[-1].replace("_", " ") + " time"
-    return f" ({there:%H:%M}{day} {name}, as you wrote)"
+    return elsewhere(inv, moment, zone, f"{name}, as you wrote")
 
 
 def partner_time(inv: Invocation, nation_iso2: str | None, moment: dt.datetime) -> str:
@@ -325,14 +330,10 @@ def partner_time(inv: Invocation, nation_iso2: str | None, moment: dt.datetime) 
     if nation is None:
         return ""
     try:
-        there = moment.astimezone(ZoneInfo(nation.tz))
+        zone = ZoneInfo(nation.tz)
     except (ZoneInfoNotFoundError, ValueError):
         return ""
-    here = moment.astimezone(inv.caller.tz)
-    if there.utcoffset() == here.utcoffset():
-        return ""
-    day = "" if there.date() == here.date() else f" {there:%a}"
-    return f" ({there:%H:%M}{day} in {nation.name})"
+    return elsewhere(inv, moment, zone, f"in {nation.name}")
 
 
 def reminder_line(reminder: Reminder, tz: ZoneInfo, about: str) -> Text:
