@@ -163,10 +163,14 @@ HOLDER = re.compile(
     re.IGNORECASE,
 )
 #: How to reach a post's holder: "phone number for the current PFSO at Kings Wharf Suva?", "email for the Tonga DA",
-#: "contact details of the PFSO in Lae": the same directory the bot does not keep.
+#: "contact details of the PFSO in Lae", "can you give me the name and mobile of the PFSO at ...": the same directory
+#: the bot does not keep.
 CONTACT = re.compile(
-    r"^(?:(?:what(?:'s| is)|whats|need|got|any)\s+)?(?:the\s+|a\s+)?(?:(?:phone|telephone|mobile|cell|office|direct)"
-    r"\s+(?:number|no|#)|number|e-?mail(?:\s+address)?|contact(?:\s+(?:details|info|information|number))?|"
+    r"^(?:(?:(?:can|could|would) (?:you|someone|somebody|anyone|anybody) (?:please )?(?:give|send|get|find|share)"
+    r" (?:me|us)|(?:pls|please) (?:send|give|share)(?: me| us)?|i need|what(?:'s| is)|whats|need|got|any)\s+)?"
+    r"(?:the\s+|a\s+)?(?:(?:full\s+)?name\s+(?:and|&|\+|/)\s+(?:the\s+|their\s+|his\s+|her\s+)?)?"
+    r"(?:(?:phone|telephone|mobile|cell|office|direct)"
+    r"\s+(?:number|no|#)|phone|mobile|cell|number|e-?mail(?:\s+address)?|contact(?:\s+(?:details|info|information|number))?|"
     r"whatsapp|how\s+(?:do\s+i|can\s+i|to)\s+(?:reach|contact|call|email))\s+(?:for|of|at|to)?\s*(?:the\s+|our\s+|their\s+)?"
     r"(?:current\s+|new\s+|present\s+)?(?P<before>(?:[\w'&.-]+\s+){0,3}?)(?P<post>" + POSTS + r")(?P<after>\s.*)?$",
     re.IGNORECASE,

@@ -286,7 +286,9 @@ FILLER = frozenset(
         # how the officer pictures the place, not what is asked: "a tiny launch", "an outer island wharf"
         "tiny little outer remote "
         # how strongly it is said, not what: "part B is totally optional", "definitely required?"
-        "totally completely entirely absolutely truly definitely honestly seriously"
+        "totally completely entirely absolutely truly definitely honestly seriously fully "
+        # what is set aside, said before the question: "besides whenever the PFSO decides, when is the PFSP reviewed?"
+        "besides whenever"
     ).split()
 )
 
@@ -402,6 +404,7 @@ EVERYDAY_TERMS: dict[str, tuple[str, ...]] = {
     # a ship's trip across a border is an international voyage: "a cross-border run", "runs to the next country"
     **dict.fromkeys(("border", "borders", "crossborder"), ("international", "voyage")),
     **dict.fromkeys(("run", "runs"), ("voyage", "voyages")),
+    "trade": ("voyage", "international"),  # "trades between Lautoka and Nuku'alofa", "trading to Guam"
     **dict.fromkeys(("obey", "obeys", "follow", "follows"), ("comply", "compliance")),
     "advice": ("guidance", "recommendatory"),
     **dict.fromkeys(("revisit", "revisited", "revisiting", "revisits"), ("review", "reviewed")),
@@ -621,7 +624,8 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (
             r"\bwhat (?:has|have|needs?|must|should|ought) (?:to )?(?:be|go)"
             r" (?:covered |included |addressed |set out |stated |listed )?in(?:to|side)? (?!place\b|with\b)"
-            r"|\bwhat (?:goes|go|belongs?) in(?:to|side)?\b|\bwhat(?:'s| is| are) (?:in|inside) (?=(?:an?|the) )",
+            r"|\bwhat (?:info(?:rmation)? |details |particulars |data )?(?:goes|go|belongs?) in(?:to|side)?\b"
+            r"|\bwhat(?:'s| is| are) (?:in|inside) (?=(?:an?|the) )",
             "contents ",
         ),
         # who asked is the occasion, not the question: "partner DA asked whether a contractor could ..."
@@ -757,6 +761,18 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             " ",
         ),
         (r"\bday[- ]to[- ]day\b", "activities"),  # "what does an IPSLO do day to day?", "at level 1, day to day"
+        # a ship on international voyages, in the trade's word: "a foreign-going ship", "foreign going trade"
+        (r"\bforeign[- ]?going\b", "international voyage"),
+        # whose decision it is: "is that Tonga's call?", "whose call is it", "the flag's call, not ours"
+        (
+            r"\b(?:whose|[\w-]+'s|their|its|his|her|your|my|our) (?:call|decision)\b(?! (?:sign|at|to|from)\b)",
+            " decide",
+        ),
+        (r"\b(?:apart|aside) from\b", " "),  # "apart from the PFSP measures, what else ...": set aside, read later
+        (r"\bon (?:[\w-]+'s |(?:his|her|its|their|our|my|your) )?behalf(?: of)?\b", " for "),  # "on PNG's behalf"
+        # the texts' words, said so: "in SOLAS-speak", "in ISPS terms": what is named is read, the manner is not
+        (r"(?<=\w)[- ]speak\b", " "),
+        (r"\bin ((?:[\w-]+ ){0,2}?[\w-]+) terms\b", r"\1"),
         # asking whether a claim holds: "part B is optional - is that right?"
         (r"\b(?:is|was) (?:that|this|it|he|she|they) (?:right|true|correct|accurate|so)\b", " "),
         # "who counts as the PFSO?", "does bunkering from a barge count?": what a term takes in, its definition
@@ -2124,12 +2140,12 @@ def proper_names(question: str, index: KnowledgeIndex) -> frozenset[str]:
     """The words of a question that name a place or person rather than ask about a rule (see NAME_AT_START_BELOW):
     capitalised, not in capitals throughout (an abbreviation is a subject: "MARPOL"), and never used by the base."""
     found: set[str] = set()
-    for match in re.finditer(r"[A-Za-z][a-z]+", question):
+    for match in re.finditer(r"[A-Za-z][a-z]+(?:['’][a-z]+)*", question):  # "Nuku'alofa" is one name
         typed = match.group(0)
         joined = match.end() < len(question) and question[match.end()] in "-/"
         if not typed[0].isupper() or (joined and not FLAG_OF.match(question, match.end() + 1)):
             continue
-        word = fold(typed)
+        word = re.sub(r"'s$", "", fold(typed)).replace("'", "")
         if index.knows(word) or word in STOP_WORDS:
             continue
         if SENTENCE_START.search(question[: match.start()]) and zipf(word) >= NAME_AT_START_BELOW:
@@ -2155,10 +2171,62 @@ def _countries() -> re.Pattern[str]:
     return re.compile(r"\b(?:" + "|".join(re.escape(n) for n in ordered) + r")\b")
 
 
+#: Nationality words that do not follow from the country's name by the usual endings (see :func:`_nationalities`).
+OTHER_NATIONALITIES = (
+    *(  # noqa: SIM905 (words are easier to read as text)
+        "filipino filipina thai lao burmese timorese ni-vanuatu i-kiribati kiwi dutch french british greek swiss "
+        "turkish spanish portuguese norwegian swedish danish finnish irish belgian peruvian cypriot emirati saudi "
+        "maldivian mauritian seychellois comorian malagasy bruneian macanese bahamian barbadian"
+    ).split(),
+    "solomon islander",
+)
+
+
+def _endings(word: str) -> set[str]:
+    """The usual ways a nationality is made from a country's name: Japan-ese, Fiji-an, Korea-n, Panama-nian, Chin-ese,
+    Canad-ian, Mexic-an, Oman-i, German-y."""
+    found = {word + "an", word + "ian", word + "ese"}
+    if word.endswith("a"):
+        found |= {word + "n", word[:-1] + "ese", word + "nian", word[:-1] + "ian"}
+    if word[-1] in "eoy":
+        found |= {word[:-1] + "an", word[:-1] + "ian"}
+    if word.endswith("y"):
+        found.add(word[:-1])  # German-y
+    if word[-1] not in "aeiouy":
+        found.add(word + "i")
+    return found
+
+
+@lru_cache(maxsize=1)
+def _nationalities() -> re.Pattern[str]:
+    """Every country's nationality word, in lower case as officers type it in chat ("a japanese-flag ship", "the
+    marshallese registry", "sri lankan authorities"): made from the ISO 3166 names by the usual endings, with the
+    irregular ones listed. The United States is left out, as in :func:`_countries`."""
+    import pycountry
+
+    forms: set[str] = set()
+    for country in pycountry.countries:
+        if country.alpha_2 == "US":
+            continue
+        for name in (country.name, getattr(country, "common_name", None)):
+            if not name or "(" in name:
+                continue
+            parts = fold(name.split(",")[0]).split()
+            if len(parts) > 1 and parts[-1] in ("islands", "island"):
+                parts = parts[:-1]  # the Marshall Islands: marshallese
+            forms |= {" ".join([*parts[:-1], ending]) for ending in _endings(parts[-1])}
+    forms |= {" ".join(w.split("-")) for w in OTHER_NATIONALITIES} | set(OTHER_NATIONALITIES)
+    ordered = sorted(forms, key=len, reverse=True)  # "papua new guinean" before "guinean"
+    return re.compile(r"\b(?:" + "|".join(re.escape(n) for n in ordered) + r")s?\b")
+
+
 def country_words(question: str) -> frozenset[str]:
     """The words of the countries a question names, partner or not ("a tanker that went from Panama flag to the
-    Marshall Islands flag"): the case asked about, not the rule, like a nation the bot keeps a record of."""
-    return frozenset(w for found in _countries().findall(fold(question)) for w in words(found))
+    Marshall Islands flag", "a japanese-flag bulker"): the case asked about, not the rule, like a nation the bot keeps
+    a record of."""
+    folded = fold(question)
+    found = _countries().findall(folded) + _nationalities().findall(folded)
+    return frozenset(w for name in found for w in words(name))
 
 
 #: A word in capitals, not a chapter's number ("XI-2", "VI/5").

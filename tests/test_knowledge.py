@@ -587,6 +587,8 @@ def test_ask_without_a_question_says_what_to_type(database) -> None:
         ("phone number for the current PFSO at Kings Wharf Suva?", POST_HOLDER, None),
         ("email for the Tonga DA?", POST_HOLDER, "TO"),
         ("who's the current DA point of contact in Samoa?", POST_HOLDER, "WS"),
+        ("could you send me the name and phone of the DA in Tonga?", POST_HOLDER, "TO"),
+        ("Can someone give me the mobile of the PFSO at Lae?", POST_HOLDER, None),
         # who heads an organisation, even one the knowledge base describes
         ("name of the current FEACT commanding officer", POST_HOLDER, None),
         ("who is the head of the Fiji DA?", POST_HOLDER, "FJ"),
@@ -1038,6 +1040,9 @@ def assert_first_answer(database, question: str, ref: str) -> None:
             "flag gets an ssas alert from one of its ships off sulawesi. does it have to tell indonesia?",
             "SOLAS XI-2/6.6",
         ),
+        # a ship trading between two places is on international voyages; whose call it is asks who decides
+        ("small coaster of 450 GT trading between Fiji and Tonga - ISSC needed?", "SOLAS XI-2/2.1.1.2"),
+        ("Samoa has a wharf that sees one foreign ship a year. full ISPS, or Samoa's call?", "ISPS Code A/3.2"),
     ],
 )
 def test_a_nation_named_as_the_example_is_the_case_not_the_subject(database, question: str, ref: str) -> None:
@@ -1053,6 +1058,7 @@ def test_a_nation_named_as_the_example_is_the_case_not_the_subject(database, que
         ("What has to be in a ship security assessment?", "ISPS Code A/8.4"),
         # "what has to go in with" is what accompanies it, not what it holds
         ("what has to go in with an SSP when it's submitted for approval", "ISPS Code A/9.3"),
+        ("what details go into the continuous synopsis record?", "SOLAS XI-1/5.3"),
         # who, where, how long: the paragraph that says it, not its section in brief
         ("who approves a facility's security plan?", "ISPS Code A/16.2"),
         # everyday words for the texts' own: "checked off" is verified, a laptop is electronic form
@@ -1263,6 +1269,14 @@ def test_a_port_or_city_named_is_the_case_asked_about_not_what_the_question_is_a
         assert knowledge.proper_names("an alert from a Liberian-flag ship", index) == {"liberian"}
         owned = knowledge.proper_names("a Panamanian-flagged bulker, Hong Kong-owned", index)
         assert owned == {"panamanian", "hong", "kong"}
+        # a name written with its apostrophe is one name, as the question's words read it; a possessive is the name
+        assert knowledge.proper_names("trades between Lautoka and Nuku'alofa", index) == {"lautoka", "nukualofa"}
+        assert knowledge.proper_names("is that Tonga's call?", index) == {"tonga"}
+    # a nationality typed in lower case, as in chat, names the case as the country's name does
+    assert knowledge.country_words("a japanese-flag bulker") == {"japanese"}
+    assert knowledge.country_words("the marshallese registry") == {"marshallese"}
+    assert knowledge.country_words("sri lankan authorities and a german owner") == {"sri", "lankan", "german"}
+    assert knowledge.country_words("the ship's papers are in order") == frozenset()
 
 
 @pytest.mark.parametrize(
