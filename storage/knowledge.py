@@ -411,6 +411,8 @@ EVERYDAY_TERMS: dict[str, tuple[str, ...]] = {
     "alongside": ("port",),  # "a ship alongside in Suva": in port
     "host": ("port", "government"),  # "the host govt": the port State's government
     **dict.fromkeys(("boarding", "boarded"), ("inspection", "control")),  # "read the SSP during a boarding"
+    "board": (),  # "records kept on board": the ship, not a boarding
+    **dict.fromkeys(("option", "options"), ()),  # "what options does a terminal have": choices, not "optional"
     # "the RSO finished the PFSA": completed it, carried it out
     **dict.fromkeys(("finish", "finished", "finishes", "finishing"), ("completed", "carried")),
     **dict.fromkeys(("workshop", "workshops", "course", "courses"), ("seminar", "training")),
@@ -483,8 +485,11 @@ def _everyday_by_stem() -> dict[str, tuple[str, ...]]:
 
 
 def everyday_terms(word: str) -> tuple[str, ...]:
-    """The texts' words for an everyday word, in any of its forms ("berths" as "berth")."""
-    return EVERYDAY_TERMS.get(word) or _everyday_by_stem().get(stem(word), ())
+    """The texts' words for an everyday word, in any of its forms ("berths" as "berth"); a form listed itself is read
+    as listed ("board" is not "boarding", "options" not "optional")."""
+    if word in EVERYDAY_TERMS:
+        return EVERYDAY_TERMS[word]
+    return _everyday_by_stem().get(stem(word), ())
 
 
 #: Why the officer asks, said before the question: "for the intro slide at next week's seminar: what is the Code for?",
@@ -763,6 +768,13 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\bday[- ]to[- ]day\b", "activities"),  # "what does an IPSLO do day to day?", "at level 1, day to day"
         # a ship on international voyages, in the trade's word: "a foreign-going ship", "foreign going trade"
         (r"\bforeign[- ]?going\b", "international voyage"),
+        # "how long must records stay on board": be kept there; "keep an eye on the perimeter": monitor it
+        (r"\b(?:stay|stays|stayed|remain|remains|remained)(?= (?:on ?board|aboard)\b)", "kept"),
+        (r"\bkeep(?:s|ing)? an eye (?:on|out for)\b|\bkept an eye (?:on|out for)\b", "monitor"),
+        # "a PSC officer demanding to read the SSP", "insists on seeing": what he wants to do is the question
+        (r"\b(?:demand(?:s|ed|ing)?|insist(?:s|ed|ing)?(?: on)?) to\b", " "),
+        # who showed the officer something is the occasion: "DA showed me an ISSC written only in Bahasa"
+        (r"\b(?:show|shows|showed|shown) (?:me|us)\b", " "),
         # whose decision it is: "is that Tonga's call?", "whose call is it", "the flag's call, not ours"
         (
             r"\b(?:whose|[\w-]+'s|their|its|his|her|your|my|our) (?:call|decision)\b(?! (?:sign|at|to|from)\b)",

@@ -1059,6 +1059,9 @@ def test_a_nation_named_as_the_example_is_the_case_not_the_subject(database, que
         # "what has to go in with" is what accompanies it, not what it holds
         ("what has to go in with an SSP when it's submitted for approval", "ISPS Code A/9.3"),
         ("what details go into the continuous synopsis record?", "SOLAS XI-1/5.3"),
+        # records that stay on board are kept there; an officer insisting on reading a plan is the question, not him
+        ("how long do the ship's security records have to remain on board?", "ISPS Code A/10.1"),
+        ("a port state officer insists on reading our SSP. can he?", "ISPS Code A/9.8"),
         # who, where, how long: the paragraph that says it, not its section in brief
         ("who approves a facility's security plan?", "ISPS Code A/16.2"),
         # everyday words for the texts' own: "checked off" is verified, a laptop is electronic form
@@ -1272,6 +1275,11 @@ def test_a_port_or_city_named_is_the_case_asked_about_not_what_the_question_is_a
         # a name written with its apostrophe is one name, as the question's words read it; a possessive is the name
         assert knowledge.proper_names("trades between Lautoka and Nuku'alofa", index) == {"lautoka", "nukualofa"}
         assert knowledge.proper_names("is that Tonga's call?", index) == {"tonga"}
+    # an everyday word is read as the texts' words in any of its forms, but a form listed itself as listed: "on board"
+    # is no boarding, "options" are not "optional"
+    assert knowledge.everyday_terms("berths") == ("port", "facility")
+    assert knowledge.everyday_terms("boarding") == ("inspection", "control")
+    assert knowledge.everyday_terms("board") == knowledge.everyday_terms("options") == ()
     # a nationality typed in lower case, as in chat, names the case as the country's name does
     assert knowledge.country_words("a japanese-flag bulker") == {"japanese"}
     assert knowledge.country_words("the marshallese registry") == {"marshallese"}
