@@ -111,7 +111,7 @@ def check_date(on: dt.date, inv: Invocation, *, future_ok: bool) -> None:
 def recorded(inv: Invocation, text: str, nation: Nation | None, source: str) -> Reply:
     shown = [Section(text, icon=Icon.NOTE)]
     if nation is not None:
-        state = standing(record_of(inv, nation), today=inv.today)
+        state = standing(record_of(inv, nation), today=inv.today, tz=inv.caller.tz)
         shown.append(Section(words(Typed(f"/ipslo status {as_typed(nation)}"), f" now says: {state.summary}")))
     captions = words(
         f"Source: {source} · recorded by ",

@@ -52,7 +52,8 @@ def desk(inv: Invocation) -> Reply:
     watch: list[Text] = []
     under_coe = 0
     for record in records:
-        state = standing(record, today=today)  # places covered by their sovereign's assessment are never due
+        # places covered by their sovereign's assessment are never due
+        state = standing(record, today=today, tz=inv.caller.tz)
         under_coe += state.under_coe
         if record.nation.in_area and state.overdue:
             watch.append(words(Strong(record.nation.name), f": reassessment overdue since {fmt_date(state.due)}"))

@@ -657,7 +657,7 @@ def coe_verdict(inv: Invocation, record: NationRecord, state: Standing) -> str:
 
 def nation_status_answer(inv: Invocation, nation: Nation, *, typed: str = "", coe_question: bool = False) -> Reply:
     [record] = nation_store.nation_records(session=inv.session, nations=[nation])
-    state = standing(record, today=inv.today)
+    state = standing(record, today=inv.today, tz=inv.caller.tz)
     sentences = [coe_verdict(inv, record, state)] if coe_question else []
     if record.assessment:
         sentences.append(
@@ -739,7 +739,8 @@ def post_holder_answer(inv: Invocation, intent: Intent) -> Reply:
 def overdue_answer(inv: Invocation, intent: Intent) -> Reply:
     in_area = nation_store.list_nations(session=inv.session, in_area=True)
     states = [
-        (r, standing(r, today=inv.today)) for r in nation_store.nation_records(session=inv.session, nations=in_area)
+        (r, standing(r, today=inv.today, tz=inv.caller.tz))
+        for r in nation_store.nation_records(session=inv.session, nations=in_area)
     ]
     overdue = [(r, s) for r, s in states if s.overdue]
     if overdue:
@@ -761,7 +762,7 @@ def overdue_answer(inv: Invocation, intent: Intent) -> Reply:
 
 def coe_answer(inv: Invocation) -> Reply:
     records = nation_store.nation_records(session=inv.session, nations=nation_store.list_nations(session=inv.session))
-    listed = [(r, s) for r, s in ((r, standing(r, today=inv.today)) for r in records) if s.under_coe]
+    listed = [(r, s) for r, s in ((r, standing(r, today=inv.today, tz=inv.caller.tz)) for r in records) if s.under_coe]
     names = ", ".join(r.nation.name + (" (in our area)" if r.nation.in_area else "") for r, _ in listed)
     text = (
         f"{len(listed)} nations are under Conditions of Entry: {names}."

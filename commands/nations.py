@@ -89,7 +89,9 @@ class Standing:
         return words(self.icon, " ", self.summary)
 
 
-def standing(record: NationRecord, *, today: dt.date) -> Standing:
+def standing(record: NationRecord, *, today: dt.date, tz: dt.tzinfo | None = None) -> Standing:
+    """Where a nation stands on ``today``; ``tz``: the officer's zone, for the day a record was written (stored in
+    UTC)."""
     assessment, coe, nation = record.assessment, record.coe, record.nation
     covered_by = nation.covered_by
     due = assessment.assessed_on + REASSESS_EVERY if assessment and not covered_by else None
@@ -101,10 +103,10 @@ def standing(record: NationRecord, *, today: dt.date) -> Standing:
         since = f" since {fmt_date(coe.effective_on)}" if coe.effective_on else ""
         until = f", lifted from {fmt_date(coe.lifted_on)}" if coe.lifted_on else ""
         summary, icon = f"Under Conditions of Entry{since}{until}", Icon.BARRED
-        detail: Text = words(f"Source: {coe.source} (", listing_origin(coe), ")")
+        detail: Text = words(f"Source: {coe.source} (", listing_origin(coe, tz), ")")
     elif pending and coe is not None:
         summary, icon = f"Conditions of Entry take effect {fmt_date(coe.effective_on)}", Icon.WARNING
-        detail = words(f"Source: {coe.source} (", listing_origin(coe), ")")
+        detail = words(f"Source: {coe.source} (", listing_origin(coe, tz), ")")
     elif covered_by:
         summary, icon = f"Not assessed on its own: covered by {covered_by}'s assessment", Icon.COVERED
         detail = ""
@@ -122,7 +124,7 @@ def standing(record: NationRecord, *, today: dt.date) -> Standing:
             detail,
             "; " if detail else "",
             f"Conditions of Entry lifted {fmt_date(coe.lifted_on)} ({coe.source}; ",
-            listing_origin(coe),
+            listing_origin(coe, tz),
             ")",
         )
     if (under_coe or pending) and assessment:
@@ -130,11 +132,20 @@ def standing(record: NationRecord, *, today: dt.date) -> Standing:
     return Standing(summary, detail, due, overdue, due_soon, under_coe, pending, covered_by, icon)
 
 
-def listing_origin(coe: ConditionOfEntry) -> Text:
-    """Where a listing comes from: the team's record, or the shipped public snapshot and its date."""
+def listing_origin(coe: ConditionOfEntry, tz: dt.tzinfo | None = None) -> Text:
+    """Where a listing comes from: the team's record (the day it was written, in the officer's zone ``tz``), or the
+    shipped public snapshot and its date."""
     if coe.by_team:
-        return words("recorded by ", Mention(coe.recorded_by), f" on {fmt_date(coe.recorded_at.date())}")
+        return words("recorded by ", Mention(coe.recorded_by), f" on {fmt_date(local_day(coe.recorded_at, tz))}")
     return f"public list as of {fmt_date(coe.as_of)}"
+
+
+def local_day(moment: dt.datetime, tz: dt.tzinfo | None) -> dt.date:
+    """The day a moment stored in UTC fell on in ``tz`` (in UTC without one)."""
+    if tz is None:
+        return moment.date()
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+    return aware.astimezone(tz).date()
 
 
 def shipped_differs(record: NationRecord) -> Text:
@@ -202,7 +213,7 @@ def status(inv: Invocation, text: str) -> Reply:
     found = store.nation_status(session=inv.session, iso2=match.named.iso2, today=inv.today)
     assert found is not None, match  # the index is built from the same table
     record, nation = found.record, found.record.nation
-    state = standing(record, today=inv.today)
+    state = standing(record, today=inv.today, tz=inv.caller.tz)
     fields: tuple[tuple[str, Text], ...] = (
         ("Region", nation.region),
         ("In our area", area_text(nation)),
@@ -233,7 +244,7 @@ def covering_text(inv: Invocation, sovereign: str) -> Text:
     found = store.nation_status(session=inv.session, iso2=covering.iso2, today=inv.today) if covering else None
     if covering is None or found is None:
         return f"{sovereign}'s own assessment covers it; {sovereign} is not on our list."
-    shown = standing(found.record, today=inv.today).summary
+    shown = standing(found.record, today=inv.today, tz=inv.caller.tz).summary
     return words(
         f"{sovereign}'s assessment covers it. {sovereign}: {shown} (",
         Typed(f"/ipslo status {as_typed(covering)}"),
@@ -268,7 +279,7 @@ def nations(inv: Invocation, text: str) -> Reply:
     regions = sorted({n.region for n in all_nations})
     region_by_key = {normalize(r): r for r in regions}
     records = store.nation_records(session=inv.session, nations=all_nations)
-    states = [(record, standing(record, today=inv.today)) for record in records]
+    states = [(record, standing(record, today=inv.today, tz=inv.caller.tz)) for record in records]
 
     if choice in ("", "all", "area"):
         title, chosen = "Nations in our area", [(r, s) for r, s in states if r.nation.in_area]

@@ -946,7 +946,7 @@ def export(inv: Invocation, text: str) -> Export:
         raise CommandError("Which nation?", hint=EXPORT_USAGE)
     nation = nation_lookup(session=inv.session).find(text).nation
     [record] = nation_store.nation_records(session=inv.session, nations=[nation])
-    state = standing(record, today=inv.today)
+    state = standing(record, today=inv.today, tz=inv.caller.tz)
     visits = visit_store.visits_for_nation(session=inv.session, nation_iso2=nation.iso2)
     all_notes = store.all_notes_for_nation(session=inv.session, nation_iso2=nation.iso2)
     names = {o.user_id: o.name for o in inv.session.scalars(select(Officer))}

@@ -49,6 +49,16 @@ def test_admin_records_a_lifting_and_status_nations_and_ask_show_it(desk: Worksp
     assert desk.command("ask is nigeria under coe?").text.startswith("No: Nigeria is no longer under Conditions")
 
 
+def test_the_day_a_listing_was_recorded_is_the_officers_day_not_utcs(settings, database, standin) -> None:
+    """Recorded at 23:27 UTC on 1 Dec: already 2 Dec in Tokyo, where the officer reads status."""
+    late = dt.datetime(2026, 12, 1, 23, 27, tzinfo=UTC)
+    with served(settings, database, standin, clock=lambda: late) as desk:
+        desk.command("coe fiji imposed 2027-06-01 PSA 4-26", user=ADMIN)
+        shown = desk.command("status fiji", user=OFFICER).text
+    assert "recorded by @U0ADMIN on 2 Dec 2026" in shown, shown
+    assert "1 Dec 2026" not in shown
+
+
 def test_admin_records_an_imposition_future_ones_are_announced(desk: Workspace) -> None:
     now_in_force = desk.command("coe fiji imposed 2026-11-01 PSA 2-26", user=ADMIN)
     assert "Conditions of Entry for Fiji, in force since 1 Nov 2026" in now_in_force.text
