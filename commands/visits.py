@@ -70,10 +70,26 @@ VISIT_USAGE = words(
 )
 PLAN_ONE = Typed("/ipslo visit add fiji 2027-01-12 to 2027-01-16 country visit")
 LIST_VISITS = Typed("/ipslo visits")
-#: "lead @U0LEE": a person as the officer's language writes one (bot/ reads Slack's mention into this form).
-LEAD = re.compile(r"\blead(?:s|\s+by)?\s+@([UW][A-Z0-9]{2,})\b", re.IGNORECASE)
-#: "lead @bob" typed without Slack's autocomplete, or "lead me".
-PLAIN_LEAD = re.compile(r"\blead(?:s|\s+by)?\s+(@\S+|me\b|myself\b)", re.IGNORECASE)
+#: The words that name a visit's lead: "lead", "leads", "lead by", "led by" (any case), then a space or a colon.
+LEAD_WORDS = r"\b(?i:lead(?:s)?(?:\s+by)?|led\s+by)(?:\s*:\s*|\s+)"
+#: "lead @U0LEE": a person as the officer's language writes one (bot/ reads Slack's mention into this form); a member
+#: ID is in capitals ("lead @wendy" is no ID).
+LEAD = re.compile(LEAD_WORDS + r"@([UW][A-Z0-9]{2,})\b")
+#: "lead @bob" typed without Slack's autocomplete, or "lead me" (after any of the lead words).
+PLAIN_LEAD = re.compile(LEAD_WORDS + r"(@\S+|(?i:me|myself)\b)")
+#: "lead" (or "lead by") followed by anything else, or by nothing, names a lead too ("lead Bob Smith" is no title);
+#: "leads" and "led by" followed by plain words are left to the title ("led by the PFSO", "leads from the DA").
+BARE_LEAD = re.compile(r"\b(?i:lead(?:\s+by)?)\b(?!-)(?=[\s:]*(.*))", re.DOTALL)
+#: Words after "lead" that make it a word of the title, not the visit's lead ("ISPS lead auditor course").
+TITLE_LEADS = frozenset(
+    {
+        *("auditor", "auditors", "assessor", "assessors", "agency", "agencies", "instructor", "instructors"),
+        *("inspector", "inspectors", "trainer", "trainers", "nation", "nations", "role", "roles", "time", "times"),
+    }
+)
+#: A title in quotes ("lead auditor course", “Lead the way”): "lead" in it is a word of the title.
+QUOTED = re.compile(r"\"[^\"]*\"|“[^”]*”")
+LEAD_NAME_WORDS = 3  # "lead Kim Lee": a name typed as plain text is tried as its first three words, two, then one
 TITLE_LIMIT = 200  # characters; longer detail belongs in a note
 LONG_VISIT_DAYS = 31  # a longer visit is usually a mistyped end date
 
@@ -117,31 +133,66 @@ def read_kind(tokens: list[str]) -> tuple[str | None, list[str], str | None]:
 
 
 def split_lead(inv: Invocation, text: str) -> tuple[str | None, str]:
-    """``lead @U123`` anywhere in the text: the lead's user id, and the text without it. ``lead me`` is the caller;
-    ``lead @kim`` typed as plain text is the one officer the bot knows by that name."""
-    match = LEAD.search(text)
+    """``lead @U123`` anywhere in the text (outside a quoted title): the lead's user id, and the text without it.
+    ``lead me`` is the caller; ``lead @kim`` or ``lead Kim Lee`` typed as plain text is the one officer the bot knows
+    by that name. Any other ``lead`` followed by words that are no mention (or by nothing) is refused rather than
+    kept in the title, unless the word after it makes "lead" a word of the title (:data:`TITLE_LEADS`)."""
+    quoted = [(found.start(), found.end()) for found in QUOTED.finditer(text)]
+
+    def unquoted(pattern: re.Pattern[str]) -> re.Match[str] | None:
+        return next((m for m in pattern.finditer(text) if not any(a <= m.start() < b for a, b in quoted)), None)
+
+    match = unquoted(LEAD)
     if match:
         return match[1], (text[: match.start()] + " " + text[match.end() :]).strip()
-    plain = PLAIN_LEAD.search(text)
-    if not plain:
-        return None, text
-    rest = (text[: plain.start()] + " " + text[plain.end() :]).strip()
-    named = plain[1].lstrip("@")
-    if named.lower() in ("me", "myself"):
-        return inv.caller.user_id, rest
-    lead = officers.officer_named(session=inv.session, name=named)
-    if lead is not None:
-        return lead, rest
-    raise CommandError(
+    plain = unquoted(PLAIN_LEAD)
+    if plain is not None and plain[1].lower() in ("me", "myself"):
+        return inv.caller.user_id, (text[: plain.start()] + " " + text[plain.end() :]).strip()
+    if plain is None:
+        plain = next(
+            (
+                bare
+                for bare in BARE_LEAD.finditer(text)
+                if not any(a <= bare.start() < b for a, b in quoted)
+                and normalize(next(iter(bare[1].split()), "")) not in TITLE_LEADS
+            ),
+            None,
+        )
+        if plain is None:
+            return None, text
+    after = text[plain.start(1) :].split()
+    for size in range(min(LEAD_NAME_WORDS, len(after)), 0, -1):  # "Kim Lee", then "Kim"
+        lead = officers.officer_named(session=inv.session, name=" ".join(after[:size]).lstrip("@"))
+        if lead is not None:
+            return lead, " ".join([text[: plain.start()].strip(), *after[size:]]).strip()
+    raise lead_refused(after)
+
+
+def lead_refused(after: list[str]) -> CommandError:
+    """ "lead" followed by no mention: what to type instead, and how to keep "lead" in a title."""
+    # the name as typed: a first and last name when nothing follows them, else the first word
+    named = " ".join(after) if len(after) <= 2 else after[0]
+    said = (
+        f"“{named}” reached me as plain text and no officer I know goes by that name"
+        if after
+        else "nothing came after “lead”"
+    )
+    return CommandError(
         words(
-            "Please pick the lead from Slack's @-mention list: type ",
+            "The lead needs an @mention: ",
+            said,
+            "; nothing was planned. Please pick the lead from Slack's @-mention list: type ",
             Typed("lead @"),
             ", then choose the person as Slack suggests them, so Slack sends me their ID (or type ",
             Typed("lead me"),
-            "). ",
-            f"“{plain[1]}” reached me as plain text and no officer I know goes by that name; nothing was planned.",
+            ").",
         ),
-        hint=ADD_HELP,
+        hint=words(
+            "If “lead” is a word of the title, put the title in quotes: ",
+            Typed('/ipslo visit add fiji 2027-01-12 "lead auditor course"'),
+            ". ",
+            ADD_HELP,
+        ),
     )
 
 
@@ -314,9 +365,16 @@ def visit_warnings(inv: Invocation, visit: Visit, nation: Nation | None = None) 
     name = nation.name if nation is not None else nation_names(inv).get(visit.nation_iso2, visit.nation_iso2)
     for other in store.visits_between(session=inv.session, first=visit.starts_on, last=visit.ends_on):
         if other.nation_iso2 == visit.nation_iso2 and other.id != visit.id:
+            # who leads the other visit, as the officer typing reads it: "You" only when it is theirs
+            who: Text = (
+                "You already have"
+                if other.lead_user_id == inv.caller.user_id
+                else words(Mention(other.lead_user_id), " already leads")
+            )
             warnings.append(
                 words(
-                    f"You already have #{other.id} to {name} on those dates ({other.kind}, {dates_text(other)}); "
+                    who,
+                    f" #{other.id} to {name} on those dates ({other.kind}, {dates_text(other)}); "
                     "if one is a duplicate, ",
                     Typed("/ipslo visit cancel <id>"),
                     ".",
@@ -359,7 +417,7 @@ def add(inv: Invocation, text: str) -> Reply:
     nation, rest = nation_lookup(session=inv.session).split_exact(tokens, nothing="nothing was planned", hint=ADD_USAGE)
     starts_on, ends_on, rest = read_dates(rest, inv, ADD_HELP)
     kind, rest, mistyped = read_kind(rest)
-    title = " ".join(rest).strip(" -–—:") or None
+    title = unquoted_title(" ".join(rest).strip(" -–—:")) or None
     reply = plan_visit(
         inv, nation_iso2=nation.iso2, starts_on=starts_on, ends_on=ends_on, kind=kind, title=title, lead=lead
     )
@@ -367,6 +425,12 @@ def add(inv: Invocation, text: str) -> Reply:
         return reply
     read_as = Caption(f"Read “{mistyped}” as {kind}.")
     return replace(reply, parts=(*reply.parts[:1], read_as, *reply.parts[1:]))
+
+
+def unquoted_title(title: str) -> str:
+    """A title typed in quotes ("lead auditor course") without them: the reply shows it in quotes of its own."""
+    whole = QUOTED.fullmatch(title)
+    return title[1:-1].strip() if whole else title
 
 
 def already(inv: Invocation, earlier: submissions.FormSubmission, what: str) -> Reply:
