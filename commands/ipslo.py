@@ -127,7 +127,10 @@ def unknown_command(inv: Invocation, name: str, rest: str) -> Reply:
             Section(said, icon=Icon.PUZZLED),
             Section(words(Typed(f"/ipslo {meant.usage}"), f"  {meant.summary}\n      e.g. ", Typed(meant.example))),
         ]
-        if (meant.reads_only or meant.repeatable) and len(retyped) <= BUTTON_VALUE_CHARS:
+        # a button runs it only when it has what it needs: "stauts" alone would run "status" and be asked "Which
+        # nation?"; the usage and example above say what to add
+        complete = bool(rest.split()) or not re.match(r"\S+ <", meant.usage)
+        if (meant.reads_only or meant.repeatable) and complete and len(retyped) <= BUTTON_VALUE_CHARS:
             parts.append(Buttons((Button(f"/ipslo {retyped}", Action.RUN, retyped, style="primary"),)))
         parts.append(Caption(words(Typed("/ipslo help"), " lists every command.")))
         return Reply(said, parts=tuple(parts))

@@ -348,6 +348,15 @@ def test_did_you_mean_button_runs_the_command_it_names_in_place_of_the_question(
     assert answered["text"] == desk.command("status fiji").body["text"]
 
 
+def test_did_you_mean_offers_no_button_for_a_command_still_missing_what_it_needs(desk: Workspace) -> None:
+    """Typed "stauts" alone, a button would run "status" and be asked which nation: the usage and example say it."""
+    asked = desk.command("stauts")
+    assert "Did you mean `/ipslo status`?" in asked.text and "/ipslo status <nation>" in asked.text
+    assert not [b for b in buttons(asked.body) if "/ipslo" in b["text"]["text"]]
+    assert [b for b in buttons(desk.command("stauts fiji").body) if b["text"]["text"] == "/ipslo status fiji"]
+    assert [b for b in buttons(desk.command("natoins").body) if b["text"]["text"] == "/ipslo nations"]  # needs nothing
+
+
 def test_did_you_mean_offers_no_button_for_a_command_that_writes(desk: Workspace) -> None:
     asked = desk.command("vist add fiji 2027-01-12")
     assert "Did you mean `/ipslo visit add fiji 2027-01-12`?" in asked.text
