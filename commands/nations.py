@@ -297,10 +297,11 @@ def nations(inv: Invocation, text: str) -> Reply:
             (r, s) for r, s in states if r.nation.region == region and r.nation.kind not in ("us", "us_territory")
         ]
     else:
-        close = difflib.get_close_matches(
-            choice, ["coe", "overdue", "due", *region_by_key, *REGION_WORDS], n=3, cutoff=0.6
-        )
         in_area_regions = sorted({n.region for n in all_nations if n.in_area})
+        # offered from what the hint names: "asia" is east, south or southeast Asia, never Africa
+        named = ["coe", "overdue", "due", *(normalize(r) for r in in_area_regions)]
+        containing = [r for r in named if choice and choice in r.split()]
+        close = containing or difflib.get_close_matches(choice, named, n=3, cutoff=0.6)
         raise CommandError(
             f"I can't list nations by “{text.strip()}”.",
             hint=words(

@@ -375,3 +375,13 @@ def test_a_session_for_reading_refuses_to_write(database) -> None:
         session.execute(update(Nation).where(Nation.iso2 == "FJ").values(name="Fiji!"))
     with database.sessions() as session:
         assert session.get(Nation, "FJ").name == "Fiji"
+
+
+def test_a_region_named_in_part_is_offered_the_regions_the_hint_names(database) -> None:
+    """Typed "asia": east, south or southeast Asia; never a region outside the choices the reply lists ("africa")."""
+    session, inv = invocation(database)
+    with session, pytest.raises(CommandError) as raised:
+        nations(inv, "asia")
+    offered = raised.value.suggestions
+    assert offered == ("/ipslo nations east asia", "/ipslo nations south asia", "/ipslo nations southeast asia")
+    assert all(s.removeprefix("/ipslo nations ") in mrkdwn_of(raised.value.hint) for s in offered)
