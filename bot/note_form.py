@@ -135,7 +135,7 @@ def form_view(
             "element": {
                 "type": "plain_text_input",
                 "action_id": "value",
-                "placeholder": plain("e.g. pfsp, da, drills"),
+                "placeholder": plain("e.g. pfsp, da, port moresby (commas between tags)"),
             },
         }
     )

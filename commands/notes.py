@@ -228,6 +228,14 @@ def saved_reply(inv: Invocation, note: Note, created: bool, *, follow_ups: int =
     )
 
 
+def form_tags(typed: str) -> list[str]:
+    """The form's Tags field as tags: separated by commas when it has any, a tag of several words kept as one with
+    hyphens ("pfsp, Port Moresby": pfsp, port-moresby); without commas, or written as hashtags, each word a tag
+    ("pfsp da drills", "#DA drills")."""
+    parts = typed.split(",") if "," in typed else typed.split()
+    return [tag for part in parts for tag in (part.split() if "#" in part else ["-".join(part.split())]) if tag]
+
+
 def tag_words(note: Note) -> Text:
     """A note's tags, each as something to type (``tag:`` finds them)."""
     return joined((Typed(t) for t in note.tag_list), " ")
@@ -306,7 +314,7 @@ def save_form(inv: Invocation, form: NoteForm) -> Reply:
         if due < inv.today:
             raise FormError(f"follow_up_{number}_due", "That date has passed; choose today or later.")
         follow_ups.append(FollowUp(what.strip(), owner or inv.caller.user_id, due))
-    tags = [*re.split(r"[\s,]+", form.tags), *HASHTAG.findall(form.text)]
+    tags = [*form_tags(form.tags), *HASHTAG.findall(form.text)]
     note, created = store.add_note(
         session=inv.session,
         nation_iso2=nation.iso2,

@@ -317,6 +317,17 @@ def test_note_alone_opens_the_form_and_its_submission_saves_the_note_with_follow
     assert "Saved note #1 under Fiji, visit #1" in confirmation.args["text"]
 
 
+def test_a_tag_of_several_words_on_the_form_is_kept_as_one(desk: Workspace) -> None:
+    """Typed "pfsp, Port Moresby": two tags, the place as one (port-moresby), found again by tag:port-moresby."""
+    desk.command("note")
+    view = opened_form(desk)
+    done = submit(desk, view, filled(view, nation="PG", text_0="Gate logs checked", tags="pfsp, Port Moresby"))
+    assert (done.status, done.body) == (200, {})
+    [note] = stored(desk)
+    assert note.tag_list == ["pfsp", "port-moresby"]
+    assert "Gate logs checked" in desk.command("search gate tag:port-moresby").text
+
+
 def test_a_form_saved_while_slack_refuses_the_confirmation_still_just_closes(desk: Workspace) -> None:
     desk.command("note")
     view = opened_form(desk)
