@@ -4,6 +4,7 @@ and Snooze, and the weekly digest."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
@@ -32,13 +33,14 @@ from commands.language import (
     parse_id,
     words,
 )
-from commands.lookup import Exact, Named, NationLookup, named_nations, nation_lookup
+from commands.lookup import Ambiguous, Exact, Named, NationLookup, named_nations, nation_lookup
 from commands.nations import due_text, fmt_date, standing
 from commands.visits import dates_text, find_visit, visit_line
 from commands.when import WINDOW_YEARS, date_window, describe, split_when
-from commands.when.errors import ReadButRefused
-from commands.when.times import local_to_utc
-from commands.when.zones import read_zone
+from commands.when.errors import ReadButRefused, WhenError
+from commands.when.grammar import MAX_WORDS
+from commands.when.times import local_to_utc, unread_time
+from commands.when.zones import WrittenZone, check_in_force, near_place, read_place, read_zone
 from storage import knowledge as knowledge_store
 from storage import nations as nation_store
 from storage import notes as note_store
@@ -105,7 +107,7 @@ def remind(inv: Invocation, text: str) -> Reply:
         nation_iso2 = nation.iso2
     if not rest:
         raise CommandError("When should I remind you?", hint=REMIND_HELP)
-    due_at, rest, zone = when_in_zone(inv, rest, nation_lookup(session=inv.session))
+    due_at, rest, zone = when_in_zone(inv, rest, nation_lookup(session=inv.session), about=nation_iso2)
     what = " ".join(rest).strip()
     if not what:
         raise CommandError("What should I remind you of? Add it after the time.", hint=REMIND_HELP)
@@ -114,26 +116,31 @@ def remind(inv: Invocation, text: str) -> Reply:
     )
 
 
+#: "<whose> time" that names no place: refused, saying whose clock to name ("local time" is the partner's).
+VAGUE_TIMES = frozenset({"your", "their", "home", "standard", "daylight", "summer", "winter", "zone"})
+#: "<whose> time" that is the officer's own: their zone, as with no zone at all.
+OWN_TIME = frozenset({"my", "our"})
+#: "0900Z", "21:30z": a time and UTC in one word, as in a date-time group.
+ZULU = re.compile(r"(\d{3,4}|\d{1,2}:\d{2})z", re.I)
+
+
 def when_in_zone(
-    inv: Invocation, words_typed: list[str], lookup: NationLookup
-) -> tuple[dt.datetime, list[str], ZoneInfo | None]:
+    inv: Invocation, words_typed: list[str], lookup: NationLookup, *, about: str | None = None
+) -> tuple[dt.datetime, list[str], WrittenZone | None]:
     """The moment at the start of the words, the words after it, and the zone written after the time when there is
-    one ("tomorrow 09:00 UTC", "9am Fiji time", "14:30 Pacific/Fiji"): the time is then read in that zone, not the
-    officer's. Without one, the officer's zone."""
+    one ("tomorrow 09:00 UTC", "9am Fiji time", "14:30 Pacific/Fiji", "21:00 UTC+12", "0900Z", "9am local time": the
+    time of ``about``, the nation the reminder is about): the time is then read in that zone, not the officer's.
+    Without one, the officer's zone.
+
+    What follows the moment and looks like a time or a zone but is none we read ("930", "Pacific/Fijii", "Fijii time",
+    "UTC+25") is refused with what to type, never taken for the first words of the reminder; so is an abbreviation
+    not in use on that day where it names ("9am EDT" in December)."""
+    words_typed = _zulu_split(inv, words_typed)
     due_at, rest = split_when(words_typed, now=inv.now, tz=inv.caller.tz, default_time=MORNING)
     moment = words_typed[: len(words_typed) - len(rest)]
-    zone, used = None, 0
-    found = read_zone(rest)
-    if found is not None:
-        zone, used = found
-    else:
-        named, after = lookup.index.split(rest, max_words=3) if rest else (None, [])
-        if isinstance(named, Exact) and after and after[0].lower() == "time":  # "9am Fiji time"
-            try:
-                zone, used = ZoneInfo(lookup.load(named.named).tz), len(rest) - len(after) + 1
-            except (ZoneInfoNotFoundError, ValueError):
-                zone = None
+    zone = read_zone(rest) or _place_time(inv, rest, lookup, about)
     if zone is None:
+        _refuse_unread(inv, moment, rest, due_at)
         return due_at, rest, None
     elsewhere = ZoneInfo("UTC") if inv.caller.tz.key != "UTC" else ZoneInfo("Asia/Tokyo")
     try:
@@ -141,16 +148,100 @@ def when_in_zone(
     except CommandError:
         same_everywhere = False
     if same_everywhere:  # "in 3 hours UTC": a moment that is the same in every zone
-        return due_at, rest[used:], None
+        return due_at, rest[zone.used :], None
     # the day as the officer counts it ("tomorrow" is their tomorrow), the clock time in the zone written
     local = due_at.astimezone(inv.caller.tz)
-    due_at = local_to_utc(local.date(), local.time(), zone)
+    due_at = local_to_utc(local.date(), local.time(), zone.tz)
     if due_at <= inv.now:  # "9am Tonga time" alone: the next 9am there, as a time alone is the next one
         try:
-            due_at = split_when(moment, now=inv.now, tz=zone, default_time=MORNING)[0]
+            due_at = split_when(moment, now=inv.now, tz=zone.tz, default_time=MORNING)[0]
         except CommandError:
             raise ReadButRefused(f"That time has already passed: {describe(due_at, inv.caller.tz)}.") from None
-    return due_at, rest[used:], zone
+    check_in_force(zone, due_at, " ".join(moment))
+    return due_at, rest[zone.used :], zone
+
+
+def _zulu_split(inv: Invocation, words_typed: list[str]) -> list[str]:
+    """ "tomorrow 0900Z …" as "tomorrow 0900 Z …", when that is where the moment ends; the words as typed otherwise
+    ("call at 0900Z" in the reminder's text stays as it is)."""
+    for i, word in enumerate(words_typed[:MAX_WORDS]):
+        m = ZULU.fullmatch(word.strip(".,;:"))
+        if m:
+            split = [*words_typed[:i], m[1], "Z", *words_typed[i + 1 :]]
+            try:
+                _, rest = split_when(split, now=inv.now, tz=inv.caller.tz, default_time=MORNING)
+            except CommandError:
+                return words_typed
+            return split if len(split) - len(rest) == i + 1 else words_typed
+    return words_typed
+
+
+def _place_time(inv: Invocation, rest: list[str], lookup: NationLookup, about: str | None) -> WrittenZone | None:
+    """ "<place> time" after the moment: a nation ("9am Fiji time"), a place a zone is named after ("9am Tokyo time",
+    "New York time"), or "local time": the time of the nation the reminder is about. A misspelt nation or place, or
+    whose time it is left unsaid ("my time"), is refused with what to type; None when the words are no "<place>
+    time"."""
+    if "time" not in (word.lower() for word in rest[1:4]):
+        return None
+    if rest[0].lower() in OWN_TIME and rest[1].lower() == "time":  # "9am my time": not Malaysia's ("MY")
+        return WrittenZone(inv.caller.tz, "your time", 2)
+    named, after = lookup.index.split(rest, max_words=3)
+    if isinstance(named, Exact) and after and after[0].lower() == "time":  # "9am Fiji time"
+        try:
+            return WrittenZone(
+                ZoneInfo(lookup.load(named.named).tz), f"{named.named.name} time", len(rest) - len(after) + 1
+            )
+        except (ZoneInfoNotFoundError, ValueError):
+            return None
+    size = [word.lower() for word in rest[1:4]].index("time") + 1
+    typed = " ".join(rest[:size])
+    if typed.lower() in ("local", "host", "partner"):  # the time where the reminder's nation is
+        nation = nation_store.get_nation(session=inv.session, iso2=about) if about else None
+        if nation is None:
+            raise ReadButRefused(
+                "Whose local time? Name the nation first (“/ipslo remind fiji tomorrow 9am local time …” is 9am in "
+                "Fiji), or write the zone: “9am Fiji time”, “9am UTC+12”."
+            )
+        try:
+            return WrittenZone(ZoneInfo(nation.tz), f"local time in {nation.name}", 2)
+        except (ZoneInfoNotFoundError, ValueError):
+            return None
+    place = read_place(typed)
+    if place is not None:
+        return WrittenZone(place.tz, place.label, size + 1)
+    guess = lookup.index.guess(typed)
+    meant = guess.name if guess is not None else near_place(typed)
+    if meant is not None:
+        raise WhenError(
+            f"I don't know “{typed} time”: did you mean {meant} time?", correction=(typed, meant), forms=False
+        )
+    if isinstance(named, Ambiguous) and named.choices and after and after[0].lower() == "time":
+        which = " or ".join(choice.name for choice in named.choices[:3])
+        raise ReadButRefused(f"“{typed} time”: which one, {which}? Type e.g. “9am {named.choices[0].name} time”.")
+    if typed.lower() in VAGUE_TIMES:
+        raise ReadButRefused(
+            f"“{typed} time” does not say which clock: write the time in your own zone (no zone), in UTC (“09:00 "
+            "UTC”), or with a place (“9am Fiji time”, “9am Tokyo time”)."
+        )
+    return None
+
+
+def _refuse_unread(inv: Invocation, moment: list[str], rest: list[str], due_at: dt.datetime) -> None:
+    """Refuse the word after the moment when it looks like a time (and the moment gave none: "tomorrow 930") but is none
+    we read; the reminder's words are never taken for a time we could not read."""
+    if not rest:
+        return
+    try:  # the moment gave a time of its own when another default changes nothing
+        timed = split_when(moment, now=inv.now, tz=inv.caller.tz, default_time=dt.time(10, 17))[0] == due_at
+    except CommandError:
+        timed = False
+    refusal = None if timed else unread_time(rest[0].strip(",;:()"))
+    if refusal is not None:
+        word = rest[0]
+        raise ReadButRefused(
+            f"{refusal.message} If “{word}” is part of the reminder, give the time before it: "
+            f"“{' '.join(moment)} 09:00 {word} …”."
+        )
 
 
 def _when_first(inv: Invocation, tokens: list[str], lookup: NationLookup) -> Reply | None:
@@ -158,13 +249,16 @@ def _when_first(inv: Invocation, tokens: list[str], lookup: NationLookup) -> Rep
     "re", "for"). Sets the reminder; refuses, saying to name the nation first, when none is named there; None when
     the words do not start with a date or time (the nation look-up then says what it could not find), unless they end
     with "about <nation>": then the date is what was mistyped ("remind me tomorow about tonga"), and its refusal says
-    so."""
+    so. Once the words start with a moment, what follows it is checked as after any moment ("9am EDT" in December is
+    refused for what it is, not taken for a nation that is not there)."""
+    about = _about_nation(tokens, lookup)
     try:
-        due_at, rest, zone = when_in_zone(inv, tokens, lookup)
+        split_when(_zulu_split(inv, tokens), now=inv.now, tz=inv.caller.tz, default_time=MORNING)
     except CommandError:
-        if _about_nation(tokens, lookup) is not None:
+        if about is not None:
             raise
         return None
+    due_at, rest, zone = when_in_zone(inv, tokens, lookup, about=about[0].iso2 if about else None)
     found = _about_nation(rest, lookup)
     if found is not None:
         named, start = found
@@ -219,7 +313,7 @@ def set_reminder(
     due_at: dt.datetime | None,
     text: str,
     idempotency_key: str | None = None,
-    zone: ZoneInfo | None = None,
+    zone: WrittenZone | None = None,
 ) -> Reply:
     """Set a reminder for the caller: the one way in for `/ipslo remind` and the reminder form. It is about a
     nation or a visit (the visit's nation then); ``idempotency_key`` (a form's view id) makes a resend a no-op.
@@ -303,7 +397,7 @@ def set_reminder(
     )
 
 
-def elsewhere(inv: Invocation, moment: dt.datetime, zone: ZoneInfo, label: str) -> str:
+def elsewhere(inv: Invocation, moment: dt.datetime, zone: dt.tzinfo, label: str) -> str:
     """The same moment on another clock, when it differs from the officer's: " (13:00 in Fiji)"; "" otherwise."""
     there, here = moment.astimezone(zone), moment.astimezone(inv.caller.tz)
     if there.utcoffset() == here.utcoffset():
@@ -312,16 +406,12 @@ def elsewhere(inv: Invocation, moment: dt.datetime, zone: ZoneInfo, label: str) 
     return f" ({there:%H:%M}{day} {label})"
 
 
-def typed_time(inv: Invocation, zone: ZoneInfo | None, moment: dt.datetime) -> str:
-    """The moment in the zone the officer wrote the time in, when it is not theirs: " (09:00 UTC, as you wrote)"."""
+def typed_time(inv: Invocation, zone: WrittenZone | None, moment: dt.datetime) -> str:
+    """The moment in the zone the officer wrote the time in, when it is not theirs, named as they wrote it:
+    " (09:00 UTC, as you wrote)", " (09:00 EDT, as you wrote)", " (21:00 UTC+12, as you wrote)"."""
     if zone is None:
         return ""
-    name = moment.astimezone(zone).tzname() or ""
-    if zone.key == "UTC":
-        name = "UTC"
-    elif not name.isalpha():  # "+12": the zone's place instead ("Fiji time")
-        name = zone.key.rsplit("/", 1)[-1].replace("_", " ") + " time"
-    return elsewhere(inv, moment, zone, f"{name}, as you wrote")
+    return elsewhere(inv, moment, zone.tz, f"{zone.label}, as you wrote")
 
 
 def partner_time(inv: Invocation, nation_iso2: str | None, moment: dt.datetime) -> str:

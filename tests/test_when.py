@@ -160,6 +160,17 @@ WHEN_OK = [
     ("tomorrow 09:00", NOW_NY_FALL, NEW_YORK, utc(2027, 11, 7, 14, 0)),  # EST
     ("in 1 day", NOW_NY_FALL, NEW_YORK, utc(2027, 11, 7, 17, 0)),  # 12:00 EST, wall clock kept
     ("in 24 hours", NOW_NY_FALL, NEW_YORK, utc(2027, 11, 7, 16, 0)),  # elapsed: 11:00 EST
+    # --- a dot between hour and minutes, and the hour with an h (Tokyo, now Tue 1 Dec 2026 10:00 JST)
+    ("tomorrow 9.30am", NOW_TOKYO, TOKYO, utc(2026, 12, 2, 0, 30)),
+    ("tomorrow 9.30 a.m.", NOW_TOKYO, TOKYO, utc(2026, 12, 2, 0, 30)),
+    ("9.30pm", NOW_TOKYO, TOKYO, utc(2026, 12, 1, 12, 30)),  # with am/pm it can be no date
+    ("tomorrow 9.30", NOW_TOKYO, TOKYO, utc(2026, 12, 2, 0, 30)),  # after a date it can only be a time
+    ("9.30 tomorrow", NOW_TOKYO, TOKYO, utc(2026, 12, 2, 0, 30)),
+    ("tonight 21.30", NOW_TOKYO, TOKYO, utc(2026, 12, 1, 12, 30)),
+    ("tomorrow 21h", NOW_TOKYO, TOKYO, utc(2026, 12, 2, 12, 0)),
+    ("tomorrow 9hrs", NOW_TOKYO, TOKYO, utc(2026, 12, 2, 0, 0)),
+    ("tomorrow 21h30", NOW_TOKYO, TOKYO, utc(2026, 12, 2, 12, 30)),
+    ("tomorrow 930h", NOW_TOKYO, TOKYO, utc(2026, 12, 2, 0, 30)),
 ]
 
 
@@ -276,6 +287,13 @@ WHEN_REFUSED = [
     ("12 Jan 1999", NOW_TOKYO, TOKYO, "I couldn't read"),
     ("", NOW_TOKYO, TOKYO, "Please say when"),
     ("   ", NOW_TOKYO, TOKYO, "Please say when"),
+    # alone, "9.30" may be a date and "21h" a while from now: both readings said, with what to type
+    ("9.30", NOW_TOKYO, TOKYO, "“9.30” can only be 30 September"),
+    ("9.30", NOW_TOKYO, TOKYO, "For the time 09:30, type “09:30”."),
+    ("14.30", NOW_TOKYO, TOKYO, "write the time with a colon, “14:30”"),
+    ("21h", NOW_TOKYO, TOKYO, "“21h” could be 21:00 or 21 hours from now: type “21:00” or “in 21 hours”."),
+    ("tomorrow 24h", NOW_TOKYO, TOKYO, "“24h” isn't a time of day"),
+    ("tomorrow 9.75", NOW_TOKYO, TOKYO, "“9.75” isn't a time of day"),
 ]
 
 

@@ -104,15 +104,17 @@ def _check_numeric(tok: str) -> None:
         options = list(
             dict.fromkeys(f"{d} {MONTH_NAME[mo]}" for mo, d in ((a, b), (b, a)) if 1 <= mo <= 12 and 1 <= d <= 31)
         )
+        # "9.30" may be a time too: say how to write that
+        clock = f" For the time {a:02d}:{b:02d}, type “{a:02d}:{b:02d}”." if "." in tok and a <= 23 and b <= 59 else ""
         if len(options) == 1:  # "31/12": one reading, but numeric dates are never read (3/4 would be a guess)
             raise ReadButRefused(
                 f"“{tok}” can only be {options[0]}, but I don't read numeric dates (day and month come in a "
-                f"different order in different countries). Please write it as {options[0]} or as YYYY-MM-DD."
+                f"different order in different countries). Please write it as {options[0]} or as YYYY-MM-DD.{clock}"
             )
         if options:  # "14.30" is no date at all
             raise ReadButRefused(
                 f"“{tok}” is ambiguous: it could be {' or '.join(options)}. "
-                f"Please write it with the month's name ({options[0]}) or as YYYY-MM-DD."
+                f"Please write it with the month's name ({options[0]}) or as YYYY-MM-DD.{clock}"
             )
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from zoneinfo import ZoneInfo
 
 
 def fmt_date(d: _dt.date) -> str:
@@ -19,7 +18,7 @@ def _zone_abbr(local: _dt.datetime) -> str:
     return name
 
 
-def describe(moment_utc: _dt.datetime, tz: ZoneInfo) -> str:
+def describe(moment_utc: _dt.datetime, tz: _dt.tzinfo) -> str:
     """A moment as the officer sees it in tz, e.g. "Tue 5 Jan 2027 09:00 JST" (numeric zones as "UTC+13")."""
     if moment_utc.tzinfo is None:
         moment_utc = moment_utc.replace(tzinfo=_dt.UTC)
@@ -27,5 +26,5 @@ def describe(moment_utc: _dt.datetime, tz: ZoneInfo) -> str:
     return f"{fmt_date(local.date())} {local:%H:%M} {_zone_abbr(local)}"
 
 
-def zone_key(tz: ZoneInfo) -> str:
+def zone_key(tz: _dt.tzinfo) -> str:
     return getattr(tz, "key", None) or str(tz)

@@ -80,7 +80,7 @@ def tokenize(text: str) -> list[str]:
         out.append(SHORTHAND.get(tok, tok))
     joined: list[str] = []
     for tok in out:
-        if tok in ("am", "pm") and joined and re.fullmatch(r"\d{1,2}(:\d{2})?", joined[-1]):
+        if tok in ("am", "pm") and joined and re.fullmatch(r"\d{1,2}([:.]\d{2})?", joined[-1]):
             joined[-1] += tok
         else:
             joined.append(tok)

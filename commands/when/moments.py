@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as _dt
-from zoneinfo import ZoneInfo
 
 from commands.when.dates import check_window, read_date
 from commands.when.diagnosis import diagnose, explain, short_year
@@ -29,7 +28,7 @@ def _both(first, second):
     return results
 
 
-def _when(tokens: list[str], now: _dt.datetime, tz: ZoneInfo, default_time: _dt.time) -> _dt.datetime:
+def _when(tokens: list[str], now: _dt.datetime, tz: _dt.tzinfo, default_time: _dt.time) -> _dt.datetime:
     """A future moment in UTC; NoMatch if the tokens are none of our forms."""
     if not tokens:
         raise NoMatch
@@ -75,7 +74,7 @@ def _when(tokens: list[str], now: _dt.datetime, tz: ZoneInfo, default_time: _dt.
         if len(tokens) > j:
             t, (d, _) = _both(lambda: read_time(tokens[:j]), lambda: read_date(tokens[j:], today))
             return local_to_utc(d, t, tz)
-        t = read_time(tokens)  # a time alone: the next one
+        t = read_time(tokens, alone=True)  # a time alone: the next one
         m = local_to_utc(today, t, tz)
         return m if m > now else local_to_utc(today + _dt.timedelta(days=1), t, tz)
 
@@ -109,7 +108,7 @@ def parse_when(
     text: str,
     *,
     now: _dt.datetime,
-    tz: ZoneInfo,
+    tz: _dt.tzinfo,
     default_time: _dt.time = _dt.time(9, 0),
 ) -> _dt.datetime:
     """A future moment the officer typed, read in their zone tz; returned aware, in UTC. Raises WhenError."""
@@ -130,7 +129,7 @@ def split_when(
     words: list[str],
     *,
     now: _dt.datetime,
-    tz: ZoneInfo,
+    tz: _dt.tzinfo,
     default_time: _dt.time = _dt.time(9, 0),
 ) -> tuple[_dt.datetime, list[str]]:
     """(moment in UTC, remaining words) for the longest leading words that form a moment.

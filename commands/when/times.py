@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from zoneinfo import ZoneInfo
 
-from commands.when.errors import NoMatch, WhenError
+from commands.when.errors import NoMatch, ReadButRefused, WhenError
 
 _UNITS = {
     **dict.fromkeys(["s", "sec", "secs", "second", "seconds"], "seconds"),
@@ -79,8 +78,10 @@ def durations(toks: list[str]) -> dict[str, int]:
     return amounts
 
 
-def read_time(toks: list[str]) -> _dt.time:
-    """One time of day, optionally after "at": 09:00, 14:30:15, 0900, 0900h, 9am, 9:30pm, noon."""
+def read_time(toks: list[str], *, alone: bool = False) -> _dt.time:
+    """One time of day, optionally after "at": 09:00, 14:30:15, 0900, 0900h, 9am, 9:30pm, 9.30am, noon; after (or
+    before) a date also 9.30 and 21h. ``alone``: no date goes with it, so "9.30" (a date in many countries) and "21h"
+    (perhaps "in 21 hours") are refused with what to type, never guessed."""
     if toks[:1] == ["at"]:
         toks = toks[1:]
     if len(toks) != 1:
@@ -96,16 +97,38 @@ def read_time(toks: list[str]) -> _dt.time:
         if h > 23 or mi > 59 or s > 59:
             raise WhenError(f"“{tok}” isn't a time of day: hours go from 00 to 23 and minutes from 00 to 59.")
         return _dt.time(h, mi, s)
-    m = re.fullmatch(r"(\d{1,2})(?::(\d{2}))?(am|pm)", tok)
+    m = re.fullmatch(r"(\d{1,2})(?:[:.](\d{2}))?(am|pm)", tok)
     if m:
         h, mi = int(m[1]), int(m[2] or 0)
         if not 1 <= h <= 12 or mi > 59:
             raise WhenError(f"“{tok}” isn't a time of day: with am/pm the hour goes from 1 to 12.")
         return _dt.time(h % 12 + (12 if m[3] == "pm" else 0), mi)
-    m = re.fullmatch(r"(\d{2})(\d{2})(h|hrs)?", tok)
+    m = re.fullmatch(r"(\d{1,2})(?:\.|h)(\d{2})", tok)  # 9.30, 14.30, 21h30: a dot (or an h) between hour and minutes
     if m:
         h, mi = int(m[1]), int(m[2])
-        if h <= 23 and mi <= 59:
+        if h > 23 or mi > 59:
+            raise WhenError(f"“{tok}” isn't a time of day: hours go from 00 to 23 and minutes from 00 to 59.")
+        if alone and "." in tok:
+            raise WhenError(
+                f"I couldn't read “{tok}” as a date or time: write the time with a colon, “{h:02d}:{mi:02d}”, or a "
+                "date as “2027-01-12”."
+            )
+        return _dt.time(h, mi)
+    m = re.fullmatch(r"(\d{1,2})(h|hr|hrs)", tok)  # 21h, 9hrs: the hour
+    if m:
+        h = int(m[1])
+        if h > 23:
+            raise WhenError(f"“{tok}” isn't a time of day: hours go from 00 to 23.")
+        if alone:
+            raise ReadButRefused(
+                f"“{tok}” could be {h:02d}:00 or {h} hour{'s' if h != 1 else ''} from now: type “{h:02d}:00” or "
+                f"“in {h} hour{'s' if h != 1 else ''}”."
+            )
+        return _dt.time(h, 0)
+    m = re.fullmatch(r"(\d{1,2})(\d{2})(h|hr|hrs)?", tok)
+    if m:
+        h, mi = int(m[1]), int(m[2])
+        if h <= 23 and mi <= 59 and (m[3] or len(m[1]) == 2):  # 0930, 2130h, 930h (not 930 alone: 09:30? 9:30pm?)
             return _dt.time(h, mi)
         if m[3]:
             raise WhenError(f"“{tok}” isn't a time of day: hours go from 00 to 23 and minutes from 00 to 59.")
@@ -117,7 +140,35 @@ def read_time(toks: list[str]) -> _dt.time:
     raise NoMatch
 
 
-def local_to_utc(d: _dt.date, t: _dt.time, tz: ZoneInfo) -> _dt.datetime:
+#: What looks like a time of day but is none we read ("930", "9a", "9:3", "0900L", "10am-12pm"): refused, never
+#: taken for the reminder's words.
+LOOKS_LIKE_TIME = re.compile(
+    r"(?:\d{1,2}[:.h]\d+|\d{1,4}(?:am|pm|a\.m|p\.m|a|p|z|j|l|h|hr|hrs)\.?)(?![a-z])\S*|\d{3,4}", re.I
+)
+
+
+def unread_time(tok: str) -> WhenError | None:
+    """The refusal for a word that looks like a time of day but is none we read, saying what to type ("930": 09:30 or
+    9:30pm; "9a": 9:00am); None if it does not look like one."""
+    tok = tok.rstrip(".")
+    if not LOOKS_LIKE_TIME.fullmatch(tok):
+        return None
+    m = re.match(r"(\d{3,4})(?!\d)|(\d{1,2})(?:[:.h](\d{1,2})(?!\d))?", tok)
+    hour, minute = (m[1][:-2], m[1][-2:]) if m and m[1] else (m[2], m[3] or "0") if m else ("", "")
+    marker = re.match(r"[\d:.h]*(a|p)", tok.lower())
+    example = "09:30 or 9:30pm"
+    if hour and int(hour) <= 23 and int(minute) <= 59:
+        h, mi = int(hour), int(minute)
+        if marker and 1 <= h <= 12:
+            example = f"{h}:{mi:02d}{marker[1]}m or {h % 12 + (12 if marker[1] == 'p' else 0):02d}:{mi:02d}"
+        elif len(hour + minute) == 3 and 1 <= h <= 11:  # 930: morning or evening?
+            example = f"{h:02d}:{mi:02d} or {h}:{mi:02d}pm"
+        else:
+            example = f"{h:02d}:{mi:02d}"
+    return ReadButRefused(f"Is “{tok}” a time? I couldn't read it as one: type it as {example}.")
+
+
+def local_to_utc(d: _dt.date, t: _dt.time, tz: _dt.tzinfo) -> _dt.datetime:
     """Wall-clock d t in tz, as UTC.
 
     PEP 495 fold=0: a time skipped by a spring-forward gap moves forward by the gap
