@@ -522,8 +522,12 @@ class Console:
                 if picked != typed:
                     self._print(f"  → {picked}")
                 typed = picked
-            if kind == "timepicker" and not re.fullmatch(r"\d{1,2}:\d{2}", typed):
-                self._print("  Type the time as HH:MM, e.g. 09:00.")
+            clock = re.fullmatch(r"(\d{1,2}):(\d{2})", typed) if kind == "timepicker" else None
+            if kind == "timepicker" and not (clock and int(clock[1]) <= 23 and int(clock[2]) <= 59):
+                # Slack's list offers 00:00 to 23:59 only: "25:00" is asked again here, as "2027-04-31" is
+                self._print(
+                    f"  “{typed}” isn't a time of day: type the time as HH:MM, from 00:00 to 23:59, e.g. 09:30."
+                )
                 continue
             if kind == "timepicker":
                 typed = typed.zfill(5)

@@ -37,6 +37,7 @@ from commands.lookup import Ambiguous, Exact, Named, NationLookup, named_nations
 from commands.nations import due_text, fmt_date, standing
 from commands.visits import dates_text, find_visit, visit_line
 from commands.when import WINDOW_YEARS, date_window, describe, split_when
+from commands.when.display import fmt_date as fmt_day
 from commands.when.errors import ReadButRefused, WhenError
 from commands.when.grammar import MAX_WORDS
 from commands.when.times import local_to_utc, unread_time
@@ -350,6 +351,11 @@ def set_reminder(
             "date", f"That is more than {WINDOW_YEARS} years ahead; choose a date up to {last.isoformat()}."
         )
     if due_at <= inv.now:
+        day = due_at.astimezone(inv.caller.tz).date()
+        if day < inv.today:  # the day itself has gone: the date is what to change, not the time
+            raise FieldError(
+                "date", f"{fmt_day(day)} is in the past; choose today ({fmt_day(inv.today)}) or a later date."
+            )
         raise FieldError(
             "time", f"{describe(due_at, inv.caller.tz)} has passed; choose a later time (in {inv.caller.tz.key})."
         )
