@@ -383,12 +383,15 @@ class Console:
     def fill_form(self, view_id: str) -> None:
         view = self.standin.views[view_id]
         title = (view.get("title") or {}).get("text", "Form")
+        asking = [b for b in view["blocks"] if b["type"] == "input"]
+        if not asking and not view.get("submit"):  # an answer shown in a modal (a press on App Home): nothing to send
+            self._print(f"\n[the bot shows: {title}]\n" + render({"blocks": view["blocks"]}))
+            return
         self._print(f"\n[form: {title}] Enter keeps the value in brackets; `cancel` (or `quit`) closes the form.")
         for block in view["blocks"]:
             if block["type"] != "input":
                 self._print(render({"blocks": [block]}))
         values: dict[str, Any] = {}
-        asking = [b for b in view["blocks"] if b["type"] == "input"]
         submit = (view.get("submit") or {}).get("text", "Submit")
         if not asking and (self.ask(f"{submit}? [y/N] ") or "").strip().lower() not in ("y", "yes"):
             self._print(f"[form closed: {title} was not sent]")

@@ -349,18 +349,19 @@ def post_shared(context: BoltContext, respond: Respond) -> None:
 
 
 def home_reminder_pressed(ack: Ack, action: dict, context: BoltContext) -> None:
-    """Done or Snooze on App Home: the same operation as in the direct message; the tab is then published again."""
+    """Done or Snooze on App Home: the same operation as in the direct message, said in a few words (or refused); the
+    tab is then published again."""
     verb = action["action_id"][len(Action.HOME_REMINDER) :]
     reminder_id = action.get("value") or ""
     reply = context["bot"].run(
-        lambda inv: reminders.press(inv, reminder_id, verb), context["caller"], f"home reminder {verb}"
+        lambda inv: reminders.press_on_home(inv, reminder_id, verb), context["caller"], f"home reminder {verb}"
     )
-    context["pressed"] = reply if reply.refused else None
+    context["pressed"] = reply
     ack()
 
 
 @after_ack
-def say_refused_press(body: dict, context: BoltContext, client: WebClient, respond: Respond) -> None:
+def say_pressed(body: dict, context: BoltContext, client: WebClient, respond: Respond) -> None:
     reply: Reply | None = context.get("pressed")
     if reply is not None:
         answer_press(context["bot"].views, client, body, respond, reply, "Reminder")
@@ -380,4 +381,4 @@ def register(app: App, bot: Bot) -> None:
     app.view(Form.ASK)(answer_question)
     app.action(Action.SHARE)(ack=share_pressed, lazy=[post_shared])
     app.action(Action.RUN)(ack=run_pressed, lazy=[post_ran])
-    app.action(re.compile("^" + re.escape(Action.HOME_REMINDER)))(ack=home_reminder_pressed, lazy=[say_refused_press])
+    app.action(re.compile("^" + re.escape(Action.HOME_REMINDER)))(ack=home_reminder_pressed, lazy=[say_pressed])

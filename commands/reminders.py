@@ -31,6 +31,7 @@ from commands.language import (
     Typed,
     bullets,
     parse_id,
+    plain_text,
     words,
 )
 from commands.lookup import Ambiguous, Exact, Named, NationLookup, named_nations, nation_lookup
@@ -640,20 +641,41 @@ def reminder_message(
     return Reply(summary, header=header, parts=tuple(parts))
 
 
-def snooze_until(action: str, now: dt.datetime, tz: ZoneInfo) -> dt.datetime:
+def snooze_until(action: str, now: dt.datetime, tz: ZoneInfo, *, due_at: dt.datetime | None = None) -> dt.datetime:
+    """When a snoozed reminder comes again: an hour, tomorrow 09:00 or a week on, counted from now, or from its time
+    when that is still to come (a snooze never brings a reminder earlier)."""
+    start = max(now, due_at) if due_at is not None else now
     if action == SNOOZE_HOUR:
-        return now + dt.timedelta(hours=1)
-    local_day = now.astimezone(tz).date()
+        return start + dt.timedelta(hours=1)
+    local_day = start.astimezone(tz).date()
     days = 1 if action == SNOOZE_TOMORROW else 7
     return dt.datetime.combine(local_day + dt.timedelta(days=days), MORNING, tzinfo=tz).astimezone(dt.UTC)
 
 
 def press(inv: Invocation, reminder_id: str, action: str) -> Reply:
     """Done or Snooze pressed on a reminder message: the message as it should now read."""
+    _, message, outcome = _pressed(inv, reminder_id, action)
+    return Reply(message.text, header=message.header, parts=(*message.parts[:-1], Section(outcome)))
+
+
+def press_on_home(inv: Invocation, reminder_id: str, action: str) -> Reply:
+    """Done or Snooze pressed on App Home: what became of the reminder, said in a few words (the tab is then drawn
+    again)."""
+    found, _, outcome = _pressed(inv, reminder_id, action)
+    return Reply(
+        plain_text(outcome).strip(),
+        parts=(Section(outcome), Caption(words(f"Reminder #{found.id}: {first_line(found.text)} · ", LIST_REMINDERS))),
+    )
+
+
+def _pressed(inv: Invocation, reminder_id: str, action: str) -> tuple[Reminder, Reply, Text]:
+    """Done or Snooze done: the reminder, its message as it read before the press (buttons last), and what became of
+    it."""
     if action not in ACTIONS:
         raise CommandError(words("That button is not one I know; try ", LIST_REMINDERS, "."))
     found = find_own(inv, reminder_id, "")
     late = found.state == store.LATE
+    message = reminder_message(session=inv.session, reminder=found, tz=inv.caller.tz, now=inv.now, late=late)
     outcome: Text
     if found.state in (store.CANCELLED,):
         outcome = (Icon.CANCELLED, " This reminder was cancelled.")
@@ -666,20 +688,21 @@ def press(inv: Invocation, reminder_id: str, action: str) -> Reply:
             Icon.OK, " Done · marked by ", Mention(inv.caller.user_id), f" {describe(inv.now, inv.caller.tz)}"
         )
     else:
-        until = snooze_until(action, inv.now, inv.caller.tz)
-        message = reminder_message(session=inv.session, reminder=found, tz=inv.caller.tz, now=inv.now, late=late)
+        due_at = found.due_at
+        until = snooze_until(action, inv.now, inv.caller.tz, due_at=due_at)
         if not store.reschedule(
             session=inv.session, reminder=found, due_at=until, updated_by=inv.caller.user_id, arrived=True
         ):
             raise busy(found, inv.caller.tz)
-        outcome = words(
-            Icon.SNOOZED, f" Snoozed: I'll remind you again {describe(until, inv.caller.tz)} (reminder #{found.id})."
-        )
-        return Reply(message.text, header=message.header, parts=(*message.parts[:-1], Section(outcome)))
-    message = reminder_message(
-        session=inv.session, reminder=found, tz=inv.caller.tz, now=inv.now, late=late, outcome=outcome
-    )
-    return message
+        again = describe(until, inv.caller.tz)
+        said = f" Snoozed: I'll remind you again {again} (reminder #{found.id})."
+        if due_at > inv.now:  # not due yet: snoozed from its time, never brought forward
+            said = (
+                f" Snoozed from its time, {describe(due_at, inv.caller.tz)}, which is still to come: I'll remind you"
+                f" {again} (reminder #{found.id})."
+            )
+        outcome = words(Icon.SNOOZED, said)
+    return found, message, outcome
 
 
 # --- the weekly digest -------------------------------------------------------------------------
