@@ -457,29 +457,74 @@ def about_text(reminder: Reminder, names: dict[str, str]) -> str:
     return names.get(reminder.nation_iso2 or "", "") or "no nation"
 
 
-def at_most(items: list[Text], limit: int) -> list[Text]:
-    """The first ``limit`` lines, and how many more there are, so a cut list never looks complete."""
-    return items if len(items) <= limit else [*items[:limit], f"…and {len(items) - limit} more"]
+def at_most(items: list[Text], limit: int, more: Text | Typed | None = None) -> list[Text]:
+    """The first ``limit`` lines, and how many more there are (and what to type to see them), so a cut list never
+    looks complete."""
+    if len(items) <= limit:
+        return items
+    return [*items[:limit], words(f"…and {len(items) - limit} more", *((": ", more) if more else ()))]
 
 
 def names_of(session: Session) -> dict[str, str]:
     return {n.iso2: n.name for n in nation_store.list_nations(session=session)}
 
 
+#: Reminders a page of `/ipslo reminders` lists: those that need attention, and those coming up.
+PAGE_TROUBLE, PAGE_COMING = 20, 40
+REMINDERS_USAGE = words(
+    Typed("/ipslo reminders"),
+    ", ",
+    Typed("/ipslo reminders fiji"),
+    " (one nation's) or ",
+    Typed("/ipslo reminders page 2"),
+)
+
+
 def reminders(inv: Invocation, text: str) -> Reply:
+    """My open reminders, those that need attention first; ``text``: a nation to list only its reminders ("fiji"),
+    and the page ("page 2") when they are more than a page holds."""
+    typed = text.split()
+    page = 1
+    if len(typed) >= 2 and typed[-2].lower() == "page":
+        page = parse_id(typed[-1], what="page", hint=REMINDERS_USAGE)
+        typed = typed[:-2]
+        if page < 1:
+            raise CommandError("Pages start at 1.", hint=REMINDERS_USAGE)
+    nation = nation_lookup(session=inv.session).find(" ".join(typed)).nation if typed else None
     mine = store.reminders_of(session=inv.session, owner_user_id=inv.caller.user_id)
+    if nation is not None:
+        mine = [r for r in mine if r.nation_iso2 == nation.iso2]
     names = names_of(inv.session)
     waiting = [r for r in mine if r.state == store.PENDING]
     trouble = [r for r in mine if r.state != store.PENDING]
+    pages = max(-(-len(trouble) // PAGE_TROUBLE), -(-len(waiting) // PAGE_COMING), 1)
+    if page > pages:
+        raise CommandError(
+            f"There is no page {page}: your reminders{' about ' + nation.name if nation else ''} fill {pages} "
+            f"page{'s' if pages != 1 else ''}.",
+            hint=REMINDERS_USAGE,
+        )
+    about = f" {nation.name.lower()}" if nation is not None else ""
+    next_page = Typed(f"/ipslo reminders{about} page {page + 1}") if page < pages else None
     parts: list = []
-    if trouble:
-        rows = [reminder_line(r, inv.caller.tz, about_text(r, names)) for r in trouble]
-        parts.append(Section(words(Strong("Need your attention"), "\n", bullets(at_most(rows, 20)))))
-    if waiting:
-        rows = [reminder_line(r, inv.caller.tz, about_text(r, names)) for r in waiting]
-        parts.append(Section(words(Strong("Coming up"), "\n", bullets(at_most(rows, 40)))))
+    shown_trouble = trouble[(page - 1) * PAGE_TROUBLE :]
+    if shown_trouble:
+        rows = [reminder_line(r, inv.caller.tz, about_text(r, names)) for r in shown_trouble]
+        parts.append(
+            Section(words(Strong("Need your attention"), "\n", bullets(at_most(rows, PAGE_TROUBLE, next_page))))
+        )
+    shown_waiting = waiting[(page - 1) * PAGE_COMING :]
+    if shown_waiting:
+        rows = [reminder_line(r, inv.caller.tz, about_text(r, names)) for r in shown_waiting]
+        parts.append(Section(words(Strong("Coming up"), "\n", bullets(at_most(rows, PAGE_COMING, next_page)))))
     if not mine:
-        parts.append(Section("You have no reminders waiting."))
+        parts.append(
+            Section(
+                f"You have no reminders about {nation.name} waiting." if nation else "You have no reminders waiting."
+            )
+        )
+    if next_page is not None:
+        parts.append(Buttons((Button(f"Page {page + 1}", Action.RUN, next_page.text.removeprefix("/ipslo ")),)))
     parts.append(
         Caption(
             words(
@@ -487,11 +532,17 @@ def reminders(inv: Invocation, text: str) -> Reply:
                 REMIND_EXAMPLE,
                 " · cancel: ",
                 Typed("/ipslo reminder cancel <number>"),
+                " · one nation's: ",
+                Typed("/ipslo reminders fiji"),
                 ". Visits bring their own reminders.",
             )
         )
     )
-    header = f"Your reminders ({len(waiting)} coming up" + (f", {len(trouble)} need attention)" if trouble else ")")
+    header = (
+        f"Your reminders{' about ' + nation.name if nation else ''} ({len(waiting)} coming up"
+        + (f", {len(trouble)} need attention)" if trouble else ")")
+        + (f" · page {page} of {pages}" if pages > 1 else "")
+    )
     return Reply(header, header=header, parts=tuple(parts))
 
 
@@ -798,8 +849,8 @@ SUBCOMMANDS = (
     ),
     Subcommand(
         "reminders",
-        "reminders",
-        "Your reminders: coming up, late, missed, failed",
+        "reminders [nation] [page N]",
+        "Your reminders: coming up, late, missed, failed (one nation's, a page at a time)",
         "/ipslo reminders",
         reminders,
         reads_only=True,

@@ -25,6 +25,8 @@ from storage.db import utcnow
 from storage.nations import Nation, record_assessment
 from storage.reminders import DigestRun, Reminder
 from tests.conftest import ADMIN, OFFICER, SIGNING_SECRET, Workspace, served
+from tests.interactions import buttons
+from tests.interactions import press as press_on
 from tests.reading import render
 from tests.standin import eventually
 
@@ -279,6 +281,41 @@ def test_long_lists_say_how_many_more_there_are(desk: Workspace) -> None:
     assert "Your reminders (45 coming up, 23 need attention)" in text
     assert "…and 5 more" in text and "…and 3 more" in text
     assert "task 39" in text and "task 40" not in text
+
+
+def test_reminders_beyond_a_page_are_a_page_away_and_one_nations_are_one_word_away(desk: Workspace) -> None:
+    """With 43 pending, "reminders" ended "…and 3 more" with no way to see them."""
+    for n in range(45):
+        add(desk, due_at=NOW + dt.timedelta(days=1, minutes=n), text=f"task {n}")
+    for n in range(23):
+        add(desk, due_at=NOW - dt.timedelta(days=1, minutes=n), text=f"lost {n}", state=store.MISSED)
+    add(desk, due_at=NOW + dt.timedelta(days=2), text="tonga task", nation="TO")
+    first = desk.command("reminders")
+    assert "Your reminders (46 coming up, 23 need attention) · page 1 of 2" in first.text, first.text
+    assert (
+        "…and 6 more: `/ipslo reminders page 2`" in first.text
+        and "…and 3 more: `/ipslo reminders page 2`" in first.text
+    )
+    second = desk.command("reminders page 2")
+    assert "page 2 of 2" in second.text
+    assert all(f"task {n}" in second.text for n in range(40, 45)) and "tonga task" in second.text
+    assert "task 39" not in second.text and "lost 3" not in second.text and "lost 2" in second.text  # earliest first
+    assert "more" not in second.text.replace("…and", "")  # the last page is complete
+    # the button under the first page shows the second in its place
+    press_button = next(b for b in buttons(first.body) if b["text"]["text"] == "Page 2")
+    assert press_on(desk, press_button).status == 200
+    assert desk.standin.wait_for(lambda: desk.standin.responses)
+    answered = desk.standin.responses[-1].body
+    assert answered["replace_original"] is True and answered["text"] == second.body["text"]
+
+    tonga = desk.command("reminders tonga")
+    assert "Your reminders about Tonga (1 coming up)" in tonga.text and "tonga task" in tonga.text
+    assert "task 1" not in tonga.text and "lost" not in tonga.text
+    fiji = desk.command("reminders fjii")  # a look-up forgives a typo
+    assert "Your reminders about Fiji (45 coming up, 23 need attention) · page 1 of 2" in fiji.text
+    assert "…and 5 more: `/ipslo reminders fiji page 2`" in fiji.text
+    assert "There is no page 3: your reminders fill 2 pages." in desk.command("reminders page 3").text
+    assert "“x” is not a page number" in desk.command("reminders page x").text
 
 
 @pytest.mark.parametrize("typed", ["99999999999999999999999", "#x7", "7.5"])
