@@ -34,7 +34,7 @@ from commands.language import (
     plain_text,
     words,
 )
-from commands.lookup import Ambiguous, Exact, Named, NationLookup, named_nations, nation_lookup
+from commands.lookup import Ambiguous, Exact, Named, NationLookup, Unknown, named_nations, nation_lookup
 from commands.nations import due_text, fmt_date, standing
 from commands.visits import dates_text, find_visit, visit_line
 from commands.when import WINDOW_YEARS, date_window, describe, split_when
@@ -188,6 +188,8 @@ def _place_time(inv: Invocation, rest: list[str], lookup: NationLookup, about: s
     if rest[0].lower() in OWN_TIME and rest[1].lower() == "time":  # "9am my time": not Malaysia's ("MY")
         return WrittenZone(inv.caller.tz, "your time", 2)
     named, after = lookup.index.split(rest, max_words=3)
+    if isinstance(named, Exact) and len(named.typed) <= 3 and named.typed.islower():
+        named = Unknown(named.typed, ())  # "in time", "no time": a word, not India's or Norway's code
     if isinstance(named, Exact) and after and after[0].lower() == "time":  # "9am Fiji time"
         try:
             return WrittenZone(

@@ -135,6 +135,8 @@ def test_a_number_after_the_time_is_the_reminders_own(desk: Workspace) -> None:
 def test_a_time_word_later_in_the_text_is_left_as_written(desk: Workspace) -> None:
     desk.command("remind fiji tomorrow 09:00 send the DTG 0900Z to the DA")
     desk.command("remind fiji tomorrow 10:00 lunch time with the DA")
-    first, second = all_reminders(desk)
+    desk.command("remind fiji tomorrow 11:00 in time for the brief")  # "in" is India's code, and a word
+    first, second, third = all_reminders(desk)
     assert (first.due_at, first.text) == (at(2026, 11, 26, 0, 0), "send the DTG 0900Z to the DA")
     assert (second.due_at, second.text) == (at(2026, 11, 26, 1, 0), "lunch time with the DA")
+    assert (third.due_at, third.text) == (at(2026, 11, 26, 2, 0), "in time for the brief")
