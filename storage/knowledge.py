@@ -1441,6 +1441,15 @@ class Word:
     alternatives: tuple[str, ...] = ()  # the texts' words for an everyday word (EVERYDAY_TERMS), stemmed
     case: bool = False  # names the case asked about (a nation), not the rule: weighs like a number the base lacks
 
+    def __hash__(self) -> int:
+        """Worked out once: ranking looks a word's weight up for every candidate entry (a dataclass hashes its
+        fields again on every lookup)."""
+        found: int | None = self.__dict__.get("_hash")
+        if found is None:
+            found = hash((self.typed, self.stem, self.spelled, self.alternatives, self.case))
+            object.__setattr__(self, "_hash", found)
+        return found
+
     def found_in(self, stems: frozenset[str]) -> bool:
         """The entry has the word, or all of its abbreviation spelled out ("PFSO" is not found by "port" alone), or one
         of the texts' words for it ("vessel" for "ship")."""
@@ -1676,18 +1685,18 @@ class KnowledgeIndex:
         the case asked about (the nations named: "a ship trading between Samoa and Fiji") weigh as one word, the
         heaviest of them, however many names and words there are."""
         total = covered = 0.0
-        case = [(self.weight(w), w.found_in(stems)) for w in question.words if w.case]
-        if case:
-            heaviest = max(weight for weight, _ in case)
-            total += heaviest
-            covered += heaviest * any(found for _, found in case)
+        case_weight, case_found = 0.0, False
         for word in question.words:
-            if word.case:
-                continue
             weight = self.weight(word)
+            if word.case:
+                case_weight = max(case_weight, weight)
+                case_found = case_found or word.found_in(stems)
+                continue
             total += weight
             if word.found_in(stems):
                 covered += weight
+        total += case_weight
+        covered += case_weight * case_found
         return covered / total if total else 0.0
 
 
