@@ -90,6 +90,9 @@ def test_times_and_zones_as_officers_write_them(desk: Workspace, typed: str, due
         ),
         ("fiji 2027-07-01 9am CET call the DA", "Central Europe is on CEST (UTC+2) then"),
         ("me tomorrow 9am EDT call the DA about fiji", "EDT (UTC-4) is not in use in New York"),
+        # PST is Philippine Standard Time as well as US Pacific: asked, not guessed; PDT out of season names the zone
+        ("fiji tomorrow 9am PST call the DA", "“PST” names more than one time zone (US Pacific and the Philippines)"),
+        ("fiji tomorrow 9am PDT call the DA", "Type “tomorrow 9am America/Los_Angeles” for Los Angeles's time"),
         # misspelt zones and places: the line as meant, to send instead
         (
             "fiji tomorrow 9am Pacific/Fijii call the DA",

@@ -69,7 +69,6 @@ ABBREVIATIONS: dict[str, Abbreviation] = _abbreviations(
     ("MHT", 12, "Pacific/Majuro", "the Marshall Islands"),
     ("PWT", 9, "Pacific/Palau", "Palau"),
     ("TLT", 9, "Asia/Dili", "Timor-Leste"),
-    ("PST", -8, "America/Los_Angeles", "Los Angeles"),
     ("PDT", -7, "America/Los_Angeles", "Los Angeles"),
     ("MST", -7, "America/Denver", "Denver"),
     ("MDT", -6, "America/Denver", "Denver"),
@@ -99,6 +98,8 @@ AMBIGUOUS: dict[str, str] = {
     "sst": "Samoa and Singapore",
     "wst": "Western Australia and Samoa",
     "gst": "the Gulf and South Georgia",
+    # Philippine Standard Time is PST too, in this area as often as US Pacific: 16 hours apart
+    "pst": "US Pacific and the Philippines",
 }
 
 #: The first part of a zone's name ("Pacific/Fiji"): a word like "Pacific/Fijii" is a misspelt zone, not words.
@@ -334,8 +335,11 @@ def check_in_force(zone: WrittenZone, moment: _dt.datetime, when: str) -> None:
     in_use = there.tzname() or ""
     in_use = in_use if in_use.isalpha() else offset_label(offset)
     typed_offset = offset_label(abbreviation.offset)
+    # what to type for the place's time: the abbreviation in use, unless it names several zones (PST) or none we read
+    usable = in_use.lower() in ABBREVIATIONS and in_use.lower() not in AMBIGUOUS
+    instead = in_use if usable else abbreviation.zone
     raise ReadButRefused(
         f"{abbreviation.name} ({typed_offset}) is not in use in {abbreviation.place} on {fmt_date(there.date())}: "
-        f"{abbreviation.place} is on {in_use} ({offset_label(offset)}) then. Type “{when} {in_use}” for "
+        f"{abbreviation.place} is on {in_use} ({offset_label(offset)}) then. Type “{when} {instead}” for "
         f"{abbreviation.place}'s time, or “{when} {typed_offset}” for {typed_offset}."
     )
