@@ -1,13 +1,13 @@
 """Measure `/ipslo ask` on the question sets: top-1, top-3 and abstention, per set and per database, in one table.
 
 The DEVELOPMENT sets are what the ranking is tuned on: ``dev`` (tests/data/ask_questions.yaml), and ``seen``,
-``seen2`` to ``seen18`` (tests/data/ask_dev_seen.yaml, ask_dev_seen_v2.yaml ... ask_dev_seen_v18.yaml: the former
-held-out sets v1 to v18), each read only after it was measured once: checks against over-fitting ``dev``. The HELD-OUT
-set ``heldout`` (tests/data/ask_heldout_v19.yaml, written blind before the tuning that followed v18's measurement) is
+``seen2`` to ``seen19`` (tests/data/ask_dev_seen.yaml, ask_dev_seen_v2.yaml ... ask_dev_seen_v19.yaml: the former
+held-out sets v1 to v19), each read only after it was measured once: checks against over-fitting ``dev``. The HELD-OUT
+set ``heldout`` (tests/data/ask_heldout_v20.yaml, written blind before the tuning that followed v19's measurement) is
 measured and reported, never tuned on: its misses are not printed unless asked for. While tuning, name only the
 development sets
 (``--sets dev,seen,seen2,seen3,seen4,seen5,seen6,seen7,seen8,seen9,seen10,seen11,seen12,seen13,seen14,seen15,seen16,
-seen17,seen18``)
+seen17,seen18,seen19``)
 so the held-out file is never read. Each question has ``q``, ``expect`` (an entry id, ``data:<answer>``, a list of
 citations such as ["ISPS Code A/19.4.4"], or ``abstain`` (or an empty list, with ``kind: unanswerable``)) and
 optionally ``kind``.
@@ -20,7 +20,7 @@ optionally ``kind``.
 Each database is fresh: a temporary SQLite file, and a new schema on the PostgreSQL server (dropped afterwards).
 
     .venv/bin/python scripts/ask_accuracy.py
-        [--sets dev,seen,seen2,...,seen18,heldout]
+        [--sets dev,seen,seen2,...,seen19,heldout]
         [--database sqlite|postgresql|both] [--misses]
 """
 
@@ -74,7 +74,8 @@ SETS = {
     "seen16": DATA / "ask_dev_seen_v16.yaml",
     "seen17": DATA / "ask_dev_seen_v17.yaml",
     "seen18": DATA / "ask_dev_seen_v18.yaml",
-    "heldout": DATA / "ask_heldout_v19.yaml",
+    "seen19": DATA / "ask_dev_seen_v19.yaml",
+    "heldout": DATA / "ask_heldout_v20.yaml",
 }
 #: The sets whose misses are always listed: development data, read and tuned on.
 DEVELOPMENT = (
@@ -97,6 +98,7 @@ DEVELOPMENT = (
     "seen16",
     "seen17",
     "seen18",
+    "seen19",
 )
 POSTGRES_URL = os.environ.get("IPSLO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -207,8 +209,8 @@ def main() -> int:
     parser.add_argument(
         "--sets",
         default="dev,seen,seen2,seen3,seen4,seen5,seen6,seen7,seen8,seen9,seen10,seen11,seen12,seen13,seen14,seen15,"
-        "seen16,seen17,seen18,heldout",
-        help="which sets, comma-separated: dev, seen, seen2 to seen18 (development data), heldout (never read "
+        "seen16,seen17,seen18,seen19,heldout",
+        help="which sets, comma-separated: dev, seen, seen2 to seen19 (development data), heldout (never read "
         "while tuning)",
     )
     parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")

@@ -1,10 +1,10 @@
 """The officer-visible quality bar of /ipslo ask on the DEVELOPMENT sets, on SQLite and PostgreSQL: on the project's
 own questions (tests/data/ask_questions.yaml) the first answer is the right one at least 9 times in 10; on the former
 held-out sets, written blind in officers' language and read after each was measured once (tests/data/ask_dev_seen.yaml,
-v1; ask_dev_seen_v2.yaml ... ask_dev_seen_v18.yaml, v2 to v18), floors that keep everyday wording answered; on all,
+v1; ask_dev_seen_v2.yaml ... ask_dev_seen_v19.yaml, v2 to v19), floors that keep everyday wording answered; on all,
 questions the base cannot answer get "I don't know".
 
-Only development sets are asserted here: the held-out set (tests/data/ask_heldout_v19.yaml) is measured and reported by
+Only development sets are asserted here: the held-out set (tests/data/ask_heldout_v20.yaml) is measured and reported by
 `scripts/ask_accuracy.py`, never tuned on and never read here. The misses are listed when a bar is not met.
 """
 
@@ -40,6 +40,7 @@ SEEN_V15 = Path(__file__).with_name("data") / "ask_dev_seen_v15.yaml"
 SEEN_V16 = Path(__file__).with_name("data") / "ask_dev_seen_v16.yaml"
 SEEN_V17 = Path(__file__).with_name("data") / "ask_dev_seen_v17.yaml"
 SEEN_V18 = Path(__file__).with_name("data") / "ask_dev_seen_v18.yaml"
+SEEN_V19 = Path(__file__).with_name("data") / "ask_dev_seen_v19.yaml"
 TOP_1_BAR = 0.9
 ABSTAIN_BAR = 0.9
 #: The former held-out sets and their floors (top-1 at least, off-topic abstained at least, answerable questions
@@ -61,7 +62,7 @@ ABSTAIN_BAR = 0.9
 #: v16 was measured once at 79.3% / 90.0% / 6.4%; after the eleventh round's first half (its misses read), 85.7% /
 #: 93.3% / 2.9%. v17 was measured once at 89.3% / 86.7% / 4.3%; after the second half (its misses read), 94.3% / 93.3%
 #: / 0.7% (v16 86.4%, v13 95.7%, v11 94.3%). v18 was measured once at 87.1% / 96.7% / 5.0%; after the twelfth
-#: round (its misses read), 90.0% / 100% / 1.4%.
+#: round (its misses read), 90.0% / 100% / 1.4%. v19 was measured once at 85.7% / 96.7% / 2.1%.
 #: The floors keep what was gained from coming back.
 FORMER_HELD_OUT = {
     "v1": (SEEN, 0.88, 0.95, 0.08),
@@ -84,6 +85,7 @@ FORMER_HELD_OUT = {
     "v16": (SEEN_V16, 0.84, 0.9, 0.04),
     "v17": (SEEN_V17, 0.92, 0.9, 0.02),
     "v18": (SEEN_V18, 0.88, 0.96, 0.03),
+    "v19": (SEEN_V19, 0.84, 0.93, 0.04),
 }
 
 
