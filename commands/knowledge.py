@@ -95,8 +95,16 @@ VISIT_WORDS = re.compile(r"\b(visits?|trips?|engagements?|travel|seminars?)\b")
 PLAN_WORDS = re.compile(
     r"\b(planned|scheduled|upcoming|coming up|booked|on the (?:calendar|books)|do we have|are there|any)\b"
 )
+#: How to do something, asked: a question for the knowledge base (or "I don't know"), never a list of visits.
+HOW_TO = re.compile(
+    r"\s*(?:how (?:do|can|should|would|could) (?:i|we|you|one)|how to|what do (?:i|we) (?:need|have) to)\b"
+)
 LAST_OR_NEXT = re.compile(r"\b(next|last|latest|previous|most recent|upcoming)\b")
-OVERDUE_WORDS = re.compile(r"\b(overdue|due (?:for|soon)|coming due|late for|behind on)\b")
+#: "who is due for reassessment?", not a ship "due for its renewal audit" or an ISSC "due for renewal"
+OVERDUE_WORDS = re.compile(
+    r"\b(overdue|due (?:for (?!(?:its|her|the|a|an|their) )"
+    r"(?!renewal|audit|verification|survey|inspection|drydock)|soon)|coming due|late for|behind on)"
+)
 DUE_SOON_WORDS = re.compile(r"\b(due soon|coming due|next six months|next 6 months)\b")
 COE_WORDS = re.compile(r"\b(coe|conditions? of entry)\b")
 #: Who is on a list: "who is under COE", "who's on the COE list", "who has COE"; not "who can guard the gangway under
@@ -327,9 +335,10 @@ def parse_intent(question: str, *, session, index: NationIndex, today: dt.date) 
     if holder is not None:
         return holder
     period = find_period(text, today)
-    if VISIT_WORDS.search(text) and nation is not None and period is None and LAST_OR_NEXT.search(text):
+    how_to = HOW_TO.match(text)  # "how do I get country clearance for a visit to Dili next month?": not which visits
+    if VISIT_WORDS.search(text) and nation is not None and period is None and LAST_OR_NEXT.search(text) and not how_to:
         return Intent(VISITS, nation=nation)  # a nation's last and next visit
-    if VISIT_WORDS.search(text) and (PLAN_WORDS.search(text) or period):
+    if VISIT_WORDS.search(text) and (PLAN_WORDS.search(text) or period) and not how_to:
         if period is None:
             period = ((today, today + dt.timedelta(days=90)), "in the next 90 days")
         return Intent(VISITS, nation=nation, period=period[0], period_name=period[1])

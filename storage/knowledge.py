@@ -326,6 +326,7 @@ EVERYDAY_TERMS: dict[str, tuple[str, ...]] = {
     "ferry": ("passenger", "ship"),
     "ferries": ("passenger", "ships"),
     "wharf": ("port", "facility"),
+    "wharves": ("port", "facilities"),
     "terminal": ("port", "facility"),
     "terminals": ("port", "facilities"),
     "berth": ("port", "facility"),
@@ -526,6 +527,15 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern), replacement)
     for pattern, replacement in (
         (PURPOSE.pattern, " "),  # first: "for my brief to the DA - who approves the PFSP?"
+        # what the officer is working on, said first: "seminar slide prep, what are ...?", "prepping a brief for the
+        # DA: ...", "drafting talking points - ..."
+        (
+            r"^\s*(?:(?:[\w'-]+ ){0,3}?(?:slides?|brief(?:ing)?|deck|presentation|read-?ahead|talking points|ppt)"
+            r" (?:prep|prepping|drafting|work)|(?:prepp?ing|preparing|drafting|writing|building|making)"
+            r" (?:a |an |my |the |our |some )?(?:[\w'-]+ ){0,3}?(?:slides?|brief(?:ing)?|deck|presentation"
+            r"|read-?ahead|talking points|ppt|powerpoint)\b[^?:,]{0,60}?)\s*(?:[,:;]|\s-+)\s+",
+            " ",
+        ),
         (r"\b(?:(?:can|could|would) you )?(?:please )?tell me\b", " "),  # "tell me about": a way of asking
         # "can someone give me the rundown of ...": a way of asking
         (
@@ -549,6 +559,12 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"\b(?:port|call|calling|voyage) history\b",
             "last port calls",
         ),  # "is the master still on the hook for the ship's security?"
+        # "how often should drills be held?", "exercises must be conducted": the verb says nothing more
+        (
+            r"\b(drills?|exercises?) (?:should |must |have to |has to |need to |needs to |to )?"
+            r"(?:be |are |is |get |gets )?(?:held|run|conducted|done|carried out)\b",
+            r"\1",
+        ),
         # "how often should facilities hold drills?": how often there are drills; the verb says nothing more
         (r"\b(?:hold|holds|holding|held|run|runs|running|ran)\b(?= (?:[\w-]+ ){0,3}?(?:drills?|exercises?)\b)", " "),
         # "list pls", "bullets please": the shape of the answer asked for, not what it is about

@@ -533,6 +533,11 @@ def test_ask_without_a_question_says_what_to_type(database) -> None:
         ("when was the last assessment done?", KNOWLEDGE, None),
         ("what is the status of south pacific nations?", KNOWLEDGE, None),
         ("which nations are overdue for reassessment?", OVERDUE, None),
+        ("which nations are due for reassessment?", OVERDUE, None),
+        # a certificate or a ship "due for" its renewal is the rule's case, not a nation due for reassessment
+        ("the ISSC is due for renewal while she is at sea: can the flag extend it?", KNOWLEDGE, None),
+        # how to arrange a visit is a question, not a list of visits
+        ("how do we set up a visit to Tonga next month?", KNOWLEDGE, "TO"),
         ("who is under conditions of entry?", COE, None),
         ("which countries are on the COE list?", COE, None),
         ("what visits are planned next month?", VISITS, None),
@@ -1061,6 +1066,9 @@ def test_a_nation_named_as_the_example_is_the_case_not_the_subject(database, que
         ("what details go into the continuous synopsis record?", "SOLAS XI-1/5.3"),
         # records that stay on board are kept there; an officer insisting on reading a plan is the question, not him
         ("how long do the ship's security records have to remain on board?", "ISPS Code A/10.1"),
+        # what the officer is preparing, said first, is the occasion; wharves are port facilities
+        ("prepping a deck for the DA workshop: what are the objectives of the ISPS Code?", "ISPS Code A/1.2"),
+        ("can one PFSO look after several wharves?", "ISPS Code A/17.1"),
         ("a port state officer insists on reading our SSP. can he?", "ISPS Code A/9.8"),
         # who, where, how long: the paragraph that says it, not its section in brief
         ("who approves a facility's security plan?", "ISPS Code A/16.2"),
