@@ -701,6 +701,13 @@ EVERYDAY_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"\bwho (?:actually |really |then )?(?:gets|get|will get|would get|picks? up|ends? up with)\b(?! to\b)",
             "who receives",
         ),
+        # "where does an SSAS alert actually go?", "where do the reports end up?": to whom it is sent, not a place
+        (
+            r"\bwhere (?:does|do|did|will|would|should) (?:the |an? |that |this |its |their )?((?:[\w-]+ ){1,3}?)"
+            r"(?:actually |really |then )?(?:go|goes|end up|get sent|gets sent|land|get routed|gets routed)"
+            r"\b(?! for\b)",
+            r"who receives \1",
+        ),
         # "does Part A give a number for how often ...", "does the Code put a figure on ...": asks for the period
         (
             r"\b(?:give|gives|put|puts|set|sets|state|states|specify|specifies|name|names) (?:a|any|an exact|a fixed) "
@@ -2416,6 +2423,12 @@ def search(
         confident = len(alone.words) > 1 and answers_well(
             replace(alone, live=asked.live), index.entries[ranked[0]], index
         )
+        if not confident and len(alone.words) > 1:
+            # nor what ranks the entries: "what are the objectives of the ISPS Code? briefing PNG's new DA next week"
+            # is the first sentence, asked alone, when that settles it
+            found = search(session=session, question=sentence, limit=limit, case=case, live=live or asked.live)
+            if found.confident:
+                return replace(found, question=question)
     if ASKS_A_TASK.search(folded) or FORECAST.search(folded) or CLOCK.search(folded):
         # "can you translate this paragraph into Korean?": a task, not a question the base answers; "will Tonga come off
         # the list next year?": a forecast, which the base never states

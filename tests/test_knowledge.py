@@ -1069,6 +1069,8 @@ def test_a_nation_named_as_the_example_is_the_case_not_the_subject(database, que
         # what the officer is preparing, said first, is the occasion; wharves are port facilities
         ("prepping a deck for the DA workshop: what are the objectives of the ISPS Code?", "ISPS Code A/1.2"),
         ("can one PFSO look after several wharves?", "ISPS Code A/17.1"),
+        # where an alert goes is whom it reaches; the sentence after the question says who asked, not what
+        ("where does the SSAS alert go? the Korean DA wanted to know for their drill", "SOLAS XI-2/6.2.1"),
         ("a port state officer insists on reading our SSP. can he?", "ISPS Code A/9.8"),
         # who, where, how long: the paragraph that says it, not its section in brief
         ("who approves a facility's security plan?", "ISPS Code A/16.2"),
