@@ -12,6 +12,7 @@ import sys
 # that tests start keep the environment's, and read what was written.
 sys.dont_write_bytecode = False
 
+import datetime as dt
 import fcntl
 import gc
 import json
@@ -931,4 +932,16 @@ def served(settings: Settings, database: Database, standin: CheckedSlack, **app_
 @pytest.fixture
 def workspace(settings: Settings, database: Database, standin: CheckedSlack) -> Iterator[Workspace]:
     with served(settings, database, standin) as workspace:
+        yield workspace
+
+
+#: Wednesday 25 Nov 2026, 12:00 in Tokyo (the officer's zone): the clock of :func:`desk`.
+DESK_NOW = dt.datetime(2026, 11, 25, 3, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def desk(settings: Settings, database: Database, standin: CheckedSlack) -> Iterator[Workspace]:
+    """The real app over HTTP, its clock stopped at :data:`DESK_NOW` (a module with another clock, other users or
+    settings defines its own ``desk``)."""
+    with served(settings, database, standin, clock=lambda: DESK_NOW) as workspace:
         yield workspace

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import update
@@ -18,20 +17,14 @@ from commands.lookup import Ambiguous, NationIndex
 from storage.db import migrate
 from storage.nations import ConditionOfEntry, Nation, read_reference
 from tests import interactions
-from tests.conftest import ADMIN, OFFICER, SIGNING_SECRET, Answer, Workspace, served
+from tests.conftest import ADMIN, DESK_NOW, OFFICER, SIGNING_SECRET, Answer, Workspace, served
 from tests.interactions import labelled, press
 from tests.reading import render
 from tests.standin import CheckedSlack
 from tests.test_home import home_text, open_home
 
 UTC = dt.UTC
-NOW = dt.datetime(2026, 11, 25, 3, 0, tzinfo=UTC)  # Wednesday 25 Nov 2026, 12:00 in Tokyo
-
-
-@pytest.fixture
-def desk(settings, database, standin) -> Iterator[Workspace]:
-    with served(settings, database, standin, clock=lambda: NOW) as workspace:
-        yield workspace
+NOW = DESK_NOW  # Wednesday 25 Nov 2026, 12:00 in Tokyo
 
 
 # --- each command, and what status, nations and ask show at once ----------------------------------

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,7 +13,7 @@ from sqlalchemy import select
 from bot.visit_form import form_view, read_form
 from storage.reminders import Reminder
 from storage.visits import Visit
-from tests.conftest import ADMIN, OFFICER, Answer, Workspace, served
+from tests.conftest import ADMIN, DESK_NOW, OFFICER, Answer, Workspace, served
 from tests.interactions import (
     after_answer,
     buttons,
@@ -29,13 +28,7 @@ from tests.interactions import (
 
 UTC = dt.UTC
 #: Wednesday 25 Nov 2026, 12:00 in Tokyo (the officer's zone).
-NOW = dt.datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def desk(settings, database, standin) -> Iterator[Workspace]:
-    with served(settings, database, standin, clock=lambda: NOW) as workspace:
-        yield workspace
+NOW = DESK_NOW
 
 
 def visits(workspace: Workspace) -> list[Visit]:

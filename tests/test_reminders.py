@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Iterator
 from dataclasses import replace
 from zoneinfo import ZoneInfo
 
@@ -24,7 +23,7 @@ from storage import visits as visit_store
 from storage.db import utcnow
 from storage.nations import Nation, record_assessment
 from storage.reminders import DigestRun, Reminder
-from tests.conftest import ADMIN, OFFICER, SIGNING_SECRET, Workspace, served
+from tests.conftest import ADMIN, DESK_NOW, OFFICER, SIGNING_SECRET, Workspace, served
 from tests.interactions import buttons
 from tests.interactions import press as press_on
 from tests.reading import render
@@ -32,14 +31,7 @@ from tests.standin import eventually
 
 UTC = dt.UTC
 #: Wednesday 25 Nov 2026, 12:00 in Tokyo (the officer's zone).
-NOW = dt.datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def desk(settings, database, standin) -> Iterator[Workspace]:
-    """The real app over HTTP, its clock stopped at :data:`NOW`."""
-    with served(settings, database, standin, clock=lambda: NOW) as workspace:
-        yield workspace
+NOW = DESK_NOW
 
 
 def all_reminders(workspace: Workspace) -> list[Reminder]:

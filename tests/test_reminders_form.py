@@ -4,34 +4,19 @@ it (in Slack and in the console), and a press that says what it did."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
-from sqlalchemy import select
-
 from storage import reminders as store
-from storage.reminders import Reminder
-from tests.conftest import OFFICER, Workspace, served
+from tests.conftest import DESK_NOW, OFFICER, Workspace
 from tests.interactions import after_answer, buttons, filled, opened_form, press, submit
 from tests.reading import render
 from tests.test_forms import home_publishes, published_home
+from tests.test_reminders import all_reminders
 
 UTC = dt.UTC
 #: Wednesday 25 Nov 2026, 12:00 in Tokyo (the officer's zone).
-NOW = dt.datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def desk(settings, database, standin) -> Iterator[Workspace]:
-    with served(settings, database, standin, clock=lambda: NOW) as workspace:
-        yield workspace
-
-
-def all_reminders(workspace: Workspace) -> list[Reminder]:
-    with workspace.database.sessions() as session:
-        return list(session.scalars(select(Reminder).order_by(Reminder.id)))
+NOW = DESK_NOW
 
 
 def piped_console(tmp_path: Path, lines: list[str]) -> str:

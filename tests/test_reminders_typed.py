@@ -5,28 +5,15 @@ with what to type, never taken for the reminder's first words while the officer'
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import select
 
-from storage.reminders import Reminder
-from tests.conftest import Workspace, served
+from tests.conftest import DESK_NOW, Workspace
+from tests.test_reminders import all_reminders
 
 UTC = dt.UTC
 #: Wednesday 25 Nov 2026, 12:00 in Tokyo (the officer's zone). New York keeps EST, Sydney AEDT.
-NOW = dt.datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def desk(settings, database, standin) -> Iterator[Workspace]:
-    with served(settings, database, standin, clock=lambda: NOW) as workspace:
-        yield workspace
-
-
-def all_reminders(workspace: Workspace) -> list[Reminder]:
-    with workspace.database.sessions() as session:
-        return list(session.scalars(select(Reminder).order_by(Reminder.id)))
+NOW = DESK_NOW
 
 
 def at(*args: int) -> dt.datetime:
