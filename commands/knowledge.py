@@ -609,6 +609,24 @@ def part_refusal(inv: Invocation, typed: str, match: re.Match[str]) -> CommandEr
     )
 
 
+#: How many of a section's paragraphs are listed, and how many get a button.
+WITHIN_SHOWN, WITHIN_BUTTONS = 12, 5
+
+
+def sections_within_reply(typed: str, within: list[tuple[str, KnowledgeEntry]]) -> Reply:
+    """A section with no entry of its own whose paragraphs have one: the paragraphs, in the texts' order."""
+    shown = within[:WITHIN_SHOWN]
+    text = f"No entry for “{typed.strip()}” itself; the entries within it:"
+    links = [words(Typed(f"/ipslo isps {key}"), f" {entry.title}") for key, entry in shown]
+    parts: list = [
+        Section(words(text, "\n", bullets(links)), icon=Icon.KNOWLEDGE),
+        Buttons(tuple(Button(key[:75], f"{SHOW_ENTRY}:{entry.id}", entry.id) for key, entry in shown[:WITHIN_BUTTONS])),
+    ]
+    if len(within) > len(shown):
+        parts.append(Caption(f"…and {len(within) - len(shown)} more; type one of them, or ask in words."))
+    return Reply(f"{text} {', '.join(key for key, _ in within)}", parts=tuple(parts))
+
+
 def missing_section_reply(missing: store.MissingSection) -> Reply:
     """A section number with no entry: say so, never show another section in its place, and offer the nearest three."""
     if missing.first == missing.last:
@@ -962,6 +980,9 @@ def isps(inv: Invocation, text: str) -> Reply:
     entry = store.find_by_key(session=inv.session, typed=typed)
     if entry is not None:
         return entry_reply(inv, entry)
+    within = store.sections_within(session=inv.session, typed=typed)
+    if within:  # "A/19.3": no entry of its own, but its paragraphs have theirs
+        return sections_within_reply(typed, within)
     parent = store.parent_key(typed)
     while parent is not None:  # "A/2.1.99" -> "A/2.1" -> "A/2"
         entry = store.find_by_key(session=inv.session, typed=parent)

@@ -1088,6 +1088,28 @@ def missing_section(*, session: Session, typed: str, limit: int = 3) -> MissingS
     return MissingSection(shown, name, f"{prefix}{tops[0]}", f"{prefix}{tops[-1]}", tuple(nearest[:limit]))
 
 
+def sections_within(*, session: Session, typed: str) -> list[tuple[str, KnowledgeEntry]]:
+    """The entries numbered within a section that has none of its own ("A/19.3": A/19.3.1, A/19.3.5 ...), as (the key
+    to type, its entry), in the texts' order; empty when ``typed`` is no section number or has no entries within."""
+    wanted = section_numbers(key_form(typed))
+    if wanted is None:
+        return []
+    family, numbers = wanted
+    found: dict[str, tuple[tuple[int, ...], str, KnowledgeEntry]] = {}
+    for entry in list_entries(session=session):
+        for key in entry.keys:
+            section = section_numbers(key_form(key))
+            if (
+                section is not None
+                and section[0] == family
+                and len(section[1]) > len(numbers)
+                and section[1][: len(numbers)] == numbers
+                and not re.search(r"\d-\d", key)
+            ):
+                found.setdefault(entry.id, (section[1], key, entry))
+    return [(key, entry) for _, key, entry in sorted(found.values(), key=lambda item: item[0])]
+
+
 def parent_key(typed: str) -> str | None:
     """The enclosing section of a sub-section: "a/16.3" -> "a/16", "70108(d)" -> "70108"."""
     form = key_form(typed)

@@ -151,6 +151,19 @@ def test_isps_sub_section_falls_back_to_its_section(database) -> None:
     assert "No entry for “A/16.3.99” itself" in slack_text(reply)
 
 
+def test_isps_section_without_its_own_entry_lists_the_entries_within_it(database) -> None:
+    """`isps A/19.3` (renewal, extension, validity): its paragraphs in the texts' order, not the A/19 overview."""
+    session, inv = invocation(database)
+    with session:
+        reply = isps(inv, "A/19.3")
+    shown = slack_text(reply)
+    assert "No entry for “A/19.3” itself; the entries within it:" in shown
+    listed = re.findall(r"`/ipslo isps (A/19\.3[\d.]*)`", shown)
+    assert listed[:3] == ["A/19.3.1", "A/19.3.2", "A/19.3.2.1"] and "A/19.3.5" in listed
+    assert all(key.startswith("A/19.3.") for key in listed)
+    assert "International Ship Security Certificate (ISSC)" not in shown  # the overview is one level up
+
+
 def test_dated_fact_shows_as_of(database) -> None:
     session, inv = invocation(database)
     with session:
