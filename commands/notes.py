@@ -516,7 +516,8 @@ def hashtags(tags: list[str]) -> str:
 def set_on_form(note: Note) -> list[str]:
     """The note's tags that were chosen on the form rather than written as #hashtags in its text."""
     from_text = set(store.normalize_tags(HASHTAG.findall(note.text)))
-    return [tag for tag in note.tag_list if tag not in from_text]
+    # a tag saved with an underscore (before tags were written with hyphens) is the same tag as its hashtag
+    return [tag for tag in note.tag_list if tag.replace("_", "-") not in from_text]
 
 
 def delete(inv: Invocation, text: str) -> Reply:

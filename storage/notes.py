@@ -256,11 +256,12 @@ PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~、。・：；！？「」『�
 
 
 def normalize_tags(tags: Iterable[str]) -> list[str]:
-    """Tags in lower case, without '#' or accents, each once, in the order given."""
+    """Tags in lower case, without '#' or accents, each once, in the order given; words joined by a hyphen whether
+    written with one or an underscore (#access_control and "access control" on the form are one tag)."""
     out: list[str] = []
     for tag in tags:
         for word in re.split(r"[\s,]+", tag):
-            word = re.sub(r"[^\w-]", "", fold(word.lstrip("#")))
+            word = re.sub(r"[^\w-]", "", fold(word.lstrip("#"))).replace("_", "-")
             if word and word not in out:
                 out.append(word[:40])
     return out
@@ -564,8 +565,10 @@ def search(
         filters.append("n.noted_on >= :since")
         params["since"] = since
     if tag:
+        # "_" matches any one character in LIKE: a hyphen as "_" also finds a tag saved with an underscore before tags
+        # were written with hyphens only (access_control as well as access-control)
         filters.append("n.tags LIKE :tag")
-        params["tag"] = f"% {tag} %"
+        params["tag"] = f"% {tag.replace('-', '_')} %"
     by_characters = bool(words) and unspaced(words)
     postgres = _is_postgres(session)
     if by_characters:  # the characters anywhere in the folded text (both are folded: no case to ignore)

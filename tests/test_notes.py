@@ -728,3 +728,16 @@ def test_a_suggested_command_names_the_nation_as_officers_type_it(desk: Workspac
     tonga = desk.command("notes tonga").text
     assert "/ipslo note tonga <text>" in tonga and "/ipslo note to " not in tonga
     assert "/ipslo note pg <text>" in desk.command("notes papua new guinea").text
+
+
+def test_a_tag_written_with_an_underscore_or_words_on_the_form_is_one_tag(desk: Workspace) -> None:
+    """#access_control in a quick note and "access control" between commas on the form are the same tag, found by either
+    spelling."""
+    desk.command("note fiji Gate logs checked #access_control")
+    desk.command("note")
+    view = opened_form(desk)
+    submit(desk, view, filled(view, nation="FJ", text_0="Badge readers down", tags="access control, wharf"))
+    assert [note.tag_list for note in stored(desk)] == [["access-control"], ["access-control", "wharf"]]
+    for typed in ("search tag:access-control", "search tag:access_control", "search tag:Access-Control"):
+        found = desk.command(typed).text
+        assert "Gate logs checked" in found and "Badge readers down" in found, typed
