@@ -35,7 +35,7 @@ from commands.language import (
 )
 from commands.lookup import nation_lookup, normalize
 from commands.nations import NOT_MAINTAINING, OUTCOME_HINT, fmt_date, split_outcome
-from commands.visits import KIND_WORDS, TITLE_LIMIT, dates_text, plan_reminders
+from commands.visits import KIND_WORDS, TITLE_KINDS, TITLE_LIMIT, dates_text, plan_reminders
 from commands.when import WhenError, parse_date
 from storage import nations as nation_store
 from storage import notes as note_store
@@ -469,7 +469,7 @@ def visit_kind(typed: str) -> tuple[str, str | None]:
     """The visit kind, and the words kept in the title when the tracker's kind is not one of ours."""
     if not typed:
         return visit_store.COUNTRY_VISIT, None
-    kind = KIND_WORDS.get(normalize(typed))
+    kind = KIND_WORDS.get(normalize(typed)) or TITLE_KINDS.get(normalize(typed))  # "Workshop": as the command reads it
     return (kind, None) if kind else (visit_store.OTHER, typed)
 
 

@@ -260,3 +260,23 @@ def test_import_needs_to_know_who_imports_and_refuses_an_old_excel_file(tmp_path
     assert "--user U0123ABCD" in capsys.readouterr().err
     assert main(["import", str(path), "--dry-run"]) == 2
     assert "save it as .xlsx" in capsys.readouterr().err
+
+
+def test_a_trackers_type_is_read_as_the_command_reads_it(desk: Workspace, tmp_path: Path, monkeypatch, capsys) -> None:
+    """ "Workshop" or "Seminar" in the tracker's Type column is capacity building, as `visit add ... workshop` is; a
+    type we have no kind for stays in the title."""
+    path = tmp_path / "types.csv"
+    path.write_text(
+        "Country,Start date,End date,Type,Purpose\n"
+        "Fiji,2027-01-12,2027-01-13,Workshop,PFSP writing\n"
+        "Tonga,2027-02-12,2027-02-13,Seminar,\n"
+        "Samoa,2027-03-12,2027-03-13,Port call,\n",
+        encoding="utf-8",
+    )
+    run_import(desk, path, monkeypatch, capsys, "--user", ADMIN)
+    assert [(v.nation_iso2, v.kind) for v in rows(desk.database, Visit)] == [
+        ("FJ", "capacity building"),
+        ("TO", "capacity building"),
+        ("WS", "other"),
+    ]
+    assert "Port call" in (rows(desk.database, Visit)[2].title or "")
