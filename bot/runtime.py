@@ -139,6 +139,22 @@ def clean_input(value: Any, changed: list[str] | None = None) -> Any:
     return value
 
 
+#: Spaces pasted from Outlook, Word or a web page (no-break U+00A0, figure U+2007, narrow no-break U+202F, thin U+2009,
+#: the other typographic spaces, ideographic U+3000): ordinary spaces in a command.
+UNICODE_SPACES = re.compile(r"[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
+#: The command's words (its name and the word after it) and the space after them.
+COMMAND_WORDS = re.compile(r"\s*(?:\S+[ \t]+){0,2}")
+
+
+def command_spaces(text: str) -> str:
+    """A slash command's text, spaced as it is meant, before any listener reads it (the special forms' matchers,
+    `/ipslo export` and `calendar`, as well as commands/ipslo.py): every Unicode space an ordinary space, and tabs
+    between the command's words (pasted from a spreadsheet) spaces; a tab in a note's text stays."""
+    text = UNICODE_SPACES.sub(" ", text)
+    head = COMMAND_WORDS.match(text)
+    return text if head is None else head.group(0).replace("\t", " ") + text[head.end() :]
+
+
 def unescape_slack(text: str) -> str:
     """What the officer wrote, from Slack's text: ``&amp;`` ``&lt;`` ``&gt;`` unescaped, and each person mentioned
     (``<@U123|lee>``) written as the officer's language writes a person (``@U123``: commands/ never reads Slack's
@@ -438,6 +454,8 @@ class Bot:
         for holder in (body if body.get("command") else None, message):  # their text comes escaped
             if isinstance(holder, dict) and isinstance(holder.get("text"), str):
                 text = unescape_slack(holder["text"])
+                if holder is body:  # a command: its words spaced as meant
+                    text = command_spaces(text)
                 if text != holder["text"]:
                     changed.append(holder["text"])
                     holder["text"] = text

@@ -23,7 +23,7 @@ from commands.language import (
     bullets,
     words,
 )
-from commands.nations import coe_as_of, fmt_date, standing
+from commands.nations import coe_as_of, fmt_date, standing, without_due_date
 from commands.reminders import LIST_REMINDERS, REMIND_EXAMPLE, about_text, reminder_line
 from commands.visits import PLAN_ONE, visit_line
 from storage import nations as nation_store
@@ -51,9 +51,9 @@ def desk(inv: Invocation) -> Reply:
 
     watch: list[Text] = []
     under_coe = 0
-    for record in records:
+    states = [(record, standing(record, today=today, tz=inv.caller.tz)) for record in records]
+    for record, state in states:
         # places covered by their sovereign's assessment are never due
-        state = standing(record, today=today, tz=inv.caller.tz)
         under_coe += state.under_coe
         if record.nation.in_area and state.overdue:
             watch.append(words(Strong(record.nation.name), f": reassessment overdue since {fmt_date(state.due)}"))
@@ -86,7 +86,11 @@ def desk(inv: Invocation) -> Reply:
             words(
                 Strong("Reassessment watch"),
                 " (46 U.S.C. 70108(d): at least every 3 years)\n",
-                bullets(watch[:SHOW]) if watch else "No nation in our area is overdue or due within 6 months.",
+                bullets(watch[:SHOW])
+                if watch
+                else "No nation in our area with an assessment on record is overdue or due within 6 months.",
+                "\n",
+                without_due_date(states),
             )
         ),
         Section(

@@ -89,16 +89,28 @@ SECOND_WORDS: dict[str, tuple[tuple[str, str], ...]] = {  # the command, and wha
 }
 
 
+def names_command(word: str, command: str) -> bool:
+    """Whether ``word`` names the command ``command`` (its name, an alias, or its plural: "reminders", "visits")."""
+    word = word.lower()
+    sub = find_subcommand(command)
+    return word in (command, f"{command}s") or (sub is not None and find_subcommand(word) is sub)
+
+
 def second_word_first(name: str, rest: str) -> Reply | None:
     """ "history fiji", "cancel 3": a word of a command typed without the command; the commands it belongs to, with
     the rest of the line, to send instead (never run on a guess: several of them write)."""
     meant = SECOND_WORDS.get(name.lower())
     if meant is None:
         return None
-    first = rest.split()[0] if rest.split() else ""
-    takes = "id" if first.isdigit() else "nation" if first else ""
-    fitting = [m for m, arg in meant if not takes or not arg or arg == takes] or [m for m, _ in meant]
-    offered = [f"/ipslo {' '.join((m, *rest.split()))}" for m in fitting]
+    typed = rest.split()
+    named = [m for m, _ in meant if typed and names_command(typed[0], m.split()[0])]
+    if named:  # "cancel reminder 5": the command's name follows; it goes first, the word after it
+        offered = [f"/ipslo {' '.join((m, *typed[1:]))}" for m in named]
+    else:
+        first = typed[0] if typed else ""
+        takes = "id" if first.isdigit() else "nation" if first else ""
+        fitting = [m for m, arg in meant if not takes or not arg or arg == takes] or [m for m, _ in meant]
+        offered = [f"/ipslo {' '.join((m, *typed))}" for m in fitting]
     said = words(
         f"“{echoed(name, 30)}” goes after the command it belongs to. Did you mean ",
         joined((Typed(echoed(o)) for o in offered), " or "),
@@ -178,10 +190,8 @@ def split_share(sub: Subcommand, text: str) -> tuple[str, bool]:
 
 def as_meant(text: str) -> str:
     """A line as it is meant when its words say so: "reminders cancel 3" is "reminder cancel 3" (which writes), not
-    the list of reminders; tabs between words (pasted from a spreadsheet) are spaces."""
-    head = re.match(r"\s*(?:\S+[ \t]+){0,2}", text)  # the command's words; a tab in a note's text stays
-    if head is not None:
-        text = head.group(0).replace("\t", " ") + text[head.end() :]
+    the list of reminders. (Tabs and Unicode spaces between words are spaces already: bot/runtime.py's
+    ``command_spaces``, before any listener reads the line.)"""
     name, _, rest = text.strip().partition(" ")
     if name.lower() == "reminders" and rest.split() and rest.split()[0].lower() in reminders.CANCEL_VERBS:
         return f"reminder {rest.strip()}"

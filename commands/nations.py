@@ -33,9 +33,9 @@ from commands.lookup import Guess, as_typed, nation_lookup, normalize
 from commands.visits import last_and_next_lines
 from commands.when import WhenError, parse_date
 from storage import nations as store
-from storage import submissions
+from storage import repeats, submissions
 from storage.db import REFERENCE_DATA
-from storage.nations import ConditionOfEntry, Nation, NationRecord
+from storage.nations import Assessment, ConditionOfEntry, Nation, NationRecord
 
 #: 46 U.S.C. 70108(d): reassess each country not less than once every 3 years.
 REASSESS_EVERY = relativedelta(years=3)
@@ -43,20 +43,33 @@ DUE_SOON = relativedelta(months=6)
 
 SUBSTANTIALLY_IMPLEMENTING = "substantially implementing the ISPS Code"
 NOT_MAINTAINING = "not maintaining effective anti-terrorism measures"
-OUTCOME_WORDS: dict[str, str] = {
-    "substantially implementing the isps code": SUBSTANTIALLY_IMPLEMENTING,
-    "substantially implementing": SUBSTANTIALLY_IMPLEMENTING,
-    "substantially": SUBSTANTIALLY_IMPLEMENTING,
-    "implementing": SUBSTANTIALLY_IMPLEMENTING,
-    "effective": SUBSTANTIALLY_IMPLEMENTING,
-    "positive": SUBSTANTIALLY_IMPLEMENTING,
-    "not maintaining effective anti-terrorism measures": NOT_MAINTAINING,
-    "not maintaining effective measures": NOT_MAINTAINING,
-    "not maintaining": NOT_MAINTAINING,
-    "not effective": NOT_MAINTAINING,
-    "ineffective": NOT_MAINTAINING,
-    "negative": NOT_MAINTAINING,
-}
+
+
+def outcome_words() -> dict[str, str]:
+    """The outcomes as admins type them, each read whole: the bot's own wording, its usual shorter forms and
+    abbreviations (normalized: "anti-terrorism" is "anti terrorism"), so nothing of the outcome is left for the
+    source."""
+    said: dict[str, str] = {}
+    for code in ("", " the isps code", " isps code", " the code", " the isps", " isps"):
+        for start in ("substantially implementing", "substantially implemented", "subst implementing"):
+            said[start + code] = SUBSTANTIALLY_IMPLEMENTING
+    for short in ("substantially", "implementing", "effective", "positive", "si"):
+        said[short] = SUBSTANTIALLY_IMPLEMENTING
+    measures = ("anti terrorism", "antiterrorism", "anti terror", "counter terrorism", "counterterrorism")
+    for effective in ("", " effective"):
+        for kind in ("", *(f" {m}" for m in measures)):
+            for tail in ("", " measures", " measure"):
+                said[f"not maintaining{effective}{kind}{tail}"] = NOT_MAINTAINING
+        for short in (" at", " ct", " security"):  # an abbreviation alone could begin the source ("at Suva")
+            said[f"not maintaining{effective}{short} measures"] = NOT_MAINTAINING
+    for short in ("not effective", "ineffective", "negative", "nm"):
+        said[short] = NOT_MAINTAINING
+    assert all(normalize(k) == k for k in said), "keys are compared normalized"
+    return said
+
+
+OUTCOME_WORDS = outcome_words()
+OUTCOME_LONGEST = max(len(k.split()) for k in OUTCOME_WORDS)  # in words; a typed token may hold two ("anti-terrorism")
 OUTCOME_HINT = words(
     "Outcomes: ",
     Typed("substantially implementing"),
@@ -384,13 +397,16 @@ def split_date(tokens: list[str], *, today: dt.date) -> tuple[dt.date, list[str]
 
 
 def split_outcome(tokens: list[str]) -> tuple[str, list[str]]:
+    """The outcome named by the first tokens, read whole (the longest wording that names one), and the rest."""
     if not tokens:
         raise CommandError("Which outcome?", hint=words(OUTCOME_HINT, " ", ASSESS_USAGE))
-    lowered = [normalize(w) for w in tokens]
-    for size in range(min(6, len(tokens)), 0, -1):
-        outcome = OUTCOME_WORDS.get(" ".join(lowered[:size]))
+    found: tuple[str, int] | None = None
+    for size in range(1, min(OUTCOME_LONGEST, len(tokens)) + 1):
+        outcome = OUTCOME_WORDS.get(normalize(" ".join(tokens[:size])))
         if outcome:
-            return outcome, tokens[size:]
+            found = (outcome, size)
+    if found:
+        return found[0], tokens[found[1] :]
     typed = " ".join(tokens[:3]) or "nothing"
     raise CommandError(f"I don't know the outcome “{typed}”.", hint=words(OUTCOME_HINT, " ", ASSESS_USAGE))
 
@@ -437,6 +453,7 @@ def covered_by(nation: Nation) -> None:
 
 OUTCOMES = (SUBSTANTIALLY_IMPLEMENTING, NOT_MAINTAINING)
 SOURCE_LIMIT = 300  # characters: a trip report number, a notice, a letter
+SOURCES_JOINED = " + "  # an assessment's sources, when it was recorded again with another
 
 
 def record_assessment(
@@ -477,6 +494,27 @@ def record_assessment(
     source = (source or "").strip() or None
     if source and len(source) > SOURCE_LIMIT:
         raise FieldError("source", f"The source is {len(source)} characters; keep it to {SOURCE_LIMIT}.")
+    day = store.assessments_on(session=inv.session, nation_iso2=nation.iso2, assessed_on=assessed_on)
+    if day and day[-1].outcome == outcome:  # the day's status says this already: the same assessment
+        assessment, reply = same_assessment(inv, nation, day[-1], source)
+        if idempotency_key:
+            submissions.record(session=inv.session, key=idempotency_key, record_id=assessment.id)
+        return reply
+    notes: list[Text] = []
+    if day:  # the same day with another outcome: a correction; the earlier record stays
+        replaced = day[-1]
+        notes.append(
+            words(
+                f"Before this, {nation.name} was on record for that day as found {replaced.outcome} (source: "
+                f"{replaced.source or 'not given'}; recorded by ",
+                Mention(replaced.recorded_by),
+                "). Both stay on record; this newer one is its status.",
+            )
+        )
+        sourced = [a.source for a in day if a.outcome == outcome and a.source]
+        if source is None and sourced:  # recorded before for that day with its source: the source is kept
+            source = sourced[-1]
+            notes.append(f"Its source, from the earlier record of this outcome for that day: {source}.")
     assessment = store.record_assessment(
         session=inv.session,
         nation=nation,
@@ -490,7 +528,6 @@ def record_assessment(
     due = assessed_on + REASSESS_EVERY
     text_line = f"Recorded: {nation.name} found {outcome} on {fmt_date(assessed_on)}."
     [record] = store.nation_records(session=inv.session, nations=[nation])
-    notes: list[Text] = []
     if record.coe and record.coe.in_force(inv.today):
         notes.append(
             words(
@@ -501,7 +538,7 @@ def record_assessment(
             )
         )
     if not nation.in_area:
-        notes.append(f"{nation.name} is outside our area ({area_text(nation)}).")
+        notes.append(outside_area(nation))
     return Reply(
         text_line,
         parts=(
@@ -510,6 +547,76 @@ def record_assessment(
             ),
             Caption(words(f"Source: {source or 'not given'} · recorded by ", Mention(inv.caller.user_id))),
         ),
+    )
+
+
+def same_assessment(
+    inv: Invocation, nation: Nation, on_record: Assessment, source: str | None
+) -> tuple[Assessment, Reply]:
+    """An assessment already on record (same nation, day and outcome) is never recorded twice: a source it lacked is
+    added to it, another source is added beside its own, and otherwise it is said to be on record already."""
+    said = f"{nation.name} found {on_record.outcome} on {fmt_date(on_record.assessed_on)}"
+    kept = on_record.source
+    known = {normalize(part) for part in (kept or "").split(SOURCES_JOINED)} | {normalize(kept or "")}
+    if source is None or normalize(source) in known:
+        # asked to record, as any write is: the same line sent again within minutes (a double Enter) is given its
+        # first answer, as every write command's is (bot/runtime.py, storage/repeats.py)
+        inv.session.info[repeats.WROTE] = True
+        text_line = f"Already on record: {said}; nothing was recorded again."
+        more: Text = (
+            ""
+            if kept
+            else words(
+                "To add its source: ",
+                Typed(
+                    f"/ipslo assess {as_typed(nation)} {on_record.assessed_on.isoformat()} "
+                    f"{short_outcome(on_record.outcome)} <source>"
+                ),
+            )
+        )
+        parts: list = [Section(lines([text_line, more] if more else [text_line]), icon=Icon.NOTE)]
+        parts.append(Caption(words(f"Source: {kept or 'not given'} · recorded by ", Mention(on_record.recorded_by))))
+        return on_record, Reply(text_line, parts=tuple(parts))
+    if kept:
+        combined = f"{kept}{SOURCES_JOINED}{source}"
+        if len(combined) > SOURCE_LIMIT:
+            raise FieldError(
+                "source",
+                f"{said} is on record already with the source “{kept}”; with “{source}” beside it the source would "
+                f"be {len(combined)} characters, over {SOURCE_LIMIT}. Nothing was changed.",
+            )
+        text_line = (
+            f"Already on record: {said}, with the source “{kept}”. Added “{source}” beside it; "
+            "nothing was recorded twice."
+        )
+    else:
+        combined = source
+        text_line = (
+            f"Already on record: {said}, without a source. Added its source “{source}”; nothing was recorded twice."
+        )
+    store.set_assessment_source(session=inv.session, assessment=on_record, source=combined)
+    caption = words(
+        f"Source: {combined} · recorded by ",
+        Mention(on_record.recorded_by),
+        " · source added by ",
+        Mention(inv.caller.user_id),
+    )
+    return on_record, Reply(text_line, parts=(Section(text_line, icon=Icon.NOTE), Caption(caption)))
+
+
+def short_outcome(outcome: str) -> str:
+    """An outcome as it is typed: ``substantially implementing``, ``not maintaining``."""
+    return "not maintaining" if outcome == NOT_MAINTAINING else "substantially implementing"
+
+
+def outside_area(nation: Nation) -> Text:
+    """The line after recording an assessment of a place outside our area."""
+    if nation.kind in ("us", "us_territory"):
+        return f"{nation.name} is outside our area: {area_text(nation).removeprefix('No: ')}."
+    return words(
+        f"{nation.name} is outside our area; the assessment is recorded all the same (",
+        Typed(f"/ipslo area add {as_typed(nation)}"),
+        " adds it to our area).",
     )
 
 

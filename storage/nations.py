@@ -470,6 +470,19 @@ def record_assessment(
     return assessment
 
 
+def assessments_on(*, session: Session, nation_iso2: str, assessed_on: dt.date) -> list[Assessment]:
+    """A nation's assessments of one day, oldest record first (the newest is its status for that day)."""
+    query = select(Assessment).where(Assessment.nation_iso2 == nation_iso2, Assessment.assessed_on == assessed_on)
+    return list(session.scalars(query.order_by(Assessment.id)))
+
+
+def set_assessment_source(*, session: Session, assessment: Assessment, source: str) -> Assessment:
+    """Give an assessment on record its source (one it lacked, or another beside the one it has)."""
+    assessment.source = source
+    session.flush()
+    return assessment
+
+
 # --- reference data --------------------------------------------------------------------------
 
 NATION_FIELDS = (

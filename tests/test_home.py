@@ -62,3 +62,18 @@ def test_home_tab_lists_my_visits(workspace) -> None:
     assert "Fiji" in text and f"{start:%-d %b}" in text
     other = home_text(open_home(workspace, ADMIN))
     assert "None planned" in other
+
+
+def test_home_on_a_fresh_database_says_how_many_nations_have_no_assessment_as_nations_overdue_does(workspace) -> None:
+    overdue = workspace.command("nations overdue").text
+    said = "41 nations in our area have no assessment on record, so no due date is known"
+    assert said in overdue
+    text = home_text(open_home(workspace, OFFICER))
+    assert "No nation in our area with an assessment on record is overdue or due within 6 months." in text
+    assert said in text and "No nation in our area is overdue" not in text
+    sentence = next(line for line in text.splitlines() if said in line)
+    assert sentence.strip() in overdue  # the same sentence, from the same function
+    workspace.command("assess tonga 2023-11-12 substantially implementing", user=ADMIN)
+    text = home_text(open_home(workspace, OFFICER))
+    assert "Tonga: reassessment overdue since" in text
+    assert "40 nations in our area have no assessment on record" in text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from sqlalchemy import text
 
 from bot.slack_standin import sign
@@ -61,6 +62,42 @@ def test_a_commands_second_word_typed_first_gets_the_commands_it_belongs_to(work
     assert "`/ipslo note history 4`" in workspace.command("history 4").text
     cancel = workspace.command("cancel 3")
     assert "`/ipslo visit cancel 3` or `/ipslo reminder cancel 3`" in cancel.text
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("cancel reminder 5", "/ipslo reminder cancel 5"),
+        ("cancel reminders 5", "/ipslo reminder cancel 5"),
+        ("cancel visit 3", "/ipslo visit cancel 3"),
+        ("move visit 3 2027-01-19", "/ipslo visit move 3 2027-01-19"),
+        ("history coe fiji", "/ipslo coe history fiji"),
+        ("history note 4", "/ipslo note history 4"),
+    ],
+)
+def test_a_second_word_typed_before_its_commands_name_gets_the_two_swapped(workspace, typed: str, meant: str) -> None:
+    answer = workspace.command(typed)
+    assert f"Did you mean `{meant}`?" in answer.text, answer.text
+    assert " or `" not in answer.text
+
+
+@pytest.mark.parametrize("space", ["\u00a0", "\u2007", "\u202f", "\u2009", "\u3000", "\u00a0\u00a0", "\t\u00a0"])
+def test_a_command_with_unicode_spaces_pasted_from_outlook_or_word_is_read_as_with_spaces(
+    workspace, space: str
+) -> None:
+    answer = workspace.command(f"status{space}fiji")
+    assert "Fiji (FJ)" in answer.text and "I don't know the command" not in answer.text, answer.text
+    assert "Papua New Guinea (PG)" in workspace.command(f"status{space}papua{space}new guinea").text
+
+
+def test_the_commands_answered_before_the_general_listener_read_unicode_spaces_and_tabs_too(workspace) -> None:
+    for typed in ("export\u00a0fiji", "export\tfiji"):
+        before = len(workspace.standin.calls_to("files.completeUploadExternal"))
+        answer = workspace.command(typed)
+        assert "Export of Fiji" in answer.text, answer.text
+        assert workspace.standin.wait_for(
+            lambda before=before: len(workspace.standin.calls_to("files.completeUploadExternal")) > before, timeout=10
+        ), f"{typed!r}: the files were not sent"
 
 
 def test_a_long_unknown_name_is_quoted_back_short(workspace) -> None:
