@@ -3,8 +3,10 @@ and Snooze, and the weekly digest."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
+from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
@@ -40,9 +42,11 @@ from commands.visits import dates_text, find_visit, visit_line
 from commands.when import WINDOW_YEARS, date_window, describe, split_when
 from commands.when.display import fmt_date as fmt_day
 from commands.when.errors import ReadButRefused, WhenError
-from commands.when.grammar import MAX_WORDS
+from commands.when.grammar import MAX_WORDS, everyday
+from commands.when.moments import AssumedTime, assumed_time
+from commands.when.places import near_place, read_place
 from commands.when.times import local_to_utc, unread_time
-from commands.when.zones import WrittenZone, check_in_force, near_place, read_place, read_zone
+from commands.when.zones import WrittenZone, check_in_force, read_zone
 from storage import knowledge as knowledge_store
 from storage import nations as nation_store
 from storage import notes as note_store
@@ -109,12 +113,18 @@ def remind(inv: Invocation, text: str) -> Reply:
         nation_iso2 = nation.iso2
     if not rest:
         raise CommandError("When should I remind you?", hint=REMIND_HELP)
-    due_at, rest, zone = when_in_zone(inv, rest, nation_lookup(session=inv.session), about=nation_iso2)
-    what = " ".join(rest).strip()
+    when = when_in_zone(inv, rest, nation_lookup(session=inv.session), about=nation_iso2)
+    what = " ".join(when.rest).strip()
     if not what:
         raise CommandError("What should I remind you of? Add it after the time.", hint=REMIND_HELP)
     return set_reminder(
-        inv, nation_iso2=nation_iso2, visit_id=visit.id if visit else None, due_at=due_at, text=what, zone=zone
+        inv,
+        nation_iso2=nation_iso2,
+        visit_id=visit.id if visit else None,
+        due_at=when.due_at,
+        text=what,
+        zone=when.zone,
+        assumed=when.assumed,
     )
 
 
@@ -124,11 +134,24 @@ VAGUE_TIMES = frozenset({"your", "their", "home", "standard", "daylight", "summe
 OWN_TIME = frozenset({"my", "our"})
 #: "0900Z", "21:30z": a time and UTC in one word, as in a date-time group.
 ZULU = re.compile(r"(\d{3,4}|\d{1,2}:\d{2})z", re.I)
+#: Words after the time that start with a quote are the reminder's, as typed, whatever they look like
+#: ('tomorrow 9am "berthing time" for the cutter').
+QUOTES = ('"', "“", "”", "'", "‘", "’")
+#: The most words before "time" read as a place's name ("Ho Chi Minh City time").
+PLACE_WORDS = 4
 
 
-def when_in_zone(
-    inv: Invocation, words_typed: list[str], lookup: NationLookup, *, about: str | None = None
-) -> tuple[dt.datetime, list[str], WrittenZone | None]:
+class When(NamedTuple):
+    """A reminder's moment as typed: when (UTC), the words after it, the zone written after the time (None: the
+    officer's own), and the time a part of the day was read as ("tomorrow evening": 18:00), for the reply to say."""
+
+    due_at: dt.datetime
+    rest: list[str]
+    zone: WrittenZone | None
+    assumed: AssumedTime | None
+
+
+def when_in_zone(inv: Invocation, words_typed: list[str], lookup: NationLookup, *, about: str | None = None) -> When:
     """The moment at the start of the words, the words after it, and the zone written after the time when there is
     one ("tomorrow 09:00 UTC", "9am Fiji time", "14:30 Pacific/Fiji", "21:00 UTC+12", "0900Z", "9am local time": the
     time of ``about``, the nation the reminder is about): the time is then read in that zone, not the officer's.
@@ -136,21 +159,29 @@ def when_in_zone(
 
     What follows the moment and looks like a time or a zone but is none we read ("930", "Pacific/Fijii", "Fijii time",
     "UTC+25") is refused with what to type, never taken for the first words of the reminder; so is an abbreviation
-    not in use on that day where it names ("9am EDT" in December)."""
+    not in use on that day where it names ("9am EDT" in December). So is any "<words> time" right after the time that
+    names no zone or place we know ("9am Xyz time"), unless the words are everyday English ("lunch time with the DA")
+    or in quotes."""
     words_typed = _zulu_split(inv, words_typed)
     due_at, rest = split_when(words_typed, now=inv.now, tz=inv.caller.tz, default_time=MORNING)
     moment = words_typed[: len(words_typed) - len(rest)]
-    zone = read_zone(rest) or _place_time(inv, rest, lookup, about)
+    assumed = assumed_time(moment)
+    if rest and rest[0].startswith(QUOTES):
+        return When(due_at, rest, None, assumed)
+    zone = read_zone(rest)
+    if zone is not None and [word.lower() for word in rest[zone.used : zone.used + 1]] == ["time"]:
+        zone = dataclasses.replace(zone, used=zone.used + 1)  # "9am UTC time", "0900 Zulu time"
+    zone = zone or _place_time(inv, moment, rest, lookup, about)
     if zone is None:
         _refuse_unread(inv, moment, rest, due_at)
-        return due_at, rest, None
+        return When(due_at, rest, None, assumed)
     elsewhere = ZoneInfo("UTC") if inv.caller.tz.key != "UTC" else ZoneInfo("Asia/Tokyo")
     try:
         same_everywhere = split_when(moment, now=inv.now, tz=elsewhere, default_time=MORNING)[0] == due_at
     except CommandError:
         same_everywhere = False
     if same_everywhere:  # "in 3 hours UTC": a moment that is the same in every zone
-        return due_at, rest[zone.used :], None
+        return When(due_at, rest[zone.used :], None, assumed)
     # the day as the officer counts it ("tomorrow" is their tomorrow), the clock time in the zone written
     local = due_at.astimezone(inv.caller.tz)
     due_at = local_to_utc(local.date(), local.time(), zone.tz)
@@ -160,7 +191,7 @@ def when_in_zone(
         except CommandError:
             raise ReadButRefused(f"That time has already passed: {describe(due_at, inv.caller.tz)}.") from None
     check_in_force(zone, due_at, " ".join(moment))
-    return due_at, rest[zone.used :], zone
+    return When(due_at, rest[zone.used :], zone, assumed)
 
 
 def _zulu_split(inv: Invocation, words_typed: list[str]) -> list[str]:
@@ -178,27 +209,37 @@ def _zulu_split(inv: Invocation, words_typed: list[str]) -> list[str]:
     return words_typed
 
 
-def _place_time(inv: Invocation, rest: list[str], lookup: NationLookup, about: str | None) -> WrittenZone | None:
-    """ "<place> time" after the moment: a nation ("9am Fiji time"), a place a zone is named after ("9am Tokyo time",
-    "New York time"), or "local time": the time of the nation the reminder is about. A misspelt nation or place, or
-    whose time it is left unsaid ("my time"), is refused with what to type; None when the words are no "<place>
-    time"."""
-    if "time" not in (word.lower() for word in rest[1:4]):
+def _place_time(
+    inv: Invocation, moment: list[str], rest: list[str], lookup: NationLookup, about: str | None
+) -> WrittenZone | None:
+    """ "<place> time" after the moment: a nation ("9am Fiji time"), a place ("9am Tokyo time", "9am Suva time",
+    "New York time"), "local time": the time of the nation the reminder is about; "local" may come between ("9am Fiji
+    local time"). A misspelt nation or place, or whose time it is left unsaid ("my time"), is refused with what to
+    type, and so is any other "<words> time" unless the words are everyday English ("lunch time", "in time"); None when
+    the words are no "<place> time"."""
+    lowered = [word.lower() for word in rest[: PLACE_WORDS + 1]]
+    if "time" not in lowered[1:]:
         return None
-    if rest[0].lower() in OWN_TIME and rest[1].lower() == "time":  # "9am my time": not Malaysia's ("MY")
+    size = lowered.index("time", 1)  # the words before "time"
+    if any(word[-1:] in ",;:!?" for word in rest[:size]):  # "call the DA, time tbc": no place
+        return None
+    if size == 1 and lowered[0] in OWN_TIME:  # "9am my time": not Malaysia's ("MY")
         return WrittenZone(inv.caller.tz, "your time", 2)
-    named, after = lookup.index.split(rest, max_words=3)
-    if isinstance(named, Exact) and len(named.typed) <= 3 and named.typed.islower():
-        named = Unknown(named.typed, ())  # "in time", "no time": a word, not India's or Norway's code
-    if isinstance(named, Exact) and after and after[0].lower() == "time":  # "9am Fiji time"
+    named_words = rest[: size - 1] if size > 1 and lowered[size - 1] == "local" else rest[:size]  # "Fiji local time"
+    named, after = lookup.index.split(named_words, max_words=3)
+    if (
+        isinstance(named, Exact)
+        and len(named.typed) <= 3
+        and named.typed.islower()
+        and everyday(named.typed, at_least=4.5)
+    ):
+        named = Unknown(named.typed, ())  # "in time", "no time": a word, not India's or Norway's code ("png time" is)
+    if isinstance(named, Exact) and not after:  # "9am Fiji time"
         try:
-            return WrittenZone(
-                ZoneInfo(lookup.load(named.named).tz), f"{named.named.name} time", len(rest) - len(after) + 1
-            )
+            return WrittenZone(ZoneInfo(lookup.load(named.named).tz), f"{named.named.name} time", size + 1)
         except (ZoneInfoNotFoundError, ValueError):
             return None
-    size = [word.lower() for word in rest[1:4]].index("time") + 1
-    typed = " ".join(rest[:size])
+    typed = " ".join(named_words)
     if typed.lower() in ("local", "host", "partner"):  # the time where the reminder's nation is
         nation = nation_store.get_nation(session=inv.session, iso2=about) if about else None
         if nation is None:
@@ -210,16 +251,10 @@ def _place_time(inv: Invocation, rest: list[str], lookup: NationLookup, about: s
             return WrittenZone(ZoneInfo(nation.tz), f"local time in {nation.name}", 2)
         except (ZoneInfoNotFoundError, ValueError):
             return None
-    place = read_place(typed)
+    place = read_place(typed, size + 1)
     if place is not None:
-        return WrittenZone(place.tz, place.label, size + 1)
-    guess = lookup.index.guess(typed)
-    meant = guess.name if guess is not None else near_place(typed)
-    if meant is not None:
-        raise WhenError(
-            f"I don't know “{typed} time”: did you mean {meant} time?", correction=(typed, meant), forms=False
-        )
-    if isinstance(named, Ambiguous) and named.choices and after and after[0].lower() == "time":
+        return place
+    if isinstance(named, Ambiguous) and named.choices and not after:
         which = " or ".join(choice.name for choice in named.choices[:3])
         raise ReadButRefused(f"“{typed} time”: which one, {which}? Type e.g. “9am {named.choices[0].name} time”.")
     if typed.lower() in VAGUE_TIMES:
@@ -227,7 +262,30 @@ def _place_time(inv: Invocation, rest: list[str], lookup: NationLookup, about: s
             f"“{typed} time” does not say which clock: write the time in your own zone (no zone), in UTC (“09:00 "
             "UTC”), or with a place (“9am Fiji time”, “9am Tokyo time”)."
         )
-    return None
+    if _everyday_words(named_words):  # "lunch time with the DA", "in time for the brief": the reminder's words
+        return None
+    guess = lookup.index.guess(typed)
+    meant = guess.name if guess is not None else near_place(typed)
+    if meant is not None:
+        raise WhenError(
+            f"I don't know “{typed} time”: did you mean {meant} time?", correction=(typed, meant), forms=False
+        )
+    written = " ".join(rest[: size + 1])
+    raise ReadButRefused(
+        f"I don't know “{written}”: write the zone (“Pacific/Fiji”), an offset (“UTC+12”), a nation (“Fiji time”) or "
+        f"its capital (“Suva time”). If “{written}” is part of the reminder, put it in quotes: "
+        f'“{" ".join(moment)} "{written}" …”.'
+    )
+
+
+def _everyday_words(words_typed: list[str]) -> bool:
+    """Whether the words before "time" are everyday English, the reminder's own ("lunch time", "confirm the time"),
+    rather than a name ("Xyz time", "Port Xyz time", "Xyz City time")."""
+    plain = [word.strip(".,;:!?()'\"“”‘’") for word in words_typed]
+    if not plain or not plain[-1] or not everyday(plain[-1]):
+        return False
+    capitalised = len(plain) > 1 and all(word[:1].isupper() for word in plain)
+    return not capitalised or all(everyday(word) for word in plain)
 
 
 def _refuse_unread(inv: Invocation, moment: list[str], rest: list[str], due_at: dt.datetime) -> None:
@@ -262,7 +320,8 @@ def _when_first(inv: Invocation, tokens: list[str], lookup: NationLookup) -> Rep
         if about is not None:
             raise
         return None
-    due_at, rest, zone = when_in_zone(inv, tokens, lookup, about=about[0].iso2 if about else None)
+    moment = when_in_zone(inv, tokens, lookup, about=about[0].iso2 if about else None)
+    rest = moment.rest
     found = _about_nation(rest, lookup)
     if found is not None:
         named, start = found
@@ -274,7 +333,15 @@ def _when_first(inv: Invocation, tokens: list[str], lookup: NationLookup) -> Rep
                 hint=words("e.g. ", Typed(f"/ipslo remind {named.name.lower()} {when} send the agenda to the DA")),
             )
         nation = lookup.load(named)
-        return set_reminder(inv, nation_iso2=nation.iso2, visit_id=None, due_at=due_at, text=what, zone=zone)
+        return set_reminder(
+            inv,
+            nation_iso2=nation.iso2,
+            visit_id=None,
+            due_at=moment.due_at,
+            text=what,
+            zone=moment.zone,
+            assumed=moment.assumed,
+        )
     typed = " ".join(tokens)
     # a nation named in what to remind of ("call the Tonga DA") is offered first, never filed on a guess
     mentioned = list(dict.fromkeys(named.name for _, named in named_nations(" ".join(rest), lookup.index)))
@@ -318,10 +385,12 @@ def set_reminder(
     text: str,
     idempotency_key: str | None = None,
     zone: WrittenZone | None = None,
+    assumed: AssumedTime | None = None,
 ) -> Reply:
     """Set a reminder for the caller: the one way in for `/ipslo remind` and the reminder form. It is about a
     nation or a visit (the visit's nation then); ``idempotency_key`` (a form's view id) makes a resend a no-op.
-    ``zone``: the zone the officer wrote the time in, when not their own: the reply says the time in it too."""
+    ``zone``: the zone the officer wrote the time in, when not their own: the reply says the time in it too.
+    ``assumed``: the time a part of the day was read as ("tomorrow evening": 18:00): the reply says so."""
     if idempotency_key:
         earlier = submissions.claim(
             session=inv.session, key=idempotency_key, form="reminder", recorded_by=inv.caller.user_id
@@ -387,6 +456,19 @@ def set_reminder(
         submissions.record(session=inv.session, key=idempotency_key, record_id=reminder.id)
     when = describe(due_at, inv.caller.tz) + (typed_time(inv, zone, due_at) or partner_time(inv, nation.iso2, due_at))
     summary = f"I'll remind you {when} ({about}): {what}"
+    read_as: tuple = ()
+    if assumed is not None:  # "tomorrow evening": the hour it was read as, and how to choose another
+        again = f"/ipslo remind {visit.id if visit is not None else nation.name.lower()} {assumed.instead} …"
+        read_as = (
+            Caption(
+                words(
+                    f"I read “{assumed.typed}” as {assumed.time:%H:%M}",
+                    f" {zone.label}" if zone is not None else "",
+                    "; for another time, write it: ",
+                    Typed(again),
+                )
+            ),
+        )
     return Reply(
         summary,
         parts=(
@@ -394,6 +476,7 @@ def set_reminder(
                 words("I'll remind you ", Strong(when), f" by direct message ({about}):\n", Quote(what)),
                 icon=Icon.REMINDER,
             ),
+            *read_as,
             Caption(
                 words(
                     f"Reminder #{reminder.id} · cancel it: ",

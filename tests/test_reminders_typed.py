@@ -130,3 +130,168 @@ def test_a_time_word_later_in_the_text_is_left_as_written(desk: Workspace) -> No
     assert (first.due_at, first.text) == (at(2026, 11, 26, 0, 0), "send the DTG 0900Z to the DA")
     assert (second.due_at, second.text) == (at(2026, 11, 26, 1, 0), "lunch time with the DA")
     assert (third.due_at, third.text) == (at(2026, 11, 26, 2, 0), "in time for the brief")
+
+
+@pytest.mark.parametrize(
+    ("typed", "due", "says"),
+    [
+        # capitals and ports tzdata names no zone after, read as the place's time (tomorrow is Thu 26 Nov in Tokyo)
+        ("fiji tomorrow 9am Suva time call the DA", at(2026, 11, 25, 21, 0), "(09:00 Suva time, as you wrote)"),
+        ("fiji tomorrow 9am suva time call the DA", at(2026, 11, 25, 21, 0), "(09:00 Suva time, as you wrote)"),
+        ("fiji tomorrow 9am Lautoka time call the DA", at(2026, 11, 25, 21, 0), "(09:00 Lautoka time, as you"),
+        ("fiji tomorrow 9am Honiara time call the DA", at(2026, 11, 25, 22, 0), "(09:00 Honiara time, as you wrote)"),
+        ("fiji tomorrow 9am Nuku'alofa time call the DA", at(2026, 11, 25, 20, 0), "(09:00 Nuku'alofa time, as you"),
+        ("fiji tomorrow 9am Nuku’alofa time call the DA", at(2026, 11, 25, 20, 0), "(09:00 Nuku'alofa time, as you"),
+        ("fiji tomorrow 9am Nukualofa time call the DA", at(2026, 11, 25, 20, 0), "(09:00 Nuku'alofa time, as you"),
+        ("fiji tomorrow 9am Port Vila time call the DA", at(2026, 11, 25, 22, 0), "(09:00 Port Vila time, as you"),
+        ("fiji tomorrow 9am Port-Vila time call the DA", at(2026, 11, 25, 22, 0), "(09:00 Port Vila time, as you"),
+        ("fiji tomorrow 9am Kolonia time call the DA", at(2026, 11, 25, 22, 0), "(09:00 Kolonia time, as you"),
+        ("fiji tomorrow 9am Papeete time call the DA", at(2026, 11, 26, 19, 0), "(09:00 Thu Papeete time, as you"),
+        ("fiji tomorrow 9am Male time call the DA", at(2026, 11, 26, 4, 0), "(09:00 Malé time, as you wrote)"),
+        ("fiji tomorrow 9am Malé time call the DA", at(2026, 11, 26, 4, 0), "(09:00 Malé time, as you wrote)"),
+        ("fiji tomorrow 9am Port Louis time call the DA", at(2026, 11, 26, 5, 0), "(09:00 Port Louis time, as you"),
+        ("fiji tomorrow 9am Wellington time call the DA", at(2026, 11, 25, 20, 0), "(09:00 Wellington time, as you"),
+        ("fiji tomorrow 9am Delhi time call the DA", at(2026, 11, 26, 3, 30), "(09:00 Delhi time, as you wrote)"),
+        ("fiji tomorrow 9am Hanoi time call the DA", at(2026, 11, 26, 2, 0), "(09:00 Hanoi time, as you wrote)"),
+        ("fiji tomorrow 9am Ho Chi Minh City time call the DA", at(2026, 11, 26, 2, 0), "(09:00 Ho Chi Minh City"),
+        ("fiji tomorrow 9am Washington time call the DA", at(2026, 11, 26, 14, 0), "(09:00 Washington time, as"),
+        # Koror keeps Tokyo's clock: no second clock of its own to show
+        ("fiji tomorrow 9am Koror time call the DA", at(2026, 11, 26, 0, 0), "09:00 JST (12:00 in Fiji)"),
+        # places tzdata names, as before
+        ("fiji tomorrow 9am Apia time call the DA", at(2026, 11, 25, 20, 0), "(09:00 Apia time, as you wrote)"),
+        ("fiji tomorrow 9am Majuro time call the DA", at(2026, 11, 25, 21, 0), "(09:00 Majuro time, as you wrote)"),
+        ("fiji tomorrow 9am Port Moresby time call the DA", at(2026, 11, 25, 23, 0), "(09:00 Port Moresby time"),
+        ("fiji tomorrow 9am Manila time call the DA", at(2026, 11, 26, 1, 0), "(09:00 Manila time, as you wrote)"),
+        # a nation's code in lower case that is no everyday word, "local" before "time", "time" after a zone
+        ("fiji tomorrow 9am png time call the DA", at(2026, 11, 25, 23, 0), "(09:00 Papua New Guinea time"),
+        ("fiji tomorrow 9am Fiji local time call the DA", at(2026, 11, 25, 21, 0), "(09:00 Fiji time, as you wrote)"),
+        ("fiji tomorrow 9am Suva local time call the DA", at(2026, 11, 25, 21, 0), "(09:00 Suva time, as you wrote)"),
+        ("fiji tomorrow 9am UTC time call the DA", at(2026, 11, 26, 9, 0), "(09:00 UTC, as you wrote)"),
+        ("fiji tomorrow 0900 Zulu time call the DA", at(2026, 11, 26, 9, 0), "(09:00 UTC, as you wrote)"),
+        ("fiji tomorrow 9am JST time call the DA", at(2026, 11, 26, 0, 0), "09:00 JST (12:00 in Fiji)"),
+    ],
+)
+def test_a_capital_or_port_names_its_time(desk: Workspace, typed: str, due: dt.datetime, says: str) -> None:
+    answer = desk.command(f"remind {typed}")
+    assert "I'll remind you" in answer.text and says in answer.text, answer.text
+    [reminder] = all_reminders(desk)
+    assert (reminder.due_at, reminder.text) == (due, "call the DA")
+
+
+@pytest.mark.parametrize(
+    ("typed", "says"),
+    [
+        # "<words> time" that names no zone or place we know: refused with what to type, and how to keep the words
+        (
+            "fiji tomorrow 9am Xyz time call the DA",
+            "I don't know “Xyz time”: write the zone (“Pacific/Fiji”), an offset (“UTC+12”), a nation (“Fiji time”) "
+            "or its capital (“Suva time”). If “Xyz time” is part of the reminder, put it in quotes: “tomorrow 9am "
+            '"Xyz time" …”.',
+        ),
+        ("fiji tomorrow 9am Port Xyz time call the DA", "I don't know “Port Xyz time”"),
+        ("fiji tomorrow 9am Xyz City time call the DA", "I don't know “Xyz City time”"),
+        ("fiji tomorrow evening Xyz time call the DA", '“tomorrow evening "Xyz time" …”'),
+        ("me tomorrow 9am Xyz time call the DA about fiji", "I don't know “Xyz time”"),
+        # misspelt: the line as meant
+        (
+            "fiji tomorrow 9am Honiarra time call the DA",
+            "Did you mean: `/ipslo remind fiji tomorrow 9am Honiara time call the DA`?",
+        ),
+        ("fiji tomorrow 9am Wellingtn time call the DA", "`/ipslo remind fiji tomorrow 9am Wellington time call"),
+        ("fiji tomorrow 9am Papeette time call the DA", "`/ipslo remind fiji tomorrow 9am Papeete time call the DA`"),
+        # a name of places on different clocks: which one, by its zone
+        ("fiji tomorrow 9am Victoria time call the DA", "Seychelles (Indian/Mahe)"),
+        (
+            "fiji tomorrow 9am Kingston time call the DA",
+            "Norfolk Island (Pacific/Norfolk) or Jamaica (America/Jamaica)",
+        ),
+        ("fiji tomorrow 9am Norfolk time call the DA", "Virginia (America/New_York)"),
+    ],
+)
+def test_a_place_time_not_known_is_refused_never_taken_for_the_text(desk: Workspace, typed: str, says: str) -> None:
+    answer = desk.command(f"remind {typed}")
+    assert says in answer.text, answer.text
+    assert "I'll remind you" not in answer.text
+    assert all_reminders(desk) == []
+
+
+def test_everyday_words_before_time_and_words_in_quotes_are_the_reminders_own(desk: Workspace) -> None:
+    desk.command("remind fiji tomorrow 09:00 confirm time with the DA")
+    desk.command("remind fiji tomorrow 10:00 ask about time of arrival")
+    desk.command('remind fiji tomorrow 11:00 "berthing time" for the cutter')
+    desk.command("remind fiji tomorrow might be late")  # "might" is no misspelt "night"
+    first, second, third, fourth = all_reminders(desk)
+    assert (first.due_at, first.text) == (at(2026, 11, 26, 0, 0), "confirm time with the DA")
+    assert (second.due_at, second.text) == (at(2026, 11, 26, 1, 0), "ask about time of arrival")
+    assert (third.due_at, third.text) == (at(2026, 11, 26, 2, 0), '"berthing time" for the cutter')
+    assert (fourth.due_at, fourth.text) == (at(2026, 11, 26, 0, 0), "might be late")
+
+
+@pytest.mark.parametrize(
+    ("typed", "due", "says"),
+    [
+        # a part of the day after a date is read as a time, and the reply says which (now: Wed 25 Nov 12:00 Tokyo)
+        ("fiji tomorrow morning call the DA", at(2026, 11, 26, 0, 0), "I read “tomorrow morning” as 09:00"),
+        ("fiji tomorrow afternoon call the DA", at(2026, 11, 26, 5, 0), "I read “tomorrow afternoon” as 14:00"),
+        (
+            "fiji tomorrow evening call the DA",
+            at(2026, 11, 26, 9, 0),
+            "I read “tomorrow evening” as 18:00; for another time, write it: `/ipslo remind fiji tomorrow 19:30 …`",
+        ),
+        ("fiji tomorrow night call the DA", at(2026, 11, 26, 11, 0), "I read “tomorrow night” as 20:00"),
+        ("fiji this evening call the DA", at(2026, 11, 25, 9, 0), "`/ipslo remind fiji today 19:30 …`"),
+        ("fiji tonight call the DA", at(2026, 11, 25, 11, 0), "I read “tonight” as 20:00"),
+        # the end of the working day: 17:00
+        ("fiji tomorrow COB call the DA", at(2026, 11, 26, 8, 0), "I read “tomorrow COB” as 17:00"),
+        ("fiji friday EOD call the DA", at(2026, 11, 27, 8, 0), "I read “friday EOD” as 17:00"),
+        ("fiji friday close of business call the DA", at(2026, 11, 27, 8, 0), "“friday close of business” as 17:00"),
+        ("fiji COB call the DA", at(2026, 11, 25, 8, 0), "`/ipslo remind fiji 16:00 …`"),
+        # a part of the day in another zone is that zone's
+        ("fiji tomorrow evening Fiji time call the DA", at(2026, 11, 26, 6, 0), "as 18:00 Fiji time"),
+        ("me tomorrow evening call the DA about tonga", at(2026, 11, 26, 9, 0), "I read “tomorrow evening” as 18:00"),
+    ],
+)
+def test_a_part_of_the_day_is_read_as_a_time_and_said(desk: Workspace, typed: str, due: dt.datetime, says: str) -> None:
+    answer = desk.command(f"remind {typed}")
+    assert "I'll remind you" in answer.text and says in answer.text, answer.text
+    [reminder] = all_reminders(desk)
+    assert (reminder.due_at, reminder.text) == (due, "call the DA")
+
+
+@pytest.mark.parametrize(
+    ("typed", "due"),
+    [
+        # with a time written, the part of the day only checks it; "hrs" after a time is the time's
+        ("fiji tomorrow evening 7 call the DA", at(2026, 11, 26, 10, 0)),
+        ("fiji tomorrow evening at 7:30pm call the DA", at(2026, 11, 26, 10, 30)),
+        ("fiji 9am tomorrow morning call the DA", at(2026, 11, 26, 0, 0)),
+        ("fiji tomorrow 0800 hrs call the DA", at(2026, 11, 25, 23, 0)),
+        ("fiji tomorrow 1400 hours call the DA", at(2026, 11, 26, 5, 0)),
+        ("fiji tomorrow 08:00 hrs call the DA", at(2026, 11, 25, 23, 0)),
+        ("fiji tomorrow 0800hrs call the DA", at(2026, 11, 25, 23, 0)),
+        ("fiji tomorrow 0930 h call the DA", at(2026, 11, 26, 0, 30)),
+        ("fiji tomorrow 0800 hrs Fiji time call the DA", at(2026, 11, 25, 20, 0)),
+    ],
+)
+def test_a_time_written_with_a_part_of_the_day_or_hrs(desk: Workspace, typed: str, due: dt.datetime) -> None:
+    answer = desk.command(f"remind {typed}")
+    assert "I'll remind you" in answer.text and "I read" not in answer.text, answer.text
+    [reminder] = all_reminders(desk)
+    assert (reminder.due_at, reminder.text) == (due, "call the DA")
+
+
+@pytest.mark.parametrize(
+    ("typed", "says"),
+    [
+        ("fiji evening call the DA", "Which evening? Write the day with it: “this evening” or “tomorrow evening”"),
+        ("fiji this morning call the DA", "“this morning” (09:00) has already passed: Wed 25 Nov 2026 09:00 JST"),
+        ("fiji tomorrow morning 7pm call the DA", "19:00 is not in the morning"),
+        ("fiji tomorrow evning call the DA", "Did you mean: `/ipslo remind fiji tomorrow evening call the DA`?"),
+        ("fiji friday afternon call the DA", "Did you mean: `/ipslo remind fiji friday afternoon call the DA`?"),
+    ],
+)
+def test_a_part_of_the_day_not_read_is_refused(desk: Workspace, typed: str, says: str) -> None:
+    answer = desk.command(f"remind {typed}")
+    assert says in answer.text, answer.text
+    assert "I'll remind you" not in answer.text
+    assert all_reminders(desk) == []

@@ -645,3 +645,136 @@ def test_a_date_in_the_past_is_refused_naming_the_exact_day_it_meant(text, examp
     with pytest.raises(WhenError) as info:
         parse_date(text, today=TODAY)
     assert f"e.g. “{example}”" in str(info.value)
+
+
+# ------------------------------------------------------------------ parts of the day, "hrs", places
+
+PARTS_OK = [
+    # now: Tue 1 Dec 2026 10:00 in Tokyo
+    ("tomorrow morning call", utc(2026, 12, 2, 0, 0), "call"),
+    ("tomorrow afternoon call", utc(2026, 12, 2, 5, 0), "call"),
+    ("tomorrow evening call", utc(2026, 12, 2, 9, 0), "call"),
+    ("tomorrow night call", utc(2026, 12, 2, 11, 0), "call"),
+    ("this afternoon call", utc(2026, 12, 1, 5, 0), "call"),
+    ("this evening 19:30 call", utc(2026, 12, 1, 10, 30), "call"),
+    ("today evening call", utc(2026, 12, 1, 9, 0), "call"),
+    ("friday evening call", utc(2026, 12, 4, 9, 0), "call"),
+    ("tomorrow evening 7 call", utc(2026, 12, 2, 10, 0), "call"),
+    ("tomorrow afternoon 3 call", utc(2026, 12, 2, 6, 0), "call"),
+    ("tomorrow morning at 7 call", utc(2026, 12, 1, 22, 0), "call"),
+    ("7pm tomorrow evening call", utc(2026, 12, 2, 10, 0), "call"),
+    ("tomorrow COB call", utc(2026, 12, 2, 8, 0), "call"),
+    ("friday EOD call", utc(2026, 12, 4, 8, 0), "call"),
+    ("EOD friday call", utc(2026, 12, 4, 8, 0), "call"),
+    ("friday end of day call", utc(2026, 12, 4, 8, 0), "call"),
+    ("friday end of the day call", utc(2026, 12, 4, 8, 0), "call"),
+    ("cob call", utc(2026, 12, 1, 8, 0), "call"),
+    ("tonite call", utc(2026, 12, 1, 11, 0), "call"),
+    ("tomorrow nite call", utc(2026, 12, 2, 11, 0), "call"),
+    # the hour after a clock time
+    ("tomorrow 0800 hrs call", utc(2026, 12, 1, 23, 0), "call"),
+    ("tomorrow 0800 hours call", utc(2026, 12, 1, 23, 0), "call"),
+    ("tomorrow 08:00 hrs call", utc(2026, 12, 1, 23, 0), "call"),
+    ("tomorrow 930 hrs call", utc(2026, 12, 2, 0, 30), "call"),
+    ("0800 hrs tomorrow call", utc(2026, 12, 1, 23, 0), "call"),
+    ("in 100 hours call", utc(2026, 12, 5, 5, 0), "call"),
+    ("in 2 hours call", utc(2026, 12, 1, 3, 0), "call"),
+    # everyday words after a date stay the reminder's
+    ("tomorrow might be late", utc(2026, 12, 2, 0, 0), "might be late"),
+    ("tomorrow evenings are busy", utc(2026, 12, 2, 0, 0), "evenings are busy"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected", "rest"), PARTS_OK)
+def test_split_when_reads_parts_of_the_day_and_hrs(text, expected, rest):
+    moment, remaining = split_when(text.split(), now=NOW_TOKYO, tz=TOKYO)
+    assert moment == expected
+    assert remaining == rest.split()
+
+
+PARTS_REFUSED = [
+    ("evening call", "Which evening? Write the day with it"),
+    ("this morning call", "“this morning” (09:00) has already passed: Tue 1 Dec 2026 09:00 JST (Asia/Tokyo)."),
+    ("tomorrow morning 7pm call", "19:00 is not in the morning"),
+    ("9pm tomorrow morning call", "21:00 is not in the morning"),
+    ("tomorrow night 3am call", "03:00 is not in the night"),
+    ("tomorrow evning call", "I don't know “evning”: did you mean evening?"),
+    ("tomorrow afternon call", "did you mean afternoon?"),
+    ("tomorrow 8 hrs call", "Is “8” a time?"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), PARTS_REFUSED)
+def test_split_when_refuses_parts_of_the_day_it_cannot_read(text, message):
+    with pytest.raises(WhenError) as info:
+        split_when(text.split(), now=NOW_TOKYO, tz=TOKYO)
+    assert message in str(info.value)
+
+
+def test_a_misspelt_part_of_the_day_offers_the_word_meant():
+    with pytest.raises(WhenError) as info:
+        split_when(["tomorrow", "evning", "call"], now=NOW_TOKYO, tz=TOKYO)
+    assert info.value.correction == ("evning", "evening")
+
+
+@pytest.mark.parametrize(
+    ("words", "typed", "at", "instead"),
+    [
+        ("tomorrow evening", "tomorrow evening", dt.time(18, 0), "tomorrow 19:30"),
+        ("this morning", "this morning", dt.time(9, 0), "today 10:30"),
+        ("friday EOD", "friday EOD", dt.time(17, 0), "friday 16:00"),
+        ("COB", "COB", dt.time(17, 0), "16:00"),
+        ("tonight", "tonight", dt.time(20, 0), "today 21:30"),
+    ],
+)
+def test_the_time_a_part_of_the_day_is_read_as(words, typed, at, instead):
+    from commands.when.moments import AssumedTime, assumed_time
+
+    assert assumed_time(words.split()) == AssumedTime(typed, at, instead)
+
+
+@pytest.mark.parametrize("words", ["tomorrow", "tomorrow 09:00", "tomorrow evening 7", "7pm tomorrow evening", "noon"])
+def test_no_time_is_assumed_when_one_is_written(words):
+    from commands.when.moments import assumed_time
+
+    assert assumed_time(words.split()) is None
+
+
+def test_every_place_names_a_zone_tzdata_knows():
+    from zoneinfo import available_timezones
+
+    from commands.when.places import CITIES, fold
+
+    zones = available_timezones()
+    assert [(name, zone) for name, zone, _ in CITIES if zone not in zones] == []
+    assert fold("Nuku'alofa") == fold("Nukuʻalofa") == fold("Nuku’alofa") == "nukualofa"
+    assert fold("Malé") == "male" and fold("Port-Vila") == fold("port  vila") == "port vila"
+    assert fold("Hagåtña") == "hagatna" and fold("Washington D.C.") == "washington dc"
+
+
+@pytest.mark.parametrize(
+    ("typed", "zone", "label"),
+    [
+        ("Suva", "Pacific/Fiji", "Suva time"),
+        ("HONIARA", "Pacific/Guadalcanal", "Honiara time"),
+        ("nukualofa", "Pacific/Tongatapu", "Nuku'alofa time"),
+        ("Tokyo", "Asia/Tokyo", "Tokyo time"),
+        ("Pacific", "US/Pacific", "US Pacific time"),
+        ("Port Moresby", "Pacific/Port_Moresby", "Port Moresby time"),
+        ("Buka", "Pacific/Bougainville", "Buka time"),
+    ],
+)
+def test_read_place(typed, zone, label):
+    from commands.when.places import read_place
+
+    found = read_place(typed)
+    assert found is not None and (found.tz.key, found.label) == (zone, label)  # type: ignore[attr-defined]
+
+
+def test_a_place_on_several_clocks_is_asked_about_and_an_unknown_one_is_none():
+    from commands.when.places import near_place, read_place
+
+    with pytest.raises(ReadButRefused, match=r"“Victoria time” names places on different clocks"):
+        read_place("Victoria")
+    assert read_place("Xyz") is None
+    assert near_place("Honiarra") == "Honiara" and near_place("Xyz") is None

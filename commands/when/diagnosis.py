@@ -11,10 +11,27 @@ from dateutil.relativedelta import MO, relativedelta
 from commands.when.back import read_back
 from commands.when.display import fmt_date
 from commands.when.errors import ReadButRefused, WhenError
-from commands.when.grammar import DAY_NAME, DAY_RE, MONTH_NAME, NAMES, YEAR_RE
+from commands.when.grammar import DAY_NAME, DAY_RE, MONTH_NAME, NAMES, YEAR_RE, everyday
+from commands.when.times import PARTS_OF_DAY
 
-#: The names a misspelt word is compared with ("fryday" -> friday, "janaury" -> january).
-_SPELLINGS = [name.lower() for name in DAY_NAME + MONTH_NAME[1:]] + ["today", "tomorrow", "tonight"]
+#: Words for a time of day, which a misspelling of is refused after a date ("tomorrow evning" -> evening).
+TIME_WORDS = [*PARTS_OF_DAY, "tonight", "noon", "midday"]
+#: The names a misspelt word is compared with ("fryday" -> friday, "janaury" -> january); in a moment ahead, the
+#: words for a time of day too ("afternon" -> afternoon).
+_DAY_SPELLINGS = [name.lower() for name in DAY_NAME + MONTH_NAME[1:]] + ["today", "tomorrow", "tonight"]
+_SPELLINGS = list(dict.fromkeys(_DAY_SPELLINGS + TIME_WORDS))
+
+
+def misspelt_time_word(word: str) -> WhenError | None:
+    """The refusal for a misspelt word for a time of day ("evning", "afternon"), offering the word meant; None for
+    any other word."""
+    tok = word.strip(".,;:!?()").lower()
+    if len(tok) < 4 or not tok.isalpha() or tok in TIME_WORDS or everyday(tok):  # "might" is no misspelt "night"
+        return None
+    close = difflib.get_close_matches(tok, TIME_WORDS, n=1, cutoff=0.8)
+    if not close:
+        return None
+    return WhenError(f"I don't know “{word}”: did you mean {close[0]}?", correction=(word, close[0]))
 
 
 def short_year(tokens: list[str], typed: str) -> WhenError | None:
@@ -59,6 +76,12 @@ def diagnose(tokens: list[str], today: _dt.date, *, future: bool) -> WhenError |
         return None
     first, second = toks[0], (toks[1] if len(toks) > 1 else "")
     phrase = " ".join(toks[:2])
+    if first in PARTS_OF_DAY and future:  # "evening call the DA": which evening?
+        part = PARTS_OF_DAY[first]
+        return WhenError(
+            f"Which {first}? Write the day with it: “this {first}” or “tomorrow {first}” ({part.at:%H:%M}), or "
+            f"“friday {first}”; or write the time, e.g. “tomorrow {part.at:%H:%M}”."
+        )
 
     def past(example: _dt.date) -> WhenError:
         if future:
@@ -109,7 +132,9 @@ def diagnose(tokens: list[str], today: _dt.date, *, future: bool) -> WhenError |
             continue
         if tok in _SPELLINGS or tok in ("next", "noon", "midday", "midnight"):
             continue
-        close = difflib.get_close_matches(tok, _SPELLINGS, n=1, cutoff=0.75)
+        close = difflib.get_close_matches(tok, _SPELLINGS if future else _DAY_SPELLINGS, n=1, cutoff=0.75)
+        if close and close[0] in TIME_WORDS and everyday(tok):  # "might call": no misspelt "night"
+            continue
         if close:
             return WhenError(f"I don't know “{tok}”: did you mean {close[0]}?", correction=(tok, close[0]))
     return None

@@ -6,7 +6,8 @@ from commands.language import CommandError
 
 ACCEPTED_FORMS = """\
 Dates I understand: 2027-01-12 · 12 Jan 2027 · 12 Jan · today · tomorrow · next tuesday · in 3 days · in 2 weeks
-Times, after a date or alone (the next one): 09:00 · 9am · 9:30pm · noon · tonight · tomorrow 09:00 · in 2 hours
+Times, after a date or alone (the next one): 09:00 · 9am · 0800 hrs · noon · tonight · tomorrow 09:00 · in 2 hours
+Parts of the day: this/tomorrow morning (09:00), afternoon (14:00), evening (18:00), night (20:00) · friday COB (17:00)
 Date ranges: 2027-01-12 to 2027-01-16 · 12 Jan 2027 - 16 Jan · 12-16 Jan 2027
 Numeric dates must be YYYY-MM-DD: 03/04/2027 could be March or April, so I won't guess.
 Times are read in your own time zone; a reminder's may name another after the time (09:00 UTC, 9am Fiji time)."""

@@ -55,7 +55,50 @@ DAY_SPAN_RE = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?[-–—](\d{1,2})(?:st|nd|r
 
 #: Chat shorthand for the words of a date, read as the word ("nxt tuesday", "tmrw 09:00"); the reply reads the date
 #: back, so a wrong guess shows at once.
-SHORTHAND = {"nxt": "next", "tmrw": "tomorrow", "tmw": "tomorrow", "tmr": "tomorrow", "2moro": "tomorrow"}
+SHORTHAND = {
+    "nxt": "next",
+    "tmrw": "tomorrow",
+    "tmw": "tomorrow",
+    "tmr": "tomorrow",
+    "2moro": "tomorrow",
+    "tonite": "tonight",
+    "2nite": "tonight",
+    "nite": "night",
+}
+
+#: As common as this in English (wordfreq's Zipf scale: "lunch" 4.7, "prep" 3.9; "xyz" 2.9, "suva" 2.4, "evning" 0),
+#: a word is everyday English, not a name or a misspelling.
+EVERYDAY = 3.0
+
+
+def everyday(word: str, *, at_least: float = EVERYDAY) -> bool:
+    """Whether a word is everyday English ("lunch", "might", "in"), not a name ("Xyz", "Suva") or a misspelling
+    ("evning")."""
+    from wordfreq import zipf_frequency  # loaded when first needed: only the words after a reminder's time ask
+
+    return zipf_frequency(word, "en") >= at_least
+
+
+#: The hour written after a clock time, as in mail and signals ("0800 hrs", "1400 hours", "08:00h"): part of the time.
+HOUR_WORDS = frozenset({"h", "hr", "hrs", "hour", "hours"})
+#: A clock time the hour words may follow: "0800", "930", "08:00" (not "2": "2 hours" is an amount of time).
+CLOCK_RE = re.compile(r"\d{3,4}|\d{1,2}:\d{2}")
+#: The end of the working day in words, read as one time word ("friday close of business" is "friday cob").
+END_OF_DAY = {
+    ("close", "of", "business"): "cob",
+    ("close", "of", "play"): "cob",
+    ("end", "of", "business"): "eob",
+    ("end", "of", "day"): "eod",
+    ("end", "of", "the", "day"): "eod",
+}
+
+
+def _with_hours(tok: str) -> str:
+    """ "0800hrs" -> "0800h", "08:00hours" -> "08:00": the hour word after a clock time is the time's."""
+    m = re.fullmatch(r"(\d{3,4}|\d{1,2}:\d{2})(?:h|hr|hrs|hour|hours)", tok)
+    if not m:
+        return tok
+    return m[1] if ":" in m[1] else m[1] + "h"
 
 
 def tokenize(text: str) -> list[str]:
@@ -82,9 +125,27 @@ def tokenize(text: str) -> list[str]:
     for tok in out:
         if tok in ("am", "pm") and joined and re.fullmatch(r"\d{1,2}([:.]\d{2})?", joined[-1]):
             joined[-1] += tok
+        elif tok in HOUR_WORDS and joined and CLOCK_RE.fullmatch(joined[-1]):
+            joined[-1] = _with_hours(joined[-1] + "h")
         else:
-            joined.append(tok)
-    return joined
+            joined.append(_with_hours(tok))
+    return _end_of_day(joined)
+
+
+def _end_of_day(tokens: list[str]) -> list[str]:
+    """ "close of business", "end of day" as the one time word ("cob", "eod")."""
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        for words, word in END_OF_DAY.items():
+            if tuple(tokens[i : i + len(words)]) == words:
+                out.append(word)
+                i += len(words)
+                break
+        else:
+            out.append(tokens[i])
+            i += 1
+    return out
 
 
 def quote(words: list[str], limit: int = 5) -> str:

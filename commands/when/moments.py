@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import datetime as _dt
+from dataclasses import dataclass
 
 from commands.when.dates import check_window, read_date
-from commands.when.diagnosis import diagnose, explain, short_year
+from commands.when.diagnosis import diagnose, explain, misspelt_time_word, short_year
 from commands.when.display import describe, zone_key
 from commands.when.errors import NoMatch, NoSuchDay, ReadButRefused, WhenError
 from commands.when.grammar import MAX_WORDS, quote, tokenize
-from commands.when.times import durations, local_to_utc, read_time
+from commands.when.times import (
+    END_OF_DAY_WORDS,
+    PARTS_OF_DAY,
+    durations,
+    local_to_utc,
+    read_in_part,
+    read_time,
+)
 
 _TONIGHT = _dt.time(20, 0)
 
@@ -61,10 +69,21 @@ def _when(tokens: list[str], now: _dt.datetime, tz: _dt.tzinfo, default_time: _d
             raise WhenError(f"“{' '.join(tokens)}” mixes tonight with a morning time; please pick one.")
         return local_to_utc(today, t, tz)
 
+    def clock(rest: list[str]) -> _dt.time:
+        """The time after a date: written, a part of the day ("evening", "evening 7pm"), or the default."""
+        if rest and rest[0] in PARTS_OF_DAY:
+            return read_in_part(rest[1:], PARTS_OF_DAY[rest[0]], " ".join(tokens))
+        return read_time(rest) if rest else default_time
+
+    def this_part() -> _dt.datetime:  # "this evening", "this morning 10:30": today
+        if tokens[0] != "this" or len(tokens) < 2 or tokens[1] not in PARTS_OF_DAY:
+            raise NoMatch
+        return local_to_utc(today, clock(tokens[1:]), tz)
+
     def date_then_time(i: int):
         def attempt() -> _dt.datetime:
             rest = tokens[i:]
-            (d, _), t = _both(lambda: read_date(tokens[:i], today), lambda: read_time(rest) if rest else default_time)
+            (d, _), t = _both(lambda: read_date(tokens[:i], today), lambda: clock(rest))
             return local_to_utc(d, t, tz)
 
         return attempt
@@ -72,13 +91,22 @@ def _when(tokens: list[str], now: _dt.datetime, tz: _dt.tzinfo, default_time: _d
     def time_first() -> _dt.datetime:
         j = 2 if tokens[0] == "at" else 1
         if len(tokens) > j:
-            t, (d, _) = _both(lambda: read_time(tokens[:j]), lambda: read_date(tokens[j:], today))
+            day = tokens[j:]
+            part = PARTS_OF_DAY.get(day[-1]) if len(day) > 1 else None
+            if part is not None:  # "9am tomorrow morning"
+                day = day[:-1]
+            t, (d, _) = _both(lambda: read_time(tokens[:j]), lambda: read_date(day, today))
+            if part is not None and not part.holds(t):
+                raise ReadButRefused(
+                    f"“{' '.join(tokens)}”: {t:%H:%M} is not in the {part.name}; write the time alone (“{t:%H:%M}”) "
+                    f"or the part of the day alone (“{part.name}”, {part.at:%H:%M})."
+                )
             return local_to_utc(d, t, tz)
         t = read_time(tokens, alone=True)  # a time alone: the next one
         m = local_to_utc(today, t, tz)
         return m if m > now else local_to_utc(today + _dt.timedelta(days=1), t, tz)
 
-    attempts = [relative, tonight] + [date_then_time(i) for i in range(len(tokens), 0, -1)] + [time_first]
+    attempts = [relative, tonight, this_part] + [date_then_time(i) for i in range(len(tokens), 0, -1)] + [time_first]
     for attempt in attempts:
         try:
             moment = attempt()
@@ -94,9 +122,66 @@ def _when(tokens: list[str], now: _dt.datetime, tz: _dt.tzinfo, default_time: _d
             raise errors[0]
         raise NoMatch
     if moment <= now:
+        said = assumed_time(tokens)
+        if said is not None:  # "this morning" at noon
+            word = next(tok for tok in tokens if tok in PARTS_OF_DAY or tok in END_OF_DAY_WORDS or tok == "tonight")
+            later = "tomorrow " + ("night" if word == "tonight" else END_OF_DAY_WORDS.get(word, word))
+            raise ReadButRefused(
+                f"“{said.typed}” ({said.time:%H:%M}) has already passed: {describe(moment, tz)} ({zone_key(tz)}). "
+                f"Give a time still to come, e.g. “{later}” or “in 2 hours”."
+            )
         raise ReadButRefused(f"That time has already passed: {describe(moment, tz)} ({zone_key(tz)}).")
     check_window(moment.astimezone(tz).date(), today, " ".join(tokens))
     return moment
+
+
+@dataclass(frozen=True)
+class AssumedTime:
+    """A time of day said in words and read as a clock time ("tomorrow evening": 18:00), for the reply to say so."""
+
+    typed: str  # the moment as typed: "tomorrow evening", "friday EOD", "tonight"
+    time: _dt.time
+    instead: str  # the same moment with a time written, to type for another: "tomorrow 19:30"
+
+
+def assumed_time(words: list[str]) -> AssumedTime | None:
+    """The time a moment's words name by a part of the day or the end of the working day ("tomorrow evening",
+    "this morning", "friday COB", "tonight"), when no clock time is written with it; None otherwise."""
+    tokens = tokenize(" ".join(words))
+    said = [tok for tok in tokens if tok in PARTS_OF_DAY or tok in END_OF_DAY_WORDS or tok == "tonight"]
+    if len(said) != 1:
+        return None
+    word = said[0]
+    others = [tok for tok in tokens if tok != word and tok != "at"]
+    if [tok for tok in tokens[tokens.index(word) + 1 :] if tok != "at"]:
+        return None  # "tomorrow evening 7", "tomorrow evening at 7pm": the time is written
+    for tok in others:
+        try:
+            read_time([tok])
+        except (NoMatch, WhenError):
+            continue
+        return None  # "7pm tomorrow evening"
+    if word in END_OF_DAY_WORDS:  # the hour before, as an example: "friday 16:00"
+        at, other = read_time([word]), _dt.time(16, 0)
+    else:
+        at = PARTS_OF_DAY[word].at if word in PARTS_OF_DAY else _TONIGHT
+        other = (_dt.datetime.combine(_dt.date(2000, 1, 1), at) + _dt.timedelta(minutes=90)).time()
+    day = [tok for tok in others if tok != "this"] or (["today"] if word not in END_OF_DAY_WORDS else [])
+    return AssumedTime(" ".join(words), at, " ".join([*day, f"{other:%H:%M}"]))
+
+
+def _check_next(moment: list[str], word: str, now: _dt.datetime, tz: _dt.tzinfo, default_time: _dt.time) -> None:
+    """Refuse the word after a moment that gave no time of day when it is a misspelt time word ("tomorrow evning"):
+    the line as meant, never the word taken for the first of the reminder's while the default time is used."""
+    tokens, other = tokenize(" ".join(moment)), _dt.time(10, 17) if default_time != _dt.time(10, 17) else None
+    try:  # the moment gave a time of its own when another default changes nothing
+        timed = _when(tokens, now, tz, other or _dt.time(11, 17)) == _when(tokens, now, tz, default_time)
+    except (NoMatch, WhenError):
+        return
+    if not timed:
+        refusal = misspelt_time_word(word)
+        if refusal is not None:
+            raise refusal
 
 
 def _check_now(now: _dt.datetime) -> None:
@@ -149,6 +234,8 @@ def split_when(
             continue
         except WhenError as error:  # "12 janaury": the near miss, not "Is 12 a time?"
             raise near_miss or error from None
+        if n < len(words):
+            _check_next(words[:n], words[n], now, tz, default_time)
         return moment, words[n:]
     raise near_miss or WhenError(
         f"I couldn't find a date or time at the start of {quote(words)}. "

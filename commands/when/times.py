@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from dataclasses import dataclass
 
 from commands.when.errors import NoMatch, ReadButRefused, WhenError
 
@@ -78,6 +79,58 @@ def durations(toks: list[str]) -> dict[str, int]:
     return amounts
 
 
+#: The end of the working day ("friday COB", "EOD"): a time of day like noon, the hour offices close.
+CLOSE_OF_BUSINESS = _dt.time(17, 0)
+END_OF_DAY_WORDS = {"cob": "COB", "eod": "EOD", "eob": "EOB"}
+
+
+@dataclass(frozen=True)
+class PartOfDay:
+    """A part of the day after a date ("tomorrow evening"): the time it is read as, and the hours a time written with
+    it may take ("tomorrow evening 7" is 19:00, "tomorrow morning 7pm" is refused)."""
+
+    name: str
+    at: _dt.time
+    first_hour: int
+    last_hour: int
+
+    def holds(self, t: _dt.time) -> bool:
+        return self.first_hour <= t.hour <= self.last_hour
+
+
+#: The parts of the day officers write after a date, and the times they are read as (the reply says so).
+PARTS_OF_DAY = {
+    part.name: part
+    for part in (
+        PartOfDay("morning", _dt.time(9, 0), 4, 11),
+        PartOfDay("afternoon", _dt.time(14, 0), 12, 17),
+        PartOfDay("evening", _dt.time(18, 0), 16, 23),
+        PartOfDay("night", _dt.time(20, 0), 18, 23),  # as "tonight"
+    )
+}
+
+
+def read_in_part(toks: list[str], part: PartOfDay, typed: str) -> _dt.time:
+    """The time after a part of the day ("evening 7pm", "evening at 7": 19:00), or the part's own time when none is
+    written; a time outside the part ("morning 7pm") is refused. ``typed``: the words as typed, for the refusal."""
+    if toks[:1] == ["at"]:
+        toks = toks[1:]
+    if not toks:
+        return part.at
+    if len(toks) == 1 and re.fullmatch(r"\d{1,2}", toks[0]) and 1 <= int(toks[0]) <= 12:
+        hour = int(toks[0]) % 12
+        fits = [_dt.time(h) for h in (hour, hour + 12) if part.holds(_dt.time(h))]
+        if len(fits) == 1:  # "evening 7": 19:00, the only 7 o'clock in an evening
+            return fits[0]
+    t = read_time(toks)
+    if not part.holds(t):
+        raise ReadButRefused(
+            f"“{typed}”: {t:%H:%M} is not in the {part.name}; write the time alone (“{t:%H:%M}”) or the part of the "
+            f"day alone (“{part.name}”, {part.at:%H:%M})."
+        )
+    return t
+
+
 def read_time(toks: list[str], *, alone: bool = False) -> _dt.time:
     """One time of day, optionally after "at": 09:00, 14:30:15, 0900, 0900h, 9am, 9:30pm, 9.30am, noon; after (or
     before) a date also 9.30 and 21h. ``alone``: no date goes with it, so "9.30" (a date in many countries) and "21h"
@@ -89,6 +142,8 @@ def read_time(toks: list[str], *, alone: bool = False) -> _dt.time:
     tok = toks[0]
     if tok in ("noon", "midday"):
         return _dt.time(12, 0)
+    if tok in END_OF_DAY_WORDS:
+        return CLOSE_OF_BUSINESS
     if tok == "midnight":
         raise WhenError("“midnight” is ambiguous: please write 00:00 with the day it starts, or 23:59.")
     m = re.fullmatch(r"(\d{1,2}):(\d{2})(?::(\d{2}))?", tok)

@@ -1,6 +1,6 @@
 """A time zone written after a time ("09:00 UTC", "14:30 JST", "9am Pacific/Fiji", "21:00 UTC+12", "8am Tokyo time"):
-read_zone, read_place. "<nation> time" and "local time" are read by the command that knows the nations
-(commands/reminders.py).
+read_zone (places, "9am Suva time": commands/when/places.py). "<nation> time" and "local time" are read by the
+command that knows the nations (commands/reminders.py).
 
 A zone abbreviation names a fixed offset (EDT is UTC-4), and is the time of one place only part of the year:
 check_in_force refuses "9am EDT" on a day New York keeps EST, rather than read it an hour off what was meant. What
@@ -278,43 +278,6 @@ def read_zone(words: list[str]) -> WrittenZone | None:
             "(“09:00 UTC+12”) or with a zone's name (“09:00 Pacific/Fiji”)."
         )
     return None
-
-
-@functools.cache
-def _places() -> dict[str, str]:
-    """Zones by the place in their name, lower case ("tokyo" -> Asia/Tokyo, "new york", "us pacific"); a place two
-    zones of different clocks share is left out."""
-    year = _dt.date.today().year
-    found: dict[str, set[str]] = {}
-    for key in available_timezones():
-        if "/" not in key or key.startswith(("Etc/", "SystemV/")):
-            continue
-        label = place_label(key).removesuffix(" time").lower()
-        found.setdefault(label, set()).add(key)
-        if label.startswith(("us ", "canada ")):
-            found.setdefault(label.split(" ", 1)[1], set()).add(key)  # "Pacific time": US/Pacific, Canada/Pacific
-
-    def clocks(key: str) -> tuple:
-        zone = ZoneInfo(key)
-        return tuple(_dt.datetime(year, m, 15, tzinfo=_dt.UTC).astimezone(zone).utcoffset() for m in (1, 7))
-
-    places: dict[str, str] = {}
-    for label, keys in found.items():
-        if len({clocks(key) for key in keys}) == 1:
-            places[label] = sorted(keys)[-1]  # "US/Pacific" after "Canada/Pacific"
-    return places
-
-
-def read_place(typed: str) -> WrittenZone | None:
-    """ "Tokyo", "New York", "Pacific" (US) as in "9am Tokyo time": the zone named after that place, or None."""
-    key = _places().get(" ".join(typed.lower().replace("_", " ").split()))
-    return WrittenZone(ZoneInfo(key), place_label(key)) if key else None
-
-
-def near_place(typed: str) -> str | None:
-    """The place of a zone that ``typed`` is a likely misspelling of ("Tokio" -> "Tokyo"), or None."""
-    close = difflib.get_close_matches(typed.lower(), list(_places()), n=1, cutoff=0.8)
-    return close[0].title() if close and len(typed) >= 4 else None
 
 
 def check_in_force(zone: WrittenZone, moment: _dt.datetime, when: str) -> None:
