@@ -8,6 +8,7 @@ bot/visit_form.py."""
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -25,6 +26,8 @@ from commands.ids import Action, Form, Shortcut, VisitVerb
 from commands.language import Caller, CommandError, Invocation, Reply
 from commands.visits import dates_text
 from storage import visits as visit_store
+
+log = logging.getLogger(__name__)
 
 
 def visit_form(
@@ -169,11 +172,15 @@ def save_visit(ack: Ack, view: dict, context: BoltContext) -> None:
     form = read_submission(ack, lambda: read_form(view), first="nation", blocks=BLOCKS)
     if form is None:
         return
+    bot = runtime(context)
+    if form.lead and form.lead != context["caller"].user_id:
+        try:  # the lead's reminders come at 09:00 in their zone: know it first (cached: usually no lookup)
+            bot.caller_for(form.lead)
+        except Exception:
+            log.exception("Looking up the lead %s before saving a visit failed; going on without", form.lead)
     operation = visit_operation(form)
 
-    reply, problem = forms.run_form(
-        runtime(context), context["caller"], "visit form", operation, blocks=BLOCKS, first="nation"
-    )
+    reply, problem = forms.run_form(bot, context["caller"], "visit form", operation, blocks=BLOCKS, first="nation")
     forms.answer_submission(ack, context, view, reply, problem, "Visit")
 
 

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from commands.follow_ups import follow_ups
 from commands.ids import Action
 from commands.language import (
+    MEMBER,
     Button,
     Buttons,
     Caption,
@@ -35,6 +36,7 @@ from commands.language import (
 from commands.lookup import Exact, Guess, nation_lookup, normalize
 from commands.when import WhenError, date_window, describe, split_date_range
 from storage import nations as nation_store
+from storage import notes as note_store
 from storage import officers, submissions
 from storage import reminders as reminder_store
 from storage import visits as store
@@ -87,8 +89,14 @@ TITLE_LEADS = frozenset(
         *("inspector", "inspectors", "trainer", "trainers", "nation", "nations", "role", "roles", "time", "times"),
     }
 )
-#: A title in quotes ("lead auditor course", “Lead the way”): "lead" in it is a word of the title.
-QUOTED = re.compile(r"\"[^\"]*\"|“[^”]*”")
+#: A title in quotes ("lead auditor course", “Lead the way”, or “as a phone pairs them"): "lead" in it is a word of the
+#: title.
+QUOTED = re.compile(r"[\"“][^\"“”]*[\"”]")
+QUOTE_MARK = re.compile(r"[\"“”]")
+#: A person in the line: a member picked from Slack's list (``@U0KIM``, as bot/ writes it) or an @name typed as text.
+PERSON = re.compile(r"(?<![\w@<&])@\w+(?:[.\-]\w+)*")
+#: The words that join people in a line ("@kim and @lee", "@kim, @lee", "@kim & @lee").
+JOINING = r"(?:\s*(?:,|&|\+|/|\band\b|\bor\b))?\s*"
 LEAD_NAME_WORDS = 3  # "lead Kim Lee": a name typed as plain text is tried as its first three words, two, then one
 TITLE_LIMIT = 200  # characters; longer detail belongs in a note
 LONG_VISIT_DAYS = 31  # a longer visit is usually a mistyped end date
@@ -132,15 +140,39 @@ def read_kind(tokens: list[str]) -> tuple[str | None, list[str], str | None]:
     return (named[0], tokens, None) if named else (None, tokens, None)
 
 
+def quoted_spans(text: str) -> list[tuple[int, int]]:
+    return [(found.start(), found.end()) for found in QUOTED.finditer(text)]
+
+
+def outside(spans: list[tuple[int, int]], found: re.Match[str]) -> bool:
+    return not any(a <= found.start() < b for a, b in spans)
+
+
 def split_lead(inv: Invocation, text: str) -> tuple[str | None, str]:
     """``lead @U123`` anywhere in the text (outside a quoted title): the lead's user id, and the text without it.
     ``lead me`` is the caller; ``lead @kim`` or ``lead Kim Lee`` typed as plain text is the one officer the bot knows
     by that name. Any other ``lead`` followed by words that are no mention (or by nothing) is refused rather than
-    kept in the title, unless the word after it makes "lead" a word of the title (:data:`TITLE_LEADS`)."""
-    quoted = [(found.start(), found.end()) for found in QUOTED.finditer(text)]
+    kept in the title, unless the word after it makes "lead" a word of the title (:data:`TITLE_LEADS`); so are a
+    quote mark left open (:func:`check_quotes`) and anyone named besides the lead (:func:`check_people`)."""
+    check_quotes(text)
+    lead, rest = read_lead(inv, text)
+    check_people(inv, lead, rest)
+    return lead, rest
+
+
+def first_lead_words(text: str) -> re.Match[str] | None:
+    """Where the words surely naming a lead start in ``text`` (outside quotes), if they do: ``lead`` before a
+    mention or ``me`` ("lead a drill" may be words of a title)."""
+    quoted = quoted_spans(text)
+    found = [m for pattern in (LEAD, PLAIN_LEAD) for m in pattern.finditer(text) if outside(quoted, m)]
+    return min(found, key=lambda m: m.start(), default=None)
+
+
+def read_lead(inv: Invocation, text: str) -> tuple[str | None, str]:
+    quoted = quoted_spans(text)
 
     def unquoted(pattern: re.Pattern[str]) -> re.Match[str] | None:
-        return next((m for m in pattern.finditer(text) if not any(a <= m.start() < b for a, b in quoted)), None)
+        return next((m for m in pattern.finditer(text) if outside(quoted, m)), None)
 
     match = unquoted(LEAD)
     if match:
@@ -153,8 +185,7 @@ def split_lead(inv: Invocation, text: str) -> tuple[str | None, str]:
             (
                 bare
                 for bare in BARE_LEAD.finditer(text)
-                if not any(a <= bare.start() < b for a, b in quoted)
-                and normalize(next(iter(bare[1].split()), "")) not in TITLE_LEADS
+                if outside(quoted, bare) and normalize(next(iter(bare[1].split()), "")) not in TITLE_LEADS
             ),
             None,
         )
@@ -166,6 +197,89 @@ def split_lead(inv: Invocation, text: str) -> tuple[str | None, str]:
         if lead is not None:
             return lead, " ".join([text[: plain.start()].strip(), *after[size:]]).strip()
     raise lead_refused(after)
+
+
+def check_quotes(text: str) -> None:
+    """A quote mark left open (``"PFSO forum lead me``) or closed without opening is refused, nothing planned, with
+    the line as meant: where the title ends is not guessed (``"how to lead a drill lead me``), and the mark is never
+    kept in the title. The line offered closes the quote before ``lead @someone`` or ``lead me``, else at its end."""
+    quoted = quoted_spans(text)
+    stray = next((m for m in QUOTE_MARK.finditer(text) if outside(quoted, m)), None)
+    if stray is None:
+        return
+    at, mark = stray.start(), stray[0]
+    opens = mark == "“" or (mark == '"' and text[at + 1 : at + 2].strip() != "" and text[at - 1 : at].strip() == "")
+    if opens:
+        after = text[at + 1 :]
+        leads = first_lead_words(after)
+        title = after[: leads.start() if leads else len(after)].strip()
+        rest = after[leads.start() :].strip() if leads else ""
+        closing = "”" if mark == "“" else '"'
+        fixed = f"{text[:at].rstrip()} {mark}{title}{closing} {rest}"
+        said: Text = f"The quote mark before “{title}” is never closed, so I can't tell where the title ends"
+    else:
+        fixed = f"{text[:at]} {text[at + 1 :]}"
+        before = text[:at].split()[-1:] or [""]
+        said = f"The quote mark after “{before[0]}” closes nothing"
+    line = " ".join(fixed.split())
+    raise CommandError(
+        words(said, "; nothing was planned."),
+        suggestions=(f"/ipslo visit add {line}",),
+        hint=words(
+            "Quotes are needed only around a title with “lead” in it, and come in pairs: ",
+            Typed('/ipslo visit add fiji 2027-01-12 "lead auditor course" lead me'),
+            ". ",
+            ADD_USAGE,
+        ),
+    )
+
+
+def check_people(inv: Invocation, lead: str | None, rest: str) -> None:
+    """One lead per visit: anyone else named outside a quoted title (``lead @kim and @lee``; ``@kim`` without
+    ``lead``) is refused, nothing planned, with the line as it would plan the visit, rather than put in the title."""
+    quoted = quoted_spans(rest)
+    named = [m for m in PERSON.finditer(rest) if outside(quoted, m)]
+    if lead is None:
+        named = [m for m in named if MEMBER.fullmatch(m[0])]  # "with @dana" is words of the title; no one leads yet
+    if not named:
+        return
+
+    def person(typed: str) -> Text:
+        member = MEMBER.fullmatch(typed)
+        return words(Mention(member[1])) if member else f"“{typed}”"
+
+    others = list(dict.fromkeys(m[0] for m in named))
+    if lead is None:  # the first one named is likely the lead meant: "lead" goes before them
+        first = named[0]
+        kept, others = first[0], others[1:]
+        lead_words, leader = "", person(kept)
+        rest = f"{rest[: first.start()]}lead {rest[first.start() :]}"
+    else:
+        lead_words = "lead me" if lead == inv.caller.user_id else f"lead @{lead}"
+        leader = "you" if lead == inv.caller.user_id else words(Mention(lead))
+    for other in others:
+        rest = re.sub(JOINING + f"(?:{LEAD_WORDS})?" + re.escape(other) + r"(?![\w\-])", " ", rest)
+    line = " ".join(f"{rest} {lead_words}".split())
+    people = [leader, *(person(o) for o in others if not (lead and MEMBER.fullmatch(o) and o[1:] == lead))]
+    if len(people) == 1 and lead is None:
+        said = words(people[0], " is named, but not as the lead")
+    elif len(people) == 1:
+        said = words("One lead per visit: ", people[0], " is named more than once")
+    else:
+        said = words("One lead per visit: ", joined(people[:-1]), " and ", people[-1], " were named")
+    if len(people) == 1 and lead is None:
+        what = words("To have them lead it, put ", Typed("lead"), " before them")
+    else:
+        what = words("Name one lead: ", Typed("lead @"), " and pick them from Slack's list, or ", Typed("lead me"))
+    raise CommandError(
+        words(said, "; nothing was planned."),
+        suggestions=(f"/ipslo visit add {line}",),
+        hint=words(
+            what,
+            ". A title that names someone goes in quotes; others who go can be named in a note once it is planned. ",
+            ADD_USAGE,
+        ),
+    )
 
 
 def lead_refused(after: list[str]) -> CommandError:
@@ -294,8 +408,11 @@ def reminder_text(visit: Visit, nation_name: str, days_before: int) -> str:
 
 
 def plan_reminders(inv: Invocation, visit: Visit, nation_name: str) -> list[reminder_store.Reminder]:
-    """Bring the visit's reminders in line with its dates: pending ones move, passed ones are not sent, missing ones are
-    added.
+    """Bring the visit's reminders in line with what it is now: its dates, lead, nation, kind. For each reminder time
+    (30, 7, 1 days before), the pending reminder moves to the new moment, with the new words, to the new lead, about
+    the new nation; one whose new moment has passed is cancelled, not sent (moved back later, it comes again); a
+    missing one is added. One the officer already had (sent, done, missed, failed) keeps its history, and a new one
+    comes only when the visit moved later than it; one the officer cancelled stays cancelled.
 
     Returns the pending reminders, soonest first.
     """
@@ -309,14 +426,25 @@ def plan_reminders(inv: Invocation, visit: Visit, nation_name: str) -> list[remi
     for days in sorted(set(inv.visit_reminders) | set(by_offset), reverse=True):
         due = reminder_time(visit, days, tz)
         text = reminder_text(visit, nation_name, days)
-        waiting = [r for r in by_offset.get(days, []) if r.state in reminder_store.WAITING]
+        mine = by_offset.get(days, [])
+        waiting = [r for r in mine if r.state in reminder_store.WAITING]
+        moved_past = [
+            r for r in mine if r.state == reminder_store.CANCELLED and r.failure_reason == reminder_store.MOVED_PAST
+        ]
+        declined = any(r.state == reminder_store.CANCELLED and r not in moved_past for r in mine)
+        had = [r.due_at for r in mine if r.state not in (*reminder_store.WAITING, reminder_store.CANCELLED)]
+        # its moment is to come, and later than the one the officer already had for the dates it had then
+        wanted = due > inv.now and (not had or due > max(had))
+        if not waiting and wanted and not declined and days in inv.visit_reminders:
+            waiting = moved_past[:1]  # a reminder its visit's move had cancelled comes again
         for reminder in waiting:  # one being sent right now (the update refused) is left to arrive as it was
-            if due <= inv.now:
+            if not wanted:
                 reminder_store.set_state(
                     session=inv.session,
                     reminder=reminder,
                     state=reminder_store.CANCELLED,
                     updated_by=inv.caller.user_id,
+                    reason=reminder_store.MOVED_PAST,
                 )
             elif reminder_store.reschedule(
                 session=inv.session,
@@ -324,11 +452,12 @@ def plan_reminders(inv: Invocation, visit: Visit, nation_name: str) -> list[remi
                 due_at=due,
                 text=text,
                 owner_user_id=visit.lead_user_id,
+                nation_iso2=visit.nation_iso2,
                 updated_by=inv.caller.user_id,
             ):
                 pending.append(reminder)
-        if days in by_offset or days not in inv.visit_reminders or due <= inv.now:
-            continue  # already had its reminder, no longer a setting, or its moment has passed: not sent
+        if waiting or not wanted or declined or days not in inv.visit_reminders:
+            continue  # moved above, not wanted, cancelled by the officer, or no longer a setting
         pending.append(
             reminder_store.add_reminder(
                 session=inv.session,
@@ -343,6 +472,24 @@ def plan_reminders(inv: Invocation, visit: Visit, nation_name: str) -> list[remi
             )
         )
     return sorted(pending, key=lambda r: r.due_at)
+
+
+def follow_nation(inv: Invocation, visit: Visit, was_iso2: str) -> int:
+    """The visit's nation changed from ``was_iso2``: the reminders officers set about the visit (`remind 12 ...`) are
+    about its new nation now; the follow-ups of its notes stay with their notes, filed under the nation they were
+    written for. Returns how many notes stay there."""
+    notes = [
+        note
+        for note in note_store.all_notes_for_nation(session=inv.session, nation_iso2=was_iso2)
+        if note.visit_id == visit.id and not note.deleted
+    ]
+    of_notes = {f.reminder_id for note in notes for f in note_store.follow_ups(session=inv.session, note_id=note.id)}
+    for reminder in reminder_store.reminders_for_visit(session=inv.session, visit_id=visit.id):
+        if reminder.kind != reminder_store.VISIT and reminder.id not in of_notes and reminder.nation_iso2 == was_iso2:
+            reminder_store.set_nation(
+                session=inv.session, reminder=reminder, nation_iso2=visit.nation_iso2, updated_by=inv.caller.user_id
+            )
+    return len(notes)
 
 
 def reminders_caption(pending: list[reminder_store.Reminder], tz: ZoneInfo, lead: str) -> Caption:
@@ -443,6 +590,12 @@ def already(inv: Invocation, earlier: submissions.FormSubmission, what: str) -> 
     return Reply(summary, parts=(Section(visit_line(visit, name), icon=Icon.VISIT), Caption(summary)))
 
 
+def check_lead(lead: str | None) -> None:
+    """A form's lead is a member picked from Slack's list: anything else (a forged or garbled submission) is refused."""
+    if lead is not None and not MEMBER.fullmatch(f"@{lead}"):
+        raise FieldError("lead", "Choose the lead from the list of members.")
+
+
 def known_nation(inv: Invocation, nation_iso2: str | None) -> Nation:
     nation = nation_store.get_nation(session=inv.session, iso2=nation_iso2) if nation_iso2 else None
     if nation is None:
@@ -524,6 +677,7 @@ def plan_visit(
     starts_on, ends_on = check_visit(
         inv, starts_on=starts_on, ends_on=ends_on, kind=kind or store.COUNTRY_VISIT, allow_past=allow_past, was=None
     )
+    check_lead(lead)
     title = (title or "").strip() or None
     check_title(title)
     visit = store.add_visit(
@@ -642,6 +796,7 @@ def edit_visit(
     starts_on, ends_on = check_visit(
         inv, starts_on=starts_on, ends_on=ends_on, kind=kind, allow_past=allow_past, was=visit.starts_on
     )
+    check_lead(lead)
     title = (title or "").strip() or None
     check_title(title)
     lead = lead or visit.lead_user_id
@@ -662,6 +817,7 @@ def edit_visit(
     if not changed:
         unchanged = f"Visit #{visit.id} to {before_name} is unchanged: it runs {before_dates}."
         return Reply(unchanged, parts=(Section(visit_line(visit, before_name), icon=Icon.VISIT), Caption(unchanged)))
+    was_iso2 = visit.nation_iso2
     store.update_visit(
         session=inv.session,
         visit=visit,
@@ -675,7 +831,9 @@ def edit_visit(
         store.move_visit(
             session=inv.session, visit=visit, starts_on=starts_on, ends_on=ends_on, updated_by=inv.caller.user_id
         )
+    # everything in this one transaction: the visit and its reminders change together, or not at all
     pending = plan_reminders(inv, visit, nation.name)
+    notes_kept = follow_nation(inv, visit, was_iso2) if nation.iso2 != was_iso2 else 0
     summary: Text
     if changed == [f"dates (was {before_dates})"]:
         summary = f"Moved visit #{visit.id} to {nation.name}: now {dates_text(visit)} (was {before_dates})."
@@ -689,8 +847,19 @@ def edit_visit(
             Section(words(visit_line(visit, nation.name), detail), icon=Icon.VISIT),
             *(Caption(warning, icon=Icon.WARNING) for warning in visit_warnings(inv, visit, nation)),
             reminders_caption(pending, officer_zone(inv, visit.lead_user_id), visit.lead_user_id),
+            *([Caption(notes_stay(notes_kept, before_name))] if notes_kept else []),
             visit_buttons(visit),
         ),
+    )
+
+
+def notes_stay(count: int, nation_name: str) -> Text:
+    """The visit's nation changed: its notes say what was seen and stay filed under the nation they were written for."""
+    which = "Its note stays" if count == 1 else f"Its {count} notes stay"
+    return words(
+        f"{which} filed under {nation_name}, as written; ",
+        Typed(f"/ipslo notes {nation_name.lower()}"),
+        " shows them.",
     )
 
 

@@ -27,6 +27,9 @@ FAILED = "failed"  # Slack refused it for good, or the bot stopped mid-send (fai
 STOPPED_WHILE_SENDING = "the bot stopped while sending it; it may not have arrived"
 DONE = "done"  # the officer pressed Done
 CANCELLED = "cancelled"  # cancelled by the officer, or its visit was cancelled or moved past it
+#: Why a visit's reminder was cancelled when its visit moved so that its time had passed (kept in failure_reason, never
+#: shown): moved back later, the visit brings it again; one the officer cancelled stays cancelled.
+MOVED_PAST = "its visit moved so that its time had passed"
 
 OPEN_STATES = (PENDING, RETRYING, CLAIMED, LATE, MISSED, FAILED)  # what /ipslo reminders shows (claimed: being sent)
 WAITING = (PENDING, RETRYING)  # not sent yet, and still to be sent
@@ -114,14 +117,24 @@ def get_reminder(*, session: Session, reminder_id: int) -> Reminder | None:
     return session.get(Reminder, reminder_id)
 
 
-def set_state(*, session: Session, reminder: Reminder, state: str, updated_by: str, arrived: bool = False) -> bool:
+def set_state(
+    *,
+    session: Session,
+    reminder: Reminder,
+    state: str,
+    updated_by: str,
+    arrived: bool = False,
+    reason: str | None = None,
+) -> bool:
     """Move a reminder to ``state`` only if it is still as this transaction read it, and not while it is being sent.
 
     A guarded update: False (and ``reminder`` refreshed to what it is now) when another process changed it
     meanwhile, e.g. the scheduler claimed it to send it; the caller tells the officer. ``arrived``: a button on
     the message itself was pressed, so it is in the officer's hands even if its sender has not recorded it yet.
+    ``reason``: why, kept in ``failure_reason`` (:data:`MOVED_PAST`).
     """
-    return _guarded(session, reminder, arrived, state=state, updated_by=updated_by, updated_at=utcnow())
+    why = {"failure_reason": reason} if reason is not None else {}
+    return _guarded(session, reminder, arrived, state=state, **why, updated_by=updated_by, updated_at=utcnow())
 
 
 def reschedule(
@@ -132,11 +145,13 @@ def reschedule(
     updated_by: str,
     text: str | None = None,
     owner_user_id: str | None = None,
+    nation_iso2: str | None = None,
     arrived: bool = False,
 ) -> bool:
-    """Pending again at a new moment (snoozed, or its visit moved, maybe with new words and lead); guarded like
-    :func:`set_state`."""
-    changes = {key: value for key, value in (("text", text), ("owner_user_id", owner_user_id)) if value is not None}
+    """Pending again at a new moment (snoozed, or its visit changed: maybe with new words, lead and nation); guarded
+    like :func:`set_state`. Why it was not sent before (Slack's last answer, :data:`MOVED_PAST`) no longer holds."""
+    given = (("text", text), ("owner_user_id", owner_user_id), ("nation_iso2", nation_iso2))
+    changes = {key: value for key, value in given if value is not None}
     return _guarded(
         session,
         reminder,
@@ -147,9 +162,18 @@ def reschedule(
         claimed_by=None,
         claimed_at=None,
         next_attempt_at=None,
+        failure_reason=None,
         updated_by=updated_by,
         updated_at=utcnow(),
     )
+
+
+def set_nation(*, session: Session, reminder: Reminder, nation_iso2: str, updated_by: str) -> bool:
+    """A waiting reminder now about another nation (its visit's nation changed); guarded like :func:`set_state`: one
+    being sent right now arrives as it was."""
+    if reminder.state not in WAITING:
+        return False
+    return _guarded(session, reminder, False, nation_iso2=nation_iso2, updated_by=updated_by, updated_at=utcnow())
 
 
 def _guarded(session: Session, reminder: Reminder, arrived: bool, **values: object) -> bool:
