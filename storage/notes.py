@@ -565,10 +565,11 @@ def search(
         filters.append("n.noted_on >= :since")
         params["since"] = since
     if tag:
-        # "_" matches any one character in LIKE: a hyphen as "_" also finds a tag saved with an underscore before tags
-        # were written with hyphens only (access_control as well as access-control)
-        filters.append("n.tags LIKE :tag")
-        params["tag"] = f"% {tag.replace('-', '_')} %"
+        # the tag as written now (access-control), or as saved before tags were written with hyphens only
+        # (access_control); "_" is a wildcard in LIKE, so it is escaped
+        filters.append("(n.tags LIKE :tag ESCAPE '\\' OR n.tags LIKE :tag_before ESCAPE '\\')")
+        params["tag"] = f"% {tag} %"
+        params["tag_before"] = f"% {tag.replace('-', chr(92) + '_')} %"
     by_characters = bool(words) and unspaced(words)
     postgres = _is_postgres(session)
     if by_characters:  # the characters anywhere in the folded text (both are folded: no case to ignore)

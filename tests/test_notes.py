@@ -12,7 +12,7 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from storage.notes import Note, NoteChange, NoteFollowUp
 from storage.reminders import Reminder
@@ -741,3 +741,14 @@ def test_a_tag_written_with_an_underscore_or_words_on_the_form_is_one_tag(desk: 
     for typed in ("search tag:access-control", "search tag:access_control", "search tag:Access-Control"):
         found = desk.command(typed).text
         assert "Gate logs checked" in found and "Badge readers down" in found, typed
+
+
+def test_tag_search_finds_the_tag_not_two_tags_that_spell_it(desk: Workspace) -> None:
+    """#access #control are two tags: tag:access-control does not find them; a note saved before tags were written
+    with hyphens (access_control) is still found."""
+    desk.command("note fiji Two tags here #access #control")
+    desk.command("note fiji Saved long ago #access-control")
+    with desk.database.sessions.begin() as session:
+        session.execute(text("UPDATE notes SET tags = ' access_control ' WHERE text LIKE 'Saved long ago%'"))
+    found = desk.command("search tag:access-control").text
+    assert "Saved long ago" in found and "Two tags here" not in found
