@@ -7,6 +7,7 @@ import datetime as dt
 import difflib
 import re
 from dataclasses import replace
+from functools import partial
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from commands.follow_ups import follow_ups
@@ -72,8 +73,12 @@ VISIT_USAGE = words(
 )
 PLAN_ONE = Typed("/ipslo visit add fiji 2027-01-12 to 2027-01-16 country visit")
 LIST_VISITS = Typed("/ipslo visits")
-#: The words that name a visit's lead: "lead", "leads", "lead by", "led by" (any case), then a space or a colon.
-LEAD_WORDS = r"\b(?i:lead(?:s)?(?:\s+by)?|led\s+by)(?:\s*:\s*|\s+)"
+#: A hyphen joining words (as typed, or a phone's non-breaking one): "co-lead", "lead-in", "self-led" are words of the
+#: title, never the lead words.
+HYPHENS = "\\-\u2010\u2011"
+#: The words that name a visit's lead: "lead", "leads", "lead by", "led by" (any case), then a space or a colon; not a
+#: word joined to another by a hyphen ("co-lead", "self-led by").
+LEAD_WORDS = rf"(?<![\w{HYPHENS}])(?i:lead(?:s)?(?:\s+by)?|led\s+by)(?:\s*:\s*|\s+)"
 #: "lead @U0LEE": a person as the officer's language writes one (bot/ reads Slack's mention into this form); a member
 #: ID is in capitals ("lead @wendy" is no ID).
 LEAD = re.compile(LEAD_WORDS + r"@([UW][A-Z0-9]{2,})\b")
@@ -81,7 +86,7 @@ LEAD = re.compile(LEAD_WORDS + r"@([UW][A-Z0-9]{2,})\b")
 PLAIN_LEAD = re.compile(LEAD_WORDS + r"(@\S+|(?i:me|myself)\b)")
 #: "lead" (or "lead by") followed by anything else, or by nothing, names a lead too ("lead Bob Smith" is no title);
 #: "leads" and "led by" followed by plain words are left to the title ("led by the PFSO", "leads from the DA").
-BARE_LEAD = re.compile(r"\b(?i:lead(?:\s+by)?)\b(?!-)(?=[\s:]*(.*))", re.DOTALL)
+BARE_LEAD = re.compile(rf"(?<![\w{HYPHENS}])(?i:lead(?:\s+by)?)\b(?![{HYPHENS}])(?=[\s:]*(.*))", re.DOTALL)
 #: Words after "lead" that make it a word of the title, not the visit's lead ("ISPS lead auditor course").
 TITLE_LEADS = frozenset(
     {
@@ -95,8 +100,13 @@ QUOTED = re.compile(r"[\"“][^\"“”]*[\"”]")
 QUOTE_MARK = re.compile(r"[\"“”]")
 #: A person in the line: a member picked from Slack's list (``@U0KIM``, as bot/ writes it) or an @name typed as text.
 PERSON = re.compile(r"(?<![\w@<&])@\w+(?:[.\-]\w+)*")
-#: The words that join people in a line ("@kim and @lee", "@kim, @lee", "@kim & @lee").
-JOINING = r"(?:\s*(?:,|&|\+|/|\band\b|\bor\b))?\s*"
+#: The words that join people, or a person to the title, in a line ("@kim and @lee", "@kim, @lee", "@kim & @lee",
+#: "PFSO course, with @kim"): taken out with the person they join.
+JOINING = r"(?:\s*(?:[,;&+/]|\b(?i:and|or|with|plus)\b))*\s*"
+#: Where words naming a person were taken out of the line, until the words around it are tidied (:func:`tidied`).
+GAP = "\ue000"
+#: Taken-out words and the joining words on each side of them.
+TAKEN_OUT = re.compile(f"(?P<before>{JOINING}){GAP}(?:{JOINING}{GAP})*(?P<after>{JOINING})")
 LEAD_NAME_WORDS = 3  # "lead Kim Lee": a name typed as plain text is tried as its first three words, two, then one
 TITLE_LIMIT = 200  # characters; longer detail belongs in a note
 LONG_VISIT_DAYS = 31  # a longer visit is usually a mistyped end date
@@ -155,9 +165,25 @@ def split_lead(inv: Invocation, text: str) -> tuple[str | None, str]:
     kept in the title, unless the word after it makes "lead" a word of the title (:data:`TITLE_LEADS`); so are a
     quote mark left open (:func:`check_quotes`) and anyone named besides the lead (:func:`check_people`)."""
     check_quotes(text)
-    lead, rest = read_lead(inv, text)
+    lead, rest = read_lead(inv, text.replace(GAP, " "))
     check_people(inv, lead, rest)
-    return lead, rest
+    return lead, tidied(rest)
+
+
+def tidied(text: str) -> str:
+    """The line with the words naming people taken out (each a :data:`GAP`), as the officer would have typed it: no
+    joining word or comma left dangling where they were ("PFSO course, with @kim" is "PFSO course", "lead @kim, @lee,
+    PFSO seminar" is "PFSO seminar lead @kim"); words they were set between stay joined ("PFSO seminar, @kim, port
+    visit" is "PFSO seminar, port visit")."""
+
+    def closed(gap: re.Match[str]) -> str:
+        joining = " ".join(gap["after"].split())
+        between = gap["before"].strip() and joining
+        if not between or not text[: gap.start()].strip() or not text[gap.end() :].replace(GAP, "").strip():
+            return " "
+        return f"{joining} " if joining[:1] in (",", ";") else f" {joining} "
+
+    return " ".join(TAKEN_OUT.sub(closed, text).split())
 
 
 def first_lead_words(text: str) -> re.Match[str] | None:
@@ -176,10 +202,10 @@ def read_lead(inv: Invocation, text: str) -> tuple[str | None, str]:
 
     match = unquoted(LEAD)
     if match:
-        return match[1], (text[: match.start()] + " " + text[match.end() :]).strip()
+        return match[1], f"{text[: match.start()]}{GAP}{text[match.end() :]}".strip()
     plain = unquoted(PLAIN_LEAD)
     if plain is not None and plain[1].lower() in ("me", "myself"):
-        return inv.caller.user_id, (text[: plain.start()] + " " + text[plain.end() :]).strip()
+        return inv.caller.user_id, f"{text[: plain.start()]}{GAP}{text[plain.end() :]}".strip()
     if plain is None:
         plain = next(
             (
@@ -195,7 +221,7 @@ def read_lead(inv: Invocation, text: str) -> tuple[str | None, str]:
     for size in range(min(LEAD_NAME_WORDS, len(after)), 0, -1):  # "Kim Lee", then "Kim"
         lead = officers.officer_named(session=inv.session, name=" ".join(after[:size]).lstrip("@"))
         if lead is not None:
-            return lead, " ".join([text[: plain.start()].strip(), *after[size:]]).strip()
+            return lead, " ".join([text[: plain.start()].strip(), GAP, *after[size:]]).strip()
     raise lead_refused(after)
 
 
@@ -249,17 +275,19 @@ def check_people(inv: Invocation, lead: str | None, rest: str) -> None:
         return words(Mention(member[1])) if member else f"“{typed}”"
 
     others = list(dict.fromkeys(m[0] for m in named))
-    if lead is None:  # the first one named is likely the lead meant: "lead" goes before them
+    gone = others  # whoever is taken out of the line: all but the lead
+    if lead is None:  # the first one named is likely the lead meant: "lead" goes before them, for a joining word
         first = named[0]
-        kept, others = first[0], others[1:]
-        lead_words, leader = "", person(kept)
-        rest = f"{rest[: first.start()]}lead {rest[first.start() :]}"
+        before = re.sub(f"{JOINING}$", " ", rest[: first.start()]) if rest[: first.start()].strip() else ""
+        head, rest, lead_words = f"{before}lead {first[0]}", rest[first.end() :], ""
+        leader, others = person(first[0]), others[1:]  # named again after that, they are taken out too
     else:
-        lead_words = "lead me" if lead == inv.caller.user_id else f"lead @{lead}"
+        head, lead_words = "", "lead me" if lead == inv.caller.user_id else f"lead @{lead}"
         leader = "you" if lead == inv.caller.user_id else words(Mention(lead))
-    for other in others:
-        rest = re.sub(JOINING + f"(?:{LEAD_WORDS})?" + re.escape(other) + r"(?![\w\-])", " ", rest)
-    line = " ".join(f"{rest} {lead_words}".split())
+    for other in gone:  # each time they are named outside a quoted title, with "lead" or a joining word before them
+        said_at = re.compile(f"(?:{LEAD_WORDS})?{re.escape(other)}(?![\\w{HYPHENS}])")
+        rest = said_at.sub(partial(taken_out, quoted_spans(rest)), rest)
+    line = tidied(f"{head} {rest} {lead_words}")
     people = [leader, *(person(o) for o in others if not (lead and MEMBER.fullmatch(o) and o[1:] == lead))]
     if len(people) == 1 and lead is None:
         said = words(people[0], " is named, but not as the lead")
@@ -280,6 +308,11 @@ def check_people(inv: Invocation, lead: str | None, rest: str) -> None:
             ADD_USAGE,
         ),
     )
+
+
+def taken_out(quoted: list[tuple[int, int]], named: re.Match[str]) -> str:
+    """A person named outside a quoted title leaves a :data:`GAP`; in it, they stay."""
+    return GAP if outside(quoted, named) else named[0]
 
 
 def lead_refused(after: list[str]) -> CommandError:

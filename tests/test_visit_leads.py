@@ -5,6 +5,7 @@ that visit, not whoever is typing."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -100,6 +101,31 @@ def test_lead_that_belongs_to_the_title_stays_in_it(planner: Workspace, typed: s
     assert (visit.title, visit.lead_user_id) == (title, lead)
 
 
+@pytest.mark.parametrize(
+    ("typed", "title", "lead"),
+    [
+        ("fiji 2027-01-20 co-lead workshop with PNG", "co-lead workshop with PNG", OFFICER),
+        ("fiji 2027-01-20 Co-Lead workshop", "Co-Lead workshop", OFFICER),
+        ("fiji 2027-01-20 co\u2011lead workshop", "co\u2011lead workshop", OFFICER),  # a phone's non-breaking hyphen
+        ("fiji 2027-01-20 PFSO lead-in session", "PFSO lead-in session", OFFICER),
+        ("fiji 2027-01-20 lead-up talks", "lead-up talks", OFFICER),
+        ("fiji 2027-01-20 lead\u2011up talks", "lead\u2011up talks", OFFICER),
+        ("fiji 2027-01-20 self-led port walk", "self-led port walk", OFFICER),
+        ("fiji 2027-01-20 port walk, leads-in", "port walk, leads-in", OFFICER),
+        ("fiji 2027-01-20 co-lead workshop lead me", "co-lead workshop", OFFICER),
+        (f"fiji 2027-01-20 co-lead workshop lead <@{OTHER}|sam>", "co-lead workshop", OTHER),
+        (f"fiji 2027-01-20 lead <@{OTHER}|sam> lead-in session", "lead-in session", OTHER),
+    ],
+)
+def test_a_word_joined_to_lead_by_a_hyphen_is_a_word_of_the_title(
+    planner: Workspace, typed: str, title: str, lead: str
+) -> None:
+    answer = planner.command(f"visit add {typed}")
+    assert f"“{title}” · lead @{lead}" in answer.text, answer.text
+    [visit] = visits(planner)
+    assert (visit.title, visit.lead_user_id) == (title, lead)
+
+
 def test_a_lead_picked_from_slacks_list_anywhere_in_the_line(planner: Workspace) -> None:
     answer = planner.command(f"visit add fiji lead <@{OTHER}|sam> 2027-02-10 PFSO seminar")
     assert "“PFSO seminar” · lead @U0OTHER" in answer.text, answer.text
@@ -151,3 +177,67 @@ def test_several_overlaps_each_name_their_own_lead(planner: Workspace) -> None:
     moved = planner.command("visit move 2 2027-02-20", user=ADMIN)
     assert "You already have #3" not in moved.text and "You already have #4 to Fiji" in moved.text, moved.text
     assert f"@{OFFICER} already leads #1" not in moved.text
+
+
+# --- one lead per visit: the line offered --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant", "title", "lead"),
+    [
+        (f"PFSO course lead me, with <@{OTHER}|sam>", "PFSO course lead me", "PFSO course", OFFICER),
+        (f"PFSO course, with <@{OTHER}|sam> lead me", "PFSO course lead me", "PFSO course", OFFICER),
+        ("PFSO course lead me and <@U0CCC>, in Suva", "PFSO course in Suva lead me", "PFSO course in Suva", OFFICER),
+        ("lead me + <@U0CCC> / <@U0DDD>; PFSO course", "PFSO course lead me", "PFSO course", OFFICER),
+        (
+            f"lead <@{OTHER}|sam>, <@U0CCC>, PFSO seminar",
+            f"PFSO seminar lead @{OTHER}",
+            "PFSO seminar",
+            OTHER,
+        ),
+        (
+            "PFSO seminar, <@U0CCC>, port visit lead me",
+            "PFSO seminar, port visit lead me",
+            "PFSO seminar, port visit",
+            OFFICER,
+        ),
+        (
+            "PFSO seminar and <@U0CCC> and port visit lead me",
+            "PFSO seminar and port visit lead me",
+            "PFSO seminar and port visit",
+            OFFICER,
+        ),
+        (
+            f"PFSO seminar with <@{OTHER}|sam> in Suva",
+            f"PFSO seminar lead @{OTHER} in Suva",
+            "PFSO seminar in Suva",
+            OTHER,
+        ),
+        (
+            f"<@{OTHER}|sam> and <@{OTHER}|sam> PFSO seminar",
+            f"lead @{OTHER} PFSO seminar",
+            "PFSO seminar",
+            OTHER,
+        ),
+        ('"brief for <@U0CCC>" lead me and <@U0CCC>', '"brief for @U0CCC" lead me', "brief for @U0CCC", OFFICER),
+    ],
+)
+def test_the_line_offered_when_two_people_are_named_plans_the_visit_as_meant(
+    planner: Workspace, typed: str, meant: str, title: str, lead: str
+) -> None:
+    answer = planner.command(f"visit add fiji 2027-02-04 {typed}")
+    assert "nothing was planned" in answer.text, answer.text
+    suggested = f"/ipslo visit add fiji 2027-02-04 {meant}"
+    assert f"Did you mean: `{suggested}`?" in answer.text, answer.text
+    assert visits(planner) == []
+    planned = planner.command(suggested.removeprefix("/ipslo "))  # sent as offered
+    assert re.search(
+        f"#1 Fiji · Thu 4 Feb 2027 · [a-z ]+ · “{re.escape(title)}” · lead @{lead}$", planned.text, re.M
+    ), planned.text
+    [visit] = visits(planner)
+    assert (visit.title, visit.lead_user_id) == (title, lead)
+
+
+def test_a_comma_left_where_the_lead_was_taken_out_is_not_kept_in_the_title(planner: Workspace) -> None:
+    answer = planner.command("visit add fiji 2027-02-04 PFSO course, lead me")
+    assert "“PFSO course” · lead @U0OFFICER" in answer.text, answer.text
