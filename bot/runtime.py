@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
+import itertools
 import json
 import logging
 import re
@@ -30,6 +31,7 @@ from sqlalchemy.orm import sessionmaker
 from bot import observability
 from bot.settings import Settings
 from bot.views import SLACK_MENTION, Views
+from commands import ipslo
 from commands.language import (
     Aside,
     Button,
@@ -139,20 +141,22 @@ def clean_input(value: Any, changed: list[str] | None = None) -> Any:
     return value
 
 
-#: Spaces pasted from Outlook, Word or a web page (no-break U+00A0, figure U+2007, narrow no-break U+202F, thin U+2009,
-#: the other typographic spaces, ideographic U+3000): ordinary spaces in a command.
-UNICODE_SPACES = re.compile(r"[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
-#: The command's words (its name and the word after it) and the space after them.
-COMMAND_WORDS = re.compile(r"\s*(?:\S+[ \t]+){0,2}")
+#: Between a command's words: tabs (pasted from a spreadsheet) and the spaces pasted from Outlook, Word or a web page
+#: (no-break U+00A0, figure U+2007, narrow no-break U+202F, thin U+2009, the other typographic spaces, ideographic
+#: U+3000). Never a line break.
+PASTED_SPACES = re.compile(r"[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
+WORD = re.compile(r"\S+")  # parted by any space, the pasted ones too
 
 
 def command_spaces(text: str) -> str:
     """A slash command's text, spaced as it is meant, before any listener reads it (the special forms' matchers,
-    `/ipslo export` and `calendar`, as well as commands/ipslo.py): every Unicode space an ordinary space, and tabs
-    between the command's words (pasted from a spreadsheet) spaces; a tab in a note's text stays."""
-    text = UNICODE_SPACES.sub(" ", text)
-    head = COMMAND_WORDS.match(text)
-    return text if head is None else head.group(0).replace("\t", " ") + text[head.end() :]
+    `/ipslo export` and `calendar`, as well as commands/ipslo.py): a tab or pasted space between the words that
+    select the command and what it acts on (``ipslo.command_words``: "note edit 12") is a space; the rest, a note's
+    text, stays as typed, its tabs and no-break spaces too."""
+    found = list(itertools.islice(WORD.finditer(text), 4))
+    head = ipslo.command_words([w.group() for w in found])
+    end = found[head].start() if head < len(found) else len(text)
+    return PASTED_SPACES.sub(" ", text[:end]) + text[end:]
 
 
 def unescape_slack(text: str) -> str:

@@ -188,9 +188,28 @@ def split_share(sub: Subcommand, text: str) -> tuple[str, bool]:
     return text, False
 
 
+#: Commands whose words after their name are the officer's own from the first (a question, search words, a term).
+OWN_WORDS_AFTER_NAME = ("ask", "search", "isps")
+
+
+def command_words(typed: list[str]) -> int:
+    """How many of a line's first words (``typed``: up to four) select the command and what it acts on, the words
+    the commands part with a plain space: its name and the word after it (a verb, a nation, a number), and after
+    ``note <verb>`` the note's number ("note edit 12 <text>"). A tab or pasted space after them is a space
+    (bot/runtime.py's ``command_spaces``); the rest of the line, a note's text, stays as typed."""
+    if not typed:
+        return 0
+    sub = find_subcommand(typed[0])
+    if sub is not None and sub.name in OWN_WORDS_AFTER_NAME:
+        return 1
+    if sub is not None and sub.name == "note" and len(typed) > 2 and typed[1].lower() in notes.NOTE_VERBS:
+        return 3 if notes.looks_numbered(typed[2]) else 2
+    return 2
+
+
 def as_meant(text: str) -> str:
     """A line as it is meant when its words say so: "reminders cancel 3" is "reminder cancel 3" (which writes), not
-    the list of reminders. (Tabs and Unicode spaces between words are spaces already: bot/runtime.py's
+    the list of reminders. (Tabs and pasted spaces between the command's words are spaces already: bot/runtime.py's
     ``command_spaces``, before any listener reads the line.)"""
     name, _, rest = text.strip().partition(" ")
     if name.lower() == "reminders" and rest.split() and rest.split()[0].lower() in reminders.CANCEL_VERBS:

@@ -45,12 +45,18 @@ SUBSTANTIALLY_IMPLEMENTING = "substantially implementing the ISPS Code"
 NOT_MAINTAINING = "not maintaining effective anti-terrorism measures"
 
 
+#: The Code named short after "substantially implementing": read as the outcome's only where the outcome ends (the end
+#: of the line, or punctuation after it), since a source may begin with them ("ISPS visit report 14", "the Code
+#: review"); "ISPS Code" and "the ISPS Code" name it whole and are the outcome's wherever they are.
+OUTCOME_ENDS_ONLY = (" the isps", " isps", " the code")
+
+
 def outcome_words() -> dict[str, str]:
     """The outcomes as admins type them, each read whole: the bot's own wording, its usual shorter forms and
     abbreviations (normalized: "anti-terrorism" is "anti terrorism"), so nothing of the outcome is left for the
     source."""
     said: dict[str, str] = {}
-    for code in ("", " the isps code", " isps code", " the code", " the isps", " isps"):
+    for code in ("", " the isps code", " isps code", *OUTCOME_ENDS_ONLY):
         for start in ("substantially implementing", "substantially implemented", "subst implementing"):
             said[start + code] = SUBSTANTIALLY_IMPLEMENTING
     for short in ("substantially", "implementing", "effective", "positive", "si"):
@@ -402,13 +408,23 @@ def split_outcome(tokens: list[str]) -> tuple[str, list[str]]:
         raise CommandError("Which outcome?", hint=words(OUTCOME_HINT, " ", ASSESS_USAGE))
     found: tuple[str, int] | None = None
     for size in range(1, min(OUTCOME_LONGEST, len(tokens)) + 1):
-        outcome = OUTCOME_WORDS.get(normalize(" ".join(tokens[:size])))
-        if outcome:
+        said = normalize(" ".join(tokens[:size]))
+        outcome = OUTCOME_WORDS.get(said)
+        if outcome and (not said.endswith(OUTCOME_ENDS_ONLY) or ends_there(tokens, size)):
             found = (outcome, size)
     if found:
         return found[0], tokens[found[1] :]
     typed = " ".join(tokens[:3]) or "nothing"
     raise CommandError(f"I don't know the outcome “{typed}”.", hint=words(OUTCOME_HINT, " ", ASSESS_USAGE))
+
+
+def ends_there(tokens: list[str], size: int) -> bool:
+    """Whether the first ``size`` tokens end a phrase: nothing follows, or punctuation parts them from what does
+    ("…ISPS, TR 9", "…ISPS — TR 9", "…ISPS (TR 9)")."""
+    return size == len(tokens) or not tokens[size - 1][-1].isalnum() or tokens[size][0] in OPENING_MARKS
+
+
+OPENING_MARKS = "([{\"'“‘«-–—"
 
 
 def assess(inv: Invocation, text: str) -> Reply:

@@ -38,6 +38,35 @@ def assessments(desk: Workspace) -> int:
         ("substantially implementing ISPS Code TR 22-11", "substantially implementing the ISPS Code", "TR 22-11"),
         ("substantially implementing - TR 22-11", "substantially implementing the ISPS Code", "TR 22-11"),
         ("SI TR 22-11", "substantially implementing the ISPS Code", "TR 22-11"),
+        # a source that begins with the Code's name keeps it: only the whole name ("ISPS Code") is the outcome's
+        ("substantially implementing ISPS visit report 14", "substantially implementing the", "ISPS visit report 14"),
+        ("substantially implementing ISPS assessment 2022", "substantially implementing the", "ISPS assessment 2022"),
+        ("substantially implemented ISPS trip report 9", "substantially implementing the", "ISPS trip report 9"),
+        (
+            "substantially implementing the ISPS visit report 14",
+            "substantially implementing the",
+            "the ISPS visit report 14",
+        ),
+        ("substantially implementing the Code review 2022", "substantially implementing the", "the Code review 2022"),
+        ("substantially implementing trip report 14", "substantially implementing the", "trip report 14"),
+        (
+            "substantially implementing the ISPS Code visit report 14",
+            "substantially implementing the",
+            "visit report 14",
+        ),
+        (
+            "substantially implementing ISPS Code ISPS visit report 14",
+            "substantially implementing the",
+            "ISPS visit report 14",
+        ),
+        ("substantially implementing ISPS, visit report 14", "substantially implementing the", "visit report 14"),
+        ("substantially implementing ISPS - trip report 9", "substantially implementing the", "trip report 9"),
+        ("substantially implementing the Code (letter 22-4)", "substantially implementing the", "(letter 22-4)"),
+        (
+            "not maintaining effective anti-terrorism measures ISPS visit report 3",
+            "not maintaining",
+            "ISPS visit report 3",
+        ),
     ],
 )
 def test_the_outcome_is_read_whole_and_the_rest_is_the_source(
@@ -47,6 +76,13 @@ def test_the_outcome_is_read_whole_and_the_rest_is_the_source(
     assert f"Recorded: Tonga found {outcome}" in recorded.text, recorded.text
     assert f"Source: {source} · recorded by" in recorded.text, recorded.text
     assert f"Source: {source}; recorded by" in desk.command("status tonga").text
+
+
+@pytest.mark.parametrize("typed", ["ISPS", "the ISPS", "the Code", "ISPS Code", "the ISPS Code"])
+def test_the_codes_name_ending_the_line_is_the_outcomes_not_a_source(desk: Workspace, typed: str) -> None:
+    recorded = desk.command(f"assess tonga 2022-05-01 substantially implementing {typed}", user=ADMIN)
+    assert "Recorded: Tonga found substantially implementing the ISPS Code" in recorded.text, recorded.text
+    assert "Source: not given · recorded by" in recorded.text, recorded.text
 
 
 def test_the_same_assessment_again_is_not_recorded_twice_and_keeps_its_source(desk: Workspace) -> None:

@@ -88,6 +88,8 @@ def test_a_command_with_unicode_spaces_pasted_from_outlook_or_word_is_read_as_wi
     answer = workspace.command(f"status{space}fiji")
     assert "Fiji (FJ)" in answer.text and "I don't know the command" not in answer.text, answer.text
     assert "Papua New Guinea (PG)" in workspace.command(f"status{space}papua{space}new guinea").text
+    looked_up = workspace.command(f"isps{space}A/16").text  # its own words follow: only the name's space is read
+    assert "A/16" in looked_up and "I don't know" not in looked_up, looked_up
 
 
 def test_the_commands_answered_before_the_general_listener_read_unicode_spaces_and_tabs_too(workspace) -> None:
@@ -98,6 +100,35 @@ def test_the_commands_answered_before_the_general_listener_read_unicode_spaces_a
         assert workspace.standin.wait_for(
             lambda before=before: len(workspace.standin.calls_to("files.completeUploadExternal")) > before, timeout=10
         ), f"{typed!r}: the files were not sent"
+
+
+def note_text(workspace, number: int) -> str:
+    with workspace.database.sessions() as session:
+        return session.execute(text("SELECT text FROM notes WHERE id = :id"), {"id": number}).scalar_one()
+
+
+def test_pasted_spaces_in_a_notes_text_stay_as_typed_and_only_the_commands_words_are_spaced(workspace) -> None:
+    """Ideographic (U+3000), narrow no-break (U+202F) and no-break spaces and tabs in the text are the officer's;
+    between the words that select the command ("note", the nation, "edit 1") they are read as spaces."""
+    typed = "会議\u3000資料 and 10\u202f000 TEU at Suva\u00a0wharf\t(berth 2)"
+    saved = workspace.command(f"note\u00a0fiji\u3000{typed}")
+    assert "Saved note #1 under Fiji" in saved.text, saved.text
+    assert note_text(workspace, 1) == typed
+    edited = workspace.command("note\u202fedit\u00a01\u00a0Met the DA\u00a0in Suva\u3000会議\t2")
+    assert "Note #1 updated." in edited.text, edited.text
+    assert note_text(workspace, 1) == "Met the DA\u00a0in Suva\u3000会議\t2"
+    workspace.command("note\tnew\u00a0zealand\tMet\tthe MNZ\u00a0team")  # a nation of two words, then its text
+    assert note_text(workspace, 2) == "Met\tthe MNZ\u00a0team"
+    workspace.command("note add\u00a0fiji 10\u202f000 TEU")
+    assert note_text(workspace, 3) == "10\u202f000 TEU"
+
+
+def test_a_reminder_cancelled_with_pasted_spaces_is_cancelled(workspace) -> None:
+    set_ = workspace.command("remind fiji tomorrow 09:00 send the agenda")
+    assert "I'll remind you" in set_.text, set_.text
+    cancelled = workspace.command("reminders\u00a0cancel\u20071")
+    assert "I don't know" not in cancelled.text and "Which reminder" not in cancelled.text, cancelled.text
+    assert "cancel" in cancelled.text.lower()
 
 
 def test_a_long_unknown_name_is_quoted_back_short(workspace) -> None:
