@@ -102,7 +102,7 @@ QUOTE_MARK = re.compile(r"[\"“”]")
 PERSON = re.compile(r"(?<![\w@<&])@\w+(?:[.\-]\w+)*")
 #: The words that join people, or a person to the title, in a line ("@kim and @lee", "@kim, @lee", "@kim & @lee",
 #: "PFSO course, with @kim"): taken out with the person they join.
-JOINING = r"(?:\s*(?:[,;&+/]|\b(?i:and|or|with|plus)\b))*\s*"
+JOINING = re.compile(r"(?:\s*(?:[,;&+/]|\b(?i:and|or|with|plus)\b))*\s*").pattern
 #: Where words naming a person were taken out of the line, until the words around it are tidied (:func:`tidied`).
 GAP = "\ue000"
 #: Taken-out words and the joining words on each side of them.

@@ -128,11 +128,12 @@ def shown_strings(path: Path) -> list[tuple[int, str, bool]]:
         and isinstance(node.body[0].value, ast.Constant)
     }
     pieces = {id(value) for node in ast.walk(tree) if isinstance(node, ast.JoinedStr) for value in node.values}
-    patterns = {
-        id(arg)
+    patterns = {  # every piece of a pattern: a literal, an f-string's pieces, strings joined by "+"
+        id(piece)
         for node in ast.walk(tree)
         if isinstance(node, ast.Call) and ast.unparse(node.func).startswith("re.")
         for arg in node.args
+        for piece in ast.walk(arg)
     }
     return sorted(
         (node.lineno, " " + node.value if id(node) in pieces else node.value, id(node) in patterns)
@@ -170,7 +171,8 @@ def test_the_markup_finder_finds_markup(tmp_path: Path) -> None:
         'F = "_outside our area_ ~gone~"\n'
         'G = ">quoted"\n'
         'H = re.compile(r"^(?:is|are)\\b.*\\b(?:under)\\b.*$")\n'
-        'I = re.compile(r"<@([UW][A-Z0-9]+)>")\n',
+        'I = re.compile(r"<@([UW][A-Z0-9]+)>")\n'
+        'J = re.compile(rf"(?<![\\w{X}])(?=[\\s:]*(.*))")\n',
         encoding="utf-8",
     )
     found = [hit.split(": ", 1)[1] for hit in markup_in(sample, root=tmp_path)]
