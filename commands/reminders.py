@@ -42,10 +42,10 @@ from commands.visits import dates_text, find_visit, visit_line
 from commands.when import WINDOW_YEARS, date_window, describe, split_when
 from commands.when.display import fmt_date as fmt_day
 from commands.when.errors import ReadButRefused, WhenError
-from commands.when.grammar import MAX_WORDS, everyday
-from commands.when.moments import AssumedTime, assumed_time
+from commands.when.grammar import MAX_WORDS, everyday, tokenize, words_of
+from commands.when.moments import AssumedTime, assumed_time, part_compound, time_alone
 from commands.when.places import near_place, read_place
-from commands.when.times import local_to_utc, unread_time
+from commands.when.times import PARTS_OF_DAY, PartOfDay, counted, local_to_utc, unread_time
 from commands.when.zones import WrittenZone, check_in_force, read_zone
 from storage import knowledge as knowledge_store
 from storage import nations as nation_store
@@ -125,6 +125,7 @@ def remind(inv: Invocation, text: str) -> Reply:
         text=what,
         zone=when.zone,
         assumed=when.assumed,
+        kept=when.kept,
     )
 
 
@@ -139,42 +140,68 @@ ZULU = re.compile(r"(\d{3,4}|\d{1,2}:\d{2})z", re.I)
 QUOTES = ('"', "“", "”", "'", "‘", "’")
 #: The most words before "time" read as a place's name ("Ho Chi Minh City time").
 PLACE_WORDS = 4
+#: Words "time" makes one thing with ("time off", "time sheet", "time check"): "<words> time off" is the reminder's
+#: words, never a place's time.
+TIME_COMPOUNDS = words_of(
+    "off out sheet sheets check checks card cards frame frames line lines slot slots table tables keeping stamp stamps "
+    "limit limits lapse span scale log logs record records entry entries zone tracking budget management allocation "
+    "period window request requests in lieu sensitive critical"
+)
+
+
+class KeptPart(NamedTuple):
+    """A part of the day kept in the reminder's words, where it makes one thing with the noun after it ("tomorrow
+    night shift roster": about the night shift roster, at the day's 09:00), for the reply to say so."""
+
+    typed: str  # "night shift"
+    part: PartOfDay
+    moment: str  # the moment as typed: "tomorrow"
 
 
 class When(NamedTuple):
     """A reminder's moment as typed: when (UTC), the words after it, the zone written after the time (None: the
-    officer's own), and the time a part of the day was read as ("tomorrow evening": 18:00), for the reply to say."""
+    officer's own), the time a part of the day was read as ("tomorrow evening": 18:00), and a part of the day kept in
+    the words ("tomorrow night shift roster"), for the reply to say."""
 
     due_at: dt.datetime
     rest: list[str]
     zone: WrittenZone | None
     assumed: AssumedTime | None
+    kept: KeptPart | None = None
 
 
 def when_in_zone(inv: Invocation, words_typed: list[str], lookup: NationLookup, *, about: str | None = None) -> When:
     """The moment at the start of the words, the words after it, and the zone written after the time when there is
     one ("tomorrow 09:00 UTC", "9am Fiji time", "14:30 Pacific/Fiji", "21:00 UTC+12", "0900Z", "9am local time": the
-    time of ``about``, the nation the reminder is about): the time is then read in that zone, not the officer's.
-    Without one, the officer's zone.
+    time of ``about``, the nation the reminder is about): the time is then read in that zone, not the officer's: on
+    the officer's day ("tomorrow" is their tomorrow), or, for a time alone ("0900Z", "9am HST"), the next time the
+    zone's clock shows it. Without one, the officer's zone.
 
     What follows the moment and looks like a time or a zone but is none we read ("930", "Pacific/Fijii", "Fijii time",
     "UTC+25") is refused with what to type, never taken for the first words of the reminder; so is an abbreviation
     not in use on that day where it names ("9am EDT" in December). So is any "<words> time" right after the time that
-    names no zone or place we know ("9am Xyz time"), unless the words are everyday English ("lunch time with the DA")
-    or in quotes."""
+    names no zone or place we know ("9am Xyz time"), unless the words are everyday English ("lunch time with the DA"),
+    "time" starts a compound ("Casey time off request", "time sheet"), or the words are in quotes. An abbreviation
+    that is also a word ("WEST", "SGT") is read only right after a time written ("friday WEST gate" is text)."""
     words_typed = _zulu_split(inv, words_typed)
     due_at, rest = split_when(words_typed, now=inv.now, tz=inv.caller.tz, default_time=MORNING)
     moment = words_typed[: len(words_typed) - len(rest)]
     assumed = assumed_time(moment)
+    timed = _gave_time(inv, moment, due_at)
+    kept = None
+    if not timed and part_compound(rest):  # "tomorrow night shift roster": the day's 09:00, about the night shift
+        kept = KeptPart(" ".join(rest[:2]), PARTS_OF_DAY[tokenize(rest[0])[0]], " ".join(moment))
     if rest and rest[0].startswith(QUOTES):
-        return When(due_at, rest, None, assumed)
+        return When(due_at, rest, None, assumed, kept)
     zone = read_zone(rest)
+    if zone is not None and zone.abbreviation is not None and not zone.abbreviation.any_case and not timed:
+        zone = None  # "friday WEST gate check": a word, with no time for it to be the zone of
     if zone is not None and [word.lower() for word in rest[zone.used : zone.used + 1]] == ["time"]:
         zone = dataclasses.replace(zone, used=zone.used + 1)  # "9am UTC time", "0900 Zulu time"
     zone = zone or _place_time(inv, moment, rest, lookup, about)
     if zone is None:
-        _refuse_unread(inv, moment, rest, due_at)
-        return When(due_at, rest, None, assumed)
+        _refuse_unread(rest, moment, timed)
+        return When(due_at, rest, None, assumed, kept)
     elsewhere = ZoneInfo("UTC") if inv.caller.tz.key != "UTC" else ZoneInfo("Asia/Tokyo")
     try:
         same_everywhere = split_when(moment, now=inv.now, tz=elsewhere, default_time=MORNING)[0] == due_at
@@ -182,16 +209,24 @@ def when_in_zone(inv: Invocation, words_typed: list[str], lookup: NationLookup, 
         same_everywhere = False
     if same_everywhere:  # "in 3 hours UTC": a moment that is the same in every zone
         return When(due_at, rest[zone.used :], None, assumed)
-    # the day as the officer counts it ("tomorrow" is their tomorrow), the clock time in the zone written
-    local = due_at.astimezone(inv.caller.tz)
-    due_at = local_to_utc(local.date(), local.time(), zone.tz)
-    if due_at <= inv.now:  # "9am Tonga time" alone: the next 9am there, as a time alone is the next one
-        try:
-            due_at = split_when(moment, now=inv.now, tz=zone.tz, default_time=MORNING)[0]
-        except CommandError:
-            raise ReadButRefused(f"That time has already passed: {describe(due_at, inv.caller.tz)}.") from None
-    check_in_force(zone, due_at, " ".join(moment))
+    if time_alone(moment):  # "0900Z", "9am HST": the next 09:00 on that clock, today there if still to come
+        due_at = split_when(moment, now=inv.now, tz=zone.tz, default_time=MORNING)[0]
+    else:  # the day as the officer counts it ("tomorrow" is their tomorrow), the clock time in the zone written
+        local = due_at.astimezone(inv.caller.tz)
+        due_at = local_to_utc(local.date(), local.time(), zone.tz)
+        if due_at <= inv.now:
+            raise ReadButRefused(f"That time has already passed: {describe(due_at, inv.caller.tz)}.")
+    zone = check_in_force(zone, due_at, " ".join(moment))
     return When(due_at, rest[zone.used :], zone, assumed)
+
+
+def _gave_time(inv: Invocation, moment: list[str], due_at: dt.datetime) -> bool:
+    """Whether the moment gave a time of its own ("tomorrow 9am", "tomorrow evening", "in 2 hours"), not the day's
+    default ("tomorrow"): another default changes nothing."""
+    try:
+        return split_when(moment, now=inv.now, tz=inv.caller.tz, default_time=dt.time(10, 17))[0] == due_at
+    except CommandError:
+        return False
 
 
 def _zulu_split(inv: Invocation, words_typed: list[str]) -> list[str]:
@@ -221,6 +256,9 @@ def _place_time(
     if "time" not in lowered[1:]:
         return None
     size = lowered.index("time", 1)  # the words before "time"
+    following = rest[size + 1].strip(".,;:!?()").lower() if len(rest) > size + 1 else ""
+    if following in TIME_COMPOUNDS:  # "Casey time off request", "Davis time sheet": "time off", never a zone's time
+        return None
     if any(word[-1:] in ",;:!?" for word in rest[:size]):  # "call the DA, time tbc": no place
         return None
     if size == 1 and lowered[0] in OWN_TIME:  # "9am my time": not Malaysia's ("MY")
@@ -288,16 +326,13 @@ def _everyday_words(words_typed: list[str]) -> bool:
     return not capitalised or all(everyday(word) for word in plain)
 
 
-def _refuse_unread(inv: Invocation, moment: list[str], rest: list[str], due_at: dt.datetime) -> None:
+def _refuse_unread(rest: list[str], moment: list[str], timed: bool) -> None:
     """Refuse the word after the moment when it looks like a time (and the moment gave none: "tomorrow 930") but is none
-    we read; the reminder's words are never taken for a time we could not read."""
-    if not rest:
+    we read; the reminder's words are never taken for a time we could not read. A number that counts what follows
+    ("friday 500 copies", "150 pax manifest") or a number of hours ("96hr NOA") is the reminder's."""
+    if not rest or timed or (len(rest) > 1 and counted(rest[0], rest[1])):
         return
-    try:  # the moment gave a time of its own when another default changes nothing
-        timed = split_when(moment, now=inv.now, tz=inv.caller.tz, default_time=dt.time(10, 17))[0] == due_at
-    except CommandError:
-        timed = False
-    refusal = None if timed else unread_time(rest[0].strip(",;:()"))
+    refusal = unread_time(rest[0].strip(",;:()"))
     if refusal is not None:
         word = rest[0]
         raise ReadButRefused(
@@ -341,6 +376,7 @@ def _when_first(inv: Invocation, tokens: list[str], lookup: NationLookup) -> Rep
             text=what,
             zone=moment.zone,
             assumed=moment.assumed,
+            kept=moment.kept,
         )
     typed = " ".join(tokens)
     # a nation named in what to remind of ("call the Tonga DA") is offered first, never filed on a guess
@@ -386,11 +422,13 @@ def set_reminder(
     idempotency_key: str | None = None,
     zone: WrittenZone | None = None,
     assumed: AssumedTime | None = None,
+    kept: KeptPart | None = None,
 ) -> Reply:
     """Set a reminder for the caller: the one way in for `/ipslo remind` and the reminder form. It is about a
     nation or a visit (the visit's nation then); ``idempotency_key`` (a form's view id) makes a resend a no-op.
     ``zone``: the zone the officer wrote the time in, when not their own: the reply says the time in it too.
-    ``assumed``: the time a part of the day was read as ("tomorrow evening": 18:00): the reply says so."""
+    ``assumed``: the time a part of the day was read as ("tomorrow evening": 18:00): the reply says so. ``kept``: a
+    part of the day kept in the words ("tomorrow night shift roster"): the reply says so, and what to type for it."""
     if idempotency_key:
         earlier = submissions.claim(
             session=inv.session, key=idempotency_key, form="reminder", recorded_by=inv.caller.user_id
@@ -465,6 +503,22 @@ def set_reminder(
                     f"I read “{assumed.typed}” as {assumed.time:%H:%M}",
                     f" {zone.label}" if zone is not None else "",
                     "; for another time, write it: ",
+                    Typed(again),
+                )
+            ),
+        )
+    if kept is not None:  # "tomorrow night shift roster": the words kept, and how to be reminded in the night
+        local = due_at.astimezone(inv.caller.tz)
+        other = kept.part.at if kept.part.at != local.time() else dt.time(10, 30)
+        who = visit.id if visit is not None else nation.name.lower()
+        again = f"/ipslo remind {who} {kept.moment} {other:%H:%M} {what}"
+        read_as = (
+            Caption(
+                words(
+                    f"“{kept.typed}” is part of the reminder, not when: I set it for {local:%H:%M}. ",
+                    f"To be reminded in the {kept.part.name} ({other:%H:%M}), write the time: "
+                    if other == kept.part.at
+                    else "For another time, write it: ",
                     Typed(again),
                 )
             ),
@@ -565,16 +619,36 @@ REMINDERS_USAGE = words(
 )
 
 
-def reminders(inv: Invocation, text: str) -> Reply:
-    """My open reminders, those that need attention first; ``text``: a nation to list only its reminders ("fiji"),
-    and the page ("page 2") when they are more than a page holds."""
+#: Words for every nation's reminders, as without any ("reminders all").
+ALL_WORDS = frozenset({"all", "every", "everything", "mine", "my"})
+PAGE_WORDS = frozenset({"page", "pg", "p"})
+
+
+def _listing_asked(text: str) -> tuple[list[str], int | None]:
+    """What `/ipslo reminders` was asked for: the nation's words (none: every nation's, as "all" is), and the page:
+    "page 2", "2" or "page2" (None: "page" with no number, to ask which)."""
     typed = text.split()
-    page = 1
-    if len(typed) >= 2 and typed[-2].lower() == "page":
-        page = parse_id(typed[-1], what="page", hint=REMINDERS_USAGE)
-        typed = typed[:-2]
-        if page < 1:
-            raise CommandError("Pages start at 1.", hint=REMINDERS_USAGE)
+    while typed and typed[0].lower() in ALL_WORDS:  # "reminders all", "reminders all fiji"
+        typed = typed[1:]
+    page: int | None = 1
+    last = typed[-1].lower() if typed else ""
+    if len(typed) >= 2 and typed[-2].lower() in PAGE_WORDS:  # "page 2", "fiji page 2"
+        page, typed = parse_id(typed[-1], what="page", hint=REMINDERS_USAGE), typed[:-2]
+    elif m := re.fullmatch(r"(?:page|pg|p)?#?(\d{1,6})", last):  # "reminders 2", "reminders page2"
+        page, typed = int(m[1]), typed[:-1]
+    elif last in PAGE_WORDS | {"pages"}:  # "reminders page": which?
+        page, typed = None, typed[:-1]
+    if page is not None and page < 1:
+        raise CommandError("Pages start at 1.", hint=REMINDERS_USAGE)
+    while typed and typed[-1].lower() in ALL_WORDS:  # "reminders fiji all"
+        typed = typed[:-1]
+    return typed, page
+
+
+def reminders(inv: Invocation, text: str) -> Reply:
+    """My open reminders, those that need attention first; ``text``: a nation to list only its reminders ("fiji";
+    "all", or nothing, for every nation's), and the page ("page 2", "2") when they are more than a page holds."""
+    typed, page = _listing_asked(text)
     nation = nation_lookup(session=inv.session).find(" ".join(typed)).nation if typed else None
     mine = store.reminders_of(session=inv.session, owner_user_id=inv.caller.user_id)
     if nation is not None:
@@ -583,6 +657,19 @@ def reminders(inv: Invocation, text: str) -> Reply:
     waiting = [r for r in mine if r.state == store.PENDING]
     trouble = [r for r in mine if r.state != store.PENDING]
     pages = max(-(-len(trouble) // PAGE_TROUBLE), -(-len(waiting) // PAGE_COMING), 1)
+    if page is None:  # "reminders page": which one?
+        about = f" {nation.name.lower()}" if nation is not None else ""
+        raise CommandError(
+            f"Which page? Your reminders{' about ' + nation.name if nation else ''} fill {pages} "
+            f"page{'s' if pages != 1 else ''}.",
+            hint=words(
+                "Type ",
+                Typed(f"/ipslo reminders{about}"),
+                " for the first",
+                *((" or ", Typed(f"/ipslo reminders{about} page 2"), " for the next") if pages > 1 else ()),
+                ".",
+            ),
+        )
     if page > pages:
         raise CommandError(
             f"There is no page {page}: your reminders{' about ' + nation.name if nation else ''} fill {pages} "

@@ -310,6 +310,25 @@ def test_reminders_beyond_a_page_are_a_page_away_and_one_nations_are_one_word_aw
     assert "“x” is not a page number" in desk.command("reminders page x").text
 
 
+def test_all_a_page_number_alone_and_page_alone_are_read(desk: Workspace) -> None:
+    """ "reminders all", "reminders 2" and "reminders page" were refused as "I don't know a nation called 'all'"."""
+    for n in range(45):
+        add(desk, due_at=NOW + dt.timedelta(days=1, minutes=n), text=f"task {n}")
+    add(desk, due_at=NOW + dt.timedelta(days=2), text="tonga task", nation="TO")
+    first, second = desk.command("reminders").text, desk.command("reminders page 2").text
+    assert desk.command("reminders all").text == first  # every nation's, as with nothing after it
+    assert desk.command("reminders 1").text == first
+    assert desk.command("reminders 2").text == second and desk.command("reminders page2").text == second
+    assert desk.command("reminders all 2").text == second
+    assert "Your reminders about Tonga (1 coming up)" in desk.command("reminders all tonga").text
+    asked = desk.command("reminders page").text
+    assert "Which page? Your reminders fill 2 pages." in asked, asked
+    assert "`/ipslo reminders` for the first or `/ipslo reminders page 2` for the next" in asked
+    assert "There is no page 3: your reminders fill 2 pages." in desk.command("reminders 3").text
+    assert "Pages start at 1." in desk.command("reminders 0").text
+    assert "I don't know a nation" not in asked + desk.command("reminders all").text
+
+
 @pytest.mark.parametrize("typed", ["99999999999999999999999", "#x7", "7.5"])
 def test_an_odd_reminder_number_is_refused_kindly(desk: Workspace, typed: str) -> None:
     answer = desk.command(f"reminder cancel {typed}")

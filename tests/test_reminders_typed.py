@@ -71,9 +71,10 @@ def test_times_and_zones_as_officers_write_them(desk: Workspace, typed: str, due
             "EDT (UTC-4) is not in use in New York on Thu 26 Nov 2026: New York is on EST (UTC-5) then. Type "
             "“tomorrow 9am EST” for New York's time, or “tomorrow 9am UTC-4” for UTC-4.",
         ),
+        # (AEST in November is Brisbane's, which keeps it all year: read, test_an_abbreviation_kept_somewhere_...)
         (
-            "fiji tomorrow 9am AEST call the DA",
-            "AEST (UTC+10) is not in use in Sydney on Thu 26 Nov 2026: Sydney is on AEDT (UTC+11) then.",
+            "fiji 2027-07-01 9am AEDT call the DA",
+            "AEDT (UTC+11) is not in use in Sydney on Thu 1 Jul 2027: Sydney is on AEST (UTC+10) then.",
         ),
         ("fiji 2027-07-01 9am CET call the DA", "Central Europe is on CEST (UTC+2) then"),
         ("me tomorrow 9am EDT call the DA about fiji", "EDT (UTC-4) is not in use in New York"),
@@ -295,3 +296,113 @@ def test_a_part_of_the_day_not_read_is_refused(desk: Workspace, typed: str, says
     assert says in answer.text, answer.text
     assert "I'll remind you" not in answer.text
     assert all_reminders(desk) == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "due", "text"),
+    [
+        # ordinary words before "time" are no place's clock (tzdata names zones after Christmas Island, Easter
+        # Island, Wake Island, Antarctic stations, Mexico/General), nor is "<words> time off/sheet/check"
+        ("tomorrow 9am christmas time leave roster", at(2026, 11, 26, 0, 0), "christmas time leave roster"),
+        ("tomorrow 9am Casey time off request", at(2026, 11, 26, 0, 0), "Casey time off request"),
+        ("tomorrow 9am Davis time sheet", at(2026, 11, 26, 0, 0), "Davis time sheet"),
+        ("tomorrow 9am Stanley time off", at(2026, 11, 26, 0, 0), "Stanley time off"),
+        ("tomorrow 9am Easter time off", at(2026, 11, 26, 0, 0), "Easter time off"),
+        ("tomorrow 9am wake time for the crew", at(2026, 11, 26, 0, 0), "wake time for the crew"),
+        ("tomorrow 9am general time check", at(2026, 11, 26, 0, 0), "general time check"),
+        ("tomorrow 9am Fiji time off", at(2026, 11, 26, 0, 0), "Fiji time off"),
+        # tzdata's abbreviations that are words too: only ours are read as zones
+        ("tomorrow 9am MET office brief", at(2026, 11, 26, 0, 0), "MET office brief"),
+        ("tomorrow 9am CAT drill", at(2026, 11, 26, 0, 0), "CAT drill"),
+        ("tomorrow 9am Sgt Lee brief", at(2026, 11, 26, 0, 0), "Sgt Lee brief"),
+        ("tomorrow 9am west gate check", at(2026, 11, 26, 0, 0), "west gate check"),
+        ("friday WEST gate check", at(2026, 11, 27, 0, 0), "WEST gate check"),  # no time for it to be the zone of
+        # two areas are a region, not a misspelt zone
+        ("tomorrow 9am Asia/Pacific forum notes", at(2026, 11, 26, 0, 0), "Asia/Pacific forum notes"),
+        # numbers that count what follows, and numbers of hours, are the reminder's words (the date's 09:00)
+        ("monday 96hr NOA for the cutter", at(2026, 11, 30, 0, 0), "96hr NOA for the cutter"),
+        ("tomorrow 24h notice to the PFSO", at(2026, 11, 26, 0, 0), "24h notice to the PFSO"),
+        ("tomorrow 12h notice to the PFSO", at(2026, 11, 26, 0, 0), "12h notice to the PFSO"),
+        ("friday 48hr pre-arrival report", at(2026, 11, 27, 0, 0), "48hr pre-arrival report"),
+        ("friday 500 copies of the brief", at(2026, 11, 27, 0, 0), "500 copies of the brief"),
+        ("friday 150 pax manifest", at(2026, 11, 27, 0, 0), "150 pax manifest"),
+        ("friday 3 containers to inspect", at(2026, 11, 27, 0, 0), "3 containers to inspect"),
+        # a capitalised word is a name, never "corrected" to a time word
+        ("tomorrow Noonan call", at(2026, 11, 26, 0, 0), "Noonan call"),
+    ],
+)
+def test_ordinary_reminder_text_stays_text_at_the_time_written(
+    desk: Workspace, typed: str, due: dt.datetime, text: str
+) -> None:
+    """Each was read as a zone or a time (Christmas Island's clock, MET's, 'did you mean noon?', 'hours go from 00
+    to 23'), silently moving the reminder or refusing ordinary words."""
+    answer = desk.command(f"remind fiji {typed}")
+    assert "I'll remind you" in answer.text and "as you wrote" not in answer.text, answer.text
+    [reminder] = all_reminders(desk)
+    assert (reminder.due_at, reminder.text) == (due, text)
+
+
+def test_a_clock_time_before_a_count_is_asked_about(desk: Workspace) -> None:
+    answer = desk.command("remind fiji friday 1500 pax manifest")
+    assert (
+        "Is “1500” the time or a number of pax? For the time, write it with a colon: “friday 15:00 pax …”; for the "
+        "number, give the time before it: “friday 09:00 1500 pax …”." in answer.text
+    ), answer.text
+    assert all_reminders(desk) == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "due", "text", "says"),
+    [
+        # a part of the day making one thing with the noun after it is the reminder's, and the reply says so
+        (
+            "tomorrow night shift roster",
+            at(2026, 11, 26, 0, 0),
+            "night shift roster",
+            "“night shift” is part of the reminder, not when: I set it for 09:00. To be reminded in the night (20:00),"
+            " write the time: `/ipslo remind fiji tomorrow 20:00 night shift roster`",
+        ),
+        (
+            "friday morning brief slides",
+            at(2026, 11, 27, 0, 0),
+            "morning brief slides",
+            "“morning brief” is part of the reminder, not when: I set it for 09:00. For another time, write it: "
+            "`/ipslo remind fiji friday 10:30 morning brief slides`",
+        ),
+        # a verb after the part of the day: it is when
+        ("tomorrow morning brief the CO", at(2026, 11, 26, 0, 0), "brief the CO", "I read “tomorrow morning” as 09:00"),
+        ("tomorrow evening report to the XO", at(2026, 11, 26, 9, 0), "report to the XO", "as 18:00"),
+        ("tomorrow morning call the DA", at(2026, 11, 26, 0, 0), "call the DA", "I read “tomorrow morning” as 09:00"),
+    ],
+)
+def test_a_part_of_the_day_in_a_compound_is_the_reminders(
+    desk: Workspace, typed: str, due: dt.datetime, text: str, says: str
+) -> None:
+    answer = desk.command(f"remind fiji {typed}")
+    assert "I'll remind you" in answer.text and says in answer.text, answer.text
+    [reminder] = all_reminders(desk)
+    assert (reminder.due_at, reminder.text) == (due, text)
+
+
+@pytest.mark.parametrize(
+    ("typed", "due", "says"),
+    [
+        # an abbreviation kept all year somewhere while the place it names changes: read, and the reply says where
+        ("fiji tomorrow 9am AEST call the DA", at(2026, 11, 25, 23, 0), "(09:00 AEST (Brisbane), as you wrote)"),
+        ("fiji 2026-12-10 9am AEST call the DA", at(2026, 12, 9, 23, 0), "(09:00 AEST (Brisbane), as you wrote)"),
+        ("fiji 2026-12-10 9am ACST call the DA", at(2026, 12, 9, 23, 30), "(09:00 ACST (Darwin), as you wrote)"),
+        ("fiji 2027-07-01 9am MST call the DA", at(2027, 7, 1, 16, 0), "MST (Arizona), as you wrote)"),
+        # a time alone in a zone is the next time that clock shows it (now: Wed 25 Nov 03:00 UTC, Tue 17:00 in Hawaii)
+        ("fiji 0900Z call the DA", at(2026, 11, 25, 9, 0), "Wed 25 Nov 2026 18:00 JST (09:00 UTC, as you wrote)"),
+        ("fiji 9am HST call the DA", at(2026, 11, 25, 19, 0), "(09:00 Wed HST, as you wrote)"),
+        ("fiji noon UTC call the DA", at(2026, 11, 25, 12, 0), "(12:00 UTC, as you wrote)"),
+    ],
+)
+def test_an_abbreviation_kept_somewhere_and_a_time_alone_in_a_zone(
+    desk: Workspace, typed: str, due: dt.datetime, says: str
+) -> None:
+    """ "9am AEST" in December was refused (only Sydney was checked); "0900Z" at 00:43Z was set for the next day."""
+    answer = desk.command(f"remind {typed}")
+    assert "I'll remind you" in answer.text and says in answer.text, answer.text
+    [reminder] = all_reminders(desk)
+    assert (reminder.due_at, reminder.text) == (due, "call the DA")

@@ -778,3 +778,77 @@ def test_a_place_on_several_clocks_is_asked_about_and_an_unknown_one_is_none():
         read_place("Victoria")
     assert read_place("Xyz") is None
     assert near_place("Honiarra") == "Honiara" and near_place("Xyz") is None
+
+
+@pytest.mark.parametrize(
+    "typed", ["Christmas", "Easter", "Wake", "Casey", "Davis", "Stanley", "General", "Midway", "Center", "Knox"]
+)
+def test_words_tzdata_names_zones_after_are_no_places(typed):
+    """tzdata's Indian/Christmas, Pacific/Easter, Antarctica/Casey, Mexico/General...: words, not clocks."""
+    from commands.when.places import read_place
+
+    assert read_place(typed) is None
+
+
+def test_every_vetted_zone_place_is_a_zone_tzdata_knows():
+    from zoneinfo import available_timezones
+
+    from commands.when.places import ZONE_PLACES
+
+    assert sorted(ZONE_PLACES - available_timezones()) == []
+    assert not [key for key in ZONE_PLACES if key.startswith(("Antarctica/", "Etc/"))]
+
+
+def test_a_misspelt_zone_name_is_offered_only_part_by_part():
+    from commands.when.zones import near_zone_name, read_zone_name
+
+    assert near_zone_name("Pacific/Fijii") == "Pacific/Fiji" and near_zone_name("Pacfic/Fiji") == "Pacific/Fiji"
+    assert near_zone_name("Asia/Pacific") is None  # not US/Pacific
+    assert read_zone_name("Asia/Pacific") is None and read_zone_name("Pacific/Asia") is None  # a region: words
+    with pytest.raises(ReadButRefused, match="I don't know the time zone “Pacific/Nowhere”"):
+        read_zone_name("Pacific/Nowhere")
+
+
+@pytest.mark.parametrize(
+    ("number", "following", "counts"),
+    [
+        ("500", "copies", True),
+        ("150", "pax", True),
+        ("3", "containers", True),
+        ("24h", "notice", True),
+        ("96hr", "NOA", True),
+        ("930", "call", False),
+        ("0930", "reports", False),  # a time written as one
+        ("8", "hrs", False),  # 08:00 hrs?
+        ("21h", "call", False),
+    ],
+)
+def test_a_number_that_counts_what_follows(number, following, counts):
+    from commands.when.times import counted
+
+    assert counted(number, following) is counts
+
+
+@pytest.mark.parametrize(
+    ("words", "compound"),
+    [
+        ("night shift roster", True),
+        ("morning brief slides", True),
+        ("night shift", True),
+        ("morning brief the CO", False),
+        ("morning call the DA", False),
+        ("evening report to the XO", False),
+        ("shift roster", False),
+    ],
+)
+def test_a_part_of_the_day_making_one_thing_with_a_noun(words, compound):
+    from commands.when.moments import part_compound
+
+    assert part_compound(words.split()) is compound
+
+
+def test_a_number_of_hours_after_a_date_is_the_texts_and_a_capitalised_name_no_misspelling():
+    assert split_when(["monday", "96hr", "NOA"], now=NOW_TOKYO, tz=TOKYO)[1] == ["96hr", "NOA"]
+    assert split_when(["tomorrow", "Noonan", "call"], now=NOW_TOKYO, tz=TOKYO)[1] == ["Noonan", "call"]
+    with pytest.raises(WhenError, match="did you mean noon"):
+        split_when(["tomorrow", "noonn", "call"], now=NOW_TOKYO, tz=TOKYO)

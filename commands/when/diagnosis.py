@@ -22,11 +22,15 @@ _DAY_SPELLINGS = [name.lower() for name in DAY_NAME + MONTH_NAME[1:]] + ["today"
 _SPELLINGS = list(dict.fromkeys(_DAY_SPELLINGS + TIME_WORDS))
 
 
-def misspelt_time_word(word: str) -> WhenError | None:
+def misspelt_time_word(word: str, *, names: bool = True) -> WhenError | None:
     """The refusal for a misspelt word for a time of day ("evning", "afternon"), offering the word meant; None for
-    any other word."""
-    tok = word.strip(".,;:!?()").lower()
+    any other word, and, with ``names`` (the words before it are not capitalised themselves: "tomorrow Noonan", not
+    "Tomorrow Evning"), for a capitalised word: a name, the reminder's words, never "corrected" to "noon"."""
+    plain = word.strip(".,;:!?()")
+    tok = plain.lower()
     if len(tok) < 4 or not tok.isalpha() or tok in TIME_WORDS or everyday(tok):  # "might" is no misspelt "night"
+        return None
+    if names and plain[:1].isupper() and not plain.isupper():  # "tomorrow Noonan call": a name, not "noon"
         return None
     close = difflib.get_close_matches(tok, TIME_WORDS, n=1, cutoff=0.8)
     if not close:
@@ -51,6 +55,10 @@ def short_year(tokens: list[str], typed: str) -> WhenError | None:
 def explain(tokens: list[str], what: str, typed: str, today: _dt.date, *, future: bool) -> WhenError:
     """The refusal for text that is none of our forms, as specific as we can make it."""
     toks = [t for t in tokens if t not in ("on", "of")]
+    for tok in toks:  # "tomorrow 24h" said as the time: after a reminder's date, "24h notice" is its words
+        hours = re.fullmatch(r"(\d{1,2})(?:h|hr|hrs)", tok)
+        if hours and int(hours[1]) > 23:
+            return WhenError(f"“{tok}” isn't a time of day: hours go from 00 to 23.")
     months = [t for t in toks if NAMES.month(t)]
     if months and len(toks) <= 2 and all(NAMES.month(t) or YEAR_RE.fullmatch(t) for t in toks):
         return WhenError(f"“{typed}” needs a day of the month too, e.g. “12 {months[0].capitalize()} 2027”.")

@@ -148,6 +148,11 @@ def _end_of_day(tokens: list[str]) -> list[str]:
     return out
 
 
+def words_of(text: str) -> frozenset[str]:
+    """The words of a text, as a set: a long list of words written as one string."""
+    return frozenset(text.split())
+
+
 def quote(words: list[str], limit: int = 5) -> str:
     text = " ".join(words[:limit])
     return f"“{text}{' …' if len(words) > limit else ''}”"

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from dataclasses import dataclass
 
 from commands.when.dates import check_window, read_date
 from commands.when.diagnosis import diagnose, explain, misspelt_time_word, short_year
 from commands.when.display import describe, zone_key
 from commands.when.errors import NoMatch, NoSuchDay, ReadButRefused, WhenError
-from commands.when.grammar import MAX_WORDS, quote, tokenize
+from commands.when.grammar import MAX_WORDS, quote, tokenize, words_of
 from commands.when.times import (
     END_OF_DAY_WORDS,
     PARTS_OF_DAY,
+    counted,
     durations,
     local_to_utc,
     read_in_part,
@@ -179,7 +181,7 @@ def _check_next(moment: list[str], word: str, now: _dt.datetime, tz: _dt.tzinfo,
     except (NoMatch, WhenError):
         return
     if not timed:
-        refusal = misspelt_time_word(word)
+        refusal = misspelt_time_word(word, names=not any(w[:1].isupper() for w in moment))
         if refusal is not None:
             raise refusal
 
@@ -210,6 +212,50 @@ def parse_when(
         raise explain(tokens, "a date or time", text.strip(), now.astimezone(tz).date(), future=True) from None
 
 
+#: Nouns a part of the day makes one thing with ("night shift", "morning brief", "evening meal"): the reminder's
+#: words, not when ("tomorrow night shift roster" is about the night shift roster, tomorrow).
+PART_COMPOUNDS = words_of(
+    "shift shifts watch watches duty duties ops op operations orders rounds patrol patrols flight flights sailing "
+    "sailings brief briefs briefing briefings report reports meeting meetings muster colours colors session sessions "
+    "class classes roster rosters schedule standup stand-up sitrep sitreps update updates prayers news routine drill "
+    "drills exercise meal tea coffee guard inspection rota slot slots crew team"
+)
+#: Words that start what a verb acts on ("brief the CO", "report to the XO", "update them"): after one, the word
+#: before is a verb and the part of the day is when ("tomorrow morning brief the CO").
+OBJECT_WORDS = words_of(
+    "the a an my our your their his her its them him me us it this that these those all everyone to with about on at "
+    "for in from back"
+)
+
+
+def part_compound(words: list[str]) -> bool:
+    """Whether the words start with a part of the day and a noun it makes one thing with ("night shift roster",
+    "morning brief slides"), not a part of the day and what to do then ("morning call the DA", "morning brief the
+    CO": a verb, acting on what follows)."""
+    if len(words) < 2 or tokenize(words[0])[:1] not in [[part] for part in PARTS_OF_DAY]:
+        return False
+    noun = words[1].strip(".,;:!?()").lower()
+    if noun not in PART_COMPOUNDS:
+        return False
+    after = words[2].strip(".,;:!?()\"“”'") if len(words) > 2 else ""
+    return not (after.lower() in OBJECT_WORDS or after[:1].isupper())  # "brief the CO", "brief CDR Lee"
+
+
+def time_alone(words: list[str]) -> bool:
+    """Whether the words are a time of day and nothing else ("9am", "0900", "at 14:30", "noon"): no day said, so the
+    next one wherever the time is read."""
+    tokens = tokenize(" ".join(words))
+    if tokens[:1] == ["at"]:
+        tokens = tokens[1:]
+    if len(tokens) != 1:
+        return False
+    try:
+        read_time(tokens, alone=True)
+    except (NoMatch, WhenError):
+        return False
+    return True
+
+
 def split_when(
     words: list[str],
     *,
@@ -220,22 +266,45 @@ def split_when(
     """(moment in UTC, remaining words) for the longest leading words that form a moment.
 
     A leading form we recognise but refuse (a past time, 25:00, 03/04/2027) raises WhenError
-    rather than falling back to a shorter prefix.
+    rather than falling back to a shorter prefix. A number that counts what follows is the remaining words', not the
+    moment's ("friday 500 copies", "friday 3 containers", "tomorrow 24h notice"; a time written as a clock time and
+    a plural, "friday 1500 copies", is asked about); so is a part of the day that makes one thing with the noun after
+    it ("tomorrow night shift roster": tomorrow, about the night shift roster), when the words before it are a moment.
     """
     _check_now(now)
     words = [w for w in words if w]
     if not words:
         raise WhenError("Please say when, e.g. “tomorrow 09:00” or “in 2 hours”.")
     near_miss = diagnose(tokenize(" ".join(words[:MAX_WORDS])), now.astimezone(tz).date(), future=True)
+    compound: tuple[_dt.datetime, int] | None = None
     for n in range(min(len(words), MAX_WORDS), 0, -1):
+        counts = n < len(words) and counted(words[n - 1], words[n])
         try:
             moment = _when(tokenize(" ".join(words[:n])), now, tz, default_time)
         except NoMatch:
             continue
         except WhenError as error:  # "12 janaury": the near miss, not "Is 12 a time?"
+            if counts:  # "friday 5 copies": a number of copies, not 5 o'clock
+                continue
             raise near_miss or error from None
+        if counts:
+            clock = words[n - 1].strip(",;:()")
+            if re.fullmatch(r"\d{3,4}", clock):  # "friday 1500 copies": 15:00, or fifteen hundred?
+                day = "".join(f"{word} " for word in words[: n - 1])
+                raise ReadButRefused(
+                    f"Is “{clock}” the time or a number of {words[n]}? For the time, write it with a colon: "
+                    f"“{day}{clock[:-2].zfill(2)}:{clock[-2:]} {words[n]} …”; for the number, give the time before "
+                    f"it: “{day or 'tomorrow '}09:00 {clock} {words[n]} …”."
+                )
+            continue
+        if n < len(words) and part_compound(words[n - 1 :]):  # "tomorrow night shift roster"
+            compound = compound or (moment, n)
+            continue
         if n < len(words):
             _check_next(words[:n], words[n], now, tz, default_time)
+        return moment, words[n:]
+    if compound is not None:  # "this evening brief": no moment without the part of the day
+        moment, n = compound
         return moment, words[n:]
     raise near_miss or WhenError(
         f"I couldn't find a date or time at the start of {quote(words)}. "

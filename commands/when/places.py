@@ -1,12 +1,15 @@
 """Places whose time an officer names after a time ("9am Suva time", "9am Honiara time", "14:00 Port Moresby time"):
 read_place, near_place.
 
-Two sources: the places tzdata names its zones after ("Pacific/Port_Moresby" is Port Moresby's time, "US/Pacific" the
-US Pacific time), and, for the places it does not name (Suva, Honiara, Nuku'alofa, Delhi, Hanoi), the capitals and main
-ports of the nations we know and a few cities officers name, each with its zone (:data:`CITIES`). Names are read
-without case, accents or apostrophes ("Nuku'alofa", "Nukualofa"; "Malé", "Male"; "Port-Vila", "Port Vila"). A name
-shared by places on different clocks ("Victoria": the Seychelles' capital, or the Australian state) is refused with
-the zones to type, never picked."""
+Only places an officer would name as a clock, never any word tzdata happens to name a zone after ("Christmas",
+"Easter", "Wake", "Casey", "Davis", "Stanley", "General" are reminder text, not Christmas Island's or an Antarctic
+station's time): the cities, capitals and regions of a vetted list of tzdata's zones (:data:`ZONE_PLACES`: "Apia",
+"Manila", "Port Moresby", "Tokyo", "New York", "Pacific" for US Pacific), and, for the places tzdata does not name
+(Suva, Honiara, Nuku'alofa, Delhi, Hanoi), the capitals and main ports of the nations we know and a few cities
+officers name, each with its zone (:data:`CITIES`). Any zone is still read by its full name ("Pacific/Easter":
+commands/when/zones.py). Names are read without case, accents or apostrophes ("Nuku'alofa", "Nukualofa"; "Malé",
+"Male"; "Port-Vila", "Port Vila"). A name shared by places on different clocks ("Victoria": the Seychelles'
+capital, the Australian state or British Columbia's capital) is refused with the zones to type, never picked."""
 
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo, available_timezones
 
 from commands.when.errors import ReadButRefused
+from commands.when.grammar import words_of
 from commands.when.zones import WrittenZone, place_label
 
 #: Capitals and main ports of the nations we know (storage/reference/nations.yaml, which has no capitals), and cities
@@ -172,7 +176,8 @@ CITIES: tuple[tuple[str, str, str], ...] = (
     ("Nukunonu", "Pacific/Fakaofo", "Tokelau"),
     ("Adamstown", "Pacific/Pitcairn", "Pitcairn Islands"),
     ("Kingston", "Pacific/Norfolk", "Norfolk Island"),
-    ("Norfolk", "America/New_York", "Virginia"),  # also Norfolk Island (tzdata's Pacific/Norfolk): asked which
+    ("Norfolk", "America/New_York", "Virginia"),  # also Norfolk Island: asked which
+    ("Norfolk", "Pacific/Norfolk", "Norfolk Island"),
     ("Hagåtña", "Pacific/Guam", "Guam"),
     ("Agana", "Pacific/Guam", "Guam"),
     ("Apra", "Pacific/Guam", "Guam"),
@@ -224,6 +229,61 @@ CITIES: tuple[tuple[str, str, str], ...] = (
     ("Durban", "Africa/Johannesburg", "South Africa"),
     ("Pretoria", "Africa/Johannesburg", "South Africa"),
     ("Rio de Janeiro", "America/Sao_Paulo", "Brazil"),
+    # names of more than one place on different clocks: asked which, never picked
+    ("Victoria", "Australia/Melbourne", "Victoria, Australia"),
+    ("Victoria", "America/Vancouver", "British Columbia"),
+)
+
+#: The zones of tzdata whose last part an officer names as a clock ("9am Manila time", "9am Pacific time" for US
+#: Pacific): cities, capitals and regions, vetted by hand. Left out on purpose: Antarctic stations ("Casey",
+#: "Davis"), remote islands and everyday words ("Christmas", "Easter", "Wake", "Midway", "Stanley", "Canary"),
+#: tzdata's old and odd names ("Mexico/General", "America/Virgin", "Australia/North"), small towns ("Knox",
+#: "Center"). Such zones are still read by their full name ("9am Pacific/Easter").
+ZONE_PLACES: frozenset[str] = frozenset(
+    f"{area}/{city}"
+    for area, cities in (
+        (
+            "Asia",
+            "Aden Almaty Amman Ashgabat Baghdad Bahrain Baku Bangkok Beirut Bishkek Brunei Calcutta Colombo Damascus "
+            "Dhaka Dili Dubai Dushanbe Ho_Chi_Minh Hong_Kong Istanbul Jakarta Jayapura Jerusalem Kabul Karachi "
+            "Kathmandu Kolkata Kuala_Lumpur Kuching Kuwait Macau Makassar Manila Muscat Nicosia Phnom_Penh Pyongyang "
+            "Qatar Rangoon Riyadh Saigon Seoul Shanghai Singapore Taipei Tashkent Tbilisi Tehran Tel_Aviv Thimphu "
+            "Tokyo Ulaanbaatar Vientiane Vladivostok Yangon Yerevan",
+        ),
+        (
+            "Pacific",
+            "Apia Auckland Bougainville Chuuk Efate Fakaofo Fiji Funafuti Guadalcanal Guam Honolulu Kiritimati Kosrae "
+            "Kwajalein Majuro Nauru Niue Noumea Pago_Pago Palau Pitcairn Pohnpei Port_Moresby Rarotonga Saipan Tahiti "
+            "Tarawa Tongatapu",
+        ),
+        ("Australia", "Adelaide Brisbane Canberra Darwin Hobart Melbourne Perth Queensland Sydney Tasmania"),
+        (
+            "America",
+            "Anchorage Asuncion Barbados Bogota Boise Buenos_Aires Cancun Caracas Chicago Costa_Rica Denver Detroit "
+            "Edmonton Guatemala Guayaquil Halifax Havana Indianapolis Jamaica Juneau La_Paz Lima Los_Angeles "
+            "Louisville Managua Mexico_City Montevideo Montreal Nassau New_York Panama Phoenix Port-au-Prince "
+            "Port_of_Spain Puerto_Rico Santiago Santo_Domingo Sao_Paulo St_Johns Tegucigalpa Tijuana Toronto "
+            "Vancouver Winnipeg",
+        ),
+        (
+            "Europe",
+            "Amsterdam Athens Belfast Belgrade Berlin Bratislava Brussels Bucharest Budapest Copenhagen Dublin "
+            "Helsinki Istanbul Kyiv Kiev Lisbon Ljubljana London Luxembourg Madrid Minsk Moscow Oslo Paris Prague "
+            "Riga Rome Sarajevo Skopje Sofia Stockholm Tallinn Tirane Vienna Vilnius Warsaw Zagreb Zurich",
+        ),
+        (
+            "Africa",
+            "Abidjan Accra Addis_Ababa Algiers Cairo Casablanca Dakar Dar_es_Salaam Djibouti Douala Freetown Harare "
+            "Johannesburg Kampala Khartoum Kigali Kinshasa Lagos Luanda Lusaka Maputo Mogadishu Monrovia Nairobi "
+            "Tripoli Tunis Windhoek",
+        ),
+        ("Indian", "Antananarivo Chagos Cocos Comoro Mahe Maldives Mauritius Mayotte"),
+        ("Atlantic", "Azores Bermuda Cape_Verde Madeira Reykjavik"),
+        # regions: "Pacific time" (US Pacific), "Eastern time", "Hawaii time", "Atlantic time" (Canada)
+        ("US", "Alaska Arizona Central Eastern Hawaii Mountain Pacific"),
+        ("Canada", "Atlantic Central Eastern Mountain Newfoundland Pacific"),
+    )
+    for city in words_of(cities)
 )
 
 
@@ -258,15 +318,14 @@ def _clocks(key: str) -> tuple:
 def places() -> dict[str, tuple[Place, ...]]:
     """Places by folded name: one, or several on different clocks (a name to ask about)."""
     named: dict[str, list[Place]] = {}
-    for key in sorted(available_timezones(), reverse=True):  # "US/Pacific" before "Canada/Pacific"
-        if "/" not in key or key.startswith(("Etc/", "SystemV/")):
-            continue
+    known = available_timezones()
+    for key in sorted(ZONE_PLACES & known, reverse=True):  # "US/Pacific" before "Canada/Pacific"
         label = place_label(key).removesuffix(" time")
         labels = [label]
         if label.startswith(("US ", "Canada ")):
             labels.append(label.split(" ", 1)[1])  # "Pacific time": US/Pacific, Canada/Pacific
         for name in labels:
-            named.setdefault(fold(name), []).append(Place(place_label(key).removesuffix(" time"), key, key))
+            named.setdefault(fold(name), []).append(Place(label, key, key))
     for name, zone, where in CITIES:
         named.setdefault(fold(name), []).append(Place(name, zone, where))
     found: dict[str, tuple[Place, ...]] = {}

@@ -172,8 +172,8 @@ def read_time(toks: list[str], *, alone: bool = False) -> _dt.time:
     m = re.fullmatch(r"(\d{1,2})(h|hr|hrs)", tok)  # 21h, 9hrs: the hour
     if m:
         h = int(m[1])
-        if h > 23:
-            raise WhenError(f"“{tok}” isn't a time of day: hours go from 00 to 23.")
+        if h > 23:  # "96hr NOA", "24h notice": a number of hours, the reminder's words
+            raise NoMatch
         if alone:
             raise ReadButRefused(
                 f"“{tok}” could be {h:02d}:00 or {h} hour{'s' if h != 1 else ''} from now: type “{h:02d}:00” or "
@@ -204,9 +204,12 @@ LOOKS_LIKE_TIME = re.compile(
 
 def unread_time(tok: str) -> WhenError | None:
     """The refusal for a word that looks like a time of day but is none we read, saying what to type ("930": 09:30 or
-    9:30pm; "9a": 9:00am); None if it does not look like one."""
+    9:30pm; "9a": 9:00am); None if it does not look like one (a number of hours no day holds, "96hr", is none)."""
     tok = tok.rstrip(".")
     if not LOOKS_LIKE_TIME.fullmatch(tok):
+        return None
+    hours = re.fullmatch(r"(\d{1,3})(?:h|hr|hrs)", tok, re.I)
+    if hours and int(hours[1]) > 23:  # "96hr", "24h": a number of hours, no time of day
         return None
     m = re.match(r"(\d{3,4})(?!\d)|(\d{1,2})(?:[:.h](\d{1,2})(?!\d))?", tok)
     hour, minute = (m[1][:-2], m[1][-2:]) if m and m[1] else (m[2], m[3] or "0") if m else ("", "")
@@ -231,3 +234,29 @@ def local_to_utc(d: _dt.date, t: _dt.time, tz: _dt.tzinfo) -> _dt.datetime:
     the first occurrence (01:30 on 7 Nov 2027 is 01:30 EDT).
     """
     return _dt.datetime.combine(d, t, tzinfo=tz).astimezone(_dt.UTC)
+
+
+#: What a number counts when it is no time ("500 copies", "150 pax"), besides a plural ("copies", "containers").
+COUNT_WORDS = frozenset(
+    {"pax", "crew", "personnel", "people", "staff", "teu", "kg", "t", "nm", "usd", "x", "copy", "person", "ship"}
+)
+#: What a number of hours is before ("24h notice", "12hr prior", "96hr NOA"): an amount of time, not the hour.
+NOTICE_WORDS = frozenset(
+    {"notice", "prior", "advance", "ahead", "before", "noa", "pre-arrival", "prearrival", "warning", "window", "out"}
+)
+#: Words that are an amount's unit as much as a plural ("8 hrs": perhaps 08:00 hrs).
+_NOT_COUNTED = frozenset({"hrs", "hours", "mins", "minutes", "secs", "seconds", "days", "weeks", "times"})
+
+
+def counted(number: str, following: str) -> bool:
+    """Whether ``number`` counts what follows rather than being a time of day: a number before a plural or a word
+    things are counted in ("500 copies", "150 pax manifest", "3 containers"), or a number of hours before what it is
+    notice of ("24h notice", "96hr NOA", "12hr prior"). A time written as one ("0930", "9am", "21:00") never is."""
+    word = following.strip(".,;:!?()'\"“”‘’").lower()
+    m = re.fullmatch(r"(\d{1,4})(h|hr|hrs)?", number.strip(",;:()").lower())
+    if not m or not word or (len(m[1]) > 1 and m[1].startswith("0")):
+        return False
+    if m[2]:
+        return word in NOTICE_WORDS
+    plural = len(word) >= 4 and word.isalpha() and word.endswith("s") and not word.endswith(("ss", "us", "is"))
+    return word in COUNT_WORDS or (plural and word not in _NOT_COUNTED)

@@ -3,12 +3,15 @@ read_zone (places, "9am Suva time": commands/when/places.py). "<nation> time" an
 command that knows the nations (commands/reminders.py).
 
 A zone abbreviation names a fixed offset (EDT is UTC-4), and is the time of one place only part of the year:
-check_in_force refuses "9am EDT" on a day New York keeps EST, rather than read it an hour off what was meant. What
-looks like a zone but is none we know ("Pacific/Fijii", "UTC+25", "FJST") is refused with what to type, never taken
-for the first words of a reminder."""
+check_in_force refuses "9am EDT" on a day New York keeps EST, rather than read it an hour off what was meant, unless a
+place keeps it then ("9am AEST" in December is Brisbane's). Only the abbreviations of :data:`ABBREVIATIONS` are read:
+tzdata's others are words as often ("9am MET office brief", "9am CAT drill" stay the reminder's). What looks like a
+zone but is none we know ("Pacific/Fijii", "UTC+25", "FJST") is refused with what to type, never taken for the first
+words of a reminder; two areas ("Asia/Pacific") are words."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import difflib
 import functools
@@ -32,6 +35,8 @@ class Abbreviation:
     zone: str  # "America/New_York"
     place: str  # "New York"
     any_case: bool = True  # False: read only in capitals ("TOT", not the word "tot")
+    #: Places that keep it when ``zone`` does not ("AEST": Brisbane, while Sydney is on AEDT): (zone, place).
+    kept_by: tuple[tuple[str, str], ...] = ()
 
     @property
     def offset(self) -> _dt.timedelta:
@@ -42,7 +47,9 @@ def _abbreviations(*rows: tuple[str, float, str, str]) -> dict[str, Abbreviation
     return {name.lower(): Abbreviation(name, hours, zone, place) for name, hours, zone, place in rows}
 
 
-#: Zone abbreviations officers write, each the time of one place (the area's, the U.S.'s, Europe's).
+#: Zone abbreviations officers write, each the time of one place (the area's, the U.S.'s, Europe's). Only these
+#: are read: tzdata's others ("MET", "CAT", "EAT", "WAT") are words as often as zones ("MET office brief", "CAT
+#: drill"), and stay the reminder's text.
 ABBREVIATIONS: dict[str, Abbreviation] = _abbreviations(
     ("JST", 9, "Asia/Tokyo", "Japan"),
     ("KST", 9, "Asia/Seoul", "Korea"),
@@ -55,7 +62,6 @@ ABBREVIATIONS: dict[str, Abbreviation] = _abbreviations(
     ("AWST", 8, "Australia/Perth", "Perth"),
     ("NZST", 12, "Pacific/Auckland", "New Zealand"),
     ("NZDT", 13, "Pacific/Auckland", "New Zealand"),
-    ("SGT", 8, "Asia/Singapore", "Singapore"),
     ("PHT", 8, "Asia/Manila", "the Philippines"),
     ("HKT", 8, "Asia/Hong_Kong", "Hong Kong"),
     ("MYT", 8, "Asia/Kuala_Lumpur", "Malaysia"),
@@ -80,12 +86,37 @@ ABBREVIATIONS: dict[str, Abbreviation] = _abbreviations(
     ("CEST", 2, "Europe/Paris", "Central Europe"),
     ("EET", 2, "Europe/Athens", "Eastern Europe"),
     ("EEST", 3, "Europe/Athens", "Eastern Europe"),
-    ("WET", 0, "Europe/Lisbon", "Western Europe"),
-    ("WEST", 1, "Europe/Lisbon", "Western Europe"),
     ("MSK", 3, "Europe/Moscow", "Moscow"),
+    ("SAST", 2, "Africa/Johannesburg", "South Africa"),
+    ("PKT", 5, "Asia/Karachi", "Pakistan"),
 )
-ABBREVIATIONS["tot"] = Abbreviation("TOT", 13, "Pacific/Tongatapu", "Tonga", any_case=False)
-ABBREVIATIONS["wit"] = Abbreviation("WIT", 9, "Asia/Jayapura", "eastern Indonesia", any_case=False)
+#: Abbreviations kept all year somewhere officers name while the place they name changes its clock: AEST in
+#: Queensland (the ports of Brisbane, Cairns, Townsville), ACST in the Northern Territory (Darwin), MST in Arizona.
+for _name, _kept_by in (
+    ("aest", (("Australia/Brisbane", "Brisbane"),)),
+    ("acst", (("Australia/Darwin", "Darwin"),)),
+    ("mst", (("America/Phoenix", "Arizona"),)),
+):
+    ABBREVIATIONS[_name] = dataclasses.replace(ABBREVIATIONS[_name], kept_by=_kept_by)
+
+#: Abbreviations that are also words or the words' abbreviations ("west", "wet", "Sgt", "tot", "wit"): read only
+#: in capitals ("9am WEST", never "9am west gate").
+ABBREVIATIONS.update(
+    {
+        name.lower(): Abbreviation(name, hours, zone, place, any_case=False)
+        for name, hours, zone, place in (
+            ("TOT", 13, "Pacific/Tongatapu", "Tonga"),
+            ("WIT", 9, "Asia/Jayapura", "eastern Indonesia"),
+            ("SGT", 8, "Asia/Singapore", "Singapore"),
+            ("WET", 0, "Europe/Lisbon", "Western Europe"),
+            ("WEST", 1, "Europe/Lisbon", "Western Europe"),
+            ("IDT", 3, "Asia/Jerusalem", "Israel"),
+            ("HDT", -9, "America/Adak", "the Aleutian Islands"),
+            ("NST", -3.5, "America/St_Johns", "Newfoundland"),
+            ("NDT", -2.5, "America/St_Johns", "Newfoundland"),
+        )
+    }
+)
 
 #: Abbreviations that name several zones: refused rather than guessed.
 AMBIGUOUS: dict[str, str] = {
@@ -184,8 +215,26 @@ def place_label(key: str) -> str:
     return f"{area} {place} time" if area in ("US", "Canada") else f"{place} time"
 
 
+def _similar(a: str, b: str) -> float:
+    return difflib.SequenceMatcher(None, a, b).ratio()
+
+
+def near_zone_name(typed: str) -> str | None:
+    """The zone's name ``typed`` is a likely misspelling of, part by part: its area and its city each close to a real
+    zone's ("Pacific/Fijii", "Pacfic/Fiji" -> Pacific/Fiji); never another area's city of the same name ("Asia/Pacific"
+    is no misspelt US/Pacific)."""
+    area, _, city = typed.lower().partition("/")
+    for close in difflib.get_close_matches(typed.lower(), list(zone_names()), n=5, cutoff=0.8):
+        their_area, _, their_city = close.partition("/")
+        if _similar(area, their_area) >= 0.75 and _similar(city, their_city) >= 0.75:
+            return zone_names()[close]
+    return None
+
+
 def read_zone_name(typed: str) -> WrittenZone | None:
-    """A zone's name ("Pacific/Fiji", in any case); a misspelt one is refused with the name meant."""
+    """A zone's name ("Pacific/Fiji", in any case); a misspelt one is refused with the name meant, and one in an area
+    we know that names no zone ("Pacific/Nowhere") with how to write one. Two areas ("Asia/Pacific", "Pacific/Asia")
+    are words, not a zone: None."""
     if not ZONE_NAME.fullmatch(typed):
         return None
     key = zone_names().get(typed.lower())
@@ -194,13 +243,15 @@ def read_zone_name(typed: str) -> WrittenZone | None:
             return WrittenZone(ZoneInfo(key), place_label(key))
         except (ZoneInfoNotFoundError, ValueError):
             pass
-    close = difflib.get_close_matches(typed.lower(), list(zone_names()), n=1, cutoff=0.8)
-    if close:
-        meant = zone_names()[close[0]]
+    parts = typed.lower().split("/")
+    if all(part in AREAS for part in parts):  # "the Asia/Pacific forum": a region, the reminder's words
+        return None
+    meant = near_zone_name(typed)
+    if meant is not None:
         raise WhenError(
             f"I don't know the time zone “{typed}”: did you mean {meant}?", correction=(typed, meant), forms=False
         )
-    if typed.split("/", 1)[0].lower() in AREAS:
+    if parts[0] in AREAS:
         raise ReadButRefused(
             f"I don't know the time zone “{typed}”: write a zone's name as tzdata spells it (“Pacific/Fiji”, "
             "“Asia/Manila”), “UTC” or an offset such as “UTC+12”."
@@ -208,44 +259,14 @@ def read_zone_name(typed: str) -> WrittenZone | None:
     return None
 
 
-@functools.cache
-def _tzdata_abbreviations() -> dict[str, tuple[frozenset[float], tuple[str, ...]]]:
-    """The abbreviations tzdata's zones go by this year (in January or July): {name: (offsets in hours, zones)}."""
-    found: dict[str, tuple[set[float], list[str]]] = {}
-    year = _dt.date.today().year
-    for key in sorted(available_timezones()):
-        try:
-            zone = ZoneInfo(key)
-        except (ZoneInfoNotFoundError, ValueError):
-            continue
-        for month in (1, 7):
-            local = _dt.datetime(year, month, 15, 12, tzinfo=_dt.UTC).astimezone(zone)
-            name, offset = local.tzname() or "", local.utcoffset()
-            if name.isalpha() and offset is not None:
-                hours, zones = found.setdefault(name, (set(), []))
-                hours.add(offset.total_seconds() / 3600)
-                if key not in zones:
-                    zones.append(key)
-    return {name: (frozenset(hours), tuple(zones)) for name, (hours, zones) in found.items()}
-
-
 def _abbreviation(typed: str) -> Abbreviation | None:
-    """The abbreviation typed: ours in any case (but those that are words, only in capitals), or one tzdata's zones go
-    by, written in capitals ("SAST", "EAT": not the word "eat"), naming one offset."""
-    key = typed.lower()
-    ours = ABBREVIATIONS.get(key)
+    """The abbreviation typed, if it is one of ours (:data:`ABBREVIATIONS`): in any case, or, for those that are also
+    words ("WEST", "SGT"), in capitals. No other is read as a zone: "9am MET office brief", "9am CAT drill" are the
+    reminder's words."""
+    ours = ABBREVIATIONS.get(typed.lower())
     if ours is not None and (ours.any_case or typed.isupper()):
         return ours
-    if typed == key or typed not in _tzdata_abbreviations():
-        return None
-    hours, zones = _tzdata_abbreviations()[typed]
-    if len(hours) != 1:
-        offsets = ", ".join(offset_label(_dt.timedelta(hours=h)) for h in sorted(hours))
-        raise ReadButRefused(
-            f"“{typed}” names more than one time zone ({offsets}):"
-            " write the time in UTC (“09:00 UTC”), as an offset (“09:00 UTC+2”) or with a zone's name."
-        )
-    return Abbreviation(typed, next(iter(hours)), zones[0], place_label(zones[0]).removesuffix(" time"))
+    return None
 
 
 def read_zone(words: list[str]) -> WrittenZone | None:
@@ -280,20 +301,21 @@ def read_zone(words: list[str]) -> WrittenZone | None:
     return None
 
 
-def check_in_force(zone: WrittenZone, moment: _dt.datetime, when: str) -> None:
-    """Refuse an abbreviation not in use on that day where it names ("9am EDT" in December: New York keeps EST then),
-    saying what to type: the abbreviation in use there, or the offset as an offset. ``when``: the date and time as
-    typed ("tomorrow 9am")."""
+def check_in_force(zone: WrittenZone, moment: _dt.datetime, when: str) -> WrittenZone:
+    """The zone written, checked against the day: an abbreviation not in use on that day where it names is refused
+    ("9am EDT" in December: New York keeps EST then), saying what to type: the abbreviation in use there, or the
+    offset as an offset; unless a place that keeps it all year keeps it then ("9am AEST" in December: Brisbane's
+    time, while Sydney is on AEDT), which the zone's label then names ("AEST (Brisbane)"). ``when``: the date and
+    time as typed ("tomorrow 9am")."""
     abbreviation = zone.abbreviation
     if abbreviation is None:
-        return
-    known = _tzdata_abbreviations().get(abbreviation.name)
-    zones = (abbreviation.zone,) if abbreviation.name.lower() in ABBREVIATIONS else (known[1] if known else ())
-    for key in zones:
-        there = moment.astimezone(ZoneInfo(key))
-        if there.utcoffset() == abbreviation.offset:
-            return
+        return zone
     there = moment.astimezone(ZoneInfo(abbreviation.zone))
+    if there.utcoffset() == abbreviation.offset:
+        return zone
+    for key, place in abbreviation.kept_by:
+        if moment.astimezone(ZoneInfo(key)).utcoffset() == abbreviation.offset:
+            return dataclasses.replace(zone, label=f"{abbreviation.name} ({place})")
     offset = there.utcoffset() or _dt.timedelta(0)
     in_use = there.tzname() or ""
     in_use = in_use if in_use.isalpha() else offset_label(offset)
