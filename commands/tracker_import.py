@@ -285,6 +285,17 @@ def read_tracker(file_name: str, data: bytes) -> Tracker:
             f"{tracker.file_name} is an old Excel file (.xls).",
             hint="Open it in Excel and save it as .xlsx (Excel Workbook) or CSV UTF-8, then import that.",
         )
+    if PurePath(file_name).suffix.lower() in (".xlsx", ".xlsm"):
+        # named as a workbook but not one: never read as CSV ("missing column" would blame the wrong thing)
+        raise CommandError(
+            f"{tracker.file_name} is not an Excel workbook I can read (it is named .xlsx but holds no workbook).",
+            hint="Save it from Excel as .xlsx (Excel Workbook) or as CSV UTF-8.",
+        )
+    if not data.strip():
+        raise CommandError(
+            f"{tracker.file_name} is empty: there is nothing to import.",
+            hint="Export the tracker from Excel as .xlsx (Excel Workbook) or CSV UTF-8, with a header row.",
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -280,3 +280,28 @@ def test_a_trackers_type_is_read_as_the_command_reads_it(desk: Workspace, tmp_pa
         ("WS", "other"),
     ]
     assert "Port call" in (rows(desk.database, Visit)[2].title or "")
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "said"),
+    [
+        ("empty.csv", b"", "empty.csv is empty: there is nothing to import."),
+        ("blank.csv", b"\n\n  \n", "blank.csv is empty: there is nothing to import."),
+        ("notes.xlsx", b"Nation,Date,Note\nFiji,2026-01-01,hello\n", "notes.xlsx is not an Excel workbook I can read"),
+    ],
+)
+def test_a_file_with_nothing_to_read_says_so_and_imports_nothing(
+    desk: Workspace, tmp_path: Path, monkeypatch, capsys, name: str, data: bytes, said: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(data)
+    monkeypatch.setenv("DATABASE_URL", desk.settings.database_url)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", desk.settings.slack_bot_token or "")
+    monkeypatch.setenv("SLACK_API_URL", desk.settings.slack_api_url)
+    monkeypatch.delenv("SLACK_APP_TOKEN", raising=False)
+    capsys.readouterr()
+    code = main(["import", str(path), "--dry-run", "--user", ADMIN])
+    captured = capsys.readouterr()
+    assert code != 0 and said in captured.out + captured.err
+    assert "Every row could be read" not in captured.out + captured.err
+    assert rows(desk.database, Visit) == [] and rows(desk.database, Note) == []
