@@ -15,9 +15,8 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
-from bot import assess_form, reminder_form
+from bot import assess_form, opening, reminder_form
 from bot.form_values import read_submission
 from bot.notes import after_ack, just_ack, tell
 from bot.runtime import COMMAND, Bot
@@ -77,20 +76,12 @@ def channel_of(body: dict) -> str | None:
     return channel
 
 
-def show(client: WebClient, body: dict, view: dict[str, Any]) -> None:
-    """Open a form for a command or a press: pushed over the form it was pressed in, opened anywhere else."""
-    if ((body.get("view") or {}).get("type")) == "modal":
-        client.views_push(trigger_id=body["trigger_id"], view=view)
-    else:
-        client.views_open(trigger_id=body["trigger_id"], view=view)
-
-
 def answer_press(views: Views, client: WebClient, body: dict, respond: Respond, reply: Reply, title: str) -> None:
     """The answer to a button or menu press, where the officer is: beside the message, or in a modal on App Home."""
     if (body.get("container") or {}).get("type") == "message" and body.get("response_url"):
         respond(**views.message(reply), replace_original=False)
     else:
-        show(client, body, result_view(reply, title, views))
+        opening.show(client, body, result_view(reply, title, views))  # if Slack can't, the log says why
 
 
 def run_form(
@@ -153,11 +144,16 @@ def confirm(body: dict, context: BoltContext, client: WebClient) -> None:
         log.exception("a form's answer to %s could not be sent", context["caller"].user_id)
 
 
-def open_safely(client: WebClient, body: dict, view: dict[str, Any]) -> None:
-    try:
-        show(client, body, view)
-    except SlackApiError as error:  # the trigger expired (Slack was slow) or the view was refused: the log says which
-        log.warning("could not open a form: %s", error.response.get("error"))
+def open_for_command(ack: Ack, bot: Bot, client: WebClient, body: dict, view: dict[str, Any], example: str) -> None:
+    """A bare command's form, opened with the command's trigger (valid for 3 seconds, so before the ack); the answer
+    says why not when Slack can't open it, with ``example``, the command in full, to type instead."""
+    opening.answer_command(ack, bot.views, opening.show(client, body, view), example)
+
+
+def open_for_press(bot: Bot, client: WebClient, body: dict, view: dict[str, Any], example: str) -> None:
+    """A press's form (after the press's answer); when Slack can't open it, the officer is told why and offered
+    ``example``, the command in full (bot/opening.py)."""
+    opening.tell(bot.views, client, body, opening.show(client, body, view), example)
 
 
 def metadata_for(body: dict) -> dict[str, Any]:
@@ -167,10 +163,10 @@ def metadata_for(body: dict) -> dict[str, Any]:
 # --- the reminder form ----------------------------------------------------------------------------
 
 
-def open_reminder_form(bot: Bot, client: WebClient, body: dict, caller: Caller, *, about: str | None) -> None:
+def reminder_view(bot: Bot, body: dict, caller: Caller, *, about: str | None) -> dict[str, Any]:
     """The reminder form, about ``about`` (a nation code or "visit:<id>") if given."""
     with bot.database.sessions() as session:
-        view = reminder_form.form_view(
+        return reminder_form.form_view(
             session=session,
             officer=caller.user_id,
             tz=caller.tz,
@@ -178,13 +174,17 @@ def open_reminder_form(bot: Bot, client: WebClient, body: dict, caller: Caller, 
             about=about,
             metadata=metadata_for(body),
         )
-    open_safely(client, body, view)
+
+
+def open_reminder_form(bot: Bot, client: WebClient, body: dict, caller: Caller, *, about: str | None) -> None:
+    """The reminder form for a press (after its answer), about ``about`` if given."""
+    open_for_press(bot, client, body, reminder_view(bot, body, caller, about=about), opening.REMINDER)
 
 
 def open_reminder_for_command(ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
     """`/ipslo remind` alone: the form, opened with the command's trigger (before the ack)."""
-    open_reminder_form(context["bot"], client, body, context["caller"], about=None)
-    ack()
+    bot = context["bot"]
+    open_for_command(ack, bot, client, body, reminder_view(bot, body, context["caller"], about=None), opening.REMINDER)
 
 
 @after_ack
@@ -233,8 +233,7 @@ def open_assess_for_command(ack: Ack, body: dict, context: BoltContext, client: 
     if not caller.is_admin:
         ack(**bot.views.message(NOT_ADMIN.reply()))
         return
-    open_safely(client, body, assess_view(bot, caller, body))
-    ack()
+    open_for_command(ack, bot, client, body, assess_view(bot, caller, body), opening.ASSESS)
 
 
 @after_ack
@@ -244,7 +243,7 @@ def open_assess_for_press(body: dict, context: BoltContext, client: WebClient, r
     if not caller.is_admin:
         answer_press(bot.views, client, body, respond, NOT_ADMIN.reply(), "Assessment")
         return
-    open_safely(client, body, assess_view(bot, caller, body))
+    open_for_press(bot, client, body, assess_view(bot, caller, body), opening.ASSESS)
 
 
 def save_assessment(ack: Ack, view: dict, context: BoltContext) -> None:
@@ -297,8 +296,8 @@ def ask_view() -> dict[str, Any]:
 
 
 @after_ack
-def open_ask(body: dict, client: WebClient) -> None:
-    open_safely(client, body, ask_view())
+def open_ask(body: dict, context: BoltContext, client: WebClient) -> None:
+    open_for_press(context["bot"], client, body, ask_view(), opening.ASK)
 
 
 def answer_question(ack: Ack, view: dict, context: BoltContext) -> None:

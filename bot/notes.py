@@ -18,6 +18,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot import opening
 from bot.form_values import read_submission
 from bot.note_form import NATION_PICKED, NOTE_FORM, error_block, form_view, read_form
 from bot.runtime import COMMAND, Bot
@@ -68,9 +69,10 @@ def open_form(
     visit_id: int | None = None,
     text: str = "",
     metadata: dict[str, Any],
-) -> None:
+) -> str | None:
+    """The note form; None when it opened, else why not (bot/opening.py)."""
     view = drawn_form(bot, caller, nation_iso2=nation_iso2, visit_id=visit_id, text=text, metadata=metadata)
-    client.views_open(trigger_id=trigger_id, view=view)
+    return opening.open_view(client, trigger_id, view)
 
 
 def drawn_form(
@@ -108,10 +110,9 @@ def is_export(body: dict) -> bool:
 
 def open_note_form(ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
     """`/ipslo note` alone: the form, opened with the command's trigger (valid for 3 seconds, so before the ack)."""
-    open_form(
-        runtime(context), client, body["trigger_id"], context["caller"], metadata={"channel": body.get("channel_id")}
-    )
-    ack()
+    bot = runtime(context)
+    reason = open_form(bot, client, body["trigger_id"], context["caller"], metadata={"channel": body.get("channel_id")})
+    opening.answer_command(ack, bot.views, reason, opening.NOTE)
 
 
 def answer_export(ack: Ack, body: dict, context: BoltContext) -> None:
@@ -179,7 +180,7 @@ def open_form_for_button(body: dict, action: dict, context: BoltContext, client:
             visit = visit_store.get_visit(session=session, visit_id=int(value.split(":", 1)[1]))
             nation_iso2, visit_id = (visit.nation_iso2, visit.id) if visit else (None, None)
     channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
-    open_form(
+    reason = open_form(
         bot,
         client,
         body["trigger_id"],
@@ -188,6 +189,7 @@ def open_form_for_button(body: dict, action: dict, context: BoltContext, client:
         visit_id=visit_id,
         metadata={"channel": channel},
     )
+    opening.tell(bot.views, client, body, reason, opening.NOTE)
 
 
 @after_ack
@@ -217,7 +219,7 @@ def open_form_for_message(body: dict, context: BoltContext, client: WebClient) -
     text = message.get("text") or ""
     with bot.database.sessions() as session:
         nation_iso2 = commands.guess_nation(session=session, text=text)
-    open_form(
+    reason = open_form(
         bot,
         client,
         body["trigger_id"],
@@ -226,6 +228,7 @@ def open_form_for_message(body: dict, context: BoltContext, client: WebClient) -
         text=text,
         metadata={"channel": channel, "permalink": permalink, "author": message.get("user")},
     )
+    opening.tell(bot.views, client, body, reason, opening.NOTE)
 
 
 def save_note(ack: Ack, view: dict, context: BoltContext) -> None:

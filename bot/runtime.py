@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from typing import Any
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_bolt import BoltRequest, BoltResponse
@@ -23,6 +23,9 @@ from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.webhook import WebhookClient
 from sqlalchemy import Engine
 from sqlalchemy import exc as sql_errors
@@ -108,11 +111,55 @@ def open_database(settings: Settings) -> Database:
     return Database(engine, sessions)
 
 
+#: Web API methods a form is shown with (views.open and views.push carry a trigger_id, which lives 3 seconds; an
+#: update answers a press in a form): asked once, never after Slack's Retry-After or a backoff, which would outlast
+#: the trigger and hold the request (and Slack's 3 s for its answer) meanwhile. bot/opening.py says why not instead.
+SHOWN_ONCE = ("views.open", "views.push", "views.update")
+
+
+def shows_a_form(request: HttpRequest) -> bool:
+    method = urlsplit(request.url).path.rstrip("/").rpartition("/")[2]
+    return method in SHOWN_ONCE
+
+
+class RateLimitRetry(RateLimitErrorRetryHandler):
+    """A 429 waited out (Slack's Retry-After) and asked again, but for a form (:data:`SHOWN_ONCE`)."""
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        return not shows_a_form(request) and super()._can_retry(
+            state=state, request=request, response=response, error=error
+        )
+
+
+class ServerErrorRetry(ServerErrorRetryHandler):
+    """A 500 or 503 asked again after a backoff, but for a form (:data:`SHOWN_ONCE`)."""
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        return not shows_a_form(request) and super()._can_retry(
+            state=state, request=request, response=response, error=error
+        )
+
+
 def slack_client(settings: Settings) -> WebClient:
-    """A Web API client for Slack, GovSlack or a stand-in, retrying rate limits and Slack's server errors."""
+    """A Web API client for Slack, GovSlack or a stand-in, retrying rate limits and Slack's server errors (but for
+    the calls that show a form: :data:`SHOWN_ONCE`)."""
     client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
-    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=3))
-    client.retry_handlers.append(ServerErrorRetryHandler(max_retry_count=2))
+    client.retry_handlers.append(RateLimitRetry(max_retry_count=3))
+    client.retry_handlers.append(ServerErrorRetry(max_retry_count=2))
     return client
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot import forms
+from bot import forms, opening
 from bot.form_values import read_submission
 from bot.notes import after_ack, just_ack, runtime
 from bot.notes import open_form as open_note_form
@@ -50,18 +50,20 @@ def visit_form(
 
 def open_visit_form(ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
     """`/ipslo visit` alone: the form, opened with the command's trigger (valid for 3 seconds, so before the ack)."""
-    forms.open_safely(client, body, visit_form(runtime(context), context["caller"], body))
-    ack()
+    bot = runtime(context)
+    forms.open_for_command(ack, bot, client, body, visit_form(bot, context["caller"], body), opening.VISIT)
 
 
-def open_for_press(body: dict, client: WebClient, respond: Respond, context: BoltContext, **which: Any) -> None:
+def open_for_press(
+    body: dict, client: WebClient, respond: Respond, context: BoltContext, *, visit_id: int | None = None, **which: Any
+) -> None:
     bot, caller = runtime(context), context["caller"]
     try:
-        view = visit_form(bot, caller, body, **which)
+        view = visit_form(bot, caller, body, visit_id=visit_id, **which)
     except CommandError as error:
         forms.answer_press(bot.views, client, body, respond, error.reply(), "Visit")
         return
-    forms.open_safely(client, body, view)
+    forms.open_for_press(bot, client, body, view, opening.edit_visit(visit_id) if visit_id else opening.VISIT)
 
 
 @after_ack
@@ -109,12 +111,15 @@ def menu_chosen(body: dict, action: dict, context: BoltContext, client: WebClien
         with bot.database.sessions() as session:
             visit = visit_store.get_visit(session=session, visit_id=visit_id)
             question = f"Cancel visit #{visit_id} ({dates_text(visit)})?" if visit else f"Cancel visit #{visit_id}?"
-        forms.open_safely(client, body, cancel_view(visit_id, question))
+        forms.open_for_press(bot, client, body, cancel_view(visit_id, question), opening.cancel_visit(visit_id))
     elif verb == VisitVerb.NOTE:
         with bot.database.sessions() as session:
             visit = visit_store.get_visit(session=session, visit_id=visit_id)
             nation_iso2 = visit.nation_iso2 if visit else None
-        open_note_form(bot, client, body["trigger_id"], caller, nation_iso2=nation_iso2, visit_id=visit_id, metadata={})
+        reason = open_note_form(
+            bot, client, body["trigger_id"], caller, nation_iso2=nation_iso2, visit_id=visit_id, metadata={}
+        )
+        opening.tell(bot.views, client, body, reason, opening.NOTE)
     elif verb == VisitVerb.REMIND:
         forms.open_reminder_form(bot, client, body, caller, about=f"visit:{visit_id}")
 
