@@ -3,13 +3,30 @@
 from __future__ import annotations
 
 import argparse
+import io
 import logging
 import os
 import sys
+import tempfile
+from pathlib import Path
 
 from slack_sdk.errors import SlackApiError
 
 from bot.settings import Settings, SettingsError
+from storage.db import shown_url, without_password
+
+
+def check_backup_folder(folder: Path) -> None:
+    """Stop start-up unless the daily backups can be written into IPSLO_BACKUP_DIR (made if it is missing)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".ipslo-write-check-"):
+            pass
+    except OSError as error:
+        raise SettingsError(
+            "IPSLO_BACKUP_DIR must be a folder this process can create and write (the daily backups go there), "
+            f"such as /var/backups/ipslo; {folder} is not: {error.strerror or error}."
+        ) from None
 
 
 def check_console_options(args: argparse.Namespace) -> None:
@@ -74,7 +91,8 @@ def main(argv: list[str] | None = None) -> int:
         serving = verb == "scheduler" or (verb == "run" and settings.has_slack_tokens)
         from bot.observability import configure_logging
 
-        configure_logging(logging.INFO if serving else logging.WARNING)  # LOG_FORMAT=json: one JSON object a line
+        # LOG_FORMAT=json: one JSON object a line
+        configure_logging(logging.INFO if serving else logging.WARNING, settings.log_format)
         if verb == "run" and settings.has_slack_tokens:
             settings.require_slack()
             if not settings.socket_mode:
@@ -92,9 +110,11 @@ def main(argv: list[str] | None = None) -> int:
             from storage.backup import scheduled_backups
 
             try:
-                scheduled_backups(dict(os.environ))
+                backups = scheduled_backups(dict(os.environ))
             except ValueError as error:
                 raise SettingsError(str(error)) from None
+            if backups and (verb == "scheduler" or settings.scheduler):  # this process writes the daily backups
+                check_backup_folder(backups[0])
         if verb in ("calendar", "import") and args.user is not None:
             check_console_options(argparse.Namespace(user=args.user, tz=None))
         if verb == "import" and not args.dry_run and args.user is None:
@@ -112,9 +132,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         database = open_database(settings)
     except Exception as error:  # one line, not a stack trace, for an unreachable or broken database
+        reason = without_password(str(error).splitlines()[0] if str(error) else "", settings.database_url)
         print(
-            f"ipslo-bot: cannot open the database at DATABASE_URL ({settings.database_url}): "
-            f"{error.__class__.__name__}: {str(error).splitlines()[0]}",
+            f"ipslo-bot: cannot open the database at DATABASE_URL ({shown_url(settings.database_url)}): "
+            f"{error.__class__.__name__}: {reason}",
             file=sys.stderr,
         )
         return 2
@@ -125,7 +146,10 @@ def main(argv: list[str] | None = None) -> int:
         with database.sessions.begin() as session:  # opening the database loaded it already; this reports it
             load_knowledge(session=session)
             count = len(list_entries(session=session))
-        print(f"Knowledge base loaded: {count} entries from storage/reference/knowledge ({settings.database_url}).")
+        print(
+            f"Knowledge base loaded: {count} entries from storage/reference/knowledge "
+            f"({shown_url(settings.database_url)})."
+        )
         return 0
 
     if verb == "calendar":
@@ -137,20 +161,26 @@ def main(argv: list[str] | None = None) -> int:
     if verb == "import":
         from bot.import_form import run_import
 
-        return run_import(settings=settings, database=database, path=args.file, dry_run=args.dry_run, user_id=args.user)
+        report = io.StringIO()  # its "Written to <DATABASE_URL>" line: printed with the password masked
+        code = run_import(
+            settings=settings, database=database, path=args.file, dry_run=args.dry_run, user_id=args.user, out=report
+        )
+        sys.stdout.write(without_password(report.getvalue(), settings.database_url))
+        return code
 
     if verb == "migrate":
-        print(f"Database is at the newest schema and the reference data is loaded ({settings.database_url}).")
+        print(
+            f"Database is at the newest schema and the reference data is loaded ({shown_url(settings.database_url)})."
+        )
         return 0
 
     if verb == "scheduler":
         from bot.scheduler import run_scheduler
 
-        metrics_port = os.environ.get("IPSLO_METRICS_PORT", "").strip()
-        if metrics_port.isdigit():  # the worker's own counters (deliveries retried, failed) for Prometheus
+        if settings.metrics_port:  # the worker's own counters (deliveries retried, failed) for Prometheus
             from bot.observability import serve_metrics
 
-            serve_metrics(int(metrics_port))
+            serve_metrics(settings.metrics_port)
 
         return run_scheduler(settings=settings, database=database)
 
@@ -209,8 +239,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def backup_or_restore(verb: str, args: argparse.Namespace, settings: Settings) -> int:
     """``backup FILE``: the team's data as of one moment; ``restore FILE [--replace]``: into an empty database."""
-    from pathlib import Path
-
     from storage.backup import BackupError, read_backup, restore, write_backup
     from storage.db import make_engine
 
@@ -238,10 +266,8 @@ def backup_or_restore(verb: str, args: argparse.Namespace, settings: Settings) -
         print(f"ipslo-bot: {verb} {args.file}: {error}", file=sys.stderr)
         return 2
     except Exception as error:  # an unreachable database: one line, not a stack trace
-        print(
-            f"ipslo-bot: {verb} {args.file} failed: {error.__class__.__name__}: {str(error).splitlines()[0]}",
-            file=sys.stderr,
-        )
+        reason = without_password(str(error).splitlines()[0] if str(error) else "", settings.database_url)
+        print(f"ipslo-bot: {verb} {args.file} failed: {error.__class__.__name__}: {reason}", file=sys.stderr)
         return 2
     finally:
         engine.dispose()

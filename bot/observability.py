@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
+import functools
 import logging
 import os
+import re
 import sys
 import time
 import uuid
@@ -84,8 +86,36 @@ def note_outcome(outcome: str) -> None:
         context.outcome = outcome
 
 
+@functools.cache
+def command_vocabulary() -> frozenset[str]:
+    """The words that name a command or what it does (``visit``, ``reminders``, ``note``, ``list``, ``cancel``,
+    ``help``, ...): typed alone they are no officer's text, and the log names the subcommand."""
+    import commands.ipslo as ipslo
+
+    words: set[str] = set(ipslo.HELP_WORDS) | set(ipslo.SHARE_WORDS) | {"all", "list", "mine"}
+    for sub in ipslo.SUBCOMMANDS:
+        words.update((sub.name, *sub.aliases))
+    for module in (ipslo.notes, ipslo.reminders, ipslo.visits, ipslo.coe):
+        for name in dir(module):
+            value = getattr(module, name)
+            if name.endswith("_VERBS") and isinstance(value, (tuple, frozenset, set, dict)):
+                words.update(word for word in value if isinstance(word, str))
+    return frozenset(word.lower() for word in words)
+
+
+def command_words_only(piece: str) -> bool:
+    """Whether ``piece`` is nothing but command words (``reminders``, ``visit list``): not the officer's text."""
+    words = piece.lower().split()
+    try:
+        vocabulary = command_vocabulary()
+    except Exception:  # the commands could not be read: cut everything out, as before
+        return False
+    return bool(words) and all(word in vocabulary for word in words)
+
+
 def keep_out_of_logs(*texts: str | None) -> None:
-    """Officer-written text of this request: cut out of any log line that repeats it."""
+    """Officer-written text of this request: cut out of any log line that repeats it. The command's own words
+    (``/ipslo visit``, ``reminders all``) are not the officer's text and are left in."""
     context = _current.get()
     if context is None:
         return
@@ -95,7 +125,7 @@ def keep_out_of_logs(*texts: str | None) -> None:
             continue
         for piece in (text, *text.splitlines(), repr(text)[1:-1]):
             piece = piece.strip()
-            if len(piece) >= REDACT_MIN_CHARS and piece not in pieces:
+            if len(piece) >= REDACT_MIN_CHARS and piece not in pieces and not command_words_only(piece):
                 pieces.append(piece)
     context.officer_text = tuple(sorted(pieces, key=len, reverse=True))
 
@@ -117,6 +147,22 @@ class ContextFilter(logging.Filter):
         return True
 
 
+#: A traceback's frame line (``  File "bot/visits.py", line 12, in open_visit_form``): the code's own words.
+FRAME_LINE = re.compile(r'^\s*File ".*", line \d+(, in .*)?$')
+
+
+def redact_traceback(text: str, pieces: tuple[str, ...]) -> str:
+    """Officer text cut out of a traceback; its frame lines (file paths, function names) are the bot's code, never
+    the officer's words, and stay as they are."""
+    lines = []
+    for line in text.split("\n"):
+        if not FRAME_LINE.match(line):
+            for piece in pieces:
+                line = line.replace(piece, REDACTED)
+        lines.append(line)
+    return "\n".join(lines)
+
+
 class RedactFilter(logging.Filter):
     """Cuts the request's officer-written text out of the message and any traceback before a line is written."""
 
@@ -129,11 +175,53 @@ class RedactFilter(logging.Filter):
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         for piece in context.officer_text:
             message = message.replace(piece, REDACTED)
-            if record.exc_text:
-                record.exc_text = record.exc_text.replace(piece, REDACTED)
+        if record.exc_text:
+            record.exc_text = redact_traceback(record.exc_text, context.officer_text)
+        if record.stack_info:
+            record.stack_info = redact_traceback(record.stack_info, context.officer_text)
         record.msg, record.args = message, None
         if record.exc_text:
             record.exc_info = None  # the redacted text is written instead
+        return True
+
+
+#: Libraries' routine lines, kept out of the log at INFO: Alembic's "Context impl ..." and "setup plugin ..." for
+#: each ``/readyz`` (a migration it runs is still written), APScheduler's two lines for each poll of the reminders.
+QUIET_INFO = ("alembic.runtime", "apscheduler.executors", "apscheduler.scheduler")
+#: Quiet at INFO only: warnings and errors (a job that raised, one that missed its time) are written as ever.
+QUIET_LOGGERS = ("apscheduler.executors", "apscheduler.scheduler")
+
+
+class NoiseFilter(logging.Filter):
+    """Keeps libraries' routine lines out of the log, never a failure:
+
+    - Alembic's INFO lines about its context and plugins (each ``/readyz`` reads the schema's revision);
+      ``Running upgrade ...`` (a migration applied) is kept.
+    - APScheduler's INFO lines (``Running job``, ``executed successfully``: two a poll).
+    - Bolt's start-up warning that the bot's ``client`` is used rather than SLACK_BOT_TOKEN (it is meant so).
+    - Bolt's multi-line ``[Suggestion]`` code after ``Unhandled request (...)``: the first line is kept; the whole is
+      written only when Bolt's loggers are at DEBUG.
+    - slack_sdk's ERROR ``Failed to send a request to Slack API server`` is written as a WARNING: slack_sdk tries the
+      request again where its retry handlers allow, and a request that fails for good raises to the bot, which
+      reports it (as an error, where it is one).
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        name = record.name
+        if record.levelno == logging.INFO and name.startswith(QUIET_INFO):
+            return name.startswith("alembic") and str(record.msg).startswith("Running ")
+        if name.startswith("slack_bolt"):
+            message = record.getMessage()
+            if message.startswith("As you gave `client` as well"):
+                return False
+            if "[Suggestion]" in message and not logging.getLogger(name).isEnabledFor(logging.DEBUG):
+                record.msg, record.args = message.split("\n", 1)[0].rstrip(), None
+        elif (
+            name.startswith("slack_sdk")
+            and record.levelno == logging.ERROR
+            and str(record.msg).startswith("Failed to send a request to Slack API server")
+        ):
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
         return True
 
 
@@ -157,7 +245,7 @@ def formatter(kind: str) -> logging.Formatter:
 def prepare_handler(handler: logging.Handler, kind: str | None = None) -> logging.Handler:
     """Give a handler our format and filters (used for our own handler and gunicorn's)."""
     handler.setFormatter(formatter(kind or log_format()))
-    for filter_class in (ContextFilter, RedactFilter):
+    for filter_class in (NoiseFilter, ContextFilter, RedactFilter):  # (noise first: a retry is no failed request)
         if not any(isinstance(f, filter_class) for f in handler.filters):
             handler.addFilter(filter_class())
     return handler
@@ -170,6 +258,8 @@ def configure_logging(level: int = logging.INFO, kind: str | None = None) -> Non
         root.removeHandler(handler)
     root.addHandler(prepare_handler(logging.StreamHandler(sys.stderr), kind))
     root.setLevel(level)
+    for name in QUIET_LOGGERS:  # not even made into records (NoiseFilter keeps them out of any other handler)
+        logging.getLogger(name).setLevel(max(level, logging.WARNING))
 
 
 def log_request(context: RequestContext, status: int, *, level: int = logging.INFO, detail: str = "") -> None:

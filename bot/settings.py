@@ -41,6 +41,8 @@ class Settings:
     retry_seconds: float = 15.0  # the first wait after Slack fails a delivery; it doubles with each attempt
     scheduler: bool = True
     public_url: str | None = None  # the web process's public base URL (calendar subscription addresses)
+    log_format: str = "text"  # LOG_FORMAT: text, or json (one JSON object a line)
+    metrics_port: int | None = None  # IPSLO_METRICS_PORT: the worker's Prometheus metrics
 
     @property
     def has_slack_tokens(self) -> bool:
@@ -104,16 +106,16 @@ class Settings:
             api_url += "/"
 
         database_url = get("DATABASE_URL") or DEFAULT_DATABASE_URL
+        from sqlalchemy.engine import make_url
+
+        from storage.db import normalize_url, shown_url
+
         try:
-            from sqlalchemy.engine import make_url
-
-            from storage.db import normalize_url
-
             backend = make_url(normalize_url(database_url)).get_backend_name()
         except Exception:
             raise SettingsError(
                 "DATABASE_URL is not a database URL: use sqlite:///path/to/file.db or "
-                f"postgresql://user@host:5432/dbname; got {database_url!r}."
+                f"postgresql://user@host:5432/dbname; got {shown_url(database_url)!r}."
             ) from None
         if backend not in ("sqlite", "postgresql"):
             raise SettingsError(f"DATABASE_URL must name SQLite or PostgreSQL; got {backend!r}.")
@@ -190,6 +192,19 @@ class Settings:
                 f"got {public_url!r}."
             )
 
+        log_format = (get("LOG_FORMAT") or "text").lower()
+        if log_format not in ("text", "json"):
+            raise SettingsError(
+                f"LOG_FORMAT must be text (the default) or json (one JSON object a line); got {log_format!r}."
+            )
+
+        metrics_text = get("IPSLO_METRICS_PORT")
+        if metrics_text is not None and not (metrics_text.isdigit() and 0 < int(metrics_text) < 65536):
+            raise SettingsError(
+                "IPSLO_METRICS_PORT must be a TCP port number for the worker's Prometheus metrics, such as 9090; "
+                f"got {metrics_text!r}."
+            )
+
         return cls(
             database_url=database_url,
             slack_bot_token=bot_token,
@@ -208,6 +223,8 @@ class Settings:
             retry_seconds=retry_seconds,
             scheduler=scheduler_text in ("on", "true", "1", "yes"),
             public_url=public_url.rstrip("/") if public_url else None,
+            log_format=log_format,
+            metrics_port=int(metrics_text) if metrics_text else None,
         )
 
 

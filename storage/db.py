@@ -9,6 +9,7 @@ from collections import deque
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import yaml
 from sqlalchemy import (
@@ -215,6 +216,37 @@ def normalize_url(url: str) -> str:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
+
+
+#: What a database URL's password is shown as (SQLAlchemy's own mask).
+HIDDEN = "***"
+
+
+def shown_url(url: str) -> str:
+    """A database URL as it may be printed or logged: the password masked (SQLAlchemy's
+    ``URL.render_as_string(hide_password=True)``), a ``password`` in the query too. Text that is no URL at all (a
+    setting typed wrong) has whatever stands between ``://user:`` and ``@`` masked."""
+    try:
+        parsed = make_url(url)
+    except Exception:
+        return re.sub(r"(//[^:/@\s]*:)[^@\s]*@", rf"\g<1>{HIDDEN}@", url)
+    if "password" in parsed.query:
+        parsed = parsed.update_query_dict({"password": "HIDDEN"})
+    return parsed.render_as_string(hide_password=True).replace("password=HIDDEN", f"password={HIDDEN}")
+
+
+def without_password(text: str, url: str) -> str:
+    """``text`` (a driver's error message, a line about to be printed) with the URL shown masked and its password
+    cut out wherever it is repeated."""
+    text = text.replace(url, shown_url(url))
+    try:
+        parsed = make_url(url)
+    except Exception:
+        return text
+    for secret in (parsed.password, parsed.query.get("password")):
+        if isinstance(secret, str) and secret:
+            text = text.replace(secret, HIDDEN).replace(quote(secret, safe=""), HIDDEN)
+    return text
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
