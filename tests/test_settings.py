@@ -46,6 +46,10 @@ def test_govslack_and_lists_of_people() -> None:
         ({"IPSLO_TEAM_TZ": "Tokyo"}, "IPSLO_TEAM_TZ"),
         ({"IPSLO_RETRY_SECONDS": "soon"}, "IPSLO_RETRY_SECONDS"),
         ({"IPSLO_RETRY_SECONDS": "0"}, "IPSLO_RETRY_SECONDS"),
+        ({"LOG_FORMAT": "xml"}, "LOG_FORMAT"),
+        ({"IPSLO_METRICS_PORT": "9o9o"}, "IPSLO_METRICS_PORT"),
+        ({"IPSLO_METRICS_PORT": "70000"}, "IPSLO_METRICS_PORT"),
+        ({"DATABASE_URL": "postgresql//postgres:S3cretPW@db/ipslo"}, "DATABASE_URL"),
     ],
 )
 def test_malformed_setting_names_the_variable(env: dict[str, str], named: str) -> None:
@@ -53,6 +57,7 @@ def test_malformed_setting_names_the_variable(env: dict[str, str], named: str) -
         Settings.from_env(env)
     assert str(raised.value).startswith(named)
     assert "\n" not in str(raised.value)
+    assert "S3cretPW" not in str(raised.value)
 
 
 def test_http_mode_needs_the_signing_secret() -> None:
