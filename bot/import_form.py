@@ -39,7 +39,7 @@ from commands.language import (
 )
 from commands.language import lines as one_per_line
 from commands.nations import normalize
-from storage.db import utcnow
+from storage.db import shown_url, utcnow
 
 log = logging.getLogger("ipslo")
 
@@ -480,5 +480,5 @@ def run_import(
     for line in preview.lines(dry_run=dry_run):
         print(plain_text(line), file=out)
     if not dry_run:
-        print(f"Written to {settings.database_url} as imported by {user_id}.", file=out)
+        print(f"Written to {shown_url(settings.database_url)} as imported by {user_id}.", file=out)
     return 0
