@@ -9,6 +9,7 @@ import logging
 import re
 import socket
 import threading
+import urllib.error
 from typing import Any
 
 from slack_bolt import App
@@ -62,6 +63,64 @@ RETRY_FIRST = dt.timedelta(seconds=15)
 RETRY_MOST = dt.timedelta(minutes=10)
 #: Marks a reminder's message so that a retry can see whether Slack took an earlier attempt after all.
 METADATA_EVENT = "ipslo_reminder"
+#: How long one Web API call to Slack may take before the scheduler stops waiting for its answer (seconds).
+REQUEST_TIMEOUT = 20
+#: Pages of a conversation's history read before a retry (each of up to HISTORY_PAGE messages).
+HISTORY_PAGES = 5
+HISTORY_PAGE = 200
+
+
+def unanswered(error: Exception) -> bool:
+    """Whether ``error`` leaves open that Slack is still carrying the post out: the request went and no answer came
+    (the client stopped waiting, the connection dropped after sending, or Slack's edge gave up waiting: 504).
+
+    Slack may then post the message after the failure, so a retry must not look for it too soon.
+    """
+    if isinstance(error, SlackApiError):
+        return error.response.status_code == 504
+    if isinstance(error, urllib.error.URLError) and not isinstance(error, urllib.error.HTTPError):
+        reason = error.reason
+        return isinstance(reason, Exception) and unanswered(reason)
+    if isinstance(error, ConnectionRefusedError):
+        return False  # never reached Slack
+    return isinstance(
+        error, TimeoutError | socket.timeout | http.client.RemoteDisconnected | ConnectionResetError | BrokenPipeError
+    )
+
+
+def landing_wait(client: Any) -> dt.timedelta:
+    """How long after an unanswered post a retry waits before it looks for that post in the conversation: the request
+    timeout again plus as much margin, so a post Slack carried out slowly (as slowly as the timeout, and more) has
+    landed and is seen rather than sent a second time."""
+    timeout = float(getattr(client, "timeout", None) or REQUEST_TIMEOUT)
+    return dt.timedelta(seconds=2 * timeout)
+
+
+def find_marked(
+    client: Any, channel: str, *, oldest: dt.datetime, event_type: str, match: dict[str, str]
+) -> dict[str, Any] | None:
+    """The message in ``channel`` since ``oldest`` whose metadata is ``event_type`` with ``match`` in its payload (an
+    earlier attempt Slack took though its answer was lost), or None. Reads back a few pages of history."""
+    cursor: str | None = None
+    for _ in range(HISTORY_PAGES):
+        history = client.conversations_history(
+            channel=channel,
+            oldest=f"{oldest.timestamp():.6f}",
+            include_all_metadata=True,
+            limit=HISTORY_PAGE,
+            **({"cursor": cursor} if cursor else {}),
+        )
+        for message in history.get("messages") or []:
+            metadata = message.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            if metadata.get("event_type") == event_type and all(
+                str(payload.get(key)) == value for key, value in match.items()
+            ):
+                return {"channel": channel, "ts": message["ts"]}
+        cursor = ((history.get("response_metadata") or {}).get("next_cursor")) or None
+        if not history.get("has_more") or not cursor:
+            return None
+    return None
 
 
 def temporary_failure(error: Exception) -> tuple[str, dt.timedelta] | None:
@@ -87,20 +146,21 @@ def temporary_failure(error: Exception) -> tuple[str, dt.timedelta] | None:
     return None
 
 
+def _marker(reminder_id: int, due_at: dt.datetime) -> dict[str, Any]:
+    """The metadata every post of one reminder carries, the same on every attempt: this reminder at this time (a
+    snoozed reminder's earlier message is not this one)."""
+    return {"event_type": METADATA_EVENT, "event_payload": {"reminder_id": reminder_id, "due_at": due_at.isoformat()}}
+
+
 def _already_sent(bot: Bot, channel: str, reminder: store.Reminder) -> dict[str, Any] | None:
     """The message an earlier attempt posted for this reminder, if Slack took it though its answer was lost."""
-    history = bot.client.conversations_history(
-        channel=channel,
-        oldest=f"{reminder.due_at.timestamp() - 5:.6f}",
-        include_all_metadata=True,
-        limit=200,
+    return find_marked(
+        bot.client,
+        channel,
+        oldest=reminder.due_at - dt.timedelta(seconds=5),  # a claim may come a second early
+        event_type=METADATA_EVENT,
+        match={"reminder_id": str(reminder.id)},
     )
-    for message in history.get("messages") or []:
-        metadata = message.get("metadata") or {}
-        payload = metadata.get("event_payload") or {}
-        if metadata.get("event_type") == METADATA_EVENT and str(payload.get("reminder_id")) == str(reminder.id):
-            return {"channel": channel, "ts": message["ts"]}
-    return None
 
 
 def deliver(
@@ -115,8 +175,10 @@ def deliver(
 
     No database session is held across a network call: the claim, the message, and the outcome are each short.
     Slack down, busy or unreachable: tried again with a growing wait until the grace period ends (then missed);
-    only a refusal that will not change (an unknown member, a revoked token) fails it at once. A retry first looks
-    in the direct message for the earlier attempt, so a message Slack took is never sent twice.
+    only a refusal that will not change (an unknown member, a revoked token) fails it at once. Every attempt's post
+    carries the same marker (:func:`_marker`), and a retry first looks in the direct message for it, so a message
+    Slack took is never sent twice; after a post that got no answer (Slack slow, the answer lost) the retry waits
+    :func:`landing_wait`, long enough for that post to have landed, before it looks.
     """
     sessions = bot.database.sessions
     now = utcnow()
@@ -127,6 +189,7 @@ def deliver(
         owner, attempts, retrying = claimed.owner_user_id, claimed.attempts, claimed.next_attempt_at is not None
         due_at = claimed.due_at
     channel: str | None = None
+    posting = False  # chat.postMessage was called: Slack may have the message even if no answer came
     try:
         tz = bot.caller_for(owner).tz  # may ask Slack, and opens its own session
         with sessions() as session:
@@ -141,8 +204,10 @@ def deliver(
         channel = bot.client.conversations_open(users=owner)["channel"]["id"]
         posted = _already_sent(bot, channel, reminder) if retrying else None
         if posted is None:
-            metadata = {"event_type": METADATA_EVENT, "event_payload": {"reminder_id": reminder_id}}
-            answer = bot.client.chat_postMessage(channel=channel, metadata=metadata, **slack_message(reply, bot.views))
+            posting = True
+            answer = bot.client.chat_postMessage(
+                channel=channel, metadata=_marker(reminder_id, due_at), **slack_message(reply, bot.views)
+            )
             posted = {"channel": answer["channel"], "ts": answer["ts"]}
         else:
             log.info("Reminder %s had reached Slack on an earlier attempt; not sent again", reminder_id)
@@ -151,6 +216,9 @@ def deliver(
         if temporary is not None:
             reason, least = temporary
             wait = max(least, min(retry_first * 2 ** max(attempts - 1, 0), RETRY_MOST))
+            if posting and unanswered(error):
+                # Slack may still be posting it: the retry looks in the conversation only once it would have landed.
+                wait = max(wait, landing_wait(bot.client))
             # From Slack's answer, not from the claim: Retry-After counts from the 429, and the calls before it
             # (the officer's time zone, opening the DM) may have taken a while.
             return _retry(bot, reminder_id, worker, reason, utcnow() + wait, channel)

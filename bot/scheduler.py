@@ -25,7 +25,17 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import event
 from sqlalchemy.orm import Session, object_session
 
-from bot.reminders import deliver, slack_message
+from bot.reminders import (
+    REQUEST_TIMEOUT,
+    RETRY_MOST,
+    deliver,
+    failure_reason,
+    find_marked,
+    landing_wait,
+    slack_message,
+    temporary_failure,
+    unanswered,
+)
 from bot.runtime import Bot, Database
 from bot.settings import Settings
 from bot.views import Style, Views
@@ -40,6 +50,11 @@ log = logging.getLogger("ipslo.scheduler")
 #: A claim older than this belongs to a process that stopped while sending.
 ABANDONED_AFTER = dt.timedelta(minutes=10)
 SENDERS = 8  # deliveries at once
+#: How many times the weekly digest is tried when Slack cannot take it just now (429, 5xx, unreachable): waits of
+#: IPSLO_RETRY_SECONDS doubling (15 s, 30 s, 1 min, 2 min, 4 min by default), or as long as Retry-After asks.
+DIGEST_ATTEMPTS = 6
+#: Marks the digest's message so that a retry can see whether Slack took an earlier attempt after all.
+DIGEST_EVENT = "ipslo_digest"
 CHANGED = store.PENDING_WRITTEN
 
 
@@ -55,12 +70,14 @@ event.listen(Reminder, "after_insert", _note_pending_reminder)
 event.listen(Reminder, "after_update", _note_pending_reminder)
 
 
-def delivery_client(settings: Settings) -> WebClient:
+def delivery_client(settings: Settings, timeout: int = REQUEST_TIMEOUT) -> WebClient:
     """The scheduler's Web API client, with no retries inside a call (a retried post might arrive twice).
 
-    :func:`deliver` retries itself, after looking whether Slack took the earlier attempt, as late as Retry-After asks.
+    :func:`deliver` retries itself, after looking whether Slack took the earlier attempt, as late as Retry-After asks;
+    after a post that got no answer within ``timeout`` seconds it waits ``2 * timeout`` more before it looks
+    (:func:`bot.reminders.landing_wait`).
     """
-    client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=20)
+    client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=timeout)
     client.retry_handlers.clear()
     return client
 
@@ -92,6 +109,7 @@ class ReminderScheduler:
         )
         self.horizon = dt.timedelta(seconds=2 * settings.poll_seconds + 1)
         self._scheduled: dict[int, dt.datetime] = {}
+        self._scheduled_digests: dict[tuple[str, dt.datetime], dt.datetime] = {}
         self._lock = threading.Lock()
         self.started = threading.Event()  # set once the first poll has run
         self.stopping = threading.Event()  # set by stop(): claim nothing more, give back what is not yet sent
@@ -179,6 +197,8 @@ class ReminderScheduler:
                 session.rollback()
                 log.exception("Reminder poll failed; trying again in %ss", self.settings.poll_seconds)
                 return
+        if self.settings.digest_channel:
+            self._time_digest_retries(now)
         if missed or abandoned:
             log.warning(
                 "%s reminders missed (more than %s late), %s abandoned while sending",
@@ -232,34 +252,141 @@ class ReminderScheduler:
 
         The run is keyed on the tick (APScheduler's fire time, found again from the trigger), not on when each
         process happened to start the job, and committed before posting so no write lock is held across Slack.
+        Slack busy, down or unreachable: tried again (:meth:`retry_digest`) up to :data:`DIGEST_ATTEMPTS` times.
         """
         now = now or utcnow()
         channel = self.settings.digest_channel
         if not channel:  # no IPSLO_DIGEST_CHANNEL: the digest job is never scheduled
             return False
         scheduled_for = last_fire_time(self.digest_trigger, now) or now.replace(second=0, microsecond=0)
-        sessions = self.bot.database.sessions
-        with sessions.begin() as session:
+        with self.bot.database.sessions.begin() as session:
             if not store.claim_digest(
                 session=session, channel=channel, scheduled_for=scheduled_for, posted_by=self.name
             ):
                 return False
+        return self._send_digest(channel, scheduled_for, attempts=1, now=now)
+
+    def retry_digest(self, retry: store.DigestRetry) -> bool:
+        """A digest's next attempt, by whichever process takes it first; it first looks in the channel for an
+        earlier attempt Slack took though its answer was lost."""
+        with self._lock:
+            self._scheduled_digests.pop((retry.channel, retry.scheduled_for), None)
+        if self.stopping.is_set():
+            return False  # left waiting for the next process
         try:
+            with self.bot.database.sessions.begin() as session:
+                if not store.claim_digest_retry(session=session, retry=retry, posted_by=self.name, now=utcnow()):
+                    return False
+        except Exception:
+            log.exception("Taking the digest's retry for %s failed", retry.channel)
+            return False
+        return self._send_digest(retry.channel, retry.scheduled_for, attempts=retry.attempts + 1, now=utcnow())
+
+    def _send_digest(self, channel: str, scheduled_for: dt.datetime, *, attempts: int, now: dt.datetime) -> bool:
+        sessions = self.bot.database.sessions
+        marker = {"event_type": DIGEST_EVENT, "event_payload": {"scheduled_for": scheduled_for.isoformat()}}
+        posting = False
+        try:
+            if attempts > 1 and self._digest_already_posted(channel, scheduled_for):
+                log.info("Weekly digest to %s had reached Slack on an earlier attempt; not posted again", channel)
+                return True
             with sessions() as session:
                 reply = digest(session=session, now=now, tz=self.settings.team_tz)
-            self.bot.client.chat_postMessage(channel=channel, **slack_message(reply, self.bot.views))
+            posting = True
+            self.bot.client.chat_postMessage(channel=channel, metadata=marker, **slack_message(reply, self.bot.views))
+            if attempts > 1:
+                log.info("Weekly digest to %s posted on attempt %s", channel, attempts)
             return True
-        except SlackApiError as error:
-            reason = f"Slack answered {error.response.get('error')}"
-            log.error("Weekly digest to %s failed: %s", channel, reason)
         except Exception as error:
-            reason = f"could not post it: {error.__class__.__name__}"
-            log.exception("Weekly digest to %s failed", channel)
+            temporary = temporary_failure(error)
+            if temporary is not None and attempts < DIGEST_ATTEMPTS:
+                reason, least = temporary
+                wait = max(least, min(self.retry_first * 2 ** (attempts - 1), RETRY_MOST))
+                if posting and unanswered(error):
+                    wait = max(wait, landing_wait(self.bot.client))
+                at = utcnow() + wait
+                log.warning(
+                    "Weekly digest to %s not posted (%s); attempt %s of %s at %s",
+                    channel,
+                    reason,
+                    attempts + 1,
+                    DIGEST_ATTEMPTS,
+                    f"{at:%H:%M:%S}",
+                )
+                try:
+                    with sessions.begin() as session:
+                        store.digest_retrying(
+                            session=session,
+                            channel=channel,
+                            scheduled_for=scheduled_for,
+                            posted_by=self.name,
+                            attempts=attempts,
+                            reason=reason,
+                            next_attempt_at=at,
+                        )
+                except Exception:
+                    log.exception("Recording the digest's retry for %s failed", channel)
+                    return False
+                self._poll_now()  # time the next attempt
+                return False
+            if temporary is not None:
+                reason = f"{temporary[0]}, {attempts} attempts"
+                log.error("Weekly digest to %s failed after %s attempts: %s", channel, attempts, temporary[0])
+            elif isinstance(error, SlackApiError):
+                reason = f"Slack answered {error.response.get('error')}"
+                log.error("Weekly digest to %s failed: %s", channel, reason)
+            else:
+                reason = f"could not post it: {error.__class__.__name__}"
+                log.exception("Weekly digest to %s failed", channel)
         with sessions.begin() as session:
             store.digest_failed(
                 session=session, channel=channel, scheduled_for=scheduled_for, posted_by=self.name, reason=reason
             )
         return False
+
+    def _digest_already_posted(self, channel: str, scheduled_for: dt.datetime) -> bool:
+        """Whether an earlier attempt's digest is in the channel. Slack refusing to show the channel's history (the
+        app lacks channels:history or groups:history) is no reason to lose the digest: it is then posted."""
+        try:
+            found = find_marked(
+                self.bot.client,
+                channel,
+                oldest=scheduled_for - dt.timedelta(seconds=5),
+                event_type=DIGEST_EVENT,
+                match={"scheduled_for": scheduled_for.isoformat()},
+            )
+        except SlackApiError as error:
+            if temporary_failure(error) is not None:
+                raise
+            log.warning(
+                "Could not read %s's history to see whether the digest arrived (%s); posting it",
+                channel,
+                failure_reason(error),
+            )
+            return False
+        return found is not None
+
+    def _time_digest_retries(self, now: dt.datetime) -> None:
+        try:
+            with self.bot.database.sessions() as session:
+                retries = store.digest_retries_due(session=session, until=now + self.horizon)
+        except Exception:
+            log.exception("Reading the digest's retries failed; trying again at the next poll")
+            return
+        for retry in retries:
+            key = (retry.channel, retry.scheduled_for)
+            with self._lock:
+                if self._scheduled_digests.get(key) == retry.at:
+                    continue
+                self._scheduled_digests[key] = retry.at
+            self.scheduler.add_job(
+                self.retry_digest,
+                "date",
+                run_date=max(retry.at, now),
+                args=[retry],
+                id=f"digest-{retry.channel}-{retry.scheduled_for:%Y%m%d%H%M}",
+                replace_existing=True,
+            )
 
 
 def last_fire_time(trigger: CronTrigger, now: dt.datetime) -> dt.datetime | None:

@@ -4,6 +4,8 @@ makes delivery happen once."""
 from __future__ import annotations
 
 import datetime as dt
+import re
+from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, ForeignKey, Index, Integer, String, Text, and_, case, func, or_, select, update
@@ -408,3 +410,77 @@ def digest_failed(*, session: Session, channel: str, scheduled_for: dt.datetime,
         .values(posted_by=f"{posted_by} failed: {reason}"[:80], posted_at=utcnow())
         .execution_options(synchronize_session=False)
     )
+
+
+# A digest Slack could not take just now (429, 5xx, unreachable) waits for its next attempt in its run, written in
+# the columns it has: ``posted_by`` reads "retry<attempts done> <worker>: <reason>" and ``posted_at`` is when it is
+# tried again. Any process may take the retry when it is due (guarded, so one does); posted, ``posted_by`` is the
+# process that posted it again.
+_DIGEST_RETRY = re.compile(r"^retry(\d+) ")
+
+
+@dataclass(frozen=True)
+class DigestRetry:
+    channel: str
+    scheduled_for: dt.datetime
+    attempts: int  # attempts made so far
+    at: dt.datetime  # when it is tried again
+    seen: str  # the run's posted_by as read: the retry is taken only if it is still this
+
+
+def digest_retrying(
+    *,
+    session: Session,
+    channel: str,
+    scheduled_for: dt.datetime,
+    posted_by: str,
+    attempts: int,
+    reason: str,
+    next_attempt_at: dt.datetime,
+) -> bool:
+    """The digest ``posted_by`` claimed was not taken (``attempts`` made so far): try it again at
+    ``next_attempt_at``. Only its claimer may say so."""
+    result = cast(
+        CursorResult[Any],
+        session.execute(
+            update(DigestRun)
+            .where(
+                DigestRun.channel == channel,
+                DigestRun.scheduled_for == scheduled_for,
+                DigestRun.posted_by == posted_by,
+            )
+            .values(posted_by=f"retry{attempts} {posted_by}: {reason}"[:80], posted_at=next_attempt_at)
+            .execution_options(synchronize_session=False)
+        ),
+    )
+    return result.rowcount == 1
+
+
+def digest_retries_due(*, session: Session, until: dt.datetime) -> list[DigestRetry]:
+    """Digests waiting to be tried again at or before ``until``, soonest first."""
+    query = select(DigestRun).where(DigestRun.posted_by.like("retry%"), DigestRun.posted_at <= until)
+    found = []
+    for run in session.scalars(query.order_by(DigestRun.posted_at)):
+        matched = _DIGEST_RETRY.match(run.posted_by)
+        if matched:
+            found.append(DigestRetry(run.channel, run.scheduled_for, int(matched[1]), run.posted_at, run.posted_by))
+    return found
+
+
+def claim_digest_retry(*, session: Session, retry: DigestRetry, posted_by: str, now: dt.datetime) -> bool:
+    """Take a digest's next attempt; of several processes exactly one gets True (commit right after)."""
+    result = cast(
+        CursorResult[Any],
+        session.execute(
+            update(DigestRun)
+            .where(
+                DigestRun.channel == retry.channel,
+                DigestRun.scheduled_for == retry.scheduled_for,
+                DigestRun.posted_by == retry.seen,
+                DigestRun.posted_at <= now + dt.timedelta(seconds=1),
+            )
+            .values(posted_by=posted_by[:80], posted_at=now)
+            .execution_options(synchronize_session=False)
+        ),
+    )
+    return result.rowcount == 1
