@@ -7,6 +7,7 @@ import datetime as dt
 import inspect
 import json
 import logging
+import traceback
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Executor
@@ -16,6 +17,7 @@ from slack_bolt import Ack, App, BoltContext, BoltResponse
 from slack_sdk import WebClient
 
 from bot import calendar, coe, forms, home, import_form, knowledge, notes, options, reminders, visits
+from bot.middleware import out_of_date, refuse_stale
 from bot.runtime import COMMAND, Bot, Database, Direct, failure_reply, open_database, slack_client
 from bot.settings import Settings
 from bot.views import Style, Views
@@ -123,6 +125,7 @@ def create_app(
     )
     bot = Bot(settings=settings, database=database, client=client, clock=clock, views=Views(style))
     app.use(Direct(bot.identify_officer))
+    app.use(Direct(refuse_stale(client)))  # a button's value or a form's metadata we did not write: "out of date"
 
     # Each domain's buttons, modals, shortcuts and special forms of /ipslo: register(app, bot) in bot/<domain>.py.
     # Bolt runs the first listener whose matchers fit: the general /ipslo listener below is added first and takes
@@ -157,7 +160,17 @@ def create_app(
 
     @app.error
     def on_error(error: Exception, body: dict, logger: logging.Logger) -> BoltResponse:
-        """Log it with a reference; a slash command gets a reply it can show, anything else a plain 200."""
+        """The last of the one error boundary (``Bot.run`` is the first): what escaped a listener or a middleware.
+
+        A button's or form's listener that cannot read what it was sent (a value error, a missing key: a value or
+        metadata we did not write) says the button or form is out of date, with one warning line naming where, and
+        no traceback. Anything else is our failure: logged with a reference; a slash command gets a reply it can
+        show, anything else a plain 200."""
+        if not body.get("command") and isinstance(error, ValueError | KeyError):
+            frames = traceback.extract_tb(error.__traceback__)
+            where = f" at {'/'.join(frames[-1].filename.split('/')[-2:])}:{frames[-1].lineno}" if frames else ""
+            part = "form" if body.get("type") in ("view_submission", "view_closed") else "button"
+            return out_of_date(client, body, part, f"{type(error).__name__}{where} reading it")
         reference = uuid.uuid4().hex[:8]
         logger.exception("Unhandled error (reference %s): %s", reference, error)
         if not body.get("command"):  # buttons, forms, events: Slack shows no message body, and forms refuse one

@@ -6,7 +6,8 @@ In front of Bolt, the HTTP boundary refuses what is not a Slack request before a
 - the body is read whole (a request that does not arrive within ``WEB_READ_TIMEOUT`` seconds, headers included, has
   its connection closed: see ``ArrivalDeadlineWorker``);
 - an unsigned or badly signed request is refused (401) before its body is parsed;
-- a signed but malformed one (not UTF-8, empty, ``payload=`` that is not a JSON object, ...) gets 400;
+- a signed but malformed one (not UTF-8, empty, ``payload=`` that is not a JSON object, a payload without the
+  fields its kind needs or with the wrong JSON types, or naming no user: ``bot/middleware.check_shape``) gets 400;
 - Slack's retry (``X-Slack-Retry-Num``) of an event or interaction already handled is acknowledged and not redone;
 - ``app_rate_limited`` (sent without a subscription) is acknowledged and logged.
 Each of these leaves one log line without the body; each Slack request handled leaves one line with its outcome.
@@ -34,6 +35,7 @@ from slack_bolt.request.internals import build_context
 from sqlalchemy import Engine
 
 from bot import calendar, observability
+from bot.middleware import Malformed, check_shape
 from bot.runtime import Database
 from bot.settings import Settings, SettingsError, seconds
 from storage import slack_requests
@@ -301,6 +303,11 @@ def wsgi_app(app: App, database: Database, may_use: Callable[[str], bool] = lamb
                     raise Refused("401 Unauthorized", "not signed with the signing secret, or older than 5 minutes")
                 request = parse(body, environ.get("CONTENT_TYPE", ""))
                 key = describe(request, context)
+                try:  # what Bolt and our listeners read, there and of the JSON type Slack sends, and who sent it
+                    check_shape(request)
+                except Malformed as malformed:
+                    kind = "slash command" if "command" in request else context.kind.split()[0]
+                    raise Refused("400 Bad Request", f"malformed {kind}: {malformed}") from None
                 if key is None and context.kind not in ("command", "ssl_check", "url_verification"):
                     key = request_key(body)
                 if request.get("type") == "app_rate_limited":
