@@ -342,7 +342,8 @@ def out_of_date(client: WebClient, body: dict[str, Any], part: str, why: str) ->
         return BoltResponse(status=200, body="")  # Slack shows nothing for a closed form
     if body.get("type") == "view_submission":
         view: dict[str, Any] = body["view"] if isinstance(body.get("view"), dict) else {}
-        blocks = view.get("blocks") if isinstance(view.get("blocks"), list) else []
+        found = view.get("blocks")
+        blocks: list[Any] = found if isinstance(found, list) else []
         field = next((b.get("block_id") for b in blocks if isinstance(b, dict) and b.get("type") == "input"), None)
         answer: dict[str, Any] = {"response_action": "update", "view": notice_view(text)}
         if isinstance(field, str) and field:
