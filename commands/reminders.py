@@ -140,6 +140,20 @@ ZULU = re.compile(r"(\d{3,4}|\d{1,2}:\d{2})z", re.I)
 QUOTES = ('"', "“", "”", "'", "‘", "’")
 #: The most words before "time" read as a place's name ("Ho Chi Minh City time").
 PLACE_WORDS = 4
+
+
+def names_a_clock(named: list[str], lookup: NationLookup) -> bool:
+    """Whether words name a place or nation whose clock a reminder may be set by ("Nukualofa", "Suva", "Fiji")."""
+    typed = " ".join(named)
+    try:
+        if read_place(typed) is not None:
+            return True
+    except CommandError:
+        return True  # a place on several clocks: asked about, not kept as text
+    found, after = lookup.index.split(named, max_words=3)
+    return isinstance(found, Exact) and not after and not (len(found.typed) <= 3 and found.typed.islower())
+
+
 #: Words "time" makes one thing with ("time off", "time sheet", "time check"): "<words> time off" is the reminder's
 #: words, never a place's time.
 TIME_COMPOUNDS = words_of(
@@ -257,7 +271,10 @@ def _place_time(
         return None
     size = lowered.index("time", 1)  # the words before "time"
     following = rest[size + 1].strip(".,;:!?()").lower() if len(rest) > size + 1 else ""
-    if following in TIME_COMPOUNDS:  # "Casey time off request", "Davis time sheet": "time off", never a zone's time
+    if following in TIME_COMPOUNDS and (len(rest) <= size + 2 or not names_a_clock(rest[:size], lookup)):
+        # "Casey time off request", "Davis time sheet", "Fiji time off": "time off", never a zone's time; but a place
+        # or nation we read as a clock, with the text going on after the pair, is one ("9am Nukualofa time check
+        # agenda": Nuku'alofa's 9am, then "check agenda")
         return None
     if any(word[-1:] in ",;:!?" for word in rest[:size]):  # "call the DA, time tbc": no place
         return None

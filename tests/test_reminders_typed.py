@@ -406,3 +406,12 @@ def test_an_abbreviation_kept_somewhere_and_a_time_alone_in_a_zone(
     assert "I'll remind you" in answer.text and says in answer.text, answer.text
     [reminder] = all_reminders(desk)
     assert (reminder.due_at, reminder.text) == (due, "call the DA")
+
+
+def test_a_place_read_as_a_clock_stays_one_when_the_text_starts_with_a_word_time_pairs_with(desk: Workspace) -> None:
+    """ "9am Nukualofa time check agenda": Nuku'alofa's 9am, then "check agenda" (not the text "Nukualofa time check
+    agenda" at 09:00 in Tokyo); "9am Fiji time off" alone stays the text "Fiji time off"."""
+    answer = desk.command("remind tonga tomorrow 9am Nukualofa time check agenda")
+    assert "(09:00 Nuku'alofa time, as you wrote)" in answer.text, answer.text
+    [reminder] = all_reminders(desk)
+    assert (reminder.due_at, reminder.text) == (at(2026, 11, 25, 20, 0), "check agenda")
