@@ -115,11 +115,15 @@ def open_database(settings: Settings) -> Database:
 #: update answers a press in a form): asked once, never after Slack's Retry-After or a backoff, which would outlast
 #: the trigger and hold the request (and Slack's 3 s for its answer) meanwhile. bot/opening.py says why not instead.
 SHOWN_ONCE = ("views.open", "views.push", "views.update")
+#: Asked once too: who is typing (users.info, for the officer's zone) is asked inside Slack's 3 s for the answer, and a
+#: refusal already falls back to the profile kept, else the team's zone (``Bot._look_up_caller``).
+ASKED_ONCE = (*SHOWN_ONCE, "users.info")
 
 
 def shows_a_form(request: HttpRequest) -> bool:
+    """Whether a call is one of :data:`ASKED_ONCE`: never waited out or asked again."""
     method = urlsplit(request.url).path.rstrip("/").rpartition("/")[2]
-    return method in SHOWN_ONCE
+    return method in ASKED_ONCE
 
 
 class RateLimitRetry(RateLimitErrorRetryHandler):

@@ -268,3 +268,11 @@ def test_a_command_whose_text_says_payload_is_answered(workspace) -> None:
     answer = workspace.command("note fiji payload crane inspected before the port call")
     assert "Saved note #1" in answer.text
     assert "payload crane" in workspace.command("notes fiji").text
+
+
+def test_slack_rate_limiting_who_an_officer_is_does_not_hold_the_answer(workspace) -> None:
+    """users.info answered 429 with Retry-After 20: asked once, the team's zone used, the command answered at once."""
+    workspace.standin.fail_next("users.info", status=429, retry_after=20)
+    answer = workspace.command("remind fiji tomorrow 09:00 send agenda to the DA")
+    assert answer.status == 200 and "09:00 JST" in answer.text
+    assert len(workspace.standin.calls_to("users.info")) == 1
