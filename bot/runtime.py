@@ -23,6 +23,7 @@ from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
+from slack_sdk.http_retry.handler import RetryHandler
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
@@ -120,16 +121,16 @@ SHOWN_ONCE = ("views.open", "views.push", "views.update")
 ASKED_ONCE = (*SHOWN_ONCE, "users.info")
 
 
-def shows_a_form(request: HttpRequest) -> bool:
+def asked_once(request: HttpRequest) -> bool:
     """Whether a call is one of :data:`ASKED_ONCE`: never waited out or asked again."""
     method = urlsplit(request.url).path.rstrip("/").rpartition("/")[2]
     return method in ASKED_ONCE
 
 
-class RateLimitRetry(RateLimitErrorRetryHandler):
-    """A 429 waited out (Slack's Retry-After) and asked again, but for a form (:data:`SHOWN_ONCE`)."""
+class NotForAskedOnce(RetryHandler):
+    """A retry handler that leaves the calls of :data:`ASKED_ONCE` alone (put before slack_sdk's handler)."""
 
-    def _can_retry(
+    def can_retry(
         self,
         *,
         state: RetryState,
@@ -137,30 +138,22 @@ class RateLimitRetry(RateLimitErrorRetryHandler):
         response: HttpResponse | None = None,
         error: Exception | None = None,
     ) -> bool:
-        return not shows_a_form(request) and super()._can_retry(
+        return not asked_once(request) and super().can_retry(
             state=state, request=request, response=response, error=error
         )
 
 
-class ServerErrorRetry(ServerErrorRetryHandler):
-    """A 500 or 503 asked again after a backoff, but for a form (:data:`SHOWN_ONCE`)."""
+class RateLimitRetry(NotForAskedOnce, RateLimitErrorRetryHandler):
+    """A 429 waited out (Slack's Retry-After) and asked again, but for :data:`ASKED_ONCE`."""
 
-    def _can_retry(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:
-        return not shows_a_form(request) and super()._can_retry(
-            state=state, request=request, response=response, error=error
-        )
+
+class ServerErrorRetry(NotForAskedOnce, ServerErrorRetryHandler):
+    """A 500 or 503 asked again after a backoff, but for :data:`ASKED_ONCE`."""
 
 
 def slack_client(settings: Settings) -> WebClient:
     """A Web API client for Slack, GovSlack or a stand-in, retrying rate limits and Slack's server errors (but for
-    the calls that show a form: :data:`SHOWN_ONCE`)."""
+    the calls asked once: :data:`ASKED_ONCE`)."""
     client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
     client.retry_handlers.append(RateLimitRetry(max_retry_count=3))
     client.retry_handlers.append(ServerErrorRetry(max_retry_count=2))
