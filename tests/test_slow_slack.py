@@ -19,9 +19,10 @@ from bot.scheduler import DIGEST_ATTEMPTS, ReminderScheduler, delivery_client
 from bot.settings import Settings
 from storage import reminders as store
 from storage.db import utcnow
-from storage.reminders import DigestRun, Reminder
+from storage.reminders import DigestRun
 from tests.conftest import ADMIN, OFFICER
 from tests.standin import CheckedSlack
+from tests.test_slack_outage import add, reminder
 
 DM = f"D{OFFICER}"
 TEAM = "C0TEAM"
@@ -71,24 +72,6 @@ def scheduler(fast: Settings, database) -> Iterator[ReminderScheduler]:
     with ReminderScheduler(settings=fast, database=database, client=client, name="test", retry_first=QUICK) as running:
         assert running.started.wait(5)
         yield running
-
-
-def add(database, *, due_at: dt.datetime, text: str) -> int:
-    with database.sessions.begin() as session:
-        return store.add_reminder(
-            session=session,
-            kind=store.ADHOC,
-            owner_user_id=OFFICER,
-            due_at=due_at,
-            text=text,
-            recorded_by=OFFICER,
-            nation_iso2="FJ",
-        ).id
-
-
-def reminder(database, reminder_id: int) -> Reminder:
-    with database.sessions() as session:
-        return session.get(Reminder, reminder_id)
 
 
 def digest_run(database) -> DigestRun:
