@@ -20,6 +20,14 @@ def at(*args: int) -> dt.datetime:
     return dt.datetime(*args, tzinfo=UTC)
 
 
+def assert_reminded(desk: Workspace, typed: str, due: dt.datetime, says: str) -> None:
+    """``remind <typed>`` is set for ``due``, the reply says ``says``, and the text kept is "call the DA"."""
+    answer = desk.command(f"remind {typed}")
+    assert "I'll remind you" in answer.text and says in answer.text, answer.text
+    [reminder] = all_reminders(desk)
+    assert (reminder.due_at, reminder.text) == (due, "call the DA")
+
+
 @pytest.mark.parametrize(
     ("typed", "due", "says"),
     [
@@ -56,10 +64,7 @@ def at(*args: int) -> dt.datetime:
     ],
 )
 def test_times_and_zones_as_officers_write_them(desk: Workspace, typed: str, due: dt.datetime, says: str) -> None:
-    answer = desk.command(f"remind {typed}")
-    assert "I'll remind you" in answer.text and says in answer.text, answer.text
-    [reminder] = all_reminders(desk)
-    assert (reminder.due_at, reminder.text) == (due, "call the DA")
+    assert_reminded(desk, typed, due, says)
 
 
 @pytest.mark.parametrize(
@@ -173,10 +178,7 @@ def test_a_time_word_later_in_the_text_is_left_as_written(desk: Workspace) -> No
     ],
 )
 def test_a_capital_or_port_names_its_time(desk: Workspace, typed: str, due: dt.datetime, says: str) -> None:
-    answer = desk.command(f"remind {typed}")
-    assert "I'll remind you" in answer.text and says in answer.text, answer.text
-    [reminder] = all_reminders(desk)
-    assert (reminder.due_at, reminder.text) == (due, "call the DA")
+    assert_reminded(desk, typed, due, says)
 
 
 @pytest.mark.parametrize(
@@ -253,10 +255,7 @@ def test_everyday_words_before_time_and_words_in_quotes_are_the_reminders_own(de
     ],
 )
 def test_a_part_of_the_day_is_read_as_a_time_and_said(desk: Workspace, typed: str, due: dt.datetime, says: str) -> None:
-    answer = desk.command(f"remind {typed}")
-    assert "I'll remind you" in answer.text and says in answer.text, answer.text
-    [reminder] = all_reminders(desk)
-    assert (reminder.due_at, reminder.text) == (due, "call the DA")
+    assert_reminded(desk, typed, due, says)
 
 
 @pytest.mark.parametrize(
@@ -402,10 +401,7 @@ def test_an_abbreviation_kept_somewhere_and_a_time_alone_in_a_zone(
     desk: Workspace, typed: str, due: dt.datetime, says: str
 ) -> None:
     """ "9am AEST" in December was refused (only Sydney was checked); "0900Z" at 00:43Z was set for the next day."""
-    answer = desk.command(f"remind {typed}")
-    assert "I'll remind you" in answer.text and says in answer.text, answer.text
-    [reminder] = all_reminders(desk)
-    assert (reminder.due_at, reminder.text) == (due, "call the DA")
+    assert_reminded(desk, typed, due, says)
 
 
 def test_a_place_read_as_a_clock_stays_one_when_the_text_starts_with_a_word_time_pairs_with(desk: Workspace) -> None:
